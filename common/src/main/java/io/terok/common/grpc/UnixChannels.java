@@ -1,0 +1,47 @@
+package io.terok.common.grpc;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.nio.file.Path;
+
+/** gRPC channels to a terok service over its Unix domain socket. */
+public final class UnixChannels {
+    private static volatile EventLoopGroup sharedGroup;
+
+    private UnixChannels() {
+    }
+
+    /**
+     * A plaintext channel to the socket. The authority is pinned to "localhost" because the Vert.x server
+     * resets streams whose :authority is the socket path.
+     */
+    public static ManagedChannel open(Path socket) {
+        return NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .channelType(EpollDomainSocketChannel.class)
+                .eventLoopGroup(group())
+                .usePlaintext()
+                .overrideAuthority("localhost")
+                .maxInboundMessageSize(64 * 1024 * 1024)
+                .build();
+    }
+
+    private static EventLoopGroup group() {
+        EventLoopGroup g = sharedGroup;
+        if (g == null) {
+            synchronized (UnixChannels.class) {
+                g = sharedGroup;
+                if (g == null) {
+                    // Daemon threads: a CLI must be able to exit without shutting the group down.
+                    g = new EpollEventLoopGroup(2, new DefaultThreadFactory("terok-grpc-uds", true));
+                    sharedGroup = g;
+                }
+            }
+        }
+        return g;
+    }
+}

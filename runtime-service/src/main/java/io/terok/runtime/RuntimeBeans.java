@@ -1,0 +1,60 @@
+package io.terok.runtime;
+
+import io.terok.common.ServiceName;
+import io.terok.runtime.compose.GrpcTaskServices;
+import io.terok.runtime.podman.LibpodClient;
+import io.terok.runtime.podman.PodmanEndpoint;
+import io.terok.runtime.spec.RunSpecValidator;
+import io.terok.runtime.task.TaskManager;
+import io.terok.runtime.task.TaskStore;
+import io.vertx.core.Vertx;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Wires the plain domain classes together from configuration. */
+@ApplicationScoped
+public class RuntimeBeans {
+    private final PodmanEndpoint endpoint = new PodmanEndpoint();
+    private LibpodClient client;
+    private GrpcTaskServices services;
+
+    @Produces
+    @Singleton
+    TaskManager taskManager(RuntimeConfig config, Vertx vertx) {
+        Duration timeout = config.podman().callTimeout();
+        Path socket = endpoint.resolve(p -> {
+            LibpodClient probe = new LibpodClient(vertx, p, Duration.ofSeconds(2));
+            try {
+                return probe.ping(Duration.ofSeconds(2));
+            } finally {
+                probe.close();
+            }
+        }, config.podman().socket().orElse(null), config.runtimeDir(), config.podman().startService());
+        client = new LibpodClient(vertx, socket, timeout);
+        services = new GrpcTaskServices(config.runtimeDir(), config.services().deadline().toMillis());
+        List<Path> protectedPaths = new ArrayList<>();
+        protectedPaths.add(config.runtimeDir());
+        protectedPaths.add(socket);
+        for (ServiceName s : ServiceName.values()) {
+            protectedPaths.add(s.socket(config.runtimeDir()));
+        }
+        RunSpecValidator validator = new RunSpecValidator(protectedPaths, config.runtime().allowedAnnotations(),
+                Runtime.getRuntime().availableProcessors());
+        TaskStore store = new TaskStore(config.dataDir().resolve("runtime").resolve("tasks"));
+        return new TaskManager(client, store, services, validator);
+    }
+
+    @PreDestroy
+    void close() {
+        if (services != null) {
+            services.close();
+        }
+        endpoint.close();
+    }
+}

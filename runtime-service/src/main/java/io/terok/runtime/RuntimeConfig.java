@@ -1,0 +1,50 @@
+package io.terok.runtime;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+
+@ConfigMapping(prefix = "terok")
+public interface RuntimeConfig {
+    Path runtimeDir();
+
+    Path dataDir();
+
+    Path stateDir();
+
+    Path configDir();
+
+    Podman podman();
+
+    Runtime runtime();
+
+    Services services();
+
+    interface Podman {
+        /** The podman API socket; the user's standard one when unset. */
+        Optional<Path> socket();
+
+        /** Start `podman system service` on our own socket when no API answers. */
+        @WithDefault("true")
+        boolean startService();
+
+        /** Bound on every podman call (stop adds the grace period). */
+        @WithDefault("30s")
+        Duration callTimeout();
+    }
+
+    interface Runtime {
+        /** Annotations a run spec may set; hook-selecting annotations are set only from shield's answer. */
+        @WithDefault("io.terok.agent,io.terok.note")
+        Set<String> allowedAnnotations();
+    }
+
+    interface Services {
+        /** Deadline for each call to shield, vault, gate and clearance during launch and removal. */
+        @WithDefault("5s")
+        Duration deadline();
+    }
+}

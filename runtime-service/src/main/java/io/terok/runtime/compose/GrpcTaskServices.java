@@ -1,0 +1,136 @@
+package io.terok.runtime.compose;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.terok.api.v1.ClearanceServiceGrpc;
+import io.terok.api.v1.GateServiceGrpc;
+import io.terok.api.v1.MintTaskTokenRequest;
+import io.terok.api.v1.MintTaskTokenResponse;
+import io.terok.api.v1.MintTaskTokensRequest;
+import io.terok.api.v1.MintTaskTokensResponse;
+import io.terok.api.v1.PhantomToken;
+import io.terok.api.v1.PrepareTaskRequest;
+import io.terok.api.v1.PrepareTaskResponse;
+import io.terok.api.v1.RegisterTaskRequest;
+import io.terok.api.v1.RevokeTaskTokenRequest;
+import io.terok.api.v1.RevokeTaskTokensRequest;
+import io.terok.api.v1.ShieldServiceGrpc;
+import io.terok.api.v1.ShieldTaskRef;
+import io.terok.api.v1.UnregisterTaskRequest;
+import io.terok.api.v1.VaultServiceGrpc;
+import io.terok.api.v1.VolumeMount;
+import io.terok.common.ServiceName;
+import io.terok.runtime.spec.Mount;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/** {@link TaskServices} over the other services' gRPC contracts on their Unix sockets. */
+public final class GrpcTaskServices implements TaskServices, AutoCloseable {
+    private final Path runtimeDir;
+    private final long deadlineMillis;
+    private final Map<ServiceName, ManagedChannel> channels = new EnumMap<>(ServiceName.class);
+
+    public GrpcTaskServices(Path runtimeDir, long deadlineMillis) {
+        this.runtimeDir = runtimeDir;
+        this.deadlineMillis = deadlineMillis;
+    }
+
+    private synchronized ManagedChannel channel(ServiceName s) {
+        return channels.computeIfAbsent(s, x -> io.terok.common.grpc.UnixChannels.open(x.socket(runtimeDir)));
+    }
+
+    private <T> T call(ServiceName s, String what, Supplier<T> rpc) {
+        try {
+            return rpc.get();
+        } catch (StatusRuntimeException e) {
+            Status st = e.getStatus();
+            String why = switch (st.getCode()) {
+                case UNAVAILABLE -> "is not running (no answer on " + s.socket(runtimeDir) + ")";
+                case UNIMPLEMENTED -> "does not implement " + what + " yet";
+                case DEADLINE_EXCEEDED -> "did not answer within " + deadlineMillis + " ms";
+                default -> "refused " + what + ": " + st.getCode() + (st.getDescription() == null ? "" : " " + st.getDescription());
+            };
+            throw new ServiceUnavailableException(s.id(), s.id() + "-service " + why);
+        }
+    }
+
+    private ShieldServiceGrpc.ShieldServiceBlockingStub shield() {
+        return ShieldServiceGrpc.newBlockingStub(channel(ServiceName.SHIELD)).withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private VaultServiceGrpc.VaultServiceBlockingStub vault() {
+        return VaultServiceGrpc.newBlockingStub(channel(ServiceName.VAULT)).withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private GateServiceGrpc.GateServiceBlockingStub gate() {
+        return GateServiceGrpc.newBlockingStub(channel(ServiceName.GATE)).withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private ClearanceServiceGrpc.ClearanceServiceBlockingStub clearance() {
+        return ClearanceServiceGrpc.newBlockingStub(channel(ServiceName.CLEARANCE)).withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public ShieldWiring prepareShield(String taskId, String containerName, List<String> profiles) {
+        PrepareTaskResponse r = call(ServiceName.SHIELD, "PrepareTask", () -> shield().prepareTask(PrepareTaskRequest.newBuilder()
+                .setTaskId(taskId).setContainerName(containerName).addAllProfiles(profiles).build()));
+        return new ShieldWiring(r.getAnnotationsMap(), r.getDnsServersList(), mounts(r.getMountsList()), r.getHostsMap());
+    }
+
+    @Override
+    public void releaseShield(String taskId) {
+        call(ServiceName.SHIELD, "ReleaseTask", () -> shield().releaseTask(ShieldTaskRef.newBuilder().setTaskId(taskId).build()));
+    }
+
+    @Override
+    public VaultWiring mintVaultTokens(String taskId, String project, List<String> providers) {
+        MintTaskTokensResponse r = call(ServiceName.VAULT, "MintTaskTokens", () -> vault().mintTaskTokens(MintTaskTokensRequest.newBuilder()
+                .setTaskId(taskId).setProject(project).addAllProviders(providers).build()));
+        List<Mount> mounts = r.getMountsMap().entrySet().stream()
+                .map(e -> new Mount(e.getKey(), e.getValue(), true, "")).toList();
+        return new VaultWiring(r.getTokensList().stream().map(PhantomToken::getId).toList(), r.getEnvMap(), mounts);
+    }
+
+    @Override
+    public void revokeVaultTokens(String taskId) {
+        call(ServiceName.VAULT, "RevokeTaskTokens", () -> vault().revokeTaskTokens(RevokeTaskTokensRequest.newBuilder().setTaskId(taskId).build()));
+    }
+
+    @Override
+    public GateWiring mintGateToken(String taskId, String project) {
+        MintTaskTokenResponse r = call(ServiceName.GATE, "MintTaskToken", () -> gate().mintTaskToken(MintTaskTokenRequest.newBuilder()
+                .setTaskId(taskId).setProject(project).build()));
+        return new GateWiring(r.getCloneUrl(), r.getEnvMap());
+    }
+
+    @Override
+    public void revokeGateToken(String taskId) {
+        call(ServiceName.GATE, "RevokeTaskToken", () -> gate().revokeTaskToken(RevokeTaskTokenRequest.newBuilder().setTaskId(taskId).build()));
+    }
+
+    @Override
+    public void registerClearance(String taskId, String name, String project) {
+        call(ServiceName.CLEARANCE, "RegisterTask", () -> clearance().registerTask(RegisterTaskRequest.newBuilder()
+                .setTaskId(taskId).setName(name).setProject(project).build()));
+    }
+
+    @Override
+    public void unregisterClearance(String taskId) {
+        call(ServiceName.CLEARANCE, "UnregisterTask", () -> clearance().unregisterTask(UnregisterTaskRequest.newBuilder().setTaskId(taskId).build()));
+    }
+
+    private static List<Mount> mounts(List<VolumeMount> in) {
+        return in.stream().map(v -> new Mount(v.getHostPath(), v.getContainerPath(), v.getReadOnly(), "")).toList();
+    }
+
+    @Override
+    public synchronized void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        channels.clear();
+    }
+}

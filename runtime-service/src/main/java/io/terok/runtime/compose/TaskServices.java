@@ -1,0 +1,37 @@
+package io.terok.runtime.compose;
+
+import io.terok.runtime.spec.Mount;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What runtime asks of the four other services for each task. Every method throws
+ * {@link ServiceUnavailableException} when the service does not answer or refuses; release methods are
+ * idempotent.
+ */
+public interface TaskServices {
+    ShieldWiring prepareShield(String taskId, String containerName, List<String> profiles);
+
+    void releaseShield(String taskId);
+
+    VaultWiring mintVaultTokens(String taskId, String project, List<String> providers);
+
+    void revokeVaultTokens(String taskId);
+
+    GateWiring mintGateToken(String taskId, String project);
+
+    void revokeGateToken(String taskId);
+
+    void registerClearance(String taskId, String name, String project);
+
+    void unregisterClearance(String taskId);
+
+    record ShieldWiring(Map<String, String> annotations, List<String> dnsServers, List<Mount> mounts, Map<String, String> hosts) {
+    }
+
+    record VaultWiring(List<String> tokenIds, Map<String, String> env, List<Mount> mounts) {
+    }
+
+    record GateWiring(String cloneUrl, Map<String, String> env) {
+    }
+}

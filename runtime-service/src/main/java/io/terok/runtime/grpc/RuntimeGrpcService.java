@@ -1,0 +1,142 @@
+package io.terok.runtime.grpc;
+
+import com.google.protobuf.ByteString;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
+import io.terok.api.v1.EventsRequest;
+import io.terok.api.v1.ExecRequest;
+import io.terok.api.v1.ExecResponse;
+import io.terok.api.v1.LaunchRequest;
+import io.terok.api.v1.ListTasksRequest;
+import io.terok.api.v1.ListTasksResponse;
+import io.terok.api.v1.LogChunk;
+import io.terok.api.v1.LogsRequest;
+import io.terok.api.v1.OutputStream;
+import io.terok.api.v1.RemoveRequest;
+import io.terok.api.v1.RemoveResponse;
+import io.terok.api.v1.RuntimeServiceGrpc;
+import io.terok.api.v1.StopRequest;
+import io.terok.api.v1.Task;
+import io.terok.api.v1.TaskEvent;
+import io.terok.api.v1.TaskRef;
+import io.terok.api.v1.WaitRequest;
+import io.terok.api.v1.WaitResponse;
+import io.terok.runtime.podman.OutputSink;
+import io.terok.runtime.podman.StreamHandle;
+import io.terok.runtime.task.TaskManager;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/** terok.v1.RuntimeService: a thin adapter from gRPC to {@link TaskManager}. */
+@GrpcService
+@Blocking
+public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBase {
+    /** A wait with no timeout of its own is bounded by the caller's deadline; this is the backstop. */
+    private static final Duration LONGEST_WAIT = Duration.ofDays(7);
+
+    @Inject
+    TaskManager tasks;
+
+    @Override
+    public void launch(LaunchRequest request, StreamObserver<Task> out) {
+        unary(out, () -> tasks.launch(request));
+    }
+
+    @Override
+    public void stop(StopRequest request, StreamObserver<Task> out) {
+        unary(out, () -> tasks.stop(request.getTask(), request.getGraceSeconds()));
+    }
+
+    @Override
+    public void remove(RemoveRequest request, StreamObserver<RemoveResponse> out) {
+        unary(out, () -> tasks.remove(request.getTask(), request.getForce()));
+    }
+
+    @Override
+    public void list(ListTasksRequest request, StreamObserver<ListTasksResponse> out) {
+        unary(out, () -> ListTasksResponse.newBuilder().addAllTasks(tasks.list(request.getAll())).build());
+    }
+
+    @Override
+    public void inspect(TaskRef request, StreamObserver<Task> out) {
+        unary(out, () -> tasks.inspect(request.getTask()));
+    }
+
+    @Override
+    public void exec(ExecRequest request, StreamObserver<ExecResponse> out) {
+        unary(out, () -> tasks.exec(request.getTask(), request.getCommandList(), request.getEnvMap(), request.getWorkdir(),
+                request.getTimeoutSeconds()));
+    }
+
+    @Override
+    public void wait(WaitRequest request, StreamObserver<WaitResponse> out) {
+        Duration timeout = request.getTimeoutSeconds() > 0 ? Duration.ofSeconds(request.getTimeoutSeconds()) : LONGEST_WAIT;
+        unary(out, () -> WaitResponse.newBuilder().setExitCode(tasks.waitExit(request.getTask(), timeout)).build());
+    }
+
+    @Override
+    public void logs(LogsRequest request, StreamObserver<LogChunk> out) {
+        ServerCallStreamObserver<LogChunk> call = (ServerCallStreamObserver<LogChunk>) out;
+        try {
+            StreamHandle h = tasks.logs(request.getTask(), request.getFollow(), request.getTail(), new OutputSink() {
+                @Override
+                public void output(int stream, byte[] data) {
+                    if (!call.isCancelled()) {
+                        call.onNext(LogChunk.newBuilder()
+                                .setStream(stream == 2 ? OutputStream.OUTPUT_STREAM_STDERR : OutputStream.OUTPUT_STREAM_STDOUT)
+                                .setData(ByteString.copyFrom(data)).build());
+                    }
+                }
+
+                @Override
+                public void end(Throwable error) {
+                    finish(call, error);
+                }
+            });
+            call.setOnCancelHandler(h::close);
+        } catch (RuntimeException e) {
+            out.onError(GrpcErrors.toStatus(e));
+        }
+    }
+
+    @Override
+    public void events(EventsRequest request, StreamObserver<TaskEvent> out) {
+        ServerCallStreamObserver<TaskEvent> call = (ServerCallStreamObserver<TaskEvent>) out;
+        try {
+            StreamHandle h = tasks.events(request.getTask(), e -> {
+                if (!call.isCancelled()) {
+                    call.onNext(e);
+                }
+            }, error -> finish(call, error));
+            call.setOnCancelHandler(h::close);
+        } catch (RuntimeException e) {
+            out.onError(GrpcErrors.toStatus(e));
+        }
+    }
+
+    private static void finish(ServerCallStreamObserver<?> call, Throwable error) {
+        if (call.isCancelled()) {
+            return;
+        }
+        if (error == null) {
+            call.onCompleted();
+        } else {
+            call.onError(GrpcErrors.toStatus(error));
+        }
+    }
+
+    private static <T> void unary(StreamObserver<T> out, Supplier<T> body) {
+        T result;
+        try {
+            result = body.get();
+        } catch (RuntimeException e) {
+            out.onError(GrpcErrors.toStatus(e));
+            return;
+        }
+        out.onNext(result);
+        out.onCompleted();
+    }
+}

@@ -1,0 +1,130 @@
+package io.terok.runtime.task;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import io.terok.api.v1.Task;
+import io.terok.common.TerokPaths;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
+
+/**
+ * One JSON file per task (the Task message as proto3 JSON) so the record of which container, tokens and
+ * policy belong to a task survives service restarts and stays readable by an operator. Writes are atomic
+ * (temp file + rename) and private to the owner.
+ */
+public final class TaskStore {
+    private static final Logger LOG = Logger.getLogger(TaskStore.class);
+    private static final Pattern ID = Pattern.compile("[0-9a-f]{32}");
+    private final Path dir;
+
+    public TaskStore(Path dir) {
+        this.dir = TerokPaths.ensurePrivateDir(dir);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public synchronized void save(Task task) {
+        if (!ID.matcher(task.getId()).matches()) {
+            throw new IllegalArgumentException("bad task id " + task.getId());
+        }
+        try {
+            Path tmp = Files.createTempFile(dir, ".task-", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tmp, JsonFormat.printer().print(task), StandardCharsets.UTF_8);
+            try {
+                Files.move(tmp, file(task.getId()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file(task.getId()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write task record " + task.getId() + " in " + dir, e);
+        }
+    }
+
+    public synchronized Optional<Task> get(String id) {
+        if (!ID.matcher(id).matches()) {
+            return Optional.empty();
+        }
+        Path f = file(id);
+        if (!Files.exists(f)) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(read(f));
+    }
+
+    public synchronized List<Task> all() {
+        List<Task> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.json")) {
+            for (Path f : ds) {
+                Task t = read(f);
+                if (t != null) {
+                    out.add(t);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list task records in " + dir, e);
+        }
+        out.sort(Comparator.comparing((Task t) -> t.getCreatedAt().getSeconds()).thenComparing(Task::getId));
+        return out;
+    }
+
+    public synchronized void delete(String id) {
+        try {
+            Files.deleteIfExists(file(id));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete task record " + id, e);
+        }
+    }
+
+    /** Finds a task by id, unique id prefix, or name. */
+    public Task resolve(String ref) {
+        if (ref == null || ref.isBlank()) {
+            throw new TaskNotFoundException("task: must name a task (id, id prefix or name)");
+        }
+        List<Task> all = all();
+        for (Task t : all) {
+            if (t.getId().equals(ref) || t.getName().equals(ref)) {
+                return t;
+            }
+        }
+        List<Task> byPrefix = all.stream().filter(t -> t.getId().startsWith(ref)).toList();
+        if (byPrefix.size() == 1) {
+            return byPrefix.get(0);
+        }
+        if (byPrefix.size() > 1) {
+            throw new TaskNotFoundException("task: '" + ref + "' matches " + byPrefix.size() + " tasks; give more of the id");
+        }
+        throw new TaskNotFoundException("task: no task '" + ref + "' (see `terok ps -a`)");
+    }
+
+    private Path file(String id) {
+        return dir.resolve(id + ".json");
+    }
+
+    private static Task read(Path f) {
+        try {
+            Task.Builder b = Task.newBuilder();
+            JsonFormat.parser().ignoringUnknownFields().merge(Files.readString(f, StandardCharsets.UTF_8), b);
+            return b.build();
+        } catch (InvalidProtocolBufferException e) {
+            LOG.warnf("ignoring unreadable task record %s: %s", f, e.getMessage());
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read task record " + f, e);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package io.terok.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Context;
+import io.grpc.Status;
+import io.quarkus.test.junit.QuarkusTest;
+import io.terok.api.v1.EventsRequest;
+import io.terok.api.v1.ExecRequest;
+import io.terok.api.v1.ExecResponse;
+import io.terok.api.v1.ListTasksRequest;
+import io.terok.api.v1.LogChunk;
+import io.terok.api.v1.LogsRequest;
+import io.terok.api.v1.RemoveRequest;
+import io.terok.api.v1.StopRequest;
+import io.terok.api.v1.Task;
+import io.terok.api.v1.TaskEvent;
+import io.terok.api.v1.TaskEventKind;
+import io.terok.api.v1.TaskRef;
+import io.terok.api.v1.TaskState;
+import io.terok.api.v1.WaitRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+class LifecycleTest {
+    static RuntimeApi api;
+
+    @BeforeAll
+    static void connect() {
+        api = new RuntimeApi();
+    }
+
+    @AfterAll
+    static void disconnect() {
+        api.close();
+    }
+
+    @Test
+    void launchListExecLogsStopWaitRemove() throws Exception {
+        List<TaskEvent> events = new CopyOnWriteArrayList<>();
+        CountDownLatch died = new CountDownLatch(1);
+        Context.CancellableContext watch = Context.current().withCancellation();
+        Thread watcher = new Thread(() -> watch.run(() -> {
+            try {
+                Iterator<TaskEvent> it = io.terok.api.v1.RuntimeServiceGrpc.newBlockingStub(
+                        io.terok.common.grpc.UnixChannels.open(java.nio.file.Path.of(
+                                org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("terok.runtime-dir", String.class), "runtime.sock")))
+                        .events(EventsRequest.getDefaultInstance());
+                while (it.hasNext()) {
+                    TaskEvent e = it.next();
+                    events.add(e);
+                    if (e.getKind() == TaskEventKind.TASK_EVENT_KIND_DIED) {
+                        died.countDown();
+                    }
+                }
+            } catch (io.grpc.StatusRuntimeException e) {
+                // cancelled at the end of the test
+            }
+        }));
+        watcher.start();
+        Thread.sleep(300);
+
+        Task t = api.launch(RuntimeApi.offline("sh", "-c", "echo started; echo to-stderr >&2; trap 'echo bye; exit 7' TERM; while true; do sleep 0.1; done")
+                .setName("lifecycle-test"));
+        try {
+            assertEquals(TaskState.TASK_STATE_RUNNING, t.getState());
+            assertEquals(List.of(t.getContainerId().substring(0, 12)),
+                    RuntimeApi.podmanTaskContainers().stream().filter(id -> t.getContainerId().startsWith(id)).toList());
+            assertTrue(api.stub().list(ListTasksRequest.getDefaultInstance()).getTasksList().stream()
+                    .anyMatch(x -> x.getId().equals(t.getId()) && x.getName().equals("lifecycle-test")));
+            assertEquals(t.getId(), api.stub().inspect(TaskRef.newBuilder().setTask("lifecycle-test").build()).getId(), "found by name");
+            assertEquals(t.getId(), api.stub().inspect(TaskRef.newBuilder().setTask(t.getId().substring(0, 8)).build()).getId(), "by prefix");
+
+            ExecResponse ex = api.stub().exec(ExecRequest.newBuilder().setTask(t.getId())
+                    .addAllCommand(List.of("sh", "-c", "echo out-$X; echo err >&2; exit 3")).putEnv("X", "42").build());
+            assertEquals(3, ex.getExitCode());
+            assertEquals("out-42\n", ex.getStdout().toStringUtf8());
+            assertEquals("err\n", ex.getStderr().toStringUtf8());
+
+            // Follow the logs: the stream stays open while the task runs and ends when it exits.
+            StringBuilder stdout = new StringBuilder();
+            StringBuilder stderr = new StringBuilder();
+            CountDownLatch sawStart = new CountDownLatch(1);
+            CountDownLatch streamEnded = new CountDownLatch(1);
+            Thread follower = new Thread(() -> {
+                Iterator<LogChunk> it = api.stub().logs(LogsRequest.newBuilder().setTask(t.getId()).setFollow(true).build());
+                while (it.hasNext()) {
+                    LogChunk c = it.next();
+                    (c.getStream() == io.terok.api.v1.OutputStream.OUTPUT_STREAM_STDERR ? stderr : stdout)
+                            .append(c.getData().toString(StandardCharsets.UTF_8));
+                    if (stdout.toString().contains("started")) {
+                        sawStart.countDown();
+                    }
+                }
+                streamEnded.countDown();
+            });
+            follower.start();
+            assertTrue(sawStart.await(20, TimeUnit.SECONDS), "log follow delivers output while running");
+            assertEquals(1, streamEnded.getCount(), "follow stays open while the task runs");
+
+            Task stopped = api.stub().stop(StopRequest.newBuilder().setTask(t.getId()).setGraceSeconds(5).build());
+            assertEquals(TaskState.TASK_STATE_EXITED, stopped.getState());
+            assertEquals(7, api.stub().wait(WaitRequest.newBuilder().setTask(t.getId()).build()).getExitCode(), "TERM reached the task's trap");
+            assertTrue(streamEnded.await(20, TimeUnit.SECONDS), "follow ends when the task exits");
+            assertTrue(stdout.toString().contains("bye"), stdout.toString());
+            assertEquals("to-stderr\n", stderr.toString());
+            assertTrue(died.await(20, TimeUnit.SECONDS), "a died event arrived");
+        } finally {
+            api.stub().remove(RemoveRequest.newBuilder().setTask(t.getId()).setForce(true).build());
+            watch.cancel(null);
+        }
+        assertTrue(RuntimeApi.podmanTaskContainers().stream().noneMatch(t.getContainerId()::startsWith), "container gone");
+        assertEquals(Status.Code.NOT_FOUND, RuntimeApi.expectError(() -> api.stub().inspect(TaskRef.newBuilder().setTask(t.getId()).build()))
+                .getStatus().getCode(), "record gone");
+        List<TaskEventKind> kinds = events.stream().filter(e -> e.getTaskId().equals(t.getId())).map(TaskEvent::getKind).toList();
+        assertTrue(kinds.contains(TaskEventKind.TASK_EVENT_KIND_STARTED), kinds.toString());
+        assertTrue(kinds.contains(TaskEventKind.TASK_EVENT_KIND_DIED), kinds.toString());
+    }
+
+    @Test
+    void removingARunningTaskNeedsForce() {
+        Task t = api.launch(RuntimeApi.offline("sleep", "30"));
+        try {
+            var e = RuntimeApi.expectError(() -> api.stub().remove(RemoveRequest.newBuilder().setTask(t.getId()).build()));
+            assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().contains("running"), e.getStatus().getDescription());
+            assertFalse(RuntimeApi.podmanTaskContainers().stream().noneMatch(t.getContainerId()::startsWith), "still there");
+        } finally {
+            api.stub().remove(RemoveRequest.newBuilder().setTask(t.getId()).setForce(true).build());
+        }
+        assertTrue(RuntimeApi.podmanTaskContainers().stream().noneMatch(t.getContainerId()::startsWith));
+    }
+}

@@ -1,0 +1,150 @@
+package io.terok.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.junit.QuarkusTest;
+import io.terok.api.v1.LaunchRequest;
+import io.terok.api.v1.ListTasksRequest;
+import io.terok.api.v1.NetworkMode;
+import io.terok.api.v1.RemoveRequest;
+import io.terok.api.v1.ResourceLimits;
+import io.terok.api.v1.RunSpec;
+import io.terok.api.v1.ServiceOptOut;
+import io.terok.api.v1.Task;
+import io.terok.api.v1.VolumeMount;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every spec that would weaken the sandbox is refused by name, and leaves nothing behind. */
+@QuarkusTest
+class RefusalTest {
+    static RuntimeApi api;
+
+    @BeforeAll
+    static void connect() {
+        api = new RuntimeApi();
+    }
+
+    @AfterAll
+    static void disconnect() {
+        api.close();
+    }
+
+    static Stream<Arguments> badSpecs() {
+        String runtimeDir = ConfigProvider.getConfig().getValue("terok.runtime-dir", String.class);
+        return Stream.of(
+                bad("empty image", s -> s.setImage(""), "run_spec.image: must not be empty"),
+                bad("missing image", s -> s.setImage("localhost/does-not-exist:1"), "run_spec.image"),
+                bad("privileged", s -> s.addExtraArgs("--privileged"), "run_spec.extra_args[0]"),
+                bad("security-opt", s -> s.addAllExtraArgs(List.of("--security-opt", "seccomp=unconfined")), "run_spec.extra_args[0]"),
+                bad("host network", s -> s.addExtraArgs("--network=host"), "host namespaces"),
+                bad("host pid", s -> s.addExtraArgs("--pid=host"), "run_spec.extra_args[0]"),
+                bad("host ipc", s -> s.addExtraArgs("--ipc=host"), "run_spec.extra_args[0]"),
+                bad("unknown flag", s -> s.addExtraArgs("--volumes-from=x"), "not an allowed podman flag"),
+                bad("non-gpu device", s -> s.addAllExtraArgs(List.of("--device", "/dev/sda")), "is not a GPU"),
+                bad("non-gpu gpu", s -> s.addGpus("/dev/mem"), "run_spec.gpus[0]"),
+                bad("runtime dir mount", s -> s.addVolumes(vol(runtimeDir, "/x")), "run_spec.volumes[0].host_path"),
+                bad("parent of runtime dir", s -> s.addVolumes(vol(java.nio.file.Path.of(runtimeDir).getParent().toString(), "/x")),
+                        "run_spec.volumes[0].host_path"),
+                bad("root fs mount", s -> s.addVolumes(vol("/", "/host")), "run_spec.volumes[0].host_path"),
+                bad("device mount", s -> s.addVolumes(vol("/dev", "/d")), "devices other than GPUs"),
+                bad("traversal in host path", s -> s.addVolumes(vol("/tmp/../etc", "/x")), "contains '..'"),
+                bad("traversal in container path", s -> s.addVolumes(vol("/usr", "/home/../../etc")), "run_spec.volumes[0].container_path"),
+                bad("relative host path", s -> s.addVolumes(vol("tmp", "/x")), "must be an absolute path"),
+                bad("traversal in name", s -> s.setName("../evil"), "run_spec.name"),
+                bad("uppercase name", s -> s.setName("Bad Name"), "run_spec.name"),
+                bad("unknown capability", s -> s.addCapabilities("SYS_ADMIN"), "run_spec.capabilities[0]"),
+                bad("net admin", s -> s.addCapabilities("CAP_NET_ADMIN"), "cannot be granted"),
+                bad("unknown annotation", s -> s.putAnnotations("io.terok.shield.enabled", "false"), "not an allowed annotation"),
+                bad("reserved label", s -> s.putLabels("io.terok.task", "forged"), "reserved"),
+                bad("bad env name", s -> s.putEnv("A-B", "1"), "run_spec.env"),
+                bad("tiny memory", s -> s.setLimits(ResourceLimits.newBuilder().setMemoryBytes(1000)), "run_spec.limits.memory_bytes"),
+                bad("too many cpus", s -> s.setLimits(ResourceLimits.newBuilder().setCpus(10_000)), "run_spec.limits.cpus"),
+                bad("relative workdir", s -> s.setWorkdir("work"), "run_spec.workdir"),
+                bad("bad hostname", s -> s.setHostname("a_b"), "run_spec.hostname"));
+    }
+
+    private static Arguments bad(String what, Consumer<RunSpec.Builder> change, String message) {
+        return Arguments.of(what, change, message);
+    }
+
+    private static VolumeMount vol(String host, String ctr) {
+        return VolumeMount.newBuilder().setHostPath(host).setContainerPath(ctr).build();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badSpecs")
+    void refusedByNameLeavingNothingBehind(String what, Consumer<RunSpec.Builder> change, String message) {
+        List<String> containersBefore = RuntimeApi.podmanTaskContainers();
+        int tasksBefore = allTasks();
+        RunSpec.Builder spec = RuntimeApi.offline("true");
+        change.accept(spec);
+        StatusRuntimeException e = RuntimeApi.expectError(() -> api.launch(spec));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), what + ": " + e.getStatus());
+        assertTrue(e.getStatus().getDescription().contains(message), what + ": " + e.getStatus().getDescription());
+        assertEquals(containersBefore, RuntimeApi.podmanTaskContainers(), "no container left");
+        assertEquals(tasksBefore, allTasks(), "no task record left");
+    }
+
+    @Test
+    void filteredNetworkWithoutShieldIsRefused() {
+        List<String> containersBefore = RuntimeApi.podmanTaskContainers();
+        int tasksBefore = allTasks();
+        RunSpec.Builder spec = RuntimeApi.offline("true").setNetwork(NetworkMode.NETWORK_MODE_FILTERED);
+        StatusRuntimeException e = RuntimeApi.expectError(() -> api.launch(spec));
+        assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("shield-service"), e.getStatus().getDescription());
+        assertTrue(e.getStatus().getDescription().contains("unfiltered egress"), e.getStatus().getDescription());
+        assertEquals(containersBefore, RuntimeApi.podmanTaskContainers());
+        assertEquals(tasksBefore, allTasks());
+    }
+
+    @Test
+    void providersWithoutVaultAreRefused() {
+        int tasksBefore = allTasks();
+        StatusRuntimeException e = RuntimeApi.expectError(() -> api.launch(RuntimeApi.offline("true").addProviders("anthropic")));
+        assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("vault-service"), e.getStatus().getDescription());
+        assertEquals(tasksBefore, allTasks());
+    }
+
+    @Test
+    void explicitOptOutLaunchesAndIsRecorded() {
+        Task t = api.stub().launch(LaunchRequest.newBuilder()
+                .setSpec(RuntimeApi.offline("true").setNetwork(NetworkMode.NETWORK_MODE_FILTERED))
+                .setOptOut(ServiceOptOut.newBuilder().setShield(true)).build());
+        try {
+            assertEquals(List.of("shield"), t.getWiring().getOptedOutList());
+            assertTrue(t.getWarningsList().stream().anyMatch(w -> w.contains("UNFILTERED")), t.getWarningsList().toString());
+        } finally {
+            api.stub().remove(RemoveRequest.newBuilder().setTask(t.getId()).setForce(true).build());
+        }
+    }
+
+    @Test
+    void duplicateNameIsRefused() {
+        Task t = api.launch(RuntimeApi.offline("sleep", "30").setName("dup-name"));
+        try {
+            StatusRuntimeException e = RuntimeApi.expectError(() -> api.launch(RuntimeApi.offline("true").setName("dup-name")));
+            assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().contains("run_spec.name"));
+        } finally {
+            api.stub().remove(RemoveRequest.newBuilder().setTask(t.getId()).setForce(true).build());
+        }
+    }
+
+    private static int allTasks() {
+        return api.stub().list(ListTasksRequest.newBuilder().setAll(true).build()).getTasksCount();
+    }
+}

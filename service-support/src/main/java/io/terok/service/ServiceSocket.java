@@ -1,0 +1,44 @@
+package io.terok.service;
+
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.vertx.http.DomainSocketServerStart;
+import io.terok.common.TerokPaths;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.ObservesAsync;
+import jakarta.annotation.Priority;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Keeps the service's Unix socket private to its owner: the directory is 0700 before the server binds, and
+ * the socket is narrowed to 0600 once Quarkus reports it bound (that event is only fired asynchronously).
+ */
+@ApplicationScoped
+public class ServiceSocket {
+    private static final Logger LOG = Logger.getLogger(ServiceSocket.class);
+
+    @ConfigProperty(name = "quarkus.http.domain-socket")
+    String socket;
+
+    @ConfigProperty(name = "quarkus.application.name", defaultValue = "terok")
+    String service;
+
+    void prepareDirectory(@Observes @Priority(1) StartupEvent event) {
+        TerokPaths.ensurePrivateDir(Path.of(socket).getParent());
+    }
+
+    void restrict(@ObservesAsync DomainSocketServerStart event) {
+        Path path = Path.of(socket);
+        try {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot restrict " + path + " to its owner: " + e.getMessage(), e);
+        }
+        LOG.infof("%s serving gRPC on unix:%s", service, path);
+    }
+}
