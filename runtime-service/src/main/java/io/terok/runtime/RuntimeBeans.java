@@ -35,11 +35,16 @@ public class RuntimeBeans {
             } finally {
                 probe.close();
             }
-        }, config.podman().socket().orElse(null), config.runtimeDir(), config.podman().startService());
+        }, config.podman().socket().orElse(null), config.runtimeDir(), config.podman().startService(),
+                config.stateDir().resolve("logs").resolve("podman-service.log"));
         client = new LibpodClient(vertx, socket, timeout);
         services = new GrpcTaskServices(config.runtimeDir(), config.services().deadline().toMillis());
         List<Path> protectedPaths = new ArrayList<>();
+        // Sockets, and terok's own records, vault database, gate mirrors and configuration.
         protectedPaths.add(config.runtimeDir());
+        protectedPaths.add(config.dataDir());
+        protectedPaths.add(config.stateDir());
+        protectedPaths.add(config.configDir());
         protectedPaths.add(socket);
         for (ServiceName s : ServiceName.values()) {
             protectedPaths.add(s.socket(config.runtimeDir()));

@@ -53,9 +53,15 @@ public final class GrpcTaskServices implements TaskServices, AutoCloseable {
                 case UNAVAILABLE -> "is not running (no answer on " + s.socket(runtimeDir) + ")";
                 case UNIMPLEMENTED -> "does not implement " + what + " yet";
                 case DEADLINE_EXCEEDED -> "did not answer within " + deadlineMillis + " ms";
-                default -> "refused " + what + ": " + st.getCode() + (st.getDescription() == null ? "" : " " + st.getDescription());
+                default -> null;
             };
-            throw new ServiceUnavailableException(s.id(), s.id() + "-service " + why);
+            if (why != null) {
+                throw new ServiceUnavailableException(s.id(), s.id() + "-service " + why);
+            }
+            String detail = st.getDescription() == null ? st.getCode().toString() : st.getDescription();
+            Status.Code code = st.getCode() == Status.Code.UNKNOWN || st.getCode() == Status.Code.INTERNAL
+                    ? Status.Code.FAILED_PRECONDITION : st.getCode();
+            throw new ServiceUnavailableException(s.id(), s.id() + "-service refused " + what + ": " + detail, code);
         }
     }
 

@@ -27,10 +27,13 @@ final class GrpcErrors {
             status = Status.NOT_FOUND;
         } else if (e instanceof TaskConflictException c) {
             status = c.alreadyExists() ? Status.ALREADY_EXISTS : Status.FAILED_PRECONDITION;
-        } else if (e instanceof ServiceUnavailableException) {
-            status = Status.FAILED_PRECONDITION;
+        } else if (e instanceof ServiceUnavailableException s) {
+            status = Status.fromCode(s.code());
         } else if (e instanceof PodmanException p) {
-            status = p.unreachable() ? Status.UNAVAILABLE : p.notFound() ? Status.NOT_FOUND : Status.INTERNAL;
+            status = p.timedOut() ? Status.DEADLINE_EXCEEDED
+                    : p.unreachable() ? Status.UNAVAILABLE
+                    : p.notFound() ? Status.NOT_FOUND
+                    : p.conflict() ? Status.ALREADY_EXISTS : Status.INTERNAL;
         } else {
             LOG.error("unexpected failure", e);
             status = Status.INTERNAL;

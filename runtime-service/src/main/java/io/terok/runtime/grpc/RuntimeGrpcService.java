@@ -34,8 +34,8 @@ import java.util.function.Supplier;
 @GrpcService
 @Blocking
 public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBase {
-    /** A wait with no timeout of its own is bounded by the caller's deadline; this is the backstop. */
-    private static final Duration LONGEST_WAIT = Duration.ofDays(7);
+    /** A wait with neither a timeout nor a call deadline still ends; the caller can simply wait again. */
+    private static final Duration LONGEST_WAIT = Duration.ofHours(1);
 
     @Inject
     TaskManager tasks;
@@ -73,8 +73,15 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
 
     @Override
     public void wait(WaitRequest request, StreamObserver<WaitResponse> out) {
-        Duration timeout = request.getTimeoutSeconds() > 0 ? Duration.ofSeconds(request.getTimeoutSeconds()) : LONGEST_WAIT;
-        unary(out, () -> WaitResponse.newBuilder().setExitCode(tasks.waitExit(request.getTask(), timeout)).build());
+        Duration timeout = LONGEST_WAIT;
+        io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+        if (request.getTimeoutSeconds() > 0) {
+            timeout = Duration.ofSeconds(request.getTimeoutSeconds());
+        } else if (deadline != null) {
+            timeout = Duration.ofMillis(Math.max(1, deadline.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS)));
+        }
+        Duration bound = timeout;
+        unary(out, () -> WaitResponse.newBuilder().setExitCode(tasks.waitExit(request.getTask(), bound)).build());
     }
 
     @Override

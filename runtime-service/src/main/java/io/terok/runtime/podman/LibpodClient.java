@@ -224,7 +224,7 @@ public final class LibpodClient implements PodmanApi {
             done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             h.close();
-            throw new PodmanException(0, "exec in " + id + " did not finish within " + timeout.toSeconds() + " s");
+            throw PodmanException.timeout("exec in " + id + " did not finish within " + timeout.toSeconds() + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             h.close();
@@ -292,7 +292,7 @@ public final class LibpodClient implements PodmanApi {
         try {
             return f.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new PodmanException(0, "podman did not answer " + method + " " + uri + " within " + timeout.toMillis() + " ms");
+            throw PodmanException.timeout("podman did not answer " + method + " " + uri + " within " + timeout.toMillis() + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PodmanException("interrupted while calling podman", e);

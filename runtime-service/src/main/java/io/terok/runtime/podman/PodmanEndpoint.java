@@ -18,7 +18,7 @@ public final class PodmanEndpoint implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PodmanEndpoint.class);
     private Process ownService;
 
-    public Path resolve(LibpodClientFactory factory, Path configured, Path runtimeDir, boolean startService) {
+    public Path resolve(LibpodClientFactory factory, Path configured, Path runtimeDir, boolean startService, Path logFile) {
         List<Path> candidates = configured != null ? List.of(configured) : standardSockets();
         for (Path p : candidates) {
             if (factory.ping(p)) {
@@ -34,7 +34,7 @@ public final class PodmanEndpoint implements AutoCloseable {
         if (!startService) {
             throw new PodmanException(0, "no podman API answers on " + candidates + " and terok.podman.start-service=false");
         }
-        start(own);
+        start(own, logFile);
         for (int i = 0; i < 100; i++) {
             if (factory.ping(own)) {
                 LOG.infof("started podman API service on %s (pid %d)", own, ownService.pid());
@@ -46,14 +46,15 @@ public final class PodmanEndpoint implements AutoCloseable {
             sleep(100);
         }
         close();
-        throw new PodmanException(0, "podman system service did not come up on " + own + "; check `podman info`");
+        throw new PodmanException(0, "podman system service did not come up on " + own + "; see " + logFile + " and `podman info`");
     }
 
-    private void start(Path socket) {
+    private void start(Path socket, Path logFile) {
         try {
+            TerokPaths.ensurePrivateDir(logFile.getParent());
             ownService = new ProcessBuilder("podman", "system", "service", "--time=0", "unix://" + socket)
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .start();
         } catch (IOException e) {
             throw new PodmanException(0, "cannot run podman (is it installed and on PATH?): " + e.getMessage());

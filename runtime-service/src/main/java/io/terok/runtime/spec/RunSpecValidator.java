@@ -66,7 +66,7 @@ public final class RunSpecValidator {
             throw new InvalidSpecException("run_spec.image", "'" + printable(spec.getImage()) + "' is not an image reference");
         }
         for (int i = 0; i < spec.getCommandCount(); i++) {
-            noControl("run_spec.command[" + i + "]", spec.getCommand(i), false);
+            noControl("run_spec.command[" + i + "]", spec.getCommand(i), true);
         }
         Map<String, String> env = new LinkedHashMap<>();
         spec.getEnvMap().forEach((k, v) -> {

@@ -52,6 +52,8 @@ public final class TaskManager {
     private final TaskStore store;
     private final TaskServices services;
     private final RunSpecValidator validator;
+    /** Names of launches in flight, so two launches cannot both pass the "name free" check. */
+    private final java.util.Set<String> reservedNames = new java.util.HashSet<>();
 
     public TaskManager(PodmanApi podman, TaskStore store, TaskServices services, RunSpecValidator validator) {
         this.podman = podman;
@@ -72,12 +74,33 @@ public final class TaskManager {
         }
         String id = newId();
         String name = plan.name().isEmpty() ? "terok-" + id.substring(0, 12) : plan.name();
-        if (store.all().stream().anyMatch(t -> t.getName().equals(name)) || podman.inspect(name).isPresent()) {
-            throw new TaskConflictException("run_spec.name: a container named '" + name + "' already exists", true);
+        reserve(name);
+        try {
+            return launch(id, name, spec, plan, request.getOptOut());
+        } finally {
+            synchronized (reservedNames) {
+                reservedNames.remove(name);
+            }
         }
-        ServiceOptOut optOut = request.getOptOut();
+    }
+
+    private void reserve(String name) {
+        synchronized (reservedNames) {
+            if (reservedNames.contains(name) || store.all().stream().anyMatch(t -> t.getName().equals(name))
+                    || podman.inspect(name).isPresent()) {
+                throw new TaskConflictException("run_spec.name: a container named '" + name + "' already exists", true);
+            }
+            reservedNames.add(name);
+        }
+    }
+
+    private Task launch(String id, String name, RunSpec spec, ContainerPlan plan, ServiceOptOut optOut) {
         TaskWiring.Builder wiring = TaskWiring.newBuilder();
         List<String> warnings = new ArrayList<>();
+        if (!podman.profile().initAvailable()) {
+            warnings.add("no catatonit found for podman: the task runs without an init, so signals to PID 1 may be "
+                    + "ignored and stop waits for the grace period (install catatonit)");
+        }
         Deque<Runnable> undo = new ArrayDeque<>();
         try {
             plan = compose(id, name, spec, plan, optOut, wiring, warnings, undo);
@@ -174,6 +197,9 @@ public final class TaskManager {
         try {
             return step.get();
         } catch (ServiceUnavailableException e) {
+            if (!e.unavailable()) {
+                throw e;
+            }
             throw new ServiceUnavailableException(service, e.getMessage() + "; " + consequence
                     + ". Start it (`terok services up`) or opt out explicitly (--no-" + service + ")");
         }
@@ -226,14 +252,15 @@ public final class TaskManager {
         List<String> failures = new ArrayList<>();
         TaskWiring w = t.getWiring();
         String id = t.getId();
-        if (!w.getVaultTokenIdsList().isEmpty()) {
-            attempt(failures, "vault tokens", () -> services.revokeVaultTokens(id));
+        // The reverse of launch: the firewall state goes last so it outlives everything else the task held.
+        if (w.getClearanceRegistered()) {
+            attempt(failures, "clearance registration", () -> services.unregisterClearance(id));
         }
         if (!w.getGateUrl().isEmpty()) {
             attempt(failures, "gate token", () -> services.revokeGateToken(id));
         }
-        if (w.getClearanceRegistered()) {
-            attempt(failures, "clearance registration", () -> services.unregisterClearance(id));
+        if (!w.getVaultTokenIdsList().isEmpty()) {
+            attempt(failures, "vault tokens", () -> services.revokeVaultTokens(id));
         }
         if (w.getShieldApplied()) {
             attempt(failures, "shield state", () -> services.releaseShield(id));
