@@ -122,7 +122,7 @@ class RefusalTest {
     @Test
     void explicitOptOutLaunchesAndIsRecorded() {
         Task t = api.stub().launch(LaunchRequest.newBuilder()
-                .setSpec(RuntimeApi.offline("true").setNetwork(NetworkMode.NETWORK_MODE_FILTERED))
+                .setRunSpec(RuntimeApi.offline("true").setNetwork(NetworkMode.NETWORK_MODE_FILTERED))
                 .setOptOut(ServiceOptOut.newBuilder().setShield(true)).build());
         try {
             assertEquals(List.of("shield"), t.getWiring().getOptedOutList());

@@ -41,7 +41,7 @@ final class RuntimeApi implements AutoCloseable {
     }
 
     Task launch(RunSpec.Builder spec) {
-        return stub().launch(LaunchRequest.newBuilder().setSpec(spec).build());
+        return stub().launch(LaunchRequest.newBuilder().setRunSpec(spec).build());
     }
 
     /** Runs a task to its end and returns its exit code and combined output. */

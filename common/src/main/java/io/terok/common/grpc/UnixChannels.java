@@ -30,6 +30,22 @@ public final class UnixChannels {
                 .build();
     }
 
+    /**
+     * Ends the shared event-loop threads now. A short-lived process (the CLI) calls this before exiting: the
+     * JVM otherwise waits up to 300 ms at exit for threads parked in epoll_wait. Channels opened later get a
+     * new group.
+     */
+    public static void shutdown() {
+        EventLoopGroup g;
+        synchronized (UnixChannels.class) {
+            g = sharedGroup;
+            sharedGroup = null;
+        }
+        if (g != null) {
+            g.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS).awaitUninterruptibly(500);
+        }
+    }
+
     private static EventLoopGroup group() {
         EventLoopGroup g = sharedGroup;
         if (g == null) {

@@ -63,10 +63,10 @@ public final class TaskManager {
     }
 
     public Task launch(LaunchRequest request) {
-        if (!request.hasSpec()) {
+        if (!request.hasRunSpec()) {
             throw new InvalidSpecException("run_spec", "is required");
         }
-        RunSpec spec = request.getSpec();
+        RunSpec spec = request.getRunSpec();
         ContainerPlan plan = validator.validate(spec);
         if (!podman.imageExists(plan.image())) {
             throw new InvalidSpecException("run_spec.image", "image '" + plan.image()

@@ -1,0 +1,53 @@
+package io.terok.cli;
+
+import io.terok.common.ServiceName;
+import io.terok.common.grpc.HealthProbe;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+
+@Command(name = "doctor", description = {"Check the host and the services, one line per check.",
+    "Exits 0 when all is well, 1 on warnings, 2 on errors."})
+final class DoctorCommand extends Verb {
+    @Override
+    public Integer call() throws IOException {
+        Context ctx = ctx();
+        HostChecks host = new HostChecks(ctx);
+        List<Check> checks = new ArrayList<>(host.podman());
+        checks.add(host.catatonit());
+        checks.addAll(host.rootless());
+        checks.add(host.runtimeDir());
+        ctx.beforeGrpc();
+        checks.addAll(services(new ServiceLayout(ctx)));
+        Check.Severity worst = Check.Severity.OK;
+        for (Check c : checks) {
+            ctx.out.println(c.line());
+            if (c.severity().compareTo(worst) > 0) {
+                worst = c.severity();
+            }
+        }
+        return switch (worst) {
+            case OK -> 0;
+            case WARN -> 1;
+            case ERROR -> 2;
+        };
+    }
+
+    static List<Check> services(ServiceLayout layout) {
+        Map<ServiceName, HealthProbe.Result> health = Health.probeAll(layout, 3000);
+        List<Check> checks = new ArrayList<>();
+        for (ServiceName s : ServiceName.values()) {
+            HealthProbe.Result r = health.get(s);
+            String label = s.id() + " service";
+            if (r.serving()) {
+                checks.add(Check.ok(label, "serving at " + layout.socket(s)));
+            } else {
+                String detail = r.detail().equals(Health.NO_SOCKET) ? "no socket at " + layout.socket(s) : r.detail();
+                checks.add(Check.error(label, detail, "run `terok services up`"));
+            }
+        }
+        return checks;
+    }
+}

@@ -1,0 +1,241 @@
+package io.terok.cli;
+
+import io.terok.common.ServiceName;
+import io.terok.common.TerokPaths;
+import io.terok.common.grpc.UnixChannels;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code terok}: the command-line client of the terok services. Drive it in-process with
+ * {@link #run(String[], PrintStream, PrintStream)}; it never calls System.exit.
+ */
+@Command(name = "terok", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
+        versionProvider = TerokCommand.Version.class, sortOptions = false,
+        description = "Runs AI coding agents in hardened rootless Podman containers.",
+        footer = {"", "Exit codes: 0 ok, 1 failed, 2 bad usage (doctor: 1 warnings, 2 errors); "
+                + "run and exec exit with the command's code."})
+public final class TerokCommand implements Callable<Integer> {
+    /** The verbs, in help order. Registered lazily: picocli's model of one verb is built far faster than all. */
+    private static final Map<String, Supplier<Object>> VERBS = verbs();
+
+    private static Map<String, Supplier<Object>> verbs() {
+        Map<String, Supplier<Object>> v = new LinkedHashMap<>();
+        v.put("services", ServicesCommand::new);
+        v.put("run", RunCommand::new);
+        v.put("ps", PsCommand::new);
+        v.put("stop", StopCommand::new);
+        v.put("rm", RmCommand::new);
+        v.put("logs", LogsCommand::new);
+        v.put("exec", ExecCommand::new);
+        v.put("wait", WaitCommand::new);
+        v.put("inspect", InspectCommand::new);
+        v.put("doctor", DoctorCommand::new);
+        v.put("completion", CompletionCommand::new);
+        v.put("cds-train", CdsTrainCommand::new);
+        return v;
+    }
+
+    private final Context context;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT,
+            description = "Print stack traces and gRPC/Netty warnings on errors.")
+    void setDebug(boolean debug) {
+        context.debug = debug;
+    }
+
+    TerokCommand(Context context) {
+        this.context = context;
+    }
+
+    Context context() {
+        return context;
+    }
+
+    /** Verbs that talk to the runtime service first thing. */
+    private static final Set<String> RUNTIME_VERBS = Set.of("run", "ps", "stop", "rm", "logs", "exec", "wait", "inspect");
+
+    public static void main(String[] args) {
+        String verb = verbNamed(args);
+        if (verb != null && RUNTIME_VERBS.contains(verb) && !Arrays.asList(args).contains("--help")) {
+            Prewarm.start(TerokPaths.current().socket(ServiceName.RUNTIME), Arrays.asList(args).contains("--debug"));
+        }
+        int exit = run(args, System.out, System.err, System.getenv(), true);
+        Prewarm.close();
+        UnixChannels.shutdown();
+        System.exit(exit);
+    }
+
+    /** Runs the CLI in this JVM with the process's environment. Returns the exit code. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, out, err, System.getenv());
+    }
+
+    /** Same, with an explicit environment (TEROK_RUNTIME_DIR, TEROK_STATE_DIR, TEROK_HOME, ...). */
+    public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
+        return run(args, out, err, env, false);
+    }
+
+    private static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env, boolean ownProcess) {
+        Context ctx = new Context(out, err, env);
+        ctx.ownProcess = ownProcess;
+        CommandLine cl = commandLine(ctx, verbsFor(args));
+        try {
+            return cl.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    /** The configured command tree with every verb (package-private for tests that only parse). */
+    static CommandLine commandLine(Context ctx) {
+        return commandLine(ctx, VERBS.keySet());
+    }
+
+    /** The verbs to register: the one named, none for a bare --version, else all (help, errors, completion). */
+    private static Set<String> verbsFor(String[] args) {
+        String verb = verbNamed(args);
+        if (verb != null) {
+            return Set.of(verb);
+        }
+        boolean versionOnly = args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"));
+        return versionOnly ? Set.of() : VERBS.keySet();
+    }
+
+    /**
+     * The verb the arguments name (the first one that is not an option: the root's options take no values), or
+     * null when there is none or it is unknown; then every verb is registered for the help and the error message.
+     */
+    private static String verbNamed(String[] args) {
+        for (String a : args) {
+            if (!a.startsWith("-")) {
+                return VERBS.containsKey(a) && !a.equals("completion") ? a : null;
+            }
+        }
+        return null;
+    }
+
+    private static CommandLine commandLine(Context ctx, Set<String> verbs) {
+        CommandLine cl = new CommandLine(new TerokCommand(ctx));
+        VERBS.forEach((name, verb) -> {
+            if (verbs.contains(name)) {
+                cl.addSubcommand(name, verb.get());
+            }
+        });
+        cl.setOut(new PrintWriter(new OutputStreamWriter(ctx.out, StandardCharsets.UTF_8), true));
+        cl.setErr(new PrintWriter(new OutputStreamWriter(ctx.err, StandardCharsets.UTF_8), true));
+        // `terok run img sh -c '@x'` must reach the container untouched: no @argument files.
+        cl.setExpandAtFiles(false);
+        // Everything after IMAGE (run) or TASK (exec) is the container's command, flags included.
+        for (String verb : new String[] {"run", "exec"}) {
+            if (cl.getSubcommands().containsKey(verb)) {
+                cl.getSubcommands().get(verb).setStopAtPositional(true);
+            }
+        }
+        cl.setParameterExceptionHandler(TerokCommand::usageError);
+        cl.setExecutionExceptionHandler(TerokCommand::failure);
+        return cl;
+    }
+
+    @Override
+    public Integer call() {
+        context.err.println("terok: a command is needed");
+        context.err.print(spec.commandLine().getUsageMessage());
+        return CliException.USAGE;
+    }
+
+    private static int usageError(ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        PrintWriter err = cl.getErr();
+        err.println("terok: " + e.getMessage());
+        err.println("hint: " + helpHint(cl));
+        err.flush();
+        return CliException.USAGE;
+    }
+
+    private static int failure(Exception e, CommandLine cl, ParseResult parsed) {
+        Context ctx = ((TerokCommand) cl.getCommandSpec().root().userObject()).context;
+        PrintStream err = ctx.err;
+        if (e instanceof CliException c) {
+            err.println("terok: " + c.getMessage());
+            if (c.hint() != null) {
+                err.println("hint: " + c.hint());
+            } else if (c.exitCode() == CliException.USAGE) {
+                err.println("hint: " + helpHint(cl));
+            }
+            if (ctx.debug && c.getCause() != null) {
+                c.getCause().printStackTrace(err);
+            }
+            return c.exitCode();
+        }
+        err.println("terok: unexpected error: " + e);
+        if (ctx.debug) {
+            e.printStackTrace(err);
+        } else {
+            err.println("hint: rerun with --debug for the stack trace");
+        }
+        return CliException.FAILED;
+    }
+
+    private static String helpHint(CommandLine cl) {
+        return "`" + cl.getCommandSpec().qualifiedName() + " --help` shows the usage";
+    }
+
+    /**
+     * grpc-java and Netty log through java.util.logging; their warnings are noise for a command-line user unless
+     * --debug. Called before the first gRPC channel, and only in the real process: run() leaves an embedding JVM's
+     * logging alone, and verbs without gRPC never pay for initialising java.util.logging.
+     */
+    static void quietLibraries(boolean debug) {
+        Level level = debug ? Level.INFO : Level.OFF;
+        Logger.getLogger("io.grpc").setLevel(level);
+        Logger.getLogger("io.netty").setLevel(level);
+        LOGGERS_KEPT[0] = Logger.getLogger("io.grpc");
+        LOGGERS_KEPT[1] = Logger.getLogger("io.netty");
+    }
+
+    /** java.util.logging holds loggers weakly; a collected logger would lose its level. */
+    private static final Logger[] LOGGERS_KEPT = new Logger[2];
+
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() throws Exception {
+            return new String[] {"terok " + version() + " (Java " + Runtime.version() + ")"};
+        }
+
+        static String version() throws java.io.IOException {
+            Properties p = new Properties();
+            try (InputStream in = TerokCommand.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            return p.getProperty("version", "(development build)");
+        }
+    }
+}

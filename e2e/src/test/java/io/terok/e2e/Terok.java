@@ -1,0 +1,100 @@
+package io.terok.e2e;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the real {@code bin/terok} as a separate process, the way an operator does, inside a private set of
+ * terok directories so tests never meet a live installation. With {@code asUser} the command runs as the
+ * rootless test user through {@code bin/test-user}.
+ */
+final class Terok {
+    static final Path REPO = Path.of(System.getProperty("terok.repo", "..")).toAbsolutePath().normalize();
+
+    final Path home;
+    final String asUser;
+    final Map<String, String> env = new LinkedHashMap<>();
+
+    /** @param home a fresh directory holding run/, data/, state/ and config/ for this installation */
+    Terok(Path home, String asUser) {
+        this.home = home;
+        this.asUser = asUser;
+        env.put("TEROK_RUNTIME_DIR", home.resolve("run").toString());
+        env.put("TEROK_DATA_DIR", home.resolve("data").toString());
+        env.put("TEROK_STATE_DIR", home.resolve("state").toString());
+        env.put("TEROK_CONFIG_DIR", home.resolve("config").toString());
+        env.put("TEROK_HOME", REPO.toString());
+    }
+
+    Path runtimeDir() {
+        return home.resolve("run");
+    }
+
+    record Result(int exitCode, String out, String err) {
+        Result ok() {
+            if (exitCode != 0) {
+                throw new AssertionError("expected exit 0, got " + exitCode + "\nstdout: " + out + "\nstderr: " + err);
+            }
+            return this;
+        }
+    }
+
+    Result run(String... args) {
+        List<String> cmd = new ArrayList<>();
+        if (asUser != null) {
+            cmd.add(REPO.resolve("bin/test-user").toString());
+            cmd.add("env");
+            env.forEach((k, v) -> cmd.add(k + "=" + v));
+        }
+        cmd.add(REPO.resolve("bin/terok").toString());
+        cmd.addAll(List.of(args));
+        return exec(cmd, asUser == null ? env : Map.of(), 180);
+    }
+
+    static Result exec(List<String> cmd, Map<String, String> extraEnv, int timeoutSeconds) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().putAll(extraEnv);
+            Process p = pb.start();
+            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError(String.join(" ", cmd) + " did not finish within " + timeoutSeconds + " s");
+            }
+            return new Result(p.exitValue(), out.join(), err.join());
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + cmd.get(0) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String read(java.io.InputStream in) {
+        try {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** A private directory the rootless user may own too. */
+    static Path freshHome(String name, String owner) throws IOException {
+        Path base = Path.of("/tmp", "terok-e2e-" + name + "-" + ProcessHandle.current().pid());
+        exec(List.of("rm", "-rf", base.toString()), Map.of(), 30);
+        Files.createDirectories(base);
+        if (owner != null) {
+            exec(List.of("chown", owner + ":" + owner, base.toString()), Map.of(), 30).ok();
+        }
+        return base;
+    }
+}
