@@ -82,9 +82,11 @@ public final class GrpcTaskServices implements TaskServices, AutoCloseable {
     }
 
     @Override
-    public ShieldWiring prepareShield(String taskId, String containerName, List<String> profiles) {
+    public ShieldWiring prepareShield(String taskId, String containerName, List<String> profiles, List<Integer> hostPorts,
+            String hostAddress) {
         PrepareTaskResponse r = call(ServiceName.SHIELD, "PrepareTask", () -> shield().prepareTask(PrepareTaskRequest.newBuilder()
-                .setTaskId(taskId).setContainerName(containerName).addAllProfiles(profiles).build()));
+                .setTaskId(taskId).setContainerName(containerName).addAllProfiles(profiles).addAllHostPorts(hostPorts)
+                .setHostAddress(hostAddress).build()));
         return new ShieldWiring(r.getAnnotationsMap(), r.getDnsServersList(), mounts(r.getMountsList()), r.getHostsMap());
     }
 
@@ -94,12 +96,13 @@ public final class GrpcTaskServices implements TaskServices, AutoCloseable {
     }
 
     @Override
-    public VaultWiring mintVaultTokens(String taskId, String project, List<String> providers) {
+    public VaultWiring mintVaultTokens(String taskId, String project, List<String> providers, String hostAddress) {
         MintTaskTokensResponse r = call(ServiceName.VAULT, "MintTaskTokens", () -> vault().mintTaskTokens(MintTaskTokensRequest.newBuilder()
-                .setTaskId(taskId).setProject(project).addAllProviders(providers).build()));
+                .setTaskId(taskId).setProject(project).addAllProviders(providers).setHostAddress(hostAddress).build()));
         List<Mount> mounts = r.getMountsMap().entrySet().stream()
                 .map(e -> new Mount(e.getKey(), e.getValue(), true, "")).toList();
-        return new VaultWiring(r.getTokensList().stream().map(PhantomToken::getId).toList(), r.getEnvMap(), mounts);
+        return new VaultWiring(r.getTokensList().stream().map(PhantomToken::getId).toList(), r.getEnvMap(), mounts,
+                r.getHostPortsList());
     }
 
     @Override
@@ -108,10 +111,10 @@ public final class GrpcTaskServices implements TaskServices, AutoCloseable {
     }
 
     @Override
-    public GateWiring mintGateToken(String taskId, String project) {
+    public GateWiring mintGateToken(String taskId, String project, String hostAddress) {
         MintTaskTokenResponse r = call(ServiceName.GATE, "MintTaskToken", () -> gate().mintTaskToken(MintTaskTokenRequest.newBuilder()
-                .setTaskId(taskId).setProject(project).build()));
-        return new GateWiring(r.getCloneUrl(), r.getEnvMap());
+                .setTaskId(taskId).setProject(project).setHostAddress(hostAddress).build()));
+        return new GateWiring(r.getCloneUrl(), r.getEnvMap(), r.getHostPortsList());
     }
 
     @Override

@@ -10,15 +10,16 @@ import java.util.Map;
  * idempotent.
  */
 public interface TaskServices {
-    ShieldWiring prepareShield(String taskId, String containerName, List<String> profiles);
+    ShieldWiring prepareShield(String taskId, String containerName, List<String> profiles, List<Integer> hostPorts,
+            String hostAddress);
 
     void releaseShield(String taskId);
 
-    VaultWiring mintVaultTokens(String taskId, String project, List<String> providers);
+    VaultWiring mintVaultTokens(String taskId, String project, List<String> providers, String hostAddress);
 
     void revokeVaultTokens(String taskId);
 
-    GateWiring mintGateToken(String taskId, String project);
+    GateWiring mintGateToken(String taskId, String project, String hostAddress);
 
     void revokeGateToken(String taskId);
 
@@ -29,9 +30,9 @@ public interface TaskServices {
     record ShieldWiring(Map<String, String> annotations, List<String> dnsServers, List<Mount> mounts, Map<String, String> hosts) {
     }
 
-    record VaultWiring(List<String> tokenIds, Map<String, String> env, List<Mount> mounts) {
+    record VaultWiring(List<String> tokenIds, Map<String, String> env, List<Mount> mounts, List<Integer> hostPorts) {
     }
 
-    record GateWiring(String cloneUrl, Map<String, String> env) {
+    record GateWiring(String cloneUrl, Map<String, String> env, List<Integer> hostPorts) {
     }
 }

@@ -5,7 +5,17 @@ package io.terok.runtime.podman;
  * rootless, auto as root) and the network backend (slirp4netns on podman 4, pasta on 5+).
  */
 public record HostProfile(boolean rootless, int podmanMajor, String podmanVersion, boolean initAvailable, String cgroupVersion) {
+    /** Address at which pasta maps the host's loopback into the container (--map-host-loopback). */
+    public static final String PASTA_HOST_LOOPBACK = "169.254.1.2";
+    /** slirp4netns with allow_host_loopback=true forwards this address to the host's 127.0.0.1. */
+    public static final String SLIRP_HOST_LOOPBACK = "10.0.2.2";
+
     public boolean pasta() {
         return podmanMajor >= 5;
+    }
+
+    /** Where a task container reaches services listening on the host's loopback. */
+    public String hostLoopbackAddress() {
+        return pasta() ? PASTA_HOST_LOOPBACK : SLIRP_HOST_LOOPBACK;
     }
 }

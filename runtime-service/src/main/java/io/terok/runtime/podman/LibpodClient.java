@@ -47,7 +47,10 @@ public final class LibpodClient implements PodmanApi {
         this.socketPath = socketPath;
         this.socket = SocketAddress.domainSocketAddress(socketPath.toString());
         this.callTimeout = callTimeout;
-        this.http = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(32).setKeepAlive(true));
+        // No keep-alive: podman closes idle connections on its own schedule, and a request sent on one it just
+        // closed fails with "Connection was closed" without telling whether podman acted on it (a create could
+        // leak a container). A fresh Unix socket connection costs well under a millisecond.
+        this.http = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(32).setKeepAlive(false));
     }
 
     public Path socketPath() {

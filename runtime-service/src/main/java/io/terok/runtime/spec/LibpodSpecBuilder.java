@@ -15,8 +15,6 @@ public final class LibpodSpecBuilder {
     /** The unprivileged user every task runs as. */
     public static final int TASK_UID = 1000;
     static final String TASK_HOME = "/home/terok";
-    /** Address the container reaches the host's loopback at through pasta. */
-    static final String PASTA_HOST_LOOPBACK = "169.254.1.2";
 
     private LibpodSpecBuilder() {
     }
@@ -126,7 +124,7 @@ public final class LibpodSpecBuilder {
         if (host.pasta()) {
             s.put("netns", new JsonObject().put("nsmode", "pasta"));
             s.put("network_options", new JsonObject().put("pasta",
-                    new JsonArray().add("--map-host-loopback").add(PASTA_HOST_LOOPBACK)));
+                    new JsonArray().add("--map-host-loopback").add(HostProfile.PASTA_HOST_LOOPBACK)));
         } else {
             s.put("netns", new JsonObject().put("nsmode", "slirp4netns"));
             s.put("network_options", new JsonObject().put("slirp4netns", new JsonArray().add("allow_host_loopback=true")));

@@ -141,29 +141,19 @@ public final class TaskManager {
         Map<String, String> hosts = new LinkedHashMap<>();
 
         boolean filtered = spec.getNetwork() != NetworkMode.NETWORK_MODE_NONE;
-        if (filtered) {
-            if (optOut.getShield()) {
-                optedOut("shield", name, "the task gets UNFILTERED network egress", wiring, warnings);
-            } else {
-                TaskServices.ShieldWiring s = required("shield", "refusing to launch with unfiltered egress",
-                        () -> services.prepareShield(id, name, spec.getShieldProfilesList()));
-                undo.push(() -> services.releaseShield(id));
-                annotations.putAll(s.annotations());
-                dns.addAll(s.dnsServers());
-                mounts.addAll(s.mounts());
-                hosts.putAll(s.hosts());
-                wiring.setShieldApplied(true);
-            }
-        }
+        String hostAddress = podman.profile().hostLoopbackAddress();
+        List<Integer> hostPorts = new ArrayList<>();
+        // Vault and gate first: shield opens exactly the host ports they answer with.
         if (!spec.getProvidersList().isEmpty()) {
             if (optOut.getVault()) {
                 optedOut("vault", name, "no credentials are wired for " + spec.getProvidersList(), wiring, warnings);
             } else {
                 TaskServices.VaultWiring v = required("vault", "cannot wire credentials for " + spec.getProvidersList(),
-                        () -> services.mintVaultTokens(id, spec.getProject(), spec.getProvidersList()));
+                        () -> services.mintVaultTokens(id, spec.getProject(), spec.getProvidersList(), hostAddress));
                 undo.push(() -> services.revokeVaultTokens(id));
                 env.putAll(v.env());
                 mounts.addAll(v.mounts());
+                hostPorts.addAll(v.hostPorts());
                 wiring.addAllVaultTokenIds(v.tokenIds());
             }
         }
@@ -172,10 +162,25 @@ public final class TaskManager {
                 optedOut("gate", name, "the task has no gate repository for project " + spec.getProject(), wiring, warnings);
             } else {
                 TaskServices.GateWiring g = required("gate", "cannot give the task its repository",
-                        () -> services.mintGateToken(id, spec.getProject()));
+                        () -> services.mintGateToken(id, spec.getProject(), hostAddress));
                 undo.push(() -> services.revokeGateToken(id));
                 env.putAll(g.env());
+                hostPorts.addAll(g.hostPorts());
                 wiring.setGateUrl(g.cloneUrl());
+            }
+        }
+        if (filtered) {
+            if (optOut.getShield()) {
+                optedOut("shield", name, "the task gets UNFILTERED network egress", wiring, warnings);
+            } else {
+                TaskServices.ShieldWiring s = required("shield", "refusing to launch with unfiltered egress",
+                        () -> services.prepareShield(id, name, spec.getShieldProfilesList(), hostPorts, hostAddress));
+                undo.push(() -> services.releaseShield(id));
+                annotations.putAll(s.annotations());
+                dns.addAll(s.dnsServers());
+                mounts.addAll(s.mounts());
+                hosts.putAll(s.hosts());
+                wiring.setShieldApplied(true);
             }
         }
         if (filtered && wiring.getShieldApplied()) {
@@ -252,18 +257,18 @@ public final class TaskManager {
         List<String> failures = new ArrayList<>();
         TaskWiring w = t.getWiring();
         String id = t.getId();
-        // The reverse of launch: the firewall state goes last so it outlives everything else the task held.
+        // The reverse of launch (vault, gate, shield, clearance).
         if (w.getClearanceRegistered()) {
             attempt(failures, "clearance registration", () -> services.unregisterClearance(id));
+        }
+        if (w.getShieldApplied()) {
+            attempt(failures, "shield state", () -> services.releaseShield(id));
         }
         if (!w.getGateUrl().isEmpty()) {
             attempt(failures, "gate token", () -> services.revokeGateToken(id));
         }
         if (!w.getVaultTokenIdsList().isEmpty()) {
             attempt(failures, "vault tokens", () -> services.revokeVaultTokens(id));
-        }
-        if (w.getShieldApplied()) {
-            attempt(failures, "shield state", () -> services.releaseShield(id));
         }
         return failures;
     }
