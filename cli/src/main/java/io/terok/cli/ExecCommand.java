@@ -15,7 +15,7 @@ final class ExecCommand extends Verb {
     List<String> env = new ArrayList<>();
     @Option(names = {"-w", "--workdir"}, description = "Working directory inside the container.")
     String workdir;
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Kill the command after this long (default 60).")
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Stop waiting after this many seconds (default 60); the command itself keeps running.")
     int timeout;
     @Parameters(index = "0", paramLabel = "TASK", description = "Task id, id prefix or name.")
     String task;

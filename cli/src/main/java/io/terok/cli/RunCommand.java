@@ -47,7 +47,7 @@ final class RunCommand extends Verb {
     List<String> annotations = new ArrayList<>();
     @Option(names = {"-l", "--label"}, paramLabel = "KEY=VALUE")
     List<String> labels = new ArrayList<>();
-    @Option(names = "--read-only", description = "Read-only root filesystem (tmpfs on /tmp and the home directory).")
+    @Option(names = "--read-only", description = "Read-only root filesystem (tmpfs on /tmp, /var/tmp and the home directory).")
     boolean readOnly;
     @Option(names = "--network", paramLabel = "MODE", defaultValue = "filtered", description = "filtered (default) or none.")
     String network;

@@ -98,6 +98,26 @@ class RefusalTest {
     }
 
     @Test
+    void symlinksAreJudgedByWhatTheyPointTo() throws Exception {
+        String runtimeDir = ConfigProvider.getConfig().getValue("terok.runtime-dir", String.class);
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("terok-symlink-test");
+        java.nio.file.Path toRuntime = java.nio.file.Files.createSymbolicLink(dir.resolve("innocent"), java.nio.file.Path.of(runtimeDir));
+        java.nio.file.Path dangling = java.nio.file.Files.createSymbolicLink(dir.resolve("later"), dir.resolve("does-not-exist-yet"));
+        try {
+            StatusRuntimeException e = RuntimeApi.expectError(() -> api.launch(RuntimeApi.offline("true").addVolumes(vol(toRuntime.toString(), "/x"))));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().contains("would expose"), e.getStatus().getDescription());
+            e = RuntimeApi.expectError(() -> api.launch(RuntimeApi.offline("true").addVolumes(vol(dangling.toString(), "/x"))));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().contains("does not exist"), e.getStatus().getDescription());
+        } finally {
+            java.nio.file.Files.delete(toRuntime);
+            java.nio.file.Files.delete(dangling);
+            java.nio.file.Files.delete(dir);
+        }
+    }
+
+    @Test
     void filteredNetworkWithoutShieldIsRefused() {
         List<String> containersBefore = RuntimeApi.podmanTaskContainers();
         int tasksBefore = allTasks();

@@ -8,15 +8,22 @@ package io.terok.runtime.compose;
 public class ServiceUnavailableException extends RuntimeException {
     private final String service;
     private final io.grpc.Status.Code code;
+    private final boolean unavailable;
 
+    /** The service is absent, incomplete or too slow. */
     public ServiceUnavailableException(String service, String message) {
-        this(service, message, io.grpc.Status.Code.FAILED_PRECONDITION);
+        super(message);
+        this.service = service;
+        this.code = io.grpc.Status.Code.FAILED_PRECONDITION;
+        this.unavailable = true;
     }
 
+    /** The service answered and refused this request with the given code. */
     public ServiceUnavailableException(String service, String message, io.grpc.Status.Code code) {
         super(message);
         this.service = service;
         this.code = code;
+        this.unavailable = false;
     }
 
     public String service() {
@@ -29,6 +36,6 @@ public class ServiceUnavailableException extends RuntimeException {
 
     /** True when the service is absent or incomplete, as opposed to refusing this particular request. */
     public boolean unavailable() {
-        return code == io.grpc.Status.Code.FAILED_PRECONDITION;
+        return unavailable;
     }
 }

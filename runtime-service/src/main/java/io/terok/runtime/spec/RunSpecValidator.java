@@ -5,7 +5,6 @@ import io.terok.api.v1.RunSpec;
 import io.terok.api.v1.VolumeMount;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,8 +43,8 @@ public final class RunSpecValidator {
     private final int hostCpus;
 
     /**
-     * @param protectedPaths host paths no task may mount, nor any directory above them (the terok
-     *        runtime directory, the podman socket)
+     * @param protectedPaths host paths no task may mount, nor any directory above or below them (the terok
+     *        runtime, data, state and config directories, the service sockets, the podman socket)
      */
     public RunSpecValidator(List<Path> protectedPaths, Set<String> allowedAnnotations, int hostCpus) {
         this.protectedPaths = protectedPaths.stream().map(RunSpecValidator::canonical).toList();
@@ -158,7 +157,8 @@ public final class RunSpecValidator {
         }
         noTraversal(field + ".host_path", v.getHostPath());
         Path host = Path.of(v.getHostPath());
-        if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
+        // Followed links: a dangling symlink does not exist, so it cannot be checked, nor later pointed anywhere.
+        if (!Files.exists(host)) {
             throw new InvalidSpecException(field + ".host_path", v.getHostPath() + " does not exist");
         }
         Path real = canonical(host);
@@ -168,7 +168,7 @@ public final class RunSpecValidator {
         for (Path p : protectedPaths) {
             if (p.startsWith(real) || real.startsWith(p)) {
                 throw new InvalidSpecException(field + ".host_path", real + " would expose " + p
-                        + " (terok's service sockets or the podman socket) to the task");
+                        + " (terok's own sockets, records or configuration, or the podman socket) to the task");
             }
         }
         String target = absoluteContainerPath(field + ".container_path", v.getContainerPath());
