@@ -23,6 +23,10 @@ class CliEndToEndTest {
     @BeforeAll
     static void up() throws Exception {
         terok = new Terok(Terok.freshHome("root", null), null);
+        // The operator's config.yaml widens one allowlist; a test below checks the services honour it.
+        Files.createDirectories(terok.home.resolve("config"));
+        Files.writeString(terok.home.resolve("config/config.yaml"),
+                "terok:\n  runtime:\n    allowed-annotations: io.terok.agent,io.terok.note,org.example.ticket\n");
         Terok.Result r = terok.run("services", "up").ok();
         for (String s : List.of("runtime", "vault", "gate", "shield", "clearance")) {
             assertTrue(Files.exists(terok.runtimeDir().resolve(s + ".sock")), s + " socket: " + r.err());
@@ -44,6 +48,55 @@ class CliEndToEndTest {
             assertTrue(status.out().lines().anyMatch(l -> l.contains(s) && l.contains("healthy") && !l.contains("not healthy")),
                     s + " healthy in: " + status.out());
         }
+    }
+
+    @Test
+    @Order(1)
+    void everyServiceAnswersHealthAndReflectionOnAnOwnerOnlySocket() throws Exception {
+        for (String s : List.of("runtime", "vault", "gate", "shield", "clearance")) {
+            Path socket = terok.runtimeDir().resolve(s + ".sock");
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)), s);
+            io.grpc.ManagedChannel ch = io.terok.common.grpc.UnixChannels.open(socket);
+            try {
+                var reply = new java.util.concurrent.LinkedBlockingQueue<grpc.reflection.v1alpha.Reflection.ServerReflectionResponse>();
+                var done = new java.util.concurrent.CountDownLatch(1);
+                var requests = grpc.reflection.v1alpha.ServerReflectionGrpc.newStub(ch)
+                        .withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+                        .serverReflectionInfo(new io.grpc.stub.StreamObserver<>() {
+                            public void onNext(grpc.reflection.v1alpha.Reflection.ServerReflectionResponse r) {
+                                reply.add(r);
+                            }
+
+                            public void onError(Throwable t) {
+                                done.countDown();
+                            }
+
+                            public void onCompleted() {
+                                done.countDown();
+                            }
+                        });
+                requests.onNext(grpc.reflection.v1alpha.Reflection.ServerReflectionRequest.newBuilder().setListServices("*").build());
+                requests.onCompleted();
+                assertTrue(done.await(10, java.util.concurrent.TimeUnit.SECONDS), s + " reflection answered");
+                List<String> names = reply.stream().flatMap(r -> r.getListServicesResponse().getServiceList().stream())
+                        .map(grpc.reflection.v1alpha.Reflection.ServiceResponse::getName).toList();
+                String expected = "terok.v1." + Character.toUpperCase(s.charAt(0)) + s.substring(1) + "Service";
+                assertTrue(names.contains(expected), s + " lists " + expected + ": " + names);
+                assertTrue(names.contains("grpc.health.v1.Health"), s + ": " + names);
+            } finally {
+                ch.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    @Order(2)
+    void theOperatorsConfigYamlIsHonoured() {
+        terok.run("run", "--rm", "--network", "none", "--annotation", "org.example.ticket=T-1",
+                "localhost/terok-busybox:latest", "true").ok();
+        Terok.Result refused = terok.run("run", "--rm", "--network", "none", "--annotation", "org.example.other=1",
+                "localhost/terok-busybox:latest", "true");
+        assertTrue(refused.err().contains("not an allowed annotation"), refused.err());
     }
 
     @Test
