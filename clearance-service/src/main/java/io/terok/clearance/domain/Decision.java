@@ -1,0 +1,5 @@
+package io.terok.clearance.domain;
+
+public enum Decision {
+    ALLOW, DENY
+}

@@ -1,0 +1,129 @@
+package io.terok.clearance.shield;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.terok.api.v1.BlockedConnection;
+import io.terok.api.v1.BlockedEventsRequest;
+import io.terok.api.v1.ShieldServiceGrpc;
+import io.terok.api.v1.TargetRequest;
+import io.terok.clearance.domain.Clearance;
+import io.terok.clearance.domain.Destination;
+import io.terok.clearance.domain.FirewallControl;
+import io.terok.common.grpc.UnixChannels;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Clearance's connection to shield: applies verdicts (Allow/Deny) and follows shield's blocked-connection
+ * stream for every task, reconnecting with a growing pause while shield is down.
+ */
+public final class ShieldLink implements FirewallControl, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ShieldLink.class);
+    private final Path socket;
+    private final long deadlineMillis;
+    private ManagedChannel channel;
+    private volatile Thread follower;
+    private volatile boolean connected;
+    private volatile String detail = "not connected yet";
+
+    public ShieldLink(Path socket, long deadlineMillis) {
+        this.socket = socket;
+        this.deadlineMillis = deadlineMillis;
+    }
+
+    private synchronized ManagedChannel channel() {
+        if (channel == null) {
+            channel = UnixChannels.open(socket);
+        }
+        return channel;
+    }
+
+    @Override
+    public void allow(String taskId, String target) {
+        apply("allow", () -> ShieldServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS)
+                .allow(TargetRequest.newBuilder().setTaskId(taskId).setTarget(target).build()));
+    }
+
+    @Override
+    public void deny(String taskId, String target) {
+        apply("deny", () -> ShieldServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS)
+                .deny(TargetRequest.newBuilder().setTaskId(taskId).setTarget(target).build()));
+    }
+
+    private static void apply(String what, Runnable call) {
+        try {
+            call.run();
+        } catch (StatusRuntimeException e) {
+            Status s = e.getStatus();
+            throw new IllegalStateException(what + " failed: " + s.getCode()
+                    + (s.getDescription() == null ? "" : " " + s.getDescription()), e);
+        }
+    }
+
+    /** Starts following shield's blocked-connection events into clearance. */
+    public void follow(Clearance clearance) {
+        Thread t = new Thread(() -> followLoop(clearance), "clearance-shield-events");
+        t.setDaemon(true);
+        follower = t;
+        t.start();
+    }
+
+    private void followLoop(Clearance clearance) {
+        long pause = 200;
+        while (follower == Thread.currentThread()) {
+            try {
+                Iterator<BlockedConnection> it = ShieldServiceGrpc.newBlockingStub(channel())
+                        .blockedEvents(BlockedEventsRequest.getDefaultInstance());
+                if (!connected) {
+                    LOG.info("following shield's blocked connections on " + socket);
+                }
+                connected = true;
+                detail = "following blocked connections on " + socket;
+                pause = 200;
+                while (it.hasNext()) {
+                    BlockedConnection b = it.next();
+                    clearance.blocked(b.getTaskId(), new Destination(b.getDestinationIp(), b.getDestinationPort(),
+                            b.getProtocol().isEmpty() ? "tcp" : b.getProtocol()), b.getDomain(), b.getCount());
+                }
+            } catch (StatusRuntimeException e) {
+                if (connected) {
+                    LOG.warnf("lost shield's event stream (%s); reconnecting", e.getStatus().getCode());
+                }
+                detail = "shield not answering on " + socket + " (" + e.getStatus().getCode() + ")";
+            } catch (RuntimeException e) {
+                LOG.warnf("shield event stream failed: %s", e.getMessage());
+                detail = "shield event stream failed: " + e.getMessage();
+            }
+            connected = false;
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                return;
+            }
+            pause = Math.min(pause * 2, 5_000);
+        }
+    }
+
+    public boolean connected() {
+        return connected;
+    }
+
+    public String detail() {
+        return detail;
+    }
+
+    @Override
+    public synchronized void close() {
+        Thread t = follower;
+        follower = null;
+        if (t != null) {
+            t.interrupt();
+        }
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+    }
+}
