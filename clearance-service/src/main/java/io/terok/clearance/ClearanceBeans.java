@@ -4,6 +4,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.terok.clearance.desktop.DesktopNotifier;
 import io.terok.clearance.domain.Clearance;
+import io.terok.clearance.runtime.RuntimeLink;
 import io.terok.clearance.shield.ShieldLink;
 import io.terok.common.ServiceName;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -30,6 +31,7 @@ public class ClearanceBeans {
     Duration shieldDeadline;
 
     private ShieldLink shield;
+    private RuntimeLink runtime;
     private DesktopNotifier desktop;
 
     @Produces
@@ -48,6 +50,8 @@ public class ClearanceBeans {
     void start(@Observes StartupEvent event, Clearance clearance, ShieldLink link) {
         desktop = DesktopNotifier.connect(clearance, busAddress.orElse(System.getenv("DBUS_SESSION_BUS_ADDRESS")));
         link.follow(clearance);
+        runtime = new RuntimeLink(ServiceName.RUNTIME.socket(runtimeDir));
+        runtime.follow(clearance);
     }
 
     public DesktopNotifier desktop() {
@@ -60,6 +64,9 @@ public class ClearanceBeans {
         }
         if (shield != null) {
             shield.close();
+        }
+        if (runtime != null) {
+            runtime.close();
         }
     }
 }

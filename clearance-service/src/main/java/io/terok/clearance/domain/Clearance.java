@@ -45,11 +45,18 @@ public final class Clearance {
         tasks.put(taskId, new TaskInfo(name, project));
     }
 
-    /** The task stopped, was removed, or its shield went down: its pending requests are dropped. */
+    /** The task was removed: forget it and drop its pending requests. */
     public int unregisterTask(String taskId, String why) {
-        List<PendingRequest> dropped = new ArrayList<>();
         synchronized (this) {
             tasks.remove(taskId);
+        }
+        return dropPending(taskId, why);
+    }
+
+    /** The task stopped or its shield went down: its pending requests can no longer be answered. */
+    public int dropPending(String taskId, String why) {
+        List<PendingRequest> dropped = new ArrayList<>();
+        synchronized (this) {
             for (PendingRequest r : List.copyOf(byId.values())) {
                 if (r.taskId().equals(taskId)) {
                     forget(r);
