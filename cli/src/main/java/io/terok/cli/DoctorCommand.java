@@ -20,7 +20,9 @@ final class DoctorCommand extends Verb {
         checks.addAll(host.rootless());
         checks.add(host.runtimeDir());
         ctx.beforeGrpc();
-        checks.addAll(services(new ServiceLayout(ctx)));
+        ServiceLayout layout = new ServiceLayout(ctx);
+        checks.addAll(services(layout));
+        checks.add(desktop(ctx, layout));
         Check.Severity worst = Check.Severity.OK;
         for (Check c : checks) {
             ctx.out.println(c.line());
@@ -33,6 +35,24 @@ final class DoctorCommand extends Verb {
             case WARN -> 1;
             case ERROR -> 2;
         };
+    }
+
+    /** Whether blocked connections reach the operator's desktop, as clearance sees it. */
+    static Check desktop(Context ctx, ServiceLayout layout) {
+        String label = "desktop notifications";
+        if (!java.nio.file.Files.exists(layout.socket(ServiceName.CLEARANCE))) {
+            return Check.warn(label, "clearance is not running", "run `terok services up`");
+        }
+        try (ServiceClient cl = ServiceClient.connect(ctx, ServiceName.CLEARANCE)) {
+            io.terok.api.v1.ClearanceStatus st = io.terok.api.v1.ClearanceServiceGrpc.newBlockingStub(cl.channel())
+                    .withDeadlineAfter(3, java.util.concurrent.TimeUnit.SECONDS)
+                    .status(io.terok.api.v1.ClearanceStatusRequest.getDefaultInstance());
+            return st.getDesktop() ? Check.ok(label, st.getDesktopDetail())
+                    : Check.warn(label, st.getDesktopDetail(), "blocked connections wait in `terok clearance`; start clearance "
+                            + "inside a desktop session (DBUS_SESSION_BUS_ADDRESS) with a notification server for pop-ups");
+        } catch (io.grpc.StatusRuntimeException e) {
+            return Check.warn(label, "clearance did not answer: " + GrpcErrors.describe(e.getStatus()), "check `terok services status`");
+        }
     }
 
     static List<Check> services(ServiceLayout layout) {

@@ -51,6 +51,7 @@ public final class TerokCommand implements Callable<Integer> {
         v.put("exec", ExecCommand::new);
         v.put("wait", WaitCommand::new);
         v.put("inspect", InspectCommand::new);
+        v.put("clearance", ClearanceCommand::new);
         v.put("doctor", DoctorCommand::new);
         v.put("completion", CompletionCommand::new);
         v.put("cds-train", CdsTrainCommand::new);
