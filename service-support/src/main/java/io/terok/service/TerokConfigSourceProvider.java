@@ -29,7 +29,11 @@ public class TerokConfigSourceProvider implements ConfigSourceProvider {
                 "terok.runtime-dir", paths.runtimeDir().toString(),
                 "terok.data-dir", paths.dataDir().toString(),
                 "terok.state-dir", paths.stateDir().toString(),
-                "terok.config-dir", paths.configDir().toString()), "terok-path-defaults", DEFAULTS_ORDINAL));
+                "terok.config-dir", paths.configDir().toString(),
+                // One config.yaml serves all five services, so each must accept the others' terok.* keys.
+                "smallrye.config.mapping.validate-unknown", "false",
+                // Virtual threads need Java 21; on 17 Quarkus warns at every start that it uses platform threads.
+                "quarkus.log.category.\"io.quarkus.virtual-threads\".level", "ERROR"), "terok-path-defaults", DEFAULTS_ORDINAL));
         Path file = paths.configFile();
         if (Files.isReadable(file)) {
             try {

@@ -75,6 +75,11 @@ public final class ShieldLink implements FirewallControl, AutoCloseable {
         long pause = 200;
         while (follower == Thread.currentThread()) {
             try {
+                // The stream call itself returns before anything is connected; health says whether shield is there.
+                io.terok.common.grpc.HealthProbe.Result health = io.terok.common.grpc.HealthProbe.check(socket, 2000);
+                if (!health.serving()) {
+                    throw new IllegalStateException("shield is not serving (" + health.detail() + ")");
+                }
                 Iterator<BlockedConnection> it = ShieldServiceGrpc.newBlockingStub(channel())
                         .blockedEvents(BlockedEventsRequest.getDefaultInstance());
                 if (!connected) {
@@ -93,6 +98,8 @@ public final class ShieldLink implements FirewallControl, AutoCloseable {
                     LOG.warnf("lost shield's event stream (%s); reconnecting", e.getStatus().getCode());
                 }
                 detail = "shield not answering on " + socket + " (" + e.getStatus().getCode() + ")";
+            } catch (IllegalStateException e) {
+                detail = e.getMessage();
             } catch (RuntimeException e) {
                 LOG.warnf("shield event stream failed: %s", e.getMessage());
                 detail = "shield event stream failed: " + e.getMessage();
