@@ -1,7 +1,6 @@
 package io.terok.clearance.runtime;
 
 import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import io.terok.api.v1.EventsRequest;
 import io.terok.api.v1.RuntimeServiceGrpc;
 import io.terok.api.v1.TaskEvent;
@@ -16,7 +15,7 @@ import org.jboss.logging.Logger;
 public final class RuntimeLink implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RuntimeLink.class);
     private final Path socket;
-    private volatile Thread follower;
+    private final io.terok.clearance.StreamFollower follower = new io.terok.clearance.StreamFollower();
     private ManagedChannel channel;
 
     public RuntimeLink(Path socket) {
@@ -24,51 +23,30 @@ public final class RuntimeLink implements AutoCloseable {
     }
 
     public void follow(Clearance clearance) {
-        Thread t = new Thread(() -> loop(clearance), "clearance-runtime-events");
-        t.setDaemon(true);
-        follower = t;
-        t.start();
+        follower.start("clearance-runtime-events", () -> session(clearance));
     }
 
-    private void loop(Clearance clearance) {
-        long pause = 200;
-        while (follower == Thread.currentThread()) {
-            try {
-                synchronized (this) {
-                    if (channel == null) {
-                        channel = UnixChannels.open(socket);
-                    }
-                }
-                Iterator<TaskEvent> it = RuntimeServiceGrpc.newBlockingStub(channel).events(EventsRequest.getDefaultInstance());
-                pause = 200;
-                while (it.hasNext()) {
-                    TaskEvent e = it.next();
-                    if (e.getKind() == TaskEventKind.TASK_EVENT_KIND_DIED || e.getKind() == TaskEventKind.TASK_EVENT_KIND_STOPPED) {
-                        int n = clearance.dropPending(e.getTaskId(), "the task stopped");
-                        if (n > 0) {
-                            LOG.infof("task %s stopped: dropped %d pending request(s)", e.getTaskId(), n);
-                        }
-                    }
-                }
-            } catch (StatusRuntimeException e) {
-                LOG.debugf("runtime event stream: %s", e.getStatus());
+    private void session(Clearance clearance) {
+        synchronized (this) {
+            if (channel == null) {
+                channel = UnixChannels.open(socket);
             }
-            try {
-                Thread.sleep(pause);
-            } catch (InterruptedException e) {
-                return;
+        }
+        Iterator<TaskEvent> it = RuntimeServiceGrpc.newBlockingStub(channel).events(EventsRequest.getDefaultInstance());
+        while (it.hasNext()) {
+            TaskEvent e = it.next();
+            if (e.getKind() == TaskEventKind.TASK_EVENT_KIND_DIED || e.getKind() == TaskEventKind.TASK_EVENT_KIND_STOPPED) {
+                int n = clearance.dropPending(e.getTaskId(), "the task stopped");
+                if (n > 0) {
+                    LOG.infof("task %s stopped: dropped %d pending request(s)", e.getTaskId(), n);
+                }
             }
-            pause = Math.min(pause * 2, 5_000);
         }
     }
 
     @Override
     public synchronized void close() {
-        Thread t = follower;
-        follower = null;
-        if (t != null) {
-            t.interrupt();
-        }
+        follower.close();
         if (channel != null) {
             channel.shutdownNow();
         }

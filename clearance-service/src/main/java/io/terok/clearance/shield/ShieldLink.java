@@ -25,7 +25,7 @@ public final class ShieldLink implements FirewallControl, AutoCloseable {
     private final Path socket;
     private final long deadlineMillis;
     private ManagedChannel channel;
-    private volatile Thread follower;
+    private final io.terok.clearance.StreamFollower follower = new io.terok.clearance.StreamFollower();
     private volatile boolean connected;
     private volatile String detail = "not connected yet";
 
@@ -65,52 +65,34 @@ public final class ShieldLink implements FirewallControl, AutoCloseable {
 
     /** Starts following shield's blocked-connection events into clearance. */
     public void follow(Clearance clearance) {
-        Thread t = new Thread(() -> followLoop(clearance), "clearance-shield-events");
-        t.setDaemon(true);
-        follower = t;
-        t.start();
+        follower.start("clearance-shield-events", () -> session(clearance));
     }
 
-    private void followLoop(Clearance clearance) {
-        long pause = 200;
-        while (follower == Thread.currentThread()) {
-            try {
-                // The stream call itself returns before anything is connected; health says whether shield is there.
-                io.terok.common.grpc.HealthProbe.Result health = io.terok.common.grpc.HealthProbe.check(socket, 2000);
-                if (!health.serving()) {
-                    throw new IllegalStateException("shield is not serving (" + health.detail() + ")");
-                }
-                Iterator<BlockedConnection> it = ShieldServiceGrpc.newBlockingStub(channel())
-                        .blockedEvents(BlockedEventsRequest.getDefaultInstance());
-                if (!connected) {
-                    LOG.info("following shield's blocked connections on " + socket);
-                }
-                connected = true;
-                detail = "following blocked connections on " + socket;
-                pause = 200;
-                while (it.hasNext()) {
-                    BlockedConnection b = it.next();
-                    clearance.blocked(b.getTaskId(), new Destination(b.getDestinationIp(), b.getDestinationPort(),
-                            b.getProtocol().isEmpty() ? "tcp" : b.getProtocol()), b.getDomain(), b.getCount());
-                }
-            } catch (StatusRuntimeException e) {
-                if (connected) {
-                    LOG.warnf("lost shield's event stream (%s); reconnecting", e.getStatus().getCode());
-                }
-                detail = "shield not answering on " + socket + " (" + e.getStatus().getCode() + ")";
-            } catch (IllegalStateException e) {
-                detail = e.getMessage();
-            } catch (RuntimeException e) {
-                LOG.warnf("shield event stream failed: %s", e.getMessage());
-                detail = "shield event stream failed: " + e.getMessage();
-            }
-            connected = false;
-            try {
-                Thread.sleep(pause);
-            } catch (InterruptedException e) {
+    private void session(Clearance clearance) {
+        try {
+            // The stream call itself returns before anything is connected; health says whether shield is there.
+            io.terok.common.grpc.HealthProbe.Result health = io.terok.common.grpc.HealthProbe.check(socket, 2000);
+            if (!health.serving()) {
+                detail = "shield is not serving (" + health.detail() + ")";
                 return;
             }
-            pause = Math.min(pause * 2, 5_000);
+            Iterator<BlockedConnection> it = ShieldServiceGrpc.newBlockingStub(channel())
+                    .blockedEvents(BlockedEventsRequest.getDefaultInstance());
+            LOG.info("following shield's blocked connections on " + socket);
+            connected = true;
+            detail = "following blocked connections on " + socket;
+            while (it.hasNext()) {
+                BlockedConnection b = it.next();
+                clearance.blocked(b.getTaskId(), new Destination(b.getDestinationIp(), b.getDestinationPort(),
+                        b.getProtocol().isEmpty() ? "tcp" : b.getProtocol()), b.getDomain(), b.getCount());
+            }
+        } catch (StatusRuntimeException e) {
+            if (connected) {
+                LOG.warnf("lost shield's event stream (%s); reconnecting", e.getStatus().getCode());
+            }
+            detail = "shield not answering on " + socket + " (" + e.getStatus().getCode() + ")";
+        } finally {
+            connected = false;
         }
     }
 
@@ -124,11 +106,7 @@ public final class ShieldLink implements FirewallControl, AutoCloseable {
 
     @Override
     public synchronized void close() {
-        Thread t = follower;
-        follower = null;
-        if (t != null) {
-            t.interrupt();
-        }
+        follower.close();
         if (channel != null) {
             channel.shutdownNow();
         }
