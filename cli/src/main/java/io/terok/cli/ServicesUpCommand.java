@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
     "Jars: $TEROK_HOME/<svc>-service/target/quarkus-app/quarkus-run.jar (TEROK_HOME defaults to this checkout). "
         + "Logs: <state dir>/logs/<svc>.log. Pid files: <runtime dir>/pids/<svc>.pid."})
 final class ServicesUpCommand extends Verb {
-    static final List<String> JVM_OPTIONS = List.of("-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+    static final List<String> JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC");
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
             description = "How long to wait for every service to become healthy (default ${DEFAULT-VALUE}).")

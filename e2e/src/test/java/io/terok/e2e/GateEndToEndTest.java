@@ -1,0 +1,101 @@
+package io.terok.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.terok.api.v1.CreateProjectRequest;
+import io.terok.api.v1.GateServiceGrpc;
+import io.terok.api.v1.ListPushesResponse;
+import io.terok.api.v1.ProjectRef;
+import io.terok.api.v1.RepositoryPathResponse;
+import io.terok.common.grpc.UnixChannels;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A real task, launched through `terok run --project`, clones from the gate and pushes to it from inside its
+ * hardened container (slirp4netns; the gate is reached at the host-loopback address). The push lands in the
+ * gate, not in the upstream, and the task's token is forgotten when the task is removed.
+ */
+class GateEndToEndTest {
+    static Terok terok;
+    static Path upstream;
+    static ManagedChannel channel;
+
+    @BeforeAll
+    static void up() throws Exception {
+        terok = new Terok(Terok.freshHome("gate", null), null);
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            terok.env.put("TEROK_GATE_HTTP_PORT", Integer.toString(s.getLocalPort()));
+        }
+        terok.run("services", "up").ok();
+        upstream = terok.home.resolve("upstream.git");
+        Path seed = terok.home.resolve("seed");
+        git(terok.home, "init", "-q", "--bare", "-b", "main", upstream.toString());
+        git(terok.home, "clone", "-q", upstream.toString(), seed.toString());
+        git(seed, "commit", "-q", "--allow-empty", "-m", "initial");
+        git(seed, "push", "-q", "origin", "HEAD:main");
+        channel = UnixChannels.open(terok.runtimeDir().resolve("gate.sock"));
+        gate().createProject(CreateProjectRequest.newBuilder().setName("e2e-proj").setUpstreamUrl("file://" + upstream)
+                .setSync(true).build());
+    }
+
+    @AfterAll
+    static void down() {
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        terok.run("rm", "-f", "gate-task");
+        terok.run("services", "down");
+    }
+
+    static GateServiceGrpc.GateServiceBlockingStub gate() {
+        return GateServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    static String git(Path dir, String... args) {
+        List<String> cmd = new java.util.ArrayList<>(List.of("git", "-C", dir.toString(), "-c", "user.name=Operator",
+                "-c", "user.email=op@example.invalid"));
+        cmd.addAll(List.of(args));
+        return Terok.exec(cmd, Map.of("GIT_CONFIG_NOSYSTEM", "1", "HOME", terok.home.toString()), 60).ok().out().trim();
+    }
+
+    @Test
+    void aTaskClonesCommitsAndPushesToTheGateNotTheUpstream() {
+        String script = String.join("\n",
+                "set -e",
+                "cd /tmp",
+                "git clone -q \"$TEROK_GATE_URL\" work",
+                "cd work",
+                "echo from-the-agent > agent.txt",
+                "git add agent.txt",
+                "git -c user.name=Agent -c user.email=agent@example.invalid commit -q -m 'agent work'",
+                "git push -q origin HEAD:refs/heads/agent-work",
+                "echo pushed $(git rev-parse HEAD)");
+        Terok.Result r = terok.run("run", "--name", "gate-task", "--project", "e2e-proj", "--no-shield", "--network", "filtered",
+                "localhost/terok-agent:latest", "bash", "-c", script);
+        assertEquals(0, r.exitCode(), "stdout: " + r.out() + "\nstderr: " + r.err());
+        String pushed = r.out().lines().filter(l -> l.startsWith("pushed ")).findFirst().orElseThrow(() -> new AssertionError(r.out()))
+                .substring("pushed ".length()).trim();
+
+        RepositoryPathResponse path = gate().repositoryPath(ProjectRef.newBuilder().setProject("e2e-proj").build());
+        assertEquals(pushed, git(Path.of(path.getPath()), "rev-parse", "refs/heads/agent-work"));
+        assertEquals("", git(upstream, "for-each-ref", "refs/heads/agent-work"), "nothing reached the upstream");
+        ListPushesResponse pushes = gate().listPushes(ProjectRef.newBuilder().setProject("e2e-proj").build());
+        assertEquals(1, pushes.getPushesCount());
+        String taskId = pushes.getPushes(0).getTaskId();
+        assertEquals(32, taskId.length(), taskId);
+
+        // Removing the task revokes its token (runtime calls RevokeTaskToken): a second revoke finds nothing.
+        terok.run("rm", "-f", "gate-task").ok();
+        assertEquals(0, gate().revokeTaskToken(io.terok.api.v1.RevokeTaskTokenRequest.newBuilder().setTaskId(taskId).build())
+                .getRevoked());
+    }
+}

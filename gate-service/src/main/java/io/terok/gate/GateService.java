@@ -1,0 +1,94 @@
+package io.terok.gate;
+
+import io.quarkus.arc.Unremovable;
+import io.quarkus.runtime.LaunchMode;
+import io.terok.gate.repo.Mirror;
+import io.terok.gate.repo.Projects;
+import io.terok.gate.token.TokenStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/** The gate's parts wired from configuration, and the composition call runtime-service makes (task tokens). */
+@ApplicationScoped
+@Unremovable // looked up by the servlet, which Undertow creates
+public class GateService {
+    private static final Logger LOG = Logger.getLogger(GateService.class);
+
+    /** What a task gets: its token, the clone URL it uses, the env that makes `git` work, the port to open. */
+    public record TaskAccess(String token, String cloneUrl, Map<String, String> env, List<Integer> hostPorts) {
+    }
+
+    private final Projects projects;
+    private final Mirror mirror;
+    private final TokenStore tokens;
+
+    @Inject
+    public GateService(@ConfigProperty(name = "terok.data-dir") Path dataDir,
+            /* Backups older than this many days are pruned at sync; 0 keeps them forever. */
+            @ConfigProperty(name = "terok.gate.backup-retention-days", defaultValue = "30") int retentionDays) {
+        this.projects = new Projects(dataDir.resolve("gate"));
+        this.mirror = new Mirror(projects, Duration.ofDays(retentionDays));
+        this.tokens = new TokenStore(dataDir.resolve("gate"));
+    }
+
+    public Projects projects() {
+        return projects;
+    }
+
+    public Mirror mirror() {
+        return mirror;
+    }
+
+    public TokenStore tokens() {
+        return tokens;
+    }
+
+    /** The port the git server actually listens on (the configured one, or the random one in tests). */
+    public int httpPort() {
+        String key = LaunchMode.current() == LaunchMode.TEST ? "quarkus.http.test-port" : "quarkus.http.port";
+        return ConfigProvider.getConfig().getValue(key, Integer.class);
+    }
+
+    public TaskAccess mint(String taskId, String project, String hostAddress) {
+        if (taskId == null || !taskId.matches("[A-Za-z0-9_.-]{1,128}")) {
+            throw GateException.invalid("task_id", "must be 1-128 characters of [A-Za-z0-9_.-]");
+        }
+        Names.project("project", project);
+        String host = Names.hostAddress("host_address", hostAddress);
+        projects.meta(project);
+        int port = httpPort();
+        String token = tokens.mint(taskId, project);
+        String base = "http://" + host + ":" + port + "/";
+        String url = base + project + ".git";
+        String basic = Base64.getEncoder().encodeToString(("terok-task:" + token).getBytes(StandardCharsets.UTF_8));
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("TEROK_GATE_URL", url);
+        env.put("TEROK_GATE_TOKEN", token);
+        env.put("TEROK_GATE_PROJECT", project);
+        // `git` sends the token to the gate (and only there) without prompts, and nothing is written to a file.
+        env.put("GIT_CONFIG_COUNT", "1");
+        env.put("GIT_CONFIG_KEY_0", "http." + base + ".extraHeader");
+        env.put("GIT_CONFIG_VALUE_0", "Authorization: Basic " + basic);
+        env.put("GIT_TERMINAL_PROMPT", "0");
+        LOG.infof("minted a gate token for task %s (project %s, %s)", taskId, project, url);
+        return new TaskAccess(token, url, env, List.of(port));
+    }
+
+    public int revoke(String taskId) {
+        int n = tokens.revoke(taskId);
+        if (n > 0) {
+            LOG.infof("revoked %d gate token(s) of task %s", n, taskId);
+        }
+        return n;
+    }
+}

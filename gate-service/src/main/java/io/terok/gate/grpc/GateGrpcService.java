@@ -1,0 +1,236 @@
+package io.terok.gate.grpc;
+
+import com.google.protobuf.Timestamp;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
+import io.terok.api.v1.Backup;
+import io.terok.api.v1.Commit;
+import io.terok.api.v1.CreateProjectRequest;
+import io.terok.api.v1.DeleteProjectRequest;
+import io.terok.api.v1.DeleteProjectResponse;
+import io.terok.api.v1.DiffResponse;
+import io.terok.api.v1.ForwardRequest;
+import io.terok.api.v1.ForwardResponse;
+import io.terok.api.v1.GateServiceGrpc;
+import io.terok.api.v1.ListBackupsResponse;
+import io.terok.api.v1.ListPendingResponse;
+import io.terok.api.v1.ListProjectsRequest;
+import io.terok.api.v1.ListProjectsResponse;
+import io.terok.api.v1.ListPushesResponse;
+import io.terok.api.v1.LogResponse;
+import io.terok.api.v1.MintTaskTokenRequest;
+import io.terok.api.v1.MintTaskTokenResponse;
+import io.terok.api.v1.PendingOperation;
+import io.terok.api.v1.PendingRef;
+import io.terok.api.v1.Project;
+import io.terok.api.v1.ProjectRef;
+import io.terok.api.v1.Push;
+import io.terok.api.v1.RefUpdate;
+import io.terok.api.v1.RepositoryPathResponse;
+import io.terok.api.v1.RestoreBackupRequest;
+import io.terok.api.v1.RestoreBackupResponse;
+import io.terok.api.v1.ReviewRequest;
+import io.terok.api.v1.RevokeTaskTokenRequest;
+import io.terok.api.v1.RevokeTaskTokenResponse;
+import io.terok.api.v1.SyncRequest;
+import io.terok.api.v1.SyncResponse;
+import io.terok.gate.GateException;
+import io.terok.gate.GateService;
+import io.terok.gate.Names;
+import io.terok.gate.repo.Records;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.function.Supplier;
+
+/** terok.v1.GateService: a thin adapter from gRPC to {@link GateService} and its parts. */
+@GrpcService
+@Blocking
+public class GateGrpcService extends GateServiceGrpc.GateServiceImplBase {
+    @Inject
+    GateService gate;
+
+    @Override
+    public void createProject(CreateProjectRequest r, StreamObserver<Project> out) {
+        unary(out, () -> {
+            Records.ProjectMeta meta = gate.projects().create(r.getName(), r.getUpstreamUrl());
+            if (r.getSync()) {
+                try {
+                    gate.mirror().sync(meta.name());
+                } catch (RuntimeException e) {
+                    gate.projects().delete(meta.name());
+                    throw e;
+                }
+            }
+            return project(gate.projects().meta(meta.name()));
+        });
+    }
+
+    @Override
+    public void listProjects(ListProjectsRequest r, StreamObserver<ListProjectsResponse> out) {
+        unary(out, () -> {
+            ListProjectsResponse.Builder b = ListProjectsResponse.newBuilder();
+            gate.projects().list().forEach(p -> b.addProjects(project(p)));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void deleteProject(DeleteProjectRequest r, StreamObserver<DeleteProjectResponse> out) {
+        unary(out, () -> {
+            Names.project("project", r.getProject());
+            gate.tokens().revokeProject(r.getProject());
+            return DeleteProjectResponse.newBuilder().setDeleted(gate.projects().delete(r.getProject())).build();
+        });
+    }
+
+    @Override
+    public void repositoryPath(ProjectRef r, StreamObserver<RepositoryPathResponse> out) {
+        unary(out, () -> {
+            gate.projects().meta(Names.project("project", r.getProject()));
+            return RepositoryPathResponse.newBuilder().setPath(gate.projects().path(r.getProject()).toString()).build();
+        });
+    }
+
+    @Override
+    public void mintTaskToken(MintTaskTokenRequest r, StreamObserver<MintTaskTokenResponse> out) {
+        unary(out, () -> {
+            GateService.TaskAccess a = gate.mint(r.getTaskId(), r.getProject(), r.getHostAddress());
+            return MintTaskTokenResponse.newBuilder().setToken(a.token()).setCloneUrl(a.cloneUrl())
+                    .putAllEnv(a.env()).addAllHostPorts(a.hostPorts()).build();
+        });
+    }
+
+    @Override
+    public void revokeTaskToken(RevokeTaskTokenRequest r, StreamObserver<RevokeTaskTokenResponse> out) {
+        unary(out, () -> {
+            if (r.getTaskId().isEmpty()) {
+                throw GateException.invalid("task_id", "must not be empty");
+            }
+            return RevokeTaskTokenResponse.newBuilder().setRevoked(gate.revoke(r.getTaskId())).build();
+        });
+    }
+
+    @Override
+    public void sync(SyncRequest r, StreamObserver<SyncResponse> out) {
+        unary(out, () -> {
+            Records.SyncResult s = gate.mirror().sync(Names.project("project", r.getProject()));
+            SyncResponse.Builder b = SyncResponse.newBuilder();
+            s.applied().forEach(u -> b.addApplied(update(u)));
+            s.pending().forEach(p -> b.addPending(pending(r.getProject(), p)));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void listPending(ProjectRef r, StreamObserver<ListPendingResponse> out) {
+        unary(out, () -> {
+            ListPendingResponse.Builder b = ListPendingResponse.newBuilder();
+            gate.mirror().pending(Names.project("project", r.getProject())).forEach(p -> b.addOperations(pending(r.getProject(), p)));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void applyPending(PendingRef r, StreamObserver<PendingOperation> out) {
+        unary(out, () -> pending(r.getProject(), gate.mirror().apply(Names.project("project", r.getProject()), id(r))));
+    }
+
+    @Override
+    public void dropPending(PendingRef r, StreamObserver<PendingOperation> out) {
+        unary(out, () -> pending(r.getProject(), gate.mirror().drop(Names.project("project", r.getProject()), id(r))));
+    }
+
+    @Override
+    public void listBackups(ProjectRef r, StreamObserver<ListBackupsResponse> out) {
+        unary(out, () -> {
+            ListBackupsResponse.Builder b = ListBackupsResponse.newBuilder();
+            gate.mirror().backups(Names.project("project", r.getProject())).forEach(x -> b.addBackups(Backup.newBuilder()
+                    .setRef(x.ref()).setBranch(x.branch()).setCommitId(x.commitId()).setCreatedAt(ts(x.createdAt()))));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void restoreBackup(RestoreBackupRequest r, StreamObserver<RestoreBackupResponse> out) {
+        unary(out, () -> RestoreBackupResponse.newBuilder()
+                .setUpdate(update(gate.mirror().restore(Names.project("project", r.getProject()), r.getBackupRef()))).build());
+    }
+
+    @Override
+    public void listPushes(ProjectRef r, StreamObserver<ListPushesResponse> out) {
+        unary(out, () -> {
+            ListPushesResponse.Builder b = ListPushesResponse.newBuilder();
+            for (Records.PushRecord p : gate.projects().pushes(Names.project("project", r.getProject()))) {
+                Push.Builder pb = Push.newBuilder().setTime(ts(p.time())).setTaskId(p.task());
+                p.updates().forEach(u -> pb.addUpdates(update(u)));
+                b.addPushes(pb);
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public void log(ReviewRequest r, StreamObserver<LogResponse> out) {
+        unary(out, () -> {
+            LogResponse.Builder b = LogResponse.newBuilder();
+            gate.mirror().log(Names.project("project", r.getProject()), r.getBranch(), r.getAgainst()).forEach(c -> b.addCommits(
+                    Commit.newBuilder().setId(c.id()).setAuthor(c.author()).setTime(ts(c.time())).setSummary(c.summary())));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void diff(ReviewRequest r, StreamObserver<DiffResponse> out) {
+        unary(out, () -> DiffResponse.newBuilder()
+                .setPatch(gate.mirror().diff(Names.project("project", r.getProject()), r.getBranch(), r.getAgainst())).build());
+    }
+
+    @Override
+    public void forward(ForwardRequest r, StreamObserver<ForwardResponse> out) {
+        unary(out, () -> ForwardResponse.newBuilder()
+                .setUpdate(update(gate.mirror().forward(Names.project("project", r.getProject()), r.getBranch(), r.getTo()))).build());
+    }
+
+    private static String id(PendingRef r) {
+        if (r.getId().isEmpty()) {
+            throw GateException.invalid("id", "must not be empty");
+        }
+        return r.getId();
+    }
+
+    private static Project project(Records.ProjectMeta m) {
+        Project.Builder b = Project.newBuilder().setName(m.name()).setUpstreamUrl(m.upstreamUrl())
+                .setDefaultBranch(m.defaultBranch() == null ? "" : m.defaultBranch());
+        if (m.lastSyncedAt() != null && !m.lastSyncedAt().isEmpty()) {
+            b.setLastSyncedAt(ts(m.lastSyncedAt()));
+        }
+        return b.build();
+    }
+
+    private static RefUpdate update(Records.Update u) {
+        return RefUpdate.newBuilder().setRef(u.ref()).setOldId(u.oldId()).setNewId(u.newId()).setKind(u.kind()).build();
+    }
+
+    private static PendingOperation pending(String project, Records.Pending p) {
+        return PendingOperation.newBuilder().setId(p.id()).setProject(project).setRef(p.ref()).setKind(p.kind())
+                .setOldId(p.oldId()).setNewId(p.newId()).setDetectedAt(ts(p.detectedAt())).setStatus(p.status()).build();
+    }
+
+    private static Timestamp ts(String iso) {
+        Instant i = Instant.parse(iso);
+        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+    }
+
+    private static <T> void unary(StreamObserver<T> out, Supplier<T> body) {
+        T result;
+        try {
+            result = body.get();
+        } catch (RuntimeException | LinkageError e) {
+            out.onError(GrpcErrors.toStatus(e));
+            return;
+        }
+        out.onNext(result);
+        out.onCompleted();
+    }
+}

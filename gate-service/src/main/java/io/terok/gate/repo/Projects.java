@@ -1,0 +1,195 @@
+package io.terok.gate.repo;
+
+import com.fasterxml.jackson.databind.JavaType;
+import io.terok.common.TerokPaths;
+import io.terok.gate.GateException;
+import io.terok.gate.JsonFiles;
+import io.terok.gate.Names;
+import io.terok.gate.repo.Records.Pending;
+import io.terok.gate.repo.Records.ProjectMeta;
+import io.terok.gate.repo.Records.PushRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.RepositoryCache;
+import org.eclipse.jgit.lib.StoredConfig;
+import org.eclipse.jgit.util.FS;
+
+/**
+ * The gate's projects on disk: {@code <base>/<project>.git} is a bare repository (the mirror tasks clone from
+ * and push to), and {@code <base>/<project>.git/terok/} holds what the gate knows about it: {@code project.json},
+ * {@code pending.json} and the append-only {@code pushes.jsonl}. Nothing there is served over git.
+ */
+public class Projects {
+    private static final JavaType PENDING = JsonFiles.MAPPER.getTypeFactory().constructCollectionType(List.class, Pending.class);
+    private final Path base;
+    private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+
+    public Projects(Path base) {
+        this.base = TerokPaths.ensurePrivateDir(base);
+    }
+
+    public Path base() {
+        return base;
+    }
+
+    public Path path(String project) {
+        return base.resolve(Names.project("project", project) + ".git");
+    }
+
+    public boolean exists(String project) {
+        return Files.isRegularFile(path(project).resolve("terok").resolve("project.json"));
+    }
+
+    public ProjectMeta create(String name, String upstreamUrl) {
+        Names.project("name", name);
+        String url = Names.upstream("upstream_url", upstreamUrl);
+        ReentrantLock lock = lock(name);
+        lock.lock();
+        try {
+            Path dir = path(name);
+            if (Files.exists(dir)) {
+                throw new GateException(GateException.Kind.EXISTS, "project " + name + " already exists (" + dir + ")");
+            }
+            try (Repository repo = RepositoryCache.FileKey.exact(dir.toFile(), FS.DETECTED).open(false)) {
+                repo.create(true);
+                StoredConfig c = repo.getConfig();
+                c.setString("core", null, "logAllRefUpdates", "always");
+                c.setBoolean("receive", null, "fsckObjects", true);
+                c.setBoolean("uploadpack", null, "allowFilter", true);
+                c.setBoolean("uploadpack", null, "allowAnySHA1InWant", false);
+                c.save();
+            } catch (IOException e) {
+                deleteTree(dir);
+                throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
+            }
+            TerokPaths.ensurePrivateDir(dir.resolve("terok"));
+            ProjectMeta meta = new ProjectMeta(name, url, "", Instant.now().toString(), "");
+            JsonFiles.write(dir.resolve("terok").resolve("project.json"), meta);
+            return meta;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public ProjectMeta meta(String project) {
+        if (!exists(project)) {
+            throw GateException.notFound("project " + project + " does not exist (terok gate create " + project + " URL)");
+        }
+        return JsonFiles.read(path(project).resolve("terok").resolve("project.json"), ProjectMeta.class, null);
+    }
+
+    void saveMeta(ProjectMeta meta) {
+        JsonFiles.write(path(meta.name()).resolve("terok").resolve("project.json"), meta);
+    }
+
+    public List<ProjectMeta> list() {
+        List<ProjectMeta> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(base)) {
+            s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".git")).sorted()
+                    .map(n -> n.substring(0, n.length() - 4))
+                    .filter(n -> Names.PROJECT.matcher(n).matches() && exists(n))
+                    .forEach(n -> out.add(meta(n)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    public boolean delete(String project) {
+        ReentrantLock lock = lock(project);
+        lock.lock();
+        try {
+            Path dir = path(project);
+            if (!Files.exists(dir)) {
+                return false;
+            }
+            RepositoryCache.close(RepositoryCache.FileKey.exact(dir.toFile(), FS.DETECTED).open(false));
+            RepositoryCache.unregister(RepositoryCache.FileKey.exact(dir.toFile(), FS.DETECTED));
+            deleteTree(dir);
+            return true;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The project's repository, shared through JGit's cache; close it after use (it stays cached). */
+    public Repository open(String project) {
+        if (!exists(project)) {
+            throw GateException.notFound("project " + project + " does not exist (terok gate create " + project + " URL)");
+        }
+        try {
+            return RepositoryCache.open(RepositoryCache.FileKey.exact(path(project).toFile(), FS.DETECTED), true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the repository of " + project + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Serialises the gate's own changes to one project (sync, apply, restore, forward). Pushes use ref CAS. */
+    public ReentrantLock lock(String project) {
+        return locks.computeIfAbsent(project, k -> new ReentrantLock());
+    }
+
+    public List<Pending> pending(String project) {
+        return JsonFiles.read(path(project).resolve("terok").resolve("pending.json"), PENDING, List.<Pending>of());
+    }
+
+    void savePending(String project, List<Pending> ops) {
+        JsonFiles.write(path(project).resolve("terok").resolve("pending.json"), ops);
+    }
+
+    public synchronized void recordPush(String project, PushRecord push) {
+        try {
+            String line = JsonFiles.MAPPER.writeValueAsString(push) + "\n";
+            Files.writeString(path(project).resolve("terok").resolve("pushes.jsonl"), line, StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot record a push to " + project + ": " + e.getMessage(), e);
+        }
+    }
+
+    public List<PushRecord> pushes(String project) {
+        meta(project);
+        Path f = path(project).resolve("terok").resolve("pushes.jsonl");
+        List<PushRecord> out = new ArrayList<>();
+        if (!Files.exists(f)) {
+            return out;
+        }
+        try {
+            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                if (!line.isBlank()) {
+                    out.add(JsonFiles.MAPPER.readValue(line, PushRecord.class));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the push log of " + project + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}

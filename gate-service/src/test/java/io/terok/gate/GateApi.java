@@ -1,0 +1,169 @@
+package io.terok.gate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.grpc.ManagedChannel;
+import io.terok.api.v1.CreateProjectRequest;
+import io.terok.api.v1.GateServiceGrpc;
+import io.terok.api.v1.MintTaskTokenRequest;
+import io.terok.api.v1.MintTaskTokenResponse;
+import io.terok.common.ServiceName;
+import io.terok.common.grpc.UnixChannels;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+/** What the tests need: the gate's gRPC API over its real socket, and the real git CLI in private directories. */
+final class GateApi implements AutoCloseable {
+    private final ManagedChannel channel;
+    final Path tmp;
+
+    GateApi() throws IOException {
+        requireTool("git");
+        Path dir = Path.of(ConfigProvider.getConfig().getValue("terok.runtime-dir", String.class));
+        channel = UnixChannels.open(ServiceName.GATE.socket(dir));
+        tmp = Files.createTempDirectory("terok-gate-test");
+    }
+
+    /** In CI a missing tool fails the test; nothing skips silently. */
+    static void requireTool(String tool) {
+        if (exec(List.of("sh", "-c", "command -v " + tool), Path.of("/"), Map.of(), 10).exitCode() != 0) {
+            throw new AssertionError(tool + " is required for these tests (bin/prepare-host installs it)");
+        }
+    }
+
+    GateServiceGrpc.GateServiceBlockingStub stub() {
+        return GateServiceGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
+    }
+
+    int httpPort() {
+        return ConfigProvider.getConfig().getValue("quarkus.http.test-port", Integer.class);
+    }
+
+    static String unique(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** A bare upstream repository with one commit on main; returns its path. */
+    Path upstream(String name) {
+        Path bare = tmp.resolve(name + "-upstream.git");
+        git(tmp, "init", "-q", "--bare", "-b", "main", bare.toString()).ok();
+        Path work = tmp.resolve(name + "-seed");
+        git(tmp, "clone", "-q", bare.toString(), work.toString()).ok();
+        commit(work, "README", "hello\n", "initial");
+        git(work, "push", "-q", "origin", "HEAD:main").ok();
+        return bare;
+    }
+
+    String createProject(String name, Path upstream) {
+        stub().createProject(CreateProjectRequest.newBuilder().setName(name)
+                .setUpstreamUrl(upstream == null ? "" : "file://" + upstream).setSync(upstream != null).build());
+        return name;
+    }
+
+    MintTaskTokenResponse mint(String task, String project) {
+        return stub().mintTaskToken(MintTaskTokenRequest.newBuilder().setTaskId(task).setProject(project)
+                .setHostAddress("127.0.0.1").build());
+    }
+
+    void commit(Path work, String file, String content, String message) {
+        try {
+            Files.writeString(work.resolve(file), content);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        git(work, "add", file).ok();
+        git(work, "commit", "-q", "-m", message).ok();
+    }
+
+    String rev(Path gitDir, String rev) {
+        return git(gitDir, "rev-parse", rev).ok().out().trim();
+    }
+
+    record Result(int exitCode, String out, String err) {
+        Result ok() {
+            if (exitCode != 0) {
+                throw new AssertionError("expected exit 0, got " + exitCode + "\nstdout: " + out + "\nstderr: " + err);
+            }
+            return this;
+        }
+
+        Result failed() {
+            if (exitCode == 0) {
+                throw new AssertionError("expected a failure\nstdout: " + out + "\nstderr: " + err);
+            }
+            return this;
+        }
+    }
+
+    Result git(Path dir, String... args) {
+        return git(dir, Map.of(), args);
+    }
+
+    /** The real git CLI with no system or user config, no prompts, and {@code env} on top (e.g. a task's env). */
+    Result git(Path dir, Map<String, String> env, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add("git");
+        cmd.addAll(List.of(args));
+        Map<String, String> e = new HashMap<>();
+        e.put("HOME", tmp.toString());
+        e.put("GIT_CONFIG_NOSYSTEM", "1");
+        e.put("GIT_TERMINAL_PROMPT", "0");
+        e.put("GIT_AUTHOR_NAME", "Agent");
+        e.put("GIT_AUTHOR_EMAIL", "agent@example.invalid");
+        e.put("GIT_COMMITTER_NAME", "Agent");
+        e.put("GIT_COMMITTER_EMAIL", "agent@example.invalid");
+        e.putAll(env);
+        return exec(cmd, dir, e, 300);
+    }
+
+    static Result exec(List<String> cmd, Path dir, Map<String, String> env, int timeoutSeconds) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().keySet().removeIf(k -> k.startsWith("GIT_"));
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError(String.join(" ", cmd) + " did not finish within " + timeoutSeconds + " s");
+            }
+            return new Result(p.exitValue(), out.join(), err.join());
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + cmd.get(0) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String read(java.io.InputStream in) {
+        try {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    void fsck(Path gitDir) {
+        Result r = git(gitDir, "fsck", "--strict", "--no-dangling");
+        assertEquals(0, r.exitCode(), "git fsck " + gitDir + ":\n" + r.out() + r.err());
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        exec(List.of("rm", "-rf", tmp.toString()), Path.of("/"), Map.of(), 60);
+    }
+}

@@ -1,0 +1,94 @@
+package io.terok.gate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.junit.QuarkusTest;
+import io.terok.api.v1.ForwardRequest;
+import io.terok.api.v1.LogResponse;
+import io.terok.api.v1.MintTaskTokenResponse;
+import io.terok.api.v1.ReviewRequest;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What a task pushed, reviewed against the upstream, and forwarded to it (a bare repository as the upstream). */
+@QuarkusTest
+class ReviewForwardTest {
+    GateApi api;
+
+    @BeforeEach
+    void open() throws Exception {
+        api = new GateApi();
+    }
+
+    @AfterEach
+    void close() {
+        api.close();
+    }
+
+    @Test
+    void logDiffAndForwardDeliverTheReviewedBranch() {
+        String p = GateApi.unique("fwd");
+        Path up = api.upstream(p);
+        api.createProject(p, up);
+        MintTaskTokenResponse t = api.mint("task-fwd", p);
+        Path work = api.tmp.resolve("fwd-work");
+        api.git(api.tmp, t.getEnvMap(), "clone", "-q", t.getCloneUrl(), work.toString()).ok();
+        api.commit(work, "feature.txt", "the agent's change\n", "add feature");
+        api.commit(work, "README", "hello, reviewed\n", "edit readme");
+        api.git(work, t.getEnvMap(), "push", "-q", "origin", "HEAD:main").ok();
+        String upBefore = api.rev(up, "main");
+
+        LogResponse log = api.stub().log(ReviewRequest.newBuilder().setProject(p).setBranch("main").build());
+        assertEquals(2, log.getCommitsCount(), log.toString());
+        assertEquals("edit readme", log.getCommits(0).getSummary());
+        assertTrue(log.getCommits(0).getAuthor().startsWith("Agent <"), log.getCommits(0).getAuthor());
+        String patch = api.stub().diff(ReviewRequest.newBuilder().setProject(p).setBranch("main").build()).getPatch();
+        assertTrue(patch.contains("+the agent's change"), patch);
+        assertTrue(patch.contains("-hello") && patch.contains("+hello, reviewed"), patch);
+        assertEquals(upBefore, api.rev(up, "main"), "nothing reaches upstream before forward");
+
+        var fwd = api.stub().forward(ForwardRequest.newBuilder().setProject(p).setBranch("main").setTo("reviewed").build());
+        assertEquals("forward", fwd.getUpdate().getKind());
+        assertEquals(api.rev(work, "HEAD"), api.rev(up, "refs/heads/reviewed"));
+        api.stub().forward(ForwardRequest.newBuilder().setProject(p).setBranch("main").build());
+        assertEquals(api.rev(work, "HEAD"), api.rev(up, "main"));
+        assertEquals(0, api.stub().log(ReviewRequest.newBuilder().setProject(p).setBranch("main").build()).getCommitsCount());
+        api.fsck(up);
+    }
+
+    @Test
+    void aForwardThatWouldLoseUpstreamCommitsIsRefused() {
+        String p = GateApi.unique("lossy");
+        Path up = api.upstream(p);
+        api.createProject(p, up);
+        MintTaskTokenResponse t = api.mint("task-lossy", p);
+        Path work = api.tmp.resolve("lossy-work");
+        api.git(api.tmp, t.getEnvMap(), "clone", "-q", t.getCloneUrl(), work.toString()).ok();
+        api.commit(work, "agent.txt", "a\n", "agent change");
+        api.git(work, t.getEnvMap(), "push", "-q", "origin", "HEAD:main").ok();
+        // Meanwhile a human pushes to the upstream.
+        Path seed = api.tmp.resolve(p + "-seed");
+        api.commit(seed, "human.txt", "h\n", "human change");
+        api.git(seed, "push", "-q", "origin", "HEAD:main").ok();
+        String upTip = api.rev(up, "main");
+
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> api.stub().forward(ForwardRequest.newBuilder().setProject(p).setBranch("main").build()));
+        assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("human change"), e.getStatus().getDescription());
+        assertEquals(upTip, api.rev(up, "main"), "upstream unchanged");
+
+        StatusRuntimeException missing = assertThrows(StatusRuntimeException.class,
+                () -> api.stub().forward(ForwardRequest.newBuilder().setProject(p).setBranch("nope").build()));
+        assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode());
+        StatusRuntimeException badName = assertThrows(StatusRuntimeException.class,
+                () -> api.stub().forward(ForwardRequest.newBuilder().setProject(p).setBranch("main").setTo("-x..y").build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, badName.getStatus().getCode());
+    }
+}
