@@ -1,0 +1,186 @@
+package io.terok.bench;
+
+import com.sun.net.httpserver.HttpServer;
+import io.grpc.ManagedChannel;
+import io.terok.api.v1.CredentialKind;
+import io.terok.api.v1.MintTaskTokensRequest;
+import io.terok.api.v1.PutCredentialRequest;
+import io.terok.api.v1.VaultServiceGrpc;
+import io.terok.api.v1.VaultStatusRequest;
+import io.terok.common.grpc.UnixChannels;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The token broker against a direct call to the same mock upstream on 127.0.0.1, in the same run: sequential
+ * latency, throughput with 16 concurrent clients, and time to the first byte of a streamed (SSE) response.
+ * Starts its own vault-service jar in a private directory. Usage: VaultBrokerBenchmark REPO [REQUESTS]
+ */
+public final class VaultBrokerBenchmark {
+    public static void main(String[] args) throws Exception {
+        // The mock upstream must not sit on Nagle + delayed ACK (40 ms stalls) or it would measure TCP, not the broker.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        Path repo = Path.of(args[0]);
+        int n = args.length > 1 ? Integer.parseInt(args[1]) : 3000;
+        HttpServer mock = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
+        mock.setExecutor(Executors.newFixedThreadPool(8));
+        byte[] small = "{\"id\":\"msg_01\",\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":\"ok\"}]}".getBytes(StandardCharsets.UTF_8);
+        mock.createContext("/v1/messages", ex -> {
+            ex.getRequestBody().readAllBytes();
+            ex.getResponseHeaders().add("content-type", "application/json");
+            ex.sendResponseHeaders(200, small.length);
+            ex.getResponseBody().write(small);
+            ex.close();
+        });
+        mock.createContext("/v1/stream", ex -> {
+            ex.getResponseHeaders().add("content-type", "text/event-stream");
+            ex.sendResponseHeaders(200, 0);
+            OutputStream o = ex.getResponseBody();
+            o.write("data: first\n\n".getBytes(StandardCharsets.UTF_8));
+            o.flush();
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            o.write("data: second\n\n".getBytes(StandardCharsets.UTF_8));
+            ex.close();
+        });
+        mock.start();
+        int brokerPort;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            brokerPort = s.getLocalPort();
+        }
+        Path home = Files.createTempDirectory("terok-bench-vault");
+        Files.createDirectories(home.resolve("config"));
+        Files.writeString(home.resolve("config/config.yaml"), "terok:\n  vault:\n    broker-port: " + brokerPort
+                + "\n    kernel-keyring: false\n    passphrase-command: printf %s bench-passphrase\n    providers:\n      anthropic:\n"
+                + "        upstream: http://127.0.0.1:" + mock.getAddress().getPort() + "\n");
+        ProcessBuilder pb = new ProcessBuilder("java", "-Xmx96m", "-XX:+UseSerialGC", "-jar",
+                repo.resolve("vault-service/target/quarkus-app/quarkus-run.jar").toString())
+                .redirectErrorStream(true).redirectOutput(home.resolve("vault.log").toFile());
+        for (String d : List.of("runtime", "data", "state", "config")) {
+            pb.environment().put("TEROK_" + d.toUpperCase() + "_DIR", home.resolve(d.equals("runtime") ? "run" : d).toString());
+        }
+        Process vault = pb.start();
+        ManagedChannel ch = null;
+        try {
+            Path sock = home.resolve("run/vault.sock");
+            for (int i = 0; i < 300 && !Files.exists(sock); i++) {
+                Thread.sleep(100);
+            }
+            ch = UnixChannels.open(sock);
+            VaultServiceGrpc.VaultServiceBlockingStub stub = VaultServiceGrpc.newBlockingStub(ch);
+            if (!stub.withDeadlineAfter(30, TimeUnit.SECONDS).status(VaultStatusRequest.getDefaultInstance()).getUnlocked()) {
+                throw new IllegalStateException("vault did not unlock; see " + home.resolve("vault.log"));
+            }
+            stub.withDeadlineAfter(30, TimeUnit.SECONDS).putCredential(PutCredentialRequest.newBuilder().setProvider("anthropic")
+                    .setKind(CredentialKind.CREDENTIAL_KIND_API_KEY).setApiKey("sk-bench-real").build());
+            String token = stub.withDeadlineAfter(30, TimeUnit.SECONDS).mintTaskTokens(MintTaskTokensRequest.newBuilder()
+                    .setTaskId("bench").addProviders("anthropic").build()).getEnvOrThrow("ANTHROPIC_API_KEY");
+            String direct = "http://127.0.0.1:" + mock.getAddress().getPort();
+            String broker = "http://127.0.0.1:" + brokerPort;
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(Executors.newFixedThreadPool(16)).build();
+
+            for (int i = 0; i < 2000; i++) {
+                get(http, direct + "/v1/messages", "sk-bench-real");
+                get(http, broker + "/v1/messages", token);
+            }
+            List<Double> d = new ArrayList<>();
+            List<Double> b = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                d.add(get(http, direct + "/v1/messages", "sk-bench-real"));
+                b.add(get(http, broker + "/v1/messages", token));
+            }
+            double rd = throughput(http, direct + "/v1/messages", "sk-bench-real");
+            double rb = throughput(http, broker + "/v1/messages", token);
+            List<Double> td = new ArrayList<>();
+            List<Double> tb = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                td.add(ttfb(http, direct + "/v1/stream", "sk-bench-real"));
+                tb.add(ttfb(http, broker + "/v1/stream", token));
+            }
+            Stats sd = new Stats(d);
+            Stats sb = new Stats(b);
+            System.out.println("| what | runs | median ms | p10 ms | p90 ms |");
+            System.out.println("|---|---|---|---|---|");
+            System.out.println(sd.row("direct `POST /v1/messages` (keep-alive)"));
+            System.out.println(sb.row("through the broker"));
+            System.out.println(new Stats(td).row("direct, first SSE byte"));
+            System.out.println(new Stats(tb).row("through the broker, first SSE byte"));
+            System.out.printf("%nadded latency at the median: %.3f ms (p90 %.3f ms)%n", sb.median() - sd.median(),
+                    sb.percentile(90) - sd.percentile(90));
+            System.out.printf("throughput, 16 concurrent clients, 5 s each: direct %.0f req/s, broker %.0f req/s (%.0f%%)%n",
+                    rd, rb, 100 * rb / rd);
+        } finally {
+            if (ch != null) {
+                ch.shutdownNow();
+            }
+            vault.destroy();
+            vault.waitFor(10, TimeUnit.SECONDS);
+            mock.stop(0);
+        }
+    }
+
+    private static double get(HttpClient http, String url, String key) throws Exception {
+        long t = System.nanoTime();
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url)).header("x-api-key", key)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\"}")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(url + " answered " + r.statusCode() + ": " + new String(r.body(), StandardCharsets.UTF_8));
+        }
+        return (System.nanoTime() - t) / 1e6;
+    }
+
+    private static double throughput(HttpClient http, String url, String key) throws Exception {
+        AtomicLong count = new AtomicLong();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            Thread t = new Thread(() -> {
+                try {
+                    while (System.nanoTime() < end) {
+                        get(http, url, key);
+                        count.incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        return count.get() / 5.0;
+    }
+
+    private static double ttfb(HttpClient http, String url, String key) throws Exception {
+        long t = System.nanoTime();
+        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create(url)).header("x-api-key", key).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = r.body()) {
+            if (in.read() < 0) {
+                throw new IllegalStateException("empty stream");
+            }
+            double first = (System.nanoTime() - t) / 1e6;
+            in.readAllBytes();
+            return first;
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package io.terok.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import io.grpc.ManagedChannel;
+import io.terok.api.v1.CredentialKind;
+import io.terok.api.v1.ListTokensRequest;
+import io.terok.api.v1.PutCredentialRequest;
+import io.terok.api.v1.VaultServiceGrpc;
+import io.terok.api.v1.VaultStatusRequest;
+import io.terok.common.grpc.UnixChannels;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A real task container launched through {@code bin/terok run --provider anthropic} calls the token broker at the
+ * host loopback address (slirp4netns: 10.0.2.2); the mock provider, on this host's 127.0.0.1, sees the real key,
+ * while the container's environment and the responses it gets hold only the phantom token. The container is given
+ * nothing but an IP literal: it resolves no names and contacts nothing but the broker.
+ */
+class VaultEndToEndTest {
+    static final String REAL_KEY = "sk-ant-e2e-REAL-0123456789";
+    static Terok terok;
+    static HttpServer mock;
+    static final List<String> seenKeys = new CopyOnWriteArrayList<>();
+    static int brokerPort;
+
+    @BeforeAll
+    static void up() throws Exception {
+        mock = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        mock.createContext("/", ex -> {
+            seenKeys.add(String.valueOf(ex.getRequestHeaders().getFirst("x-api-key")));
+            byte[] body = ("{\"echo\":\"" + ex.getRequestHeaders().getFirst("x-api-key") + "\",\"path\":\"" + ex.getRequestURI() + "\"}")
+                    .getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("content-type", "application/json");
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        mock.start();
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            brokerPort = s.getLocalPort();
+        }
+        terok = new Terok(Terok.freshHome("vault", null), null);
+        Files.createDirectories(terok.home.resolve("config"));
+        Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
+                "terok:",
+                "  vault:",
+                "    broker-port: " + brokerPort,
+                "    kernel-keyring: false",
+                "    passphrase-command: printf %s e2e-test-passphrase",
+                "    providers:",
+                "      anthropic:",
+                "        upstream: http://127.0.0.1:" + mock.getAddress().getPort(),
+                ""));
+        terok.run("services", "up").ok();
+        try (Api api = new Api()) {
+            assertTrue(api.stub().status(VaultStatusRequest.getDefaultInstance()).getUnlocked(), "unlocked by the passphrase command");
+            api.stub().putCredential(PutCredentialRequest.newBuilder().setProvider("anthropic")
+                    .setKind(CredentialKind.CREDENTIAL_KIND_API_KEY).setApiKey(REAL_KEY).build());
+        }
+    }
+
+    @AfterAll
+    static void down() {
+        if (terok != null) {
+            terok.run("services", "down");
+        }
+        if (mock != null) {
+            mock.stop(0);
+        }
+    }
+
+    static final class Api implements AutoCloseable {
+        final ManagedChannel channel = UnixChannels.open(terok.runtimeDir().resolve("vault.sock"));
+
+        VaultServiceGrpc.VaultServiceBlockingStub stub() {
+            return VaultServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            channel.shutdownNow();
+        }
+    }
+
+    @Test
+    void theContainerHoldsOnlyAPhantomAndTheProviderSeesTheRealKey() throws Exception {
+        String script = "echo ENV-BEGIN; env | grep -E '^(ANTHROPIC|TEROK_VAULT)' ; echo ENV-END;"
+                + " curl -sS --noproxy '*' --max-time 20 -H \"x-api-key: $ANTHROPIC_API_KEY\" \"$ANTHROPIC_BASE_URL/v1/messages\"; echo;"
+                + " curl -sS --noproxy '*' --max-time 20 -o /dev/null -w 'bad=%{http_code}\\n' -H 'x-api-key: terok-p-00' \"$ANTHROPIC_BASE_URL/v1/messages\";"
+                + " grep -rs " + REAL_KEY + " / --exclude-dir=proc --exclude-dir=sys >/dev/null && echo FOUND-REAL-KEY; true";
+        Terok.Result r = terok.run("run", "--rm", "--name", "vault-e2e", "--provider", "anthropic", "--no-shield",
+                "localhost/terok-agent:latest", "sh", "-c", script);
+        assertEquals(0, r.exitCode(), r.out() + "\n" + r.err());
+        String out = r.out();
+        Matcher m = Pattern.compile("ANTHROPIC_API_KEY=(terok-p-[0-9a-f]{64})").matcher(out);
+        assertTrue(m.find(), "phantom in the env: " + out);
+        String phantom = m.group(1);
+        assertTrue(out.contains("ANTHROPIC_BASE_URL=http://10.0.2.2:" + brokerPort), out);
+        assertTrue(out.contains("{\"echo\":\"" + phantom + "\",\"path\":\"/v1/messages\"}"), "echoed key comes back redacted: " + out);
+        assertTrue(out.contains("bad=401"), out);
+        assertFalse(out.contains(REAL_KEY), "the container never sees the real key: " + out);
+        assertFalse(out.contains("FOUND-REAL-KEY"));
+        assertTrue(seenKeys.contains(REAL_KEY), "the provider got the real key: " + seenKeys);
+        assertFalse(seenKeys.contains(phantom), "the provider never sees the phantom");
+
+        // --rm removed the task: its token is revoked and dead.
+        try (Api api = new Api()) {
+            assertFalse(api.stub().listTokens(ListTokensRequest.getDefaultInstance()).getTokensList().stream()
+                    .anyMatch(t -> t.getProvider().equals("anthropic")), "no token left after removal");
+        }
+        HttpResponse<String> dead = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + brokerPort + "/v1/messages"))
+                .header("x-api-key", phantom).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, dead.statusCode());
+        assertTrue(dead.body().contains("invalid_token"), dead.body());
+    }
+}

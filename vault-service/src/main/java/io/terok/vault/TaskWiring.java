@@ -1,0 +1,25 @@
+package io.terok.vault;
+
+import io.terok.vault.broker.ProviderRoute;
+import io.terok.vault.broker.RouteTable;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The environment that wires a task's phantom tokens: each provider's templates with the broker URL and its token. */
+public final class TaskWiring {
+    private TaskWiring() {
+    }
+
+    /** @param hostAddress where the container reaches the host's loopback (10.0.2.2 slirp4netns, 169.254.1.2 pasta) */
+    public static Map<String, String> env(RouteTable routes, Iterable<Vault.Minted> minted, String hostAddress, int port) {
+        String host = hostAddress == null || hostAddress.isEmpty() ? "127.0.0.1" : hostAddress;
+        String base = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        Map<String, String> env = new TreeMap<>();
+        env.put("TEROK_VAULT_URL", base);
+        for (Vault.Minted m : minted) {
+            ProviderRoute r = routes.get(m.binding().provider()).orElseThrow();
+            r.env().forEach((k, v) -> env.put(k, v.replace("${base_url}", base).replace("${token}", m.token())));
+        }
+        return env;
+    }
+}

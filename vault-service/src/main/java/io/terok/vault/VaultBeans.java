@@ -1,0 +1,90 @@
+package io.terok.vault;
+
+import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.StartupEvent;
+import io.terok.vault.broker.AuditLog;
+import io.terok.vault.broker.RouteTable;
+import io.terok.vault.broker.TokenBroker;
+import io.terok.vault.passphrase.CommandTier;
+import io.terok.vault.passphrase.EnvTier;
+import io.terok.vault.passphrase.KernelKeyringTier;
+import io.terok.vault.passphrase.PassphraseChain;
+import io.terok.vault.passphrase.PassphraseTier;
+import io.vertx.core.Vertx;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+/** Wires the plain domain classes together from configuration. */
+@ApplicationScoped
+public class VaultBeans {
+    private Vault vault;
+    private AuditLog audit;
+    private TokenBroker broker;
+
+    @Produces
+    @Singleton
+    Vault vault(VaultConfig config) {
+        Path file = config.vault().database().orElse(config.dataDir().resolve("vault").resolve("credentials.db"));
+        List<PassphraseTier> tiers = new ArrayList<>();
+        // Order: systemd-creds and the Secret Service come first once implemented; then the kernel keyring cache,
+        // then the configured command, then the configured environment variable.
+        if (config.vault().kernelKeyring()) {
+            tiers.add(new KernelKeyringTier(file, config.vault().keyctl()));
+        }
+        config.vault().passphraseCommand().ifPresent(c -> tiers.add(new CommandTier(c, config.vault().passphraseCommandTimeout())));
+        config.vault().passphraseEnv().ifPresent(v -> tiers.add(new EnvTier(v, System.getenv())));
+        Map<String, RouteTable.Override> overrides = new LinkedHashMap<>();
+        config.vault().providers().forEach((name, o) -> overrides.put(name,
+                new RouteTable.Override(o.upstream(), o.authHeader(), o.authPrefix(), o.env())));
+        vault = new Vault(file, new PassphraseChain(tiers), RouteTable.withOverrides(overrides), Clock.systemUTC());
+        return vault;
+    }
+
+    @Produces
+    @Singleton
+    AuditLog audit(VaultConfig config) {
+        audit = new AuditLog(config.dataDir().resolve("vault").resolve("audit.jsonl"));
+        return audit;
+    }
+
+    @Produces
+    @Singleton
+    TokenBroker broker(Vertx vertx, Vault vault, AuditLog audit, VaultConfig config) {
+        broker = new TokenBroker(vertx, vault, audit, new TokenBroker.Settings(config.vault().maxRequestBytes(),
+                config.vault().upstreamConnectTimeout(), config.vault().upstreamIdleTimeout()));
+        return broker;
+    }
+
+    void start(@Observes StartupEvent event, Vault vault) {
+        vault.autoUnlock();
+    }
+
+    /** The broker's actual TCP port (tests bind a random one). */
+    public static int brokerPort() {
+        String key = LaunchMode.current() == LaunchMode.TEST ? "quarkus.http.test-port" : "quarkus.http.port";
+        return ConfigProvider.getConfig().getOptionalValue(key, Integer.class).orElse(0);
+    }
+
+    @PreDestroy
+    void close() {
+        if (broker != null) {
+            broker.close();
+        }
+        if (vault != null) {
+            vault.close();
+        }
+        if (audit != null) {
+            audit.close();
+        }
+    }
+}

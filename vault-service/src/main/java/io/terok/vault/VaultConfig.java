@@ -1,0 +1,66 @@
+package io.terok.vault;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+@ConfigMapping(prefix = "terok")
+public interface VaultConfig {
+    Path runtimeDir();
+
+    Path dataDir();
+
+    Vault vault();
+
+    interface Vault {
+        /** The SQLCipher database; default {@code <data dir>/vault/credentials.db}. */
+        Optional<Path> database();
+
+        /** TCP port of the token broker on 127.0.0.1 (containers reach it through the host loopback address). */
+        @WithDefault("9420")
+        int brokerPort();
+
+        /** Shell command that prints the passphrase; when set it must work (fail closed). */
+        Optional<String> passphraseCommand();
+
+        @WithDefault("30s")
+        Duration passphraseCommandTimeout();
+
+        /** Name of an environment variable holding the passphrase (tests, CI); when set it must be set (fail closed). */
+        Optional<String> passphraseEnv();
+
+        /** Keep the passphrase in the kernel user keyring after an unlock (volatile: until reboot or lock). */
+        @WithDefault("true")
+        boolean kernelKeyring();
+
+        @WithDefault("keyctl")
+        String keyctl();
+
+        /** Largest request body the broker forwards (by Content-Length). */
+        @WithDefault("134217728")
+        long maxRequestBytes();
+
+        @WithDefault("10s")
+        Duration upstreamConnectTimeout();
+
+        /** An upstream silent for this long is cut (long streams stay open while bytes flow). */
+        @WithDefault("1200s")
+        Duration upstreamIdleTimeout();
+
+        /** Route table overrides and additions: terok.vault.providers.NAME.upstream|auth-header|auth-prefix|env.VAR. */
+        Map<String, ProviderOverride> providers();
+    }
+
+    interface ProviderOverride {
+        Optional<String> upstream();
+
+        Optional<String> authHeader();
+
+        Optional<String> authPrefix();
+
+        Map<String, String> env();
+    }
+}

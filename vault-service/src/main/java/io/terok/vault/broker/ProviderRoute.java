@@ -1,0 +1,35 @@
+package io.terok.vault.broker;
+
+import java.net.URI;
+import java.util.Map;
+
+/**
+ * How the broker reaches one provider: its upstream, the header that carries the real credential (and its prefix),
+ * and the environment a task gets ({@code ${base_url}} and {@code ${token}} are filled in at mint time).
+ */
+public record ProviderRoute(String name, URI upstream, String authHeader, String authPrefix, Map<String, String> env) {
+    public ProviderRoute {
+        env = Map.copyOf(env);
+        String scheme = upstream.getScheme();
+        if (!"http".equals(scheme) && !"https".equals(scheme) || upstream.getHost() == null) {
+            throw new IllegalArgumentException("terok.vault.providers." + name + ".upstream: must be an http(s) URL, got " + upstream);
+        }
+        if (authHeader == null || authHeader.isBlank()) {
+            throw new IllegalArgumentException("terok.vault.providers." + name + ".auth-header: must not be empty");
+        }
+    }
+
+    public boolean tls() {
+        return "https".equals(upstream.getScheme());
+    }
+
+    public int port() {
+        return upstream.getPort() > 0 ? upstream.getPort() : tls() ? 443 : 80;
+    }
+
+    /** The upstream's path prefix without a trailing slash ("" for none). */
+    public String basePath() {
+        String p = upstream.getRawPath();
+        return p == null || p.equals("/") ? "" : p.replaceAll("/+$", "");
+    }
+}

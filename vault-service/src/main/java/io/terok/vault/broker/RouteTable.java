@@ -1,0 +1,64 @@
+package io.terok.vault.broker;
+
+import java.net.URI;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/** The provider routes: shipped defaults, each field overridable and new providers addable through configuration. */
+public final class RouteTable {
+    /** Per-provider overrides from {@code terok.vault.providers.<name>.*}; empty fields keep the default. */
+    public record Override(Optional<String> upstream, Optional<String> authHeader, Optional<String> authPrefix,
+                           Map<String, String> env) {
+    }
+
+    private final Map<String, ProviderRoute> routes;
+
+    public RouteTable(Map<String, ProviderRoute> routes) {
+        this.routes = new TreeMap<>(routes);
+    }
+
+    public static Map<String, ProviderRoute> defaults() {
+        Map<String, ProviderRoute> d = new LinkedHashMap<>();
+        d.put("anthropic", new ProviderRoute("anthropic", URI.create("https://api.anthropic.com"), "x-api-key", "",
+                Map.of("ANTHROPIC_BASE_URL", "${base_url}", "ANTHROPIC_API_KEY", "${token}")));
+        d.put("openai", new ProviderRoute("openai", URI.create("https://api.openai.com"), "Authorization", "Bearer ",
+                Map.of("OPENAI_BASE_URL", "${base_url}/v1", "OPENAI_API_KEY", "${token}")));
+        d.put("github", new ProviderRoute("github", URI.create("https://api.github.com"), "Authorization", "token ",
+                Map.of("GH_TOKEN", "${token}", "GITHUB_TOKEN", "${token}", "GITHUB_API_URL", "${base_url}")));
+        d.put("gitlab", new ProviderRoute("gitlab", URI.create("https://gitlab.com"), "PRIVATE-TOKEN", "",
+                Map.of("GITLAB_TOKEN", "${token}", "GITLAB_HOST", "${base_url}", "API_PROTOCOL", "http")));
+        return d;
+    }
+
+    public static RouteTable withOverrides(Map<String, Override> overrides) {
+        Map<String, ProviderRoute> r = defaults();
+        overrides.forEach((name, o) -> {
+            ProviderRoute base = r.get(name);
+            String upstream = o.upstream().orElse(base == null ? null : base.upstream().toString());
+            if (upstream == null) {
+                throw new IllegalArgumentException("terok.vault.providers." + name + ".upstream: required for a new provider");
+            }
+            Map<String, String> env = new LinkedHashMap<>(base == null ? Map.of() : base.env());
+            env.putAll(o.env());
+            r.put(name, new ProviderRoute(name, URI.create(upstream),
+                    o.authHeader().orElse(base == null ? "Authorization" : base.authHeader()),
+                    o.authPrefix().orElse(base == null ? "Bearer " : base.authPrefix()), env));
+        });
+        return new RouteTable(r);
+    }
+
+    public Optional<ProviderRoute> get(String name) {
+        return Optional.ofNullable(routes.get(name));
+    }
+
+    public Collection<ProviderRoute> all() {
+        return routes.values();
+    }
+
+    public String names() {
+        return String.join(", ", routes.keySet());
+    }
+}

@@ -1,0 +1,192 @@
+package io.terok.vault.grpc;
+
+import com.google.protobuf.Timestamp;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
+import io.terok.api.v1.AuditEntry;
+import io.terok.api.v1.AuditRequest;
+import io.terok.api.v1.ChangePassphraseRequest;
+import io.terok.api.v1.CredentialInfo;
+import io.terok.api.v1.CredentialKind;
+import io.terok.api.v1.DeleteCredentialRequest;
+import io.terok.api.v1.DeleteCredentialResponse;
+import io.terok.api.v1.ListCredentialsRequest;
+import io.terok.api.v1.ListCredentialsResponse;
+import io.terok.api.v1.ListProvidersRequest;
+import io.terok.api.v1.ListProvidersResponse;
+import io.terok.api.v1.ListTokensRequest;
+import io.terok.api.v1.ListTokensResponse;
+import io.terok.api.v1.LockRequest;
+import io.terok.api.v1.MintTaskTokensRequest;
+import io.terok.api.v1.MintTaskTokensResponse;
+import io.terok.api.v1.PhantomToken;
+import io.terok.api.v1.Provider;
+import io.terok.api.v1.PutCredentialRequest;
+import io.terok.api.v1.RevokeTaskTokensRequest;
+import io.terok.api.v1.RevokeTaskTokensResponse;
+import io.terok.api.v1.UnlockRequest;
+import io.terok.api.v1.VaultServiceGrpc;
+import io.terok.api.v1.VaultStatus;
+import io.terok.api.v1.VaultStatusRequest;
+import io.terok.vault.TaskWiring;
+import io.terok.vault.Vault;
+import io.terok.vault.VaultBeans;
+import io.terok.vault.VaultException;
+import io.terok.vault.broker.AuditLog;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Supplier;
+
+/** terok.v1.VaultService: a thin adapter from gRPC to {@link Vault}. */
+@GrpcService
+@Blocking
+public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
+    @Inject
+    Vault vault;
+
+    @Inject
+    AuditLog audit;
+
+    @Override
+    public void status(VaultStatusRequest request, StreamObserver<VaultStatus> out) {
+        unary(out, () -> status(vault.status()));
+    }
+
+    @Override
+    public void unlock(UnlockRequest request, StreamObserver<VaultStatus> out) {
+        unary(out, () -> status(vault.unlock(request.getPassphrase())));
+    }
+
+    @Override
+    public void lock(LockRequest request, StreamObserver<VaultStatus> out) {
+        unary(out, () -> status(vault.lock()));
+    }
+
+    @Override
+    public void changePassphrase(ChangePassphraseRequest request, StreamObserver<VaultStatus> out) {
+        unary(out, () -> status(vault.changePassphrase(request.getCurrentPassphrase(), request.getNewPassphrase())));
+    }
+
+    @Override
+    public void listProviders(ListProvidersRequest request, StreamObserver<ListProvidersResponse> out) {
+        unary(out, () -> {
+            ListProvidersResponse.Builder b = ListProvidersResponse.newBuilder();
+            vault.routes().all().forEach(r -> b.addProviders(Provider.newBuilder().setName(r.name())
+                    .setUpstreamUrl(r.upstream().toString()).setAuthHeader(r.authHeader()).setAuthPrefix(r.authPrefix())
+                    .putAllEnv(r.env())));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void putCredential(PutCredentialRequest r, StreamObserver<CredentialInfo> out) {
+        unary(out, () -> {
+            String kind = switch (r.getKind()) {
+                case CREDENTIAL_KIND_OAUTH -> "oauth";
+                case CREDENTIAL_KIND_API_KEY, CREDENTIAL_KIND_UNSPECIFIED -> "api_key";
+                default -> throw VaultException.invalid("kind: unknown value " + r.getKindValue());
+            };
+            String secret = kind.equals("oauth") ? r.getOauthAccessToken() : r.getApiKey();
+            Long expires = r.hasOauthExpiresAt() ? r.getOauthExpiresAt().getSeconds() * 1000 : null;
+            return info(vault.putCredential(r.getCredentialSet(), r.getProvider(), kind, secret, r.getOauthRefreshToken(), expires));
+        });
+    }
+
+    @Override
+    public void listCredentials(ListCredentialsRequest r, StreamObserver<ListCredentialsResponse> out) {
+        unary(out, () -> ListCredentialsResponse.newBuilder()
+                .addAllCredentials(vault.listCredentials(r.getCredentialSet()).stream().map(VaultGrpcService::info).toList()).build());
+    }
+
+    @Override
+    public void deleteCredential(DeleteCredentialRequest r, StreamObserver<DeleteCredentialResponse> out) {
+        unary(out, () -> DeleteCredentialResponse.newBuilder().setDeleted(vault.deleteCredential(r.getCredentialSet(), r.getProvider())).build());
+    }
+
+    @Override
+    public void mintTaskTokens(MintTaskTokensRequest r, StreamObserver<MintTaskTokensResponse> out) {
+        unary(out, () -> {
+            List<Vault.Minted> minted = vault.mint(r.getTaskId(), r.getProject(), r.getProvidersList(), r.getCredentialSet(),
+                    r.getTtlSeconds());
+            int port = VaultBeans.brokerPort();
+            return MintTaskTokensResponse.newBuilder()
+                    .addAllTokens(minted.stream().map(m -> token(m.binding())).toList())
+                    .putAllEnv(TaskWiring.env(vault.routes(), minted, r.getHostAddress(), port))
+                    .addHostPorts(port)
+                    .build();
+        });
+    }
+
+    @Override
+    public void revokeTaskTokens(RevokeTaskTokensRequest r, StreamObserver<RevokeTaskTokensResponse> out) {
+        unary(out, () -> RevokeTaskTokensResponse.newBuilder().setRevoked(vault.revoke(r.getTaskId())).build());
+    }
+
+    @Override
+    public void listTokens(ListTokensRequest r, StreamObserver<ListTokensResponse> out) {
+        unary(out, () -> ListTokensResponse.newBuilder()
+                .addAllTokens(vault.listTokens(r.getTaskId()).stream().map(VaultGrpcService::token).toList()).build());
+    }
+
+    @Override
+    public void audit(AuditRequest r, StreamObserver<AuditEntry> out) {
+        if (r.getFollow()) {
+            out.onError(io.grpc.Status.UNIMPLEMENTED.withDescription("follow: not implemented yet").asRuntimeException());
+            return;
+        }
+        Instant since = r.hasSince() ? Instant.ofEpochSecond(r.getSince().getSeconds(), r.getSince().getNanos()) : Instant.EPOCH;
+        try {
+            for (AuditLog.Entry e : audit.read(e -> (r.getTaskId().isEmpty() || r.getTaskId().equals(e.taskId())) && !e.time().isBefore(since))) {
+                out.onNext(AuditEntry.newBuilder().setTime(ts(e.time().toEpochMilli())).setTaskId(e.taskId()).setTokenId(e.tokenId())
+                        .setProvider(e.provider()).setMethod(e.method()).setPath(e.path()).setStatus(e.status())
+                        .setOutcome(e.outcome()).setDurationMs(e.durationMs()).build());
+            }
+            out.onCompleted();
+        } catch (RuntimeException e) {
+            out.onError(GrpcErrors.toStatus(e));
+        }
+    }
+
+    private static VaultStatus status(Vault.Status s) {
+        return VaultStatus.newBuilder().setInitialized(s.initialized()).setUnlocked(s.unlocked()).setTier(s.tier())
+                .setDatabasePath(s.database().toString()).setSchemaVersion(s.schemaVersion()).setError(s.error())
+                .setBrokerPort(VaultBeans.brokerPort()).build();
+    }
+
+    private static CredentialInfo info(Vault.Credential c) {
+        CredentialInfo.Builder b = CredentialInfo.newBuilder().setCredentialSet(c.credentialSet()).setProvider(c.provider())
+                .setKind(c.oauth() ? CredentialKind.CREDENTIAL_KIND_OAUTH : CredentialKind.CREDENTIAL_KIND_API_KEY)
+                .setUpdatedAt(ts(c.updatedAt()));
+        if (c.expiresAt() != null) {
+            b.setOauthExpiresAt(ts(c.expiresAt()));
+        }
+        return b.build();
+    }
+
+    private static PhantomToken token(Vault.Binding b) {
+        PhantomToken.Builder t = PhantomToken.newBuilder().setId(b.id()).setTaskId(b.taskId()).setProvider(b.provider())
+                .setCredentialSet(b.credentialSet()).setCreatedAt(ts(b.createdAt()));
+        if (b.expiresAt() != null) {
+            t.setExpiresAt(ts(b.expiresAt()));
+        }
+        return t.build();
+    }
+
+    private static Timestamp ts(long millis) {
+        return Timestamp.newBuilder().setSeconds(Math.floorDiv(millis, 1000)).setNanos((int) Math.floorMod(millis, 1000) * 1_000_000).build();
+    }
+
+    private static <T> void unary(StreamObserver<T> out, Supplier<T> body) {
+        T result;
+        try {
+            result = body.get();
+        } catch (RuntimeException e) {
+            out.onError(GrpcErrors.toStatus(e));
+            return;
+        }
+        out.onNext(result);
+        out.onCompleted();
+    }
+}

@@ -1,0 +1,300 @@
+package io.terok.vault.store;
+
+import io.agroal.api.AgroalDataSource;
+import io.agroal.api.configuration.supplier.AgroalDataSourceConfigurationSupplier;
+import io.terok.vault.VaultException;
+import io.terok.vault.store.migration.V1__Initial;
+import io.terok.vault.store.migration.V2__TokenScopeAndProviderNames;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Function;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.migration.JavaMigration;
+import org.hibernate.Session;
+import org.hibernate.SessionFactory;
+import org.hibernate.boot.MetadataSources;
+import org.hibernate.boot.registry.StandardServiceRegistry;
+import org.hibernate.boot.registry.StandardServiceRegistryBuilder;
+import org.hibernate.cfg.AvailableSettings;
+
+/**
+ * The open SQLCipher 4 database: a small connection pool (transaction_mode=IMMEDIATE, so read-then-write
+ * transactions queue on the write lock instead of failing with SQLITE_BUSY), Flyway migrations run at open, and a
+ * Hibernate SessionFactory over the entities. The key goes to the driver as the {@code key} property, never in the
+ * URL, never on disk.
+ */
+public final class VaultDatabase implements AutoCloseable {
+    /** Schema migrations in order; the newest is the version this build expects. */
+    public static final List<JavaMigration> MIGRATIONS = List.of(new V1__Initial(), new V2__TokenScopeAndProviderNames());
+    public static final int SCHEMA_VERSION = MIGRATIONS.size();
+    private static final byte[] SQLITE_HEADER = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
+    private static final int POOL_SIZE = 4;
+
+    private final Path file;
+    private final AgroalDataSource pool;
+    private final SessionFactory sessions;
+    private final int schemaVersion;
+
+    private VaultDatabase(Path file, AgroalDataSource pool, SessionFactory sessions, int schemaVersion) {
+        this.file = file;
+        this.pool = pool;
+        this.sessions = sessions;
+        this.schemaVersion = schemaVersion;
+    }
+
+    /** Opens (or, when there is no file yet, creates) the database and migrates it to the newest schema. */
+    public static VaultDatabase open(Path file, String passphrase) {
+        return open(file, passphrase, null);
+    }
+
+    /** @param target the schema version to migrate to (tests build older schemas); null: the newest */
+    public static VaultDatabase open(Path file, String passphrase, String target) {
+        requirePassphrase(passphrase);
+        boolean created = prepareFile(file);
+        probe(file, passphrase, created);
+        AgroalDataSource pool = pool(file, passphrase);
+        try {
+            Flyway flyway = Flyway.configure()
+                    .dataSource(pool)
+                    .javaMigrations(MIGRATIONS.toArray(JavaMigration[]::new))
+                    .resourceProvider(new NoResources())
+                    .javaMigrationClassProvider(List::of)
+                    .failOnMissingLocations(false)
+                    .cleanDisabled(true)
+                    .target(target == null ? "latest" : target)
+                    .load();
+            flyway.migrate();
+            int version = currentVersion(pool);
+            if (version > SCHEMA_VERSION) {
+                throw new VaultException(VaultException.Kind.PRECONDITION, file + " has schema version " + version
+                        + ", newer than this terok understands (" + SCHEMA_VERSION + "): upgrade terok");
+            }
+            restrict(file);
+            return new VaultDatabase(file, pool, sessionFactory(pool), version);
+        } catch (FlywayException e) {
+            pool.close();
+            throw new VaultException(VaultException.Kind.INTERNAL, "cannot migrate " + file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public int schemaVersion() {
+        return schemaVersion;
+    }
+
+    public <T> T inTransaction(Function<Session, T> work) {
+        return sessions.fromTransaction(work);
+    }
+
+    /** A raw connection for work outside the entities (tests, the rekey). */
+    public Connection connection() throws SQLException {
+        return pool.getConnection();
+    }
+
+    /**
+     * Re-keys the database in place: the pool is closed, the WAL folded into the file, the journal switched to
+     * DELETE (SQLCipher cannot rekey a WAL database), {@code PRAGMA rekey}, then back to WAL. The caller reopens.
+     */
+    public static void rekey(Path file, String current, String next) {
+        requirePassphrase(next);
+        try (Connection c = connect(file, current); Statement s = c.createStatement()) {
+            s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            try (ResultSet r = s.executeQuery("PRAGMA journal_mode=DELETE")) {
+                if (!r.next() || !"delete".equalsIgnoreCase(r.getString(1))) {
+                    throw new VaultException(VaultException.Kind.PRECONDITION,
+                            "cannot re-key " + file + ": the database is in use by another process");
+                }
+            }
+            s.execute("PRAGMA rekey = '" + next.replace("'", "''") + "'");
+            s.execute("PRAGMA journal_mode=WAL");
+        } catch (SQLException e) {
+            throw new VaultException(VaultException.Kind.INTERNAL, "cannot re-key " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            sessions.close();
+        } finally {
+            pool.close();
+        }
+    }
+
+    private static void requirePassphrase(String passphrase) {
+        if (passphrase == null || passphrase.isEmpty()) {
+            throw VaultException.invalid("passphrase: must not be empty");
+        }
+    }
+
+    /** @return true when the file was created now (empty) */
+    private static boolean prepareFile(Path file) {
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
+            try {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                return true;
+            } catch (FileAlreadyExistsException e) {
+                // An existing file is never replaced: check what it is.
+            }
+            if (!Files.isRegularFile(file)) {
+                throw VaultException.precondition(file + " is not a regular file: move it away");
+            }
+            long size = Files.size(file);
+            if (size == 0) {
+                return true;
+            }
+            byte[] head = new byte[SQLITE_HEADER.length];
+            int n;
+            try (InputStream in = Files.newInputStream(file)) {
+                n = in.readNBytes(head, 0, head.length);
+            }
+            if (n == head.length && Arrays.equals(head, SQLITE_HEADER)) {
+                throw VaultException.precondition(file + " is an unencrypted SQLite database, not a terok vault;"
+                        + " terok never reads or overwrites it: move it away, then run `terok setup`");
+            }
+            if (size < 1024) {
+                throw VaultException.precondition(file + " is too short to be a terok vault (" + size
+                        + " bytes; corrupt or truncated): restore it from a backup or move it away, then run `terok setup`");
+            }
+            return false;
+        } catch (IOException e) {
+            throw new VaultException(VaultException.Kind.INTERNAL, "cannot use " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Opens one connection and reads the schema: a wrong key fails here, before any pool or migration. */
+    private static void probe(Path file, String passphrase, boolean created) {
+        try (Connection c = connect(file, passphrase); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT count(*) FROM sqlite_master")) {
+            r.next();
+        } catch (SQLException e) {
+            String m = String.valueOf(e.getMessage());
+            if (!created && (m.contains("NOTADB") || m.contains("not a database") || m.contains("encrypted"))) {
+                throw new VaultException(VaultException.Kind.DENIED, "wrong passphrase for " + file
+                        + " (or the file is corrupt): unlock with the right one (`terok vault unlock`)");
+            }
+            throw new VaultException(VaultException.Kind.INTERNAL, "cannot open " + file + ": " + m, e);
+        }
+    }
+
+    /** The driver directly, not DriverManager (whose registry depends on the caller's class loader). */
+    private static Connection connect(Path file, String passphrase) throws SQLException {
+        Connection c = new org.sqlite.JDBC().connect(url(file), properties(passphrase));
+        if (c == null) {
+            throw new SQLException("the SQLite driver refused " + url(file));
+        }
+        return c;
+    }
+
+    static String url(Path file) {
+        return "jdbc:sqlite:file:" + file.toAbsolutePath() + "?cipher=sqlcipher&legacy=4";
+    }
+
+    static Properties properties(String passphrase) {
+        Properties p = new Properties();
+        p.setProperty("key", passphrase);
+        p.setProperty("transaction_mode", "IMMEDIATE");
+        p.setProperty("journal_mode", "WAL");
+        p.setProperty("busy_timeout", "15000");
+        p.setProperty("foreign_keys", "true");
+        return p;
+    }
+
+    private static AgroalDataSource pool(Path file, String passphrase) {
+        AgroalDataSourceConfigurationSupplier config = new AgroalDataSourceConfigurationSupplier();
+        config.connectionPoolConfiguration(cp -> {
+            cp.minSize(0).initialSize(1).maxSize(POOL_SIZE).acquisitionTimeout(Duration.ofSeconds(30));
+            cp.connectionFactoryConfiguration(cf -> {
+                cf.connectionProviderClass(org.sqlite.JDBC.class).jdbcUrl(url(file)).autoCommit(true);
+                properties(passphrase).forEach((k, v) -> cf.jdbcProperty((String) k, (String) v));
+                return cf;
+            });
+            return cp;
+        });
+        try {
+            return AgroalDataSource.from(config);
+        } catch (SQLException e) {
+            throw new VaultException(VaultException.Kind.INTERNAL, "cannot open " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int currentVersion(AgroalDataSource pool) {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history WHERE success = 1")) {
+            return r.next() ? r.getInt(1) : 0;
+        } catch (SQLException e) {
+            throw new VaultException(VaultException.Kind.INTERNAL, "cannot read the schema version: " + e.getMessage(), e);
+        }
+    }
+
+    private static void restrict(Path file) {
+        for (String suffix : List.of("", "-wal", "-shm", "-journal")) {
+            Path p = Path.of(file + suffix);
+            try {
+                if (Files.exists(p)) {
+                    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
+                }
+            } catch (IOException e) {
+                throw new VaultException(VaultException.Kind.INTERNAL, "cannot restrict " + p + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static SessionFactory sessionFactory(AgroalDataSource pool) {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(AvailableSettings.JAKARTA_NON_JTA_DATASOURCE, pool);
+        settings.put(AvailableSettings.DIALECT, "org.hibernate.community.dialect.SQLiteDialect");
+        settings.put(AvailableSettings.HBM2DDL_AUTO, "none");
+        settings.put(AvailableSettings.SHOW_SQL, false);
+        settings.put("hibernate.boot.allow_jdbc_metadata_access", false);
+        StandardServiceRegistry registry = new StandardServiceRegistryBuilder().applySettings(settings).build();
+        try {
+            return new MetadataSources(registry)
+                    .addAnnotatedClass(CredentialRow.class)
+                    .addAnnotatedClass(TokenRow.class)
+                    .buildMetadata().buildSessionFactory();
+        } catch (RuntimeException e) {
+            StandardServiceRegistryBuilder.destroy(registry);
+            throw e;
+        }
+    }
+
+    /** Migrations are Java classes listed above; Flyway must not scan the class path for more. */
+    private static final class NoResources implements org.flywaydb.core.api.ResourceProvider {
+        @Override
+        public org.flywaydb.core.api.resource.LoadableResource getResource(String name) {
+            return null;
+        }
+
+        @Override
+        public java.util.Collection<org.flywaydb.core.api.resource.LoadableResource> getResources(String prefix, String[] suffixes) {
+            return List.of();
+        }
+    }
+}

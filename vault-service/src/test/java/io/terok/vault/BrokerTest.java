@@ -1,0 +1,248 @@
+package io.terok.vault;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.terok.api.v1.MintTaskTokensResponse;
+import io.terok.api.v1.RevokeTaskTokensRequest;
+import io.terok.api.v1.VaultServiceGrpc;
+import io.terok.api.v1.VaultStatusRequest;
+import io.vertx.core.MultiMap;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The token broker over real HTTP (REST Assured) against mock providers on 127.0.0.1. */
+@QuarkusTest
+@QuarkusTestResource(MockUpstreams.class)
+class BrokerTest {
+    static VaultApi api;
+
+    @BeforeEach
+    void credentials() {
+        if (api != null) {
+            return;
+        }
+        api = new VaultApi();
+        MockUpstreams.PROVIDERS.forEach(p -> api.putKey(p, VaultApi.realKey(p)));
+    }
+
+    @AfterAll
+    static void close() {
+        if (api != null) {
+            api.close();
+            api = null;
+        }
+    }
+
+    static int port() {
+        return VaultBeans.brokerPort();
+    }
+
+    static String token(MintTaskTokensResponse r, String envVar) {
+        return r.getEnvOrThrow(envVar);
+    }
+
+    static MultiMap last(String provider) {
+        List<MultiMap> l = MockUpstreams.RECEIVED.get(provider);
+        return l.get(l.size() - 1);
+    }
+
+    @Test
+    void eachProviderGetsItsRealCredentialInItsOwnHeader() {
+        MintTaskTokensResponse m = api.mint("task-inject", "anthropic", "openai", "github", "gitlab");
+        String anthropic = token(m, "ANTHROPIC_API_KEY");
+        Response r = given().header("x-api-key", anthropic).body("{\"q\":1}").post("/v1/echo");
+        assertEquals(200, r.statusCode(), r.asString());
+        MultiMap got = last("anthropic");
+        assertEquals(VaultApi.realKey("anthropic"), got.get("x-api-key"));
+        assertNull(got.get("authorization"));
+        assertEquals("/v1/echo", got.get(":path"));
+        assertFalse(r.asString().contains(VaultApi.realKey("anthropic")), "echoed secret redacted: " + r.asString());
+        assertTrue(r.asString().contains(anthropic), "replaced by the phantom");
+        assertEquals(anthropic + "|null", r.header("X-Echo-Auth"));
+
+        given().header("Authorization", "Bearer " + token(m, "OPENAI_API_KEY")).get("/v1/models").then().statusCode(200);
+        assertEquals("Bearer " + VaultApi.realKey("openai"), last("openai").get("authorization"));
+
+        given().header("Authorization", "token " + token(m, "GH_TOKEN")).get("/user").then().statusCode(200);
+        assertEquals("token " + VaultApi.realKey("github"), last("github").get("authorization"));
+
+        given().header("Private-Token", token(m, "GITLAB_TOKEN")).get("/v4/projects?x=1").then().statusCode(200);
+        assertEquals(VaultApi.realKey("gitlab"), last("gitlab").get("private-token"));
+        assertEquals("/api/v4/projects?x=1", last("gitlab").get(":path"), "upstream base path kept, query kept");
+
+        String basic = java.util.Base64.getEncoder().encodeToString(("x-access-token:" + token(m, "GH_TOKEN")).getBytes(StandardCharsets.UTF_8));
+        given().header("Authorization", "Basic " + basic).get("/repos").then().statusCode(200);
+        assertEquals("token " + VaultApi.realKey("github"), last("github").get("authorization"));
+    }
+
+    @Test
+    void missingUnknownAndRevokedTokensGet401JsonAndNeverReachAProvider() {
+        int before = MockUpstreams.COUNT.values().stream().mapToInt(java.util.concurrent.atomic.AtomicInteger::get).sum();
+        given().get("/v1/messages").then().statusCode(401).contentType("application/json").body("error", equalTo("missing_token"));
+        given().header("x-api-key", "terok-p-" + "0".repeat(64)).get("/v1/messages").then().statusCode(401)
+                .body("error", equalTo("invalid_token"));
+        given().header("x-api-key", VaultApi.realKey("anthropic")).get("/v1/messages").then().statusCode(401);
+        MintTaskTokensResponse m = api.mint("task-revoke", "anthropic");
+        String t = token(m, "ANTHROPIC_API_KEY");
+        given().header("x-api-key", t).get("/v1/ok").then().statusCode(200);
+        int afterOk = MockUpstreams.COUNT.values().stream().mapToInt(java.util.concurrent.atomic.AtomicInteger::get).sum();
+        assertEquals(before + 1, afterOk);
+        assertEquals(1, api.stub().revokeTaskTokens(RevokeTaskTokensRequest.newBuilder().setTaskId("task-revoke").build()).getRevoked());
+        given().header("x-api-key", t).get("/v1/ok").then().statusCode(401).body("error", equalTo("invalid_token"));
+        assertEquals(0, api.stub().revokeTaskTokens(RevokeTaskTokensRequest.newBuilder().setTaskId("task-revoke").build()).getRevoked());
+        assertEquals(afterOk, MockUpstreams.COUNT.values().stream().mapToInt(java.util.concurrent.atomic.AtomicInteger::get).sum());
+    }
+
+    @Test
+    void aTokenOnlyEverReachesItsOwnProvider() {
+        MintTaskTokensResponse m = api.mint("task-cross", "anthropic");
+        int openai = MockUpstreams.COUNT.get("openai").get();
+        // An OpenAI-shaped request (path, Bearer header) with an Anthropic token still goes to Anthropic.
+        given().header("Authorization", "Bearer " + token(m, "ANTHROPIC_API_KEY")).post("/v1/chat/completions").then().statusCode(200);
+        assertEquals(openai, MockUpstreams.COUNT.get("openai").get());
+        assertEquals("/v1/chat/completions", last("anthropic").get(":path"));
+        assertEquals(VaultApi.realKey("anthropic"), last("anthropic").get("x-api-key"));
+        assertNull(last("anthropic").get("authorization"), "the phantom never leaves: " + last("anthropic"));
+    }
+
+    @Test
+    void hopByHopHeadersAreDroppedBothWays() {
+        String t = token(api.mint("task-hop", "openai"), "OPENAI_API_KEY");
+        Response r = given().header("Authorization", "Bearer " + t).header("Connection", "X-Hop").header("X-Hop", "1")
+                .header("Keep-Alive", "timeout=9").header("TE", "trailers").header("Proxy-Authorization", "Basic Zm9vOmJhcg==")
+                .header("X-End", "kept").header("Accept-Encoding", "gzip").get("/v1/hop");
+        assertEquals(200, r.statusCode());
+        MultiMap got = last("openai");
+        for (String h : List.of("x-hop", "keep-alive", "te", "proxy-authorization")) {
+            assertNull(got.get(h), h + " forwarded: " + got);
+        }
+        assertEquals("kept", got.get("x-end"));
+        assertNull(r.header("X-Resp-Hop"), "response hop-by-hop header named in Connection");
+        assertNull(r.header("Keep-Alive"));
+        assertEquals("kept", r.header("X-End-To-End"));
+    }
+
+    @Test
+    void serverSentEventsArriveOneByOne() throws Exception {
+        String t = token(api.mint("task-sse", "anthropic"), "ANTHROPIC_API_KEY");
+        HttpClient c = HttpClient.newHttpClient();
+        long start = System.nanoTime();
+        HttpResponse<java.io.InputStream> resp = c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/v1/sse?n=4&gap=400"))
+                .header("x-api-key", t).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, resp.statusCode());
+        assertEquals("text/event-stream", resp.headers().firstValue("content-type").orElse(""));
+        List<Long> at = new ArrayList<>();
+        List<String> events = new ArrayList<>();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(resp.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.startsWith("data:")) {
+                    events.add(line);
+                    at.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                }
+            }
+        }
+        assertEquals(List.of("data: start", "data: token-1", "data: token-2", "data: token-3", "data: token-4"), events);
+        assertTrue(at.get(0) + 1200 < at.get(at.size() - 1), "first event without waiting for the rest: " + at);
+        for (int i = 1; i < at.size(); i++) {
+            assertTrue(at.get(i) - at.get(i - 1) > 250, "events spaced as the upstream sent them: " + at);
+        }
+    }
+
+    @Test
+    void redirectsAreRelayedNotFollowed() {
+        String t = token(api.mint("task-redirect", "github"), "GH_TOKEN");
+        int before = MockUpstreams.COUNT.get("github").get();
+        given().redirects().follow(false).header("Authorization", "token " + t).get("/redirect")
+                .then().statusCode(302).header("Location", "http://elsewhere.invalid/x");
+        assertEquals(before + 1, MockUpstreams.COUNT.get("github").get());
+    }
+
+    @Test
+    void everyRequestIsAuditedInOneJsonLineWithoutSecrets() throws Exception {
+        MintTaskTokensResponse m = api.mint("task-audit", "openai");
+        String t = token(m, "OPENAI_API_KEY");
+        given().header("Authorization", "Bearer " + t).get("/v1/audited?secret=q").then().statusCode(200);
+        given().header("Authorization", "Bearer terok-p-nope").get("/v1/denied").then().statusCode(401);
+        Path file = MockUpstreams.dataDir.resolve("vault/audit.jsonl");
+        String content = "";
+        for (int i = 0; i < 50 && !(content.contains("/v1/audited") && content.contains("/v1/denied")); i++) {
+            Thread.sleep(50);
+            content = Files.exists(file) ? Files.readString(file) : "";
+        }
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        String ok = content.lines().filter(l -> l.contains("/v1/audited")).findFirst().orElseThrow();
+        io.vertx.core.json.JsonObject j = new io.vertx.core.json.JsonObject(ok);
+        assertEquals("task-audit", j.getString("task"));
+        assertEquals(m.getTokens(0).getId(), j.getString("token"));
+        assertEquals("openai", j.getString("provider"));
+        assertEquals("GET", j.getString("method"));
+        assertEquals("/v1/audited", j.getString("path"), "no query string");
+        assertEquals(200, j.getInteger("status"));
+        assertEquals("ok", j.getString("outcome"));
+        assertTrue(j.containsKey("time") && j.containsKey("duration_ms"));
+        String denied = content.lines().filter(l -> l.contains("/v1/denied")).findFirst().orElseThrow();
+        assertEquals("invalid_token", new io.vertx.core.json.JsonObject(denied).getString("outcome"));
+        for (String p : MockUpstreams.PROVIDERS) {
+            assertFalse(content.contains(VaultApi.realKey(p)), "no real secret in the audit");
+        }
+        assertFalse(content.contains(t), "no phantom token in the audit");
+        assertFalse(content.contains("terok-p-"), "no token values at all");
+    }
+
+    @Test
+    void grpcIsRefusedOnTcpAndTheBrokerIsNotOnTheSocket() throws Exception {
+        ManagedChannel tcp = NettyChannelBuilder.forAddress("127.0.0.1", port()).usePlaintext().build();
+        try {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> VaultServiceGrpc.newBlockingStub(tcp)
+                    .withDeadlineAfter(5, TimeUnit.SECONDS).status(VaultStatusRequest.getDefaultInstance()));
+            assertTrue(e.getStatus().getCode() != io.grpc.Status.Code.OK, e.toString());
+            StatusRuntimeException h = assertThrows(StatusRuntimeException.class, () -> grpc.health.v1.HealthGrpc.newBlockingStub(tcp)
+                    .withDeadlineAfter(5, TimeUnit.SECONDS).check(grpc.health.v1.HealthOuterClass.HealthCheckRequest.getDefaultInstance()));
+            assertTrue(h.getStatus().getCode() != io.grpc.Status.Code.OK, h.toString());
+        } finally {
+            tcp.shutdownNow();
+        }
+        given().contentType("application/grpc").body(new byte[] {0, 0, 0, 0, 0}).post("/terok.v1.VaultService/Status")
+                .then().statusCode(403);
+        // Over the socket, the API answers (and only gRPC is served there).
+        assertTrue(api.stub().status(VaultStatusRequest.getDefaultInstance()).getUnlocked());
+        Path sock = Path.of(ConfigProvider.getConfig().getValue("terok.runtime-dir", String.class), "vault.sock");
+        Process curl = new ProcessBuilder("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", sock.toString(),
+                "-H", "x-api-key: whatever", "http://localhost/v1/messages").start();
+        assertTrue(curl.waitFor(20, TimeUnit.SECONDS));
+        assertEquals("404", new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    static Map<String, String> envOf(MintTaskTokensResponse r) {
+        return r.getEnvMap();
+    }
+}

@@ -1,0 +1,140 @@
+package io.terok.vault.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.terok.vault.VaultException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real SQLCipher file: unreadable without the key, survives reopening, migrates from schema 1. */
+class VaultDatabaseTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theFileIsEncryptedAndOnlyTheRightKeyOpensIt() throws Exception {
+        Path file = dir.resolve("vault/credentials.db");
+        try (VaultDatabase db = VaultDatabase.open(file, "right horse battery")) {
+            assertEquals(VaultDatabase.SCHEMA_VERSION, db.schemaVersion());
+            db.inTransaction(s -> {
+                CredentialRow c = new CredentialRow();
+                c.credentialSet = "default";
+                c.provider = "anthropic";
+                c.kind = "api_key";
+                c.secret = "sk-ant-REAL-SECRET-4242";
+                c.updatedAt = 1;
+                s.persist(c);
+                return null;
+            });
+        }
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
+        byte[] bytes = Files.readAllBytes(file);
+        byte[] head = Arrays.copyOf(bytes, 16);
+        assertFalse(Arrays.equals("SQLite format 3\0".getBytes(StandardCharsets.US_ASCII), head), "no SQLite header");
+        assertFalse(new String(bytes, StandardCharsets.ISO_8859_1).contains("REAL-SECRET"), "secret not in clear");
+        assertFalse(new String(bytes, StandardCharsets.ISO_8859_1).contains("credentials"), "schema not in clear");
+
+        VaultException wrong = assertThrows(VaultException.class, () -> VaultDatabase.open(file, "wrong"));
+        assertEquals(VaultException.Kind.DENIED, wrong.kind());
+        assertTrue(wrong.getMessage().contains("wrong passphrase") && wrong.getMessage().contains("terok vault unlock"), wrong.getMessage());
+        assertArrayEquals(bytes, Files.readAllBytes(file), "a wrong key leaves the file untouched");
+
+        try (VaultDatabase db = VaultDatabase.open(file, "right horse battery")) {
+            String secret = db.inTransaction(s -> s.createSelectionQuery("from CredentialRow", CredentialRow.class).getSingleResult().secret);
+            assertEquals("sk-ant-REAL-SECRET-4242", secret);
+        }
+    }
+
+    @Test
+    void aPlaintextOrCorruptFileIsRefusedAndKept() throws Exception {
+        Path plain = dir.resolve("plain.db");
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + plain); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE t (x)");
+        }
+        byte[] before = Files.readAllBytes(plain);
+        VaultException e = assertThrows(VaultException.class, () -> VaultDatabase.open(plain, "pw"));
+        assertEquals(VaultException.Kind.PRECONDITION, e.kind());
+        assertTrue(e.getMessage().contains("unencrypted") && e.getMessage().contains("terok setup"), e.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(plain));
+
+        Path junk = dir.resolve("junk.db");
+        byte[] noise = new byte[8192];
+        new java.util.Random(1).nextBytes(noise);
+        Files.write(junk, noise);
+        VaultException j = assertThrows(VaultException.class, () -> VaultDatabase.open(junk, "pw"));
+        assertTrue(j.getMessage().contains("corrupt"), j.getMessage());
+        assertArrayEquals(noise, Files.readAllBytes(junk));
+
+        assertThrows(VaultException.class, () -> VaultDatabase.open(dir.resolve("x.db"), ""));
+    }
+
+    @Test
+    void schemaOneDataSurvivesTheMigrationToTheNewest() throws Exception {
+        Path file = dir.resolve("old.db");
+        try (VaultDatabase v1 = VaultDatabase.open(file, "pw", "1"); Connection c = v1.connection(); Statement s = c.createStatement()) {
+            assertEquals(1, v1.schemaVersion());
+            s.execute("INSERT INTO credentials (credential_set, provider, kind, secret, updated_at) VALUES ('default', 'claude', 'api_key', 'k1', 5)");
+            s.execute("INSERT INTO credentials (credential_set, provider, kind, secret, refresh_token, expires_at, updated_at)"
+                    + " VALUES ('work', 'gh', 'oauth', 'a1', 'r1', 99, 6)");
+            s.execute("INSERT INTO phantom_tokens (id, token_hash, task_id, provider, credential_set, created_at)"
+                    + " VALUES ('t1', 'h1', 'task-a', 'claude', 'default', 7)");
+        }
+        try (VaultDatabase db = VaultDatabase.open(file, "pw")) {
+            assertEquals(2, db.schemaVersion());
+            List<CredentialRow> creds = db.inTransaction(s -> s.createSelectionQuery("from CredentialRow order by id", CredentialRow.class).getResultList());
+            assertEquals(List.of("anthropic", "github"), creds.stream().map(c -> c.provider).toList());
+            assertEquals("k1", creds.get(0).secret);
+            assertEquals("r1", creds.get(1).refreshToken);
+            assertEquals(99L, creds.get(1).expiresAt);
+            TokenRow t = db.inTransaction(s -> s.find(TokenRow.class, "t1"));
+            assertEquals("anthropic", t.provider);
+            assertEquals("h1", t.tokenHash);
+            assertEquals("", t.project);
+            assertNull(t.expiresAt);
+            try (Connection c = db.connection(); Statement s = c.createStatement();
+                 ResultSet r = s.executeQuery("SELECT count(*) FROM sqlite_master WHERE name = 'phantom_tokens_task'")) {
+                r.next();
+                assertEquals(1, r.getInt(1));
+            }
+        }
+    }
+
+    @Test
+    void rekeyInPlaceKeepsDataAndRetiresTheOldKey() {
+        Path file = dir.resolve("rekey.db");
+        try (VaultDatabase db = VaultDatabase.open(file, "old")) {
+            db.inTransaction(s -> {
+                TokenRow t = new TokenRow();
+                t.id = "x";
+                t.tokenHash = "h";
+                t.taskId = "task";
+                t.project = "";
+                t.provider = "openai";
+                t.credentialSet = "default";
+                t.createdAt = 1;
+                s.persist(t);
+                return null;
+            });
+        }
+        VaultDatabase.rekey(file, "old", "new");
+        assertEquals(VaultException.Kind.DENIED, assertThrows(VaultException.class, () -> VaultDatabase.open(file, "old")).kind());
+        try (VaultDatabase db = VaultDatabase.open(file, "new")) {
+            assertEquals("openai", db.inTransaction(s -> s.find(TokenRow.class, "x")).provider);
+        }
+    }
+}
