@@ -22,6 +22,7 @@ final class DoctorCommand extends Verb {
         ctx.beforeGrpc();
         ServiceLayout layout = new ServiceLayout(ctx);
         checks.addAll(services(layout));
+        checks.add(hooks(ctx, layout));
         checks.add(desktop(ctx, layout));
         Check.Severity worst = Check.Severity.OK;
         for (Check c : checks) {
@@ -35,6 +36,26 @@ final class DoctorCommand extends Verb {
             case WARN -> 1;
             case ERROR -> 2;
         };
+    }
+
+    /** Whether shield's OCI hooks are installed and current (without them filtered tasks cannot start). */
+    static Check hooks(Context ctx, ServiceLayout layout) {
+        String label = "firewall hooks";
+        if (!java.nio.file.Files.exists(layout.socket(ServiceName.SHIELD))) {
+            return Check.warn(label, "cannot check: shield is not running", "run `terok services up`");
+        }
+        try (ServiceClient cl = ServiceClient.connect(ctx, ServiceName.SHIELD)) {
+            io.terok.api.v1.HooksStatus st = io.terok.api.v1.ShieldServiceGrpc.newBlockingStub(cl.channel())
+                    .withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS)
+                    .getHooksStatus(io.terok.api.v1.HooksRequest.getDefaultInstance());
+            if (st.getInstalled() && !st.getStale()) {
+                return Check.ok(label, "installed in " + st.getHooksDir());
+            }
+            String why = st.getProblemsList().isEmpty() ? (st.getStale() ? "stale" : "missing") : String.join("; ", st.getProblemsList());
+            return Check.error(label, why, "run `terok setup`");
+        } catch (io.grpc.StatusRuntimeException e) {
+            return Check.warn(label, "shield did not answer: " + GrpcErrors.describe(e.getStatus()), "check `terok services status`");
+        }
     }
 
     /** Whether blocked connections reach the operator's desktop, as clearance sees it. */

@@ -42,6 +42,8 @@ public final class TerokCommand implements Callable<Integer> {
 
     private static Map<String, Supplier<Object>> verbs() {
         Map<String, Supplier<Object>> v = new LinkedHashMap<>();
+        v.put("setup", SetupCommand::new);
+        v.put("uninstall", UninstallCommand::new);
         v.put("services", ServicesCommand::new);
         v.put("run", RunCommand::new);
         v.put("ps", PsCommand::new);
@@ -51,6 +53,9 @@ public final class TerokCommand implements Callable<Integer> {
         v.put("exec", ExecCommand::new);
         v.put("wait", WaitCommand::new);
         v.put("inspect", InspectCommand::new);
+        v.put("vault", VaultCommand::new);
+        v.put("gate", GateCommand::new);
+        v.put("shield", ShieldCommand::new);
         v.put("clearance", ClearanceCommand::new);
         v.put("doctor", DoctorCommand::new);
         v.put("completion", CompletionCommand::new);

@@ -97,5 +97,13 @@ class GateEndToEndTest {
         terok.run("rm", "-f", "gate-task").ok();
         assertEquals(0, gate().revokeTaskToken(io.terok.api.v1.RevokeTaskTokenRequest.newBuilder().setTaskId(taskId).build())
                 .getRevoked());
+
+        // The operator reviews with the CLI and forwards: only then does the work reach the upstream.
+        Terok.Result log = terok.run("gate", "log", "e2e-proj", "agent-work", "--against", "main").ok();
+        assertTrue(log.out().contains(pushed.substring(0, 12)), log.out());
+        Terok.Result diff = terok.run("gate", "diff", "e2e-proj", "agent-work", "--against", "main").ok();
+        assertTrue(diff.out().contains("diff --git"), diff.out());
+        terok.run("gate", "forward", "e2e-proj", "agent-work").ok();
+        assertEquals(pushed, git(upstream, "rev-parse", "refs/heads/agent-work"), "forwarded after review");
     }
 }

@@ -48,6 +48,11 @@ final class Terok {
     }
 
     Result run(String... args) {
+        return runWithInput(null, args);
+    }
+
+    /** Runs the CLI with {@code input} on its standard input (a secret, as an operator would pipe it). */
+    Result runWithInput(String input, String... args) {
         List<String> cmd = new ArrayList<>();
         if (asUser != null) {
             cmd.add(REPO.resolve("bin/test-user").toString());
@@ -56,14 +61,26 @@ final class Terok {
         }
         cmd.add(REPO.resolve("bin/terok").toString());
         cmd.addAll(List.of(args));
-        return exec(cmd, asUser == null ? env : Map.of(), 180);
+        return exec(cmd, asUser == null ? env : Map.of(), 180, input);
     }
 
     static Result exec(List<String> cmd, Map<String, String> extraEnv, int timeoutSeconds) {
+        return exec(cmd, extraEnv, timeoutSeconds, null);
+    }
+
+    static Result exec(List<String> cmd, Map<String, String> extraEnv, int timeoutSeconds, String input) {
         try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            if (input == null) {
+                pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            }
             pb.environment().putAll(extraEnv);
             Process p = pb.start();
+            if (input != null) {
+                try (var stdin = p.getOutputStream()) {
+                    stdin.write((input + "\n").getBytes(StandardCharsets.UTF_8));
+                }
+            }
             CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
             CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {

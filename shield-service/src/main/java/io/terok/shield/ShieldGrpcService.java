@@ -1,13 +1,258 @@
 package io.terok.shield;
 
+import com.google.protobuf.Timestamp;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
+import io.terok.api.v1.AuditLogRequest;
+import io.terok.api.v1.AuditLogResponse;
+import io.terok.api.v1.AuditRecord;
+import io.terok.api.v1.BlockedConnection;
+import io.terok.api.v1.BlockedEventsRequest;
+import io.terok.api.v1.DownRequest;
+import io.terok.api.v1.HooksRequest;
+import io.terok.api.v1.HooksStatus;
+import io.terok.api.v1.ListProfilesRequest;
+import io.terok.api.v1.ListProfilesResponse;
+import io.terok.api.v1.PrepareTaskRequest;
+import io.terok.api.v1.PrepareTaskResponse;
+import io.terok.api.v1.PreviewRequest;
+import io.terok.api.v1.Profile;
+import io.terok.api.v1.ReleaseTaskResponse;
+import io.terok.api.v1.RulesResponse;
 import io.terok.api.v1.ShieldServiceGrpc;
+import io.terok.api.v1.ShieldState;
+import io.terok.api.v1.ShieldStatus;
+import io.terok.api.v1.ShieldTaskRef;
+import io.terok.api.v1.TargetRequest;
+import io.terok.shield.events.BlockedEvent;
+import io.terok.shield.events.BlockedEventHub;
+import io.terok.shield.hooks.HooksInstaller;
+import io.terok.shield.netns.NetnsException;
+import io.terok.shield.policy.InvalidInputException;
+import io.terok.shield.policy.Mode;
+import io.terok.shield.policy.Targets;
+import io.terok.shield.task.ShieldManager;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
 
-/**
- * The shield service's public API (terok.v1.ShieldService, see docs/api.md), registered so health checks and
- * reflection list it. Every method answers UNIMPLEMENTED until the shield issue fills it in; callers such as
- * runtime-service treat that as "service not available" and fail closed.
- */
+/** Thin adapter: terok.v1.ShieldService onto {@link ShieldManager}, {@link HooksInstaller} and {@link BlockedEventHub}. */
 @GrpcService
+@Blocking
 public class ShieldGrpcService extends ShieldServiceGrpc.ShieldServiceImplBase {
+    private static final Logger LOG = Logger.getLogger(ShieldGrpcService.class);
+
+    @Inject
+    ShieldManager shield;
+    @Inject
+    HooksInstaller hooks;
+    @Inject
+    BlockedEventHub events;
+
+    @Override
+    public void prepareTask(PrepareTaskRequest r, StreamObserver<PrepareTaskResponse> out) {
+        unary(out, () -> {
+            ShieldManager.Prepared p = shield.prepare(r.getTaskId(), r.getContainerName(), r.getProfilesList(),
+                    r.getHostPortsList(), r.getHostAddress());
+            return PrepareTaskResponse.newBuilder().putAllAnnotations(p.annotations()).addAllDnsServers(p.dnsServers()).build();
+        });
+    }
+
+    @Override
+    public void releaseTask(ShieldTaskRef r, StreamObserver<ReleaseTaskResponse> out) {
+        unary(out, () -> ReleaseTaskResponse.newBuilder().setReleased(shield.release(r.getTaskId())).build());
+    }
+
+    @Override
+    public void allow(TargetRequest r, StreamObserver<ShieldStatus> out) {
+        unary(out, () -> status(shield.allow(r.getTaskId(), r.getTarget())));
+    }
+
+    @Override
+    public void deny(TargetRequest r, StreamObserver<ShieldStatus> out) {
+        unary(out, () -> status(shield.deny(r.getTaskId(), r.getTarget())));
+    }
+
+    @Override
+    public void up(ShieldTaskRef r, StreamObserver<ShieldStatus> out) {
+        unary(out, () -> status(shield.up(r.getTaskId())));
+    }
+
+    @Override
+    public void down(DownRequest r, StreamObserver<ShieldStatus> out) {
+        unary(out, () -> status(shield.down(r.getTaskId(), r.getAll())));
+    }
+
+    @Override
+    public void block(ShieldTaskRef r, StreamObserver<ShieldStatus> out) {
+        unary(out, () -> status(shield.block(r.getTaskId())));
+    }
+
+    @Override
+    public void rules(ShieldTaskRef r, StreamObserver<RulesResponse> out) {
+        unary(out, () -> RulesResponse.newBuilder().setRuleset(shield.rules(r.getTaskId())).build());
+    }
+
+    @Override
+    public void status(ShieldTaskRef r, StreamObserver<ShieldStatus> out) {
+        unary(out, () -> status(shield.status(r.getTaskId())));
+    }
+
+    @Override
+    public void preview(PreviewRequest r, StreamObserver<RulesResponse> out) {
+        unary(out, () -> RulesResponse.newBuilder()
+                .setRuleset(shield.preview(r.getProfilesList(), r.getDown(), r.getAll())).build());
+    }
+
+    @Override
+    public void listProfiles(ListProfilesRequest r, StreamObserver<ListProfilesResponse> out) {
+        unary(out, () -> {
+            ListProfilesResponse.Builder b = ListProfilesResponse.newBuilder();
+            shield.profiles().all().forEach(p -> b.addProfiles(Profile.newBuilder().setName(p.name())
+                    .setOrigin(p.origin()).addAllEntries(p.entries().stream().map(Object::toString).toList())));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void auditLog(AuditLogRequest r, StreamObserver<AuditLogResponse> out) {
+        unary(out, () -> {
+            AuditLogResponse.Builder b = AuditLogResponse.newBuilder();
+            shield.auditLog(r.getTaskId(), r.getLimit()).forEach(e -> b.addRecords(AuditRecord.newBuilder()
+                    .setTime(ts(e.time())).setTaskId(e.task()).setAction(e.action()).setDestination(e.destination())
+                    .setDetail(e.detail())));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void blockedEvents(BlockedEventsRequest r, StreamObserver<BlockedConnection> out) {
+        String task = r.getTaskId();
+        if (!task.isEmpty()) {
+            try {
+                Targets.taskId("task_id", task);
+            } catch (InvalidInputException e) {
+                out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+                return;
+            }
+        }
+        ServerCallStreamObserver<BlockedConnection> so = (ServerCallStreamObserver<BlockedConnection>) out;
+        AutoCloseable sub = events.subscribe(task, e -> {
+            synchronized (so) {
+                if (!so.isCancelled()) {
+                    so.onNext(event(e));
+                }
+            }
+        });
+        so.setOnCancelHandler(() -> {
+            try {
+                sub.close();
+            } catch (Exception ignored) {
+                // nothing to do
+            }
+        });
+    }
+
+    @Override
+    public void installHooks(HooksRequest r, StreamObserver<HooksStatus> out) {
+        unary(out, () -> {
+            try {
+                HooksInstaller.Status s = hooks.install();
+                LOG.infof("installed the shield hooks in %s (registered in %s)", s.hooksDir(), s.registration());
+                return hooks(s).setNote("podman reads hooks_dir when it starts: restart a running `podman system "
+                        + "service` (terok services down/up) so new containers get the firewall").build();
+            } catch (IOException e) {
+                throw Status.FAILED_PRECONDITION.withDescription("cannot install the shield hooks: " + e.getMessage())
+                        .asRuntimeException();
+            }
+        });
+    }
+
+    @Override
+    public void uninstallHooks(HooksRequest r, StreamObserver<HooksStatus> out) {
+        unary(out, () -> {
+            try {
+                hooks.uninstall();
+                LOG.infof("removed the shield hooks from %s", hooks.hooksDir());
+                return hooks(hooks.status()).build();
+            } catch (IOException e) {
+                throw Status.FAILED_PRECONDITION.withDescription("cannot remove the shield hooks: " + e.getMessage())
+                        .asRuntimeException();
+            }
+        });
+    }
+
+    @Override
+    public void getHooksStatus(HooksRequest r, StreamObserver<HooksStatus> out) {
+        unary(out, () -> hooks(hooks.status()).build());
+    }
+
+    private static HooksStatus.Builder hooks(HooksInstaller.Status s) {
+        return HooksStatus.newBuilder().setInstalled(s.installed()).setStale(s.stale()).addAllProblems(s.problems())
+                .setHooksDir(s.hooksDir().toString()).setRegistrationFile(s.registration().toString());
+    }
+
+    static ShieldStatus status(ShieldManager.Status s) {
+        return ShieldStatus.newBuilder().setTaskId(s.taskId()).setState(s.liveMode().map(ShieldGrpcService::state)
+                        .orElse(ShieldState.SHIELD_STATE_INACTIVE)).setConfiguredState(state(s.mode()))
+                .addAllAllowed(s.allowed()).addAllDenied(s.denied()).addAllProfiles(s.profiles()).addAllNotes(s.notes())
+                .build();
+    }
+
+    static ShieldState state(Mode m) {
+        return switch (m) {
+            case UP -> ShieldState.SHIELD_STATE_UP;
+            case DOWN -> ShieldState.SHIELD_STATE_DOWN;
+            case DOWN_ALL -> ShieldState.SHIELD_STATE_DOWN_ALL;
+            case BLOCKED -> ShieldState.SHIELD_STATE_BLOCKED;
+        };
+    }
+
+    static BlockedConnection event(BlockedEvent e) {
+        return BlockedConnection.newBuilder().setTaskId(e.taskId()).setDestinationIp(e.destinationIp())
+                .setDestinationPort(e.destinationPort()).setProtocol(e.protocol()).setDomain(e.domain() == null ? "" : e.domain())
+                .setTime(ts(e.time())).setCount(e.count()).build();
+    }
+
+    static Timestamp ts(java.time.Instant i) {
+        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+    }
+
+    private static <T> void unary(StreamObserver<T> out, Supplier<T> call) {
+        T result;
+        try {
+            result = call.get();
+        } catch (RuntimeException e) {
+            out.onError(toStatus(e));
+            return;
+        }
+        out.onNext(result);
+        out.onCompleted();
+    }
+
+    static StatusRuntimeException toStatus(Throwable e) {
+        if (e instanceof StatusRuntimeException s) {
+            return s;
+        }
+        Status status;
+        if (e instanceof InvalidInputException) {
+            status = Status.INVALID_ARGUMENT;
+        } else if (e instanceof ShieldManager.UnknownTaskException) {
+            status = Status.NOT_FOUND;
+        } else if (e instanceof ShieldManager.NotReadyException) {
+            status = Status.FAILED_PRECONDITION;
+        } else if (e instanceof NetnsException) {
+            LOG.warn(e.getMessage());
+            status = Status.FAILED_PRECONDITION;
+        } else {
+            LOG.error("unexpected failure", e);
+            status = Status.INTERNAL;
+        }
+        return status.withDescription(e.getMessage()).asRuntimeException();
+    }
 }

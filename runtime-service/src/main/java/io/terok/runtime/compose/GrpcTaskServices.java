@@ -91,6 +91,14 @@ public final class GrpcTaskServices implements TaskServices, AutoCloseable {
     }
 
     @Override
+    public boolean shieldActive(String taskId) {
+        io.terok.api.v1.ShieldStatus s = call(ServiceName.SHIELD, "Status",
+                () -> shield().status(ShieldTaskRef.newBuilder().setTaskId(taskId).build()));
+        return s.getState() != io.terok.api.v1.ShieldState.SHIELD_STATE_INACTIVE
+                && s.getState() != io.terok.api.v1.ShieldState.SHIELD_STATE_UNSPECIFIED;
+    }
+
+    @Override
     public void releaseShield(String taskId) {
         call(ServiceName.SHIELD, "ReleaseTask", () -> shield().releaseTask(ShieldTaskRef.newBuilder().setTaskId(taskId).build()));
     }

@@ -15,6 +15,9 @@ public interface TaskServices {
 
     void releaseShield(String taskId);
 
+    /** True when shield reports the task's ruleset loaded in a running container (its hook ran). */
+    boolean shieldActive(String taskId);
+
     VaultWiring mintVaultTokens(String taskId, String project, List<String> providers, String hostAddress);
 
     void revokeVaultTokens(String taskId);

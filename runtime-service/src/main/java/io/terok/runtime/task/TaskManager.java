@@ -116,6 +116,13 @@ public final class TaskManager {
             store.save(record.build());
 
             podman.start(created.id());
+            if (wiring.getShieldApplied() && !services.shieldActive(id)) {
+                // The annotation selects shield's hook only if this podman reads shield's hooks dir; otherwise
+                // the container would run unfiltered. Fail closed: the undo steps remove it again.
+                throw new ServiceUnavailableException("shield", "the firewall did not load when the container started: "
+                        + "the podman service in use does not run shield's hook. Run `terok setup`, then restart the "
+                        + "podman API service (`terok services down && terok services up` restarts terok's own)");
+            }
             LOG.infof("launched task %s (%s) image=%s network=%s opted-out=%s", id, name, plan.image(),
                     plan.network() ? "filtered" : "none", wiring.getOptedOutList());
             return live(record.build());

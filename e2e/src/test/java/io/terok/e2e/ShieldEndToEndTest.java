@@ -1,0 +1,197 @@
+package io.terok.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.terok.api.v1.HooksRequest;
+import io.terok.api.v1.HooksStatus;
+import io.terok.api.v1.ShieldServiceGrpc;
+import io.terok.api.v1.ShieldState;
+import io.terok.api.v1.ShieldTaskRef;
+import io.terok.common.grpc.UnixChannels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A FILTERED task launched with {@code terok run}: runtime-service asks shield-service, the container gets the
+ * hook's firewall and the task's resolver, shield's live Allow/Deny reach it, {@code terok rm} releases it.
+ * Private: the runtime talks to a podman API service this test starts with its own CONTAINERS_CONF (hooks_dir =
+ * the shield's hooks dir in the test's data dir), and traffic goes to a fake-internet netns (198.19.N.0/24).
+ */
+class ShieldEndToEndTest {
+    static Terok terok;
+    static Process podmanService;
+    static String ns;
+    static String hostIf;
+    static String net;
+    static final List<Process> procs = new ArrayList<>();
+
+    static String hex(int n) {
+        byte[] b = new byte[n];
+        new SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    static Terok.Result sh(String... argv) {
+        return Terok.exec(List.of(argv), Map.of(), 60);
+    }
+
+    @BeforeAll
+    static void up() throws Exception {
+        for (String tool : List.of("nft", "nsenter", "ip", "dnsmasq", "busybox")) {
+            if (sh("sh", "-c", "command -v " + tool).exitCode() != 0) {
+                throw new AssertionError("missing " + tool + " (run bin/prepare-host)");
+            }
+        }
+        terok = new Terok(Terok.freshHome("shield", null), null);
+        // fake internet
+        String id = hex(3);
+        ns = "tse-" + id;
+        hostIf = "tse" + id + "h";
+        net = "198.19." + (100 + new SecureRandom().nextInt(150));
+        sh("ip", "netns", "add", ns).ok();
+        sh("ip", "link", "add", hostIf, "type", "veth", "peer", "name", "tse" + id + "n").ok();
+        sh("ip", "link", "set", "tse" + id + "n", "netns", ns).ok();
+        sh("ip", "addr", "add", net + ".1/24", "dev", hostIf).ok();
+        sh("ip", "link", "set", hostIf, "up").ok();
+        for (int a = 2; a <= 3; a++) {
+            sh("ip", "netns", "exec", ns, "ip", "addr", "add", net + "." + a + "/24", "dev", "tse" + id + "n").ok();
+        }
+        sh("ip", "netns", "exec", ns, "ip", "link", "set", "tse" + id + "n", "up").ok();
+        sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up").ok();
+        Path www = Files.createDirectories(terok.home.resolve("www"));
+        Files.writeString(www.resolve("index.html"), "fake internet\n");
+        procs.add(new ProcessBuilder("ip", "netns", "exec", ns, "busybox", "httpd", "-f", "-p", "80", "-h", www.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+        procs.add(new ProcessBuilder("ip", "netns", "exec", ns, "dnsmasq", "--keep-in-foreground", "--no-resolv",
+                "--no-hosts", "--bind-interfaces", "--listen-address=" + net + ".2", "--pid-file=", "--user=root",
+                "--address=/name.test/" + net + ".3").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+
+        // podman API service with a private containers.conf that lists the shield's hooks dir
+        Path hooksDir = terok.home.resolve("data/shield/hooks");
+        Path conf = terok.home.resolve("containers.conf");
+        Files.writeString(conf, "[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n\n"
+                + "[engine]\nruntime = \"runc\"\nhooks_dir = [\"" + hooksDir + "\"]\n");
+        Path sock = terok.home.resolve("podman.sock");
+        ProcessBuilder pb = new ProcessBuilder("podman", "system", "service", "--time=0", "unix://" + sock)
+                .redirectErrorStream(true).redirectOutput(terok.home.resolve("podman-service.log").toFile());
+        pb.environment().put("CONTAINERS_CONF", conf.toString());
+        podmanService = pb.start();
+        for (int i = 0; i < 100 && !Files.exists(sock); i++) {
+            Thread.sleep(100);
+        }
+        terok.env.put("TEROK_PODMAN_SOCKET", sock.toString());
+        terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", net + ".2");
+        terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
+        Files.createDirectories(terok.home.resolve("config/shield/profiles"));
+        Files.writeString(terok.home.resolve("config/shield/profiles/fake-internet.txt"), "name.test\n");
+        terok.env.put("TEROK_SHIELD_DEFAULT_PROFILES", "fake-internet");
+        terok.run("services", "up").ok();
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (terok != null) {
+            terok.run("rm", "-f", "e2e-shield");
+            try (var s = new Shield()) {
+                s.stub().uninstallHooks(HooksRequest.getDefaultInstance());
+            } catch (RuntimeException e) {
+                // services not up
+            }
+            terok.run("services", "down");
+        }
+        if (podmanService != null) {
+            podmanService.destroy();
+            podmanService.waitFor(10, TimeUnit.SECONDS);
+        }
+        for (Process p : procs) {
+            p.destroy();
+            p.waitFor(5, TimeUnit.SECONDS);
+        }
+        sh("ip", "link", "del", hostIf);
+        sh("ip", "netns", "del", ns);
+    }
+
+    static final class Shield implements AutoCloseable {
+        final ManagedChannel ch = UnixChannels.open(terok.runtimeDir().resolve("shield.sock"));
+
+        ShieldServiceGrpc.ShieldServiceBlockingStub stub() {
+            return ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            ch.shutdownNow();
+        }
+    }
+
+    boolean reaches(String url) {
+        return terok.run("exec", "e2e-shield", "curl", "-sS", "-m", "3", "-o", "/dev/null", url).exitCode() == 0;
+    }
+
+    /** Waits for clearance to list a pending request for the destination; returns its id. */
+    String pendingRequestFor(String destination) {
+        for (int i = 0; i < 100; i++) {
+            for (String line : terok.run("clearance", "list").ok().out().lines().toList()) {
+                int at = line.indexOf("[request ");
+                if (line.contains("-> " + destination + "/") && at > 0) {
+                    return line.substring(at + "[request ".length(), line.length() - 1);
+                }
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+        throw new AssertionError("no clearance request for " + destination + " within 10 s");
+    }
+
+    @Test
+    void filteredTaskThroughTerokRun() {
+        try (Shield s = new Shield()) {
+            Terok.Result refused = terok.run("run", "-d", "--name", "e2e-shield", "--no-clearance",
+                    "localhost/terok-agent:latest", "sleep", "600");
+            assertNotEquals(0, refused.exitCode(), "no hooks installed yet: the launch is refused (fail closed)");
+            assertTrue(refused.err().contains("terok setup"), refused.err());
+
+            HooksStatus h = s.stub().installHooks(HooksRequest.getDefaultInstance());
+            assertTrue(h.getInstalled(), h.toString());
+            // With clearance registered too: the full composition.
+            String task = terok.run("run", "-d", "--name", "e2e-shield",
+                    "localhost/terok-agent:latest", "sleep", "600").ok().out().strip();
+            assertEquals(ShieldState.SHIELD_STATE_UP, s.stub().status(ShieldTaskRef.newBuilder().setTaskId(task).build())
+                    .getState(), "the hook ran: the shield is live in the container");
+            assertTrue(reaches("http://name.test/"), "profile domain through the task's resolver");
+            assertFalse(reaches("http://" + net + ".2/"), "not allowed: refused");
+
+            // The blocked connection reached clearance; the operator allows it from the terminal, live.
+            String request = pendingRequestFor(net + ".2:80");
+            Terok.Result allowed = terok.run("clearance", "allow", request).ok();
+            assertTrue(allowed.out().startsWith("allowed"), allowed.out());
+            assertTrue(reaches("http://" + net + ".2/"), "allowed live through clearance");
+            Terok.Result forged = terok.run("clearance", "allow", request);
+            assertNotEquals(0, forged.exitCode(), "a decided request cannot be replayed");
+
+            terok.run("shield", "deny", "e2e-shield", net + ".2").ok();
+            assertFalse(reaches("http://" + net + ".2/"), "denied live: deny beats the allow");
+            assertTrue(terok.run("shield", "status", "e2e-shield").ok().out().contains("denied:   " + net + ".2"));
+            terok.run("rm", "-f", "e2e-shield").ok();
+            assertFalse(Files.exists(terok.home.resolve("state/shield").resolve(task)), "released on rm");
+        }
+    }
+}

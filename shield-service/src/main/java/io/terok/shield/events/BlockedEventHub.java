@@ -1,0 +1,224 @@
+package io.terok.shield.events;
+
+import io.terok.shield.netns.NetnsRunner;
+import io.terok.shield.netns.TaskPids;
+import io.terok.shield.task.AuditLog;
+import io.terok.shield.task.TaskStore;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns the packets a task's firewall rejects into {@link BlockedEvent}s. For every running task (the pid file the
+ * hook writes) it runs one reader in the task's network namespace, {@code tcpdump -i nflog:GROUP}, which sees
+ * exactly the packets of the logged reject rules (blocked and private; explicit denies and bypass logging use
+ * another group). Events are de-duplicated per task and destination within a window, written to the task's audit
+ * log and handed to subscribers (the BlockedEvents stream). The domain comes from the task's forwarder log.
+ */
+public final class BlockedEventHub implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(BlockedEventHub.class.getName());
+    private static final Pattern DNS_ANSWER = Pattern.compile("\\b(?:reply|cached) (\\S+) is ([0-9a-fA-F:.]+)$");
+
+    private record Subscriber(String task, Consumer<BlockedEvent> sink) {
+    }
+
+    private record Reader(int pid, Process process) {
+    }
+
+    private record Seen(Instant first, int count) {
+    }
+
+    private final TaskStore store;
+    private final NetnsRunner runner;
+    private final int group;
+    private final Duration window;
+    private final Clock clock;
+    private final AuditLog audit;
+    private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+    private final Map<String, Reader> readers = new ConcurrentHashMap<>();
+    private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+    private final Thread scanner;
+    private volatile boolean closed;
+
+    public BlockedEventHub(TaskStore store, NetnsRunner runner, int group, Duration window, Clock clock, AuditLog audit,
+                           Duration scanEvery) {
+        this.store = store;
+        this.runner = runner;
+        this.group = group;
+        this.window = window;
+        this.clock = clock;
+        this.audit = audit;
+        this.scanner = new Thread(() -> {
+            while (!closed) {
+                try {
+                    scan();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "blocked-event scan failed: " + e.getMessage());
+                }
+                try {
+                    Thread.sleep(scanEvery.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "shield-events-scan");
+        scanner.setDaemon(true);
+        scanner.start();
+    }
+
+    /** Receives every event of {@code task} (every task when empty) until closed. */
+    public AutoCloseable subscribe(String task, Consumer<BlockedEvent> sink) {
+        Subscriber s = new Subscriber(task == null ? "" : task, sink);
+        subscribers.add(s);
+        scan();
+        return () -> subscribers.remove(s);
+    }
+
+    /** Starts readers for running tasks that have none; forgets readers whose container is gone. */
+    synchronized void scan() {
+        if (closed) {
+            return;
+        }
+        for (String task : store.taskIds()) {
+            OptionalInt pid = TaskPids.running(store.dir(task));
+            Reader r = readers.get(task);
+            if (r != null && (!r.process.isAlive() || pid.isEmpty() || pid.getAsInt() != r.pid)) {
+                r.process.destroy();
+                readers.remove(task);
+                r = null;
+            }
+            if (r == null && pid.isPresent()) {
+                start(task, pid.getAsInt());
+            }
+        }
+        readers.keySet().removeIf(t -> {
+            if (!store.exists(t)) {
+                readers.get(t).process.destroy();
+                return true;
+            }
+            return false;
+        });
+    }
+
+    private void start(String task, int pid) {
+        List<String> argv = new ArrayList<>(runner.enter(pid));
+        argv.addAll(List.of("tcpdump", "-n", "-l", "-q", "-t", "-Z", "root", "-i", "nflog:" + group));
+        try {
+            ProcessBuilder pb = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+            Process p = pb.start();
+            readers.put(task, new Reader(pid, p));
+            Thread t = new Thread(() -> read(task, p), "shield-nflog-" + task.substring(0, 8));
+            t.setDaemon(true);
+            t.start();
+        } catch (IOException e) {
+            LOG.warning("task " + task + ": cannot start the NFLOG reader (tcpdump): " + e.getMessage());
+        }
+    }
+
+    private void read(String task, Process p) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                Optional<NflogLine.Packet> pkt = NflogLine.parse(line);
+                if (pkt.isPresent()) {
+                    offer(task, pkt.get());
+                }
+            }
+        } catch (IOException e) {
+            // reader ended with the container
+        }
+    }
+
+    public void offer(String task, NflogLine.Packet pkt) {
+        if (pkt.destination().toLowerCase().startsWith("ff")) {
+            return;   // IPv6 multicast
+        }
+        Instant now = clock.instant();
+        String key = task + "|" + pkt.destination() + "|" + pkt.port() + "|" + pkt.protocol();
+        int[] emitCount = {0};
+        seen.compute(key, (k, s) -> {
+            if (s == null || Duration.between(s.first, now).compareTo(window) >= 0) {
+                // this one plus the repeats folded since the last event
+                emitCount[0] = s == null ? 1 : s.count + 1;
+                return new Seen(now, 0);
+            }
+            return new Seen(s.first, s.count + 1);
+        });
+        if (emitCount[0] == 0) {
+            return;
+        }
+        String domain = domainOf(task, pkt.destination()).orElse("");
+        BlockedEvent e = new BlockedEvent(task, pkt.destination(), pkt.port(), pkt.protocol(), domain, now, emitCount[0]);
+        try {
+            if (store.exists(task)) {
+                audit.append(store.dir(task).resolve("audit.jsonl"), task, "blocked",
+                        pkt.destination() + (pkt.port() > 0 ? ":" + pkt.port() : ""),
+                        pkt.protocol() + (domain.isEmpty() ? "" : " " + domain));
+            }
+        } catch (RuntimeException ex) {
+            LOG.fine("audit append failed: " + ex.getMessage());
+        }
+        for (Subscriber s : subscribers) {
+            if (s.task.isEmpty() || s.task.equals(task)) {
+                try {
+                    s.sink.accept(e);
+                } catch (RuntimeException ex) {
+                    subscribers.remove(s);
+                }
+            }
+        }
+    }
+
+    /** The last name the task's forwarder answered with this address (from its log's tail). */
+    Optional<String> domainOf(String task, String ip) {
+        Path log = store.dir(task).resolve("dnsmasq.log");
+        if (!Files.isRegularFile(log)) {
+            return Optional.empty();
+        }
+        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
+            long len = f.length();
+            long from = Math.max(0, len - 256 * 1024);
+            byte[] buf = new byte[(int) (len - from)];
+            f.seek(from);
+            f.readFully(buf);
+            String[] lines = new String(buf, StandardCharsets.UTF_8).split("\n");
+            for (int i = lines.length - 1; i >= 0; i--) {
+                Matcher m = DNS_ANSWER.matcher(lines[i]);
+                if (m.find() && m.group(2).equalsIgnoreCase(ip)) {
+                    return Optional.of(m.group(1));
+                }
+            }
+        } catch (IOException e) {
+            // no domain then
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        scanner.interrupt();
+        readers.values().forEach(r -> r.process.destroy());
+        readers.clear();
+    }
+}

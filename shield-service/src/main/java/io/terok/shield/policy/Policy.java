@@ -1,0 +1,60 @@
+package io.terok.shield.policy;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+/**
+ * Everything the ruleset of one task is generated from. All fields are validated values.
+ *
+ * @param hostAddress where the container reaches the host's loopback (null: no host ports)
+ * @param hostPorts   the host ports of the task's own gate, vault and signer
+ * @param upstreamDns the resolver the task's DNS forwarder asks (the only DNS destination allowed)
+ * @param allow       allowed networks and domains (profiles first, then live), in order
+ * @param deny        denied networks and domains
+ */
+public record Policy(String taskId, String containerName, List<String> profiles, Target hostAddress,
+                     List<Integer> hostPorts, Target upstreamDns, Mode mode, List<Target> allow, List<Target> deny) {
+
+    public Policy {
+        profiles = List.copyOf(profiles);
+        hostPorts = List.copyOf(new LinkedHashSet<>(hostPorts));
+        allow = List.copyOf(new LinkedHashSet<>(allow));
+        deny = List.copyOf(new LinkedHashSet<>(deny));
+    }
+
+    public Policy withMode(Mode m) {
+        return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, m, allow, deny);
+    }
+
+    /** Adds to the allow list and lifts an identical deny entry (an explicit allow undoes an explicit deny). */
+    public Policy allowing(Target t) {
+        List<Target> a = new ArrayList<>(allow);
+        a.add(t);
+        List<Target> d = new ArrayList<>(deny);
+        d.remove(t);
+        return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, a, d);
+    }
+
+    /** Adds to the deny list and drops an identical allow entry. */
+    public Policy denying(Target t) {
+        List<Target> a = new ArrayList<>(allow);
+        a.remove(t);
+        List<Target> d = new ArrayList<>(deny);
+        d.add(t);
+        return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, a, d);
+    }
+
+    public List<Target> allowed(Target.Kind kind) {
+        return allow.stream().filter(t -> t.kind() == kind).toList();
+    }
+
+    public List<Target> denied(Target.Kind kind) {
+        return deny.stream().filter(t -> t.kind() == kind).toList();
+    }
+
+    /** The deny entries that cover {@code t} (deny beats allow). */
+    public List<Target> denyCovering(Target t) {
+        return deny.stream().filter(d -> d.contains(t)).toList();
+    }
+}

@@ -1,0 +1,160 @@
+package io.terok.shield.policy;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Generates the nft text of a task's table {@code inet terok_shield}. Pure: no I/O, no names resolved; the only
+ * variable text comes from validated {@link Target}s, ports and the fixed set of constants below.
+ *
+ * <p>Output chain order (UP): loopback, DENY sets (deny beats everything, even established connections), established,
+ * DNS to the task's upstream resolver only, the task's host ports, explicit ALLOW sets (may open private ranges),
+ * private/link-local ranges rejected, addresses LEARNED by the task's DNS forwarder (after the private reject, so a
+ * DNS answer cannot open a private address), then a counted, logged reject of everything else.
+ */
+public final class RulesetGenerator {
+    public static final String TABLE = "inet terok_shield";
+    public static final List<String> PRIVATE_V4 = List.of("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
+            "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16");
+    public static final List<String> PRIVATE_V6 = List.of("::1", "::ffff:0:0/96", "fc00::/7", "fe80::/10");
+    public static final String PREFIX_BLOCKED = "TEROK_SHIELD_BLOCKED: ";
+    public static final String PREFIX_DENIED = "TEROK_SHIELD_DENIED: ";
+    public static final String PREFIX_PRIVATE = "TEROK_SHIELD_PRIVATE: ";
+    public static final String PREFIX_BYPASS = "TEROK_SHIELD_BYPASS: ";
+    public static final String PREFIX_QUARANTINE = "TEROK_SHIELD_QUARANTINE: ";
+    private static final String REJECT = "reject with icmpx admin-prohibited";
+
+    private final int logGroup;
+    private final String learnedTimeout;
+
+    public RulesetGenerator(int logGroup, String learnedTimeout) {
+        if (logGroup < 0 || logGroup > 65534) {
+            throw new IllegalArgumentException("log group " + logGroup);
+        }
+        if (!learnedTimeout.matches("[1-9][0-9]{0,5}[smhd]")) {
+            throw new IllegalArgumentException("learned timeout '" + learnedTimeout + "' (e.g. 30m)");
+        }
+        this.logGroup = logGroup;
+        this.learnedTimeout = learnedTimeout;
+    }
+
+    public int logGroup() {
+        return logGroup;
+    }
+
+    /** The file the OCI hook loads with {@code nft -f}: replaces any existing table, then fills the sets. */
+    public String full(Policy p) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# terok shield ruleset for task ").append(p.taskId()).append(" (generated; mode ")
+                .append(p.mode()).append(")\n");
+        // create-then-delete makes the load idempotent whether or not the table exists
+        sb.append("table ").append(TABLE).append("\n");
+        sb.append("delete table ").append(TABLE).append("\n");
+        sb.append("table ").append(TABLE).append(" {\n");
+        sb.append("  set allow_v4 { type ipv4_addr; flags interval; }\n");
+        sb.append("  set allow_v6 { type ipv6_addr; flags interval; }\n");
+        sb.append("  set deny_v4 { type ipv4_addr; flags interval; }\n");
+        sb.append("  set deny_v6 { type ipv6_addr; flags interval; }\n");
+        sb.append("  set learned_v4 { type ipv4_addr; flags timeout; timeout ").append(learnedTimeout).append("; }\n");
+        sb.append("  set learned_v6 { type ipv6_addr; flags timeout; timeout ").append(learnedTimeout).append("; }\n");
+        sb.append("  chain output { type filter hook output priority filter; policy ").append(outputPolicy(p.mode())).append("; }\n");
+        sb.append("  chain input { type filter hook input priority filter; policy drop; }\n");
+        sb.append("}\n");
+        sb.append(rules(p));
+        sb.append(elements(p));
+        return sb.toString();
+    }
+
+    /** Switches the chains to the policy's mode in one transaction, keeping the sets (and learned addresses). */
+    public String modeSwitch(Policy p) {
+        return "flush chain " + TABLE + " output\n"
+                + "flush chain " + TABLE + " input\n"
+                + "chain " + TABLE + " output { policy " + outputPolicy(p.mode()) + "; }\n"
+                + rules(p);
+    }
+
+    /** Replaces the allow and deny sets' content in one transaction (learned sets untouched). */
+    public String elements(Policy p) {
+        StringBuilder sb = new StringBuilder();
+        for (String set : List.of("allow_v4", "allow_v6", "deny_v4", "deny_v6")) {
+            sb.append("flush set ").append(TABLE).append(' ').append(set).append('\n');
+        }
+        add(sb, "allow_v4", p.allowed(Target.Kind.V4));
+        add(sb, "allow_v6", p.allowed(Target.Kind.V6));
+        add(sb, "deny_v4", p.denied(Target.Kind.V4));
+        add(sb, "deny_v6", p.denied(Target.Kind.V6));
+        return sb.toString();
+    }
+
+    /** Forgets every address the DNS forwarder learned. */
+    public String flushLearned() {
+        return "flush set " + TABLE + " learned_v4\nflush set " + TABLE + " learned_v6\n";
+    }
+
+    private static void add(StringBuilder sb, String set, List<Target> targets) {
+        List<Target> min = Targets.minimal(targets);
+        if (!min.isEmpty()) {
+            sb.append("add element ").append(TABLE).append(' ').append(set).append(" { ")
+                    .append(min.stream().map(Target::canonical).collect(Collectors.joining(", "))).append(" }\n");
+        }
+    }
+
+    private static String outputPolicy(Mode m) {
+        return m == Mode.DOWN || m == Mode.DOWN_ALL ? "accept" : "drop";
+    }
+
+    /** Blocked and private rejects go to the events group; explicit denies and bypass logging to the next one. */
+    private String log(String prefix) {
+        int g = prefix.equals(PREFIX_BLOCKED) || prefix.equals(PREFIX_PRIVATE) ? logGroup : logGroup + 1;
+        return "log prefix \"" + prefix + "\" group " + g;
+    }
+
+    String rules(Policy p) {
+        StringBuilder out = new StringBuilder();
+        String o = "add rule " + TABLE + " output ";
+        String i = "add rule " + TABLE + " input ";
+        out.append(i).append("iifname \"lo\" accept\n");
+        out.append(o).append("oifname \"lo\" accept\n");
+        if (p.mode() == Mode.BLOCKED) {
+            out.append(o).append("counter ").append(log(PREFIX_QUARANTINE)).append(" drop\n");
+            out.append(i).append("counter drop\n");
+            return out.toString();
+        }
+        String nd = "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept\n";
+        out.append(i).append(nd);
+        out.append(o).append(nd);
+        out.append(o).append("ip daddr @deny_v4 counter ").append(log(PREFIX_DENIED)).append(' ').append(REJECT).append('\n');
+        out.append(o).append("ip6 daddr @deny_v6 counter ").append(log(PREFIX_DENIED)).append(' ').append(REJECT).append('\n');
+        out.append(i).append("ct state established,related accept\n");
+        out.append(o).append("ct state established,related accept\n");
+        String fam = p.upstreamDns().kind() == Target.Kind.V4 ? "ip" : "ip6";
+        for (String proto : List.of("udp", "tcp")) {
+            out.append(o).append(fam).append(" daddr ").append(p.upstreamDns().canonical()).append(' ').append(proto)
+                    .append(" dport 53 accept\n");
+        }
+        if (p.hostAddress() != null && !p.hostPorts().isEmpty()) {
+            String hf = p.hostAddress().kind() == Target.Kind.V4 ? "ip" : "ip6";
+            out.append(o).append(hf).append(" daddr ").append(p.hostAddress().canonical()).append(" tcp dport { ")
+                    .append(p.hostPorts().stream().map(String::valueOf).collect(Collectors.joining(", "))).append(" } accept\n");
+        }
+        out.append(o).append("ip daddr @allow_v4 accept\n");
+        out.append(o).append("ip6 daddr @allow_v6 accept\n");
+        if (p.mode() != Mode.DOWN_ALL) {
+            out.append(o).append("ip daddr { ").append(String.join(", ", PRIVATE_V4)).append(" } counter ")
+                    .append(log(PREFIX_PRIVATE)).append(' ').append(REJECT).append('\n');
+            out.append(o).append("ip6 daddr { ").append(String.join(", ", PRIVATE_V6)).append(" } counter ")
+                    .append(log(PREFIX_PRIVATE)).append(' ').append(REJECT).append('\n');
+        }
+        if (p.mode() == Mode.UP) {
+            out.append(o).append("ip daddr @learned_v4 accept\n");
+            out.append(o).append("ip6 daddr @learned_v6 accept\n");
+            // multicast (MLD reports, mDNS): dropped without an event
+            out.append(o).append("ip daddr 224.0.0.0/4 drop\n");
+            out.append(o).append("ip6 daddr ff00::/8 drop\n");
+            out.append(o).append("counter ").append(log(PREFIX_BLOCKED)).append(' ').append(REJECT).append('\n');
+        } else {
+            out.append(o).append("ct state new counter ").append(log(PREFIX_BYPASS)).append(" accept\n");
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,419 @@
+package io.terok.shield.task;
+
+import io.terok.shield.hooks.HooksInstaller;
+import io.terok.shield.netns.NetnsException;
+import io.terok.shield.netns.NetnsRunner;
+import io.terok.shield.netns.TaskPids;
+import io.terok.shield.policy.InvalidInputException;
+import io.terok.shield.policy.Mode;
+import io.terok.shield.policy.Policy;
+import io.terok.shield.policy.Profiles;
+import io.terok.shield.policy.RulesetGenerator;
+import io.terok.shield.policy.Target;
+import io.terok.shield.policy.Targets;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import java.util.logging.Logger;
+
+/**
+ * The shield's domain logic, plain Java: prepares a task's state (validated policy, generated ruleset and DNS
+ * forwarder configuration, read by the OCI hook at every start) and applies live changes to a running task's
+ * network namespace. A live change is applied to the kernel first and persisted only when nft accepted it, so a
+ * refused change leaves both the kernel and the files as they were.
+ */
+public final class ShieldManager {
+    private static final Logger LOG = Logger.getLogger(ShieldManager.class.getName());
+
+    /** Configuration (see docs/shield.md, keys {@code terok.shield.*}). */
+    public record Settings(Path stateRoot, Path userProfiles, List<String> defaultProfiles, Optional<String> upstreamDns,
+                           int logGroup, String learnedTimeout, boolean rootless) {
+    }
+
+    public record Prepared(Map<String, String> annotations, List<String> dnsServers) {
+    }
+
+    public record Status(String taskId, Optional<Mode> liveMode, Mode mode, List<String> allowed, List<String> denied,
+                         List<String> profiles, List<String> notes) {
+    }
+
+    /** The hooks are not installed or stale: PrepareTask refuses (FAILED_PRECONDITION). */
+    public static final class NotReadyException extends RuntimeException {
+        public NotReadyException(String m) {
+            super(m);
+        }
+    }
+
+    /** No state for the task (never prepared, or released). */
+    public static final class UnknownTaskException extends RuntimeException {
+        public UnknownTaskException(String m) {
+            super(m);
+        }
+    }
+
+    private final Settings settings;
+    private final TaskStore store;
+    private final Profiles profiles;
+    private final RulesetGenerator generator;
+    private final NetnsRunner runner;
+    private final Supplier<HooksInstaller.Status> hooks;
+    private final AuditLog audit;
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+
+    public ShieldManager(Settings settings, NetnsRunner runner, Supplier<HooksInstaller.Status> hooks, AuditLog audit) {
+        this.settings = settings;
+        if (!settings.stateRoot().toAbsolutePath().toString().matches("/[A-Za-z0-9._/+-]*")) {
+            throw new IllegalArgumentException("state dir " + settings.stateRoot() + " has characters the hook cannot take");
+        }
+        this.store = new TaskStore(settings.stateRoot().toAbsolutePath());
+        this.profiles = new Profiles(settings.userProfiles());
+        this.generator = new RulesetGenerator(settings.logGroup(), settings.learnedTimeout());
+        this.runner = runner;
+        this.hooks = hooks;
+        this.audit = audit;
+    }
+
+    public TaskStore store() {
+        return store;
+    }
+
+    public Profiles profiles() {
+        return profiles;
+    }
+
+    public RulesetGenerator generator() {
+        return generator;
+    }
+
+    public NetnsRunner runner() {
+        return runner;
+    }
+
+    // ---------------------------------------------------------------------------------------------- prepare / release
+
+    public Prepared prepare(String taskId, String containerName, List<String> profileNames, List<Integer> hostPorts,
+                            String hostAddress) {
+        Targets.taskId("task_id", taskId);
+        if (containerName != null && !containerName.isEmpty()) {
+            Targets.matching("container_name", containerName, Targets.CONTAINER_NAME, "container name");
+        }
+        List<Integer> ports = new ArrayList<>();
+        for (int i = 0; i < hostPorts.size(); i++) {
+            ports.add(Targets.port("host_ports[" + i + "]", hostPorts.get(i)));
+        }
+        Target host = null;
+        if (hostAddress != null && !hostAddress.isEmpty()) {
+            host = Targets.address("host_address", hostAddress);
+        } else if (!ports.isEmpty()) {
+            throw new InvalidInputException("host_address: must be set when host_ports are given");
+        }
+        Target upstream = upstream(host);
+        List<String> names = profileNames.isEmpty() ? settings.defaultProfiles() : profileNames;
+        List<Target> allow = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            allow.addAll(profiles.get("profiles[" + i + "]", names.get(i)).entries());
+        }
+        HooksInstaller.Status h = hooks.get();
+        if (!h.installed()) {
+            throw new NotReadyException("the shield's OCI hooks are not installed" + (h.stale() ? " (stale)" : "") + ": "
+                    + String.join("; ", h.problems()) + ". Run `terok setup`");
+        }
+        Policy p = new Policy(taskId, containerName == null ? "" : containerName, names, host, ports, upstream, Mode.UP,
+                allow, List.of());
+        synchronized (lock(taskId)) {
+            persist(p);
+            audit.append(store.dir(taskId).resolve("audit.jsonl"), taskId, "setup", "",
+                    "profiles=" + String.join(",", names) + " host_ports=" + ports + " upstream_dns=" + upstream);
+        }
+        LOG.info("prepared task " + taskId + " (" + p.containerName() + ") profiles=" + names + " host_ports=" + ports);
+        return new Prepared(Map.of(HooksInstaller.ANNOTATION, taskId), List.of("127.0.0.1"));
+    }
+
+    private Target upstream(Target host) {
+        if (settings.upstreamDns().isPresent() && !settings.upstreamDns().get().isBlank()) {
+            return Targets.address("terok.shield.upstream-dns", settings.upstreamDns().get());
+        }
+        if (host != null && host.canonical().equals("169.254.1.2")) {
+            return Targets.address("upstream", "169.254.1.1");   // pasta's DNS forwarder
+        }
+        return Targets.address("upstream", "10.0.2.3");          // slirp4netns's DNS forwarder
+    }
+
+    public boolean release(String taskId) {
+        Targets.taskId("task_id", taskId);
+        synchronized (lock(taskId)) {
+            stopForwarder(taskId);
+            boolean existed = store.delete(taskId);
+            if (existed) {
+                LOG.info("released task " + taskId);
+            }
+            return existed;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- live changes
+
+    public Status allow(String taskId, String raw) {
+        Target t = Targets.parse("target", raw);
+        Policy before = policy(taskId);
+        Policy after = before.allowing(t);
+        List<Target> shadow = after.denyCovering(t);
+        String detail = shadow.isEmpty() ? "" : "still denied by " + shadow.stream().map(Target::canonical).toList()
+                + " (deny beats allow)";
+        change(before, after, t, "allowed", detail);
+        return status(taskId, detail.isEmpty() ? List.of() : List.of(t.canonical() + " is " + detail));
+    }
+
+    public Status deny(String taskId, String raw) {
+        Target t = Targets.parse("target", raw);
+        Policy before = policy(taskId);
+        change(before, before.denying(t), t, "denied", "");
+        return status(taskId);
+    }
+
+    public Status up(String taskId) {
+        return mode(taskId, Mode.UP, "shield_up");
+    }
+
+    public Status down(String taskId, boolean all) {
+        return mode(taskId, all ? Mode.DOWN_ALL : Mode.DOWN, all ? "shield_down_all" : "shield_down");
+    }
+
+    public Status block(String taskId) {
+        return mode(taskId, Mode.BLOCKED, "shield_block");
+    }
+
+    private Status mode(String taskId, Mode m, String action) {
+        synchronized (lock(taskId)) {
+            Policy before = policy(taskId);
+            Policy after = before.withMode(m);
+            OptionalInt pid = TaskPids.running(store.dir(taskId));
+            if (pid.isPresent()) {
+                runner.nft(pid.getAsInt(), generator.modeSwitch(after));
+            }
+            persist(after);
+            audit.append(store.dir(taskId).resolve("audit.jsonl"), taskId, action, "", pid.isPresent() ? "live" : "at next start");
+            LOG.info("task " + taskId + ": " + action);
+        }
+        return status(taskId);
+    }
+
+    private void change(Policy before, Policy after, Target t, String action, String detail) {
+        String taskId = before.taskId();
+        synchronized (lock(taskId)) {
+            OptionalInt pid = TaskPids.running(store.dir(taskId));
+            boolean domains = !effectiveDomains(before).equals(effectiveDomains(after))
+                    || !deniedDomains(before).equals(deniedDomains(after));
+            if (pid.isPresent() && t.isAddress()) {
+                runner.nft(pid.getAsInt(), generator.elements(after));
+            }
+            if (pid.isPresent() && !t.isAddress() && action.equals("denied")) {
+                // addresses learned for the denied name must go now, not when their timeout runs out; the
+                // forwarder restart below re-resolves the names still allowed
+                runner.nft(pid.getAsInt(), generator.flushLearned());
+            }
+            persist(after);
+            if (pid.isPresent() && domains) {
+                try {
+                    restartForwarder(taskId, pid.getAsInt(), after);
+                } catch (RuntimeException e) {
+                    // leave nothing half-done: back to the previous policy and forwarder
+                    persist(before);
+                    if (t.isAddress()) {
+                        runner.nft(pid.getAsInt(), generator.elements(before));
+                    }
+                    try {
+                        restartForwarder(taskId, pid.getAsInt(), before);
+                    } catch (RuntimeException again) {
+                        LOG.warning("task " + taskId + ": the previous DNS forwarder did not come back either: "
+                                + again.getMessage());
+                    }
+                    throw e;
+                }
+            }
+            audit.append(store.dir(taskId).resolve("audit.jsonl"), taskId, action, t.canonical(),
+                    (pid.isPresent() ? "live" : "at next start") + (detail.isEmpty() ? "" : "; " + detail));
+            LOG.info("task " + taskId + ": " + action + " " + t.canonical() + (detail.isEmpty() ? "" : " (" + detail + ")"));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- queries
+
+    public Status status(String taskId) {
+        return status(taskId, List.of());
+    }
+
+    private Status status(String taskId, List<String> notes) {
+        Policy p = policy(taskId);
+        OptionalInt pid = TaskPids.running(store.dir(taskId));
+        return new Status(taskId, pid.isPresent() ? Optional.of(p.mode()) : Optional.empty(), p.mode(),
+                p.allow().stream().map(Target::canonical).toList(), p.deny().stream().map(Target::canonical).toList(),
+                p.profiles(), notes);
+    }
+
+    /** The ruleset loaded in the running container, or the one the next start loads. */
+    public String rules(String taskId) {
+        policy(taskId);
+        OptionalInt pid = TaskPids.running(store.dir(taskId));
+        if (pid.isPresent()) {
+            String live = runner.listTable(pid.getAsInt());
+            if (!live.isEmpty()) {
+                return live;
+            }
+        }
+        return store.read(taskId, "ruleset.nft").orElse("");
+    }
+
+    public String preview(List<String> profileNames, boolean down, boolean all) {
+        List<Target> allow = new ArrayList<>();
+        for (int i = 0; i < profileNames.size(); i++) {
+            allow.addAll(profiles.get("profiles[" + i + "]", profileNames.get(i)).entries());
+        }
+        Mode m = !down ? Mode.UP : all ? Mode.DOWN_ALL : Mode.DOWN;
+        Policy p = new Policy("0".repeat(32), "preview", profileNames, Targets.address("host", "10.0.2.2"), List.of(),
+                upstream(null), m, allow, List.of());
+        return generator.full(p) + dnsmasqConf(p, Path.of("<state dir>"));
+    }
+
+    public List<AuditLog.Entry> auditLog(String taskId, int limit) {
+        policy(taskId);
+        return audit.read(store.dir(taskId).resolve("audit.jsonl"), limit);
+    }
+
+    public Policy policy(String taskId) {
+        Targets.taskId("task_id", taskId);
+        return store.loadPolicy(taskId).orElseThrow(() -> new UnknownTaskException("no shield state for task " + taskId));
+    }
+
+    public OptionalInt runningPid(String taskId) {
+        return TaskPids.running(store.dir(Targets.taskId("task_id", taskId)));
+    }
+
+    // ---------------------------------------------------------------------------------------------- files
+
+    private void persist(Policy p) {
+        Path dir = store.ensureDir(p.taskId());
+        store.write(p.taskId(), "ruleset.nft", generator.full(p));
+        store.write(p.taskId(), "dnsmasq.conf", dnsmasqConf(p, dir));
+        List<String> domains = effectiveDomains(p);
+        store.write(p.taskId(), "domains", domains.isEmpty() ? "" : String.join("\n", domains) + "\n");
+        store.savePolicy(p);
+    }
+
+    static List<String> effectiveDomains(Policy p) {
+        List<String> denied = deniedDomains(p);
+        LinkedHashSet<String> out = new LinkedHashSet<>();
+        for (Target t : p.allowed(Target.Kind.DOMAIN)) {
+            String d = t.canonical();
+            if (denied.stream().noneMatch(x -> d.equals(x) || d.endsWith("." + x))) {
+                out.add(d);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    static List<String> deniedDomains(Policy p) {
+        return p.denied(Target.Kind.DOMAIN).stream().map(Target::canonical).toList();
+    }
+
+    String dnsmasqConf(Policy p, Path dir) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# terok shield DNS forwarder for task ").append(p.taskId()).append(" (generated)\n");
+        sb.append("listen-address=127.0.0.1\nport=53\nbind-interfaces\nno-resolv\nno-hosts\nno-poll\n");
+        sb.append("cache-size=1000\n");
+        sb.append("server=").append(p.upstreamDns().canonical()).append('\n');
+        sb.append("pid-file=").append(dir.resolve("dnsmasq.pid")).append('\n');
+        sb.append("log-queries\nlog-facility=").append(dir.resolve("dnsmasq.log")).append('\n');
+        if (settings.rootless()) {
+            // "root" is the operator inside podman's user namespace: no privilege to drop, and the operator can
+            // still signal it. As real root, dnsmasq drops to nobody (keeping CAP_NET_ADMIN for nftset).
+            sb.append("user=root\n");
+        }
+        for (String d : effectiveDomains(p)) {
+            sb.append("nftset=/").append(d).append("/4#inet#terok_shield#learned_v4,6#inet#terok_shield#learned_v6\n");
+        }
+        for (String d : deniedDomains(p)) {
+            sb.append("address=/").append(d).append("/\n");
+        }
+        return sb.toString();
+    }
+
+    // ---------------------------------------------------------------------------------------------- forwarder
+
+    private void stopForwarder(String taskId) {
+        Path dir = store.dir(taskId);
+        Path pidFile = dir.resolve("dnsmasq.pid");
+        try {
+            if (!Files.exists(pidFile)) {
+                return;
+            }
+            String s = Files.readString(pidFile, StandardCharsets.US_ASCII).trim();
+            if (!s.matches("[0-9]{1,9}")) {
+                return;
+            }
+            long dpid = Long.parseLong(s);
+            Optional<ProcessHandle> h = ProcessHandle.of(dpid);
+            String cmdline = Files.exists(Path.of("/proc/" + dpid + "/cmdline"))
+                    ? Files.readString(Path.of("/proc/" + dpid + "/cmdline"), StandardCharsets.UTF_8).replace('\0', ' ') : "";
+            if (h.isPresent() && cmdline.contains("--conf-file=" + dir.resolve("dnsmasq.conf"))) {
+                h.get().destroy();
+                h.get().onExit().get(2, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            Files.deleteIfExists(pidFile);
+        } catch (IOException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warning("task " + taskId + ": could not stop the DNS forwarder: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void restartForwarder(String taskId, int pid, Policy p) {
+        stopForwarder(taskId);
+        Path conf = store.dir(taskId).resolve("dnsmasq.conf");
+        NetnsRunner.Result r = runner.run(pid, List.of("dnsmasq", "--conf-file=" + conf), null, Duration.ofSeconds(10));
+        if (r.exitCode() != 0) {
+            throw new NetnsException("the task's DNS forwarder did not restart: " + r.stderr().strip());
+        }
+        preResolve(pid, effectiveDomains(p));
+    }
+
+    /** Resolves domains through the task's forwarder so their addresses are in the learned sets right away. */
+    private void preResolve(int pid, List<String> domains) {
+        List<Thread> threads = new ArrayList<>();
+        for (String d : domains) {
+            Thread t = new Thread(() -> {
+                try {
+                    runner.run(pid, List.of("busybox", "nslookup", d, "127.0.0.1"), null, Duration.ofSeconds(3));
+                } catch (RuntimeException e) {
+                    // best effort: resolved on first use otherwise
+                }
+            }, "shield-preresolve");
+            t.setDaemon(true);
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            try {
+                t.join(4000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private Object lock(String taskId) {
+        return locks.computeIfAbsent(taskId, k -> new Object());
+    }
+}

@@ -1,0 +1,176 @@
+package io.terok.shield.task;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.terok.shield.policy.Mode;
+import io.terok.shield.policy.Policy;
+import io.terok.shield.policy.Target;
+import io.terok.shield.policy.Targets;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Per-task state directories {@code <root>/<task id>/} (0700): {@code policy.json}, the generated
+ * {@code ruleset.nft} the hook loads, {@code dnsmasq.conf}, {@code domains} (pre-resolved by the hook),
+ * {@code audit.jsonl}; the hook adds {@code pid}, {@code dnsmasq.pid}, {@code dnsmasq.log}, {@code hook-error.log}.
+ * Files are written to a temp file and renamed, so the hook never loads half a ruleset.
+ */
+public final class TaskStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path root;
+
+    public TaskStore(Path root) {
+        this.root = root;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path dir(String taskId) {
+        return root.resolve(Targets.taskId("task_id", taskId));
+    }
+
+    public boolean exists(String taskId) {
+        return Files.isDirectory(dir(taskId), LinkOption.NOFOLLOW_LINKS) && Files.exists(dir(taskId).resolve("policy.json"));
+    }
+
+    public Path ensureDir(String taskId) {
+        try {
+            Files.createDirectories(root);
+            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+            Path d = dir(taskId);
+            if (Files.isSymbolicLink(d)) {
+                throw new IllegalStateException(d + " is a symbolic link");
+            }
+            Files.createDirectories(d);
+            Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+            return d;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create " + root + "/" + taskId + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void write(String taskId, String name, String content) {
+        Path d = ensureDir(taskId);
+        try {
+            Path tmp = Files.createTempFile(d, "." + name, ".tmp", PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            try {
+                Files.move(tmp, d.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, d.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write " + d.resolve(name) + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Optional<String> read(String taskId, String name) {
+        Path f = dir(taskId).resolve(name);
+        try {
+            return Files.exists(f) ? Optional.of(Files.readString(f, StandardCharsets.UTF_8)) : Optional.empty();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void savePolicy(Policy p) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("taskId", p.taskId());
+        n.put("containerName", p.containerName());
+        p.profiles().forEach(n.putArray("profiles")::add);
+        n.put("hostAddress", p.hostAddress() == null ? "" : p.hostAddress().canonical());
+        ArrayNode ports = n.putArray("hostPorts");
+        p.hostPorts().forEach(ports::add);
+        n.put("upstreamDns", p.upstreamDns().canonical());
+        n.put("mode", p.mode().name());
+        ArrayNode allow = n.putArray("allow");
+        p.allow().forEach(t -> allow.add(t.canonical()));
+        ArrayNode deny = n.putArray("deny");
+        p.deny().forEach(t -> deny.add(t.canonical()));
+        try {
+            write(p.taskId(), "policy.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Optional<Policy> loadPolicy(String taskId) {
+        Optional<String> text = read(taskId, "policy.json");
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode n = JSON.readTree(text.get());
+            List<String> profiles = new ArrayList<>();
+            n.path("profiles").forEach(x -> profiles.add(x.asText()));
+            List<Integer> ports = new ArrayList<>();
+            n.path("hostPorts").forEach(x -> ports.add(x.asInt()));
+            List<Target> allow = new ArrayList<>();
+            n.path("allow").forEach(x -> allow.add(Targets.parse("allow", x.asText())));
+            List<Target> deny = new ArrayList<>();
+            n.path("deny").forEach(x -> deny.add(Targets.parse("deny", x.asText())));
+            String host = n.path("hostAddress").asText("");
+            return Optional.of(new Policy(n.path("taskId").asText(), n.path("containerName").asText(), profiles,
+                    host.isEmpty() ? null : Targets.address("hostAddress", host), ports,
+                    Targets.address("upstreamDns", n.path("upstreamDns").asText()), Mode.valueOf(n.path("mode").asText()),
+                    allow, deny));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("corrupt " + dir(taskId).resolve("policy.json") + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Every task id with a state directory. */
+    public List<String> taskIds() {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (var s = Files.list(root)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> Targets.TASK_ID.matcher(n).matches()).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** Deletes the task's directory; true if it existed. */
+    public boolean delete(String taskId) {
+        Path d = dir(taskId);
+        if (!Files.exists(d, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try {
+            Files.walkFileTree(d, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                    Files.delete(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+            return true;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot delete " + d + ": " + e.getMessage(), e);
+        }
+    }
+}

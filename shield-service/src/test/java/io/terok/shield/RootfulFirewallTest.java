@@ -1,0 +1,266 @@
+package io.terok.shield;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import io.terok.shield.events.BlockedEvent;
+import io.terok.shield.events.BlockedEventHub;
+import io.terok.shield.netns.NsenterRunner;
+import io.terok.shield.policy.InvalidInputException;
+import io.terok.shield.task.AuditLog;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Rootful podman containers behind the shield, against a fake internet: the hook loads the firewall before the
+ * container's first instruction, live changes take effect without a restart, restarts keep the firewall, a failing
+ * hook keeps the container from running. One container carries the ordered steps.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RootfulFirewallTest {
+    static FakeInternet internet;
+    static TestShield shield;
+    static BlockedEventHub hub;
+    static HttpServer allowedPort;
+    static HttpServer otherPort;
+    static final String TASK = TestShield.newTaskId();
+    static final String NAME = "shield-test-" + TASK.substring(0, 8);
+    static final LinkedBlockingQueue<BlockedEvent> events = new LinkedBlockingQueue<>();
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        Sh.require(true, "podman", "nft", "nsenter", "ip", "dnsmasq", "busybox", "tcpdump", "curl");
+        internet = new FakeInternet();
+        NsenterRunner runner = new NsenterRunner(false);
+        shield = new TestShield(Files.createTempDirectory("shield-rootful"), internet.ip(2), false, runner);
+        hub = new BlockedEventHub(shield.manager.store(), runner, 100, Duration.ofSeconds(30), Clock.systemUTC(),
+                new AuditLog(Clock.systemUTC()), Duration.ofMillis(200));
+        hub.subscribe(TASK, events::add);
+        allowedPort = http();
+        otherPort = http();
+        shield.manager.prepare(TASK, NAME, List.of(), List.of(allowedPort.getAddress().getPort()), "10.0.2.2");
+        Sh.Out run = shield.podman.runTask(NAME, TASK);
+        assertEquals(0, run.code(), run.both());
+    }
+
+    static HttpServer http() throws Exception {
+        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        s.createContext("/", x -> {
+            byte[] b = "host\n".getBytes(StandardCharsets.UTF_8);
+            x.sendResponseHeaders(200, b.length);
+            x.getResponseBody().write(b);
+            x.close();
+        });
+        s.start();
+        return s;
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (hub != null) {
+            hub.close();
+        }
+        if (shield != null) {
+            shield.podman.removeAll();
+            shield.manager.release(TASK);
+            shield.close();
+        }
+        if (internet != null) {
+            internet.close();
+        }
+        if (allowedPort != null) {
+            allowedPort.stop(0);
+            otherPort.stop(0);
+        }
+    }
+
+    String url(int last) {
+        return "http://" + internet.ip(last) + "/";
+    }
+
+    @Test
+    @Order(1)
+    void refusedBeforeAllowAndAnEventArrives() throws Exception {
+        BlockedEvent e = null;
+        // the NFLOG reader attaches within a scan period of the container's start: retry until it reports
+        for (int i = 0; i < 10 && e == null; i++) {
+            assertFalse(shield.podman.reaches(NAME, url(3)), "no allow yet: must be refused");
+            e = events.poll(1, TimeUnit.SECONDS);
+        }
+        assertTrue(e != null, "a blocked-connection event arrives");
+        assertEquals(internet.ip(3), e.destinationIp());
+        assertEquals(80, e.destinationPort());
+        assertEquals("tcp", e.protocol());
+    }
+
+    @Test
+    @Order(2)
+    void hostPortsOnlyTheTasksOwn() {
+        assertTrue(shield.podman.reaches(NAME, "http://10.0.2.2:" + allowedPort.getAddress().getPort() + "/"));
+        assertFalse(shield.podman.reaches(NAME, "http://10.0.2.2:" + otherPort.getAddress().getPort() + "/"),
+                "another host loopback port is refused");
+    }
+
+    @Test
+    @Order(3)
+    void allowWorksLiveThenDenyRefusesAgain() {
+        long t0 = System.nanoTime();
+        shield.manager.allow(TASK, internet.ip(3));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(shield.podman.reaches(NAME, url(3)), "allowed without restart");
+        assertFalse(shield.podman.reaches(NAME, url(4)), "only what was allowed");
+        System.out.println("[shield] allow applied in " + ms + " ms");
+        shield.manager.deny(TASK, internet.ip(3));
+        assertFalse(shield.podman.reaches(NAME, url(3)), "denied again");
+    }
+
+    @Test
+    @Order(4)
+    void denyBeatsAllow() {
+        shield.manager.deny(TASK, internet.net + ".0/24");
+        var status = shield.manager.allow(TASK, internet.ip(4));
+        assertTrue(status.notes().stream().anyMatch(n -> n.contains("deny beats allow")), status.toString());
+        assertFalse(shield.podman.reaches(NAME, url(4)), "deny (CIDR) beats allow (IP)");
+    }
+
+    @Test
+    @Order(5)
+    void privateRangesRefusedUnlessExplicitlyAllowed() {
+        // 10.0.2.2 is the host's loopback through slirp4netns: only the task's own port is open there
+        int other = otherPort.getAddress().getPort();
+        assertFalse(shield.podman.reaches(NAME, "http://10.0.2.2:" + other + "/"));
+        assertFalse(shield.podman.reaches(NAME, "http://192.168.255.254:80/"));
+    }
+
+    @Test
+    @Order(6)
+    void badInputIsRefusedAndChangesNothing() {
+        int pid = shield.podman.pid(NAME);
+        String before = shield.manager.runner().listTable(pid);
+        for (String bad : List.of("1.2.3.4; flush ruleset", "1.2.3.4 }", "example.com\nflush ruleset", "10.0.0.0/33",
+                "not_a_host!", "1.2.3.256", "")) {
+            InvalidInputException e = assertThrows(InvalidInputException.class, () -> shield.manager.allow(TASK, bad));
+            assertTrue(e.getMessage().startsWith("target: "), e.getMessage());
+        }
+        assertEquals(strip(before), strip(shield.manager.runner().listTable(pid)));
+    }
+
+    static String strip(String ruleset) {
+        return ruleset.replaceAll("counter packets \\d+ bytes \\d+", "counter").replaceAll("expires \\S+", "");
+    }
+
+    @Test
+    @Order(7)
+    void containerCannotAlterTheRules() {
+        String task = TestShield.newTaskId();
+        shield.manager.prepare(task, "nft-probe", List.of(), List.of(), "10.0.2.2");
+        // the host's own nft, run inside the container through the host's dynamic loader
+        Sh.Out o = shield.podman.podman("run", "--rm", "--cap-drop=all", "--security-opt=no-new-privileges",
+                "--userns=auto", "--user=1000:1000", "--network=slirp4netns:allow_host_loopback=true", "--dns=127.0.0.1",
+                "--annotation", "io.terok.shield.task=" + task, "-v", "/usr:/host/usr:ro", Podman.IMAGE,
+                "/host/usr/lib64/ld-linux-x86-64.so.2", "--library-path", "/host/usr/lib/x86_64-linux-gnu",
+                "/host/usr/sbin/nft", "flush", "ruleset");
+        assertNotEquals(0, o.code(), "nft inside the container must fail: " + o.both());
+        assertTrue(o.both().contains("Operation not permitted"), o.both());
+        shield.manager.release(task);
+        Sh.Out caps = shield.podman.podman("exec", NAME, "grep", "CapEff", "/proc/self/status");
+        assertTrue(caps.out().contains("0000000000000000"), caps.out());
+    }
+
+    @Test
+    @Order(8)
+    void restartAndStopStartKeepTheFirewall() {
+        shield.manager.allow(TASK, internet.net + ".0/24");   // lifts the deny of the CIDR, opens it
+        shield.manager.deny(TASK, internet.ip(3));
+        assertTrue(shield.podman.reaches(NAME, url(2)), () -> shield.manager.rules(TASK) + shield.podman.podman("exec", NAME,
+                "curl", "-sS", "-m", "3", url(2)).both());
+        Sh.Out r = shield.podman.podman("restart", "-t", "0", NAME);
+        assertEquals(0, r.code(), r.both());
+        assertTrue(shield.podman.reaches(NAME, url(2)), "live allow survives the restart");
+        assertFalse(shield.podman.reaches(NAME, url(3)), "firewall back after podman restart");
+        assertEquals(0, shield.podman.podman("stop", "-t", "0", NAME).code());
+        assertEquals(0, shield.podman.podman("start", NAME).code());
+        assertFalse(shield.podman.reaches(NAME, url(3)), "firewall back after podman stop + start");
+        assertTrue(shield.manager.runningPid(TASK).isPresent(), "the hook recorded the new pid");
+        assertTrue(shield.podman.reaches(NAME, url(2)));
+    }
+
+    @Test
+    @Order(9)
+    void failingHookLeavesTheContainerNotRunning() throws Exception {
+        String task = TestShield.newTaskId();
+        String name = "shield-fail-" + task.substring(0, 8);
+        shield.manager.prepare(task, name, List.of(), List.of(), "10.0.2.2");
+        Path ruleset = shield.manager.store().dir(task).resolve("ruleset.nft");
+        Files.writeString(ruleset, "this is not nft\n");
+        Sh.Out o = shield.podman.runTask(name, task);
+        assertNotEquals(0, o.code(), "podman run must fail when the hook fails");
+        assertNotEquals("running", shield.podman.state(name));
+        // unknown task (state released): fail closed too
+        String ghost = TestShield.newTaskId();
+        Sh.Out g = shield.podman.runTask("shield-ghost-" + ghost.substring(0, 8), ghost);
+        assertNotEquals(0, g.code());
+        assertNotEquals("running", shield.podman.state("shield-ghost-" + ghost.substring(0, 8)));
+        shield.manager.release(task);
+    }
+
+    @Test
+    @Order(10)
+    void domainAllowThroughTheTasksResolver() throws Exception {
+        String task = TestShield.newTaskId();
+        String name = "shield-dns-" + task.substring(0, 8);
+        Files.createDirectories(shield.root.resolve("profiles"));
+        Files.writeString(shield.root.resolve("profiles/fake-internet.txt"), "# the test's names\nname.test\n");
+        shield.manager.prepare(task, name, List.of("fake-internet"), List.of(), "10.0.2.2");
+        Sh.Out run = shield.podman.runTask(name, task);
+        assertEquals(0, run.code(), run.both());
+        try {
+            int pid = shield.podman.pid(name);
+            Path dir = shield.manager.store().dir(task);
+            for (int i = 0; i < 60 && !shield.manager.runner().listTable(pid).contains(internet.ip(3)); i++) {
+                Thread.sleep(50);
+            }
+            assertTrue(shield.manager.runner().listTable(pid).contains(internet.ip(3)),
+                    () -> "pre-resolved by the hook before the first instruction\n" + shield.manager.runner().listTable(pid)
+                            + Sh.run("sh", "-c", "cd " + dir + " && ls -la && cat dnsmasq.log hook-error.log domains").both());
+            assertTrue(shield.podman.reaches(name, "http://name.test/"), "allowed domain works");
+            assertTrue(shield.podman.reaches(name, "http://www.name.test/"), "and its subdomains");
+            assertFalse(shield.podman.reaches(name, "http://other.test/"), "a name not on the list: refused");
+            assertFalse(shield.manager.runner().listTable(pid).contains(internet.ip(4)),
+                    "resolving a name not on the list does not allow its address");
+            long t0 = System.nanoTime();
+            shield.manager.allow(task, "other.test");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            System.out.println("[shield] domain allow (forwarder restart + pre-resolve) in " + ms + " ms");
+            assertTrue(shield.podman.reaches(name, "http://other.test/"), "live domain allow");
+            shield.manager.deny(task, "other.test");
+            Sh.Out nx = shield.podman.podman("exec", name, "getent", "hosts", "other.test");
+            assertNotEquals(0, nx.code(), "a denied name does not resolve: " + nx.both());
+            assertFalse(shield.podman.reaches(name, "http://" + internet.ip(4) + "/"), "its learned address is gone");
+            assertTrue(shield.podman.reaches(name, "http://name.test/"), "the other allowed name still works");
+            String log = Files.readString(shield.manager.store().dir(task).resolve("audit.jsonl"));
+            assertTrue(log.contains("\"action\":\"allowed\",\"destination\":\"other.test\""), log);
+        } finally {
+            shield.podman.podman("rm", "-f", "-t", "0", name);
+            shield.manager.release(task);
+        }
+    }
+}

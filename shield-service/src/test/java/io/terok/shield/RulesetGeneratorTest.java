@@ -1,0 +1,92 @@
+package io.terok.shield;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.terok.shield.policy.Mode;
+import io.terok.shield.policy.Policy;
+import io.terok.shield.policy.RulesetGenerator;
+import io.terok.shield.policy.Target;
+import io.terok.shield.policy.Targets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RulesetGeneratorTest {
+    static final RulesetGenerator GEN = new RulesetGenerator(100, "30m");
+
+    static Policy policy(Mode m) {
+        return new Policy("0123456789abcdef0123456789abcdef", "t", List.of("p"), Targets.address("h", "10.0.2.2"),
+                List.of(8080, 9090, 8080), Targets.address("d", "10.0.2.3"), m,
+                List.of(Targets.parse("a", "198.18.0.1"), Targets.parse("a", "198.18.0.0/24"), Targets.parse("a", "2001:db8::1"),
+                        Targets.parse("a", "name.test")),
+                List.of(Targets.parse("d", "198.19.0.0/16")));
+    }
+
+    static int line(String text, String needle) {
+        List<String> lines = text.lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(needle)) {
+                return i;
+            }
+        }
+        throw new AssertionError("no line with '" + needle + "' in\n" + text);
+    }
+
+    @Test
+    void denyComesBeforeEstablishedAllowPrivateLearnedAndTheFinalReject() {
+        String r = GEN.full(policy(Mode.UP));
+        int deny = line(r, "output ip daddr @deny_v4");
+        int est = line(r, "output ct state established,related accept");
+        int dns = line(r, "ip daddr 10.0.2.3 udp dport 53 accept");
+        int host = line(r, "ip daddr 10.0.2.2 tcp dport { 8080, 9090 } accept");
+        int allow = line(r, "output ip daddr @allow_v4 accept");
+        int priv = line(r, "10.0.0.0/8");
+        int learned = line(r, "output ip daddr @learned_v4 accept");
+        int fin = line(r, "prefix \"TEROK_SHIELD_BLOCKED: \" group 100 reject");
+        assertTrue(line(r, "oifname \"lo\" accept") < deny);
+        assertTrue(deny < est && est < dns && dns < host && host < allow && allow < priv && priv < learned && learned < fin, r);
+        assertEquals(line(r, "policy drop; }"), line(r, "chain output"));
+        assertTrue(r.contains("chain input { type filter hook input priority filter; policy drop; }"));
+    }
+
+    @Test
+    void setsAreFilledMinimallyAndDomainsNeverReachNft() {
+        String e = GEN.elements(policy(Mode.UP));
+        assertTrue(e.contains("add element inet terok_shield allow_v4 { 198.18.0.0/24 }"), e);
+        assertTrue(e.contains("add element inet terok_shield allow_v6 { 2001:db8::1 }"), e);
+        assertTrue(e.contains("add element inet terok_shield deny_v4 { 198.19.0.0/16 }"), e);
+        assertFalse(GEN.full(policy(Mode.UP)).contains("name.test"));
+        assertTrue(e.indexOf("flush set inet terok_shield allow_v4") < e.indexOf("add element"));
+    }
+
+    @Test
+    void downKeepsDenyAndPrivateRejectsUnlessAll() {
+        String down = GEN.full(policy(Mode.DOWN));
+        assertTrue(down.contains("policy accept"));
+        assertTrue(down.contains("@deny_v4"));
+        assertTrue(down.contains("TEROK_SHIELD_PRIVATE"));
+        assertTrue(down.contains("ct state new counter log prefix \"TEROK_SHIELD_BYPASS: \" group 101 accept"));
+        assertFalse(down.contains("TEROK_SHIELD_BLOCKED"));
+        String all = GEN.full(policy(Mode.DOWN_ALL));
+        assertFalse(all.contains("TEROK_SHIELD_PRIVATE"));
+        assertTrue(all.contains("@deny_v4"));
+    }
+
+    @Test
+    void blockDropsEverythingButLoopback() {
+        String b = GEN.modeSwitch(policy(Mode.BLOCKED));
+        assertTrue(b.contains("chain inet terok_shield output { policy drop; }"));
+        assertFalse(b.contains("established"));
+        assertFalse(b.contains("dport 53"));
+        assertTrue(b.contains("add rule inet terok_shield input counter drop"));
+    }
+
+    @Test
+    void allowLiftsAnIdenticalDenyButNotACoveringOne() {
+        Policy p = policy(Mode.UP).allowing(Targets.parse("t", "198.19.0.0/16"));
+        assertTrue(p.deny().isEmpty());
+        Policy q = policy(Mode.UP).allowing(Targets.parse("t", "198.19.1.1"));
+        assertEquals(List.of("198.19.0.0/16"), q.denyCovering(Targets.parse("t", "198.19.1.1")).stream().map(Target::canonical).toList());
+    }
+}

@@ -1,0 +1,51 @@
+package io.terok.shield;
+
+import io.terok.shield.hooks.HooksInstaller;
+import io.terok.shield.netns.NetnsRunner;
+import io.terok.shield.task.AuditLog;
+import io.terok.shield.task.ShieldManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/** A ShieldManager with hooks in a private directory, as the integration tests use it. */
+final class TestShield implements AutoCloseable {
+    final Path root;
+    final HooksInstaller hooks;
+    final ShieldManager manager;
+    final Podman podman;
+
+    TestShield(Path root, String upstreamDns, boolean rootless, NetnsRunner runner) throws IOException {
+        this.root = root;
+        hooks = new HooksInstaller(root.resolve("hooks"), root.resolve("state"),
+                root.resolve("containers.conf.d/terok-shield.conf"));
+        hooks.install();
+        Path conf = root.resolve("containers.conf");
+        Podman.writeConf(conf, hooks);
+        podman = new Podman(conf, rootless);
+        manager = new ShieldManager(new ShieldManager.Settings(root.resolve("state"), root.resolve("profiles"), List.of(),
+                Optional.of(upstreamDns), 100, "30m", rootless), runner, hooks::status, new AuditLog(Clock.systemUTC()));
+    }
+
+    static String hex(int n) {
+        byte[] b = new byte[n];
+        new SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    static String newTaskId() {
+        return hex(16);
+    }
+
+    @Override
+    public void close() throws IOException {
+        podman.removeAll();
+        hooks.uninstall();
+        Sh.run("rm", "-rf", root.toString());
+    }
+}
