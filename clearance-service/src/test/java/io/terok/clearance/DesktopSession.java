@@ -15,13 +15,13 @@ import java.util.concurrent.TimeUnit;
  * notification server (dunst). The "operator" answers through dunst's context menu, whose dmenu program is
  * a script that picks the line naming the wanted action. Everything is started and stopped by PID.
  */
-final class DesktopSession implements AutoCloseable {
-    final Path dir;
-    final String busAddress;
+public final class DesktopSession implements AutoCloseable {
+    public final Path dir;
+    public final String busAddress;
     private final String display;
     private final List<Process> processes = new ArrayList<>();
 
-    DesktopSession() throws Exception {
+    public DesktopSession() throws Exception {
         dir = Files.createTempDirectory("terok-desktop-");
         busAddress = "unix:path=" + dir.resolve("bus");
         display = ":" + (90 + (int) (ProcessHandle.current().pid() % 9));
@@ -39,10 +39,10 @@ final class DesktopSession implements AutoCloseable {
         waitFor(() -> run("dunstctl", "count", "displayed").exitCode == 0, "dunst on the session bus");
     }
 
-    record Result(int exitCode, String out) {
+    public record Result(int exitCode, String out) {
     }
 
-    Result run(String... cmd) {
+    public Result run(String... cmd) {
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
             pb.environment().putAll(Map.of("DBUS_SESSION_BUS_ADDRESS", busAddress, "DISPLAY", display));
@@ -61,7 +61,7 @@ final class DesktopSession implements AutoCloseable {
         }
     }
 
-    int displayed() {
+    public int displayed() {
         return Integer.parseInt(run("dunstctl", "count", "displayed").out);
     }
 
@@ -70,7 +70,7 @@ final class DesktopSession implements AutoCloseable {
      * Opens the context menu and picks the named action ("Allow"/"Deny"); returns the menu dunst offered, or
      * "" when it offered none (dunst runs the menu program asynchronously, and not at all without actions).
      */
-    String choose(String action) {
+    public String choose(String action) {
         Path menu = dir.resolve("menu.txt");
         try {
             Files.deleteIfExists(menu);
@@ -106,7 +106,7 @@ final class DesktopSession implements AutoCloseable {
         }
     }
 
-    static void waitFor(java.util.function.BooleanSupplier ready, String what) throws InterruptedException {
+    public static void waitFor(java.util.function.BooleanSupplier ready, String what) throws InterruptedException {
         for (int i = 0; i < 100; i++) {
             if (ready.getAsBoolean()) {
                 return;

@@ -60,7 +60,7 @@ final class GateCommand {
         }
     }
 
-    @Command(name = "create", description = "Create a project mirroring UPSTREAM (file://, https://, ssh://).")
+    @Command(name = "create", description = "Create a project mirroring UPSTREAM (file:///path, or https:// without credentials; ssh needs the vault signer: not yet).")
     static final class Create extends Verb {
         @Parameters(index = "0", paramLabel = "PROJECT")
         String project;

