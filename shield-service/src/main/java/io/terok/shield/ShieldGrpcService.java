@@ -224,35 +224,25 @@ public class ShieldGrpcService extends ShieldServiceGrpc.ShieldServiceImplBase {
     }
 
     private static <T> void unary(StreamObserver<T> out, Supplier<T> call) {
-        T result;
-        try {
-            result = call.get();
-        } catch (RuntimeException e) {
-            out.onError(toStatus(e));
-            return;
-        }
-        out.onNext(result);
-        out.onCompleted();
+        io.terok.service.GrpcCalls.unary(out, CLASSIFIER, call);
     }
 
     static StatusRuntimeException toStatus(Throwable e) {
-        if (e instanceof StatusRuntimeException s) {
-            return s;
-        }
-        Status status;
+        return io.terok.service.GrpcCalls.toStatus(e, CLASSIFIER);
+    }
+
+    /** Shield's failures and their status codes; a netns failure is the container's state, not a bug. */
+    static final io.terok.service.GrpcCalls.Classifier CLASSIFIER = e -> {
         if (e instanceof InvalidInputException) {
-            status = Status.INVALID_ARGUMENT;
+            return Status.Code.INVALID_ARGUMENT;
         } else if (e instanceof ShieldManager.UnknownTaskException) {
-            status = Status.NOT_FOUND;
+            return Status.Code.NOT_FOUND;
         } else if (e instanceof ShieldManager.NotReadyException) {
-            status = Status.FAILED_PRECONDITION;
+            return Status.Code.FAILED_PRECONDITION;
         } else if (e instanceof NetnsException) {
             LOG.warn(e.getMessage());
-            status = Status.FAILED_PRECONDITION;
-        } else {
-            LOG.error("unexpected failure", e);
-            status = Status.INTERNAL;
+            return Status.Code.FAILED_PRECONDITION;
         }
-        return status.withDescription(e.getMessage()).asRuntimeException();
-    }
+        return null;
+    };
 }

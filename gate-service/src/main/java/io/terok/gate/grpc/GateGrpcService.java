@@ -223,14 +223,6 @@ public class GateGrpcService extends GateServiceGrpc.GateServiceImplBase {
     }
 
     private static <T> void unary(StreamObserver<T> out, Supplier<T> body) {
-        T result;
-        try {
-            result = body.get();
-        } catch (RuntimeException | LinkageError e) {
-            out.onError(GrpcErrors.toStatus(e));
-            return;
-        }
-        out.onNext(result);
-        out.onCompleted();
+        io.terok.service.GrpcCalls.unary(out, GrpcErrors.CLASSIFIER, body);
     }
 }

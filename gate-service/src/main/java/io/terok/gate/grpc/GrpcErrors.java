@@ -1,33 +1,18 @@
 package io.terok.gate.grpc;
 
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.terok.gate.GateException;
-import org.jboss.logging.Logger;
+import io.terok.service.GrpcCalls;
 
-/** Domain failures to gRPC status codes, with the message unchanged. */
+/** The gate's failures and their gRPC status codes. */
 final class GrpcErrors {
-    private static final Logger LOG = Logger.getLogger(GrpcErrors.class);
-
     private GrpcErrors() {
     }
 
-    static StatusRuntimeException toStatus(Throwable e) {
-        if (e instanceof StatusRuntimeException s) {
-            return s;
-        }
-        Status status;
-        if (e instanceof GateException g) {
-            status = switch (g.kind()) {
-                case INVALID -> Status.INVALID_ARGUMENT;
-                case NOT_FOUND -> Status.NOT_FOUND;
-                case EXISTS -> Status.ALREADY_EXISTS;
-                case PRECONDITION -> Status.FAILED_PRECONDITION;
-            };
-        } else {
-            LOG.error("unexpected failure", e);
-            status = Status.INTERNAL;
-        }
-        return status.withDescription(e.getMessage()).asRuntimeException();
-    }
+    static final GrpcCalls.Classifier CLASSIFIER = e -> e instanceof GateException g ? switch (g.kind()) {
+        case INVALID -> Status.Code.INVALID_ARGUMENT;
+        case NOT_FOUND -> Status.Code.NOT_FOUND;
+        case EXISTS -> Status.Code.ALREADY_EXISTS;
+        case PRECONDITION -> Status.Code.FAILED_PRECONDITION;
+    } : null;
 }

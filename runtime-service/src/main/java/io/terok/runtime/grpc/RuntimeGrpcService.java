@@ -26,6 +26,7 @@ import io.terok.api.v1.WaitResponse;
 import io.terok.runtime.podman.OutputSink;
 import io.terok.runtime.podman.StreamHandle;
 import io.terok.runtime.task.TaskManager;
+import io.terok.service.GrpcCalls;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.function.Supplier;
@@ -136,14 +137,6 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
     }
 
     private static <T> void unary(StreamObserver<T> out, Supplier<T> body) {
-        T result;
-        try {
-            result = body.get();
-        } catch (RuntimeException e) {
-            out.onError(GrpcErrors.toStatus(e));
-            return;
-        }
-        out.onNext(result);
-        out.onCompleted();
+        GrpcCalls.unary(out, GrpcErrors.CLASSIFIER, body);
     }
 }
