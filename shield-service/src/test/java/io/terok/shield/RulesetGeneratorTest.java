@@ -43,7 +43,7 @@ class RulesetGeneratorTest {
         int allow = line(r, "output ip daddr @allow_v4 accept");
         int priv = line(r, "10.0.0.0/8");
         int learned = line(r, "output ip daddr @learned_v4 accept");
-        int fin = line(r, "prefix \"TEROK_SHIELD_BLOCKED: \" group 100 reject");
+        int fin = line(r, "prefix \"TEROK_SHIELD_BLOCKED: \" group 100 queue-threshold 1 reject");
         assertTrue(line(r, "oifname \"lo\" accept") < deny);
         assertTrue(deny < est && est < dns && dns < host && host < allow && allow < priv && priv < learned && learned < fin, r);
         assertEquals(line(r, "policy drop; }"), line(r, "chain output"));
@@ -66,7 +66,7 @@ class RulesetGeneratorTest {
         assertTrue(down.contains("policy accept"));
         assertTrue(down.contains("@deny_v4"));
         assertTrue(down.contains("TEROK_SHIELD_PRIVATE"));
-        assertTrue(down.contains("ct state new counter log prefix \"TEROK_SHIELD_BYPASS: \" group 101 accept"));
+        assertTrue(down.contains("ct state new counter log prefix \"TEROK_SHIELD_BYPASS: \" group 101 queue-threshold 1 accept"));
         assertFalse(down.contains("TEROK_SHIELD_BLOCKED"));
         String all = GEN.full(policy(Mode.DOWN_ALL));
         assertFalse(all.contains("TEROK_SHIELD_PRIVATE"));

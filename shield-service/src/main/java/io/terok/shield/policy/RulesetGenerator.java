@@ -106,7 +106,9 @@ public final class RulesetGenerator {
     /** Blocked and private rejects go to the events group; explicit denies and bypass logging to the next one. */
     private String log(String prefix) {
         int g = prefix.equals(PREFIX_BLOCKED) || prefix.equals(PREFIX_PRIVATE) ? logGroup : logGroup + 1;
-        return "log prefix \"" + prefix + "\" group " + g;
+        // queue-threshold 1: the kernel otherwise batches logged packets and flushes them on a timer of up to
+        // a second, which delays every blocked-connection event (and the operator's prompt) by that much.
+        return "log prefix \"" + prefix + "\" group " + g + " queue-threshold 1";
     }
 
     String rules(Policy p) {
