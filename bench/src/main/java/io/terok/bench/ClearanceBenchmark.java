@@ -134,8 +134,9 @@ public final class ClearanceBenchmark {
             busReader.setDaemon(true);
             busReader.start();
 
-            terok(repo, env, "services", "up");
+            // Down runs in the finally block even when up fails half-way: services that did start must not linger.
             servicesUp = true;
+            terok(repo, env, "services", "up");
             ch = UnixChannels.open(ServiceName.SHIELD.socket(home.resolve("run")));
             ShieldServiceGrpc.ShieldServiceBlockingStub shield = ShieldServiceGrpc.newBlockingStub(ch);
             HooksStatus hooks = shield.withDeadlineAfter(30, TimeUnit.SECONDS).installHooks(HooksRequest.getDefaultInstance());

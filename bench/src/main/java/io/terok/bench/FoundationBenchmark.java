@@ -38,8 +38,9 @@ public final class FoundationBenchmark {
                 "TEROK_CONFIG_DIR", home.resolve("config").toString(),
                 "TEROK_HOME", repo.toString());
         String terok = repo.resolve("bin/terok").toString();
-        run(env, terok, "services", "up");
         try {
+            // Inside the try: a half-failed up still gets its services stopped by the finally block.
+            run(env, terok, "services", "up");
             List<String> baseline = baselineCommand();
             ManagedChannel ch = UnixChannels.open(ServiceName.RUNTIME.socket(home.resolve("run")));
             RuntimeServiceGrpc.RuntimeServiceBlockingStub rt = RuntimeServiceGrpc.newBlockingStub(ch);

@@ -28,9 +28,14 @@ final class Terok {
         this.home = home;
         this.asUser = asUser;
         env.put("TEROK_RUNTIME_DIR", home.resolve("run").toString());
-        env.put("TEROK_DATA_DIR", home.resolve("data").toString());
         env.put("TEROK_STATE_DIR", home.resolve("state").toString());
         env.put("TEROK_CONFIG_DIR", home.resolve("config").toString());
+        if (asUser == null) {
+            env.put("TEROK_DATA_DIR", home.resolve("data").toString());
+        }
+        // As the rootless test user the data directory is left to terok's default ($XDG_DATA_HOME/terok), as on
+        // a workstation: that path is what the services compute themselves, even during Quarkus' static init.
+        // (XDG variables themselves are not redirected: podman uses them for its storage and configuration.)
         env.put("TEROK_HOME", REPO.toString());
     }
 

@@ -1,5 +1,6 @@
 package io.terok.service;
 
+import io.quarkus.runtime.annotations.StaticInitSafe;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.source.yaml.YamlConfigSource;
 import io.terok.common.TerokPaths;
@@ -17,6 +18,7 @@ import org.eclipse.microprofile.config.spi.ConfigSourceProvider;
  * application.properties (root vs rootless differ, so they cannot be static), and the operator's
  * {@code config.yaml} above it. {@code TEROK_*} environment variables stay on top of both.
  */
+@StaticInitSafe // some beans (the gate's servlet) read terok.* while Quarkus is still in static init
 public class TerokConfigSourceProvider implements ConfigSourceProvider {
     static final int DEFAULTS_ORDINAL = 100;
     static final int OPERATOR_FILE_ORDINAL = 260;

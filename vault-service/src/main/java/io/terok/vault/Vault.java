@@ -341,6 +341,43 @@ public final class Vault implements AutoCloseable {
         }
     }
 
+    /**
+     * Stores a refreshed OAuth access token, refresh token and expiry, unless the credential was replaced or deleted
+     * meanwhile (then the current one is returned as it is).
+     */
+    public Credential refreshed(Credential old, String accessToken, String refreshToken, Long expiresAt) {
+        lock.readLock().lock();
+        try {
+            VaultDatabase d = open();
+            long now = clock.millis();
+            CredentialRow saved = d.inTransaction(session -> {
+                CredentialRow row = session.createSelectionQuery("from CredentialRow where credentialSet = :s and provider = :p", CredentialRow.class)
+                        .setParameter("s", old.credentialSet()).setParameter("p", old.provider()).uniqueResult();
+                if (row == null || row.updatedAt != old.updatedAt() || !row.secret.equals(old.secret())) {
+                    return null;
+                }
+                row.secret = accessToken;
+                row.refreshToken = refreshToken;
+                row.expiresAt = expiresAt;
+                row.updatedAt = now;
+                return row;
+            });
+            if (saved == null) {
+                LOG.infof("credential set=%s provider=%s changed during its OAuth refresh: the refreshed token is not stored",
+                        old.credentialSet(), old.provider());
+                return credential(old.credentialSet(), old.provider()).orElseThrow(() -> VaultException.precondition(
+                        "the credential for " + old.provider() + " in set " + old.credentialSet() + " was deleted"));
+            }
+            Credential c = credential(saved);
+            credentials.put(key(c.credentialSet(), c.provider()), c);
+            LOG.infof("OAuth access token refreshed: set=%s provider=%s, expires %s", c.credentialSet(), c.provider(),
+                    c.expiresAt() == null ? "(unknown)" : java.time.Instant.ofEpochMilli(c.expiresAt()).toString());
+            return c;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** The broker's view: the credential a token opens, from memory. */
     public Optional<Credential> credential(String credentialSet, String provider) {
         return Optional.ofNullable(credentials.get(key(credentialSet, provider)));

@@ -45,7 +45,7 @@ public class VaultBeans {
         config.vault().passphraseEnv().ifPresent(v -> tiers.add(new EnvTier(v, System.getenv())));
         Map<String, RouteTable.Override> overrides = new LinkedHashMap<>();
         config.vault().providers().forEach((name, o) -> overrides.put(name,
-                new RouteTable.Override(o.upstream(), o.authHeader(), o.authPrefix(), o.env())));
+                new RouteTable.Override(o.upstream(), o.authHeader(), o.authPrefix(), o.env(), o.oauthRefreshUrl(), o.oauthClientId())));
         vault = new Vault(file, new PassphraseChain(tiers), RouteTable.withOverrides(overrides), Clock.systemUTC());
         return vault;
     }
@@ -61,7 +61,8 @@ public class VaultBeans {
     @Singleton
     TokenBroker broker(Vertx vertx, Vault vault, AuditLog audit, VaultConfig config) {
         broker = new TokenBroker(vertx, vault, audit, new TokenBroker.Settings(config.vault().maxRequestBytes(),
-                config.vault().upstreamConnectTimeout(), config.vault().upstreamIdleTimeout()));
+                config.vault().upstreamConnectTimeout(), config.vault().upstreamIdleTimeout(),
+                config.vault().websocketMaxMessageBytes(), config.vault().oauthRefreshMargin(), config.vault().oauthRefreshTimeout()));
         return broker;
     }
 

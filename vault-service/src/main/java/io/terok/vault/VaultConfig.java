@@ -50,6 +50,18 @@ public interface VaultConfig {
         @WithDefault("1200s")
         Duration upstreamIdleTimeout();
 
+        /** Largest WebSocket message (and frame) the broker relays; a text message is redacted whole, so it is held. */
+        @WithDefault("16777216")
+        int websocketMaxMessageBytes();
+
+        /** An OAuth access token is refreshed this long before it expires. */
+        @WithDefault("60s")
+        Duration oauthRefreshMargin();
+
+        /** How long a refresh request to the provider's token endpoint may take. */
+        @WithDefault("30s")
+        Duration oauthRefreshTimeout();
+
         /** Route table overrides and additions: terok.vault.providers.NAME.upstream|auth-header|auth-prefix|env.VAR. */
         Map<String, ProviderOverride> providers();
     }
@@ -62,5 +74,11 @@ public interface VaultConfig {
         Optional<String> authPrefix();
 
         Map<String, String> env();
+
+        /** The provider's OAuth token endpoint (POST grant_type=refresh_token); unset: OAuth tokens are not refreshed. */
+        Optional<String> oauthRefreshUrl();
+
+        /** Sent as client_id with a refresh, for endpoints that want one. */
+        Optional<String> oauthClientId();
     }
 }

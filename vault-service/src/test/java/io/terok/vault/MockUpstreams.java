@@ -28,6 +28,12 @@ public class MockUpstreams implements QuarkusTestResourceLifecycleManager {
     public static final Map<String, List<MultiMap>> RECEIVED = new ConcurrentHashMap<>();
     public static final Map<String, AtomicInteger> COUNT = new ConcurrentHashMap<>();
     public static final Map<String, Integer> PORTS = new ConcurrentHashMap<>();
+    /** "provider:close code" for every WebSocket the mocks saw closed. */
+    public static final java.util.Queue<String> WS_CLOSED = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** The mock OAuth token endpoint: calls per refresh token, and the form bodies it received. */
+    public static final Map<String, AtomicInteger> TOKEN_CALLS = new ConcurrentHashMap<>();
+    public static final java.util.Queue<String> TOKEN_FORMS = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    public static final String OAUTH_CLIENT_ID = "terok-test-client";
     public static Path dataDir;
     private Vertx vertx;
 
@@ -49,6 +55,15 @@ public class MockUpstreams implements QuarkusTestResourceLifecycleManager {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+        try {
+            HttpServer token = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+                    .requestHandler(MockUpstreams::tokenEndpoint);
+            token.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            config.put("terok.vault.providers.openai.oauth-refresh-url", "http://127.0.0.1:" + token.actualPort() + "/oauth/token");
+            config.put("terok.vault.providers.openai.oauth-client-id", OAUTH_CLIENT_ID);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
         config.put("terok.data-dir", dataDir.toString());
         config.put("terok.vault.passphrase-command", "printf %s " + PASSPHRASE);
         return config;
@@ -62,6 +77,21 @@ public class MockUpstreams implements QuarkusTestResourceLifecycleManager {
             got.add(copy);
         }
         String path = req.path();
+        if (path.endsWith("/ws") && "websocket".equalsIgnoreCase(req.getHeader("upgrade"))) {
+            String auth = req.getHeader("x-api-key") + "|" + req.getHeader("authorization") + "|" + req.getHeader("private-token");
+            req.toWebSocket().onSuccess(ws -> {
+                ws.textMessageHandler(m -> {
+                    switch (m) {
+                        case "secret" -> ws.writeTextMessage("you sent " + auth);
+                        case "close-me" -> ws.close((short) 4001, "bye " + auth);
+                        default -> ws.writeTextMessage("echo:" + m);
+                    }
+                });
+                ws.binaryMessageHandler(ws::writeBinaryMessage);
+                ws.closeHandler(v -> WS_CLOSED.add(provider + ":" + ws.closeStatusCode()));
+            });
+            return;
+        }
         if (path.endsWith("/sse")) {
             int n = Integer.parseInt(req.getParam("n", "5"));
             long gap = Long.parseLong(req.getParam("gap", "300"));
@@ -102,6 +132,35 @@ public class MockUpstreams implements QuarkusTestResourceLifecycleManager {
             return;
         }
         req.body().onSuccess(b -> req.response().end("ok"));
+    }
+
+    /**
+     * POST /oauth/token: a refresh token starting with "rt-good" gets, after 300 ms, a new access token
+     * ("REAL-oauth-access-for-" + the refresh token), refresh token (+ "-next") and expires_in 3600; any other gets
+     * 400 invalid_grant with a description that repeats the refresh token (the broker must not pass it on).
+     */
+    private static void tokenEndpoint(io.vertx.core.http.HttpServerRequest req) {
+        req.body().onSuccess(body -> {
+            String form = body.toString();
+            TOKEN_FORMS.add(form);
+            String rt = "";
+            for (String kv : form.split("&")) {
+                if (kv.startsWith("refresh_token=")) {
+                    rt = java.net.URLDecoder.decode(kv.substring("refresh_token=".length()), java.nio.charset.StandardCharsets.UTF_8);
+                }
+            }
+            TOKEN_CALLS.computeIfAbsent(rt, k -> new AtomicInteger()).incrementAndGet();
+            String refresh = rt;
+            if (rt.startsWith("rt-good")) {
+                Vertx.currentContext().owner().setTimer(300, id -> req.response().putHeader("content-type", "application/json")
+                        .end(new JsonObject().put("access_token", "REAL-oauth-access-for-" + refresh).put("token_type", "Bearer")
+                                .put("refresh_token", refresh + "-next").put("expires_in", 3600).encode()));
+            } else {
+                req.response().setStatusCode(400).putHeader("content-type", "application/json")
+                        .end(new JsonObject().put("error", "invalid_grant")
+                                .put("error_description", "refresh token " + refresh + " is revoked").encode());
+            }
+        });
     }
 
     @Override

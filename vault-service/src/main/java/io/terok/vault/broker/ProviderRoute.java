@@ -5,11 +5,22 @@ import java.util.Map;
 
 /**
  * How the broker reaches one provider: its upstream, the header that carries the real credential (and its prefix),
- * and the environment a task gets ({@code ${base_url}} and {@code ${token}} are filled in at mint time).
+ * the environment a task gets ({@code ${base_url}} and {@code ${token}} are filled in at mint time), and where an
+ * OAuth access token is refreshed (null: never refreshed; {@code oauthClientId} is sent with the refresh when set).
  */
-public record ProviderRoute(String name, URI upstream, String authHeader, String authPrefix, Map<String, String> env) {
+public record ProviderRoute(String name, URI upstream, String authHeader, String authPrefix, Map<String, String> env,
+                            URI oauthRefreshUrl, String oauthClientId) {
+    public ProviderRoute(String name, URI upstream, String authHeader, String authPrefix, Map<String, String> env) {
+        this(name, upstream, authHeader, authPrefix, env, null, null);
+    }
+
     public ProviderRoute {
         env = Map.copyOf(env);
+        if (oauthRefreshUrl != null && (!"http".equals(oauthRefreshUrl.getScheme()) && !"https".equals(oauthRefreshUrl.getScheme())
+                || oauthRefreshUrl.getHost() == null)) {
+            throw new IllegalArgumentException("terok.vault.providers." + name + ".oauth-refresh-url: must be an http(s) URL, got "
+                    + oauthRefreshUrl);
+        }
         String scheme = upstream.getScheme();
         if (!"http".equals(scheme) && !"https".equals(scheme) || upstream.getHost() == null) {
             throw new IllegalArgumentException("terok.vault.providers." + name + ".upstream: must be an http(s) URL, got " + upstream);

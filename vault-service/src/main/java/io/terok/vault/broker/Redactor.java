@@ -26,6 +26,11 @@ final class Redactor implements ReadStream<Buffer> {
         this.replacement = replacement.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** A redactor fed by hand through {@link #transform} and {@link #drain} (WebSocket frames). */
+    Redactor(String secret, String replacement) {
+        this(null, secret, replacement);
+    }
+
     /** Redacts one whole value (a header). */
     static String redact(String value, String secret, String replacement) {
         return value.contains(secret) ? value.replace(secret, replacement) : value;

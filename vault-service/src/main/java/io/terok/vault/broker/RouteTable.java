@@ -11,7 +11,10 @@ import java.util.TreeMap;
 public final class RouteTable {
     /** Per-provider overrides from {@code terok.vault.providers.<name>.*}; empty fields keep the default. */
     public record Override(Optional<String> upstream, Optional<String> authHeader, Optional<String> authPrefix,
-                           Map<String, String> env) {
+                           Map<String, String> env, Optional<String> oauthRefreshUrl, Optional<String> oauthClientId) {
+        public Override(Optional<String> upstream, Optional<String> authHeader, Optional<String> authPrefix, Map<String, String> env) {
+            this(upstream, authHeader, authPrefix, env, Optional.empty(), Optional.empty());
+        }
     }
 
     private final Map<String, ProviderRoute> routes;
@@ -45,7 +48,9 @@ public final class RouteTable {
             env.putAll(o.env());
             r.put(name, new ProviderRoute(name, URI.create(upstream),
                     o.authHeader().orElse(base == null ? "Authorization" : base.authHeader()),
-                    o.authPrefix().orElse(base == null ? "Bearer " : base.authPrefix()), env));
+                    o.authPrefix().orElse(base == null ? "Bearer " : base.authPrefix()), env,
+                    o.oauthRefreshUrl().filter(u -> !u.isBlank()).map(URI::create).orElse(base == null ? null : base.oauthRefreshUrl()),
+                    o.oauthClientId().filter(c -> !c.isBlank()).orElse(base == null ? null : base.oauthClientId())));
         });
         return new RouteTable(r);
     }

@@ -13,6 +13,11 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.httpproxy.Body;
 import io.vertx.httpproxy.HttpProxy;
@@ -31,6 +36,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
 
 /**
  * The token broker: Vert.x's streaming reverse proxy ({@code vertx-http-proxy}) with one interceptor that turns a
@@ -38,11 +44,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Private-Token, the first one present) selects the provider, so a token can only ever reach its own provider's
  * upstream whatever the path says. Bodies stream both ways; the response is redacted on the fly if the upstream
  * echoes the real secret; hop-by-hop headers are dropped both ways; redirects are relayed, never followed, so the
- * credential is never sent to another host. Every request is audited.
+ * credential is never sent to another host. Every request is audited. WebSocket upgrades are bridged instead of
+ * proxied ({@link WebSocketBridge}), after the same token check; OAuth access tokens near their expiry are refreshed
+ * first ({@link OAuthRefresher}).
  */
 public final class TokenBroker {
-    public record Settings(long maxRequestBytes, Duration connectTimeout, Duration idleTimeout) {
+    public record Settings(long maxRequestBytes, Duration connectTimeout, Duration idleTimeout, int maxWebSocketMessageBytes,
+                           Duration oauthRefreshMargin, Duration oauthRefreshTimeout) {
     }
+
+    private static final Logger LOG = Logger.getLogger(TokenBroker.class);
 
     private static final List<String> AUTH_HEADERS = List.of("authorization", "x-api-key", "private-token");
     private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "proxy-authenticate",
@@ -54,6 +65,8 @@ public final class TokenBroker {
     private final Settings settings;
     private final HttpClient client;
     private final HttpProxy proxy;
+    private final WebSocketClient webSockets;
+    private final OAuthRefresher refresher;
 
     /** What one request carries through the interceptor, the origin selection and the audit line. */
     private static final class Exchange {
@@ -65,6 +78,7 @@ public final class TokenBroker {
         ProviderRoute route;
         String secret;
         String token;
+        boolean oauth;
         String outcome;
     }
 
@@ -81,14 +95,113 @@ public final class TokenBroker {
         this.proxy = HttpProxy.reverseProxy(new ProxyOptions().setSupportWebSocket(false), client);
         proxy.origin(this::origin);
         proxy.addInterceptor(new Interceptor());
+        this.refresher = new OAuthRefresher(vertx, client, vault, settings.oauthRefreshMargin(), settings.oauthRefreshTimeout());
+        this.webSockets = vertx.createWebSocketClient(new WebSocketClientOptions()
+                .setConnectTimeout((int) settings.connectTimeout().toMillis())
+                .setIdleTimeout((int) settings.idleTimeout().toSeconds())
+                .setVerifyHost(true).setTrustAll(false)
+                .setMaxFrameSize(settings.maxWebSocketMessageBytes())
+                .setMaxMessageSize(settings.maxWebSocketMessageBytes())
+                .setMaxConnections(256));
     }
 
     public void handle(HttpServerRequest request) {
-        proxy.handle(request);
+        if (isWebSocketUpgrade(request)) {
+            bridge(request);
+        } else {
+            proxy.handle(request);
+        }
     }
 
     public void close() {
         client.close();
+        webSockets.close();
+    }
+
+    static boolean isWebSocketUpgrade(HttpServerRequest r) {
+        if (r.method() != HttpMethod.GET || !"websocket".equalsIgnoreCase(r.getHeader("upgrade"))) {
+            return false;
+        }
+        for (String c : r.headers().getAll("connection")) {
+            for (String t : c.split(",")) {
+                if (t.trim().equalsIgnoreCase("upgrade")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Request headers the WebSocket client sets itself (or that belong to the task's handshake only). */
+    private static final List<String> HANDSHAKE = List.of("host", "content-length", "sec-websocket-key", "sec-websocket-version",
+            "sec-websocket-extensions", "sec-websocket-accept", "sec-websocket-protocol");
+
+    /**
+     * A WebSocket upgrade: the token is checked exactly as for HTTP (a refusal is a plain HTTP JSON answer, before any
+     * upgrade); the broker then opens its own WebSocket to the provider's upstream with the real credential in the
+     * upgrade request, and only once the upstream has accepted does it accept the task's upgrade and join the two.
+     */
+    private void bridge(HttpServerRequest req) {
+        Exchange x = new Exchange();
+        x.method = req.method().name();
+        x.path = req.path();
+        MultiMap in = req.headers();
+        authorize(x, in).compose(v -> {
+            MultiMap h = MultiMap.caseInsensitiveMultiMap().addAll(in);
+            List<String> protocols = new ArrayList<>();
+            for (String p : h.getAll("sec-websocket-protocol")) {
+                for (String t : p.split(",")) {
+                    if (!t.isBlank()) {
+                        protocols.add(t.trim());
+                    }
+                }
+            }
+            HANDSHAKE.forEach(h::remove);
+            prepareHeaders(h, x);
+            ProviderRoute r = x.route;
+            WebSocketConnectOptions o = new WebSocketConnectOptions().setHost(r.upstream().getHost()).setPort(r.port())
+                    .setSsl(r.tls()).setURI(r.basePath() + req.uri()).setConnectTimeout(settings.connectTimeout().toMillis())
+                    .setTimeout(settings.connectTimeout().toMillis() * 3).setSubProtocols(protocols);
+            o.setHeaders(h);
+            return webSockets.connect(o);
+        }).onComplete(ar -> {
+            if (ar.failed()) {
+                Throwable e = ar.cause();
+                if (e instanceof UpgradeRejectedException u) {
+                    int status = u.getStatus() >= 400 && u.getStatus() < 600 ? u.getStatus() : 502;
+                    answer(req, x, status, "upstream_rejected", "the upstream refused the WebSocket upgrade with HTTP " + u.getStatus());
+                } else if (e instanceof Refused r) {
+                    answer(req, x, r.status, r.error, r.getMessage());
+                } else if (x.secret != null) {
+                    String m = String.valueOf(e.getMessage());
+                    answer(req, x, 502, "upstream_error", "cannot open the upstream WebSocket: "
+                            + Redactor.redact(m, x.secret, x.token));
+                } else {
+                    Refused r = refusal(e);
+                    answer(req, x, r.status, r.error, r.getMessage());
+                }
+                return;
+            }
+            WebSocket upstream = ar.result();
+            req.toWebSocket().onComplete(ar2 -> {
+                if (ar2.failed()) {
+                    upstream.close((short) 1001);
+                    x.outcome = "client_closed";
+                    audit(x, 0);
+                    return;
+                }
+                x.outcome = "ok";
+                WebSocketBridge.join(ar2.result(), upstream, x.secret, x.token, settings.maxWebSocketMessageBytes(),
+                        () -> audit(x, 101));
+            });
+        });
+    }
+
+    private void answer(HttpServerRequest req, Exchange x, int status, String error, String message) {
+        x.outcome = error;
+        req.response().setStatusCode(status).putHeader("content-type", "application/json")
+                .end(new JsonObject().put("error", error).put("message", message).toBuffer());
+        audit(x, status);
     }
 
     private Future<io.vertx.core.http.HttpClientRequest> origin(ProxyContext pc) {
@@ -98,6 +211,83 @@ public final class TokenBroker {
                 .setConnectTimeout(settings.connectTimeout().toMillis())
                 .setIdleTimeout(settings.idleTimeout().toMillis());
         return pc.client().request(o);
+    }
+
+    /** A request refused before it reaches any upstream: status, error code and message for the JSON body. */
+    static final class Refused extends RuntimeException {
+        final int status;
+        final String error;
+
+        Refused(int status, String error, String message) {
+            super(message, null, false, false);
+            this.status = status;
+            this.error = error;
+        }
+    }
+
+    /**
+     * Checks the phantom token and finds the credential to inject (an OAuth one refreshed first when it is near its
+     * expiry); fills {@code x}. Fails with {@link Refused}.
+     */
+    private Future<Void> authorize(Exchange x, MultiMap h) {
+        String token = extract(h);
+        if (token == null) {
+            return Future.failedFuture(new Refused(401, "missing_token", "no phantom token in Authorization, x-api-key or Private-Token"));
+        }
+        if (!vault.unlocked()) {
+            return Future.failedFuture(new Refused(503, "vault_locked", "the terok vault is locked: run `terok vault unlock` on the host"));
+        }
+        Optional<Vault.Binding> b = vault.lookup(token);
+        if (b.isEmpty()) {
+            return Future.failedFuture(new Refused(401, "invalid_token", "unknown, expired or revoked token"));
+        }
+        x.binding = b.get();
+        Optional<ProviderRoute> route = vault.routes().get(x.binding.provider());
+        if (route.isEmpty()) {
+            return Future.failedFuture(new Refused(404, "no_route", "no route for provider " + x.binding.provider()));
+        }
+        x.route = route.get();
+        Optional<Vault.Credential> cred = vault.credential(x.binding.credentialSet(), x.binding.provider());
+        if (cred.isEmpty()) {
+            return Future.failedFuture(new Refused(502, "credential_missing", "no credential for provider " + x.binding.provider()
+                    + " in set " + x.binding.credentialSet() + " (host: `terok vault add " + x.binding.provider() + "`)"));
+        }
+        String length = h.get("content-length");
+        if (length != null && parseLong(length) > settings.maxRequestBytes()) {
+            return Future.failedFuture(new Refused(413, "request_too_large", "request body over " + settings.maxRequestBytes() + " bytes"));
+        }
+        return current(cred.get(), x.route).map(c -> {
+            x.token = token;
+            x.secret = c.secret();
+            x.oauth = c.oauth();
+            return null;
+        });
+    }
+
+    /** The credential to use now: an OAuth access token near its expiry is refreshed first (once for all waiting requests). */
+    private Future<Vault.Credential> current(Vault.Credential c, ProviderRoute route) {
+        return refresher.current(c, route);
+    }
+
+    /** Request headers for the upstream: hop-by-hop, the task's auth and forwarding headers out, the real credential in. */
+    private static void prepareHeaders(MultiMap h, Exchange x) {
+        stripHopByHop(h);
+        AUTH_HEADERS.forEach(h::remove);
+        // Identity encoding, so an echoed secret can be found and redacted in the response.
+        h.remove("accept-encoding");
+        h.remove("forwarded");
+        List<String> forwarded = new ArrayList<>();
+        h.names().forEach(n -> {
+            if (n.toLowerCase(Locale.ROOT).startsWith("x-forwarded-")) {
+                forwarded.add(n);
+            }
+        });
+        forwarded.forEach(h::remove);
+        if (x.oauth) {
+            h.set("Authorization", "Bearer " + x.secret);
+        } else {
+            h.set(x.route.authHeader(), x.route.authPrefix() + x.secret);
+        }
     }
 
     private final class Interceptor implements ProxyInterceptor {
@@ -117,56 +307,16 @@ public final class TokenBroker {
                 }
                 audit(x, out.getStatusCode());
             });
-
             MultiMap h = req.headers();
-            String token = extract(h);
-            if (token == null) {
-                return refuse(pc, x, 401, "missing_token", "no phantom token in Authorization, x-api-key or Private-Token");
-            }
-            if (!vault.unlocked()) {
-                return refuse(pc, x, 503, "vault_locked", "the terok vault is locked: run `terok vault unlock` on the host");
-            }
-            Optional<Vault.Binding> b = vault.lookup(token);
-            if (b.isEmpty()) {
-                return refuse(pc, x, 401, "invalid_token", "unknown, expired or revoked token");
-            }
-            x.binding = b.get();
-            Optional<ProviderRoute> route = vault.routes().get(x.binding.provider());
-            if (route.isEmpty()) {
-                return refuse(pc, x, 404, "no_route", "no route for provider " + x.binding.provider());
-            }
-            x.route = route.get();
-            Optional<Vault.Credential> cred = vault.credential(x.binding.credentialSet(), x.binding.provider());
-            if (cred.isEmpty()) {
-                return refuse(pc, x, 502, "credential_missing", "no credential for provider " + x.binding.provider()
-                        + " in set " + x.binding.credentialSet() + " (host: `terok vault add " + x.binding.provider() + "`)");
-            }
-            String length = h.get("content-length");
-            if (length != null && parseLong(length) > settings.maxRequestBytes()) {
-                return refuse(pc, x, 413, "request_too_large", "request body over " + settings.maxRequestBytes() + " bytes");
-            }
-            x.token = token;
-            x.secret = cred.get().secret();
-
-            stripHopByHop(h);
-            AUTH_HEADERS.forEach(h::remove);
-            // Identity encoding, so an echoed secret can be found and redacted in the response.
-            h.remove("accept-encoding");
-            h.remove("forwarded");
-            List<String> forwarded = new ArrayList<>();
-            h.names().forEach(n -> {
-                if (n.toLowerCase(Locale.ROOT).startsWith("x-forwarded-")) {
-                    forwarded.add(n);
+            return authorize(x, h).transform(ar -> {
+                if (ar.failed()) {
+                    Refused r = refusal(ar.cause());
+                    return refuse(pc, x, r.status, r.error, r.getMessage());
                 }
+                prepareHeaders(h, x);
+                req.setURI(x.route.basePath() + req.getURI());
+                return pc.sendRequest();
             });
-            forwarded.forEach(h::remove);
-            if (cred.get().oauth()) {
-                h.set("Authorization", "Bearer " + x.secret);
-            } else {
-                h.set(x.route.authHeader(), x.route.authPrefix() + x.secret);
-            }
-            req.setURI(x.route.basePath() + req.getURI());
-            return pc.sendRequest();
         }
 
         @Override
@@ -199,6 +349,14 @@ public final class TokenBroker {
             x.outcome = "ok";
             return pc.sendResponse();
         }
+    }
+
+    private static Refused refusal(Throwable t) {
+        if (t instanceof Refused r) {
+            return r;
+        }
+        LOG.warnf("broker: %s", t.toString());
+        return new Refused(502, "internal_error", "the broker failed: " + t.getClass().getSimpleName());
     }
 
     private Future<ProxyResponse> refuse(ProxyContext pc, Exchange x, int status, String error, String message) {

@@ -179,14 +179,6 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
     }
 
     private static <T> void unary(StreamObserver<T> out, Supplier<T> body) {
-        T result;
-        try {
-            result = body.get();
-        } catch (RuntimeException e) {
-            out.onError(GrpcErrors.toStatus(e));
-            return;
-        }
-        out.onNext(result);
-        out.onCompleted();
+        io.terok.service.GrpcCalls.unary(out, GrpcErrors.CLASSIFIER, body);
     }
 }
