@@ -67,7 +67,7 @@ class ShieldEndToEndTest {
         sh("ip", "link", "set", "tse" + id + "n", "netns", ns).ok();
         sh("ip", "addr", "add", net + ".1/24", "dev", hostIf).ok();
         sh("ip", "link", "set", hostIf, "up").ok();
-        for (int a = 2; a <= 4; a++) {
+        for (int a = 2; a <= 5; a++) {
             sh("ip", "netns", "exec", ns, "ip", "addr", "add", net + "." + a + "/24", "dev", "tse" + id + "n").ok();
         }
         sh("ip", "netns", "exec", ns, "ip", "link", "set", "tse" + id + "n", "up").ok();
@@ -203,6 +203,16 @@ class ShieldEndToEndTest {
             assertTrue(reaches("http://" + net + ".4/"), "allowed live through clearance");
             Terok.Result forged = terok.run("clearance", "allow", request);
             assertNotEquals(0, forged.exitCode(), "a decided request cannot be replayed");
+
+            // A request still pending when the operator takes the shield down is dropped: it no longer applies.
+            assertFalse(reaches("http://" + net + ".5/"), "not allowed: refused");
+            pendingRequestFor(net + ".5:80");
+            terok.run("shield", "down", "e2e-shield").ok();
+            for (int i = 0; i < 50 && terok.run("clearance", "list").ok().out().contains(net + ".5:"); i++) {
+                Thread.sleep(100);
+            }
+            assertFalse(terok.run("clearance", "list").ok().out().contains(net + ".5:"), "dropped with shield down");
+            terok.run("shield", "up", "e2e-shield").ok();
 
             terok.run("shield", "deny", "e2e-shield", net + ".2").ok();
             assertFalse(reaches("http://" + net + ".2/"), "denied live: deny beats the allow");

@@ -65,7 +65,11 @@ public class ShieldGrpcService extends ShieldServiceGrpc.ShieldServiceImplBase {
 
     @Override
     public void releaseTask(ShieldTaskRef r, StreamObserver<ReleaseTaskResponse> out) {
-        unary(out, () -> ReleaseTaskResponse.newBuilder().setReleased(shield.release(r.getTaskId())).build());
+        unary(out, () -> {
+            boolean released = shield.release(r.getTaskId());
+            events.stateChanged(r.getTaskId(), ShieldState.SHIELD_STATE_INACTIVE.name());
+            return ReleaseTaskResponse.newBuilder().setReleased(released).build();
+        });
     }
 
     @Override
@@ -80,17 +84,17 @@ public class ShieldGrpcService extends ShieldServiceGrpc.ShieldServiceImplBase {
 
     @Override
     public void up(ShieldTaskRef r, StreamObserver<ShieldStatus> out) {
-        unary(out, () -> status(shield.up(r.getTaskId())));
+        unary(out, () -> announced(status(shield.up(r.getTaskId()))));
     }
 
     @Override
     public void down(DownRequest r, StreamObserver<ShieldStatus> out) {
-        unary(out, () -> status(shield.down(r.getTaskId(), r.getAll())));
+        unary(out, () -> announced(status(shield.down(r.getTaskId(), r.getAll()))));
     }
 
     @Override
     public void block(ShieldTaskRef r, StreamObserver<ShieldStatus> out) {
-        unary(out, () -> status(shield.block(r.getTaskId())));
+        unary(out, () -> announced(status(shield.block(r.getTaskId()))));
     }
 
     @Override
@@ -213,10 +217,20 @@ public class ShieldGrpcService extends ShieldServiceGrpc.ShieldServiceImplBase {
         };
     }
 
+    /** Up, down and block reach the event stream too, so clearance stops asking about what no longer applies. */
+    private ShieldStatus announced(ShieldStatus s) {
+        events.stateChanged(s.getTaskId(), s.getConfiguredState().name());
+        return s;
+    }
+
     static BlockedConnection event(BlockedEvent e) {
-        return BlockedConnection.newBuilder().setTaskId(e.taskId()).setDestinationIp(e.destinationIp())
+        BlockedConnection.Builder b = BlockedConnection.newBuilder().setTaskId(e.taskId()).setDestinationIp(e.destinationIp())
                 .setDestinationPort(e.destinationPort()).setProtocol(e.protocol()).setDomain(e.domain() == null ? "" : e.domain())
-                .setTime(ts(e.time())).setCount(e.count()).build();
+                .setTime(ts(e.time())).setCount(e.count());
+        if (!e.shieldState().isEmpty()) {
+            b.setShieldState(ShieldState.valueOf(e.shieldState()));
+        }
+        return b.build();
     }
 
     static Timestamp ts(java.time.Instant i) {

@@ -83,6 +83,17 @@ public final class ShieldLink implements FirewallControl, AutoCloseable {
             detail = "following blocked connections on " + socket;
             while (it.hasNext()) {
                 BlockedConnection b = it.next();
+                if (b.getShieldState() != io.terok.api.v1.ShieldState.SHIELD_STATE_UNSPECIFIED) {
+                    if (b.getShieldState() != io.terok.api.v1.ShieldState.SHIELD_STATE_UP) {
+                        int n = clearance.dropPending(b.getTaskId(), "the task's shield is now "
+                                + b.getShieldState().name().replace("SHIELD_STATE_", "").toLowerCase());
+                        if (n > 0) {
+                            LOG.infof("shield of task %s changed to %s: dropped %d pending request(s)", b.getTaskId(),
+                                    b.getShieldState(), n);
+                        }
+                    }
+                    continue;
+                }
                 clearance.blocked(b.getTaskId(), new Destination(b.getDestinationIp(), b.getDestinationPort(),
                         b.getProtocol().isEmpty() ? "tcp" : b.getProtocol()), b.getDomain(), b.getCount());
             }

@@ -2,7 +2,18 @@ package io.terok.shield.events;
 
 import java.time.Instant;
 
-/** One blocked connection (possibly several folded into it by the de-duplication window). */
+/**
+ * One blocked connection (possibly several folded into it by the de-duplication window), or, with a
+ * {@code shieldState} and no destination, a change of the task's shield state.
+ */
 public record BlockedEvent(String taskId, String destinationIp, int destinationPort, String protocol, String domain,
-                           Instant time, int count) {
+                           Instant time, int count, String shieldState) {
+    public BlockedEvent(String taskId, String destinationIp, int destinationPort, String protocol, String domain,
+                        Instant time, int count) {
+        this(taskId, destinationIp, destinationPort, protocol, domain, time, count, "");
+    }
+
+    public static BlockedEvent stateChange(String taskId, String shieldState, Instant time) {
+        return new BlockedEvent(taskId, "", 0, "", "", time, 0, shieldState);
+    }
 }

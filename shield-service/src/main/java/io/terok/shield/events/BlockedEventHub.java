@@ -178,6 +178,15 @@ public final class BlockedEventHub implements AutoCloseable {
         } catch (RuntimeException ex) {
             LOG.fine("audit append failed: " + ex.getMessage());
         }
+        deliver(task, e);
+    }
+
+    /** Tells subscribers the task's shield is now in this state (a ShieldState name). */
+    public void stateChanged(String task, String shieldState) {
+        deliver(task, BlockedEvent.stateChange(task, shieldState, clock.instant()));
+    }
+
+    private void deliver(String task, BlockedEvent e) {
         for (Subscriber s : subscribers) {
             if (s.task.isEmpty() || s.task.equals(task)) {
                 try {
