@@ -37,6 +37,17 @@ final class Terok {
         // a workstation: that path is what the services compute themselves, even during Quarkus' static init.
         // (XDG variables themselves are not redirected: podman uses them for its storage and configuration.)
         env.put("TEROK_HOME", REPO.toString());
+        // Private loopback ports too: an operator's own terok (bin/quickstart leaves it running) holds the defaults.
+        env.put("TEROK_GATE_HTTP_PORT", Integer.toString(freePort()));
+        env.put("TEROK_VAULT_BROKER_PORT", Integer.toString(freePort()));
+    }
+
+    static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new AssertionError("no free loopback port: " + e.getMessage(), e);
+        }
     }
 
     Path runtimeDir() {

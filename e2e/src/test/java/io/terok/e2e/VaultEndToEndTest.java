@@ -59,6 +59,7 @@ class VaultEndToEndTest {
             brokerPort = s.getLocalPort();
         }
         terok = new Terok(Terok.freshHome("vault", null), null);
+        terok.env.put("TEROK_VAULT_BROKER_PORT", Integer.toString(brokerPort));
         Files.createDirectories(terok.home.resolve("config"));
         Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
                 "terok:",
