@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /** Runs host commands for the tests; tools that are missing fail the test in CI (CI=true) and skip it elsewhere. */
 final class Sh {
@@ -68,11 +67,7 @@ final class Sh {
         });
     }
 
-    static boolean ci() {
-        return "true".equalsIgnoreCase(System.getenv("CI"));
-    }
-
-    /** The test needs root and these tools: fail in CI, skip (with the reason) elsewhere. */
+    /** The test needs root and these tools: without them it fails (never skips), naming what is missing. */
     static void require(boolean needRoot, String... tools) {
         List<String> missing = new ArrayList<>();
         if (needRoot && !"root".equals(System.getProperty("user.name"))) {
@@ -84,11 +79,7 @@ final class Sh {
             }
         }
         if (!missing.isEmpty()) {
-            String msg = "missing: " + missing + " (run bin/prepare-host)";
-            if (ci()) {
-                throw new AssertionError(msg);
-            }
-            Assumptions.abort(msg);
+            throw new AssertionError("missing: " + missing + " (run bin/prepare-host)");
         }
     }
 }
