@@ -277,22 +277,24 @@ public final class LibpodClient implements PodmanApi {
 
     private StreamHandle stream(HttpMethod method, String uri, Buffer body, Consumer<Buffer> onData, Consumer<Throwable> onEnd) {
         CompletableFuture<HttpClientRequest> requestRef = new CompletableFuture<>();
-        Future<HttpClientResponse> f = http.request(options(method, uri)).compose(req -> {
+        // The handlers are set in the send callback, on the connection's event loop: set later from the calling
+        // thread, they would race the first chunks, which Vert.x drops while a response has no data handler
+        // (a task's first output lines went missing that way).
+        http.request(options(method, uri)).compose(req -> {
             requestRef.complete(req);
             if (body != null) {
                 req.putHeader("Content-Type", "application/json");
             }
-            return body == null ? req.send() : req.send(body);
-        });
-        f.onSuccess(resp -> {
-            if (resp.statusCode() >= 300) {
-                resp.body().onComplete(b -> onEnd.accept(new PodmanException(resp.statusCode(),
-                        message(b.succeeded() ? b.result() : Buffer.buffer(), "podman stream " + uri))));
-                return;
-            }
-            resp.handler(onData::accept);
-            resp.exceptionHandler(onEnd::accept);
-            resp.endHandler(v -> onEnd.accept(null));
+            return (body == null ? req.send() : req.send(body)).onSuccess(resp -> {
+                if (resp.statusCode() >= 300) {
+                    resp.body().onComplete(b -> onEnd.accept(new PodmanException(resp.statusCode(),
+                            message(b.succeeded() ? b.result() : Buffer.buffer(), "podman stream " + uri))));
+                    return;
+                }
+                resp.handler(onData::accept);
+                resp.exceptionHandler(onEnd::accept);
+                resp.endHandler(v -> onEnd.accept(null));
+            });
         }).onFailure(e -> onEnd.accept(new PodmanException("podman at " + socketPath + " did not answer: " + e.getMessage(), e)));
         return () -> requestRef.thenAccept(req -> req.reset());
     }
