@@ -11,6 +11,8 @@ import io.terok.api.v1.ShieldTaskRef;
 import io.terok.clearance.DesktopSession;
 import io.terok.common.ServiceName;
 import io.terok.common.grpc.UnixChannels;
+import io.terok.testsupport.FakeInternet;
+import io.terok.testsupport.PrivatePodman;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -57,12 +59,8 @@ public final class ClearanceBenchmark {
         }
         Path home = Files.createTempDirectory("terok-bench-clearance-");
         String id = hex(3);
-        String ns = "tcb-" + id;
-        String hostIf = "tcb" + id + "h";
-        String nsIf = "tcb" + id + "n";
-        String net = "198.19." + (100 + new SecureRandom().nextInt(150));
-        List<Process> procs = new ArrayList<>();
-        Process podmanService = null;
+        FakeInternet internet = null;
+        PrivatePodman podman = null;
         Process monitor = null;
         DesktopSession desktop = null;
         ManagedChannel ch = null;
@@ -79,43 +77,14 @@ public final class ClearanceBenchmark {
         env.put("TEROK_VAULT_BROKER_PORT", Integer.toString(freePort()));
         Path conf = home.resolve("containers.conf");
         try {
-            // fake internet: .2 resolver, .3 name.test, .10.. one fresh destination per round
-            sh("ip", "netns", "add", ns);
-            sh("ip", "link", "add", hostIf, "type", "veth", "peer", "name", nsIf);
-            sh("ip", "link", "set", nsIf, "netns", ns);
-            sh("ip", "addr", "add", net + ".1/24", "dev", hostIf);
-            sh("ip", "link", "set", hostIf, "up");
-            for (int a = 2; a <= 3; a++) {
-                sh("ip", "netns", "exec", ns, "ip", "addr", "add", net + "." + a + "/24", "dev", nsIf);
-            }
-            for (int a = FIRST; a < FIRST + WARMUP + runs; a++) {
-                sh("ip", "netns", "exec", ns, "ip", "addr", "add", net + "." + a + "/24", "dev", nsIf);
-            }
-            sh("ip", "netns", "exec", ns, "ip", "link", "set", nsIf, "up");
-            sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
-            Path www = Files.createDirectories(home.resolve("www"));
-            Files.writeString(www.resolve("index.html"), "ok\n");
-            procs.add(new ProcessBuilder("ip", "netns", "exec", ns, "busybox", "httpd", "-f", "-p", "80", "-h", www.toString())
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
-            procs.add(new ProcessBuilder("ip", "netns", "exec", ns, "dnsmasq", "--keep-in-foreground", "--no-resolv",
-                    "--no-hosts", "--bind-interfaces", "--listen-address=" + net + ".2", "--pid-file=", "--user=root",
-                    "--address=/name.test/" + net + ".3").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+            // fake internet: .2 resolver, .3 name.test, .FIRST.. one fresh destination per round
+            internet = FakeInternet.spec("tcb").name("name.test", 3).addresses(FIRST, FIRST + WARMUP + runs - 1).start();
+            String net = internet.net;
 
             // podman API service with a private containers.conf that lists the shield's hooks dir
-            Path hooksDir = home.resolve("data/shield/hooks");
-            Files.writeString(conf, "[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n\n"
-                    + "[engine]\nruntime = \"runc\"\nhooks_dir = [\"" + hooksDir + "\"]\n");
-            Path podmanSock = home.resolve("podman.sock");
-            ProcessBuilder ppb = new ProcessBuilder("podman", "system", "service", "--time=0", "unix://" + podmanSock)
-                    .redirectErrorStream(true).redirectOutput(home.resolve("podman-service.log").toFile());
-            ppb.environment().put("CONTAINERS_CONF", conf.toString());
-            podmanService = ppb.start();
-            for (int i = 0; i < 100 && !Files.exists(podmanSock); i++) {
-                Thread.sleep(100);
-            }
-            env.put("TEROK_PODMAN_SOCKET", podmanSock.toString());
-            env.put("TEROK_SHIELD_UPSTREAM_DNS", net + ".2");
+            podman = new PrivatePodman(home, home.resolve("data/shield/hooks"));
+            env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
+            env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
             env.put("TEROK_SHIELD_HOOKS_REGISTRATION", home.resolve("containers.conf.d/terok-shield.conf").toString());
             Files.createDirectories(home.resolve("config/shield/profiles"));
             Files.writeString(home.resolve("config/shield/profiles/fake-internet.txt"), "name.test\n");
@@ -259,16 +228,12 @@ public final class ClearanceBenchmark {
             if (desktop != null) {
                 desktop.close();
             }
-            if (podmanService != null) {
-                podmanService.destroy();
-                podmanService.waitFor(10, TimeUnit.SECONDS);
+            if (podman != null) {
+                podman.close();
             }
-            for (Process pr : procs) {
-                pr.destroy();
-                pr.waitFor(5, TimeUnit.SECONDS);
+            if (internet != null) {
+                internet.close();
             }
-            run("ip", "link", "del", hostIf);
-            run("ip", "netns", "del", ns);
             if (desktop != null) {
                 run("rm", "-rf", desktop.dir.toString());
             }

@@ -10,6 +10,7 @@ import io.terok.api.v1.ShieldTaskRef;
 import io.terok.api.v1.TargetRequest;
 import io.terok.common.ServiceName;
 import io.terok.common.grpc.UnixChannels;
+import io.terok.testsupport.FakeInternet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,35 +44,14 @@ public final class ShieldBenchmark {
             throw new IllegalStateException("run as root (the fake internet needs a network namespace)");
         }
         Path home = Files.createTempDirectory("terok-bench-shield-");
-        String id = hex(3);
-        String ns = "tsb-" + id;
-        String hostIf = "tsb" + id + "h";
-        String net = "198.19." + (100 + new SecureRandom().nextInt(150));
-        List<Process> procs = new ArrayList<>();
+        FakeInternet internet = null;
         Process service = null;
         Path conf = home.resolve("containers.conf");
         List<String> containers = new ArrayList<>();
         try {
-            // fake internet
-            sh("ip", "netns", "add", ns);
-            sh("ip", "link", "add", hostIf, "type", "veth", "peer", "name", "tsb" + id + "n");
-            sh("ip", "link", "set", "tsb" + id + "n", "netns", ns);
-            sh("ip", "addr", "add", net + ".1/24", "dev", hostIf);
-            sh("ip", "link", "set", hostIf, "up");
-            sh("ip", "netns", "exec", ns, "ip", "addr", "add", net + ".2/24", "dev", "tsb" + id + "n");
-            sh("ip", "netns", "exec", ns, "ip", "link", "set", "tsb" + id + "n", "up");
-            sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
-            for (int a = 3; a <= 6 + runs; a++) {
-                sh("ip", "netns", "exec", ns, "ip", "addr", "add", net + "." + a + "/24", "dev", "tsb" + id + "n");
-            }
-            Path www = Files.createDirectories(home.resolve("www"));
-            Files.writeString(www.resolve("index.html"), "ok\n");
-            procs.add(new ProcessBuilder("ip", "netns", "exec", ns, "busybox", "httpd", "-f", "-p", "80", "-h", www.toString())
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
-            procs.add(new ProcessBuilder("ip", "netns", "exec", ns, "dnsmasq", "--keep-in-foreground", "--no-resolv",
-                    "--no-hosts", "--bind-interfaces", "--listen-address=" + net + ".2", "--pid-file=", "--user=root",
-                    "--address=/name.test/" + net + ".2").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+            // fake internet: .2 resolver (name.test points at it), .3.. one fresh destination per run
+            internet = FakeInternet.spec("tsb").addresses(3, 6 + runs).name("name.test", 2).start();
+            String net = internet.net;
 
             // shield-service on a private runtime dir
             Map<String, String> env = Map.of(
@@ -204,12 +184,9 @@ public final class ShieldBenchmark {
                 service.destroy();
                 service.waitFor(10, TimeUnit.SECONDS);
             }
-            for (Process pr : procs) {
-                pr.destroy();
-                pr.waitFor(5, TimeUnit.SECONDS);
+            if (internet != null) {
+                internet.close();
             }
-            run("ip", "link", "del", hostIf);
-            run("ip", "netns", "del", ns);
             run("rm", "-rf", home.toString());
         }
     }

@@ -12,13 +12,12 @@ import io.terok.api.v1.ShieldServiceGrpc;
 import io.terok.api.v1.ShieldState;
 import io.terok.api.v1.ShieldTaskRef;
 import io.terok.common.grpc.UnixChannels;
+import io.terok.testsupport.Cmd;
+import io.terok.testsupport.FakeInternet;
+import io.terok.testsupport.PrivatePodman;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,70 +31,21 @@ import org.junit.jupiter.api.Test;
  */
 class ShieldEndToEndTest {
     static Terok terok;
-    static Process podmanService;
+    static PrivatePodman podman;
+    static FakeInternet internet;
     static io.terok.clearance.DesktopSession desktop;
-    static String ns;
-    static String hostIf;
     static String net;
-    static final List<Process> procs = new ArrayList<>();
-
-    static String hex(int n) {
-        byte[] b = new byte[n];
-        new SecureRandom().nextBytes(b);
-        return HexFormat.of().formatHex(b);
-    }
-
-    static Terok.Result sh(String... argv) {
-        return Terok.exec(List.of(argv), Map.of(), 60);
-    }
 
     @BeforeAll
     static void up() throws Exception {
-        for (String tool : List.of("nft", "nsenter", "ip", "dnsmasq", "busybox")) {
-            if (sh("sh", "-c", "command -v " + tool).exitCode() != 0) {
-                throw new AssertionError("missing " + tool + " (run bin/prepare-host)");
-            }
-        }
+        Cmd.require(List.of("nft", "nsenter", "ip", "dnsmasq", "busybox"));
         terok = new Terok(Terok.freshHome("shield", null), null);
-        // fake internet
-        String id = hex(3);
-        ns = "tse-" + id;
-        hostIf = "tse" + id + "h";
-        net = "198.19." + (100 + new SecureRandom().nextInt(150));
-        sh("ip", "netns", "add", ns).ok();
-        sh("ip", "link", "add", hostIf, "type", "veth", "peer", "name", "tse" + id + "n").ok();
-        sh("ip", "link", "set", "tse" + id + "n", "netns", ns).ok();
-        sh("ip", "addr", "add", net + ".1/24", "dev", hostIf).ok();
-        sh("ip", "link", "set", hostIf, "up").ok();
-        for (int a = 2; a <= 5; a++) {
-            sh("ip", "netns", "exec", ns, "ip", "addr", "add", net + "." + a + "/24", "dev", "tse" + id + "n").ok();
-        }
-        sh("ip", "netns", "exec", ns, "ip", "link", "set", "tse" + id + "n", "up").ok();
-        sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up").ok();
-        Path www = Files.createDirectories(terok.home.resolve("www"));
-        Files.writeString(www.resolve("index.html"), "fake internet\n");
-        procs.add(new ProcessBuilder("ip", "netns", "exec", ns, "busybox", "httpd", "-f", "-p", "80", "-h", www.toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
-        procs.add(new ProcessBuilder("ip", "netns", "exec", ns, "dnsmasq", "--keep-in-foreground", "--no-resolv",
-                "--no-hosts", "--bind-interfaces", "--listen-address=" + net + ".2", "--pid-file=", "--user=root",
-                "--address=/name.test/" + net + ".3").redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
-
+        internet = FakeInternet.spec("tse").addresses(2, 5).name("name.test", 3).start();
+        net = internet.net;
         // podman API service with a private containers.conf that lists the shield's hooks dir
-        Path hooksDir = terok.home.resolve("data/shield/hooks");
-        Path conf = terok.home.resolve("containers.conf");
-        Files.writeString(conf, "[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n\n"
-                + "[engine]\nruntime = \"runc\"\nhooks_dir = [\"" + hooksDir + "\"]\n");
-        Path sock = terok.home.resolve("podman.sock");
-        ProcessBuilder pb = new ProcessBuilder("podman", "system", "service", "--time=0", "unix://" + sock)
-                .redirectErrorStream(true).redirectOutput(terok.home.resolve("podman-service.log").toFile());
-        pb.environment().put("CONTAINERS_CONF", conf.toString());
-        podmanService = pb.start();
-        for (int i = 0; i < 100 && !Files.exists(sock); i++) {
-            Thread.sleep(100);
-        }
-        terok.env.put("TEROK_PODMAN_SOCKET", sock.toString());
-        terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", net + ".2");
+        podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
+        terok.env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
+        terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
         terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
         Files.createDirectories(terok.home.resolve("config/shield/profiles"));
         Files.writeString(terok.home.resolve("config/shield/profiles/fake-internet.txt"), "name.test\n");
@@ -120,16 +70,12 @@ class ShieldEndToEndTest {
         if (desktop != null) {
             desktop.close();
         }
-        if (podmanService != null) {
-            podmanService.destroy();
-            podmanService.waitFor(10, TimeUnit.SECONDS);
+        if (podman != null) {
+            podman.close();
         }
-        for (Process p : procs) {
-            p.destroy();
-            p.waitFor(5, TimeUnit.SECONDS);
+        if (internet != null) {
+            internet.close();
         }
-        sh("ip", "link", "del", hostIf);
-        sh("ip", "netns", "del", ns);
     }
 
     static final class Shield implements AutoCloseable {

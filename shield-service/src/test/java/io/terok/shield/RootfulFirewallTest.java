@@ -12,6 +12,7 @@ import io.terok.shield.events.BlockedEventHub;
 import io.terok.shield.netns.NsenterRunner;
 import io.terok.shield.policy.InvalidInputException;
 import io.terok.shield.task.AuditLog;
+import io.terok.testsupport.FakeInternet;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +49,7 @@ class RootfulFirewallTest {
     @BeforeAll
     static void setUp() throws Exception {
         Sh.require(true, "podman", "nft", "nsenter", "ip", "dnsmasq", "busybox", "tcpdump", "curl");
-        internet = new FakeInternet();
+        internet = FakeInternet.spec("tsh").addresses(2, 5).name("name.test", 3).name("other.test", 4).name("near.test", 4).start();
         NsenterRunner runner = new NsenterRunner(false);
         shield = new TestShield(Files.createTempDirectory("shield-rootful"), internet.ip(2), false, runner);
         hub = new BlockedEventHub(shield.manager.store(), runner, 100, Duration.ofSeconds(30), Clock.systemUTC(),
@@ -99,13 +100,7 @@ class RootfulFirewallTest {
     @Test
     @Order(1)
     void refusedBeforeAllowAndAnEventArrives() throws Exception {
-        BlockedEvent e = null;
-        // the NFLOG reader attaches within a scan period of the container's start: retry until it reports
-        for (int i = 0; i < 10 && e == null; i++) {
-            assertFalse(shield.podman.reaches(NAME, url(3)), "no allow yet: must be refused");
-            e = events.poll(1, TimeUnit.SECONDS);
-        }
-        assertTrue(e != null, "a blocked-connection event arrives");
+        BlockedEvent e = shield.firstBlocked(NAME, url(3), events);
         assertEquals(internet.ip(3), e.destinationIp());
         assertEquals(80, e.destinationPort());
         assertEquals("tcp", e.protocol());

@@ -9,6 +9,7 @@ import io.terok.shield.events.BlockedEvent;
 import io.terok.shield.events.BlockedEventHub;
 import io.terok.shield.netns.NsenterRunner;
 import io.terok.shield.task.AuditLog;
+import io.terok.testsupport.FakeInternet;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -45,7 +46,7 @@ class RootlessFirewallTest {
         if (Sh.run("id", USER).code() != 0) {
             Sh.require(false, "user-" + USER);
         }
-        internet = new FakeInternet();
+        internet = FakeInternet.spec("tsh").addresses(2, 5).name("name.test", 3).name("other.test", 4).name("near.test", 4).start();
         Path root = Files.createTempDirectory("shield-rootless");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         // as the operator; first hand the files the (root) test JVM just wrote over to the operator
@@ -90,13 +91,7 @@ class RootlessFirewallTest {
     @Test
     @Order(1)
     void refusedBeforeAllowWithAnEventThenAllowAndDenyLive() throws Exception {
-        BlockedEvent e = null;
-        // the NFLOG reader attaches within a scan period of the container's start: retry until it reports
-        for (int i = 0; i < 10 && e == null; i++) {
-            assertFalse(shield.podman.reaches(NAME, url(5)), "no allow yet: must be refused");
-            e = events.poll(1, TimeUnit.SECONDS);
-        }
-        assertTrue(e != null, "a blocked-connection event arrives");
+        BlockedEvent e = shield.firstBlocked(NAME, url(5), events);
         assertEquals(internet.ip(5), e.destinationIp());
         shield.manager.allow(TASK, internet.ip(5));
         handOver();

@@ -1,5 +1,8 @@
 package io.terok.shield;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.terok.shield.events.BlockedEvent;
 import io.terok.shield.hooks.HooksInstaller;
 import io.terok.shield.netns.NetnsRunner;
 import io.terok.shield.task.AuditLog;
@@ -12,6 +15,8 @@ import java.time.Clock;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /** A ShieldManager with hooks in a private directory, as the integration tests use it. */
 final class TestShield implements AutoCloseable {
@@ -40,6 +45,21 @@ final class TestShield implements AutoCloseable {
 
     static String newTaskId() {
         return hex(16);
+    }
+
+    /**
+     * Tries the refused URL until the blocked-connection event for it arrives: the NFLOG reader attaches within a scan
+     * period of the container's start, so the first attempts may go unreported. Every attempt must be refused.
+     */
+    BlockedEvent firstBlocked(String container, String url, BlockingQueue<BlockedEvent> events) throws InterruptedException {
+        for (int i = 0; i < 10; i++) {
+            assertFalse(podman.reaches(container, url), "no allow yet: must be refused");
+            BlockedEvent e = events.poll(1, TimeUnit.SECONDS);
+            if (e != null) {
+                return e;
+            }
+        }
+        throw new AssertionError("no blocked-connection event for " + url);
     }
 
     @Override

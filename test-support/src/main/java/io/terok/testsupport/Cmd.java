@@ -1,0 +1,77 @@
+package io.terok.testsupport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a host command to completion (stderr folded into the output); for fixtures, not for the product. */
+public final class Cmd {
+    private Cmd() {
+    }
+
+    public record Result(int code, String out) {
+    }
+
+    public static Result run(String... argv) {
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("timed out: " + String.join(" ", argv));
+            }
+            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + argv[0] + " (run bin/prepare-host)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted: " + String.join(" ", argv), e);
+        }
+    }
+
+    /** Runs the command and fails with its output unless it exits 0. */
+    public static String ok(String... argv) {
+        Result r = run(argv);
+        if (r.code() != 0) {
+            throw new IllegalStateException(String.join(" ", argv) + " exited " + r.code() + ": " + r.out().strip());
+        }
+        return r.out();
+    }
+
+    /** Fails (never skips) when one of the tools is not installed. */
+    public static void require(List<String> tools) {
+        for (String tool : tools) {
+            if (run("sh", "-c", "command -v " + tool).code() != 0) {
+                throw new AssertionError("missing " + tool + " (run bin/prepare-host)");
+            }
+        }
+    }
+
+    /** Starts a long-running helper with its output discarded. */
+    public static Process spawn(String... argv) {
+        try {
+            return new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + argv[0] + " (run bin/prepare-host)", e);
+        }
+    }
+
+    /** Ends a process this fixture started (and what it started), by handle, never by name. */
+    public static void stop(Process p) {
+        if (p == null) {
+            return;
+        }
+        p.descendants().forEach(ProcessHandle::destroy);
+        p.destroy();
+        try {
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
