@@ -44,6 +44,8 @@ class VaultSetupEndToEndTest {
     static void down() {
         if (terok != null) {
             terok.run("services", "down");
+            // The installation's encrypted credential and database go with it.
+            Terok.exec(List.of("rm", "-rf", terok.home.toString()), java.util.Map.of(), 30);
         }
     }
 
