@@ -5,11 +5,13 @@ import io.terok.api.v1.HooksStatus;
 import picocli.CommandLine.Command;
 
 /**
- * `terok setup`: makes this host ready for filtered tasks. Idempotent. Today: the services (embedded mode)
- * and shield's global OCI hooks, which load each task's firewall at every start of its container.
+ * `terok setup`: makes this host ready for filtered tasks. Idempotent. Today: the services (embedded mode),
+ * shield's global OCI hooks, which load each task's firewall at every start of its container, and a generated vault
+ * passphrase in the best available tier when the vault has neither a database nor a passphrase source.
  */
-@Command(name = "setup", description = {"Prepare this host: start the services (embedded mode) and install the",
-    "firewall hooks podman runs at every container start. Safe to run again."})
+@Command(name = "setup", description = {"Prepare this host: start the services (embedded mode), install the",
+    "firewall hooks podman runs at every container start, and give a new vault a generated passphrase",
+    "(kept by systemd-creds, the desktop keyring or the kernel keyring). Safe to run again."})
 final class SetupCommand extends Verb {
     @Override
     public Integer call() {
@@ -37,6 +39,17 @@ final class SetupCommand extends Verb {
         if (!st.getNote().isEmpty()) {
             ctx.out.println("  note: " + st.getNote());
         }
-        return st.getInstalled() ? 0 : 1;
+        int vault;
+        try {
+            vault = VaultSetupCommand.provision(ctx, "");
+        } catch (CliException e) {
+            // The firewall part is done; say what failed in the vault part and how to fix it, then fail.
+            ctx.err.println("terok: " + e.getMessage());
+            if (e.hint() != null) {
+                ctx.err.println("  " + e.hint());
+            }
+            vault = 1;
+        }
+        return st.getInstalled() && vault == 0 ? 0 : 1;
     }
 }

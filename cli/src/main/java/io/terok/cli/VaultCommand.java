@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "vault", description = "The encrypted credential vault: lock state, credentials, phantom tokens.",
         subcommands = {VaultCommand.Status.class, VaultCommand.Unlock.class, VaultCommand.Lock.class,
             VaultCommand.Passphrase.class, VaultCommand.Add.class, VaultCommand.ListCreds.class, VaultCommand.Remove.class,
-            VaultCommand.Tokens.class})
+            VaultCommand.Tokens.class, VaultAuditCommand.class, VaultSetupCommand.class})
 final class VaultCommand {
     static <T> T call(Context ctx, String what, Function<VaultServiceBlockingStub, T> rpc) {
         try (ServiceClient cl = ServiceClient.connect(ctx, ServiceName.VAULT)) {

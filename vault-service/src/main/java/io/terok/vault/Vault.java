@@ -53,7 +53,7 @@ public final class Vault implements AutoCloseable {
     }
 
     private final Path file;
-    private final PassphraseChain chain;
+    private volatile PassphraseChain chain;
     private final RouteTable routes;
     private final Clock clock;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -73,6 +73,38 @@ public final class Vault implements AutoCloseable {
 
     public RouteTable routes() {
         return routes;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public PassphraseChain chain() {
+        return chain;
+    }
+
+    /**
+     * After {@code terok setup} stored a generated passphrase in a tier: use the chain the new configuration gives and
+     * create the database with that passphrase. Refused when the vault is open or a database file exists.
+     */
+    public Status provisioned(PassphraseChain next, String tierName, String pass) {
+        lock.writeLock().lock();
+        try {
+            if (db != null || initialized()) {
+                throw VaultException.precondition("the vault already has a database at " + file + "; setup never replaces it");
+            }
+            chain = next;
+            VaultDatabase opened = VaultDatabase.open(file, pass);
+            load(opened);
+            db = opened;
+            passphrase = pass;
+            tier = tierName;
+            error = "";
+            LOG.infof("vault created with a generated passphrase kept in the %s tier", tierName);
+            return status();
+        } finally {
+            lock.writeLock().unlock();
+        }
     }
 
     public Status status() {
@@ -190,7 +222,8 @@ public final class Vault implements AutoCloseable {
                 if (!current.isEmpty() && !PhantomTokens.sameHash(PhantomTokens.hash(current), PhantomTokens.hash(passphrase))) {
                     throw new VaultException(VaultException.Kind.DENIED, "current_passphrase: wrong passphrase for " + file);
                 }
-                if (tier.equals("command") || tier.equals("env")) {
+                String unlockedBy = tier;
+                if (chain.tier(unlockedBy).map(t -> !t.writable() && !t.canStore()).orElse(false)) {
                     throw VaultException.precondition("the passphrase comes from the " + tier + " tier, which terok cannot"
                             + " rewrite: change it there and re-key with `terok vault passphrase change` after unsetting it");
                 }
@@ -209,10 +242,26 @@ public final class Vault implements AutoCloseable {
             }
             reopen(next, from);
             cache(next);
+            saveInTier(from, next);
             LOG.info("vault passphrase changed (database re-keyed in place)");
             return status();
         } finally {
             lock.writeLock().unlock();
+        }
+    }
+
+    /** A re-key while a writable tier (systemd-creds file, Secret Service) holds the passphrase updates that tier. */
+    private void saveInTier(String from, String next) {
+        Optional<PassphraseTier> t = chain.tier(from).filter(PassphraseTier::writable);
+        if (t.isEmpty()) {
+            return;
+        }
+        try {
+            t.get().save(next);
+        } catch (TierFailedException e) {
+            throw VaultException.precondition("the database was re-keyed, but the " + from + " tier still holds the old"
+                    + " passphrase (" + e.getMessage() + "): the vault stays unlocked; fix the tier and run"
+                    + " `terok vault passphrase change` again, or unlock with `terok vault unlock --prompt` after a restart");
         }
     }
 

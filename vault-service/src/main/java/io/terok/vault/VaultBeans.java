@@ -5,11 +5,8 @@ import io.quarkus.runtime.StartupEvent;
 import io.terok.vault.broker.AuditLog;
 import io.terok.vault.broker.RouteTable;
 import io.terok.vault.broker.TokenBroker;
-import io.terok.vault.passphrase.CommandTier;
-import io.terok.vault.passphrase.EnvTier;
-import io.terok.vault.passphrase.KernelKeyringTier;
 import io.terok.vault.passphrase.PassphraseChain;
-import io.terok.vault.passphrase.PassphraseTier;
+import io.terok.vault.passphrase.TierSettings;
 import io.vertx.core.Vertx;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,9 +15,7 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.config.ConfigProvider;
 
@@ -35,19 +30,27 @@ public class VaultBeans {
     @Singleton
     Vault vault(VaultConfig config) {
         Path file = config.vault().database().orElse(config.dataDir().resolve("vault").resolve("credentials.db"));
-        List<PassphraseTier> tiers = new ArrayList<>();
-        // Order: systemd-creds and the Secret Service come first once implemented; then the kernel keyring cache,
-        // then the configured command, then the configured environment variable.
-        if (config.vault().kernelKeyring()) {
-            tiers.add(new KernelKeyringTier(file, config.vault().keyctl()));
-        }
-        config.vault().passphraseCommand().ifPresent(c -> tiers.add(new CommandTier(c, config.vault().passphraseCommandTimeout())));
-        config.vault().passphraseEnv().ifPresent(v -> tiers.add(new EnvTier(v, System.getenv())));
+        // Order: systemd-creds, the Secret Service, the kernel keyring cache, the command, the environment variable.
+        PassphraseChain chain = tierSettings(config).chain(file, System.getenv());
         Map<String, RouteTable.Override> overrides = new LinkedHashMap<>();
         config.vault().providers().forEach((name, o) -> overrides.put(name,
                 new RouteTable.Override(o.upstream(), o.authHeader(), o.authPrefix(), o.env(), o.oauthRefreshUrl(), o.oauthClientId())));
-        vault = new Vault(file, new PassphraseChain(tiers), RouteTable.withOverrides(overrides), Clock.systemUTC());
+        vault = new Vault(file, chain, RouteTable.withOverrides(overrides), Clock.systemUTC());
         return vault;
+    }
+
+    static TierSettings tierSettings(VaultConfig config) {
+        VaultConfig.Vault v = config.vault();
+        return new TierSettings(v.systemdCredsName(), v.systemdCredsFile(), v.systemdCreds(), v.secretService(),
+                v.secretServiceBus(), v.kernelKeyring(), v.keyctl(), v.passphraseCommand(), v.passphraseCommandTimeout(),
+                v.passphraseEnv());
+    }
+
+    @Produces
+    @Singleton
+    VaultSetup setup(Vault vault, VaultConfig config) {
+        return new VaultSetup(vault, tierSettings(config), config.dataDir().resolve("vault").resolve("passphrase.cred"),
+                config.configDir().resolve("config.yaml"), System.getenv());
     }
 
     @Produces

@@ -13,6 +13,9 @@ public interface VaultConfig {
 
     Path dataDir();
 
+    /** Where config.yaml lives ({@code terok setup} records the passphrase source there). */
+    Path configDir();
+
     Vault vault();
 
     interface Vault {
@@ -22,6 +25,22 @@ public interface VaultConfig {
         /** TCP port of the token broker on 127.0.0.1 (containers reach it through the host loopback address). */
         @WithDefault("9420")
         int brokerPort();
+
+        /** systemd credential name: {@code $CREDENTIALS_DIRECTORY/<name>} and the name encrypted into the file. */
+        @WithDefault("terok-vault-passphrase")
+        String systemdCredsName();
+
+        /** An encrypted credential ({@code systemd-creds encrypt --name=<name>}); when set it must decrypt (fail closed). */
+        Optional<Path> systemdCredsFile();
+
+        @WithDefault("systemd-creds")
+        String systemdCreds();
+
+        /** Unset: use the Secret Service item when there is one; true: it must be there; false: never ask. */
+        Optional<Boolean> secretService();
+
+        /** The D-Bus session bus of the Secret Service; default {@code $DBUS_SESSION_BUS_ADDRESS}. */
+        Optional<String> secretServiceBus();
 
         /** Shell command that prints the passphrase; when set it must work (fail closed). */
         Optional<String> passphraseCommand();

@@ -13,9 +13,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.jboss.logging.Logger;
 
@@ -50,6 +53,13 @@ public final class AuditLog implements AutoCloseable {
         return t;
     });
     private FileChannel channel;
+    private volatile boolean closed;
+
+    private record Follower(Predicate<Entry> filter, Consumer<Entry> sink) {
+    }
+
+    /** Followers get each new entry on the writer thread, right after it is written; only ever changed on that thread. */
+    private final List<Follower> followers = new CopyOnWriteArrayList<>();
 
     public AuditLog(Path file) {
         this.file = file;
@@ -66,6 +76,11 @@ public final class AuditLog implements AutoCloseable {
                 channel().write(ByteBuffer.wrap(line));
             } catch (IOException ex) {
                 LOG.warnf("cannot append to %s: %s", file, ex.getMessage());
+            }
+            for (Follower f : followers) {
+                if (f.filter.test(e)) {
+                    f.sink.accept(e);
+                }
             }
         });
     }
@@ -95,6 +110,38 @@ public final class AuditLog implements AutoCloseable {
     /** The entries that match, oldest first; unreadable lines are skipped. */
     public List<Entry> read(Predicate<Entry> filter) {
         flush();
+        return readFile(filter);
+    }
+
+    /**
+     * The matching entries written so far, then every new matching one, each exactly once and in order: the file is
+     * read and the follower registered on the writer thread, between two appends. {@code sink} runs on the writer
+     * thread and must not block (queue the entry). Close the returned handle to stop.
+     */
+    public AutoCloseable follow(Predicate<Entry> filter, Consumer<Entry> sink) {
+        Follower f = new Follower(filter, sink);
+        try {
+            writer.submit(() -> {
+                readFile(filter).forEach(sink);
+                followers.add(f);
+                return null;
+            }).get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the audit writer did not answer within 30 s");
+        }
+        return () -> followers.remove(f);
+    }
+
+    public boolean closed() {
+        return closed;
+    }
+
+    private List<Entry> readFile(Predicate<Entry> filter) {
         List<Entry> out = new ArrayList<>();
         if (!Files.exists(file)) {
             return out;
@@ -118,6 +165,7 @@ public final class AuditLog implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         flush();
         writer.shutdown();
         try {

@@ -22,6 +22,8 @@ import io.terok.api.v1.MintTaskTokensRequest;
 import io.terok.api.v1.MintTaskTokensResponse;
 import io.terok.api.v1.PhantomToken;
 import io.terok.api.v1.Provider;
+import io.terok.api.v1.ProvisionPassphraseRequest;
+import io.terok.api.v1.ProvisionPassphraseResponse;
 import io.terok.api.v1.PutCredentialRequest;
 import io.terok.api.v1.RevokeTaskTokensRequest;
 import io.terok.api.v1.RevokeTaskTokensResponse;
@@ -33,7 +35,9 @@ import io.terok.vault.TaskWiring;
 import io.terok.vault.Vault;
 import io.terok.vault.VaultBeans;
 import io.terok.vault.VaultException;
+import io.terok.vault.VaultSetup;
 import io.terok.vault.broker.AuditLog;
+import io.terok.vault.passphrase.Provisioner;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.List;
@@ -48,6 +52,9 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
 
     @Inject
     AuditLog audit;
+
+    @Inject
+    VaultSetup setup;
 
     @Override
     public void status(VaultStatusRequest request, StreamObserver<VaultStatus> out) {
@@ -132,21 +139,59 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
 
     @Override
     public void audit(AuditRequest r, StreamObserver<AuditEntry> out) {
-        if (r.getFollow()) {
-            out.onError(io.grpc.Status.UNIMPLEMENTED.withDescription("follow: not implemented yet").asRuntimeException());
-            return;
-        }
         Instant since = r.hasSince() ? Instant.ofEpochSecond(r.getSince().getSeconds(), r.getSince().getNanos()) : Instant.EPOCH;
+        java.util.function.Predicate<AuditLog.Entry> filter =
+                e -> (r.getTaskId().isEmpty() || r.getTaskId().equals(e.taskId())) && !e.time().isBefore(since);
         try {
-            for (AuditLog.Entry e : audit.read(e -> (r.getTaskId().isEmpty() || r.getTaskId().equals(e.taskId())) && !e.time().isBefore(since))) {
-                out.onNext(AuditEntry.newBuilder().setTime(ts(e.time().toEpochMilli())).setTaskId(e.taskId()).setTokenId(e.tokenId())
-                        .setProvider(e.provider()).setMethod(e.method()).setPath(e.path()).setStatus(e.status())
-                        .setOutcome(e.outcome()).setDurationMs(e.durationMs()).build());
+            if (!r.getFollow()) {
+                audit.read(filter).forEach(e -> out.onNext(entry(e)));
+                out.onCompleted();
+                return;
             }
-            out.onCompleted();
+            follow(filter, (io.grpc.stub.ServerCallStreamObserver<AuditEntry>) out);
         } catch (RuntimeException e) {
             out.onError(GrpcErrors.toStatus(e));
         }
+    }
+
+    /** Streams past and new entries until the client cancels (or the service stops); holds one worker thread. */
+    private void follow(java.util.function.Predicate<AuditLog.Entry> filter, io.grpc.stub.ServerCallStreamObserver<AuditEntry> out) {
+        java.util.concurrent.LinkedBlockingQueue<AuditLog.Entry> queue = new java.util.concurrent.LinkedBlockingQueue<>();
+        out.setOnCancelHandler(() -> { });
+        try (AutoCloseable ignored = audit.follow(filter, queue::add)) {
+            while (!out.isCancelled() && !audit.closed()) {
+                AuditLog.Entry e = queue.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (e != null) {
+                    out.onNext(entry(e));
+                }
+            }
+            if (!out.isCancelled()) {
+                out.onCompleted();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            if (!out.isCancelled()) {
+                out.onError(GrpcErrors.toStatus(e));
+            }
+        }
+    }
+
+    private static AuditEntry entry(AuditLog.Entry e) {
+        return AuditEntry.newBuilder().setTime(ts(e.time().toEpochMilli())).setTaskId(e.taskId()).setTokenId(e.tokenId())
+                .setProvider(e.provider()).setMethod(e.method()).setPath(e.path()).setStatus(e.status())
+                .setOutcome(e.outcome()).setDurationMs(e.durationMs()).build();
+    }
+
+    @Override
+    public void provisionPassphrase(ProvisionPassphraseRequest r, StreamObserver<ProvisionPassphraseResponse> out) {
+        unary(out, () -> {
+            Provisioner.Result p = setup.provision(r.getTier());
+            boolean done = p.outcome() == Provisioner.Outcome.PROVISIONED;
+            return ProvisionPassphraseResponse.newBuilder().setProvisioned(done).setTier(p.tier()).setDetail(p.detail())
+                    .setConfigFile(done && !p.tier().equals("kernel-keyring") ? setup.configFile().toString() : "")
+                    .addAllWarnings(p.warnings()).setPassphrase(p.passphrase().orElse("")).setStatus(status(vault.status())).build();
+        });
     }
 
     private static VaultStatus status(Vault.Status s) {

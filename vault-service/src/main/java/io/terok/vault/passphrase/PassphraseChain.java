@@ -33,6 +33,11 @@ public final class PassphraseChain {
         return tiers.stream().filter(PassphraseTier::canStore).findFirst();
     }
 
+    /** The tier of that name, if it is in the chain. */
+    public Optional<PassphraseTier> tier(String name) {
+        return tiers.stream().filter(t -> t.name().equals(name)).findFirst();
+    }
+
     public void forgetAll() {
         tiers.forEach(PassphraseTier::forget);
     }
