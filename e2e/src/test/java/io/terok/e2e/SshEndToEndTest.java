@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  * listed by {@code ssh-add -l} in the container and used by {@code git clone} / {@code git push} over SSH to a
  * real sshd the test runs on 127.0.0.1 (its own host key and config; the container reaches it at the host-loopback
  * address 10.0.2.2). The private key is nowhere in the container's filesystem, and removing the task removes the
- * agent's socket.
+ * agent's socket. Both as root (rootful podman, userns=auto: the task's uid is a subordinate uid) and as the
+ * rootless test user (keep-id, read-only root).
  */
 class SshEndToEndTest {
     static Terok terok;
@@ -62,8 +63,18 @@ class SshEndToEndTest {
         }
     }
 
-    /** A bare repository with one commit, served by a test sshd that lets in only this key and only git commands. */
-    static void startSshd(String publicLine) throws Exception {
+    /** Lets a key in (git commands only) and starts the test sshd once. */
+    static synchronized void startSshd(String publicLine) throws Exception {
+        // git-shell runs only git's own commands: the key opens the repository and nothing else.
+        Files.writeString(dir.resolve("authorized_keys"), "restrict,command=\"git-shell -c \\\"$SSH_ORIGINAL_COMMAND\\\"\" " + publicLine + "\n",
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        if (sshd == null) {
+            startSshd();
+        }
+    }
+
+    /** A bare repository with one commit, served by a test sshd that lets in only the authorized keys. */
+    static void startSshd() throws Exception {
         Path repo = dir.resolve("repo.git");
         Terok.exec(List.of("git", "init", "-q", "--bare", "-b", "main", repo.toString()), Map.of(), 30).ok();
         Path seed = dir.resolve("seed");
@@ -75,9 +86,6 @@ class SshEndToEndTest {
         Terok.exec(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("host_key").toString()), Map.of(), 30).ok();
         hostKey = Files.readString(dir.resolve("host_key.pub")).trim().split(" ")[0] + " "
                 + Files.readString(dir.resolve("host_key.pub")).trim().split(" ")[1];
-        // git-shell runs only git's own commands: the key opens the repository and nothing else.
-        Files.writeString(dir.resolve("authorized_keys"),
-                "restrict,command=\"git-shell -c \\\"$SSH_ORIGINAL_COMMAND\\\"\" " + publicLine + "\n");
         sshPort = Terok.freePort();
         Files.writeString(dir.resolve("sshd_config"), String.join("\n",
                 "Port " + sshPort,
@@ -112,7 +120,11 @@ class SshEndToEndTest {
     }
 
     static List<Path> agentDirs() throws IOException {
-        Path root = terok.runtimeDir().resolve("vault-ssh");
+        return agentDirs(terok);
+    }
+
+    static List<Path> agentDirs(Terok t) throws IOException {
+        Path root = t.runtimeDir().resolve("vault-ssh");
         if (!Files.isDirectory(root)) {
             return List.of();
         }
@@ -183,5 +195,47 @@ class SshEndToEndTest {
         assertEquals(List.of(), agentDirs(), "the agent's socket and directory are gone with the task");
         assertTrue(Files.readString(terok.home.resolve("data/vault/audit.jsonl")).contains("\"provider\":\"ssh-agent\""),
                 "sign requests are audited");
+    }
+
+    /** Rootless podman with keep-id: the task's uid 1000 is the operator, who owns the agent's socket. */
+    @Test
+    void theAgentWorksFromARootlessTask() throws Exception {
+        String user = System.getenv().getOrDefault("TEROK_TEST_USER", "terok-ci");
+        Terok rootless = new Terok(Terok.freshHome("ssh-rootless", user), user);
+        rootless.env.put("TEROK_DATA_DIR", rootless.home.resolve("data").toString());
+        Terok.exec(List.of(Terok.REPO.resolve("bin/test-user").toString(), "mkdir", "-p", rootless.home.resolve("config").toString()),
+                Map.of(), 30).ok();
+        Terok.exec(List.of(Terok.REPO.resolve("bin/test-user").toString(), "sh", "-c", "printf '%s\\n' 'terok:' '  vault:'"
+                + " '    kernel-keyring: false' '    passphrase-command: printf %s rootless-pass' > " + rootless.home.resolve("config/config.yaml")),
+                Map.of(), 30).ok();
+        try {
+            rootless.run("services", "up").ok();
+            Terok.Result added = rootless.run("ssh", "add", "e2e-rootless", "--comment", "rootless-key").ok();
+            List<String> lines = added.out().lines().toList();
+            startSshd(lines.get(lines.size() - 1));
+            String task = rootless.run("run", "-d", "--name", "ssh-rootless-" + ProcessHandle.current().pid(), "--project", "e2e-rootless",
+                    "--no-gate", "--no-shield", "--read-only", "localhost/terok-agent:latest", "sh", "-c", "sleep 600").ok().out().trim();
+            try {
+                assertEquals(1, agentDirs(rootless).size());
+                String ssh = "ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/tmp/known_hosts -p " + sshPort;
+                Terok.Result in = rootless.run("exec", task, "sh", "-c", String.join("\n",
+                        "set -e",
+                        "id -u",
+                        "ssh-add -l",
+                        "echo '[10.0.2.2]:" + sshPort + " " + hostKey + "' > /tmp/known_hosts",
+                        "GIT_SSH_COMMAND='" + ssh + "' git ls-remote ssh://root@10.0.2.2:" + sshPort + dir.resolve("repo.git") + " main",
+                        ""));
+                assertEquals(0, in.exitCode(), in.out() + "\n" + in.err() + "\nsshd: " + Files.readString(dir.resolve("sshd.log")));
+                assertTrue(in.out().startsWith("1000\n"), in.out());
+                assertTrue(in.out().contains(" rootless-key (ED25519)"), in.out());
+                assertTrue(in.out().contains("refs/heads/main"), "signed in over ssh: " + in.out());
+            } finally {
+                rootless.run("rm", "-f", task).ok();
+            }
+            assertEquals(List.of(), agentDirs(rootless), "gone with the task");
+        } finally {
+            rootless.run("services", "down");
+            Terok.exec(List.of("rm", "-rf", rootless.home.toString()), Map.of(), 60);
+        }
     }
 }
