@@ -54,6 +54,7 @@ public final class TerokCommand implements Callable<Integer> {
         v.put("wait", WaitCommand::new);
         v.put("inspect", InspectCommand::new);
         v.put("vault", VaultCommand::new);
+        v.put("ssh", SshCommand::new);
         v.put("gate", GateCommand::new);
         v.put("shield", ShieldCommand::new);
         v.put("clearance", ClearanceCommand::new);

@@ -1,6 +1,7 @@
 package io.terok.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
@@ -137,6 +138,20 @@ class RefusalTest {
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("vault-service"), e.getStatus().getDescription());
         assertEquals(tasksBefore, allTasks());
+    }
+
+    @Test
+    void aProjectTaskWithoutProvidersLaunchesWithoutAVault() {
+        // The vault is only asked for the project's SSH agent: its absence gives no agent (no access), not a refusal.
+        Task t = api.stub().launch(LaunchRequest.newBuilder().setRunSpec(RuntimeApi.offline("true").setProject("no-vault-proj"))
+                .setOptOut(ServiceOptOut.newBuilder().setGate(true)).build());
+        try {
+            assertFalse(t.getWiring().getVaultSshAgent());
+            assertTrue(t.getWiring().getVaultTokenIdsList().isEmpty());
+            assertTrue(t.getWarningsList().stream().noneMatch(w -> w.contains("SSH agent")), t.getWarningsList().toString());
+        } finally {
+            api.stub().remove(RemoveRequest.newBuilder().setTask(t.getId()).setForce(true).build());
+        }
     }
 
     @Test

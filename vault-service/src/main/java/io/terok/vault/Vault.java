@@ -63,6 +63,7 @@ public final class Vault implements AutoCloseable {
     private volatile String tier = "";
     private volatile String error = "";
     private String passphrase;
+    private final List<Runnable> unlockListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public Vault(Path file, PassphraseChain chain, RouteTable routes, Clock clock) {
         this.file = file;
@@ -129,8 +130,28 @@ public final class Vault implements AutoCloseable {
         }
     }
 
+    /** Runs after every successful unlock (outside the vault's lock), e.g. to re-open the SSH agents of live tasks. */
+    public void onUnlock(Runnable listener) {
+        unlockListeners.add(listener);
+    }
+
     /** @param given the passphrase from the caller (the CLI's prompt); empty: resolve through the tier chain */
     public Status unlock(String given) {
+        boolean wasLocked = db == null;
+        Status s = unlockLocked(given);
+        if (wasLocked && s.unlocked()) {
+            for (Runnable r : unlockListeners) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "after unlock: %s", e.getMessage());
+                }
+            }
+        }
+        return s;
+    }
+
+    private Status unlockLocked(String given) {
         lock.writeLock().lock();
         try {
             if (db != null) {
@@ -541,6 +562,24 @@ public final class Vault implements AutoCloseable {
 
     public boolean unlocked() {
         return db != null;
+    }
+
+    /** Work on the open database (the SSH key store); the vault is locked: {@link VaultException#locked()}. */
+    public <T> T inDatabase(java.util.function.Function<org.hibernate.Session, T> work) {
+        lock.readLock().lock();
+        try {
+            return open().inTransaction(work);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Checks a task id the way {@link #mint} does. */
+    public static String checkTaskId(String taskId) {
+        if (taskId == null || !TASK.matcher(taskId).matches()) {
+            throw VaultException.invalid("task_id: must match [A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+        }
+        return taskId;
     }
 
     private static Binding binding(TokenRow t) {

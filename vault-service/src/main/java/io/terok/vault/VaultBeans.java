@@ -7,6 +7,9 @@ import io.terok.vault.broker.RouteTable;
 import io.terok.vault.broker.TokenBroker;
 import io.terok.vault.passphrase.PassphraseChain;
 import io.terok.vault.passphrase.TierSettings;
+import io.terok.vault.passphrase.PassphraseTier;
+import io.terok.vault.ssh.SshAgents;
+import io.terok.vault.ssh.SshKeyStore;
 import io.vertx.core.Vertx;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,6 +28,7 @@ public class VaultBeans {
     private Vault vault;
     private AuditLog audit;
     private TokenBroker broker;
+    private SshAgents agents;
 
     @Produces
     @Singleton
@@ -69,7 +73,22 @@ public class VaultBeans {
         return broker;
     }
 
-    void start(@Observes StartupEvent event, Vault vault) {
+    @Produces
+    @Singleton
+    SshKeyStore sshKeys(Vault vault) {
+        return new SshKeyStore(vault, Clock.systemUTC());
+    }
+
+    @Produces
+    @Singleton
+    SshAgents sshAgents(Vault vault, SshKeyStore keys, AuditLog audit, VaultConfig config) {
+        agents = new SshAgents(config.runtimeDir().resolve("vault-ssh"), keys, vault, audit, Clock.systemUTC());
+        // Registered before the first unlock: the agents of live tasks come back as soon as the vault opens.
+        vault.onUnlock(agents::restore);
+        return agents;
+    }
+
+    void start(@Observes StartupEvent event, Vault vault, SshAgents agents) {
         vault.autoUnlock();
     }
 
@@ -81,6 +100,9 @@ public class VaultBeans {
 
     @PreDestroy
     void close() {
+        if (agents != null) {
+            agents.close();
+        }
         if (broker != null) {
             broker.close();
         }

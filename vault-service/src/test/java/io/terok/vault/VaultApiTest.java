@@ -63,7 +63,7 @@ class VaultApiTest {
         VaultStatus s = api.stub().status(VaultStatusRequest.getDefaultInstance());
         assertTrue(s.getInitialized() && s.getUnlocked(), s.toString());
         assertEquals("command", s.getTier());
-        assertEquals(2, s.getSchemaVersion());
+        assertEquals(io.terok.vault.store.VaultDatabase.SCHEMA_VERSION, s.getSchemaVersion());
         assertEquals(BrokerTest.port(), s.getBrokerPort());
         Path db = Path.of(s.getDatabasePath());
         assertEquals(MockUpstreams.dataDir.resolve("vault/credentials.db"), db);

@@ -162,6 +162,28 @@ public final class TaskManager {
                 mounts.addAll(v.mounts());
                 hostPorts.addAll(v.hostPorts());
                 wiring.addAllVaultTokenIds(v.tokenIds());
+                wiring.setVaultSshAgent(!v.mounts().isEmpty());
+            }
+        } else if (!spec.getProject().isEmpty() && !optOut.getVault()) {
+            // No providers: the vault is only asked for the project's SSH agent. Best effort - without an agent the
+            // task holds no key at all (nothing opens by its absence), so a vault that is down or refuses does not
+            // stop the launch; it is reported as a warning.
+            try {
+                TaskServices.VaultWiring v = services.mintVaultTokens(id, spec.getProject(), List.of(), hostAddress);
+                if (!v.mounts().isEmpty() || !v.tokenIds().isEmpty()) {
+                    undo.push(() -> services.revokeVaultTokens(id));
+                    env.putAll(v.env());
+                    mounts.addAll(v.mounts());
+                    hostPorts.addAll(v.hostPorts());
+                    wiring.addAllVaultTokenIds(v.tokenIds());
+                    wiring.setVaultSshAgent(!v.mounts().isEmpty());
+                }
+            } catch (ServiceUnavailableException e) {
+                if (e.unavailable()) {
+                    LOG.infof("task %s: no SSH agent for project %s (%s)", name, spec.getProject(), e.getMessage());
+                } else {
+                    warnings.add("no SSH agent for project " + spec.getProject() + ": " + e.getMessage());
+                }
             }
         }
         if (!spec.getProject().isEmpty()) {
@@ -274,8 +296,8 @@ public final class TaskManager {
         if (!w.getGateUrl().isEmpty()) {
             attempt(failures, "gate token", () -> services.revokeGateToken(id));
         }
-        if (!w.getVaultTokenIdsList().isEmpty()) {
-            attempt(failures, "vault tokens", () -> services.revokeVaultTokens(id));
+        if (!w.getVaultTokenIdsList().isEmpty() || w.getVaultSshAgent()) {
+            attempt(failures, "vault tokens and SSH agent", () -> services.revokeVaultTokens(id));
         }
         return failures;
     }

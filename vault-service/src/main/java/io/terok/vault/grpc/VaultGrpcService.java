@@ -38,6 +38,21 @@ import io.terok.vault.VaultException;
 import io.terok.vault.VaultSetup;
 import io.terok.vault.broker.AuditLog;
 import io.terok.vault.passphrase.Provisioner;
+import io.terok.vault.ssh.SshAgents;
+import io.terok.vault.ssh.SshKey;
+import io.terok.vault.ssh.SshKeyStore;
+import io.terok.api.v1.AddSshKeyRequest;
+import io.terok.api.v1.ExportSshKeyRequest;
+import io.terok.api.v1.ExportSshKeyResponse;
+import io.terok.api.v1.ImportSshKeyRequest;
+import io.terok.api.v1.ListSshKeysRequest;
+import io.terok.api.v1.ListSshKeysResponse;
+import io.terok.api.v1.RemoveSshKeyRequest;
+import io.terok.api.v1.RemoveSshKeyResponse;
+import io.terok.api.v1.SshKeyInfo;
+import io.terok.api.v1.SshKeyType;
+import java.nio.file.Path;
+import java.util.Optional;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.List;
@@ -55,6 +70,12 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
 
     @Inject
     VaultSetup setup;
+
+    @Inject
+    SshKeyStore sshKeys;
+
+    @Inject
+    SshAgents sshAgents;
 
     @Override
     public void status(VaultStatusRequest request, StreamObserver<VaultStatus> out) {
@@ -115,20 +136,84 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
     @Override
     public void mintTaskTokens(MintTaskTokensRequest r, StreamObserver<MintTaskTokensResponse> out) {
         unary(out, () -> {
-            List<Vault.Minted> minted = vault.mint(r.getTaskId(), r.getProject(), r.getProvidersList(), r.getCredentialSet(),
-                    r.getTtlSeconds());
-            int port = VaultBeans.brokerPort();
-            return MintTaskTokensResponse.newBuilder()
-                    .addAllTokens(minted.stream().map(m -> token(m.binding())).toList())
-                    .putAllEnv(TaskWiring.env(vault.routes(), minted, r.getHostAddress(), port))
-                    .addHostPorts(port)
-                    .build();
+            // A task with no providers may still want its project's SSH keys; a locked vault then just gives no agent
+            // (nothing is exposed by its absence), while providers asked for and not wired fail the launch.
+            List<Vault.Minted> minted = r.getProvidersList().isEmpty() ? List.of()
+                    : vault.mint(r.getTaskId(), r.getProject(), r.getProvidersList(), r.getCredentialSet(), r.getTtlSeconds());
+            MintTaskTokensResponse.Builder b = MintTaskTokensResponse.newBuilder()
+                    .addAllTokens(minted.stream().map(m -> token(m.binding())).toList());
+            if (!minted.isEmpty()) {
+                int port = VaultBeans.brokerPort();
+                b.putAllEnv(TaskWiring.env(vault.routes(), minted, r.getHostAddress(), port)).addHostPorts(port);
+            }
+            try {
+                Optional<Path> agent = minted.isEmpty() && !vault.unlocked() ? Optional.empty()
+                        : sshAgents.openFor(r.getTaskId(), r.getProject());
+                agent.ifPresent(dir -> b.putEnv("SSH_AUTH_SOCK", SshAgents.CONTAINER_SOCKET)
+                        .putMounts(dir.toString(), SshAgents.CONTAINER_DIR));
+            } catch (RuntimeException e) {
+                if (!minted.isEmpty()) {
+                    vault.revoke(r.getTaskId()); // all or nothing
+                }
+                throw e;
+            }
+            return b.build();
         });
     }
 
     @Override
     public void revokeTaskTokens(RevokeTaskTokensRequest r, StreamObserver<RevokeTaskTokensResponse> out) {
-        unary(out, () -> RevokeTaskTokensResponse.newBuilder().setRevoked(vault.revoke(r.getTaskId())).build());
+        unary(out, () -> {
+            if (r.getTaskId().isEmpty()) {
+                throw VaultException.invalid("task_id: must not be empty");
+            }
+            // The agent first: its socket closes even when the vault is locked and the database cannot be written.
+            sshAgents.close(r.getTaskId());
+            return RevokeTaskTokensResponse.newBuilder().setRevoked(vault.revoke(r.getTaskId())).build();
+        });
+    }
+
+    @Override
+    public void addSshKey(AddSshKeyRequest r, StreamObserver<SshKeyInfo> out) {
+        unary(out, () -> info(sshKeys.add(r.getProject(), type(r.getType()), r.getBits(), r.getComment())));
+    }
+
+    @Override
+    public void importSshKey(ImportSshKeyRequest r, StreamObserver<SshKeyInfo> out) {
+        unary(out, () -> info(sshKeys.importKey(r.getProject(), r.getPrivateKey(), r.getComment())));
+    }
+
+    @Override
+    public void listSshKeys(ListSshKeysRequest r, StreamObserver<ListSshKeysResponse> out) {
+        unary(out, () -> ListSshKeysResponse.newBuilder()
+                .addAllKeys(sshKeys.list(r.getProject()).stream().map(VaultGrpcService::info).toList()).build());
+    }
+
+    @Override
+    public void exportSshKey(ExportSshKeyRequest r, StreamObserver<ExportSshKeyResponse> out) {
+        unary(out, () -> {
+            SshKeyStore.Exported e = sshKeys.export(r.getId(), r.getIncludePrivate());
+            return ExportSshKeyResponse.newBuilder().setPublicKey(e.publicLine()).setPrivateKey(e.privateKey().orElse("")).build();
+        });
+    }
+
+    @Override
+    public void removeSshKey(RemoveSshKeyRequest r, StreamObserver<RemoveSshKeyResponse> out) {
+        unary(out, () -> RemoveSshKeyResponse.newBuilder().setRemoved(sshKeys.remove(r.getId())).build());
+    }
+
+    private static SshKey.Type type(SshKeyType t) {
+        return switch (t) {
+            case SSH_KEY_TYPE_ED25519, SSH_KEY_TYPE_UNSPECIFIED -> SshKey.Type.ED25519;
+            case SSH_KEY_TYPE_RSA -> SshKey.Type.RSA;
+            default -> throw VaultException.invalid("type: unknown key type " + t.getNumber() + " (ED25519 or RSA)");
+        };
+    }
+
+    private static SshKeyInfo info(SshKeyStore.Info i) {
+        return SshKeyInfo.newBuilder().setId(i.id()).setProject(i.project())
+                .setType(i.type() == SshKey.Type.RSA ? SshKeyType.SSH_KEY_TYPE_RSA : SshKeyType.SSH_KEY_TYPE_ED25519)
+                .setFingerprint(i.fingerprint()).setComment(i.comment()).setPublicKey(i.publicLine()).setCreatedAt(ts(i.createdAt())).build();
     }
 
     @Override

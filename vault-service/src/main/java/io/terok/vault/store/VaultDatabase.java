@@ -5,6 +5,7 @@ import io.agroal.api.configuration.supplier.AgroalDataSourceConfigurationSupplie
 import io.terok.vault.VaultException;
 import io.terok.vault.store.migration.V1__Initial;
 import io.terok.vault.store.migration.V2__TokenScopeAndProviderNames;
+import io.terok.vault.store.migration.V3__SshAgents;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +42,8 @@ import org.hibernate.cfg.AvailableSettings;
  */
 public final class VaultDatabase implements AutoCloseable {
     /** Schema migrations in order; the newest is the version this build expects. */
-    public static final List<JavaMigration> MIGRATIONS = List.of(new V1__Initial(), new V2__TokenScopeAndProviderNames());
+    public static final List<JavaMigration> MIGRATIONS = List.of(new V1__Initial(), new V2__TokenScopeAndProviderNames(),
+            new V3__SshAgents());
     public static final int SCHEMA_VERSION = MIGRATIONS.size();
     private static final byte[] SQLITE_HEADER = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
     private static final int POOL_SIZE = 4;
@@ -278,6 +280,8 @@ public final class VaultDatabase implements AutoCloseable {
             return new MetadataSources(registry)
                     .addAnnotatedClass(CredentialRow.class)
                     .addAnnotatedClass(TokenRow.class)
+                    .addAnnotatedClass(SshKeyRow.class)
+                    .addAnnotatedClass(SshAgentRow.class)
                     .buildMetadata().buildSessionFactory();
         } catch (RuntimeException e) {
             StandardServiceRegistryBuilder.destroy(registry);

@@ -95,7 +95,7 @@ class VaultDatabaseTest {
                     + " VALUES ('t1', 'h1', 'task-a', 'claude', 'default', 7)");
         }
         try (VaultDatabase db = VaultDatabase.open(file, "pw")) {
-            assertEquals(2, db.schemaVersion());
+            assertEquals(VaultDatabase.SCHEMA_VERSION, db.schemaVersion());
             List<CredentialRow> creds = db.inTransaction(s -> s.createSelectionQuery("from CredentialRow order by id", CredentialRow.class).getResultList());
             assertEquals(List.of("anthropic", "github"), creds.stream().map(c -> c.provider).toList());
             assertEquals("k1", creds.get(0).secret);
@@ -111,6 +111,38 @@ class VaultDatabaseTest {
                 r.next();
                 assertEquals(1, r.getInt(1));
             }
+        }
+    }
+
+    @Test
+    void schemaTwoSshKeysSurviveTheMigrationToTheAgentRegistry() throws Exception {
+        Path file = dir.resolve("v2.db");
+        try (VaultDatabase v2 = VaultDatabase.open(file, "pw", "2"); Connection c = v2.connection(); Statement s = c.createStatement()) {
+            assertEquals(2, v2.schemaVersion());
+            s.execute("INSERT INTO ssh_keys (key_type, private_key, public_key, fingerprint, comment, created_at)"
+                    + " VALUES ('ed25519', X'01', X'02', 'SHA256:abc', 'old key', 11)");
+            s.execute("INSERT INTO ssh_key_projects (project, key_id) VALUES ('proj', 1)");
+            s.execute("INSERT INTO phantom_tokens (id, token_hash, task_id, provider, credential_set, created_at, project)"
+                    + " VALUES ('t2', 'h2', 'task-b', 'anthropic', 'default', 8, 'proj')");
+        }
+        try (VaultDatabase db = VaultDatabase.open(file, "pw")) {
+            assertEquals(3, db.schemaVersion());
+            SshKeyRow k = db.inTransaction(s -> s.find(SshKeyRow.class, 1L));
+            assertEquals("SHA256:abc", k.fingerprint);
+            assertEquals("old key", k.comment);
+            Number assigned = db.inTransaction(s -> (Number) s.createNativeQuery("SELECT count(*) FROM ssh_key_projects WHERE project = 'proj'",
+                    Object.class).getSingleResult());
+            assertEquals(1, assigned.intValue());
+            assertEquals("proj", db.inTransaction(s -> s.find(TokenRow.class, "t2")).project);
+            db.inTransaction(s -> {
+                SshAgentRow a = new SshAgentRow();
+                a.taskId = "task-b";
+                a.project = "proj";
+                a.createdAt = 9;
+                s.persist(a);
+                return null;
+            });
+            assertEquals(1, db.inTransaction(s -> s.createSelectionQuery("from SshAgentRow", SshAgentRow.class).getResultList()).size());
         }
     }
 

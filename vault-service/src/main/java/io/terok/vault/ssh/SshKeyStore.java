@@ -1,0 +1,247 @@
+package io.terok.vault.ssh;
+
+import io.terok.vault.Vault;
+import io.terok.vault.VaultException;
+import io.terok.vault.store.SshAgentRow;
+import io.terok.vault.store.SshKeyRow;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.hibernate.Session;
+import org.jboss.logging.Logger;
+
+/**
+ * The vault's SSH keys and their projects (tables {@code ssh_keys}, {@code ssh_key_projects}), and the registry of
+ * tasks that have an agent ({@code ssh_agents}). Keys are deduplicated by fingerprint: adding a key a second time
+ * assigns it to one more project. Private keys are read from the database for each use, never cached.
+ */
+public final class SshKeyStore {
+    private static final Logger LOG = Logger.getLogger(SshKeyStore.class);
+    /** The same rule as the runtime's and the gate's project names. */
+    static final Pattern PROJECT = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,62}");
+    private static final int MAX_COMMENT = 200;
+
+    /** A stored key as the API shows it: never the private half. */
+    public record Info(long id, String project, SshKey.Type type, String fingerprint, String comment, String publicLine,
+                       long createdAt) {
+    }
+
+    /** A project's key ready to sign. */
+    public record Loaded(long id, SshKey key) {
+    }
+
+    private final Vault vault;
+    private final Clock clock;
+
+    public SshKeyStore(Vault vault, Clock clock) {
+        this.vault = vault;
+        this.clock = clock;
+    }
+
+    public static String checkProject(String field, String project) {
+        if (project == null || !PROJECT.matcher(project).matches()) {
+            throw VaultException.invalid(field + ": '" + (project == null ? "" : project) + "' is not a project name ("
+                    + PROJECT.pattern() + ")");
+        }
+        return project;
+    }
+
+    private static String checkComment(String comment) {
+        String c = comment == null ? "" : comment;
+        if (c.length() > MAX_COMMENT || c.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
+            throw VaultException.invalid("comment: at most " + MAX_COMMENT + " printable characters");
+        }
+        return c;
+    }
+
+    /** Generates a key for a project: ed25519, or RSA with {@code bits} (0: {@value SshKey#DEFAULT_RSA_BITS}). */
+    public Info add(String project, SshKey.Type type, int bits, String comment) {
+        checkProject("project", project);
+        String c = checkComment(comment == null || comment.isEmpty() ? "terok:" + project : comment);
+        if (type == SshKey.Type.ED25519 && bits != 0) {
+            throw VaultException.invalid("bits: only for RSA keys (ed25519 keys have a fixed size)");
+        }
+        int b = type == SshKey.Type.RSA && bits == 0 ? SshKey.DEFAULT_RSA_BITS : bits;
+        if (type == SshKey.Type.RSA) {
+            SshKey.checkRsaBits("bits", b);
+        }
+        vault.inDatabase(s -> null); // a locked vault refuses before the (slow) RSA generation
+        SshKey key = SshKey.generate(type, b, c);
+        Info info = store(project, key);
+        LOG.infof("ssh key generated for project %s: %s", project, key);
+        return info;
+    }
+
+    /** Imports an OpenSSH private key for a project; {@code comment} (when given) replaces the file's comment. */
+    public Info importKey(String project, String privateKeyText, String comment) {
+        checkProject("project", project);
+        SshKey key = SshKey.parseOpenSsh(privateKeyText);
+        if (comment != null && !comment.isEmpty()) {
+            key = key.withComment(checkComment(comment));
+        } else {
+            key = key.withComment(checkComment(key.comment().isEmpty() ? "terok:" + project : key.comment()));
+        }
+        Info info = store(project, key);
+        LOG.infof("ssh key imported for project %s: %s", project, key);
+        return info;
+    }
+
+    private Info store(String project, SshKey key) {
+        String fp = key.fingerprint();
+        long now = clock.millis();
+        SshKey k = key;
+        return vault.inDatabase(s -> {
+            SshKeyRow row = s.createSelectionQuery("from SshKeyRow where fingerprint = :f", SshKeyRow.class).setParameter("f", fp).uniqueResult();
+            if (row == null) {
+                row = new SshKeyRow();
+                row.keyType = k.type().dbName;
+                row.privateKey = k.toOpenSsh().getBytes(StandardCharsets.UTF_8);
+                row.publicKey = k.publicBlob();
+                row.fingerprint = fp;
+                row.comment = k.comment();
+                row.createdAt = now;
+                s.persist(row);
+                s.flush();
+            }
+            s.createNativeMutationQuery("INSERT OR IGNORE INTO ssh_key_projects (project, key_id) VALUES (:p, :k)")
+                    .setParameter("p", project).setParameter("k", row.id).executeUpdate();
+            return info(row, project);
+        });
+    }
+
+    /** One entry per (key, project); all projects when {@code project} is empty. */
+    public List<Info> list(String project) {
+        if (project != null && !project.isEmpty()) {
+            checkProject("project", project);
+        }
+        return vault.inDatabase(s -> {
+            List<Info> out = new ArrayList<>();
+            for (Object[] kp : assignments(s, project)) {
+                SshKeyRow row = s.find(SshKeyRow.class, ((Number) kp[1]).longValue());
+                if (row != null) {
+                    out.add(info(row, (String) kp[0]));
+                }
+            }
+            return out;
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object[]> assignments(Session s, String project) {
+        boolean all = project == null || project.isEmpty();
+        var q = s.createNativeQuery("SELECT project, key_id FROM ssh_key_projects" + (all ? "" : " WHERE project = :p")
+                + " ORDER BY project, key_id", Object[].class);
+        if (!all) {
+            q.setParameter("p", project);
+        }
+        return q.getResultList();
+    }
+
+    public boolean hasKeys(String project) {
+        return !assignments(project).isEmpty();
+    }
+
+    private List<Object[]> assignments(String project) {
+        return vault.inDatabase(s -> assignments(s, project));
+    }
+
+    /** The key's public line, and its private key file when asked for explicitly. */
+    public record Exported(String publicLine, Optional<String> privateKey) {
+    }
+
+    public Exported export(long id, boolean includePrivate) {
+        SshKeyRow row = vault.inDatabase(s -> s.find(SshKeyRow.class, id));
+        if (row == null) {
+            throw new VaultException(VaultException.Kind.NOT_FOUND, "id: no ssh key " + id + " (see `terok ssh list`)");
+        }
+        SshKey key = SshKey.fromStored(row.privateKey).withComment(row.comment);
+        if (includePrivate) {
+            LOG.warnf("PRIVATE ssh key exported: id %d %s", id, row.fingerprint);
+            return new Exported(key.publicLine(), Optional.of(key.toOpenSsh()));
+        }
+        return new Exported(key.publicLine(), Optional.empty());
+    }
+
+    /** Deletes a key and its project assignments. */
+    public boolean remove(long id) {
+        boolean removed = vault.inDatabase(s -> {
+            s.createNativeMutationQuery("DELETE FROM ssh_key_projects WHERE key_id = :k").setParameter("k", id).executeUpdate();
+            return s.createMutationQuery("delete from SshKeyRow where id = :k").setParameter("k", id).executeUpdate() > 0;
+        });
+        if (removed) {
+            LOG.infof("ssh key %d removed", id);
+        }
+        return removed;
+    }
+
+    /** A project's keys with their private halves, for the agent; read fresh each time. */
+    public List<Loaded> keysFor(String project) {
+        return vault.inDatabase(s -> {
+            List<Loaded> out = new ArrayList<>();
+            for (Object[] kp : assignments(s, project)) {
+                SshKeyRow row = s.find(SshKeyRow.class, ((Number) kp[1]).longValue());
+                if (row != null) {
+                    out.add(new Loaded(row.id, SshKey.fromStored(row.privateKey).withComment(row.comment)));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** The identities of a project, without loading private keys. */
+    public List<AgentProtocol.Identity> identities(String project) {
+        return vault.inDatabase(s -> {
+            List<AgentProtocol.Identity> out = new ArrayList<>();
+            for (Object[] kp : assignments(s, project)) {
+                SshKeyRow row = s.find(SshKeyRow.class, ((Number) kp[1]).longValue());
+                if (row != null) {
+                    out.add(new AgentProtocol.Identity(row.publicKey, row.comment));
+                }
+            }
+            return out;
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------ agents
+
+    public void recordAgent(String taskId, String project) {
+        long now = clock.millis();
+        vault.inDatabase(s -> {
+            SshAgentRow row = s.find(SshAgentRow.class, taskId);
+            if (row == null) {
+                row = new SshAgentRow();
+                row.taskId = taskId;
+                row.createdAt = now;
+            }
+            row.project = project;
+            s.merge(row);
+            return null;
+        });
+    }
+
+    public boolean dropAgent(String taskId) {
+        return vault.inDatabase(s -> s.createMutationQuery("delete from SshAgentRow where taskId = :t").setParameter("t", taskId)
+                .executeUpdate() > 0);
+    }
+
+    /** Task → project of every agent that should be open. */
+    public Map<String, String> agents() {
+        return vault.inDatabase(s -> {
+            Map<String, String> out = new LinkedHashMap<>();
+            s.createSelectionQuery("from SshAgentRow order by createdAt", SshAgentRow.class).getResultList()
+                    .forEach(r -> out.put(r.taskId, r.project));
+            return out;
+        });
+    }
+
+    private static Info info(SshKeyRow row, String project) {
+        SshKey.Type t = SshKey.Type.ofDb(row.keyType);
+        String line = t.wireName + " " + java.util.Base64.getEncoder().encodeToString(row.publicKey) + (row.comment.isEmpty() ? "" : " " + row.comment);
+        return new Info(row.id, project, t, row.fingerprint, row.comment, line, row.createdAt);
+    }
+}
