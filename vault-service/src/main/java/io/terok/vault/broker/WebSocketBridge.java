@@ -79,6 +79,19 @@ final class WebSocketBridge {
         }
 
         private void frame(WebSocketFrame f) {
+            try {
+                forward(f);
+            } catch (IllegalStateException closed) {
+                // The other side closed between frames (it may live on another event loop); its close handler
+                // closes this side too, so the frame has nowhere to go.
+                LOG.debugf("websocket bridge: frame after close: %s", closed.getMessage());
+            }
+        }
+
+        private void forward(WebSocketFrame f) {
+            if (to.isClosed()) {
+                return;
+            }
             switch (f.type()) {
                 case TEXT -> {
                     type = WebSocketFrameType.TEXT;
