@@ -28,7 +28,7 @@ import picocli.CommandLine.Parameters;
         subcommands = {GateCommand.Create.class, GateCommand.ListProjects.class, GateCommand.Delete.class, GateCommand.PathVerb.class,
             GateCommand.Sync.class, GateCommand.Pending.class, GateCommand.Apply.class, GateCommand.Drop.class,
             GateCommand.Backups.class, GateCommand.Restore.class, GateCommand.Pushes.class, GateCommand.Log.class,
-            GateCommand.Diff.class, GateCommand.Forward.class})
+            GateCommand.Diff.class, GateCommand.Forward.class, GateCommand.TrustHost.class})
 final class GateCommand {
     static <T> T call(Context ctx, String what, Function<GateServiceBlockingStub, T> rpc) {
         try (ServiceClient cl = ServiceClient.connect(ctx, ServiceName.GATE)) {
@@ -60,7 +60,7 @@ final class GateCommand {
         }
     }
 
-    @Command(name = "create", description = "Create a project mirroring UPSTREAM (file:///path, or https:// without credentials; ssh needs the vault signer: not yet).")
+    @Command(name = "create", description = "Create a project mirroring UPSTREAM: file:///path, https:// (no credentials), or ssh://[user@]host[:port]/path and user@host:path with the project's vault key (`terok ssh add PROJECT` first).")
     static final class Create extends Verb {
         @Parameters(index = "0", paramLabel = "PROJECT")
         String project;
@@ -239,6 +239,22 @@ final class GateCommand {
         public Integer call() {
             ctx().out.println("forwarded: " + update(GateCommand.call(ctx(), "cannot forward " + branch, s -> s.forward(
                     ForwardRequest.newBuilder().setProject(project).setBranch(branch).setTo(to).build())).getUpdate()));
+            return 0;
+        }
+    }
+
+    @Command(name = "trust-host", description = "Forget the SSH host key pinned for the project's upstream, after you checked the"
+            + " server's new key out of band; the next sync pins the key the server presents then.")
+    static final class TrustHost extends OnProject {
+        @Override
+        public Integer call() {
+            var r = GateCommand.call(ctx(), "cannot forget the host key of " + project, s -> s.trustHost(ref()));
+            if (r.getForgottenCount() == 0) {
+                ctx().out.println("no host key was pinned for " + project + "; the next sync pins the one the server presents");
+            } else {
+                r.getForgottenList().forEach(l -> ctx().out.println("forgot  " + l));
+                ctx().out.println("the next `terok gate sync " + project + "` pins the key the server presents then");
+            }
             return 0;
         }
     }

@@ -5,14 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import io.terok.testsupport.TestSshd;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,7 +27,8 @@ import org.junit.jupiter.api.Test;
 class SshEndToEndTest {
     static Terok terok;
     static Path dir;
-    static Process sshd;
+    static TestSshd sshd;
+    static Path repo;
     static int sshPort;
     static String hostKey;
 
@@ -55,7 +55,7 @@ class SshEndToEndTest {
     @AfterAll
     static void down() {
         if (sshd != null) {
-            sshd.destroy();
+            sshd.close();
         }
         if (terok != null) {
             terok.run("services", "down");
@@ -63,60 +63,15 @@ class SshEndToEndTest {
         }
     }
 
-    /** Lets a key in (git commands only) and starts the test sshd once. */
-    static synchronized void startSshd(String publicLine) throws Exception {
-        // git-shell runs only git's own commands: the key opens the repository and nothing else.
-        Files.writeString(dir.resolve("authorized_keys"), "restrict,command=\"git-shell -c \\\"$SSH_ORIGINAL_COMMAND\\\"\" " + publicLine + "\n",
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    /** Lets a key in (git commands only; see TestSshd) and starts the test sshd, with a repository, once. */
+    static synchronized void startSshd(String publicLine) {
         if (sshd == null) {
-            startSshd();
+            sshd = TestSshd.start(dir);
+            repo = sshd.repository("repo");
+            sshPort = sshd.port();
+            hostKey = sshd.hostKey();
         }
-    }
-
-    /** A bare repository with one commit, served by a test sshd that lets in only the authorized keys. */
-    static void startSshd() throws Exception {
-        Path repo = dir.resolve("repo.git");
-        Terok.exec(List.of("git", "init", "-q", "--bare", "-b", "main", repo.toString()), Map.of(), 30).ok();
-        Path seed = dir.resolve("seed");
-        Terok.exec(List.of("git", "init", "-q", "-b", "main", seed.toString()), Map.of(), 30).ok();
-        Files.writeString(seed.resolve("README"), "over ssh\n");
-        Terok.exec(List.of("sh", "-c", "cd " + seed + " && git add README && git -c user.email=t@e -c user.name=t commit -q -m seed"
-                + " && git push -q " + repo + " main"), Map.of(), 30).ok();
-
-        Terok.exec(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("host_key").toString()), Map.of(), 30).ok();
-        hostKey = Files.readString(dir.resolve("host_key.pub")).trim().split(" ")[0] + " "
-                + Files.readString(dir.resolve("host_key.pub")).trim().split(" ")[1];
-        sshPort = Terok.freePort();
-        Files.writeString(dir.resolve("sshd_config"), String.join("\n",
-                "Port " + sshPort,
-                "ListenAddress 127.0.0.1",
-                "HostKey " + dir.resolve("host_key"),
-                "PidFile " + dir.resolve("sshd.pid"),
-                "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
-                "StrictModes no",
-                "PermitRootLogin prohibit-password",
-                "PubkeyAuthentication yes",
-                "PasswordAuthentication no",
-                "KbdInteractiveAuthentication no",
-                "UsePAM no",
-                "LogLevel VERBOSE",
-                ""));
-        // sshd's privilege separation directory (the package's init script would create it; no system sshd runs here).
-        Files.createDirectories(Path.of("/run/sshd"));
-        sshd = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", dir.resolve("sshd_config").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
-        long deadline = System.currentTimeMillis() + 15_000;
-        while (true) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", sshPort), 500);
-                break;
-            } catch (IOException e) {
-                if (!sshd.isAlive() || System.currentTimeMillis() > deadline) {
-                    throw new AssertionError("the test sshd did not start: " + Files.readString(dir.resolve("sshd.log")));
-                }
-                Thread.sleep(100);
-            }
-        }
+        sshd.authorize(publicLine);
     }
 
     static List<Path> agentDirs() throws IOException {
@@ -166,19 +121,19 @@ class SshEndToEndTest {
                     "ssh-add -l",
                     "echo '[10.0.2.2]:" + sshPort + " " + hostKey + "' > /tmp/known_hosts",
                     "export GIT_SSH_COMMAND='" + ssh + "'",
-                    "cd /tmp && git clone -q ssh://root@10.0.2.2:" + sshPort + dir.resolve("repo.git") + " work",
+                    "cd /tmp && git clone -q ssh://root@10.0.2.2:" + sshPort + repo + " work",
                     "cat work/README",
                     "cd work && git -c user.email=task@e -c user.name=task commit -q --allow-empty -m from-the-task",
                     "git push -q origin HEAD:refs/heads/from-task",
                     "echo PUSHED",
                     "");
             Terok.Result in = terok.run("exec", task, "sh", "-c", script);
-            assertEquals(0, in.exitCode(), in.out() + "\n" + in.err() + "\nsshd: " + Files.readString(dir.resolve("sshd.log")));
+            assertEquals(0, in.exitCode(), in.out() + "\n" + in.err() + "\nsshd: " + sshd.log());
             assertTrue(in.out().contains("SOCK=/run/terok/ssh-agent/agent.sock uid=1000"), in.out());
             assertTrue(in.out().contains(" e2e-key (ED25519)"), "ssh-add -l lists the project's key: " + in.out());
             assertTrue(in.out().contains("over ssh"), "cloned over ssh: " + in.out());
             assertTrue(in.out().contains("PUSHED"), in.out());
-            Terok.Result pushed = Terok.exec(List.of("git", "--git-dir", dir.resolve("repo.git").toString(), "log", "-1", "--format=%s",
+            Terok.Result pushed = Terok.exec(List.of("git", "--git-dir", repo.toString(), "log", "-1", "--format=%s",
                     "from-task"), Map.of(), 30).ok();
             assertEquals("from-the-task", pushed.out().trim(), "the push arrived upstream");
 
@@ -223,9 +178,9 @@ class SshEndToEndTest {
                         "id -u",
                         "ssh-add -l",
                         "echo '[10.0.2.2]:" + sshPort + " " + hostKey + "' > /tmp/known_hosts",
-                        "GIT_SSH_COMMAND='" + ssh + "' git ls-remote ssh://root@10.0.2.2:" + sshPort + dir.resolve("repo.git") + " main",
+                        "GIT_SSH_COMMAND='" + ssh + "' git ls-remote ssh://root@10.0.2.2:" + sshPort + repo + " main",
                         ""));
-                assertEquals(0, in.exitCode(), in.out() + "\n" + in.err() + "\nsshd: " + Files.readString(dir.resolve("sshd.log")));
+                assertEquals(0, in.exitCode(), in.out() + "\n" + in.err() + "\nsshd: " + sshd.log());
                 assertTrue(in.out().startsWith("1000\n"), in.out());
                 assertTrue(in.out().contains(" rootless-key (ED25519)"), in.out());
                 assertTrue(in.out().contains("refs/heads/main"), "signed in over ssh: " + in.out());

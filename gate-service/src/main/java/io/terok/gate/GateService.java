@@ -4,6 +4,8 @@ import io.quarkus.arc.Unremovable;
 import io.quarkus.runtime.LaunchMode;
 import io.terok.gate.repo.Mirror;
 import io.terok.gate.repo.Projects;
+import io.terok.gate.ssh.UpstreamAccess;
+import io.terok.gate.ssh.VaultAgentSource;
 import io.terok.gate.token.TokenStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -34,10 +36,13 @@ public class GateService {
 
     @Inject
     public GateService(@ConfigProperty(name = "terok.data-dir") Path dataDir,
+            @ConfigProperty(name = "terok.runtime-dir") Path runtimeDir,
             /* Backups older than this many days are pruned at sync; 0 keeps them forever. */
-            @ConfigProperty(name = "terok.gate.backup-retention-days", defaultValue = "30") int retentionDays) {
+            @ConfigProperty(name = "terok.gate.backup-retention-days", defaultValue = "30") int retentionDays,
+            /* The OpenSSH client that carries ssh upstreams (with the vault's agent). */
+            @ConfigProperty(name = "terok.gate.ssh", defaultValue = "ssh") String ssh) {
         this.projects = new Projects(dataDir.resolve("gate"));
-        this.mirror = new Mirror(projects, Duration.ofDays(retentionDays));
+        this.mirror = new Mirror(projects, Duration.ofDays(retentionDays), new UpstreamAccess(new VaultAgentSource(runtimeDir), ssh));
         this.tokens = new TokenStore(dataDir.resolve("gate"));
     }
 

@@ -35,9 +35,20 @@ public final class Names {
         return b;
     }
 
+    /** scp-like ssh: {@code user@host:path} (a user is required, so that nothing else reads as ssh). */
+    private static final Pattern SCP = Pattern.compile("([A-Za-z0-9_][A-Za-z0-9._-]{0,63})@([A-Za-z0-9][A-Za-z0-9.-]{0,252}):([^:/-].*|/.+)");
+    private static final Pattern SSH_HOST = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]{0,252}|\\[[0-9A-Fa-f:.]+\\]");
+    private static final Pattern SSH_USER = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,63}");
+
+    /** Whether the gate reaches this (validated) upstream over ssh, with the vault's agent. */
+    public static boolean isSsh(String url) {
+        return url != null && (url.regionMatches(true, 0, "ssh://", 0, 6) || SCP.matcher(url).matches());
+    }
+
     /**
-     * Upstream URLs the gate can fetch from today: file:// with an absolute path, http(s)://. ssh needs the
-     * vault's signer and is refused until it exists (fail closed rather than use the service's own keys).
+     * Upstream URLs the gate fetches from: file:// with an absolute path, http(s)://, ssh://[user@]host[:port]/path and
+     * the scp-like user@host:path (ssh goes through the vault's agent; see {@code io.terok.gate.ssh}). Host and user are
+     * checked strictly: they end up on ssh's command line.
      */
     public static String upstream(String field, String url) {
         if (url == null || url.isEmpty()) {
@@ -46,13 +57,13 @@ public final class Names {
         if (url.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
             throw GateException.invalid(field, "must not contain control characters");
         }
+        if (SCP.matcher(url).matches()) {
+            return url;
+        }
         URI uri;
         try {
             uri = URI.create(url);
         } catch (IllegalArgumentException e) {
-            if (url.matches("[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:.*")) {
-                throw GateException.invalid(field, "ssh upstreams need the vault's SSH signer, which is not available yet");
-            }
             throw GateException.invalid(field, "'" + url + "' is not a URL: " + e.getMessage());
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
@@ -68,13 +79,19 @@ public final class Names {
                     throw GateException.invalid(field, "'" + url + "' has no host");
                 }
             }
-            case "ssh" -> throw GateException.invalid(field, "ssh upstreams need the vault's SSH signer, which is not available yet");
-            default -> {
-                if (url.matches("[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:.*")) {
-                    throw GateException.invalid(field, "ssh upstreams need the vault's SSH signer, which is not available yet");
+            case "ssh" -> {
+                String host = uri.getHost();
+                if (host == null || !SSH_HOST.matcher(host).matches()) {
+                    throw GateException.invalid(field, "'" + url + "': expected ssh://[user@]host[:port]/path with a plain host name or address");
                 }
-                throw GateException.invalid(field, "'" + url + "': expected file:///path, https:// or http://");
+                if (uri.getUserInfo() != null && !SSH_USER.matcher(uri.getUserInfo()).matches()) {
+                    throw GateException.invalid(field, "'" + url + "': the user must be [A-Za-z0-9_][A-Za-z0-9._-]* (no password)");
+                }
+                if (uri.getPath() == null || uri.getPath().length() < 2 || uri.getQuery() != null || uri.getFragment() != null) {
+                    throw GateException.invalid(field, "'" + url + "': no repository path");
+                }
             }
+            default -> throw GateException.invalid(field, "'" + url + "': expected file:///path, https://, http://, ssh://[user@]host[:port]/path or user@host:path");
         }
         return url;
     }

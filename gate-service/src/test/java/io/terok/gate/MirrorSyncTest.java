@@ -66,7 +66,7 @@ class MirrorSyncTest {
             assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
             assertTrue(e.getStatus().getDescription().startsWith("name:"), e.getStatus().getDescription());
         }
-        for (String bad : new String[] {"file://relative", "ext::sh -c evil", "ssh://git@example.invalid/x.git", "git@example.invalid:x.git"}) {
+        for (String bad : new String[] {"file://relative", "ext::sh -c evil", "ssh://-oProxyCommand=evil/x.git", "git@example.invalid:-x.git"}) {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> api.stub().createProject(
                     CreateProjectRequest.newBuilder().setName(GateApi.unique("u")).setUpstreamUrl(bad).build()), bad);
             assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());

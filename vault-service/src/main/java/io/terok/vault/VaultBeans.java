@@ -8,6 +8,7 @@ import io.terok.vault.broker.TokenBroker;
 import io.terok.vault.passphrase.PassphraseChain;
 import io.terok.vault.passphrase.TierSettings;
 import io.terok.vault.passphrase.PassphraseTier;
+import io.terok.vault.ssh.GateAgents;
 import io.terok.vault.ssh.SshAgents;
 import io.terok.vault.ssh.SshKeyStore;
 import io.vertx.core.Vertx;
@@ -29,6 +30,7 @@ public class VaultBeans {
     private AuditLog audit;
     private TokenBroker broker;
     private SshAgents agents;
+    private GateAgents gateAgents;
 
     @Produces
     @Singleton
@@ -88,6 +90,15 @@ public class VaultBeans {
         return agents;
     }
 
+    @Produces
+    @Singleton
+    GateAgents gateAgents(Vault vault, SshKeyStore keys, AuditLog audit, VaultConfig config) {
+        // Its own directory: SshAgents.restore() deletes what it does not know under vault-ssh/.
+        gateAgents = new GateAgents(config.runtimeDir().resolve("vault-gate-ssh"), keys, vault, audit, Clock.systemUTC(),
+                config.vault().gateAgentIdleTimeout(), config.vault().gateAgentMaxLifetime());
+        return gateAgents;
+    }
+
     void start(@Observes StartupEvent event, Vault vault, SshAgents agents) {
         vault.autoUnlock();
     }
@@ -100,6 +111,9 @@ public class VaultBeans {
 
     @PreDestroy
     void close() {
+        if (gateAgents != null) {
+            gateAgents.close();
+        }
         if (agents != null) {
             agents.close();
         }

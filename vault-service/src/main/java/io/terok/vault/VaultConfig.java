@@ -81,6 +81,14 @@ public interface VaultConfig {
         @WithDefault("30s")
         Duration oauthRefreshTimeout();
 
+        /** A gate's SSH agent (OpenProjectAgent) the gate did not close is closed after this long without use. */
+        @WithDefault("60s")
+        Duration gateAgentIdleTimeout();
+
+        /** ... and in any case this long after it was opened (one sync or forward never needs more). */
+        @WithDefault("30m")
+        Duration gateAgentMaxLifetime();
+
         /** Route table overrides and additions: terok.vault.providers.NAME.upstream|auth-header|auth-prefix|env.VAR. */
         Map<String, ProviderOverride> providers();
     }

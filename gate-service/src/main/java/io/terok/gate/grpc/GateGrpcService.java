@@ -35,6 +35,7 @@ import io.terok.api.v1.RevokeTaskTokenRequest;
 import io.terok.api.v1.RevokeTaskTokenResponse;
 import io.terok.api.v1.SyncRequest;
 import io.terok.api.v1.SyncResponse;
+import io.terok.api.v1.TrustHostResponse;
 import io.terok.gate.GateException;
 import io.terok.gate.GateService;
 import io.terok.gate.Names;
@@ -109,6 +110,12 @@ public class GateGrpcService extends GateServiceGrpc.GateServiceImplBase {
             }
             return RevokeTaskTokenResponse.newBuilder().setRevoked(gate.revoke(r.getTaskId())).build();
         });
+    }
+
+    @Override
+    public void trustHost(ProjectRef r, StreamObserver<TrustHostResponse> out) {
+        unary(out, () -> TrustHostResponse.newBuilder()
+                .addAllForgotten(gate.projects().forgetHostKeys(Names.project("project", r.getProject()))).build());
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.terok.gate.repo.Records.Pending;
 import io.terok.gate.repo.Records.ProjectMeta;
 import io.terok.gate.repo.Records.SyncResult;
 import io.terok.gate.repo.Records.Update;
+import io.terok.gate.ssh.UpstreamAccess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -75,10 +76,12 @@ public class Mirror {
 
     private final Projects projects;
     private final Duration backupRetention;
+    private final UpstreamAccess upstreams;
 
-    public Mirror(Projects projects, Duration backupRetention) {
+    public Mirror(Projects projects, Duration backupRetention, UpstreamAccess upstreams) {
         this.projects = projects;
         this.backupRetention = backupRetention;
+        this.upstreams = upstreams;
     }
 
     // ------------------------------------------------------------------------------------------ sync
@@ -94,7 +97,7 @@ public class Mirror {
             }
             try (Repository repo = projects.open(project)) {
                 Map<String, ObjectId> before = refs(repo, UPSTREAM);
-                String defaultBranch = fetch(repo, meta.upstreamUrl());
+                String defaultBranch = fetch(repo, project, meta.upstreamUrl());
                 Map<String, ObjectId> after = refs(repo, UPSTREAM);
                 Map<String, ObjectId> heads = refs(repo, Constants.R_HEADS);
                 List<Pending> pending = new ArrayList<>(projects.pending(project));
@@ -150,28 +153,39 @@ public class Mirror {
         });
     }
 
-    /** Fetches the upstream's heads into the hidden snapshot (forced, pruned) and its tags (never clobbered). */
-    private static String fetch(Repository repo, String url) {
-        try (Git git = new Git(repo)) {
-            FetchResult r = git.fetch().setRemote(url).setTagOpt(TagOpt.NO_TAGS).setRemoveDeletedRefs(true)
-                    .setRefSpecs(new RefSpec("+refs/heads/*:" + UPSTREAM + "*")).call();
-            git.fetch().setRemote(url).setTagOpt(TagOpt.NO_TAGS).setRemoveDeletedRefs(false)
-                    .setRefSpecs(new RefSpec("refs/tags/*:refs/tags/*")).call();
-            Ref head = r.getAdvertisedRef(Constants.HEAD);
-            if (head != null && head.isSymbolic() && head.getTarget().getName().startsWith(Constants.R_HEADS)) {
-                return head.getTarget().getName().substring(Constants.R_HEADS.length());
+    /**
+     * Fetches the upstream's heads into the hidden snapshot (forced, pruned) and its tags (never clobbered). Over ssh
+     * both fetches run with one agent from the vault, closed when they are done.
+     */
+    private String fetch(Repository repo, String project, String url) {
+        try (UpstreamAccess.Session up = upstreams.open(project, url, projects.knownHosts(project), "sync"); Git git = new Git(repo)) {
+            try {
+                FetchResult r = git.fetch().setRemote(url).setTagOpt(TagOpt.NO_TAGS).setRemoveDeletedRefs(true)
+                        .setTransportConfigCallback(up.callback())
+                        .setRefSpecs(new RefSpec("+refs/heads/*:" + UPSTREAM + "*")).call();
+                git.fetch().setRemote(url).setTagOpt(TagOpt.NO_TAGS).setRemoveDeletedRefs(false)
+                        .setTransportConfigCallback(up.callback())
+                        .setRefSpecs(new RefSpec("refs/tags/*:refs/tags/*")).call();
+                return defaultBranch(r);
+            } catch (GitAPIException | org.eclipse.jgit.api.errors.JGitInternalException e) {
+                throw up.failure("fetch from", e);
             }
-            if (head != null && head.getObjectId() != null) {
-                for (Ref ref : r.getAdvertisedRefs()) {
-                    if (ref.getName().startsWith(Constants.R_HEADS) && head.getObjectId().equals(ref.getObjectId())) {
-                        return ref.getName().substring(Constants.R_HEADS.length());
-                    }
+        }
+    }
+
+    private static String defaultBranch(FetchResult r) {
+        Ref head = r.getAdvertisedRef(Constants.HEAD);
+        if (head != null && head.isSymbolic() && head.getTarget().getName().startsWith(Constants.R_HEADS)) {
+            return head.getTarget().getName().substring(Constants.R_HEADS.length());
+        }
+        if (head != null && head.getObjectId() != null) {
+            for (Ref ref : r.getAdvertisedRefs()) {
+                if (ref.getName().startsWith(Constants.R_HEADS) && head.getObjectId().equals(ref.getObjectId())) {
+                    return ref.getName().substring(Constants.R_HEADS.length());
                 }
             }
-            return null;
-        } catch (GitAPIException e) {
-            throw GateException.precondition("cannot fetch from upstream " + url + ": " + e.getMessage());
         }
+        return null;
     }
 
     private static void queue(List<Pending> pending, String ref, String kind, ObjectId oldId, ObjectId newId) {
@@ -424,9 +438,16 @@ public class Mirror {
                             + lost.size() + " commit(s) that " + b + " does not contain (" + String.join("; ", lost.subList(0, Math.min(3, lost.size())))
                             + "); forwarding would lose them. Merge or rebase " + b + " onto upstream " + t + " first");
                 }
-                try (Transport tr = Transport.open(repo, new URIish(meta.upstreamUrl()))) {
+                try (UpstreamAccess.Session access = upstreams.open(project, meta.upstreamUrl(), projects.knownHosts(project), "forward");
+                        Transport tr = Transport.open(repo, new URIish(meta.upstreamUrl()))) {
+                    access.callback().configure(tr);
                     RemoteRefUpdate u = new RemoteRefUpdate(repo, Constants.R_HEADS + b, tip, Constants.R_HEADS + t, false, null, upId);
-                    PushResult r = tr.push(NullProgressMonitor.INSTANCE, List.of(u));
+                    PushResult r;
+                    try {
+                        r = tr.push(NullProgressMonitor.INSTANCE, List.of(u));
+                    } catch (org.eclipse.jgit.errors.TransportException e) {
+                        throw access.failure("push to", e);
+                    }
                     RemoteRefUpdate.Status st = r.getRemoteUpdate(Constants.R_HEADS + t).getStatus();
                     if (st != RemoteRefUpdate.Status.OK && st != RemoteRefUpdate.Status.UP_TO_DATE) {
                         String msg = r.getRemoteUpdate(Constants.R_HEADS + t).getMessage();

@@ -143,6 +143,31 @@ public class Projects {
         return locks.computeIfAbsent(project, k -> new ReentrantLock());
     }
 
+    /**
+     * The project's pinned SSH host keys (an OpenSSH known_hosts file that ssh writes on first use). Inside the
+     * project's private {@code terok/} directory: never served over git, deleted with the project.
+     */
+    public Path knownHosts(String project) {
+        return path(project).resolve("terok").resolve("known_hosts");
+    }
+
+    /** Forgets the pinned host keys: the next ssh sync pins the key the server presents then. Returns the lines dropped. */
+    public List<String> forgetHostKeys(String project) {
+        meta(project);
+        ReentrantLock lock = lock(project);
+        lock.lock();
+        try {
+            Path f = knownHosts(project);
+            List<String> old = Files.exists(f) ? Files.readAllLines(f, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList() : List.of();
+            Files.deleteIfExists(f);
+            return old;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot forget the host keys of " + project + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public List<Pending> pending(String project) {
         return JsonFiles.read(path(project).resolve("terok").resolve("pending.json"), PENDING, List.<Pending>of());
     }

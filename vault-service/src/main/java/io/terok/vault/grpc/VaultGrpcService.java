@@ -38,7 +38,12 @@ import io.terok.vault.VaultException;
 import io.terok.vault.VaultSetup;
 import io.terok.vault.broker.AuditLog;
 import io.terok.vault.passphrase.Provisioner;
+import io.terok.vault.ssh.GateAgents;
 import io.terok.vault.ssh.SshAgents;
+import io.terok.api.v1.CloseProjectAgentRequest;
+import io.terok.api.v1.CloseProjectAgentResponse;
+import io.terok.api.v1.OpenProjectAgentRequest;
+import io.terok.api.v1.OpenProjectAgentResponse;
 import io.terok.vault.ssh.SshKey;
 import io.terok.vault.ssh.SshKeyStore;
 import io.terok.api.v1.AddSshKeyRequest;
@@ -76,6 +81,9 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
 
     @Inject
     SshAgents sshAgents;
+
+    @Inject
+    GateAgents gateAgents;
 
     @Override
     public void status(VaultStatusRequest request, StreamObserver<VaultStatus> out) {
@@ -200,6 +208,20 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
     @Override
     public void removeSshKey(RemoveSshKeyRequest r, StreamObserver<RemoveSshKeyResponse> out) {
         unary(out, () -> RemoveSshKeyResponse.newBuilder().setRemoved(sshKeys.remove(r.getId())).build());
+    }
+
+    @Override
+    public void openProjectAgent(OpenProjectAgentRequest r, StreamObserver<OpenProjectAgentResponse> out) {
+        unary(out, () -> {
+            GateAgents.Opened o = gateAgents.open(r.getProject(), r.getPurpose());
+            return OpenProjectAgentResponse.newBuilder().setAgentId(o.id()).setSocketPath(o.socket().toString())
+                    .addAllFingerprints(o.fingerprints()).setExpiresAt(ts(o.expiresAt().toEpochMilli())).build();
+        });
+    }
+
+    @Override
+    public void closeProjectAgent(CloseProjectAgentRequest r, StreamObserver<CloseProjectAgentResponse> out) {
+        unary(out, () -> CloseProjectAgentResponse.newBuilder().setClosed(gateAgents.close(r.getAgentId())).build());
     }
 
     private static SshKey.Type type(SshKeyType t) {

@@ -31,6 +31,7 @@ public final class AgentSocket implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Set<SocketChannel> live = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    private volatile long lastActivity = System.nanoTime();
 
     /**
      * Binds {@code path} (a stale file there is replaced) with mode {@code socketMode} and starts serving.
@@ -79,6 +80,7 @@ public final class AgentSocket implements AutoCloseable {
                 continue;
             }
             live.add(c);
+            lastActivity = System.nanoTime();
             if (closed) {
                 quietly(c);
                 return;
@@ -106,6 +108,7 @@ public final class AgentSocket implements AutoCloseable {
                 if (!readFully(c, msg)) {
                     return;
                 }
+                lastActivity = System.nanoTime();
                 byte[] answer;
                 try {
                     answer = protocol.handle(msg.array());
@@ -148,7 +151,12 @@ public final class AgentSocket implements AutoCloseable {
         }
     }
 
-    /** The number of open connections (tests). */
+    /** {@link System#nanoTime()} of the last accepted connection or request (idle timeouts). */
+    public long lastActivity() {
+        return lastActivity;
+    }
+
+    /** The number of open connections (tests, idle timeouts). */
     public int connections() {
         return live.size();
     }

@@ -122,7 +122,7 @@ public final class SshAgents implements AutoCloseable {
             }
             // 0711: in a rootful container with userns=auto the task's uid is a stranger to the owner (see the class doc).
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
-            AgentSocket s = new AgentSocket(dir.resolve(SOCKET), taskId, new AgentProtocol(backend(taskId, project)), "rw-rw-rw-");
+            AgentSocket s = new AgentSocket(dir.resolve(SOCKET), taskId, new AgentProtocol(backend(taskId, project, keys, vault, audit, clock)), "rw-rw-rw-");
             open.put(taskId, s);
             LOG.infof("ssh agent opened for task %s (project %s) at %s", taskId, project, s.path());
             return dir;
@@ -190,7 +190,11 @@ public final class SshAgents implements AutoCloseable {
         return m;
     }
 
-    private AgentProtocol.Backend backend(String taskId, String project) {
+    /**
+     * What an agent answers for {@code project}: its keys (none while the vault is locked), each signature read fresh
+     * from the database and audited under {@code taskId} (a task id, or {@code gate:<project>} for the gate's agents).
+     */
+    static AgentProtocol.Backend backend(String taskId, String project, SshKeyStore keys, Vault vault, AuditLog audit, Clock clock) {
         return new AgentProtocol.Backend() {
             @Override
             public List<AgentProtocol.Identity> identities() {
