@@ -20,7 +20,7 @@ if [ ! -x "$QUADLET_BIN" ]; then
         >"$DEPLOY_APT/sources.list"
     deploy_apt_opts=(-o "Dir::Etc::sourcelist=$DEPLOY_APT/sources.list" -o "Dir::Etc::sourceparts=$DEPLOY_APT/empty"
         -o "Dir::State::Lists=$DEPLOY_APT/lists" -o "Dir::Cache::archives=$DEPLOY_APT/archives"
-        -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache=")
+        -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache=" -o "APT::Sandbox::User=root")
     apt-get -q "${deploy_apt_opts[@]}" update >/dev/null
     (cd "$DEPLOY_APT" && rm -f podman_*.deb && apt-get -q "${deploy_apt_opts[@]}" download podman >/dev/null)
     rm -rf "$DEPLOY_APT/x.tmp"

@@ -31,6 +31,7 @@ final class Deployment {
     static final List<String> DATA_VOLUMES = List.of("terok-vault-data", "terok-gate-data", "terok-runtime-data");
     /** The line that makes a rootful unit differ from the rootless one (keep-id exists only for rootless podman). */
     static final String KEEP_ID = "UserNS=keep-id";
+    static final String SESSION_BUS = "%t/bus";
 
     final Mode mode;
     private final Map<String, String> env;
@@ -141,8 +142,10 @@ final class Deployment {
     }
 
     /**
-     * The unit as installed in this mode: the shipped file for a user; for the system without {@code UserNS=keep-id}
-     * (rootful podman refuses it; the services then run as root in their containers, capabilities dropped).
+     * The unit as installed in this mode: the shipped file for a user. For the system: without {@code UserNS=keep-id}
+     * (rootful podman refuses it; the services then run as root in their containers, capabilities dropped) and without
+     * the session bus (a system service has none: {@code /run/bus} does not exist, and its bind mount would keep
+     * clearance from starting; clearance then serves only `terok clearance`).
      */
     String unitContent(String shipped) {
         if (mode == Mode.USER) {
@@ -150,7 +153,7 @@ final class Deployment {
         }
         StringBuilder sb = new StringBuilder();
         for (String line : shipped.split("\n", -1)) {
-            if (!line.strip().equals(KEEP_ID)) {
+            if (!line.strip().equals(KEEP_ID) && !(line.contains(SESSION_BUS) && !line.startsWith("#"))) {
                 sb.append(line).append('\n');
             }
         }

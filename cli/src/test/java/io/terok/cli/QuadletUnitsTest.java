@@ -170,6 +170,7 @@ class QuadletUnitsTest {
         Generated g = generate(installedAs(Deployment.Mode.SYSTEM), false);
         assertClean(g);
         g.units().forEach((name, unit) -> assertFalse(unit.contains("--userns keep-id"), name + ": keep-id is rootless only"));
+        assertFalse(execStart(g.units().get("terok-clearance.service")).contains("/bus"), "a system service has no session bus");
         Generated user = generate(installedAs(Deployment.Mode.USER), true);
         assertClean(user);
     }
