@@ -61,3 +61,45 @@ if [ "${TEROK_REBUILD_IMAGES:-0}" = 1 ] || ! podman image exists "$JRE_IMAGE"; t
 else
     log "deploy: $JRE_IMAGE present"
 fi
+
+# The end-to-end test under a real systemd (deploy-test SystemdEndToEndTest): a Debian 12 root filesystem with
+# systemd, a user manager for the lingering user `tk` (uid 1000) and rootless podman 4.3, plus Quadlet 5.4 as the
+# user generator. The test boots it with `podman run --systemd=always --privileged --rootfs DIR:O /sbin/init` (an
+# overlay: the cached tree is never changed) and gives tk's podman storage its own bind mount.
+SYSTEMD_ROOT=$CACHE_DIR/debian-bookworm-systemd
+SYSTEMD_PACKAGES=systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,podman,netavark,aardvark-dns,runc,conmon,uidmap,slirp4netns,fuse-overlayfs,catatonit,openjdk-17-jre-headless,nftables,dnsmasq-base,util-linux,tcpdump,curl,ca-certificates,git,procps,iproute2
+SYSTEMD_ROOT_VERSION=1   # bump when the configuration below changes
+if [ "$(cat "$SYSTEMD_ROOT/.terok-version" 2>/dev/null)" != "$SYSTEMD_ROOT_VERSION" ]; then
+    sd_root="$(mktemp -d "$CACHE_DIR/systemd.XXXXXX")"
+    DEBOOTSTRAP_DIR=$sd_root
+    log "deploy: debootstrap bookworm with systemd and podman (about 3 min, log: $CACHE_DIR/debootstrap-systemd.log)"
+    if ! debootstrap --variant=minbase --include="$SYSTEMD_PACKAGES" bookworm "$sd_root" "$(debian_mirror)" \
+        >"$CACHE_DIR/debootstrap-systemd.log" 2>&1; then
+        tail -n 20 "$CACHE_DIR/debootstrap-systemd.log" >&2
+        die "debootstrap (systemd root) failed (see $CACHE_DIR/debootstrap-systemd.log)"
+    fi
+    apt_clean_rootfs "$sd_root"
+    chmod 0755 "$sd_root"   # mktemp made it 0700: nobody but root could traverse /
+    echo terok-systemd >"$sd_root/etc/hostname"
+    chroot "$sd_root" useradd --create-home --uid 1000 --shell /bin/bash tk
+    echo 'tk:100000:65536' >"$sd_root/etc/subuid"
+    echo 'tk:100000:65536' >"$sd_root/etc/subgid"
+    install -d "$sd_root/var/lib/systemd/linger" && : >"$sd_root/var/lib/systemd/linger/tk"
+    printf '%s\n' "$CONTAINERS_CONF" >"$sd_root/etc/containers/containers.conf"
+    install -d -o 1000 -g 1000 "$sd_root/home/tk/.config" "$sd_root/home/tk/.config/containers" \
+        "$sd_root/home/tk/.local" "$sd_root/home/tk/.local/share" "$sd_root/home/tk/.local/share/containers"
+    printf '%s\n' "$CONTAINERS_CONF" >"$sd_root/home/tk/.config/containers/containers.conf"
+    printf '[storage]\ndriver = "overlay"\n' >"$sd_root/home/tk/.config/containers/storage.conf"
+    chown 1000:1000 "$sd_root/home/tk/.config/containers/"*.conf
+    install -m 0755 "$QUADLET_BIN" "$sd_root/usr/libexec/podman/quadlet"
+    install -d "$sd_root/usr/lib/systemd/user-generators" "$sd_root/usr/lib/systemd/system-generators"
+    ln -sfn /usr/libexec/podman/quadlet "$sd_root/usr/lib/systemd/user-generators/podman-user-generator"
+    ln -sfn /usr/libexec/podman/quadlet "$sd_root/usr/lib/systemd/system-generators/podman-system-generator"
+    echo "$SYSTEMD_ROOT_VERSION" >"$sd_root/.terok-version"
+    rm -rf "$SYSTEMD_ROOT"
+    mv "$sd_root" "$SYSTEMD_ROOT"
+    DEBOOTSTRAP_DIR=""
+    log "deploy: cached $SYSTEMD_ROOT ($(du -sh "$SYSTEMD_ROOT" | cut -f1))"
+else
+    log "deploy: $SYSTEMD_ROOT present"
+fi

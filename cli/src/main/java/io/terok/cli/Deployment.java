@@ -32,6 +32,7 @@ final class Deployment {
     /** The line that makes a rootful unit differ from the rootless one (keep-id exists only for rootless podman). */
     static final String KEEP_ID = "UserNS=keep-id";
     static final String SESSION_BUS = "%t/bus";
+    static final String USER_STATE = "%h/.local/state";
 
     final Mode mode;
     private final Map<String, String> env;
@@ -58,9 +59,13 @@ final class Deployment {
         return mode == Mode.USER ? xdg("XDG_CONFIG_HOME", ".config") : Path.of("/etc");
     }
 
-    /** {@code %S}: XDG_STATE_HOME for a user, /var/lib for the system. */
+    /**
+     * {@code %h/.local/state} in the units for a user, /var/lib for the system. Not systemd's {@code %S}: for user
+     * units that is ~/.config before systemd 254 (Debian 12 has 252) and $XDG_STATE_HOME after, and the CLI must
+     * bake the same path into the hook as the shield container mounts.
+     */
     Path stateHome() {
-        return mode == Mode.USER ? xdg("XDG_STATE_HOME", ".local/state") : Path.of("/var/lib");
+        return mode == Mode.USER ? home.resolve(".local/state") : Path.of("/var/lib");
     }
 
     /** {@code %t}: XDG_RUNTIME_DIR for a user, /run for the system. */
@@ -145,7 +150,8 @@ final class Deployment {
      * The unit as installed in this mode: the shipped file for a user. For the system: without {@code UserNS=keep-id}
      * (rootful podman refuses it; the services then run as root in their containers, capabilities dropped) and without
      * the session bus (a system service has none: {@code /run/bus} does not exist, and its bind mount would keep
-     * clearance from starting; clearance then serves only `terok clearance`).
+     * clearance from starting; clearance then serves only `terok clearance`), and with the shield's state under
+     * /var/lib instead of the user's ~/.local/state.
      */
     String unitContent(String shipped) {
         if (mode == Mode.USER) {
@@ -154,7 +160,7 @@ final class Deployment {
         StringBuilder sb = new StringBuilder();
         for (String line : shipped.split("\n", -1)) {
             if (!line.strip().equals(KEEP_ID) && !(line.contains(SESSION_BUS) && !line.startsWith("#"))) {
-                sb.append(line).append('\n');
+                sb.append(line.startsWith("#") ? line : line.replace(USER_STATE, "/var/lib")).append('\n');
             }
         }
         sb.setLength(sb.length() - 1);

@@ -71,13 +71,19 @@ final class ImageBuilder {
         return r.stdout().strip();
     }
 
-    /** Digest of everything the image is built from. */
-    String inputDigest(ServiceName s, String baseId) throws IOException {
-        Path app = appDir(s);
-        if (!Files.isRegularFile(app.resolve("quarkus-run.jar"))) {
-            throw new CliException("the " + s.id() + " service is not built: no " + app.resolve("quarkus-run.jar"),
+    /** Refuses when the service's quarkus-app is not built. */
+    void requireBuilt(ServiceName s) {
+        Path jar = appDir(s).resolve("quarkus-run.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new CliException("the " + s.id() + " service is not built: no " + jar,
                     "build it with `./mvnw -B -DskipTests package` in " + terokHome);
         }
+    }
+
+    /** Digest of everything the image is built from. */
+    String inputDigest(ServiceName s, String baseId) throws IOException {
+        requireBuilt(s);
+        Path app = appDir(s);
         MessageDigest md = sha256();
         update(md, "base " + baseId + "\n");
         digestFile(md, "Containerfile", containerfile(s));

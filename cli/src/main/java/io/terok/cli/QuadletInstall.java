@@ -45,6 +45,18 @@ final class QuadletInstall {
 
     int setup(String baseImage, boolean buildImages, CommandLine root) throws IOException {
         ctx.out.println("terok setup " + dep.mode.systemctlFlag() + " (Quadlet units from " + terokHome.resolve("deploy/quadlet") + ")");
+        // What can fail for want of an input is checked before anything is written: no half-done installation.
+        ImageBuilder images = null;
+        String base = null;
+        String baseId = null;
+        if (buildImages) {
+            images = images();
+            base = baseImage != null ? baseImage : ctx.env.getOrDefault("TEROK_BASE_IMAGE", ImageBuilder.DEFAULT_BASE);
+            baseId = images.baseId(base);
+            for (ServiceName s : ServiceName.values()) {
+                images.requireBuilt(s);
+            }
+        }
         boolean unitsChanged = false;
         for (Path src : Deployment.shippedUnits(terokHome)) {
             String name = src.getFileName().toString();
@@ -75,10 +87,6 @@ final class QuadletInstall {
         }
 
         if (buildImages) {
-            ImageBuilder images = images();
-            String base = baseImage != null ? baseImage
-                    : ctx.env.getOrDefault("TEROK_BASE_IMAGE", ImageBuilder.DEFAULT_BASE);
-            String baseId = images.baseId(base);
             for (ServiceName s : ServiceName.values()) {
                 ImageBuilder.Outcome o = images.ensure(s, base, baseId);
                 item("image " + Deployment.image(s), o == ImageBuilder.Outcome.UNCHANGED ? "unchanged" : "built (from " + base + ")");

@@ -142,7 +142,7 @@ class QuadletUnitsTest {
         String shield = execStart(g.units().get("terok-shield.service"));
         assertTrue(shield.contains("--pid=host") && shield.contains("--cap-add sys_admin")
                 && shield.contains("--cap-add net_admin") && shield.contains("--cap-add sys_ptrace"), shield);
-        assertTrue(shield.contains("-v %S/terok/shield:%S/terok/shield"), "the hook's state root at the host's path: " + shield);
+        assertTrue(shield.contains("-v %h/.local/state/terok/shield:%h/.local/state/terok/shield"), "the hook's state root at the host's path: " + shield);
         for (ServiceName s : List.of(ServiceName.RUNTIME, ServiceName.VAULT, ServiceName.GATE, ServiceName.CLEARANCE)) {
             String run = execStart(g.units().get("terok-" + s.id() + ".service"));
             assertFalse(run.contains("--cap-add") || run.contains("--pid=host"), s + " gets no capability: " + run);
@@ -162,6 +162,9 @@ class QuadletUnitsTest {
             String network = s == ServiceName.VAULT || s == ServiceName.GATE ? "--network host" : "--network none";
             assertTrue(pod.contains(network), s + " pod: " + network);
             assertEquals(s != ServiceName.SHIELD, pod.contains("--userns keep-id"), s + " pod user namespace");
+            // Pods and containers share one name space in podman: the same name for both fails at start.
+            assertTrue(pod.contains("--name terok-" + s.id() + "-pod") && execStart(g.units().get("terok-" + s.id() + ".service"))
+                    .contains("--name terok-" + s.id() + " "), s + ": pod and container names differ");
         }
     }
 
@@ -171,6 +174,8 @@ class QuadletUnitsTest {
         assertClean(g);
         g.units().forEach((name, unit) -> assertFalse(unit.contains("--userns keep-id"), name + ": keep-id is rootless only"));
         assertFalse(execStart(g.units().get("terok-clearance.service")).contains("/bus"), "a system service has no session bus");
+        assertTrue(execStart(g.units().get("terok-shield.service")).contains("-v /var/lib/terok/shield:/var/lib/terok/shield"),
+                "the system's shield state is under /var/lib");
         Generated user = generate(installedAs(Deployment.Mode.USER), true);
         assertClean(user);
     }

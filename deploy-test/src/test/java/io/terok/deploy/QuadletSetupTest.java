@@ -52,7 +52,7 @@ class QuadletSetupTest {
     }
 
     Path hooksDir() {
-        return home.resolve("state/terok/shield-hooks");
+        return home.resolve(".local/state/terok/shield-hooks");
     }
 
     /** Every file and directory below home: path -> type, size, permissions, modification time (ns). */
@@ -94,7 +94,7 @@ class QuadletSetupTest {
             assertTrue(Files.isRegularFile(hooksDir().resolve(f)), f);
         }
         // The hook reads each task's state from the root the shield container mounts at the same host path.
-        assertTrue(Files.readString(hooksDir().resolve("terok-shield-hook")).contains(home.resolve("state/terok/shield").toString()));
+        assertTrue(Files.readString(hooksDir().resolve("terok-shield-hook")).contains(home.resolve(".local/state/terok/shield").toString()));
         String registration = Files.readString(home.resolve("config/containers/containers.conf.d/terok-shield.conf"));
         assertTrue(registration.contains("hooks_dir = [\"" + hooksDir() + "\""), registration);
         assertTrue(Files.readString(home.resolve("data/bash-completion/completions/terok")).contains("terok"));
