@@ -150,6 +150,7 @@ class QuadletUnitsTest {
         assertTrue(execStart(g.units().get("terok-runtime.service")).contains("-v %t/podman/podman.sock:%t/podman/podman.sock"));
         assertTrue(g.units().get("terok-runtime.service").contains("Requires=podman.socket"));
         assertTrue(execStart(g.units().get("terok-clearance.service")).contains("-v %t/bus:%t/bus"));
+        assertTrue(execStart(g.units().get("terok-clearance.service")).contains("-v /etc/machine-id:/etc/machine-id:ro"));
         assertTrue(execStart(g.units().get("terok-vault.service")).contains("-v terok-vault-data:/var/lib/terok/vault"));
         assertTrue(execStart(g.units().get("terok-gate.service")).contains("-v terok-gate-data:/var/lib/terok/gate"));
         // Ordering: runtime composes the others at every launch, clearance follows shield's events.
