@@ -8,9 +8,13 @@ import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 
-@Command(name = "doctor", description = {"Check the host and the services, one line per check.",
+@Command(name = "doctor", description = {"Check the host, the services and the Quadlet deployment, one line per check.",
     "Exits 0 when all is well, 1 on warnings, 2 on errors."})
 final class DoctorCommand extends Verb {
+    /** Which Quadlet deployment to check; without it the system's as root and the user's otherwise. */
+    @picocli.CommandLine.ArgGroup(exclusive = true)
+    SetupCommand.ModeOption mode;
+
     @Override
     public Integer call() throws IOException {
         Context ctx = ctx();
@@ -24,6 +28,7 @@ final class DoctorCommand extends Verb {
         checks.addAll(services(layout));
         checks.add(hooks(ctx, layout));
         checks.add(desktop(ctx, layout));
+        checks.addAll(new DeploymentChecks(ctx, mode == null ? null : mode.mode()).all());
         Check.Severity worst = Check.Severity.OK;
         for (Check c : checks) {
             ctx.out.println(c.line());

@@ -49,6 +49,7 @@ public class RuntimeBeans {
         for (ServiceName s : ServiceName.values()) {
             protectedPaths.add(s.socket(config.runtimeDir()));
         }
+        config.runtime().protectedPaths().ifPresent(protectedPaths::addAll);
         RunSpecValidator validator = new RunSpecValidator(protectedPaths, config.runtime().allowedAnnotations(),
                 Runtime.getRuntime().availableProcessors());
         TaskStore store = new TaskStore(config.dataDir().resolve("runtime").resolve("tasks"));

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -40,6 +41,13 @@ public interface RuntimeConfig {
         /** Annotations a run spec may set; hook-selecting annotations are set only from shield's answer. */
         @WithDefault("io.terok.agent,io.terok.note")
         Set<String> allowedAnnotations();
+
+        /**
+         * More host paths no task may mount, beside terok's own directories and the podman socket. The Quadlet
+         * deployment lists the host's terok and podman directories here: inside its container runtime's own
+         * directories are container paths, while task volumes name host paths.
+         */
+        Optional<List<Path>> protectedPaths();
     }
 
     interface Services {

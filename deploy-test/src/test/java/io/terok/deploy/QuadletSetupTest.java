@@ -1,0 +1,192 @@
+package io.terok.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code terok setup --user} / {@code terok doctor --user} / {@code terok uninstall --user [--purge]} with the real
+ * CLI, the real podman (images are built into the storage of the user running the tests) and private XDG directories.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class QuadletSetupTest {
+    static final List<String> SERVICES = List.of("runtime", "vault", "gate", "shield", "clearance");
+    static final String VAULT_VOLUME = "terok-vault-data";
+
+    @TempDir
+    static Path home;
+    static Terok terok;
+    static boolean createdVolume;
+
+    @BeforeAll
+    static void init() throws IOException {
+        terok = new Terok(home);
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        if (createdVolume) {
+            Terok.podman("volume", "rm", "--force", VAULT_VOLUME);
+        }
+    }
+
+    Path quadletDir() {
+        return home.resolve("config/containers/systemd");
+    }
+
+    Path hooksDir() {
+        return home.resolve(".local/state/terok/shield-hooks");
+    }
+
+    /** Every file and directory below home: path -> type, size, permissions, modification time (ns). */
+    static Map<String, String> snapshot(Path root) throws IOException {
+        Map<String, String> m = new TreeMap<>();
+        try (Stream<Path> w = Files.walk(root)) {
+            for (Path p : w.toList()) {
+                m.put(root.relativize(p).toString(), (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "d " : "f " + Files.size(p) + " ")
+                        + PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)) + " "
+                        + Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toInstant());
+            }
+        }
+        return m;
+    }
+
+    static String imageIds() {
+        StringBuilder sb = new StringBuilder();
+        for (String s : SERVICES) {
+            sb.append(Terok.podman("image", "inspect", "--format", "{{.Id}}", "localhost/terok-" + s + ":latest").ok().out().strip()).append(' ');
+        }
+        return sb.toString();
+    }
+
+    @Test
+    @Order(1)
+    void setupInstallsUnitsTargetHooksImagesAndCompletion() throws IOException {
+        Terok.Result r = terok.run("setup", "--user").ok();
+        List<Path> shipped;
+        try (Stream<Path> s = Files.list(Terok.REPO.resolve("deploy/quadlet"))) {
+            shipped = s.filter(p -> p.getFileName().toString().startsWith("terok")).sorted().toList();
+        }
+        assertEquals(14, shipped.size(), shipped.toString());
+        for (Path src : shipped) {
+            String name = src.getFileName().toString();
+            Path installed = name.endsWith(".target") ? home.resolve("config/systemd/user").resolve(name) : quadletDir().resolve(name);
+            assertEquals(Files.readString(src), Files.readString(installed), name + " installed as shipped");
+        }
+        for (String f : List.of("terok-shield-hook", "terok-shield-createRuntime.json", "terok-shield-poststop.json")) {
+            assertTrue(Files.isRegularFile(hooksDir().resolve(f)), f);
+        }
+        // The hook reads each task's state from the root the shield container mounts at the same host path.
+        assertTrue(Files.readString(hooksDir().resolve("terok-shield-hook")).contains(home.resolve(".local/state/terok/shield").toString()));
+        String registration = Files.readString(home.resolve("config/containers/containers.conf.d/terok-shield.conf"));
+        assertTrue(registration.contains("hooks_dir = [\"" + hooksDir() + "\""), registration);
+        assertTrue(Files.readString(home.resolve("data/bash-completion/completions/terok")).contains("terok"));
+        for (String s : SERVICES) {
+            Terok.Result label = Terok.podman("image", "inspect", "--format", "{{index .Labels \"io.terok.build-input\"}} {{index .Labels \"io.terok.service\"}}",
+                    "localhost/terok-" + s + ":latest").ok();
+            assertTrue(label.out().strip().matches("[0-9a-f]{64} " + s), s + ": " + label.out());
+            assertTrue(r.out().contains("image localhost/terok-" + s + ":latest: "), r.out());
+        }
+        assertTrue(r.out().contains("next: systemctl --user start terok.target"), r.out());
+    }
+
+    @Test
+    @Order(2)
+    void aSecondSetupChangesNothing() throws IOException {
+        Map<String, String> before = snapshot(home);
+        String images = imageIds();
+        Terok.Result r = terok.run("setup", "--user").ok();
+        List<String> items = r.out().lines().filter(l -> l.startsWith("  ") && !l.startsWith("    ")).toList();
+        assertTrue(items.size() >= 14 + 1 + 5 + 1, r.out());
+        for (String line : items) {
+            assertTrue(line.contains(": unchanged") || line.startsWith("  systemd: not reachable"), "second run: " + line);
+        }
+        assertEquals(before, snapshot(home), "no file, directory, permission or mtime changed");
+        assertEquals(images, imageIds(), "no image rebuilt");
+    }
+
+    @Test
+    @Order(3)
+    void doctorChecksTheDeploymentOneLinePerCheckWithTheFix() throws IOException {
+        Terok.Result r = terok.run("doctor", "--user");
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("  Quadlet units \\.+ ok \\(14 current in .*")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("  Quadlet images \\.+ ok .*")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("  Quadlet firewall hooks \\.+ ok .*")), r.out());
+        // No systemd user manager on this host: said, with what to do instead.
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("  terok\\.target \\.+ WARN \\(cannot check: .*terok services up.*")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("  podman API socket \\.+ ERROR \\(.*systemctl --user enable --now podman\\.socket`\\)")), r.out());
+        // No session bus in the private runtime directory: clearance's unit could not start, so it is an error.
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("  D-Bus session bus \\.+ ERROR \\(no session bus at .*dbus-user-session.*")), r.out());
+
+        // A unit edited by hand is reported (with the fix), and the next setup restores exactly that one.
+        Files.writeString(quadletDir().resolve("terok-vault.container"), "\n# edited\n", java.nio.file.StandardOpenOption.APPEND);
+        Terok.Result stale = terok.run("doctor", "--user");
+        assertEquals(2, stale.exitCode(), stale.toString());
+        assertTrue(stale.out().lines().anyMatch(l -> l.matches("  Quadlet units \\.+ ERROR \\(differ from this version: terok-vault\\.container; run `terok setup --user`\\)")),
+                stale.out());
+        Terok.Result again = terok.run("setup", "--user").ok();
+        assertTrue(again.out().contains("unit terok-vault.container: updated"), again.out());
+        assertEquals(1, again.out().lines().filter(l -> l.contains(": updated") || l.contains(": installed") || l.contains(": built")).count(), again.out());
+    }
+
+    @Test
+    @Order(4)
+    void uninstallRemovesUnitsHooksAndImagesButKeepsTheVaultDataUnlessPurged() throws IOException {
+        // A vault database volume as the units would have created it (refuse to touch a real installation's).
+        assertFalse(Terok.podman("volume", "exists", VAULT_VOLUME).exitCode() == 0,
+                "a volume " + VAULT_VOLUME + " already exists: this host has a real terok installation; not running a purge test here");
+        Terok.podman("volume", "create", "--label", "io.terok.deploy=1", VAULT_VOLUME).ok();
+        createdVolume = true;
+
+        Terok.Result r = terok.run("uninstall", "--user").ok();
+        try (Stream<Path> s = Files.list(quadletDir())) {
+            assertEquals(List.of(), s.toList(), "no unit left");
+        }
+        assertFalse(Files.exists(home.resolve("config/systemd/user/terok.target")));
+        assertFalse(Files.exists(hooksDir()), "hooks removed");
+        assertFalse(Files.exists(home.resolve("config/containers/containers.conf.d/terok-shield.conf")), "hooks registration removed");
+        assertFalse(Files.exists(home.resolve("data/bash-completion/completions/terok")));
+        for (String s : SERVICES) {
+            assertEquals(1, Terok.podman("image", "exists", "localhost/terok-" + s + ":latest").exitCode(), s + " image removed");
+        }
+        assertEquals(0, Terok.podman("volume", "exists", VAULT_VOLUME).exitCode(), "the credential database is kept: " + r.out());
+        assertTrue(r.out().contains("data: kept (volumes " + VAULT_VOLUME), r.out());
+
+        Terok.Result purge = terok.run("uninstall", "--user", "--purge").ok();
+        assertEquals(1, Terok.podman("volume", "exists", VAULT_VOLUME).exitCode(), "--purge removes it: " + purge.out());
+        createdVolume = false;
+        assertTrue(purge.out().contains("volume " + VAULT_VOLUME + ": removed"), purge.out());
+    }
+
+    @Test
+    @Order(5)
+    void badUsageIsRefusedWithTheFix() {
+        Terok.Result both = terok.run("setup", "--user", "--system");
+        assertEquals(2, both.exitCode(), both.toString());
+        Terok.Result purge = terok.run("uninstall", "--purge");
+        assertTrue(purge.exitCode() != 0 && purge.err().contains("add --user or --system"), purge.toString());
+        Terok.Result base = terok.run("setup", "--user", "--no-images", "--base-image", "x");
+        // --no-images with a base is harmless; a base that does not exist is refused when images are built:
+        assertEquals(0, base.exitCode(), base.toString());
+        Terok.Result missing = terok.run("setup", "--user", "--base-image", "localhost/terok-no-such-base:latest");
+        assertTrue(missing.exitCode() != 0 && missing.err().contains("--base-image"), missing.toString());
+        terok.run("uninstall", "--user").ok();
+    }
+}

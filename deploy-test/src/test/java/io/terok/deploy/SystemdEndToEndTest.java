@@ -1,0 +1,207 @@
+package io.terok.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The Quadlet deployment under a REAL systemd: a Debian 12 systemd container (bin/prepare-host caches its root
+ * filesystem) boots, the lingering user {@code tk} runs {@code terok setup --user} and
+ * {@code systemctl --user start terok.target}; all five services become healthy; a filtered task is launched over
+ * gRPC with its firewall, phantom token and gate; a service killed by hand is restarted by systemd with its data
+ * intact; {@code systemctl --user stop terok.target} stops everything. Inside, podman is Debian 12's 4.3.1, so the
+ * generated units get the drop-ins in {@code podman43-dropins} (hosts with podman 5 need none).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SystemdEndToEndTest {
+    static final Path ROOT = Path.of("/var/cache/terok-ci/debian-bookworm-systemd");
+    static final String NAME = "terok-deploy-systemd-" + ProcessHandle.current().pid();
+    static final String TEROK = Terok.REPO.resolve("bin/terok").toString();
+    static final List<String> SERVICES = QuadletSetupTest.SERVICES;
+    static Path storage;
+    static boolean booted;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        if (!Files.isRegularFile(ROOT.resolve(".terok-version"))) {
+            fail("no systemd root filesystem at " + ROOT + ": run bin/prepare-host");
+        }
+        // The images, built as `terok setup` builds them, are copied into tk's storage below.
+        Path setupHome = Files.createTempDirectory("terok-deploy-sd-setup");
+        new Terok(setupHome).run("setup", "--user").ok();
+        deleteTree(setupHome);
+        // tk's podman storage on the host's file system: overlay on the root's overlay would not work.
+        storage = Files.createTempDirectory(Path.of("/var/tmp"), "terok-deploy-sd-storage");
+        Terok.exec(List.of("chown", "1000:1000", storage.toString()), null, 10).ok();
+        Terok.podman("run", "-d", "--name", NAME, "--systemd=always", "--privileged", "--cgroupns=private",
+                "--network=none", "-v", Terok.REPO + ":" + Terok.REPO + ":ro",
+                "-v", storage + ":/home/tk/.local/share/containers", "--rootfs", ROOT + ":O", "/sbin/init").ok();
+        booted = true;
+        String state = "";
+        for (int i = 0; i < 60 && !(state.equals("running") || state.equals("degraded")); i++) {
+            Thread.sleep(500);
+            state = Terok.podman("exec", NAME, "systemctl", "is-system-running").out().strip();
+        }
+        assertTrue(state.equals("running") || state.equals("degraded"), "systemd in the container: " + state);
+        for (int i = 0; i < 60 && Terok.podman("exec", NAME, "test", "-S", "/run/user/1000/bus").exitCode() != 0; i++) {
+            Thread.sleep(500);
+        }
+        asTk("test", "-S", "/run/user/1000/bus").ok();
+        // Load the five service images and the task image into tk's storage.
+        // (with the base: the images' build digest names its id, so `setup` inside finds them current)
+        List<String> images = new ArrayList<>(List.of("localhost/terok-agent:latest", Terok.BASE_IMAGE));
+        SERVICES.forEach(s -> images.add("localhost/terok-" + s + ":latest"));
+        String save = "podman save -m " + String.join(" ", images) + " | podman exec -i --user tk -e XDG_RUNTIME_DIR=/run/user/1000 "
+                + "-w /home/tk " + NAME + " podman load -q";
+        Terok.exec(List.of("sh", "-c", save), null, 300).ok();
+        Terok.podman("cp", Path.of(SystemdEndToEndTest.class.getResource("/podman43-dropins").toURI()).toString(),
+                NAME + ":/usr/local/bin/podman43-dropins").ok();
+    }
+
+    @AfterAll
+    static void shutdown() throws IOException {
+        if (booted) {
+            Terok.podman("rm", "-f", "-t", "5", NAME);
+        }
+        if (storage != null) {
+            deleteTree(storage);
+        }
+    }
+
+    /** A command as tk in the container, with the environment of tk's session. */
+    static Terok.Result asTk(String... cmd) {
+        return asTkWithInput(null, cmd);
+    }
+
+    static Terok.Result asTkWithInput(String input, String... cmd) {
+        List<String> c = new ArrayList<>(List.of("podman", "exec", "-i", "--user", "tk", "-w", "/home/tk", "-e", "HOME=/home/tk",
+                "-e", "USER=tk", "-e", "XDG_RUNTIME_DIR=/run/user/1000", "-e", "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus",
+                "-e", "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "-e", "TEROK_BASE_IMAGE=" + Terok.BASE_IMAGE, NAME));
+        c.addAll(List.of(cmd));
+        if (input == null) {
+            return Terok.exec(c, null, 300);
+        }
+        List<String> sh = List.of("sh", "-c", "printf '%s\\n' \"$0\" | \"$@\"", input);
+        List<String> all = new ArrayList<>(sh);
+        all.addAll(c);
+        return Terok.exec(all, null, 300);
+    }
+
+    static String health(String container) {
+        return asTk("podman", "inspect", "--format", "{{.State.Health.Status}}", container).out().strip();
+    }
+
+    @Test
+    @Order(1)
+    void setupThenStartingTheTargetBringsAllFiveUpHealthy() throws Exception {
+        Terok.Result setup = asTk(TEROK, "setup", "--user").ok();
+        assertTrue(setup.out().contains("systemd: reloaded"), setup.out());
+        for (String s : SERVICES) {
+            assertTrue(setup.out().contains("image localhost/terok-" + s + ":latest: unchanged"), "loaded image is current: " + setup.out());
+        }
+        // gate's file:// upstream for the task below, visible to the gate container through a Quadlet drop-in.
+        asTk("git", "init", "--quiet", "--bare", "--initial-branch=main", "/home/tk/upstream.git").ok();
+        asTk("sh", "-c", "git init -q -b main w && cd w && echo hi > README && git add README && "
+                + "git -c user.name=t -c user.email=t@example.invalid commit -qm first && git push -q /home/tk/upstream.git main").ok();
+        asTk("sh", "-c", "mkdir -p ~/.config/containers/systemd/terok-gate.container.d && printf '[Container]\\n"
+                + "Volume=/home/tk/upstream.git:/home/tk/upstream.git:ro\\n' > ~/.config/containers/systemd/terok-gate.container.d/upstream.conf"
+                + " && systemctl --user daemon-reload").ok();
+        asTk("/usr/local/bin/podman43-dropins").ok();
+
+        asTk("systemctl", "--user", "start", "terok.target").ok();
+        long deadline = System.nanoTime() + 150_000_000_000L;
+        List<String> notHealthy = new ArrayList<>(SERVICES);
+        while (!notHealthy.isEmpty() && System.nanoTime() < deadline) {
+            notHealthy.removeIf(s -> health("terok-" + s).equals("healthy"));
+            Thread.sleep(2000);
+        }
+        assertEquals(List.of(), notHealthy, "podman's health checks (the units' HealthCmd) pass for every service:\n"
+                + asTk("systemctl", "--user", "list-units", "terok*", "--all", "--no-pager").out());
+        Terok.Result doctor = asTk(TEROK, "doctor", "--user");
+        for (String line : List.of("Quadlet units", "Quadlet images", "Quadlet firewall hooks", "terok.target", "podman API socket",
+                "D-Bus session bus", "runtime service", "vault service", "gate service", "shield service", "clearance service")) {
+            assertTrue(doctor.out().lines().anyMatch(l -> l.startsWith("  " + line + " ") && l.contains(" ok")), line + ":\n" + doctor.out());
+        }
+        // clearance, in its keep-id container, is connected to tk's session bus (there is no notification server here).
+        assertTrue(doctor.out().contains("no notification server on unix:path=/run/user/1000/bus"), doctor.out() + "\n"
+                + asTk("podman", "logs", "terok-clearance").out() + asTk("podman", "logs", "terok-clearance").err());
+    }
+
+    @Test
+    @Order(2)
+    void aFilteredTaskGetsItsFirewallPhantomTokenAndGate() {
+        asTkWithInput("deploy-e2e-passphrase", TEROK, "vault", "unlock", "--prompt").ok();
+        asTkWithInput("sk-deploy-e2e-real-key", TEROK, "vault", "add", "anthropic").ok();
+        asTk(TEROK, "gate", "create", "proj", "file:///home/tk/upstream.git").ok();
+        asTk(TEROK, "run", "-d", "--name", "e2e", "--project", "proj", "--provider", "anthropic",
+                "localhost/terok-agent:latest", "sleep", "600").ok();
+        Terok.Result status = asTk(TEROK, "shield", "status", "e2e").ok();
+        assertTrue(status.out().contains("state:    up"), status.out());
+        // The gate through the firewall: the task's own port on the host's loopback (gate's pod uses the host network).
+        Terok.Result clone = asTk(TEROK, "exec", "e2e", "sh", "-c", "git clone -q \"$TEROK_GATE_URL\" /tmp/w && cat /tmp/w/README");
+        assertEquals("hi", clone.ok().out().strip(), clone.toString());
+        // The phantom token reaches vault's broker (502: the provider itself is not reachable from here).
+        Terok.Result broker = asTk(TEROK, "exec", "e2e", "sh", "-c",
+                "case $ANTHROPIC_API_KEY in sk-deploy-e2e-real-key) echo REAL;; esac; curl -sS -m 10 -o /dev/null -w '%{http_code}' "
+                        + "-H \"x-api-key: $ANTHROPIC_API_KEY\" \"$ANTHROPIC_BASE_URL/v1/models\"");
+        assertEquals("502", broker.ok().out().strip(), "the task sees only a phantom token, and the broker answers: " + broker);
+        // A live allow from the containerised shield lands in the task's network namespace.
+        asTk(TEROK, "shield", "allow", "e2e", "198.18.0.7").ok();
+        Terok.Result set = asTk("sh", "-c", "podman unshare nsenter -t $(podman inspect --format '{{.State.Pid}}' e2e) -n "
+                + "nft list set inet terok_shield allow_v4");
+        assertTrue(set.ok().out().contains("198.18.0.7"), set.out());
+        // Everything else is refused by the firewall.
+        Terok.Result refused = asTk(TEROK, "exec", "e2e", "sh", "-c", "curl -sS -m 5 http://198.51.100.7/ >/dev/null 2>&1 && echo OPEN || echo REFUSED");
+        assertEquals("REFUSED", refused.out().strip(), refused.toString());
+    }
+
+    @Test
+    @Order(3)
+    void aKilledServiceIsRestartedBySystemdWithItsDataIntact() throws Exception {
+        String before = asTk("podman", "inspect", "--format", "{{.Id}}", "terok-vault").ok().out().strip();
+        asTk("podman", "kill", "terok-vault").ok();
+        String after = before;
+        long deadline = System.nanoTime() + 90_000_000_000L;
+        while (System.nanoTime() < deadline && (after.equals(before) || !health("terok-vault").equals("healthy"))) {
+            Thread.sleep(2000);
+            after = asTk("podman", "inspect", "--format", "{{.Id}}", "terok-vault").out().strip();
+        }
+        assertTrue(!after.isEmpty() && !after.equals(before), "a new vault container");
+        assertEquals("healthy", health("terok-vault"));
+        assertEquals("NRestarts=1", asTk("systemctl", "--user", "show", "-p", "NRestarts", "terok-vault.service").out().strip());
+        // The passphrase is never on disk: the restarted vault is locked until unlocked again; the credential is kept.
+        asTkWithInput("deploy-e2e-passphrase", TEROK, "vault", "unlock", "--prompt").ok();
+        assertTrue(asTk(TEROK, "vault", "list").ok().out().contains("credential default/anthropic"));
+    }
+
+    @Test
+    @Order(4)
+    void stoppingTheTargetStopsEverything() throws Exception {
+        asTk(TEROK, "rm", "-f", "e2e").ok();
+        asTk("systemctl", "--user", "stop", "terok.target").ok();
+        String running = "x";
+        for (int i = 0; i < 60 && !running.isEmpty(); i++) {
+            Thread.sleep(1000);
+            running = asTk("systemctl", "--user", "list-units", "terok-*", "--state=active,activating,deactivating", "--no-legend").out().strip();
+        }
+        assertEquals("", running, "no terok unit left active");
+        assertEquals("", asTk("podman", "ps", "--filter", "label=io.terok.deploy=1", "--format", "{{.Names}}").ok().out().strip());
+        assertEquals("", asTk("podman", "pod", "ps", "--format", "{{.Name}}").ok().out().strip());
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        Terok.exec(List.of("rm", "-rf", "--one-file-system", root.toString()), null, 120);
+    }
+}

@@ -1,0 +1,103 @@
+package io.terok.deploy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the real {@code bin/terok} with a private HOME and private XDG directories, so `terok setup --user` writes
+ * only below {@code home} (never into the real ~/.config of the user running the tests).
+ */
+final class Terok {
+    static final Path REPO = Path.of(System.getProperty("terok.repo", "..")).toAbsolutePath().normalize();
+    /** The offline base prepare-host builds from Debian packages (the default public JRE image cannot be pulled here). */
+    static final String BASE_IMAGE = "localhost/terok-jre-base:latest";
+
+    final Path home;
+    final Map<String, String> env = new LinkedHashMap<>();
+
+    Terok(Path home) throws IOException {
+        this.home = home;
+        Path run = Files.createDirectories(home.resolve("run"));
+        env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+        env.put("HOME", home.toString());
+        env.put("XDG_CONFIG_HOME", home.resolve("config").toString());
+        env.put("XDG_STATE_HOME", home.resolve("state").toString());
+        env.put("XDG_DATA_HOME", home.resolve("data").toString());
+        env.put("XDG_RUNTIME_DIR", run.toString());
+        // The embedded-mode directories too, so nothing of a real installation is read or written.
+        env.put("TEROK_RUNTIME_DIR", run.resolve("terok").toString());
+        env.put("TEROK_STATE_DIR", home.resolve("state/terok").toString());
+        env.put("TEROK_DATA_DIR", home.resolve("data/terok").toString());
+        env.put("TEROK_CONFIG_DIR", home.resolve("config/terok").toString());
+        env.put("TEROK_HOME", REPO.toString());
+        env.put("TEROK_BASE_IMAGE", BASE_IMAGE);
+        env.put("TEROK_NO_CDS", "1");
+    }
+
+    record Result(int exitCode, String out, String err) {
+        Result ok() {
+            if (exitCode != 0) {
+                throw new AssertionError("expected exit 0, got " + exitCode + "\nstdout: " + out + "\nstderr: " + err);
+            }
+            return this;
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\nstdout:\n" + out + "\nstderr:\n" + err;
+        }
+    }
+
+    Result run(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(REPO.resolve("bin/terok").toString());
+        cmd.addAll(List.of(args));
+        return exec(cmd, env, 600);
+    }
+
+    static Result exec(List<String> cmd, Map<String, String> env, int timeoutSeconds) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            if (env != null) {
+                pb.environment().clear();
+                pb.environment().putAll(env);
+            }
+            Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError(cmd + " did not finish within " + timeoutSeconds + " s");
+            }
+            return new Result(p.exitValue(), out.join(), err.join());
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + cmd + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    static Result podman(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add("podman");
+        cmd.addAll(List.of(args));
+        return exec(cmd, null, 120);
+    }
+
+    private static String read(java.io.InputStream in) {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
