@@ -165,6 +165,14 @@ class ShieldEndToEndTest {
             assertTrue(terok.run("shield", "status", "e2e-shield").ok().out().contains(net + ".2"));
             terok.run("rm", "-f", "e2e-shield").ok();
             assertFalse(Files.exists(terok.home.resolve("state/shield").resolve(task)), "released on rm");
+
+            // A task that is over before the runtime checks its firewall still started behind it: not undone.
+            for (int i = 0; i < 3; i++) {
+                Terok.Result quick = terok.run("run", "--rm", "--no-clearance", "localhost/terok-agent:latest",
+                        "sh", "-c", "nft list ruleset >/dev/null 2>&1; echo quick-done");
+                assertEquals(0, quick.exitCode(), quick.out() + quick.err());
+                assertTrue(quick.out().contains("quick-done"), quick.out() + quick.err());
+            }
         }
     }
 }

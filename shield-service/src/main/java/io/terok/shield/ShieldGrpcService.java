@@ -205,7 +205,7 @@ public class ShieldGrpcService extends ShieldServiceGrpc.ShieldServiceImplBase {
         return ShieldStatus.newBuilder().setTaskId(s.taskId()).setState(s.liveMode().map(ShieldGrpcService::state)
                         .orElse(ShieldState.SHIELD_STATE_INACTIVE)).setConfiguredState(state(s.mode()))
                 .addAllAllowed(s.allowed()).addAllDenied(s.denied()).addAllProfiles(s.profiles()).addAllNotes(s.notes())
-                .build();
+                .setAppliedContainerId(s.appliedContainer()).build();
     }
 
     static ShieldState state(Mode m) {

@@ -91,11 +91,12 @@ public final class GrpcTaskServices implements TaskServices, AutoCloseable {
     }
 
     @Override
-    public boolean shieldActive(String taskId) {
+    public boolean shieldLoaded(String taskId, String containerId) {
         io.terok.api.v1.ShieldStatus s = call(ServiceName.SHIELD, "Status",
                 () -> shield().status(ShieldTaskRef.newBuilder().setTaskId(taskId).build()));
-        return s.getState() != io.terok.api.v1.ShieldState.SHIELD_STATE_INACTIVE
+        boolean running = s.getState() != io.terok.api.v1.ShieldState.SHIELD_STATE_INACTIVE
                 && s.getState() != io.terok.api.v1.ShieldState.SHIELD_STATE_UNSPECIFIED;
+        return running || (!containerId.isEmpty() && containerId.equals(s.getAppliedContainerId()));
     }
 
     @Override

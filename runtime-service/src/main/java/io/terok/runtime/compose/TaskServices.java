@@ -15,8 +15,11 @@ public interface TaskServices {
 
     void releaseShield(String taskId);
 
-    /** True when shield reports the task's ruleset loaded in a running container (its hook ran). */
-    boolean shieldActive(String taskId);
+    /**
+     * True when shield's hook loaded the task's ruleset into this container: it is running behind it now, or it
+     * already exited after starting with it.
+     */
+    boolean shieldLoaded(String taskId, String containerId);
 
     VaultWiring mintVaultTokens(String taskId, String project, List<String> providers, String hostAddress);
 

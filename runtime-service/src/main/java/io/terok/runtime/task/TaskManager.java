@@ -116,7 +116,7 @@ public final class TaskManager {
             store.save(record.build());
 
             podman.start(created.id());
-            if (wiring.getShieldApplied() && !services.shieldActive(id)) {
+            if (wiring.getShieldApplied() && !services.shieldLoaded(id, created.id())) {
                 // The annotation selects shield's hook only if this podman reads shield's hooks dir; otherwise
                 // the container would run unfiltered. Fail closed: the undo steps remove it again.
                 throw new ServiceUnavailableException("shield", "the firewall did not load when the container started: "

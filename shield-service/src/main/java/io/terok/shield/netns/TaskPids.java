@@ -34,6 +34,16 @@ public final class TaskPids {
     }
 
     /** Field 22 of /proc/PID/stat (after the parenthesised command name), or "" when the process is gone. */
+    /** The container id the hook last loaded the ruleset into ({@code <task dir>/applied}, kept after it exits). */
+    public static String lastApplied(Path taskDir) {
+        try {
+            String id = Files.readString(taskDir.resolve("applied"), StandardCharsets.US_ASCII).strip();
+            return id.matches("[0-9a-f]{12,64}") ? id : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     public static String startTime(int pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"), StandardCharsets.US_ASCII);

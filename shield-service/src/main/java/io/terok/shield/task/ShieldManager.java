@@ -44,8 +44,9 @@ public final class ShieldManager {
     public record Prepared(Map<String, String> annotations, List<String> dnsServers) {
     }
 
+    /** {@code appliedContainer}: the last container whose start loaded the ruleset (the hook's record; "" if none). */
     public record Status(String taskId, Optional<Mode> liveMode, Mode mode, List<String> allowed, List<String> denied,
-                         List<String> profiles, List<String> notes) {
+                         List<String> profiles, List<String> notes, String appliedContainer) {
     }
 
     /** The hooks are not installed or stale: PrepareTask refuses (FAILED_PRECONDITION). */
@@ -259,7 +260,7 @@ public final class ShieldManager {
         OptionalInt pid = TaskPids.running(store.dir(taskId));
         return new Status(taskId, pid.isPresent() ? Optional.of(p.mode()) : Optional.empty(), p.mode(),
                 p.allow().stream().map(Target::canonical).toList(), p.deny().stream().map(Target::canonical).toList(),
-                p.profiles(), notes);
+                p.profiles(), notes, TaskPids.lastApplied(store.dir(taskId)));
     }
 
     /** The ruleset loaded in the running container, or the one the next start loads. */
