@@ -1,5 +1,6 @@
 package io.terok.clearance;
 
+import io.terok.testsupport.Cmd;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -107,27 +108,13 @@ public final class DesktopSession implements AutoCloseable {
     }
 
     public static void waitFor(java.util.function.BooleanSupplier ready, String what) throws InterruptedException {
-        for (int i = 0; i < 100; i++) {
-            if (ready.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError(what + " did not come up within 5 s");
+        Cmd.await(ready, what);
     }
 
     @Override
     public void close() {
         for (int i = processes.size() - 1; i >= 0; i--) {
-            Process p = processes.get(i);
-            p.destroy();
-            try {
-                if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Cmd.stop(processes.get(i));
         }
     }
 }

@@ -60,13 +60,7 @@ class GateSshEndToEndTest {
     }
 
     static List<Path> openGateAgents() throws Exception {
-        Path root = terok.runtimeDir().resolve("vault-gate-ssh");
-        if (!Files.isDirectory(root)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(root)) {
-            return s.toList();
-        }
+        return terok.runtimeEntries("vault-gate-ssh");
     }
 
     @Test

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import io.terok.testsupport.TestSshd;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -79,13 +78,7 @@ class SshEndToEndTest {
     }
 
     static List<Path> agentDirs(Terok t) throws IOException {
-        Path root = t.runtimeDir().resolve("vault-ssh");
-        if (!Files.isDirectory(root)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(root)) {
-            return s.toList();
-        }
+        return t.runtimeEntries("vault-ssh");
     }
 
     @Test

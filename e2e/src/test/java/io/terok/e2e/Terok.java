@@ -50,6 +50,17 @@ final class Terok {
         }
     }
 
+    /** The entries of a directory under the runtime dir (e.g. open SSH agents); none when it does not exist. */
+    List<Path> runtimeEntries(String dir) throws IOException {
+        Path root = runtimeDir().resolve(dir);
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(root)) {
+            return s.toList();
+        }
+    }
+
     Path runtimeDir() {
         return home.resolve("run");
     }

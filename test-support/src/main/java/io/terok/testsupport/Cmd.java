@@ -59,6 +59,17 @@ public final class Cmd {
         }
     }
 
+    /** Polls {@code ready} every 50 ms for up to 5 s; fails naming {@code what} when it never holds. */
+    public static void await(java.util.function.BooleanSupplier ready, String what) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            if (ready.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(what + " did not come up within 5 s");
+    }
+
     /** Ends a process this fixture started (and what it started), by handle, never by name. */
     public static void stop(Process p) {
         if (p == null) {

@@ -1,17 +1,14 @@
 package io.terok.vault.passphrase;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The kernel's user keyring ({@code @u}) through keyutils' {@code keyctl}: a volatile cache that keeps the vault
@@ -52,23 +49,23 @@ public final class KernelKeyringTier implements PassphraseTier {
         if (id.isEmpty()) {
             return Optional.empty();
         }
-        Result r = run(null, "pipe", id.get());
-        if (r.code != 0) {
-            throw new TierFailedException(name(), "keyctl pipe failed: " + r.err.trim());
+        ToolRun r = run(null, "pipe", id.get());
+        if (r.code() != 0) {
+            throw new TierFailedException(name(), "keyctl pipe failed: " + r.err().trim());
         }
-        String p = new String(r.out, StandardCharsets.UTF_8);
+        String p = new String(r.out(), StandardCharsets.UTF_8);
         return p.isEmpty() ? Optional.empty() : Optional.of(p);
     }
 
     private Optional<String> find() throws TierFailedException {
-        Result r = run(null, "search", "@u", "user", description);
-        if (r.code == 0) {
-            return Optional.of(new String(r.out, StandardCharsets.UTF_8).trim());
+        ToolRun r = run(null, "search", "@u", "user", description);
+        if (r.code() == 0) {
+            return Optional.of(new String(r.out(), StandardCharsets.UTF_8).trim());
         }
-        if (r.err.contains("not available") || r.err.contains("No such")) {
+        if (r.err().contains("not available") || r.err().contains("No such")) {
             return Optional.empty();
         }
-        throw new TierFailedException(name(), "keyctl search failed: " + r.err.trim());
+        throw new TierFailedException(name(), "keyctl search failed: " + r.err().trim());
     }
 
     @Override
@@ -79,15 +76,15 @@ public final class KernelKeyringTier implements PassphraseTier {
     @Override
     public void store(String passphrase) {
         try {
-            Result r = run(passphrase.getBytes(StandardCharsets.UTF_8), "padd", "user", description, "@u");
-            if (r.code != 0) {
-                throw new IllegalStateException("keyctl padd failed: " + r.err.trim());
+            ToolRun r = run(passphrase.getBytes(StandardCharsets.UTF_8), "padd", "user", description, "@u");
+            if (r.code() != 0) {
+                throw new IllegalStateException("keyctl padd failed: " + r.err().trim());
             }
-            String id = new String(r.out, StandardCharsets.UTF_8).trim();
-            Result perm = run(null, "setperm", id, "0x3f2f0000");
-            if (perm.code != 0) {
+            String id = new String(r.out(), StandardCharsets.UTF_8).trim();
+            ToolRun perm = run(null, "setperm", id, "0x3f2f0000");
+            if (perm.code() != 0) {
                 run(null, "unlink", id, "@u");
-                throw new IllegalStateException("keyctl setperm failed: " + perm.err.trim());
+                throw new IllegalStateException("keyctl setperm failed: " + perm.err().trim());
             }
         } catch (TierFailedException e) {
             throw new IllegalStateException(e.getMessage(), e);
@@ -112,45 +109,8 @@ public final class KernelKeyringTier implements PassphraseTier {
         }
     }
 
-    private record Result(int code, byte[] out, String err) {
-    }
-
-    private Result run(byte[] stdin, String... args) throws TierFailedException {
-        List<String> cmd = new java.util.ArrayList<>();
-        cmd.add(keyctl);
-        cmd.addAll(List.of(args));
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd);
-            if (stdin == null) {
-                pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            }
-            Process p = pb.start();
-            if (stdin != null) {
-                try (var in = p.getOutputStream()) {
-                    in.write(stdin);
-                }
-            }
-            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new TierFailedException(name(), "keyctl " + args[0] + " did not finish within 10 s");
-            }
-            return new Result(p.exitValue(), out.join(), new String(err.join(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new TierFailedException(name(), "cannot run keyctl: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TierFailedException(name(), "interrupted");
-        }
-    }
-
-    private static byte[] read(java.io.InputStream in) {
-        try (in) {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            return new byte[0];
-        }
+    private ToolRun run(byte[] stdin, String... args) throws TierFailedException {
+        return ToolRun.run(name(), keyctl, Duration.ofSeconds(10), stdin, "", args);
     }
 
     static String which(String program) {

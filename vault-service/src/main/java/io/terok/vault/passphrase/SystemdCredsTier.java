@@ -1,18 +1,14 @@
 package io.terok.vault.passphrase;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The passphrase as a systemd credential. Two sources, in this order:
@@ -75,13 +71,13 @@ public final class SystemdCredsTier implements PassphraseTier {
             throw new TierFailedException(name(), "the encrypted credential " + f + " does not exist; restore it, or unset"
                     + " terok.vault.systemd-creds-file and unlock with `terok vault unlock --prompt`");
         }
-        Result r = run(null, "decrypt", "--name=" + credential, f.toString(), "-");
-        if (r.code != 0) {
-            throw new TierFailedException(name(), "systemd-creds decrypt " + f + " failed: " + lastLine(r.err)
+        ToolRun r = run(null, "decrypt", "--name=" + credential, f.toString(), "-");
+        if (r.code() != 0) {
+            throw new TierFailedException(name(), "systemd-creds decrypt " + f + " failed: " + lastLine(r.err())
                     + "; it must be decrypted on the host that encrypted it, as a user that can read the host key"
                     + " (root), or load it through the unit's LoadCredentialEncrypted=" + credential + ":" + f);
         }
-        return Optional.of(nonEmpty(new String(r.out, StandardCharsets.UTF_8), f.toString()));
+        return Optional.of(nonEmpty(new String(r.out(), StandardCharsets.UTF_8), f.toString()));
     }
 
     private String nonEmpty(String text, String where) throws TierFailedException {
@@ -100,12 +96,12 @@ public final class SystemdCredsTier implements PassphraseTier {
         try {
             Path probe = Files.createTempFile("terok-creds-probe", ".cred");
             try {
-                Result enc = run("probe".getBytes(StandardCharsets.UTF_8), "encrypt", "--name=" + credential, "-", probe.toString());
-                if (enc.code != 0) {
+                ToolRun enc = run("probe".getBytes(StandardCharsets.UTF_8), "encrypt", "--name=" + credential, "-", probe.toString());
+                if (enc.code() != 0) {
                     return false;
                 }
-                Result dec = run(null, "decrypt", "--name=" + credential, probe.toString(), "-");
-                return dec.code == 0 && "probe".equals(new String(dec.out, StandardCharsets.UTF_8));
+                ToolRun dec = run(null, "decrypt", "--name=" + credential, probe.toString(), "-");
+                return dec.code() == 0 && "probe".equals(new String(dec.out(), StandardCharsets.UTF_8));
             } finally {
                 Files.deleteIfExists(probe);
             }
@@ -131,9 +127,9 @@ public final class SystemdCredsTier implements PassphraseTier {
             Path tmp = Files.createTempFile(dir, ".passphrase", ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try {
-                Result r = run(passphrase.getBytes(StandardCharsets.UTF_8), "encrypt", "--name=" + credential, "-", tmp.toString());
-                if (r.code != 0) {
-                    throw new TierFailedException(name(), "systemd-creds encrypt failed: " + lastLine(r.err));
+                ToolRun r = run(passphrase.getBytes(StandardCharsets.UTF_8), "encrypt", "--name=" + credential, "-", tmp.toString());
+                if (r.code() != 0) {
+                    throw new TierFailedException(name(), "systemd-creds encrypt failed: " + lastLine(r.err()));
                 }
                 Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
                 Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -150,45 +146,7 @@ public final class SystemdCredsTier implements PassphraseTier {
         return lines.length == 0 || lines[lines.length - 1].isBlank() ? "(no message)" : lines[lines.length - 1].strip();
     }
 
-    private record Result(int code, byte[] out, String err) {
-    }
-
-    private Result run(byte[] stdin, String... args) throws TierFailedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(binary);
-        cmd.addAll(List.of(args));
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd);
-            if (stdin == null) {
-                pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            }
-            Process p = pb.start();
-            if (stdin != null) {
-                try (var in = p.getOutputStream()) {
-                    in.write(stdin);
-                }
-            }
-            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new TierFailedException(name(), "systemd-creds " + args[0] + " did not finish within 30 s");
-            }
-            return new Result(p.exitValue(), out.join(), new String(err.join(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new TierFailedException(name(), "cannot run " + binary + ": " + e.getMessage()
-                    + " (install systemd, or unset terok.vault.systemd-creds-file)");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TierFailedException(name(), "interrupted");
-        }
-    }
-
-    private static byte[] read(java.io.InputStream in) {
-        try (in) {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            return new byte[0];
-        }
+    private ToolRun run(byte[] stdin, String... args) throws TierFailedException {
+        return ToolRun.run(name(), binary, Duration.ofSeconds(30), stdin, " (install systemd, or unset terok.vault.systemd-creds-file)", args);
     }
 }
