@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,7 +38,8 @@ public final class VaultBrokerBenchmark {
         Path repo = Path.of(args[0]);
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 3000;
         HttpServer mock = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
-        mock.setExecutor(Executors.newFixedThreadPool(8));
+        ExecutorService mockThreads = Executors.newFixedThreadPool(8);
+        mock.setExecutor(mockThreads);
         byte[] small = "{\"id\":\"msg_01\",\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":\"ok\"}]}".getBytes(StandardCharsets.UTF_8);
         mock.createContext("/v1/messages", ex -> {
             ex.getRequestBody().readAllBytes();
@@ -84,6 +86,7 @@ public final class VaultBrokerBenchmark {
         }
         Process vault = pb.start();
         ManagedChannel ch = null;
+        ExecutorService clientThreads = Executors.newFixedThreadPool(16);
         try {
             Path sock = home.resolve("run/vault.sock");
             for (int i = 0; i < 300 && !Files.exists(sock); i++) {
@@ -100,7 +103,7 @@ public final class VaultBrokerBenchmark {
                     .setTaskId("bench").addProviders("anthropic").build()).getEnvOrThrow("ANTHROPIC_API_KEY");
             String direct = "http://127.0.0.1:" + mock.getAddress().getPort();
             String broker = "http://127.0.0.1:" + brokerPort;
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(Executors.newFixedThreadPool(16)).build();
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(clientThreads).build();
 
             for (int i = 0; i < 2000; i++) {
                 get(http, direct + "/v1/messages", "sk-bench-real");
@@ -139,6 +142,9 @@ public final class VaultBrokerBenchmark {
             vault.destroy();
             vault.waitFor(10, TimeUnit.SECONDS);
             mock.stop(0);
+            // Non-daemon pools: left running they keep the JVM (and the benchmark) alive after the results.
+            mockThreads.shutdownNow();
+            clientThreads.shutdownNow();
         }
     }
 
