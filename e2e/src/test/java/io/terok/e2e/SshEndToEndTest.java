@@ -1,5 +1,6 @@
 package io.terok.e2e;
 
+import io.terok.testsupport.Cmd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,11 +34,7 @@ class SshEndToEndTest {
 
     @BeforeAll
     static void up() throws Exception {
-        for (String tool : List.of("/usr/sbin/sshd", "ssh-keygen", "git", "git-shell")) {
-            if (Terok.exec(List.of("sh", "-c", "command -v " + tool), Map.of(), 10).exitCode() != 0) {
-                throw new AssertionError(tool + " is required for this test (bin/prepare-host installs it)");
-            }
-        }
+        Cmd.require(List.of("/usr/sbin/sshd", "ssh-keygen", "git", "git-shell"));
         terok = new Terok(Terok.freshHome("ssh", null), null);
         dir = terok.home.resolve("sshd");
         Files.createDirectories(dir);

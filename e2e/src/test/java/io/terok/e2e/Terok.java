@@ -1,15 +1,13 @@
 package io.terok.e2e;
 
+import io.terok.testsupport.Cmd;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the real {@code bin/terok} as a separate process, the way an operator does, inside a private set of
@@ -96,39 +94,8 @@ final class Terok {
     }
 
     static Result exec(List<String> cmd, Map<String, String> extraEnv, int timeoutSeconds, String input) {
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd);
-            if (input == null) {
-                pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            }
-            pb.environment().putAll(extraEnv);
-            Process p = pb.start();
-            if (input != null) {
-                try (var stdin = p.getOutputStream()) {
-                    stdin.write((input + "\n").getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError(String.join(" ", cmd) + " did not finish within " + timeoutSeconds + " s");
-            }
-            return new Result(p.exitValue(), out.join(), err.join());
-        } catch (IOException e) {
-            throw new AssertionError("cannot run " + cmd.get(0) + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    private static String read(java.io.InputStream in) {
-        try {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
+        Cmd.Output o = Cmd.exec(cmd, null, e -> e.putAll(extraEnv), input == null ? null : input + "\n", timeoutSeconds);
+        return new Result(o.code(), o.out(), o.err());
     }
 
     /** A private directory the rootless user may own too. */

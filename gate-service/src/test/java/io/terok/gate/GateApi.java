@@ -1,5 +1,6 @@
 package io.terok.gate;
 
+import io.terok.testsupport.Cmd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.grpc.ManagedChannel;
@@ -10,7 +11,6 @@ import io.terok.api.v1.MintTaskTokenResponse;
 import io.terok.common.ServiceName;
 import io.terok.common.grpc.UnixChannels;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.ConfigProvider;
 
@@ -36,9 +35,7 @@ final class GateApi implements AutoCloseable {
 
     /** In CI a missing tool fails the test; nothing skips silently. */
     static void requireTool(String tool) {
-        if (exec(List.of("sh", "-c", "command -v " + tool), Path.of("/"), Map.of(), 10).exitCode() != 0) {
-            throw new AssertionError(tool + " is required for these tests (bin/prepare-host installs it)");
-        }
+        Cmd.require(List.of(tool));
     }
 
     GateServiceGrpc.GateServiceBlockingStub stub() {
@@ -127,33 +124,12 @@ final class GateApi implements AutoCloseable {
     }
 
     static Result exec(List<String> cmd, Path dir, Map<String, String> env, int timeoutSeconds) {
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            pb.environment().keySet().removeIf(k -> k.startsWith("GIT_"));
-            pb.environment().putAll(env);
-            Process p = pb.start();
-            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError(String.join(" ", cmd) + " did not finish within " + timeoutSeconds + " s");
-            }
-            return new Result(p.exitValue(), out.join(), err.join());
-        } catch (IOException e) {
-            throw new AssertionError("cannot run " + cmd.get(0) + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    private static String read(java.io.InputStream in) {
-        try {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
+        // The caller's GIT_* variables (a git hook running these tests, say) must not steer the git under test.
+        Cmd.Output o = Cmd.exec(cmd, dir, e -> {
+            e.keySet().removeIf(k -> k.startsWith("GIT_"));
+            e.putAll(env);
+        }, null, timeoutSeconds);
+        return new Result(o.code(), o.out(), o.err());
     }
 
     void fsck(Path gitDir) {

@@ -1,9 +1,15 @@
 package io.terok.testsupport;
 
+import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a host command to completion (stderr folded into the output); for fixtures, not for the product. */
@@ -29,6 +35,53 @@ public final class Cmd {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted: " + String.join(" ", argv), e);
+        }
+    }
+
+    /** Exit code, stdout and stderr of one run, kept apart. */
+    public record Output(int code, String out, String err) {
+    }
+
+    /**
+     * Runs {@code cmd} in {@code dir} (null: the current directory) with the environment {@code env} has edited, and
+     * {@code stdin} (null: /dev/null); fails when it cannot start or runs longer than {@code timeoutSeconds}.
+     */
+    public static Output exec(List<String> cmd, Path dir, Consumer<Map<String, String>> env, String stdin, int timeoutSeconds) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            if (dir != null) {
+                pb.directory(dir.toFile());
+            }
+            if (stdin == null) {
+                pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            }
+            env.accept(pb.environment());
+            Process p = pb.start();
+            if (stdin != null) {
+                try (var in = p.getOutputStream()) {
+                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError(String.join(" ", cmd) + " did not finish within " + timeoutSeconds + " s");
+            }
+            return new Output(p.exitValue(), out.join(), err.join());
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + cmd.get(0) + " (bin/prepare-host installs it): " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String read(InputStream in) {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
         }
     }
 
