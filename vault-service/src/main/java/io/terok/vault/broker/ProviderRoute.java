@@ -41,6 +41,10 @@ public record ProviderRoute(String name, URI upstream, String authHeader, String
     /** The upstream's path prefix without a trailing slash ("" for none). */
     public String basePath() {
         String p = upstream.getRawPath();
-        return p == null || p.equals("/") ? "" : p.replaceAll("/+$", "");
+        int end = p == null ? 0 : p.length();
+        while (end > 0 && p.charAt(end - 1) == '/') {
+            end--;
+        }
+        return end == 0 ? "" : p.substring(0, end);
     }
 }

@@ -121,8 +121,11 @@ final class Redactor implements ReadStream<Buffer> {
             source.handler(null);
         } else {
             source.handler(b -> {
-                byte[] out = transform(b.getBytes());
-                if (out.length > 0) {
+                byte[] in = b.getBytes();
+                byte[] out = transform(in);
+                if (out == in) {
+                    h.handle(b); // nothing redacted or held back: the chunk as it came
+                } else if (out.length > 0) {
                     h.handle(Buffer.buffer(out));
                 }
             });

@@ -8,9 +8,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.UpgradeRejectedException;
@@ -19,13 +21,6 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.httpproxy.Body;
-import io.vertx.httpproxy.HttpProxy;
-import io.vertx.httpproxy.ProxyContext;
-import io.vertx.httpproxy.ProxyInterceptor;
-import io.vertx.httpproxy.ProxyOptions;
-import io.vertx.httpproxy.ProxyRequest;
-import io.vertx.httpproxy.ProxyResponse;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -39,8 +34,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
- * The token broker: Vert.x's streaming reverse proxy ({@code vertx-http-proxy}) with one interceptor that turns a
- * phantom token into the real credential. The token (from Authorization Bearer/Basic/token, x-api-key or
+ * The token broker: a streaming reverse proxy on Vert.x's HTTP server and client that turns a phantom token into the
+ * real credential. (Vert.x's general {@code vertx-http-proxy} did the same with an interceptor, but parsed and
+ * re-formatted the Date header, evaluated caching headers and copied every header twice on each request: about a
+ * third of the broker's CPU; see docs/benchmarks.md.) The token (from Authorization Bearer/Basic/token, x-api-key or
  * Private-Token, the first one present) selects the provider, so a token can only ever reach its own provider's
  * upstream whatever the path says. Bodies stream both ways; the response is redacted on the fly if the upstream
  * echoes the real secret; hop-by-hop headers are dropped both ways; redirects are relayed, never followed, so the
@@ -58,13 +55,11 @@ public final class TokenBroker {
     private static final List<String> AUTH_HEADERS = List.of("authorization", "x-api-key", "private-token");
     private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
-    private static final String CTX = "terok.exchange";
 
     private final Vault vault;
     private final AuditLog audit;
     private final Settings settings;
     private final HttpClient client;
-    private final HttpProxy proxy;
     private final WebSocketClient webSockets;
     private final OAuthRefresher refresher;
 
@@ -92,9 +87,6 @@ public final class TokenBroker {
                         .setVerifyHost(true).setTrustAll(false)
                         .setDecompressionSupported(false),
                 new PoolOptions().setHttp1MaxSize(64));
-        this.proxy = HttpProxy.reverseProxy(new ProxyOptions().setSupportWebSocket(false), client);
-        proxy.origin(this::origin);
-        proxy.addInterceptor(new Interceptor());
         this.refresher = new OAuthRefresher(vertx, client, vault, settings.oauthRefreshMargin(), settings.oauthRefreshTimeout());
         this.webSockets = vertx.createWebSocketClient(new WebSocketClientOptions()
                 .setConnectTimeout((int) settings.connectTimeout().toMillis())
@@ -109,7 +101,7 @@ public final class TokenBroker {
         if (isWebSocketUpgrade(request)) {
             bridge(request);
         } else {
-            proxy.handle(request);
+            forward(request);
         }
     }
 
@@ -204,15 +196,6 @@ public final class TokenBroker {
         audit(x, status);
     }
 
-    private Future<io.vertx.core.http.HttpClientRequest> origin(ProxyContext pc) {
-        Exchange x = pc.get(CTX, Exchange.class);
-        ProviderRoute r = x.route;
-        RequestOptions o = new RequestOptions().setHost(r.upstream().getHost()).setPort(r.port()).setSsl(r.tls())
-                .setConnectTimeout(settings.connectTimeout().toMillis())
-                .setIdleTimeout(settings.idleTimeout().toMillis());
-        return pc.client().request(o);
-    }
-
     /** A request refused before it reaches any upstream: status, error code and message for the JSON body. */
     static final class Refused extends RuntimeException {
         final int status;
@@ -227,7 +210,7 @@ public final class TokenBroker {
 
     /**
      * Checks the phantom token and finds the credential to inject (an OAuth one refreshed first when it is near its
-     * expiry); fills {@code x}. Fails with {@link Refused}.
+     * expiry); fills {@code x}. Fails with {@link Refused}. (Body-less answers: the task's body is drained.)
      */
     private Future<Void> authorize(Exchange x, MultiMap h) {
         String token = extract(h);
@@ -290,65 +273,133 @@ public final class TokenBroker {
         }
     }
 
-    private final class Interceptor implements ProxyInterceptor {
-        @Override
-        public Future<ProxyResponse> handleProxyRequest(ProxyContext pc) {
-            ProxyRequest req = pc.request();
-            HttpServerRequest incoming = req.proxiedRequest();
-            Exchange x = new Exchange();
-            pc.set(CTX, x);
-            x.method = incoming.method().name();
-            x.path = incoming.path();
-            HttpServerResponse out = incoming.response();
-            out.endHandler(v -> audit(x, out.getStatusCode()));
-            out.closeHandler(v -> {
-                if (x.outcome == null) {
-                    x.outcome = "client_closed";
-                }
-                audit(x, out.getStatusCode());
-            });
-            MultiMap h = req.headers();
-            return authorize(x, h).transform(ar -> {
-                if (ar.failed()) {
-                    Refused r = refusal(ar.cause());
-                    return refuse(pc, x, r.status, r.error, r.getMessage());
-                }
-                prepareHeaders(h, x);
-                req.setURI(x.route.basePath() + req.getURI());
-                return pc.sendRequest();
-            });
+    /**
+     * One HTTP request: the token is checked, the request goes to the provider's upstream with the real credential
+     * (its body streamed with back-pressure), and the answer comes back streamed through the {@link Redactor}.
+     */
+    private void forward(HttpServerRequest in) {
+        Exchange x = new Exchange();
+        x.method = in.method().name();
+        x.path = in.path();
+        HttpServerResponse out = in.response();
+        out.endHandler(v -> audit(x, out.getStatusCode()));
+        out.closeHandler(v -> {
+            if (x.outcome == null) {
+                x.outcome = "client_closed";
+            }
+            audit(x, out.getStatusCode());
+        });
+        Boolean chunked = chunked(in.headers());
+        if (chunked == null) {
+            answer(in, x, 400, "bad_request", "unsupported transfer-encoding: " + in.headers().get("transfer-encoding"));
+            return;
         }
+        boolean hasBody = chunked || in.headers().contains("content-length");
+        in.pause();
+        authorize(x, in.headers()).compose(v -> {
+            MultiMap h = MultiMap.caseInsensitiveMultiMap().addAll(in.headers());
+            h.remove("host");
+            prepareHeaders(h, x);
+            ProviderRoute r = x.route;
+            RequestOptions o = new RequestOptions().setMethod(in.method()).setHost(r.upstream().getHost()).setPort(r.port())
+                    .setSsl(r.tls()).setURI(r.basePath() + in.uri()).setHeaders(h)
+                    .setConnectTimeout(settings.connectTimeout().toMillis())
+                    .setIdleTimeout(settings.idleTimeout().toMillis());
+            return client.request(o);
+        }).compose(upstream -> {
+            if (!hasBody) {
+                in.resume();
+                return upstream.send();
+            }
+            if (chunked) {
+                upstream.setChunked(true);
+            }
+            return upstream.send(in);
+        }).onComplete(ar -> {
+            if (ar.succeeded()) {
+                respond(in, x, ar.result());
+                return;
+            }
+            in.resume();
+            if (out.closed() || out.headWritten()) {
+                return;
+            }
+            Throwable e = ar.cause();
+            if (x.secret == null || e instanceof Refused) {
+                Refused r = refusal(e);
+                answer(in, x, r.status, r.error, r.getMessage());
+            } else if (e instanceof java.util.concurrent.TimeoutException) {
+                answer(in, x, 504, "upstream_timeout", "the upstream did not answer in time: "
+                        + Redactor.redact(String.valueOf(e.getMessage()), x.secret, x.token));
+            } else {
+                answer(in, x, 502, "upstream_error", "cannot reach the upstream: "
+                        + Redactor.redact(String.valueOf(e.getMessage()), x.secret, x.token));
+            }
+        });
+    }
 
-        @Override
-        public Future<Void> handleProxyResponse(ProxyContext pc) {
-            Exchange x = pc.get(CTX, Exchange.class);
-            ProxyResponse resp = pc.response();
-            if (x == null || x.outcome != null || x.secret == null) {
-                return pc.sendResponse();
-            }
-            MultiMap h = resp.headers();
-            stripHopByHop(h);
-            for (String name : new ArrayList<>(h.names())) {
-                List<String> values = h.getAll(name);
-                if (values.stream().anyMatch(v -> v.contains(x.secret))) {
-                    h.remove(name);
-                    values.forEach(v -> h.add(name, Redactor.redact(v, x.secret, x.token)));
-                }
-            }
-            String location = h.get("location");
-            if (location != null) {
-                h.set("location", relativeIfSameOrigin(location, x.route));
-            }
-            int status = resp.getStatusCode();
-            boolean hasBody = !x.method.equals(HttpMethod.HEAD.name()) && status != 204 && status != 304 && status >= 200;
-            Body body = resp.getBody();
-            if (hasBody && body != null) {
-                h.remove("content-length");
-                resp.setBody(Body.body(new Redactor(body.stream(), x.secret, x.token), -1));
-            }
-            x.outcome = "ok";
-            return pc.sendResponse();
+    /** The upstream's answer to the task: hop-by-hop headers out, secrets redacted, same-origin redirects made relative. */
+    private void respond(HttpServerRequest in, Exchange x, HttpClientResponse resp) {
+        HttpServerResponse out = in.response();
+        if (out.closed()) {
+            resp.request().reset();
+            return;
         }
+        if (chunked(resp.headers()) == null) {
+            resp.request().reset();
+            answer(in, x, 502, "upstream_error", "the upstream answered with an unsupported transfer-encoding");
+            return;
+        }
+        out.setStatusCode(resp.statusCode());
+        if (resp.statusMessage() != null) {
+            out.setStatusMessage(resp.statusMessage());
+        }
+        MultiMap h = out.headers();
+        h.addAll(resp.headers());
+        stripHopByHop(h);
+        for (String name : new ArrayList<>(h.names())) {
+            List<String> values = h.getAll(name);
+            if (values.stream().anyMatch(v -> v.contains(x.secret))) {
+                h.remove(name);
+                values.forEach(v -> h.add(name, Redactor.redact(v, x.secret, x.token)));
+            }
+        }
+        String location = h.get("location");
+        if (location != null) {
+            h.set("location", relativeIfSameOrigin(location, x.route));
+        }
+        x.outcome = "ok";
+        int status = resp.statusCode();
+        boolean hasBody = !x.method.equals(HttpMethod.HEAD.name()) && status != 204 && status != 304 && status >= 200;
+        if (!hasBody) {
+            resp.end().onComplete(v -> out.end());
+            return;
+        }
+        // The length changes when a secret is redacted, so the body always goes out chunked (HTTP/1.0: till close).
+        // A task that goes away mid-answer fails the pipe's next write, which resets the upstream request. (Not on the
+        // response's close event: for HTTP/2 that also comes after a normal end, when the upstream connection may
+        // already serve another request.)
+        h.remove("content-length");
+        if (in.version() != HttpVersion.HTTP_1_0) {
+            out.setChunked(true);
+        }
+        new Redactor(resp, x.secret, x.token).pipeTo(out).onFailure(e -> {
+            resp.request().reset();
+            out.reset();
+        });
+    }
+
+    /** Transfer-Encoding: FALSE none, TRUE only chunked, null anything else (refused). */
+    private static Boolean chunked(MultiMap h) {
+        List<String> te = h.getAll("transfer-encoding");
+        boolean chunked = false;
+        for (String v : te) {
+            if (!v.trim().equalsIgnoreCase("chunked")) {
+                return null;
+            }
+            chunked = true;
+        }
+        return chunked;
     }
 
     private static Refused refusal(Throwable t) {
@@ -357,14 +408,6 @@ public final class TokenBroker {
         }
         LOG.warnf("broker: %s", t.toString());
         return new Refused(502, "internal_error", "the broker failed: " + t.getClass().getSimpleName());
-    }
-
-    private Future<ProxyResponse> refuse(ProxyContext pc, Exchange x, int status, String error, String message) {
-        x.outcome = error;
-        Buffer body = new JsonObject().put("error", error).put("message", message).toBuffer();
-        ProxyResponse r = pc.request().release().response().setStatusCode(status)
-                .putHeader("content-type", "application/json").setBody(Body.body(body));
-        return Future.succeededFuture(r);
     }
 
     private void audit(Exchange x, int status) {
