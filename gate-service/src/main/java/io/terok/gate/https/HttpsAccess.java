@@ -31,7 +31,7 @@ public final class HttpsAccess {
                         throw new IllegalStateException("expected an http transport for " + url);
                     }
                     th.setHttpConnectionFactory(connections);
-                    th.setCredentialsProvider(creds);
+                    th.setCredentialsProvider(creds.forTransport());
                 };
             }
 
@@ -64,6 +64,7 @@ public final class HttpsAccess {
 
             @Override
             public void close() {
+                creds.close();
             }
         };
     }
