@@ -145,7 +145,8 @@ final class VaultCommand {
         @Override
         public Integer call() {
             VaultCommand.call(ctx(), "cannot list providers", v -> v.listProviders(ListProvidersRequest.getDefaultInstance()))
-                    .getProvidersList().forEach(p -> ctx().out.println("provider   " + p.getName() + "  " + p.getUpstreamUrl()));
+                    .getProvidersList().forEach(p -> ctx().out.println("provider   " + p.getName() + "  " + p.getUpstreamUrl()
+                            + (p.getGitHostsCount() == 0 ? "" : "  git: " + String.join(", ", p.getGitHostsList()) + " as " + p.getGitUser())));
             VaultCommand.call(ctx(), "cannot list credentials", v -> v.listCredentials(ListCredentialsRequest.newBuilder().setCredentialSet(set).build()))
                     .getCredentialsList().forEach(c -> ctx().out.println("credential " + c.getCredentialSet() + "/" + c.getProvider()
                             + "  " + c.getKind().name().replace("CREDENTIAL_KIND_", "").toLowerCase()));

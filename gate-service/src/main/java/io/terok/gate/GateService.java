@@ -2,6 +2,8 @@ package io.terok.gate;
 
 import io.quarkus.arc.Unremovable;
 import io.quarkus.runtime.LaunchMode;
+import io.terok.gate.https.UpstreamTls;
+import io.terok.gate.https.VaultCredentialSource;
 import io.terok.gate.repo.Mirror;
 import io.terok.gate.repo.Projects;
 import io.terok.gate.ssh.UpstreamAccess;
@@ -16,6 +18,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -40,9 +43,13 @@ public class GateService {
             /* Backups older than this many days are pruned at sync; 0 keeps them forever. */
             @ConfigProperty(name = "terok.gate.backup-retention-days", defaultValue = "30") int retentionDays,
             /* The OpenSSH client that carries ssh upstreams (with the vault's agent). */
-            @ConfigProperty(name = "terok.gate.ssh", defaultValue = "ssh") String ssh) {
+            @ConfigProperty(name = "terok.gate.ssh", defaultValue = "ssh") String ssh,
+            /* PEM certificates trusted for https upstreams besides the JDK's (a git server with a private CA). */
+            @ConfigProperty(name = "terok.gate.upstream-ca-file") Optional<Path> upstreamCaFile) {
         this.projects = new Projects(dataDir.resolve("gate"));
-        this.mirror = new Mirror(projects, Duration.ofDays(retentionDays), new UpstreamAccess(new VaultAgentSource(runtimeDir), ssh));
+        UpstreamTls tls = upstreamCaFile.map(UpstreamTls::withCaFile).orElseGet(UpstreamTls::jdk);
+        this.mirror = new Mirror(projects, Duration.ofDays(retentionDays), new UpstreamAccess(new VaultAgentSource(runtimeDir), ssh,
+                new VaultCredentialSource(runtimeDir), tls));
         this.tokens = new TokenStore(dataDir.resolve("gate"));
     }
 

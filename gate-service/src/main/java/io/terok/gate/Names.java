@@ -78,6 +78,12 @@ public final class Names {
                 if (uri.getHost() == null || uri.getHost().isEmpty()) {
                     throw GateException.invalid(field, "'" + url + "' has no host");
                 }
+                if (uri.getRawUserInfo() != null) {
+                    // A credential in the URL would end up in the project's metadata, logs and messages.
+                    throw GateException.invalid(field, "must not carry a user or password (" + scheme + "://USER@...): store the"
+                            + " upstream's token in the vault instead (`terok vault add github`, `terok vault add gitlab`, or a provider"
+                            + " with terok.vault.providers.NAME.git-hosts); see docs/gate.md");
+                }
             }
             case "ssh" -> {
                 String host = uri.getHost();

@@ -5,6 +5,8 @@ import io.quarkus.runtime.StartupEvent;
 import io.terok.vault.broker.AuditLog;
 import io.terok.vault.broker.RouteTable;
 import io.terok.vault.broker.TokenBroker;
+import io.terok.vault.git.GitCredentials;
+import io.terok.vault.git.GitHosts;
 import io.terok.vault.passphrase.PassphraseChain;
 import io.terok.vault.passphrase.TierSettings;
 import io.terok.vault.passphrase.PassphraseTier;
@@ -73,6 +75,14 @@ public class VaultBeans {
                 config.vault().upstreamConnectTimeout(), config.vault().upstreamIdleTimeout(),
                 config.vault().websocketMaxMessageBytes(), config.vault().oauthRefreshMargin(), config.vault().oauthRefreshTimeout()));
         return broker;
+    }
+
+    @Produces
+    @Singleton
+    GitCredentials gitCredentials(Vault vault, AuditLog audit, VaultConfig config) {
+        Map<String, GitHosts.Override> overrides = new LinkedHashMap<>();
+        config.vault().providers().forEach((name, o) -> overrides.put(name, new GitHosts.Override(o.gitHosts(), o.gitUser())));
+        return new GitCredentials(vault, GitHosts.of(vault.routes(), overrides), audit, Clock.systemUTC());
     }
 
     @Produces

@@ -89,7 +89,7 @@ public interface VaultConfig {
         @WithDefault("30m")
         Duration gateAgentMaxLifetime();
 
-        /** Route table overrides and additions: terok.vault.providers.NAME.upstream|auth-header|auth-prefix|env.VAR. */
+        /** Route table overrides and additions: terok.vault.providers.NAME.upstream|auth-header|auth-prefix|env.VAR|git-hosts|git-user. */
         Map<String, ProviderOverride> providers();
     }
 
@@ -107,5 +107,11 @@ public interface VaultConfig {
 
         /** Sent as client_id with a refresh, for endpoints that want one. */
         Optional<String> oauthClientId();
+
+        /** Git hosts (host or host:port) whose https upstreams the gate reaches with this provider's credential. */
+        Optional<java.util.List<String>> gitHosts();
+
+        /** The user name sent with the credential to those hosts. */
+        Optional<String> gitUser();
     }
 }

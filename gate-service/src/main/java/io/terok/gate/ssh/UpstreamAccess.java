@@ -2,6 +2,9 @@ package io.terok.gate.ssh;
 
 import io.terok.gate.GateException;
 import io.terok.gate.Names;
+import io.terok.gate.https.CredentialSource;
+import io.terok.gate.https.HttpsAccess;
+import io.terok.gate.https.UpstreamTls;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -10,23 +13,37 @@ import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.Transport;
 
 /**
- * How the gate reaches a project's upstream for one operation (sync or forward). file://, http(s)://: JGit directly.
- * ssh: JGit over the real {@code ssh} ({@link OpenSshSessions}) with a fresh agent from the vault that serves only the
- * project's keys, and the project's pinned host key; the agent is closed when the operation ends.
+ * How the gate reaches a project's upstream for one operation (sync or forward). file://: JGit directly. http(s)://:
+ * JGit's HTTP transport with the gate's trust and, when the upstream answers 401, the vault's credential for that host
+ * ({@link HttpsAccess}). ssh: JGit over the real {@code ssh} ({@link OpenSshSessions}) with a fresh agent from the vault
+ * that serves only the project's keys, and the project's pinned host key; the agent is closed when the operation ends.
  */
 public final class UpstreamAccess {
     private static final Pattern FINGERPRINT = Pattern.compile("(SHA256:[A-Za-z0-9+/=]+)");
     private final AgentSource agents;
     private final String ssh;
+    private final CredentialSource credentials;
+    private final UpstreamTls tls;
 
-    public UpstreamAccess(AgentSource agents, String ssh) {
+    /**
+     * @param agents the vault's SSH agents (ssh upstreams)
+     * @param credentials the vault's git credentials (https upstreams that answer 401)
+     * @param tls the certificate authorities trusted for https upstreams
+     */
+    public UpstreamAccess(AgentSource agents, String ssh, CredentialSource credentials, UpstreamTls tls) {
         this.agents = agents;
         this.ssh = ssh;
+        this.credentials = credentials;
+        this.tls = tls;
+    }
+
+    private static boolean isHttp(String url) {
+        return url.regionMatches(true, 0, "https://", 0, 8) || url.regionMatches(true, 0, "http://", 0, 7);
     }
 
     /** One operation's access to the upstream. */
     public interface Session extends AutoCloseable {
-        /** For JGit's fetch/push (wires the ssh transport; nothing for other transports). */
+        /** For JGit's fetch/push (wires the ssh or http transport; nothing for file://). */
         TransportConfigCallback callback();
 
         /** The error to report when {@code action} ("fetch from", "push to") failed with {@code e}. */
@@ -41,6 +58,9 @@ public final class UpstreamAccess {
      * @param purpose "sync" or "forward" (the vault audits it)
      */
     public Session open(String project, String url, Path knownHosts, String purpose) {
+        if (isHttp(url)) {
+            return HttpsAccess.open(credentials, tls, project, url, purpose);
+        }
         if (!Names.isSsh(url)) {
             return new Session() {
                 @Override

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.terok.gate.GateException;
 import io.terok.gate.Names;
+import io.terok.gate.https.UpstreamTls;
 import io.terok.gate.repo.Mirror;
 import io.terok.gate.repo.Projects;
 import io.terok.gate.repo.Records;
@@ -80,7 +81,9 @@ class SshUpstreamTest {
             };
         };
         projects = new Projects(tmp.resolve("data/gate"));
-        mirror = new Mirror(projects, Duration.ofDays(30), new UpstreamAccess(source, "ssh"));
+        mirror = new Mirror(projects, Duration.ofDays(30), new UpstreamAccess(source, "ssh", (proj, u, why) -> {
+            throw new AssertionError("no https upstream here");
+        }, UpstreamTls.jdk()));
     }
 
     @AfterAll

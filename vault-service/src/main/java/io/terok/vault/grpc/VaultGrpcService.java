@@ -7,6 +7,8 @@ import io.smallrye.common.annotation.Blocking;
 import io.terok.api.v1.AuditEntry;
 import io.terok.api.v1.AuditRequest;
 import io.terok.api.v1.ChangePassphraseRequest;
+import io.terok.api.v1.GetGitCredentialRequest;
+import io.terok.api.v1.GitCredential;
 import io.terok.api.v1.CredentialInfo;
 import io.terok.api.v1.CredentialKind;
 import io.terok.api.v1.DeleteCredentialRequest;
@@ -38,6 +40,7 @@ import io.terok.vault.VaultException;
 import io.terok.vault.VaultSetup;
 import io.terok.vault.broker.AuditLog;
 import io.terok.vault.passphrase.Provisioner;
+import io.terok.vault.git.GitCredentials;
 import io.terok.vault.ssh.GateAgents;
 import io.terok.vault.ssh.SshAgents;
 import io.terok.api.v1.CloseProjectAgentRequest;
@@ -85,6 +88,9 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
     @Inject
     GateAgents gateAgents;
 
+    @Inject
+    GitCredentials gitCredentials;
+
     @Override
     public void status(VaultStatusRequest request, StreamObserver<VaultStatus> out) {
         unary(out, () -> status(vault.status()));
@@ -111,7 +117,8 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
             ListProvidersResponse.Builder b = ListProvidersResponse.newBuilder();
             vault.routes().all().forEach(r -> b.addProviders(Provider.newBuilder().setName(r.name())
                     .setUpstreamUrl(r.upstream().toString()).setAuthHeader(r.authHeader()).setAuthPrefix(r.authPrefix())
-                    .putAllEnv(r.env())));
+                    .putAllEnv(r.env()).addAllGitHosts(gitCredentials.hosts().hosts(r.name()))
+                    .setGitUser(gitCredentials.hosts().user(r.name()))));
             return b.build();
         });
     }
@@ -222,6 +229,15 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
     @Override
     public void closeProjectAgent(CloseProjectAgentRequest r, StreamObserver<CloseProjectAgentResponse> out) {
         unary(out, () -> CloseProjectAgentResponse.newBuilder().setClosed(gateAgents.close(r.getAgentId())).build());
+    }
+
+    @Override
+    public void getGitCredential(GetGitCredentialRequest r, StreamObserver<GitCredential> out) {
+        unary(out, () -> {
+            GitCredentials.Issued c = gitCredentials.issue(r.getProject(), r.getUrl(), r.getPurpose());
+            return GitCredential.newBuilder().setUsername(c.username()).setPassword(c.password()).setProvider(c.provider())
+                    .setHost(c.host()).build();
+        });
     }
 
     private static SshKey.Type type(SshKeyType t) {

@@ -1,0 +1,71 @@
+package io.terok.gate.https;
+
+import io.terok.gate.GateException;
+import io.terok.gate.ssh.UpstreamAccess;
+import java.net.URI;
+import org.eclipse.jgit.api.TransportConfigCallback;
+import org.eclipse.jgit.transport.Transport;
+import org.eclipse.jgit.transport.TransportHttp;
+
+/**
+ * One sync or forward over http(s): JGit's HTTP transport on {@link UpstreamHttp} connections (the gate's trust,
+ * credentials only to the upstream's origin) with {@link VaultCredentials}, so that a private https upstream gets the
+ * vault's credential for its host when it answers 401, and a public one never causes a vault call. A plain http://
+ * upstream never gets a credential.
+ */
+public final class HttpsAccess {
+    private HttpsAccess() {
+    }
+
+    public static UpstreamAccess.Session open(CredentialSource source, UpstreamTls tls, String project, String url, String purpose) {
+        URI u = URI.create(url);
+        String origin = UpstreamHttp.origin(u.getScheme(), u.getHost(), u.getPort());
+        UpstreamHttp connections = new UpstreamHttp(tls, origin);
+        VaultCredentials creds = new VaultCredentials(source, project, url, origin, purpose);
+        String where = u.getHost() + (u.getPort() > 0 ? ":" + u.getPort() : "");
+        return new UpstreamAccess.Session() {
+            @Override
+            public TransportConfigCallback callback() {
+                return (Transport t) -> {
+                    if (!(t instanceof TransportHttp th)) {
+                        throw new IllegalStateException("expected an http transport for " + url);
+                    }
+                    th.setHttpConnectionFactory(connections);
+                    th.setCredentialsProvider(creds.forTransport());
+                };
+            }
+
+            @Override
+            public GateException failure(String action, Exception e) {
+                String what = "cannot " + action + " the upstream of project " + project + " (" + url + "): ";
+                String msg = String.valueOf(e.getMessage());
+                if (creds.refusal() != null) {
+                    return GateException.precondition(what + where + " asks for a credential (HTTP 401), but " + creds.refusal()
+                            + ". Nothing was fetched or pushed.");
+                }
+                if (creds.provider() != null && (creds.rejected() || msg.contains("not authorized") || msg.contains("Authentication"))) {
+                    return GateException.precondition(what + where + " rejected the credential of vault provider " + creds.provider()
+                            + " (HTTP 401). Store a valid token with `terok vault add " + creds.provider() + "`. Nothing was fetched or pushed.");
+                }
+                if (creds.provider() != null && (msg.contains("not permitted") || msg.contains("403"))) {
+                    return GateException.precondition(what + where + " refused the credential of vault provider " + creds.provider()
+                            + " access to the repository (HTTP 403)" + (action.startsWith("push") ? "; forward needs a token with write"
+                            + " access" : "") + ": " + msg);
+                }
+                if (msg.contains("not authorized") || msg.contains("Authentication is required")) {
+                    return GateException.precondition(what + where + " asks for a credential that the gate could not give: " + msg);
+                }
+                if (msg.contains("SSL") || msg.contains("certificat")) {
+                    return GateException.precondition(what + msg + " (the gate trusts " + tls.describe() + "; a private"
+                            + " certificate authority goes in terok.gate.upstream-ca-file)");
+                }
+                return GateException.precondition(what + msg);
+            }
+
+            @Override
+            public void close() {
+                creds.close();
+            }
+        };
+    }
+}
