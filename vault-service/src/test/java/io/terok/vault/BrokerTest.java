@@ -134,6 +134,39 @@ class BrokerTest {
     }
 
     @Test
+    void aChunkedUploadAndALargeDownloadStreamThroughWithTheSecretRedacted() throws Exception {
+        String t = token(api.mint("task-stream", "anthropic"), "ANTHROPIC_API_KEY");
+        HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        byte[] upload = "0123456789abcdef".repeat(128 << 10).getBytes(StandardCharsets.US_ASCII); // 2 MiB, length unknown
+        HttpResponse<String> up = c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/v1/echo"))
+                .header("x-api-key", t).POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(upload)))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, up.statusCode(), up.body());
+        io.vertx.core.json.JsonObject echoed = new io.vertx.core.json.JsonObject(up.body());
+        assertEquals(upload.length, echoed.getString("body").length(), "the whole upload reached the provider");
+        assertEquals("chunked", echoed.getJsonObject("headers").getString("transfer-encoding"), "streamed, not buffered to a length");
+
+        HttpResponse<byte[]> down = c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/v1/big?mb=24"))
+                .header("x-api-key", t).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, down.statusCode());
+        String body = new String(down.body(), StandardCharsets.US_ASCII);
+        assertEquals((24L << 20) + t.length(), body.length(), "every byte, with the echoed key replaced by the phantom");
+        assertFalse(body.contains(VaultApi.realKey("anthropic")), "the real key never reaches the task");
+        assertEquals(1, body.split(java.util.regex.Pattern.quote(t), -1).length - 1);
+    }
+
+    @Test
+    void anUpstreamThatIsDownGets502JsonWithoutTheSecret() {
+        api.putKey("down", VaultApi.realKey("down"));
+        String t = token(api.mint("task-down", "down"), "DOWN_API_KEY");
+        Response r = given().header("x-api-key", t).get("/v1/messages");
+        assertEquals(502, r.statusCode(), r.asString());
+        assertEquals("upstream_error", r.jsonPath().getString("error"));
+        assertTrue(r.jsonPath().getString("message").startsWith("cannot reach the upstream"), r.asString());
+        assertFalse(r.asString().contains(VaultApi.realKey("down")));
+    }
+
+    @Test
     void hopByHopHeadersAreDroppedBothWays() {
         String t = token(api.mint("task-hop", "openai"), "OPENAI_API_KEY");
         Response r = given().header("Authorization", "Bearer " + t).header("Connection", "X-Hop").header("X-Hop", "1")

@@ -3,6 +3,7 @@ package io.terok.vault;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -64,6 +65,15 @@ public class MockUpstreams implements QuarkusTestResourceLifecycleManager {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+        // A provider whose upstream is down: a loopback port nothing listens on any more.
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            config.put("terok.vault.providers.down.upstream", "http://127.0.0.1:" + free.getLocalPort());
+            config.put("terok.vault.providers.down.auth-header", "x-api-key");
+            config.put("terok.vault.providers.down.auth-prefix", "");
+            config.put("terok.vault.providers.down.env.DOWN_API_KEY", "\\${token}"); // escaped: the literal placeholder
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
         config.put("terok.data-dir", dataDir.toString());
         config.put("terok.vault.passphrase-command", "printf %s " + PASSPHRASE);
         return config;
@@ -108,6 +118,34 @@ public class MockUpstreams implements QuarkusTestResourceLifecycleManager {
                     resp.end();
                 }
             });
+            return;
+        }
+        if (path.endsWith("/big")) {
+            // ?mb=N megabytes in 64 KiB chunks, written as the connection drains, with the real key once in the middle.
+            long total = Long.parseLong(req.getParam("mb", "1")) << 20;
+            var resp = req.response().setChunked(true).putHeader("content-type", "application/octet-stream");
+            byte[] chunk = new byte[64 << 10];
+            java.util.Arrays.fill(chunk, (byte) 'x');
+            String auth = String.valueOf(req.getHeader("x-api-key"));
+            long[] sent = {0};
+            boolean[] keySent = {false};
+            Runnable[] pump = new Runnable[1];
+            pump[0] = () -> {
+                while (sent[0] < total && !resp.writeQueueFull()) {
+                    if (!keySent[0] && sent[0] >= total / 2) {
+                        resp.write(auth);
+                        keySent[0] = true;
+                    }
+                    resp.write(Buffer.buffer(chunk));
+                    sent[0] += chunk.length;
+                }
+                if (sent[0] >= total) {
+                    resp.end();
+                } else {
+                    resp.drainHandler(v -> pump[0].run());
+                }
+            };
+            req.body().onSuccess(b -> pump[0].run());
             return;
         }
         if (path.endsWith("/hop")) {
