@@ -52,6 +52,8 @@ public final class TokenBroker {
 
     private static final Logger LOG = Logger.getLogger(TokenBroker.class);
 
+    /** Bodies of a known length up to this size are collected and sent in one write; larger ones stream. */
+    private static final long SMALL_BODY = 64 * 1024;
     private static final List<String> AUTH_HEADERS = List.of("authorization", "x-api-key", "private-token");
     private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
@@ -313,6 +315,14 @@ public final class TokenBroker {
             }
             if (chunked) {
                 upstream.setChunked(true);
+                return upstream.send(in);
+            }
+            long length = parseLong(in.headers().get("content-length"));
+            if (length <= SMALL_BODY) {
+                // A small body of known length (most API calls): collected first, so head and body leave in one write.
+                Future<Buffer> body = in.body();
+                in.resume();
+                return body.compose(upstream::send);
             }
             return upstream.send(in);
         }).onComplete(ar -> {
@@ -375,7 +385,25 @@ public final class TokenBroker {
             resp.end().onComplete(v -> out.end());
             return;
         }
-        // The length changes when a secret is redacted, so the body always goes out chunked (HTTP/1.0: till close).
+        long length = parseLong(resp.headers().get("content-length"));
+        if (length <= SMALL_BODY) {
+            // A small answer of known length (most API answers) is complete anyway: redacted whole and sent with its
+            // new length in one write instead of a chunk and a last chunk.
+            resp.body().onComplete(ar -> {
+                if (ar.failed()) {
+                    out.reset();
+                    return;
+                }
+                Redactor r = new Redactor(x.secret, x.token);
+                byte[] first = r.transform(ar.result().getBytes());
+                byte[] rest = r.drain();
+                Buffer b = Buffer.buffer(first.length + rest.length).appendBytes(first).appendBytes(rest);
+                h.set("content-length", Integer.toString(b.length()));
+                out.end(b);
+            });
+            return;
+        }
+        // Otherwise the length changes when a secret is redacted, so the body goes out chunked (HTTP/1.0: till close).
         // A task that goes away mid-answer fails the pipe's next write, which resets the upstream request. (Not on the
         // response's close event: for HTTP/2 that also comes after a normal end, when the upstream connection may
         // already serve another request.)
@@ -486,9 +514,14 @@ public final class TokenBroker {
         return location;
     }
 
+    /** A Content-Length; absent or unparsable: {@link Long#MAX_VALUE} (never "small"). */
     private static long parseLong(String s) {
+        if (s == null) {
+            return Long.MAX_VALUE;
+        }
         try {
-            return Long.parseLong(s.trim());
+            long v = Long.parseLong(s.trim());
+            return v < 0 ? Long.MAX_VALUE : v;
         } catch (NumberFormatException e) {
             return Long.MAX_VALUE;
         }
