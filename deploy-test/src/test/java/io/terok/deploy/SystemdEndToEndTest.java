@@ -230,7 +230,8 @@ class SystemdEndToEndTest {
         Terok.Result grep = asTk("bash", "-c", "shopt -s dotglob nullglob; set --; for e in /home/tk/* /home/tk/.local/* "
                 + "/home/tk/.local/share/*; do case $e in /home/tk/.local|/home/tk/.local/share|/home/tk/.local/share/containers) ;; "
                 + "*) set -- \"$@\" \"$e\";; esac; done; " + TK_PASSPHRASE + "printf '%s\\n' \"$p\" | grep -rlF -D skip -f - \"$@\" "
-                + "/home/tk/.local/share/containers/storage/volumes /run/user/1000/systemd /etc/containers /etc/systemd; echo rc=$?");
+                + "/home/tk/.local/share/containers/storage/volumes /run/user/1000/systemd/generator /etc/containers --exclude-dir=networks "
+                + "/etc/systemd; echo rc=$?");
         assertEquals("len=43\nrc=1", grep.out().strip(), "rc=1: no file holds the passphrase\n" + grep);
     }
 
@@ -271,6 +272,11 @@ class SystemdEndToEndTest {
         // Only the vault, in root's storage: the system vault unit with the credential, under the real systemd.
         Terok.exec(List.of("sh", "-c", "podman save localhost/terok-vault:latest | podman exec -i " + NAME + " podman load -q"), null, 300).ok();
         asRoot("/usr/local/bin/podman43-dropins", "--system").ok();
+        // systemd mounts a unit's credentials (a ramfs) in a helper's mount namespace and moves it to
+        // /run/credentials/<unit>: the host sees it through mount propagation. On a host, systemd makes / shared at
+        // boot; in a container it leaves that to the container manager, and podman's mounts are private, so the
+        // directory would stay empty. Do here what systemd does on a host (this container only).
+        asRoot("mount", "--make-rshared", "/").ok();
         asRoot("systemctl", "start", "terok-vault.service").ok();
         Terok.Result status = asRoot(TEROK, "vault", "status");
         long deadline = System.nanoTime() + 90_000_000_000L;
