@@ -65,10 +65,14 @@ fi
 # The end-to-end test under a real systemd (deploy-test SystemdEndToEndTest): a Debian 12 root filesystem with
 # systemd, a user manager for the lingering user `tk` (uid 1000) and rootless podman 4.3, plus Quadlet 5.4 as the
 # user generator. The test boots it with `podman run --systemd=always --privileged --rootfs DIR:O /sbin/init` (an
-# overlay: the cached tree is never changed) and gives tk's podman storage its own bind mount.
-SYSTEMD_ROOT=$CACHE_DIR/debian-bookworm-systemd
-SYSTEMD_PACKAGES=systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,podman,netavark,aardvark-dns,runc,conmon,uidmap,slirp4netns,fuse-overlayfs,catatonit,openjdk-17-jre-headless,nftables,dnsmasq-base,util-linux,tcpdump,curl,ca-certificates,git,procps,iproute2
-SYSTEMD_ROOT_VERSION=1   # bump when the configuration below changes
+# overlay: the cached tree is never changed) and gives tk's podman storage its own bind mount. gnome-keyring and
+# libsecret-tools: tk's vault passphrase is provisioned into a real Secret Service (gnome-keyring-daemon on tk's
+# session bus, from dbus-user-session) and the test looks it up with secret-tool.
+# The version is part of the directory name: a changed package list or configuration gets a new tree (CI rebuilds
+# it) without replacing the tree that an older checkout on the same machine still boots.
+SYSTEMD_ROOT_VERSION=2   # bump when the package list or the configuration below changes
+SYSTEMD_ROOT=$CACHE_DIR/debian-bookworm-systemd-$SYSTEMD_ROOT_VERSION
+SYSTEMD_PACKAGES=systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,podman,netavark,aardvark-dns,runc,conmon,uidmap,slirp4netns,fuse-overlayfs,catatonit,openjdk-17-jre-headless,nftables,dnsmasq-base,util-linux,tcpdump,curl,ca-certificates,git,procps,iproute2,gnome-keyring,libsecret-tools
 if [ "$(cat "$SYSTEMD_ROOT/.terok-version" 2>/dev/null)" != "$SYSTEMD_ROOT_VERSION" ]; then
     sd_root="$(mktemp -d "$CACHE_DIR/systemd.XXXXXX")"
     DEBOOTSTRAP_DIR=$sd_root

@@ -32,6 +32,11 @@ final class Deployment {
     /** The line that makes a rootful unit differ from the rootless one (keep-id exists only for rootless podman). */
     static final String KEEP_ID = "UserNS=keep-id";
     static final String SESSION_BUS = "%t/bus";
+    static final String VAULT_UNIT = "terok-vault.container";
+    /** The credential's name: what the vault's systemd-creds tier looks for in {@code $CREDENTIALS_DIRECTORY}. */
+    static final String VAULT_CREDENTIAL = "terok-vault-passphrase";
+    /** Where the system vault container sees systemd's credentials directory ({@code %d}, read-only). */
+    static final String CONTAINER_CREDENTIALS_DIR = "/run/credentials/terok-vault";
     static final String USER_STATE = "%h/.local/state";
 
     final Mode mode;
@@ -114,6 +119,24 @@ final class Deployment {
         return runtimeBase().resolve("podman/podman.sock");
     }
 
+    Path configFile() {
+        return configDir().resolve("config.yaml");
+    }
+
+    /**
+     * The system vault's passphrase, encrypted with {@code systemd-creds} (host key, root only), loaded by the unit's
+     * {@code LoadCredentialEncrypted=}. Beside the shield's system state, not under /etc/terok: that directory is
+     * mounted into the containers, and the encrypted file has no business there.
+     */
+    Path vaultCredential() {
+        return Path.of("/var/lib/terok/vault/passphrase.cred");
+    }
+
+    /** The session bus as the user's vault unit mounts it ({@code unix:path=%t/bus}). */
+    String sessionBusAddress() {
+        return "unix:path=" + runtimeBase().resolve("bus");
+    }
+
     Path completionFile() {
         return mode == Mode.USER ? xdg("XDG_DATA_HOME", ".local/share").resolve("bash-completion/completions/terok")
                 : Path.of("/etc/bash_completion.d/terok");
@@ -146,19 +169,39 @@ final class Deployment {
                 || name.endsWith(".volume") || name.endsWith(".target"));
     }
 
+    /** The unit as installed in this mode, with the system vault's credential when {@link #vaultCredential()} exists. */
+    String unitContent(String name, String shipped) {
+        return unitContent(name, shipped, mode == Mode.SYSTEM && Files.isRegularFile(vaultCredential()));
+    }
+
     /**
      * The unit as installed in this mode: the shipped file for a user. For the system: without {@code UserNS=keep-id}
      * (rootful podman refuses it; the services then run as root in their containers, capabilities dropped) and without
      * the session bus (a system service has none: {@code /run/bus} does not exist, and its bind mount would keep
-     * clearance from starting; clearance then serves only `terok clearance`), and with the shield's state under
-     * /var/lib instead of the user's ~/.local/state.
+     * clearance and vault from starting; clearance then serves only `terok clearance`), and with the shield's state
+     * under /var/lib instead of the user's ~/.local/state. With {@code vaultCredential}, the system vault unit loads
+     * the encrypted passphrase ({@code LoadCredentialEncrypted=}: systemd decrypts it into the unit's private
+     * credentials directory {@code %d}) and its container sees that directory read-only, with
+     * {@code CREDENTIALS_DIRECTORY} pointing there, so the vault's systemd-creds tier unlocks it at every start. Only
+     * when the file exists: systemd refuses to start a unit whose credential is missing, and a vault whose database
+     * predates setup has a passphrase setup does not know.
      */
-    String unitContent(String shipped) {
+    String unitContent(String name, String shipped, boolean vaultCredential) {
         if (mode == Mode.USER) {
             return shipped;
         }
+        boolean creds = vaultCredential && name.equals(VAULT_UNIT);
         StringBuilder sb = new StringBuilder();
         for (String line : shipped.split("\n", -1)) {
+            if (creds && line.strip().equals("[Service]")) {
+                // The end of [Container] (it comes first in the shipped unit).
+                sb.append("# setup --system: the passphrase, decrypted by systemd (LoadCredentialEncrypted below), read-only.\n")
+                        .append("Volume=%d:").append(CONTAINER_CREDENTIALS_DIR).append(":ro\n")
+                        .append("Environment=CREDENTIALS_DIRECTORY=").append(CONTAINER_CREDENTIALS_DIR).append("\n\n")
+                        .append(line).append('\n')
+                        .append("LoadCredentialEncrypted=").append(VAULT_CREDENTIAL).append(':').append(vaultCredential()).append('\n');
+                continue;
+            }
             if (!line.strip().equals(KEEP_ID) && !(line.contains(SESSION_BUS) && !line.startsWith("#"))) {
                 sb.append(line.startsWith("#") ? line : line.replace(USER_STATE, "/var/lib")).append('\n');
             }

@@ -44,6 +44,7 @@ final class DeploymentChecks {
         if (dep.mode == Deployment.Mode.USER) {
             checks.add(sessionBus());
         }
+        checks.add(new QuadletPassphrase(ctx, dep).check());
         return checks;
     }
 
@@ -69,7 +70,7 @@ final class DeploymentChecks {
                 continue;
             }
             installed++;
-            if (!Files.readString(to, StandardCharsets.UTF_8).equals(dep.unitContent(Files.readString(src, StandardCharsets.UTF_8)))) {
+            if (!Files.readString(to, StandardCharsets.UTF_8).equals(dep.unitContent(name, Files.readString(src, StandardCharsets.UTF_8)))) {
                 stale.add(name);
             }
         }
@@ -167,9 +168,9 @@ final class DeploymentChecks {
         if (path != null && connects(path)) {
             return Check.ok(label, "reachable at " + path);
         }
-        // The clearance unit bind-mounts %t/bus: without a bus there it does not start at all.
+        // The clearance and vault units bind-mount %t/bus: without a bus there they do not start at all.
         return Check.error(label, "no session bus" + (path == null ? "" : " at " + path)
-                        + "; the clearance unit mounts it and cannot start without it",
+                        + "; the clearance and vault units mount it and cannot start without it",
                 "install dbus-user-session and log in again (or `systemctl --user start dbus.socket`)");
     }
 

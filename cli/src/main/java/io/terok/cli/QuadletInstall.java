@@ -57,16 +57,21 @@ final class QuadletInstall {
                 images.requireBuilt(s);
             }
         }
+        // The vault passphrase before the units: the system vault unit loads the credential only when it exists.
+        dir(dep.configDir());
+        QuadletPassphrase.Outcome passphrase = new QuadletPassphrase(ctx, dep).provision();
+        item("vault passphrase", passphrase.state() + " (" + passphrase.detail() + ")");
+        passphrase.notes().forEach(n -> ctx.out.println("    note: " + n));
+
         boolean unitsChanged = false;
         for (Path src : Deployment.shippedUnits(terokHome)) {
             String name = src.getFileName().toString();
             Path to = dep.unitTarget(name);
-            String state = write(to, dep.unitContent(Files.readString(src, StandardCharsets.UTF_8)), "rw-r--r--");
+            String state = write(to, dep.unitContent(name, Files.readString(src, StandardCharsets.UTF_8)), "rw-r--r--");
             unitsChanged |= !state.equals("unchanged");
             item("unit " + name, state + " (" + to + ")");
         }
         // Directories the units bind-mount (podman refuses a missing bind source); systemd would create some itself.
-        dir(dep.configDir());
         dir(dep.shieldTaskDir());
 
         HooksInstaller hooks = hooks();
@@ -150,6 +155,8 @@ final class QuadletInstall {
                 ExternalCommand.Result r = ExternalCommand.run(ImageBuilder.QUICK, List.of(podman.toString(), "volume", "rm", "--force", v));
                 item("volume " + v, r.ok() && !r.stdout().isBlank() ? "removed" : "none");
             }
+            // The passphrase goes with the database it unlocks (kept without --purge: the kept database needs it).
+            item("vault passphrase", new QuadletPassphrase(ctx, dep).purge());
             boolean had = Files.exists(dep.shieldTaskDir());
             ImageBuilder.deleteTree(dep.shieldTaskDir());
             item("firewall state", had ? "removed (" + dep.shieldTaskDir() + ")" : "none");
@@ -159,6 +166,9 @@ final class QuadletInstall {
             String kept = r.ok() ? String.join(", ", r.stdout().strip().lines().filter(l -> !l.isBlank()).toList()) : "";
             item("data", "kept" + (kept.isEmpty() ? "" : " (volumes " + kept + ")") + "; `terok uninstall "
                     + dep.mode.systemctlFlag() + " --purge` removes the credential database and the gate mirrors too");
+            if (dep.mode == Deployment.Mode.SYSTEM && Files.exists(dep.vaultCredential())) {
+                item("vault passphrase", "kept (" + dep.vaultCredential() + ": the kept database needs it; --purge removes both)");
+            }
         }
         if (systemd.reachable() && removedUnits) {
             systemd.run("daemon-reload");

@@ -87,11 +87,17 @@ class QuadletUnitsTest {
     }
 
     private Path installedAs(Deployment.Mode mode) throws IOException {
-        Path dir = Files.createDirectories(tmp.resolve(mode.name().toLowerCase()));
+        return installedAs(mode, false);
+    }
+
+    /** @param credential setup --system kept the vault passphrase as a systemd credential */
+    private Path installedAs(Deployment.Mode mode, boolean credential) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve(mode.name().toLowerCase() + (credential ? "-cred" : "")));
         Deployment dep = new Deployment(mode, Map.of("XDG_RUNTIME_DIR", "/run/user/1000"), tmp);
         for (Path src : Deployment.shippedUnits(REPO)) {
-            if (!src.getFileName().toString().endsWith(".target")) {
-                Files.writeString(dir.resolve(src.getFileName()), dep.unitContent(Files.readString(src)));
+            String name = src.getFileName().toString();
+            if (!name.endsWith(".target")) {
+                Files.writeString(dir.resolve(src.getFileName()), dep.unitContent(name, Files.readString(src), credential));
             }
         }
         return dir;
@@ -152,6 +158,12 @@ class QuadletUnitsTest {
         assertTrue(execStart(g.units().get("terok-clearance.service")).contains("-v %t/bus:%t/bus"));
         assertTrue(execStart(g.units().get("terok-clearance.service")).contains("-v /etc/machine-id:/etc/machine-id:ro"));
         assertTrue(execStart(g.units().get("terok-vault.service")).contains("-v terok-vault-data:/var/lib/terok/vault"));
+        // The vault reads its passphrase from the OS keyring (Secret Service) on the operator's session bus.
+        String vault = execStart(g.units().get("terok-vault.service"));
+        assertTrue(vault.contains("-v %t/bus:%t/bus") && vault.contains("--env DBUS_SESSION_BUS_ADDRESS=unix:path=%t/bus")
+                && vault.contains("-v /etc/machine-id:/etc/machine-id:ro"), vault);
+        assertFalse(g.units().get("terok-vault.service").contains("LoadCredential") || vault.contains("%d"),
+                "no systemd credential for a user's vault (systemd 252 has no systemd-creds --user)");
         assertTrue(execStart(g.units().get("terok-gate.service")).contains("-v terok-gate-data:/var/lib/terok/gate"));
         // Ordering: runtime composes the others at every launch, clearance follows shield's events.
         assertTrue(g.units().get("terok-runtime.service").contains(
@@ -179,6 +191,24 @@ class QuadletUnitsTest {
                 "the system's shield state is under /var/lib");
         Generated user = generate(installedAs(Deployment.Mode.USER), true);
         assertClean(user);
+        assertFalse(g.units().get("terok-vault.service").contains("LoadCredential") || execStart(g.units().get("terok-vault.service"))
+                .contains("%d"), "no credential file: no LoadCredentialEncrypted (systemd would refuse to start the unit)");
+    }
+
+    @Test
+    void theSystemVaultUnitLoadsTheEncryptedPassphraseAndSeesItReadOnly() throws Exception {
+        Generated g = generate(installedAs(Deployment.Mode.SYSTEM, true), false);
+        assertClean(g);
+        String unit = g.units().get("terok-vault.service");
+        String run = execStart(unit);
+        // systemd decrypts the credential into the unit's private credentials directory (%d, passed through to
+        // systemd by the generator), and the container sees that directory read-only with CREDENTIALS_DIRECTORY set.
+        assertTrue(unit.lines().anyMatch(l -> l.equals("LoadCredentialEncrypted=terok-vault-passphrase:/var/lib/terok/vault/passphrase.cred")),
+                unit);
+        assertTrue(run.contains("-v %d:/run/credentials/terok-vault:ro"), run);
+        assertTrue(run.contains("--env CREDENTIALS_DIRECTORY=/run/credentials/terok-vault"), run);
+        assertFalse(run.contains("/bus"), "a system service has no session bus: " + run);
+        g.units().forEach((name, u) -> assertEquals(name.equals("terok-vault.service"), u.contains("LoadCredential"), name));
     }
 
     @Test

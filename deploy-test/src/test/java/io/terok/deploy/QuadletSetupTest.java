@@ -105,6 +105,13 @@ class QuadletSetupTest {
             assertTrue(r.out().contains("image localhost/terok-" + s + ":latest: "), r.out());
         }
         assertTrue(r.out().contains("next: systemctl --user start terok.target"), r.out());
+        // No Secret Service in this private session: no weaker tier is invented, and the operator is told what that
+        // means and how to get a keyring. Nothing is written for it.
+        assertTrue(r.out().contains("vault passphrase: none (no Secret Service (org.freedesktop.secrets) answers on unix:path="
+                + home.resolve("run/bus") + ")"), r.out());
+        assertTrue(r.out().contains("note: the vault will start locked: after each start run `terok vault unlock --prompt`"), r.out());
+        assertTrue(r.out().contains("install a keyring (Debian/Ubuntu: apt-get install gnome-keyring)"), r.out());
+        assertFalse(Files.exists(home.resolve("config/terok/config.yaml")), "no passphrase source recorded");
     }
 
     @Test
@@ -116,7 +123,8 @@ class QuadletSetupTest {
         List<String> items = r.out().lines().filter(l -> l.startsWith("  ") && !l.startsWith("    ")).toList();
         assertTrue(items.size() >= 14 + 1 + 5 + 1, r.out());
         for (String line : items) {
-            assertTrue(line.contains(": unchanged") || line.startsWith("  systemd: not reachable"), "second run: " + line);
+            assertTrue(line.contains(": unchanged") || line.startsWith("  systemd: not reachable")
+                    || line.startsWith("  vault passphrase: none"), "second run: " + line);
         }
         assertEquals(before, snapshot(home), "no file, directory, permission or mtime changed");
         assertEquals(images, imageIds(), "no image rebuilt");
@@ -134,6 +142,10 @@ class QuadletSetupTest {
         assertTrue(r.out().lines().anyMatch(l -> l.matches("  podman API socket \\.+ ERROR \\(.*systemctl --user enable --now podman\\.socket`\\)")), r.out());
         // No session bus in the private runtime directory: clearance's unit could not start, so it is an error.
         assertTrue(r.out().lines().anyMatch(l -> l.matches("  D-Bus session bus \\.+ ERROR \\(no session bus at .*dbus-user-session.*")), r.out());
+        // Without a keyring the vault starts locked: a warning with the way out.
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("  vault passphrase \\.+ WARN \\(no Secret Service on unix:path=.*: the vault will"
+                + " start locked: after each start run `terok vault unlock --prompt`; install a keyring \\(apt-get install gnome-keyring\\),"
+                + " log in again, then `terok setup --user`\\)")), r.out());
 
         // A unit edited by hand is reported (with the fix), and the next setup restores exactly that one.
         Files.writeString(quadletDir().resolve("terok-vault.container"), "\n# edited\n", java.nio.file.StandardOpenOption.APPEND);

@@ -19,18 +19,23 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The Quadlet deployment under a REAL systemd: a Debian 12 systemd container (bin/prepare-host caches its root
  * filesystem) boots, the lingering user {@code tk} runs {@code terok setup --user} and
- * {@code systemctl --user start terok.target}; all five services become healthy; a filtered task is launched over
- * gRPC with its firewall, phantom token and gate; a service killed by hand is restarted by systemd with its data
- * intact; {@code systemctl --user stop terok.target} stops everything. Inside, podman is Debian 12's 4.3.1, so the
- * generated units get the drop-ins in {@code podman43-dropins} (hosts with podman 5 need none).
+ * {@code systemctl --user start terok.target}; all five services become healthy; the vault unlocks by itself with the
+ * passphrase setup generated into tk's real keyring (gnome-keyring-daemon on tk's session bus); a filtered task is
+ * launched over gRPC with its firewall, phantom token and gate; a service killed by hand is restarted by systemd with
+ * its data intact and unlocks again by itself; {@code systemctl --user stop terok.target} stops everything. Then root
+ * runs {@code terok setup --system}: the system vault unit loads the passphrase as an encrypted systemd credential and
+ * unlocks by itself. Inside, podman is Debian 12's 4.3.1, so the generated units get the drop-ins in
+ * {@code podman43-dropins} (hosts with podman 5 need none).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SystemdEndToEndTest {
-    static final Path ROOT = Path.of("/var/cache/terok-ci/debian-bookworm-systemd");
+    static final Path ROOT = Path.of("/var/cache/terok-ci/debian-bookworm-systemd-2");
     static final String NAME = "terok-deploy-systemd-" + ProcessHandle.current().pid();
     static final String TEROK = Terok.REPO.resolve("bin/terok").toString();
     static final List<String> SERVICES = QuadletSetupTest.SERVICES;
+    static final String CRED = "/var/lib/terok/vault/passphrase.cred";
     static Path storage;
+    static Path rootStorage;
     static boolean booted;
 
     @BeforeAll
@@ -45,9 +50,11 @@ class SystemdEndToEndTest {
         // tk's podman storage on the host's file system: overlay on the root's overlay would not work.
         storage = Files.createTempDirectory(Path.of("/var/tmp"), "terok-deploy-sd-storage");
         Terok.exec(List.of("chown", "1000:1000", storage.toString()), null, 10).ok();
+        rootStorage = Files.createTempDirectory(Path.of("/var/tmp"), "terok-deploy-sd-root-storage");
         Terok.podman("run", "-d", "--name", NAME, "--systemd=always", "--privileged", "--cgroupns=private",
                 "--network=none", "-v", Terok.REPO + ":" + Terok.REPO + ":ro",
-                "-v", storage + ":/home/tk/.local/share/containers", "--rootfs", ROOT + ":O", "/sbin/init").ok();
+                "-v", storage + ":/home/tk/.local/share/containers", "-v", rootStorage + ":/var/lib/containers",
+                "--rootfs", ROOT + ":O", "/sbin/init").ok();
         booted = true;
         String state = "";
         for (int i = 0; i < 60 && !(state.equals("running") || state.equals("degraded")); i++) {
@@ -59,6 +66,12 @@ class SystemdEndToEndTest {
             Thread.sleep(500);
         }
         asTk("test", "-S", "/run/user/1000/bus").ok();
+        // tk's OS keyring, as a desktop login leaves it: gnome-keyring-daemon (secrets) on tk's session bus, its login
+        // collection created and unlocked with the login password on stdin (what pam_gnome_keyring does).
+        asTkWithInput("tk-login-password", "gnome-keyring-daemon", "--unlock", "--components=secrets", "--daemonize").ok();
+        for (int i = 0; i < 40 && !asTk("busctl", "--user", "status", "org.freedesktop.secrets").out().contains("PID="); i++) {
+            Thread.sleep(250);
+        }
         // Load the five service images and the task image into tk's storage.
         // (with the base: the images' build digest names its id, so `setup` inside finds them current)
         List<String> images = new ArrayList<>(List.of("localhost/terok-agent:latest", Terok.BASE_IMAGE));
@@ -77,6 +90,9 @@ class SystemdEndToEndTest {
         }
         if (storage != null) {
             deleteTree(storage);
+        }
+        if (rootStorage != null) {
+            deleteTree(rootStorage);
         }
     }
 
@@ -99,6 +115,17 @@ class SystemdEndToEndTest {
         return Terok.exec(all, null, 300);
     }
 
+    /** A command as root in the container (the system's manager and root's podman). */
+    static Terok.Result asRoot(String... cmd) {
+        List<String> c = new ArrayList<>(List.of("podman", "exec", "-i", "-w", "/root", "-e", "HOME=/root",
+                "-e", "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "-e", "TEROK_BASE_IMAGE=" + Terok.BASE_IMAGE, NAME));
+        c.addAll(List.of(cmd));
+        return Terok.exec(c, null, 300);
+    }
+
+    /** The passphrase in tk's keyring, compared (grep -F -f -) with files without ever being on a command line. */
+    static final String TK_PASSPHRASE = "p=$(secret-tool lookup application terok purpose vault-passphrase); echo len=${#p}; ";
+
     static String health(String container) {
         return asTk("podman", "inspect", "--format", "{{.State.Health.Status}}", container).out().strip();
     }
@@ -108,6 +135,12 @@ class SystemdEndToEndTest {
     void setupThenStartingTheTargetBringsAllFiveUpHealthy() throws Exception {
         Terok.Result setup = asTk(TEROK, "setup", "--user").ok();
         assertTrue(setup.out().contains("systemd: reloaded"), setup.out());
+        // A new vault: setup generated its passphrase into tk's keyring and made the vault's tier require it.
+        assertTrue(setup.out().contains("vault passphrase: generated"), setup.out());
+        assertTrue(asTk("cat", "/home/tk/.config/terok/config.yaml").ok().out().contains("secret-service: true"));
+        assertEquals("len=43", asTk("bash", "-c", TK_PASSPHRASE).ok().out().strip(), "the item the vault looks up");
+        String again = asTk(TEROK, "setup", "--user", "--no-images").ok().out();
+        assertTrue(again.contains("vault passphrase: unchanged"), "never a second passphrase: " + again);
         for (String s : SERVICES) {
             assertTrue(setup.out().contains("image localhost/terok-" + s + ":latest: unchanged"), "loaded image is current: " + setup.out());
         }
@@ -131,7 +164,7 @@ class SystemdEndToEndTest {
                 + asTk("systemctl", "--user", "list-units", "terok*", "--all", "--no-pager").out());
         Terok.Result doctor = asTk(TEROK, "doctor", "--user");
         for (String line : List.of("Quadlet units", "Quadlet images", "Quadlet firewall hooks", "terok.target", "podman API socket",
-                "D-Bus session bus", "runtime service", "vault service", "gate service", "shield service", "clearance service")) {
+                "D-Bus session bus", "vault passphrase", "runtime service", "vault service", "gate service", "shield service", "clearance service")) {
             assertTrue(doctor.out().lines().anyMatch(l -> l.startsWith("  " + line + " ") && l.contains(" ok")), line + ":\n" + doctor.out());
         }
         // clearance, in its keep-id container, is connected to tk's session bus (there is no notification server here).
@@ -142,7 +175,9 @@ class SystemdEndToEndTest {
     @Test
     @Order(2)
     void aFilteredTaskGetsItsFirewallPhantomTokenAndGate() {
-        asTkWithInput("deploy-e2e-passphrase", TEROK, "vault", "unlock", "--prompt").ok();
+        // No prompt: the vault container read the passphrase from tk's keyring over the mounted session bus.
+        Terok.Result vault = asTk(TEROK, "vault", "status");
+        assertTrue(vault.exitCode() == 0 && vault.out().contains("unlocked (secret-service)"), vault.toString());
         asTkWithInput("sk-deploy-e2e-real-key", TEROK, "vault", "add", "anthropic").ok();
         asTk(TEROK, "gate", "create", "proj", "file:///home/tk/upstream.git").ok();
         asTk(TEROK, "run", "-d", "--name", "e2e", "--project", "proj", "--provider", "anthropic",
@@ -181,13 +216,27 @@ class SystemdEndToEndTest {
         assertTrue(!after.isEmpty() && !after.equals(before), "a new vault container");
         assertEquals("healthy", health("terok-vault"));
         assertEquals("NRestarts=1", asTk("systemctl", "--user", "show", "-p", "NRestarts", "terok-vault.service").out().strip());
-        // The passphrase is never on disk: the restarted vault is locked until unlocked again; the credential is kept.
-        asTkWithInput("deploy-e2e-passphrase", TEROK, "vault", "unlock", "--prompt").ok();
+        // The restarted vault unlocked itself from the keyring again (no prompt); the credential is kept.
+        Terok.Result vault = asTk(TEROK, "vault", "status");
+        assertTrue(vault.exitCode() == 0 && vault.out().contains("unlocked (secret-service)"), vault.toString());
         assertTrue(asTk(TEROK, "vault", "list").ok().out().contains("credential default/anthropic"));
     }
 
     @Test
     @Order(4)
+    void thePassphraseIsInNoFileOfTkNorInAnyUnit() {
+        // Everything below tk's home (its podman storage only for the volumes: the images are large and not tk's),
+        // the generated and installed units and the containers' configuration.
+        Terok.Result grep = asTk("bash", "-c", "shopt -s dotglob nullglob; set --; for e in /home/tk/* /home/tk/.local/* "
+                + "/home/tk/.local/share/*; do case $e in /home/tk/.local|/home/tk/.local/share|/home/tk/.local/share/containers) ;; "
+                + "*) set -- \"$@\" \"$e\";; esac; done; " + TK_PASSPHRASE + "printf '%s\\n' \"$p\" | grep -rlF -D skip -f - \"$@\" "
+                + "/home/tk/.local/share/containers/storage/volumes /run/user/1000/systemd/generator /etc/containers --exclude-dir=networks "
+                + "/etc/systemd; echo rc=$?");
+        assertEquals("len=43\nrc=1", grep.out().strip(), "rc=1: no file holds the passphrase\n" + grep);
+    }
+
+    @Test
+    @Order(5)
     void stoppingTheTargetStopsEverything() throws Exception {
         asTk(TEROK, "rm", "-f", "e2e").ok();
         asTk("systemctl", "--user", "stop", "terok.target").ok();
@@ -199,6 +248,51 @@ class SystemdEndToEndTest {
         assertEquals("", running, "no terok unit left active");
         assertEquals("", asTk("podman", "ps", "--filter", "label=io.terok.deploy=1", "--format", "{{.Names}}").ok().out().strip());
         assertEquals("", asTk("podman", "pod", "ps", "--format", "{{.Name}}").ok().out().strip());
+        // --purge: the keyring item goes with the database it unlocks.
+        Terok.Result purge = asTk(TEROK, "uninstall", "--user", "--purge").ok();
+        assertTrue(purge.out().contains("vault passphrase: removed from the keyring"), purge.out());
+        assertEquals("len=0", asTk("bash", "-c", TK_PASSPHRASE).out().strip());
+    }
+
+    @Test
+    @Order(6)
+    void asRootSetupSystemKeepsThePassphraseAsAnEncryptedCredentialThatTheSystemVaultUnitLoads() throws Exception {
+        Terok.Result setup = asRoot(TEROK, "setup", "--system", "--no-images").ok();
+        assertTrue(setup.out().contains("vault passphrase: generated"), setup.out());
+        assertEquals("600 root", asRoot("stat", "-c", "%a %U", CRED).ok().out().strip());
+        // The real systemd-creds decrypts it (this host's key); the file itself does not hold the plaintext.
+        assertEquals("43", asRoot("sh", "-c", "systemd-creds decrypt --name=terok-vault-passphrase " + CRED + " - | wc -c").ok().out().strip());
+        assertEquals("0", asRoot("sh", "-c", "systemd-creds decrypt --name=terok-vault-passphrase " + CRED + " - | grep -c -F -f - " + CRED)
+                .out().strip());
+        String unit = asRoot("cat", "/etc/containers/systemd/terok-vault.container").ok().out();
+        assertTrue(unit.contains("LoadCredentialEncrypted=terok-vault-passphrase:" + CRED) && unit.contains("Volume=%d:"), unit);
+        String again = asRoot(TEROK, "setup", "--system", "--no-images").ok().out();
+        assertTrue(again.contains("vault passphrase: unchanged") && again.contains("unit terok-vault.container: unchanged"), again);
+
+        // Only the vault, in root's storage: the system vault unit with the credential, under the real systemd.
+        Terok.exec(List.of("sh", "-c", "podman save localhost/terok-vault:latest | podman exec -i " + NAME + " podman load -q"), null, 300).ok();
+        asRoot("/usr/local/bin/podman43-dropins", "--system").ok();
+        // systemd mounts a unit's credentials (a ramfs) in a helper's mount namespace and moves it to
+        // /run/credentials/<unit>: the host sees it through mount propagation. On a host, systemd makes / shared at
+        // boot; in a container it leaves that to the container manager, and podman's mounts are private, so the
+        // directory would stay empty. Do here what systemd does on a host (this container only).
+        asRoot("mount", "--make-rshared", "/").ok();
+        asRoot("systemctl", "start", "terok-vault.service").ok();
+        Terok.Result status = asRoot(TEROK, "vault", "status");
+        long deadline = System.nanoTime() + 90_000_000_000L;
+        while (status.exitCode() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            status = asRoot(TEROK, "vault", "status");
+        }
+        assertTrue(status.exitCode() == 0 && status.out().contains("unlocked (systemd-creds)"), status + "\n"
+                + asRoot("systemctl", "status", "--no-pager", "terok-vault.service").out() + asRoot("podman", "logs", "terok-vault").err());
+        Terok.Result grep = asRoot("sh", "-c", "systemd-creds decrypt --name=terok-vault-passphrase " + CRED + " - | grep -rlF -D skip -f - "
+                + "/etc/containers /etc/systemd /run/systemd/generator /etc/terok /var/lib/containers/storage/volumes; echo rc=$?");
+        assertEquals("rc=1", grep.out().strip(), "no unit, configuration or volume holds the passphrase: " + grep);
+        asRoot("systemctl", "stop", "terok-vault.service", "terok-vault-pod.service").ok();
+        Terok.Result purge = asRoot(TEROK, "uninstall", "--system", "--purge").ok();
+        assertTrue(purge.out().contains("vault passphrase: removed (" + CRED + ")"), purge.out());
+        assertEquals(1, asRoot("test", "-e", CRED).exitCode());
     }
 
     static void deleteTree(Path root) throws IOException {

@@ -68,7 +68,7 @@ public final class ConfigYaml {
     }
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> read(Path file) throws IOException {
+    public static Map<String, Object> read(Path file) throws IOException {
         if (!Files.exists(file)) {
             return new LinkedHashMap<>();
         }

@@ -3,6 +3,7 @@ package io.terok.vault.passphrase;
 import io.terok.vault.passphrase.secrets.Pair;
 import io.terok.vault.passphrase.secrets.Secret;
 import io.terok.vault.passphrase.secrets.SecretCollection;
+import io.terok.vault.passphrase.secrets.SecretItem;
 import io.terok.vault.passphrase.secrets.SecretService;
 import io.terok.vault.passphrase.secrets.SecretSession;
 import java.nio.charset.StandardCharsets;
@@ -128,6 +129,61 @@ public final class SecretServiceTier implements PassphraseTier {
             return defaultCollection(service).isPresent();
         } catch (java.io.IOException | DBusException | RuntimeException | TierFailedException e) {
             return false;
+        }
+    }
+
+    /**
+     * Whether the passphrase item exists (in a locked collection or not), without reading its secret: what
+     * {@code terok setup --user} and {@code terok doctor --user} need to know. Empty: no bus or no Secret Service on it.
+     */
+    public Optional<Boolean> hasItem() {
+        if (busAddress.isEmpty()) {
+            return Optional.empty();
+        }
+        try (DBusConnection bus = connect()) {
+            if (bus == null || !servicePresent(bus)) {
+                return Optional.empty();
+            }
+            SecretService service = bus.getRemoteObject(SecretService.BUS_NAME, SecretService.OBJECT_PATH, SecretService.class);
+            Pair<List<DBusPath>, List<DBusPath>> found = service.SearchItems(ATTRIBUTES);
+            return Optional.of(!found.first.isEmpty() || !found.second.isEmpty());
+        } catch (java.io.IOException | DBusException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Deletes every item with the passphrase attributes ({@code terok uninstall --purge}, together with the database
+     * it unlocks). Returns how many were deleted; an item in a locked collection is reported, not skipped silently.
+     */
+    public int delete() throws TierFailedException {
+        if (busAddress.isEmpty()) {
+            return 0;
+        }
+        try (DBusConnection bus = connect()) {
+            if (bus == null || !servicePresent(bus)) {
+                return 0;
+            }
+            SecretService service = bus.getRemoteObject(SecretService.BUS_NAME, SecretService.OBJECT_PATH, SecretService.class);
+            Pair<List<DBusPath>, List<DBusPath>> found = service.SearchItems(ATTRIBUTES);
+            if (!found.second.isEmpty()) {
+                throw new TierFailedException(name(), "the keyring collection that holds the vault passphrase is locked;"
+                        + " unlock your keyring, then run the command again");
+            }
+            int n = 0;
+            for (DBusPath item : found.first) {
+                DBusPath prompt = bus.getRemoteObject(SecretService.BUS_NAME, item.getPath(), SecretItem.class).Delete();
+                if (!NO_PROMPT.equals(prompt.getPath())) {
+                    throw new TierFailedException(name(), "the keyring asked for an interactive prompt to delete " + item.getPath()
+                            + "; delete it in your keyring manager");
+                }
+                n++;
+            }
+            return n;
+        } catch (DBusExecutionException e) {
+            throw new TierFailedException(name(), "the Secret Service failed: " + e.getMessage());
+        } catch (java.io.IOException | DBusException e) {
+            throw new TierFailedException(name(), "D-Bus error: " + e.getMessage());
         }
     }
 

@@ -117,6 +117,34 @@ class SystemTiersTest {
     }
 
     @Test
+    void theItemIsFoundWithoutReadingItAndDeletedOnlyFromAnUnlockedKeyring() throws Exception {
+        // What `terok setup --user`, `doctor --user` and `uninstall --user --purge` use for the containerised vault.
+        try (KeyringSession k = new KeyringSession()) {
+            SecretServiceTier t = new SecretServiceTier(Optional.of(k.busAddress), false);
+            assertEquals(Optional.of(false), t.hasItem());
+            assertEquals(0, t.delete());
+            k.store("keyring passphrase", "application", "terok", "purpose", "vault-passphrase");
+            k.store("other secret", "application", "other");
+            assertEquals(Optional.of(true), t.hasItem());
+            k.lockLogin();
+            assertEquals(Optional.of(true), t.hasItem(), "a locked item exists too");
+            TierFailedException locked = assertThrows(TierFailedException.class, t::delete);
+            assertTrue(locked.getMessage().contains("locked"), locked.getMessage());
+        }
+        try (KeyringSession k = new KeyringSession()) {
+            SecretServiceTier t = new SecretServiceTier(Optional.of(k.busAddress), false);
+            k.store("keyring passphrase", "application", "terok", "purpose", "vault-passphrase");
+            k.store("other secret", "application", "other");
+            assertEquals(1, t.delete());
+            assertEquals(Optional.of(false), t.hasItem());
+            assertEquals("", k.lookup("application", "terok", "purpose", "vault-passphrase"));
+            assertEquals("other secret", k.lookup("application", "other"), "only terok's item is deleted");
+        }
+        String dead = "unix:path=" + dir.resolve("no-bus");
+        assertEquals(Optional.empty(), new SecretServiceTier(Optional.of(dead), false).hasItem(), "no Secret Service: unknown");
+    }
+
+    @Test
     void aLockedKeyringFailsClosedEvenWhenALaterTierHasAPassphrase() throws Exception {
         try (KeyringSession k = new KeyringSession()) {
             k.store("keyring passphrase", "application", "terok", "purpose", "vault-passphrase");
