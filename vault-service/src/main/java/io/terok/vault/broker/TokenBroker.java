@@ -29,6 +29,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
@@ -61,7 +63,14 @@ public final class TokenBroker {
     private final Vault vault;
     private final AuditLog audit;
     private final Settings settings;
+    private final Vertx vertx;
     private final HttpClient client;
+    /**
+     * One upstream client (and connection pool) per event loop. A shared pool hands a request a connection that may
+     * live on another event loop, so each write and each answer crosses threads (a wake-up and a context switch
+     * both ways); with a pool per loop the task's connection and its upstream connection share one thread.
+     */
+    private final Map<Thread, HttpClient> perLoop = new ConcurrentHashMap<>();
     private final WebSocketClient webSockets;
     private final OAuthRefresher refresher;
 
@@ -83,12 +92,8 @@ public final class TokenBroker {
         this.vault = vault;
         this.audit = audit;
         this.settings = settings;
-        this.client = vertx.createHttpClient(new HttpClientOptions()
-                        .setConnectTimeout((int) settings.connectTimeout().toMillis())
-                        .setKeepAlive(true).setKeepAliveTimeout(30)
-                        .setVerifyHost(true).setTrustAll(false)
-                        .setDecompressionSupported(false),
-                new PoolOptions().setHttp1MaxSize(64));
+        this.vertx = vertx;
+        this.client = newClient();
         this.refresher = new OAuthRefresher(vertx, client, vault, settings.oauthRefreshMargin(), settings.oauthRefreshTimeout());
         this.webSockets = vertx.createWebSocketClient(new WebSocketClientOptions()
                 .setConnectTimeout((int) settings.connectTimeout().toMillis())
@@ -97,6 +102,20 @@ public final class TokenBroker {
                 .setMaxFrameSize(settings.maxWebSocketMessageBytes())
                 .setMaxMessageSize(settings.maxWebSocketMessageBytes())
                 .setMaxConnections(256));
+    }
+
+    private HttpClient newClient() {
+        return vertx.createHttpClient(new HttpClientOptions()
+                        .setConnectTimeout((int) settings.connectTimeout().toMillis())
+                        .setKeepAlive(true).setKeepAliveTimeout(30)
+                        .setVerifyHost(true).setTrustAll(false)
+                        .setDecompressionSupported(false),
+                new PoolOptions().setHttp1MaxSize(64));
+    }
+
+    /** The client of the event loop that serves the task's connection (taken before any callback may switch threads). */
+    private HttpClient loopClient(Thread loop) {
+        return perLoop.computeIfAbsent(loop, t -> newClient());
     }
 
     public void handle(HttpServerRequest request) {
@@ -109,6 +128,7 @@ public final class TokenBroker {
 
     public void close() {
         client.close();
+        perLoop.values().forEach(HttpClient::close);
         webSockets.close();
     }
 
@@ -283,6 +303,7 @@ public final class TokenBroker {
         Exchange x = new Exchange();
         x.method = in.method().name();
         x.path = in.path();
+        Thread loop = Thread.currentThread();
         HttpServerResponse out = in.response();
         out.endHandler(v -> audit(x, out.getStatusCode()));
         out.closeHandler(v -> {
@@ -307,7 +328,7 @@ public final class TokenBroker {
                     .setSsl(r.tls()).setURI(r.basePath() + in.uri()).setHeaders(h)
                     .setConnectTimeout(settings.connectTimeout().toMillis())
                     .setIdleTimeout(settings.idleTimeout().toMillis());
-            return client.request(o);
+            return loopClient(loop).request(o);
         }).compose(upstream -> {
             if (!hasBody) {
                 in.resume();
