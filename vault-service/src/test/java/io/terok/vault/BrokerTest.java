@@ -156,6 +156,28 @@ class BrokerTest {
     }
 
     @Test
+    void aBodyOverTheLimitGets413AndNeverReachesTheProviderWhole() throws Exception {
+        String t = token(api.mint("task-limit", "anthropic"), "ANTHROPIC_API_KEY");
+        byte[] big = new byte[(int) MockUpstreams.MAX_REQUEST_BYTES + (1 << 20)];
+        int before = MockUpstreams.COUNT.get("anthropic").get();
+        given().header("x-api-key", t).body(big).post("/v1/echo").then().statusCode(413)
+                .contentType("application/json").body("error", equalTo("request_too_large"));
+        assertEquals(before, MockUpstreams.COUNT.get("anthropic").get(), "a too-large Content-Length is refused before any upstream call");
+
+        // Chunked, so the size is only known while it streams: cut off at the limit, the provider never gets it whole.
+        HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpResponse<String> r = c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/v1/echo"))
+                .header("x-api-key", t).POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big)))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, r.statusCode(), r.body());
+        assertTrue(r.body().contains("request_too_large"), r.body());
+        assertTrue(MockUpstreams.ECHOED_BYTES.stream().allMatch(n -> n <= MockUpstreams.MAX_REQUEST_BYTES),
+                "the provider got a whole over-limit body: " + MockUpstreams.ECHOED_BYTES);
+        // The broker still serves the same task afterwards.
+        given().header("x-api-key", t).body("{}").post("/v1/echo").then().statusCode(200);
+    }
+
+    @Test
     void anUpstreamThatIsDownGets502JsonWithoutTheSecret() {
         api.putKey("down", VaultApi.realKey("down"));
         String t = token(api.mint("task-down", "down"), "DOWN_API_KEY");

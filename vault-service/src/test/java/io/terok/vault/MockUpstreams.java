@@ -36,6 +36,10 @@ public class MockUpstreams implements QuarkusTestResourceLifecycleManager {
     public static final java.util.Queue<String> TOKEN_FORMS = new java.util.concurrent.ConcurrentLinkedQueue<>();
     public static final String OAUTH_CLIENT_ID = "terok-test-client";
     public static Path dataDir;
+    /** The broker's request body limit in these tests. */
+    public static final long MAX_REQUEST_BYTES = 8L << 20;
+    /** The size of every body /echo received in full. */
+    public static final java.util.Queue<Integer> ECHOED_BYTES = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private Vertx vertx;
 
     @Override
@@ -74,6 +78,7 @@ public class MockUpstreams implements QuarkusTestResourceLifecycleManager {
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
+        config.put("terok.vault.max-request-bytes", Long.toString(MAX_REQUEST_BYTES));
         config.put("terok.data-dir", dataDir.toString());
         config.put("terok.vault.passphrase-command", "printf %s " + PASSPHRASE);
         return config;
@@ -159,6 +164,7 @@ public class MockUpstreams implements QuarkusTestResourceLifecycleManager {
         }
         if (path.endsWith("/echo")) {
             req.body().onSuccess(body -> {
+                ECHOED_BYTES.add(body.length());
                 JsonObject j = new JsonObject().put("path", req.uri()).put("body", body.toString());
                 JsonObject h = new JsonObject();
                 req.headers().forEach(e -> h.put(e.getKey().toLowerCase(), e.getValue()));

@@ -3,6 +3,7 @@ package io.terok.vault.broker;
 import io.terok.vault.PhantomTokens;
 import io.terok.vault.Vault;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -86,6 +87,82 @@ public final class TokenBroker {
         String token;
         boolean oauth;
         String outcome;
+        volatile boolean tooLarge;
+    }
+
+    private static final java.util.function.Function<Long, Refused> TOO_LARGE =
+            max -> new Refused(413, "request_too_large", "request body over " + max + " bytes");
+
+    /**
+     * A chunked upload, counted as it streams: past the limit the stream fails, which resets the upstream request
+     * (the provider never gets a complete body) and the task gets the same 413 as for a too-large Content-Length.
+     */
+    private static final class LimitedBody implements io.vertx.core.streams.ReadStream<Buffer> {
+        private final io.vertx.core.streams.ReadStream<Buffer> in;
+        private final long max;
+        private final Exchange x;
+        private long seen;
+        private Handler<Throwable> failed;
+
+        LimitedBody(io.vertx.core.streams.ReadStream<Buffer> in, long max, Exchange x) {
+            this.in = in;
+            this.max = max;
+            this.x = x;
+        }
+
+        @Override
+        public LimitedBody exceptionHandler(Handler<Throwable> h) {
+            failed = h;
+            in.exceptionHandler(h);
+            return this;
+        }
+
+        @Override
+        public LimitedBody handler(Handler<Buffer> h) {
+            in.handler(h == null ? null : b -> {
+                seen += b.length();
+                if (seen > max && !x.tooLarge) {
+                    x.tooLarge = true;
+                    in.handler(null);
+                    if (failed != null) {
+                        failed.handle(TOO_LARGE.apply(max));
+                    }
+                    return;
+                }
+                if (!x.tooLarge) {
+                    h.handle(b);
+                }
+            });
+            return this;
+        }
+
+        @Override
+        public LimitedBody pause() {
+            in.pause();
+            return this;
+        }
+
+        @Override
+        public LimitedBody resume() {
+            in.resume();
+            return this;
+        }
+
+        @Override
+        public LimitedBody fetch(long amount) {
+            in.fetch(amount);
+            return this;
+        }
+
+        @Override
+        public LimitedBody endHandler(Handler<Void> h) {
+            in.endHandler(h == null ? null : v -> {
+                if (!x.tooLarge) {
+                    h.handle(null);
+                }
+            });
+            return this;
+        }
     }
 
     public TokenBroker(Vertx vertx, Vault vault, AuditLog audit, Settings settings) {
@@ -259,7 +336,7 @@ public final class TokenBroker {
         }
         String length = h.get("content-length");
         if (length != null && parseLong(length) > settings.maxRequestBytes()) {
-            return Future.failedFuture(new Refused(413, "request_too_large", "request body over " + settings.maxRequestBytes() + " bytes"));
+            return Future.failedFuture(TOO_LARGE.apply(settings.maxRequestBytes()));
         }
         return current(cred.get(), x.route).map(c -> {
             x.token = token;
@@ -336,7 +413,12 @@ public final class TokenBroker {
             }
             if (chunked) {
                 upstream.setChunked(true);
-                return upstream.send(in);
+                Future<HttpClientResponse> answer = upstream.response();
+                // Piped by hand: send(ReadStream) would end the request normally when the stream fails, handing the
+                // provider a cut-off body as if it were whole. Here a failure resets the upstream request instead.
+                new LimitedBody(in, settings.maxRequestBytes(), x).pipe().endOnFailure(false).to(upstream)
+                        .onFailure(e -> upstream.reset(0, e));
+                return answer;
             }
             long length = parseLong(in.headers().get("content-length"));
             if (length <= SMALL_BODY) {
@@ -347,15 +429,18 @@ public final class TokenBroker {
             }
             return upstream.send(in);
         }).onComplete(ar -> {
-            if (ar.succeeded()) {
+            if (ar.succeeded() && !x.tooLarge) {
                 respond(in, x, ar.result());
                 return;
+            }
+            if (ar.succeeded()) {
+                ar.result().request().reset(); // an answer to a body cut off at the limit
             }
             in.resume();
             if (out.closed() || out.headWritten()) {
                 return;
             }
-            Throwable e = ar.cause();
+            Throwable e = x.tooLarge ? TOO_LARGE.apply(settings.maxRequestBytes()) : ar.cause();
             if (x.secret == null || e instanceof Refused) {
                 Refused r = refusal(e);
                 answer(in, x, r.status, r.error, r.getMessage());
