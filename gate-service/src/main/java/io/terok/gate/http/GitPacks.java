@@ -72,7 +72,15 @@ public class GitPacks {
 
     private ReceivePack receive(HttpServletRequest req, Repository db) throws ServiceNotEnabledException, ServiceNotAuthorizedException {
         Grant grant = grant(req);
-        ReceivePack rp = new ReceivePack(db);
+        // fsck on every push whatever the repository's config says; what it notes spares the connectivity walk
+        // when the pack is self-contained (PushConnectivity).
+        PackReferences references = new PackReferences();
+        ReceivePack rp = new ReceivePack(db) {
+            {
+                connectivityChecker = new PushConnectivity(references, connectivityChecker);
+            }
+        };
+        rp.setObjectChecker(references);
         rp.setRefFilter(HIDE);
         rp.setAllowCreates(true);
         rp.setAllowDeletes(true);
