@@ -4,11 +4,13 @@ import io.quarkus.arc.Unremovable;
 import io.quarkus.runtime.LaunchMode;
 import io.terok.gate.https.UpstreamTls;
 import io.terok.gate.https.VaultCredentialSource;
+import io.terok.gate.repo.Maintenance;
 import io.terok.gate.repo.Mirror;
 import io.terok.gate.repo.Projects;
 import io.terok.gate.ssh.UpstreamAccess;
 import io.terok.gate.ssh.VaultAgentSource;
 import io.terok.gate.token.TokenStore;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +36,7 @@ public class GateService {
     }
 
     private final Projects projects;
+    private final Maintenance maintenance;
     private final Mirror mirror;
     private final TokenStore tokens;
 
@@ -45,11 +48,14 @@ public class GateService {
             /* The OpenSSH client that carries ssh upstreams (with the vault's agent). */
             @ConfigProperty(name = "terok.gate.ssh", defaultValue = "ssh") String ssh,
             /* PEM certificates trusted for https upstreams besides the JDK's (a git server with a private CA). */
-            @ConfigProperty(name = "terok.gate.upstream-ca-file") Optional<Path> upstreamCaFile) {
+            @ConfigProperty(name = "terok.gate.upstream-ca-file") Optional<Path> upstreamCaFile,
+            /* Larger repositories are not repacked by the service (its heap is small); see Maintenance. */
+            @ConfigProperty(name = "terok.gate.maintenance.max-objects", defaultValue = "300000") long maintenanceMaxObjects) {
         this.projects = new Projects(dataDir.resolve("gate"));
+        this.maintenance = new Maintenance(projects, maintenanceMaxObjects);
         UpstreamTls tls = upstreamCaFile.map(UpstreamTls::withCaFile).orElseGet(UpstreamTls::jdk);
         this.mirror = new Mirror(projects, Duration.ofDays(retentionDays), new UpstreamAccess(new VaultAgentSource(runtimeDir), ssh,
-                new VaultCredentialSource(runtimeDir), tls));
+                new VaultCredentialSource(runtimeDir), tls), maintenance);
         this.tokens = new TokenStore(dataDir.resolve("gate"));
     }
 
@@ -59,6 +65,15 @@ public class GateService {
 
     public Mirror mirror() {
         return mirror;
+    }
+
+    public Maintenance maintenance() {
+        return maintenance;
+    }
+
+    @PreDestroy
+    void stop() {
+        maintenance.close();
     }
 
     public TokenStore tokens() {

@@ -16,7 +16,10 @@ import io.terok.api.v1.ProjectRef;
 import io.terok.api.v1.RestoreBackupRequest;
 import io.terok.api.v1.SyncRequest;
 import io.terok.api.v1.SyncResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -194,5 +197,33 @@ class MirrorSyncTest {
                 () -> api.stub().applyPending(PendingRef.newBuilder().setProject(p).setId(op.getId()).build()));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
         assertEquals(other, api.rev(gate, "main"));
+    }
+
+    @Test
+    void importingALargeProjectPacksItForServingAndClonesStillWork() throws Exception {
+        String p = GateApi.unique("large");
+        Path up = api.tmp.resolve(p + "-upstream.git");
+        api.git(api.tmp, "init", "-q", "--bare", "-b", "main", up.toString()).ok();
+        StringBuilder in = new StringBuilder();
+        for (int i = 0; i < 800; i++) { // 2,400 objects: past the size where a repack pays
+            String data = "line " + i + "\n";
+            in.append("commit refs/heads/main\ncommitter T <t@example.invalid> ").append(1700000000 + i)
+                    .append(" +0000\ndata 2\nc\nM 644 inline f.txt\ndata ").append(data.length()).append('\n').append(data).append('\n');
+        }
+        io.terok.testsupport.Cmd.Output o = io.terok.testsupport.Cmd.exec(List.of("git", "-C", up.toString(), "fast-import", "--quiet"),
+                null, e -> { }, in.toString(), 120);
+        assertEquals(0, o.code(), o.err());
+
+        api.createProject(p, up);
+
+        Path gate = gatePath(p);
+        try (Stream<Path> packs = Files.list(gate.resolve("objects/pack"))) {
+            assertTrue(packs.anyMatch(f -> f.toString().endsWith(".bitmap")), "the import left a pack with bitmaps");
+        }
+        var t = api.mint("task-" + p, p);
+        Path clone = api.tmp.resolve(p + "-clone");
+        api.git(api.tmp, t.getEnvMap(), "clone", "-q", t.getCloneUrl(), clone.toString()).ok();
+        assertEquals(api.rev(up, "main"), api.rev(clone, "HEAD"));
+        api.fsck(gate);
     }
 }

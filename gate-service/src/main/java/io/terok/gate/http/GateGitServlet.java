@@ -46,7 +46,7 @@ public class GateGitServlet extends GitServlet {
         cache.setPackedGitWindowSize(64 * WindowCacheConfig.KB);
         cache.setDeltaBaseCacheLimit(32 * WindowCacheConfig.MB);
         cache.install();
-        GitPacks packs = new GitPacks(gate.projects());
+        GitPacks packs = new GitPacks(gate.projects(), gate.maintenance());
         setRepositoryResolver(this::resolve);
         setUploadPackFactory(packs.uploads());
         setReceivePackFactory(packs.receives());

@@ -1,5 +1,6 @@
 package io.terok.gate.http;
 
+import io.terok.gate.repo.Maintenance;
 import io.terok.gate.repo.Mirror;
 import io.terok.gate.repo.Projects;
 import io.terok.gate.repo.Records.PushRecord;
@@ -49,9 +50,11 @@ public class GitPacks {
 
     private final DefaultUploadPackFactory uploads = new DefaultUploadPackFactory();
     private final Projects projects;
+    private final Maintenance maintenance;
 
-    public GitPacks(Projects projects) {
+    public GitPacks(Projects projects, Maintenance maintenance) {
         this.projects = projects;
+        this.maintenance = maintenance;
     }
 
     public UploadPackFactory<HttpServletRequest> uploads() {
@@ -141,6 +144,7 @@ public class GitPacks {
             projects.recordPush(grant.project(), new PushRecord(Instant.now().toString(), grant.task(), updates));
             LOG.infof("push to %s by task %s: %s", grant.project(), grant.task(),
                     updates.stream().map(u -> u.kind() + " " + u.ref()).toList());
+            maintenance.schedule(grant.project());
         }
     }
 

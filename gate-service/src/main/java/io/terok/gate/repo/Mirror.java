@@ -77,11 +77,13 @@ public class Mirror {
     private final Projects projects;
     private final Duration backupRetention;
     private final UpstreamAccess upstreams;
+    private final Maintenance maintenance;
 
-    public Mirror(Projects projects, Duration backupRetention, UpstreamAccess upstreams) {
+    public Mirror(Projects projects, Duration backupRetention, UpstreamAccess upstreams, Maintenance maintenance) {
         this.projects = projects;
         this.backupRetention = backupRetention;
         this.upstreams = upstreams;
+        this.maintenance = maintenance;
     }
 
     // ------------------------------------------------------------------------------------------ sync
@@ -146,11 +148,28 @@ public class Mirror {
                 projects.saveMeta(meta.synced(defaultBranch == null ? meta.defaultBranch() : defaultBranch, Instant.now().toString()));
                 List<Pending> open = pending.stream().filter(p -> p.status().equals("pending")).toList();
                 LOG.infof("synced %s from %s: %d applied, %d pending", project, meta.upstreamUrl(), applied.size(), open.size());
+                packForServing(project, meta.lastSyncedAt().isEmpty());
                 return new SyncResult(applied, open, notes);
             } catch (IOException e) {
                 throw new UncheckedIOException("sync of " + project + " failed: " + e.getMessage(), e);
             }
         });
+    }
+
+    /**
+     * The first sync (the import) repacks in line, so that the first task's clone is already served from one pack
+     * with bitmaps; later syncs leave it to the background. A failed repack only costs speed: it is logged.
+     */
+    private void packForServing(String project, boolean firstSync) {
+        if (!firstSync) {
+            maintenance.schedule(project);
+            return;
+        }
+        try {
+            maintenance.packIfNeeded(project);
+        } catch (RuntimeException e) {
+            LOG.warnf("%s is served without repacking: %s", project, e.getMessage());
+        }
     }
 
     /**

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import io.terok.gate.GateException;
+import io.terok.gate.repo.Maintenance;
 import io.terok.gate.repo.Mirror;
 import io.terok.gate.repo.Projects;
 import io.terok.gate.repo.Records;
@@ -75,7 +76,7 @@ class HttpsUpstreamTest {
         AgentSource noAgents = (project, purpose) -> {
             throw new AssertionError("no ssh upstream here");
         };
-        return new Mirror(projects, Duration.ofDays(30), new UpstreamAccess(noAgents, "ssh", source, tls));
+        return new Mirror(projects, Duration.ofDays(30), new UpstreamAccess(noAgents, "ssh", source, tls), new Maintenance(projects, 300_000));
     }
 
     @AfterAll

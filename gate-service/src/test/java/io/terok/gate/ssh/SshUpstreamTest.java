@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.terok.gate.GateException;
 import io.terok.gate.Names;
 import io.terok.gate.https.UpstreamTls;
+import io.terok.gate.repo.Maintenance;
 import io.terok.gate.repo.Mirror;
 import io.terok.gate.repo.Projects;
 import io.terok.gate.repo.Records;
@@ -83,7 +84,7 @@ class SshUpstreamTest {
         projects = new Projects(tmp.resolve("data/gate"));
         mirror = new Mirror(projects, Duration.ofDays(30), new UpstreamAccess(source, "ssh", (proj, u, why) -> {
             throw new AssertionError("no https upstream here");
-        }, UpstreamTls.jdk()));
+        }, UpstreamTls.jdk()), new Maintenance(projects, 300_000));
     }
 
     @AfterAll
