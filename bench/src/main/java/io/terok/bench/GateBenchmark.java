@@ -25,6 +25,10 @@ import java.util.concurrent.TimeUnit;
  * in the same run. Prints a Markdown table of medians in milliseconds.
  */
 public final class GateBenchmark {
+    /** Runs before the measured ones: the first of them is reported separately as the cold case. */
+    static final int WARM_UP = 3;
+    private static final Map<String, Long> first = new HashMap<>();
+
     private GateBenchmark() {
     }
 
@@ -46,8 +50,14 @@ public final class GateBenchmark {
                 env.put("TEROK_" + d + "_DIR", work.resolve("terok-" + d.toLowerCase()).toString());
             }
             env.put("TEROK_GATE_HTTP_PORT", Integer.toString(gatePort));
-            ProcessBuilder pb = new ProcessBuilder("java", "-Xmx256m", "-XX:+UseSerialGC", "-jar",
-                    repo.resolve("gate-service/target/quarkus-app/quarkus-run.jar").toString())
+            // The JVM options `terok services up` gives the service, plus any from TEROK_BENCH_JVM_OPTS (e.g. JFR).
+            List<String> argv = new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+UseSerialGC"));
+            String extra = System.getenv("TEROK_BENCH_JVM_OPTS");
+            if (extra != null && !extra.isBlank()) {
+                argv.addAll(List.of(extra.trim().split("\\s+")));
+            }
+            argv.addAll(List.of("-jar", repo.resolve("gate-service/target/quarkus-app/quarkus-run.jar").toString()));
+            ProcessBuilder pb = new ProcessBuilder(argv)
                     .redirectErrorStream(true).redirectOutput(work.resolve("gate.log").toFile());
             pb.environment().putAll(env);
             gate = pb.start();
@@ -83,40 +93,46 @@ public final class GateBenchmark {
                     .redirectOutput(work.resolve("lighttpd.out").toFile()).start();
             Thread.sleep(500);
 
-            List<Double> gateClone = new ArrayList<>();
-            List<Double> backendClone = new ArrayList<>();
-            List<Double> gatePush = new ArrayList<>();
-            List<Double> backendPush = new ArrayList<>();
-            for (int i = -1; i < runs; i++) {   // run -1 warms both up and is not counted
+            // Server CPU per operation: the gate JVM's own time; for the baseline lighttpd's time plus that of its
+            // reaped CGI children (git http-backend, upload-pack/receive-pack, pack-objects/index-pack).
+            long gatePid = gate.pid();
+            long httpPid = lighttpd.pid();
+            Map<String, List<Double>> wall = new HashMap<>();
+            Map<String, List<Double>> cpu = new HashMap<>();
+            // The gate is a long-running service: its JIT needs a few operations to compile the paths (git
+            // http-backend starts fresh processes and has nothing to warm). The first run is reported on its own.
+            for (int i = -WARM_UP; i < runs; i++) {
                 MintTaskTokenResponse t = stub.withDeadlineAfter(30, TimeUnit.SECONDS).mintTaskToken(MintTaskTokenRequest
-                        .newBuilder().setTaskId("bench-" + (i + 1)).setProject("bench").setHostAddress("127.0.0.1").build());
-                double g = time(work, List.of("git", "clone", "-q", "--bare", t.getCloneUrl(), work.resolve("g" + i).toString()), t.getEnvMap());
-                double b = time(work, List.of("git", "clone", "-q", "--bare", "http://127.0.0.1:" + httpPort + "/git/bench.git",
-                        work.resolve("b" + i).toString()), Map.of());
-                String p = "push" + (i + 1);
+                        .newBuilder().setTaskId("bench-" + (i + WARM_UP)).setProject("bench").setHostAddress("127.0.0.1").build());
+                String gdir = work.resolve("g" + (i + WARM_UP)).toString();
+                measure(i, "gate clone", gatePid, wall, cpu, () -> sh(work,
+                        List.of("git", "clone", "-q", "--bare", t.getCloneUrl(), gdir), t.getEnvMap()));
+                String bdir = work.resolve("b" + (i + WARM_UP)).toString();
+                measure(i, "backend clone", httpPid, wall, cpu, () -> sh(work, List.of("git", "clone", "-q", "--bare",
+                        "http://127.0.0.1:" + httpPort + "/git/bench.git", bdir), Map.of()));
+                String p = "push" + (i + WARM_UP);
                 stub.withDeadlineAfter(30, TimeUnit.SECONDS).createProject(CreateProjectRequest.newBuilder().setName(p).build());
                 MintTaskTokenResponse pt = stub.withDeadlineAfter(30, TimeUnit.SECONDS).mintTaskToken(MintTaskTokenRequest
-                        .newBuilder().setTaskId("bench-push-" + (i + 1)).setProject(p).setHostAddress("127.0.0.1").build());
-                double gp = time(source, List.of("git", "push", "-q", pt.getCloneUrl(), "refs/heads/main:refs/heads/main"), pt.getEnvMap());
+                        .newBuilder().setTaskId("bench-push-" + (i + WARM_UP)).setProject(p).setHostAddress("127.0.0.1").build());
+                measure(i, "gate push", gatePid, wall, cpu, () -> sh(source,
+                        List.of("git", "push", "-q", pt.getCloneUrl(), "refs/heads/main:refs/heads/main"), pt.getEnvMap()));
                 sh(work, List.of("git", "init", "-q", "--bare", root.resolve(p + ".git").toString()), Map.of());
-                double bp = time(source, List.of("git", "push", "-q", "http://127.0.0.1:" + httpPort + "/git/" + p + ".git",
-                        "refs/heads/main:refs/heads/main"), Map.of());
-                sh(work, List.of("rm", "-rf", work.resolve("g" + i).toString(), work.resolve("b" + i).toString()), Map.of());
-                if (i >= 0) {
-                    gateClone.add(g);
-                    backendClone.add(b);
-                    gatePush.add(gp);
-                    backendPush.add(bp);
-                }
+                measure(i, "backend push", httpPid, wall, cpu, () -> sh(source, List.of("git", "push", "-q",
+                        "http://127.0.0.1:" + httpPort + "/git/" + p + ".git", "refs/heads/main:refs/heads/main"), Map.of()));
+                sh(work, List.of("rm", "-rf", gdir, bdir), Map.of());
             }
             ch.shutdownNow();
-            System.out.println("Repository: 5,000 commits, " + size + " (bare), " + runs + " runs after one warm-up; ms.\n");
-            System.out.println("| operation | runs | median | p10 | p90 |");
-            System.out.println("|---|---|---|---|---|");
-            System.out.println(new Stats(gateClone).row("clone through the gate (JGit, token auth)"));
-            System.out.println(new Stats(backendClone).row("clone through git http-backend + lighttpd"));
-            System.out.println(new Stats(gatePush).row("push (all history) to the gate"));
-            System.out.println(new Stats(backendPush).row("push (all history) to git http-backend + lighttpd"));
+            System.out.println("Repository: 5,000 commits, " + size + " (bare), " + runs + " runs after " + WARM_UP
+                    + " warm-up runs; ms. Server CPU includes work the operation left behind (the gate's background"
+                    + " repack after a push into an empty repository).\n");
+            System.out.println("| operation | runs | median | p10 | p90 | server CPU (median) |");
+            System.out.println("|---|---|---|---|---|---|");
+            row(wall, cpu, "gate clone", "clone through the gate (JGit, token auth)");
+            row(wall, cpu, "backend clone", "clone through git http-backend + lighttpd");
+            row(wall, cpu, "gate push", "push (all history) to the gate");
+            row(wall, cpu, "backend push", "push (all history) to git http-backend + lighttpd");
+            System.out.println("\nFirst run after the gate started (JIT cold), ms: clone " + first.get("gate clone") + " (git http-backend "
+                    + first.get("backend clone") + "), push " + first.get("gate push") + " (git http-backend " + first.get("backend push") + ").");
         } finally {
             if (lighttpd != null) {
                 lighttpd.destroy();
@@ -155,10 +171,57 @@ public final class GateBenchmark {
         sh(bare, List.of("git", "gc", "-q"), Map.of());
     }
 
-    static double time(Path dir, List<String> cmd, Map<String, String> env) throws Exception {
+    interface Operation {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs one operation; measured runs (from 0) record its wall time and the server's CPU time, the first warm-up
+     * run its wall time as the cold case.
+     */
+    static void measure(int run, String name, long serverPid, Map<String, List<Double>> wall, Map<String, List<Double>> cpu,
+            Operation op) throws Exception {
+        double cpu0 = cpuMs(serverPid);
         long t0 = System.nanoTime();
-        sh(dir, cmd, env);
-        return (System.nanoTime() - t0) / 1e6;
+        op.run();
+        double ms = (System.nanoTime() - t0) / 1e6;
+        // Work the operation left behind (the gate's background repack after a push, lighttpd reaping its CGI
+        // children) counts towards it, and must not slow the next measurement: wait until the server is idle.
+        waitIdle(serverPid);
+        if (run == -WARM_UP) {
+            first.put(name, Math.round(ms));
+        }
+        if (run >= 0) {
+            wall.computeIfAbsent(name, k -> new ArrayList<>()).add(ms);
+            cpu.computeIfAbsent(name, k -> new ArrayList<>()).add(cpuMs(serverPid) - cpu0);
+        }
+    }
+
+    static void waitIdle(long pid) throws Exception {
+        double last = cpuMs(pid);
+        for (int i = 0; i < 300; i++) {
+            Thread.sleep(200);
+            double now = cpuMs(pid);
+            if (now - last < 20) {
+                return;
+            }
+            last = now;
+        }
+        throw new IllegalStateException("process " + pid + " stayed busy for a minute");
+    }
+
+    static void row(Map<String, List<Double>> wall, Map<String, List<Double>> cpu, String name, String label) {
+        String r = new Stats(wall.get(name)).row(label);
+        System.out.println(r + String.format(" %.0f |", new Stats(cpu.get(name)).median()));
+    }
+
+    /** User + system CPU of a process and its reaped children, in ms (from /proc; clock ticks of 10 ms). */
+    static double cpuMs(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // After the command: state is field 0, utime 11, stime 12, cutime 13, cstime 14.
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+        return ticks * 10.0;
     }
 
     static String sh(Path dir, List<String> cmd, Map<String, String> env) throws IOException, InterruptedException {
