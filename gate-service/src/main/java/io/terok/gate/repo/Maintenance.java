@@ -24,7 +24,9 @@ import org.jboss.logging.Logger;
  * the same time as a sync, an applied operation or a deletion). Pushes and clones carry on meanwhile: the repack
  * writes a new pack before it removes the old ones, and JGit readers move to the new pack. Refs are not packed
  * (a concurrent push could otherwise fail to lock its branch), and unreachable objects are kept for JGit's
- * default two weeks.
+ * default two weeks. That is why this calls JGit's {@code GC} class directly rather than the porcelain
+ * {@code Git.gc()}, which always packs refs first; the class is JGit-internal API, which the pinned JGit version
+ * (gate-service/pom.xml) and {@code MaintenanceTest} keep honest.
  */
 public final class Maintenance implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Maintenance.class);
@@ -41,6 +43,7 @@ public final class Maintenance implements AutoCloseable {
         return t;
     });
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
+    private final Set<String> toldTooLarge = ConcurrentHashMap.newKeySet();
 
     /**
      * @param maxObjects repositories with more objects are not repacked by the service (a repack's memory grows with
@@ -100,7 +103,7 @@ public final class Maintenance implements AutoCloseable {
                 }
                 Shape before = shape(repo);
                 if (!before.needsRepack(maxObjects)) {
-                    if (before.objects() > maxObjects && before.bitmaps() == 0) {
+                    if (before.objects() > maxObjects && before.bitmaps() == 0 && toldTooLarge.add(project)) {
                         LOG.infof("%s has %d objects, more than terok.gate.maintenance.max-objects: not repacked by the service"
                                 + " (run git gc in `terok gate path %s`)", project, before.objects(), project);
                     }
