@@ -50,14 +50,7 @@ public final class GateBenchmark {
                 env.put("TEROK_" + d + "_DIR", work.resolve("terok-" + d.toLowerCase()).toString());
             }
             env.put("TEROK_GATE_HTTP_PORT", Integer.toString(gatePort));
-            // The JVM options `terok services up` gives the service, plus any from TEROK_BENCH_JVM_OPTS (e.g. JFR).
-            List<String> argv = new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+UseSerialGC"));
-            String extra = System.getenv("TEROK_BENCH_JVM_OPTS");
-            if (extra != null && !extra.isBlank()) {
-                argv.addAll(List.of(extra.trim().split("\\s+")));
-            }
-            argv.addAll(List.of("-jar", repo.resolve("gate-service/target/quarkus-app/quarkus-run.jar").toString()));
-            ProcessBuilder pb = new ProcessBuilder(argv)
+ProcessBuilder pb = new ProcessBuilder(ServiceCommand.of(repo, "gate-service"))
                     .redirectErrorStream(true).redirectOutput(work.resolve("gate.log").toFile());
             pb.environment().putAll(env);
             gate = pb.start();

@@ -72,14 +72,7 @@ public final class VaultBrokerBenchmark {
         Files.writeString(home.resolve("config/config.yaml"), "terok:\n  vault:\n    broker-port: " + brokerPort
                 + "\n    kernel-keyring: false\n    passphrase-command: printf %s bench-passphrase\n    providers:\n      anthropic:\n"
                 + "        upstream: http://127.0.0.1:" + mock.getAddress().getPort() + "\n");
-        // The JVM options `terok services up` gives the service, plus any from TEROK_BENCH_JVM_OPTS (e.g. a JFR recording).
-        List<String> argv = new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+UseSerialGC"));
-        String extra = System.getenv("TEROK_BENCH_JVM_OPTS");
-        if (extra != null && !extra.isBlank()) {
-            argv.addAll(List.of(extra.trim().split("\\s+")));
-        }
-        argv.addAll(List.of("-jar", repo.resolve("vault-service/target/quarkus-app/quarkus-run.jar").toString()));
-        ProcessBuilder pb = new ProcessBuilder(argv)
+ProcessBuilder pb = new ProcessBuilder(ServiceCommand.of(repo, "vault-service"))
                 .redirectErrorStream(true).redirectOutput(home.resolve("vault.log").toFile());
         for (String d : List.of("runtime", "data", "state", "config")) {
             pb.environment().put("TEROK_" + d.toUpperCase() + "_DIR", home.resolve(d.equals("runtime") ? "run" : d).toString());
