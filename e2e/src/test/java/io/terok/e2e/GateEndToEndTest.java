@@ -13,7 +13,6 @@ import io.terok.common.grpc.UnixChannels;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,10 +37,10 @@ class GateEndToEndTest {
         terok.run("services", "up").ok();
         upstream = terok.home.resolve("upstream.git");
         Path seed = terok.home.resolve("seed");
-        git(terok.home, "init", "-q", "--bare", "-b", "main", upstream.toString());
-        git(terok.home, "clone", "-q", upstream.toString(), seed.toString());
-        git(seed, "commit", "-q", "--allow-empty", "-m", "initial");
-        git(seed, "push", "-q", "origin", "HEAD:main");
+        terok.git(terok.home, "init", "-q", "--bare", "-b", "main", upstream.toString());
+        terok.git(terok.home, "clone", "-q", upstream.toString(), seed.toString());
+        terok.git(seed, "commit", "-q", "--allow-empty", "-m", "initial");
+        terok.git(seed, "push", "-q", "origin", "HEAD:main");
         channel = UnixChannels.open(terok.runtimeDir().resolve("gate.sock"));
         gate().createProject(CreateProjectRequest.newBuilder().setName("e2e-proj").setUpstreamUrl("file://" + upstream)
                 .setSync(true).build());
@@ -58,13 +57,6 @@ class GateEndToEndTest {
 
     static GateServiceGrpc.GateServiceBlockingStub gate() {
         return GateServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-    }
-
-    static String git(Path dir, String... args) {
-        List<String> cmd = new java.util.ArrayList<>(List.of("git", "-C", dir.toString(), "-c", "user.name=Operator",
-                "-c", "user.email=op@example.invalid"));
-        cmd.addAll(List.of(args));
-        return Terok.exec(cmd, Map.of("GIT_CONFIG_NOSYSTEM", "1", "HOME", terok.home.toString()), 60).ok().out().trim();
     }
 
     @Test
@@ -86,8 +78,8 @@ class GateEndToEndTest {
                 .substring("pushed ".length()).trim();
 
         RepositoryPathResponse path = gate().repositoryPath(ProjectRef.newBuilder().setProject("e2e-proj").build());
-        assertEquals(pushed, git(Path.of(path.getPath()), "rev-parse", "refs/heads/agent-work"));
-        assertEquals("", git(upstream, "for-each-ref", "refs/heads/agent-work"), "nothing reached the upstream");
+        assertEquals(pushed, terok.git(Path.of(path.getPath()), "rev-parse", "refs/heads/agent-work"));
+        assertEquals("", terok.git(upstream, "for-each-ref", "refs/heads/agent-work"), "nothing reached the upstream");
         ListPushesResponse pushes = gate().listPushes(ProjectRef.newBuilder().setProject("e2e-proj").build());
         assertEquals(1, pushes.getPushesCount());
         String taskId = pushes.getPushes(0).getTaskId();
@@ -104,6 +96,6 @@ class GateEndToEndTest {
         Terok.Result diff = terok.run("gate", "diff", "e2e-proj", "agent-work", "--against", "main").ok();
         assertTrue(diff.out().contains("diff --git"), diff.out());
         terok.run("gate", "forward", "e2e-proj", "agent-work").ok();
-        assertEquals(pushed, git(upstream, "rev-parse", "refs/heads/agent-work"), "forwarded after review");
+        assertEquals(pushed, terok.git(upstream, "rev-parse", "refs/heads/agent-work"), "forwarded after review");
     }
 }

@@ -9,9 +9,6 @@ import io.terok.testsupport.TestGitHttps;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,15 +61,8 @@ class GateHttpsEndToEndTest {
             stranger.close();
         }
         if (terok != null) {
-            terok.run("services", "down");
-            Terok.exec(List.of("rm", "-rf", terok.home.toString()), Map.of(), 60);
+            terok.discard();
         }
-    }
-
-    static String git(Path dir, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString(), "-c", "user.name=Operator", "-c", "user.email=op@example.invalid"));
-        cmd.addAll(List.of(args));
-        return Terok.exec(cmd, Map.of("GIT_CONFIG_NOSYSTEM", "1", "HOME", terok.home.toString()), 60).ok().out().trim();
     }
 
     @Test
@@ -93,17 +83,17 @@ class GateHttpsEndToEndTest {
 
         terok.run("gate", "create", "e2e-https", forge.url("private")).ok();
         Path gate = Path.of(terok.run("gate", "path", "e2e-https").ok().out().trim());
-        assertEquals(git(up, "rev-parse", "main"), git(gate, "rev-parse", "refs/heads/main"), "mirrored over https");
+        assertEquals(terok.git(up, "rev-parse", "main"), terok.git(gate, "rev-parse", "refs/heads/main"), "mirrored over https");
 
         // A reviewed branch (pushed into the gate as a task would) is forwarded upstream.
         Path task = terok.home.resolve("https-task");
-        git(terok.home, "clone", "-q", gate.toString(), task.toString());
+        terok.git(terok.home, "clone", "-q", gate.toString(), task.toString());
         Files.writeString(task.resolve("agent.txt"), "task work\n");
-        git(task, "add", "agent.txt");
-        git(task, "commit", "-q", "-m", "task work");
-        git(task, "push", "-q", "origin", "HEAD:refs/heads/reviewed");
+        terok.git(task, "add", "agent.txt");
+        terok.git(task, "commit", "-q", "-m", "task work");
+        terok.git(task, "push", "-q", "origin", "HEAD:refs/heads/reviewed");
         terok.run("gate", "forward", "e2e-https", "reviewed").ok();
-        assertEquals(git(task, "rev-parse", "HEAD"), git(up, "rev-parse", "refs/heads/reviewed"), "forwarded over https");
+        assertEquals(terok.git(task, "rev-parse", "HEAD"), terok.git(up, "rev-parse", "refs/heads/reviewed"), "forwarded over https");
         for (TestGitHttps.Request r : forge.requests()) {
             assertTrue(r.authorization() == null || r.authorization().equals(forge.expectedAuthorization()), r.toString());
         }

@@ -9,9 +9,7 @@ import io.terok.testsupport.TestSshd;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,15 +46,8 @@ class GateSshEndToEndTest {
             sshd.close();
         }
         if (terok != null) {
-            terok.run("services", "down");
-            Terok.exec(List.of("rm", "-rf", terok.home.toString()), Map.of(), 60);
+            terok.discard();
         }
-    }
-
-    static String git(Path dir, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString(), "-c", "user.name=Operator", "-c", "user.email=op@example.invalid"));
-        cmd.addAll(List.of(args));
-        return Terok.exec(cmd, Map.of("GIT_CONFIG_NOSYSTEM", "1", "HOME", terok.home.toString()), 60).ok().out().trim();
     }
 
     static List<Path> openGateAgents() throws Exception {
@@ -73,26 +64,26 @@ class GateSshEndToEndTest {
 
         terok.run("gate", "create", "e2e-gssh", sshd.url(up)).ok();
         Path gate = Path.of(terok.run("gate", "path", "e2e-gssh").ok().out().trim());
-        assertEquals(git(up, "rev-parse", "main"), git(gate, "rev-parse", "refs/heads/main"), "mirrored over ssh");
+        assertEquals(terok.git(up, "rev-parse", "main"), terok.git(gate, "rev-parse", "refs/heads/main"), "mirrored over ssh");
         assertTrue(Files.readString(gate.resolve("terok/known_hosts")).contains(sshd.hostKey()), "host key pinned on first use");
 
         // An upstream rewrite becomes a pending operation.
         Path work = terok.home.resolve("gssh-work");
-        git(terok.home, "clone", "-q", up.toString(), work.toString());
-        git(work, "commit", "-q", "--amend", "-m", "rewritten upstream");
-        git(work, "push", "-q", "-f", "origin", "main");
+        terok.git(terok.home, "clone", "-q", up.toString(), work.toString());
+        terok.git(work, "commit", "-q", "--amend", "-m", "rewritten upstream");
+        terok.git(work, "push", "-q", "-f", "origin", "main");
         Terok.Result sync = terok.run("gate", "sync", "e2e-gssh").ok();
         assertTrue(sync.out().contains("pending") && sync.out().contains("rewrite refs/heads/main"), sync.out());
 
         // A reviewed branch (pushed into the gate as a task would) is forwarded upstream over ssh.
         Path task = terok.home.resolve("gssh-task");
-        git(terok.home, "clone", "-q", gate.toString(), task.toString());
+        terok.git(terok.home, "clone", "-q", gate.toString(), task.toString());
         Files.writeString(task.resolve("agent.txt"), "task work\n");
-        git(task, "add", "agent.txt");
-        git(task, "commit", "-q", "-m", "task work");
-        git(task, "push", "-q", "origin", "HEAD:refs/heads/reviewed");
+        terok.git(task, "add", "agent.txt");
+        terok.git(task, "commit", "-q", "-m", "task work");
+        terok.git(task, "push", "-q", "origin", "HEAD:refs/heads/reviewed");
         terok.run("gate", "forward", "e2e-gssh", "reviewed").ok();
-        assertEquals(git(task, "rev-parse", "HEAD"), git(up, "rev-parse", "refs/heads/reviewed"), "forwarded over ssh");
+        assertEquals(terok.git(task, "rev-parse", "HEAD"), terok.git(up, "rev-parse", "refs/heads/reviewed"), "forwarded over ssh");
 
         assertEquals(List.of(), openGateAgents(), "every agent the gate asked for is closed");
         String audit = Files.readString(terok.home.resolve("data/vault/audit.jsonl"));
@@ -111,19 +102,19 @@ class GateSshEndToEndTest {
         }
 
         // A changed host key fails closed, with what to do, until the operator trusts the new one.
-        String before = git(gate, "rev-parse", "refs/terok/upstream/main");
-        git(work, "commit", "-q", "--allow-empty", "-m", "more upstream work");
-        git(work, "push", "-q", "origin", "main");
+        String before = terok.git(gate, "rev-parse", "refs/terok/upstream/main");
+        terok.git(work, "commit", "-q", "--allow-empty", "-m", "more upstream work");
+        terok.git(work, "push", "-q", "origin", "main");
         sshd.changeHostKey();
         Terok.Result refused = terok.run("gate", "sync", "e2e-gssh");
         assertNotEquals(0, refused.exitCode());
         assertTrue(refused.err().contains("project e2e-gssh") && refused.err().contains("terok gate trust-host e2e-gssh")
                 && refused.err().contains("127.0.0.1"), refused.err());
-        assertEquals(before, git(gate, "rev-parse", "refs/terok/upstream/main"), "nothing fetched");
+        assertEquals(before, terok.git(gate, "rev-parse", "refs/terok/upstream/main"), "nothing fetched");
         Terok.Result trusted = terok.run("gate", "trust-host", "e2e-gssh").ok();
         assertTrue(trusted.out().contains("forgot"), trusted.out());
         terok.run("gate", "sync", "e2e-gssh").ok();
-        assertEquals(git(up, "rev-parse", "main"), git(gate, "rev-parse", "refs/terok/upstream/main"));
+        assertEquals(terok.git(up, "rev-parse", "main"), terok.git(gate, "rev-parse", "refs/terok/upstream/main"));
         assertTrue(Files.readString(gate.resolve("terok/known_hosts")).contains(sshd.hostKey()), "the new key is pinned");
 
         // A locked vault: a clear error naming the fix, nothing half-done; unlocked again, sync works.

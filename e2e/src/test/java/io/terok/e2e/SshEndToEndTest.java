@@ -54,8 +54,7 @@ class SshEndToEndTest {
             sshd.close();
         }
         if (terok != null) {
-            terok.run("services", "down");
-            Terok.exec(List.of("rm", "-rf", terok.home.toString()), Map.of(), 60);
+            terok.discard();
         }
     }
 
@@ -179,8 +178,7 @@ class SshEndToEndTest {
             }
             assertEquals(List.of(), agentDirs(rootless), "gone with the task");
         } finally {
-            rootless.run("services", "down");
-            Terok.exec(List.of("rm", "-rf", rootless.home.toString()), Map.of(), 60);
+            rootless.discard();
         }
     }
 }

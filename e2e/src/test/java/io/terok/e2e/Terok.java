@@ -63,6 +63,20 @@ final class Terok {
         return home.resolve("run");
     }
 
+    /** The operator's git in {@code dir} (no system config, this installation's home); its trimmed output. */
+    String git(Path dir, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString(), "-c", "user.name=Operator",
+                "-c", "user.email=op@example.invalid"));
+        cmd.addAll(List.of(args));
+        return exec(cmd, Map.of("GIT_CONFIG_NOSYSTEM", "1", "HOME", home.toString()), 60).ok().out().trim();
+    }
+
+    /** After the tests: the services stopped and the installation's directory, with its vault and mirrors, gone. */
+    void discard() {
+        run("services", "down");
+        exec(List.of("rm", "-rf", home.toString()), Map.of(), 60);
+    }
+
     record Result(int exitCode, String out, String err) {
         Result ok() {
             if (exitCode != 0) {
