@@ -19,6 +19,7 @@ import io.terok.api.v1.ListProjectsRequest;
 import io.terok.api.v1.MintTaskTokenResponse;
 import io.terok.api.v1.ProjectRef;
 import io.terok.api.v1.RevokeTaskTokenRequest;
+import jakarta.inject.Inject;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -309,6 +310,60 @@ class GitHttpTest {
             }
             api.fsck(gate);
             assertEquals(tasks * 3, api.stub().listPushes(ProjectRef.newBuilder().setProject(p).build()).getPushesCount());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Inject
+    GateService gateService;
+
+    @Test
+    void clonesAndPushesCarryOnWhileTheRepositoryIsRepacked() throws Exception {
+        String p = api.createProject(GateApi.unique("repack"), null);
+        MintTaskTokenResponse first = api.mint("task-repack-seed", p);
+        Path seed = api.tmp.resolve("repack-seed-" + System.nanoTime());
+        api.git(api.tmp, "init", "-q", "-b", "main", seed.toString()).ok();
+        StringBuilder history = new StringBuilder();
+        for (int i = 0; i < 3000; i++) { // 9,000 objects: the first push leaves a background repack behind it
+            String data = "line " + i + "\n";
+            history.append("commit refs/heads/main\ncommitter T <t@example.invalid> ").append(1700000000 + i)
+                    .append(" +0000\ndata 2\nc\nM 644 inline d").append(i % 30).append("/f.txt\ndata ").append(data.length())
+                    .append('\n').append(data).append('\n');
+        }
+        assertEquals(0, io.terok.testsupport.Cmd.exec(List.of("git", "-C", seed.toString(), "fast-import", "--quiet"), null,
+                e -> { }, history.toString(), 120).code());
+        api.git(seed, first.getEnvMap(), "push", "-q", first.getCloneUrl(), "main:refs/heads/main").ok();
+
+        int tasks = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(tasks);
+        try {
+            List<Future<String>> results = new ArrayList<>();
+            for (int i = 0; i < tasks; i++) {
+                int n = i;
+                results.add(pool.submit(() -> {
+                    MintTaskTokenResponse t = api.mint("task-repack-" + n, p);
+                    Path work = api.tmp.resolve("repack-" + n + "-" + System.nanoTime());
+                    api.git(api.tmp, t.getEnvMap(), "clone", "-q", t.getCloneUrl(), work.toString()).ok();
+                    for (int c = 0; c < 2; c++) {
+                        api.commit(work, "t" + n + ".txt", "task " + n + " commit " + c + "\n", "task " + n + " #" + c);
+                        api.git(work, t.getEnvMap(), "push", "-q", "origin", "HEAD:refs/heads/task-" + n).ok();
+                    }
+                    return api.rev(work, "HEAD");
+                }));
+            }
+            Path gate = gate(p);
+            for (int i = 0; i < tasks; i++) {
+                assertEquals(results.get(i).get(240, TimeUnit.SECONDS), api.rev(gate, "refs/heads/task-" + i));
+            }
+            // A check in the foreground waits on the project's lock for any repack still running.
+            gateService.maintenance().packIfNeeded(p);
+            try (var packs = Files.list(gate.resolve("objects/pack"))) {
+                assertTrue(packs.anyMatch(f -> f.toString().endsWith(".bitmap")), "the repository was repacked with bitmaps");
+            }
+            assertEquals(api.rev(seed, "main"), api.rev(gate, "refs/heads/main"));
+            api.fsck(gate);
+            assertEquals(1 + tasks * 2, api.stub().listPushes(ProjectRef.newBuilder().setProject(p).build()).getPushesCount());
         } finally {
             pool.shutdownNow();
         }
