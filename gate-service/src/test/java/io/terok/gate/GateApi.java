@@ -61,6 +61,23 @@ final class GateApi implements AutoCloseable {
         return bare;
     }
 
+    /**
+     * {@code commits} commits on refs/heads/main of {@code repo} (3 objects each, spread over {@code dirs} directories,
+     * so each commit also changes a subtree when dirs > 1), written by the real git fast-import.
+     */
+    void history(Path repo, int commits, int dirs) {
+        StringBuilder in = new StringBuilder();
+        for (int i = 0; i < commits; i++) {
+            String data = "line " + i + "\n";
+            String file = dirs > 1 ? "d" + (i % dirs) + "/f.txt" : "f.txt";
+            in.append("commit refs/heads/main\ncommitter T <t@example.invalid> ").append(1700000000 + i)
+                    .append(" +0000\ndata 2\nc\nM 644 inline ").append(file).append("\ndata ").append(data.length())
+                    .append('\n').append(data).append('\n');
+        }
+        Cmd.Output o = Cmd.exec(List.of("git", "-C", repo.toString(), "fast-import", "--quiet"), null, e -> { }, in.toString(), 120);
+        assertEquals(0, o.code(), "git fast-import: " + o.err());
+    }
+
     String createProject(String name, Path upstream) {
         stub().createProject(CreateProjectRequest.newBuilder().setName(name)
                 .setUpstreamUrl(upstream == null ? "" : "file://" + upstream).setSync(upstream != null).build());

@@ -283,20 +283,21 @@ class GitHttpTest {
         api.fsck(gate(p));
     }
 
-    @Test
-    void concurrentClonesAndPushesFromSeveralTasksKeepTheRepositoryConsistent() throws Exception {
-        String p = api.createProject(GateApi.unique("conc"), api.upstream(GateApi.unique("conc-up")));
-        int tasks = 6;
+    /**
+     * {@code tasks} tasks at once, each with its own token: clone, then {@code rounds} times commit, push to its
+     * branch task-N and fetch. Every branch in the gate must end at its task's last commit.
+     */
+    void tasksCloneAndPush(String p, int tasks, int rounds) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(tasks);
         try {
             List<Future<String>> results = new ArrayList<>();
             for (int i = 0; i < tasks; i++) {
                 int n = i;
                 results.add(pool.submit(() -> {
-                    MintTaskTokenResponse t = api.mint("task-conc-" + n, p);
-                    Path work = api.tmp.resolve("conc-" + n + "-" + System.nanoTime());
+                    MintTaskTokenResponse t = api.mint("task-" + p + "-" + n, p);
+                    Path work = api.tmp.resolve(p + "-" + n);
                     api.git(api.tmp, t.getEnvMap(), "clone", "-q", t.getCloneUrl(), work.toString()).ok();
-                    for (int c = 0; c < 3; c++) {
+                    for (int c = 0; c < rounds; c++) {
                         api.commit(work, "f" + n + ".txt", "task " + n + " commit " + c + "\n", "task " + n + " #" + c);
                         api.git(work, t.getEnvMap(), "push", "-q", "origin", "HEAD:refs/heads/task-" + n).ok();
                         api.git(work, t.getEnvMap(), "fetch", "-q", "origin").ok();
@@ -304,15 +305,20 @@ class GitHttpTest {
                     return api.rev(work, "HEAD");
                 }));
             }
-            Path gate = gate(p);
             for (int i = 0; i < tasks; i++) {
-                assertEquals(results.get(i).get(240, TimeUnit.SECONDS), api.rev(gate, "refs/heads/task-" + i));
+                assertEquals(results.get(i).get(240, TimeUnit.SECONDS), api.rev(gate(p), "refs/heads/task-" + i));
             }
-            api.fsck(gate);
-            assertEquals(tasks * 3, api.stub().listPushes(ProjectRef.newBuilder().setProject(p).build()).getPushesCount());
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void concurrentClonesAndPushesFromSeveralTasksKeepTheRepositoryConsistent() throws Exception {
+        String p = api.createProject(GateApi.unique("conc"), api.upstream(GateApi.unique("conc-up")));
+        tasksCloneAndPush(p, 6, 3);
+        api.fsck(gate(p));
+        assertEquals(6 * 3, api.stub().listPushes(ProjectRef.newBuilder().setProject(p).build()).getPushesCount());
     }
 
     @Inject
@@ -324,49 +330,20 @@ class GitHttpTest {
         MintTaskTokenResponse first = api.mint("task-repack-seed", p);
         Path seed = api.tmp.resolve("repack-seed-" + System.nanoTime());
         api.git(api.tmp, "init", "-q", "-b", "main", seed.toString()).ok();
-        StringBuilder history = new StringBuilder();
-        for (int i = 0; i < 3000; i++) { // 9,000 objects: the first push leaves a background repack behind it
-            String data = "line " + i + "\n";
-            history.append("commit refs/heads/main\ncommitter T <t@example.invalid> ").append(1700000000 + i)
-                    .append(" +0000\ndata 2\nc\nM 644 inline d").append(i % 30).append("/f.txt\ndata ").append(data.length())
-                    .append('\n').append(data).append('\n');
-        }
-        assertEquals(0, io.terok.testsupport.Cmd.exec(List.of("git", "-C", seed.toString(), "fast-import", "--quiet"), null,
-                e -> { }, history.toString(), 120).code());
+        api.history(seed, 3000, 30); // 9,000 objects: the first push leaves a background repack behind it
         api.git(seed, first.getEnvMap(), "push", "-q", first.getCloneUrl(), "main:refs/heads/main").ok();
 
-        int tasks = 4;
-        ExecutorService pool = Executors.newFixedThreadPool(tasks);
-        try {
-            List<Future<String>> results = new ArrayList<>();
-            for (int i = 0; i < tasks; i++) {
-                int n = i;
-                results.add(pool.submit(() -> {
-                    MintTaskTokenResponse t = api.mint("task-repack-" + n, p);
-                    Path work = api.tmp.resolve("repack-" + n + "-" + System.nanoTime());
-                    api.git(api.tmp, t.getEnvMap(), "clone", "-q", t.getCloneUrl(), work.toString()).ok();
-                    for (int c = 0; c < 2; c++) {
-                        api.commit(work, "t" + n + ".txt", "task " + n + " commit " + c + "\n", "task " + n + " #" + c);
-                        api.git(work, t.getEnvMap(), "push", "-q", "origin", "HEAD:refs/heads/task-" + n).ok();
-                    }
-                    return api.rev(work, "HEAD");
-                }));
-            }
-            Path gate = gate(p);
-            for (int i = 0; i < tasks; i++) {
-                assertEquals(results.get(i).get(240, TimeUnit.SECONDS), api.rev(gate, "refs/heads/task-" + i));
-            }
-            // A check in the foreground waits on the project's lock for any repack still running.
-            gateService.maintenance().packIfNeeded(p);
-            try (var packs = Files.list(gate.resolve("objects/pack"))) {
-                assertTrue(packs.anyMatch(f -> f.toString().endsWith(".bitmap")), "the repository was repacked with bitmaps");
-            }
-            assertEquals(api.rev(seed, "main"), api.rev(gate, "refs/heads/main"));
-            api.fsck(gate);
-            assertEquals(1 + tasks * 2, api.stub().listPushes(ProjectRef.newBuilder().setProject(p).build()).getPushesCount());
-        } finally {
-            pool.shutdownNow();
+        tasksCloneAndPush(p, 4, 2);
+
+        // A check in the foreground waits on the project's lock for any repack still running.
+        gateService.maintenance().packIfNeeded(p);
+        Path gate = gate(p);
+        try (var packs = Files.list(gate.resolve("objects/pack"))) {
+            assertTrue(packs.anyMatch(f -> f.toString().endsWith(".bitmap")), "the repository was repacked with bitmaps");
         }
+        assertEquals(api.rev(seed, "main"), api.rev(gate, "refs/heads/main"));
+        api.fsck(gate);
+        assertEquals(1 + 4 * 2, api.stub().listPushes(ProjectRef.newBuilder().setProject(p).build()).getPushesCount());
     }
 
     private static String readString(Path p) {

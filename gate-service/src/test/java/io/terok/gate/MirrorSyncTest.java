@@ -18,7 +18,6 @@ import io.terok.api.v1.SyncRequest;
 import io.terok.api.v1.SyncResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -204,15 +203,7 @@ class MirrorSyncTest {
         String p = GateApi.unique("large");
         Path up = api.tmp.resolve(p + "-upstream.git");
         api.git(api.tmp, "init", "-q", "--bare", "-b", "main", up.toString()).ok();
-        StringBuilder in = new StringBuilder();
-        for (int i = 0; i < 800; i++) { // 2,400 objects: past the size where a repack pays
-            String data = "line " + i + "\n";
-            in.append("commit refs/heads/main\ncommitter T <t@example.invalid> ").append(1700000000 + i)
-                    .append(" +0000\ndata 2\nc\nM 644 inline f.txt\ndata ").append(data.length()).append('\n').append(data).append('\n');
-        }
-        io.terok.testsupport.Cmd.Output o = io.terok.testsupport.Cmd.exec(List.of("git", "-C", up.toString(), "fast-import", "--quiet"),
-                null, e -> { }, in.toString(), 120);
-        assertEquals(0, o.code(), o.err());
+        api.history(up, 800, 1); // 2,400 objects: past the size where a repack pays
 
         api.createProject(p, up);
 
