@@ -3,16 +3,14 @@ package io.terok.runtime.task;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.terok.api.v1.Task;
+import io.terok.common.PrivateFiles;
 import io.terok.common.TerokPaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -43,15 +41,9 @@ public final class TaskStore {
             throw new IllegalArgumentException("bad task id " + task.getId());
         }
         try {
-            Path tmp = Files.createTempFile(dir, ".task-", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(tmp, JsonFormat.printer().print(task), StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, file(task.getId()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file(task.getId()), StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write task record " + task.getId() + " in " + dir, e);
+            PrivateFiles.write(file(task.getId()), JsonFormat.printer().print(task));
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("cannot encode task record " + task.getId(), e);
         }
     }
 
