@@ -58,7 +58,9 @@ final class VaultCommand {
 
     static void print(Context ctx, VaultStatus s) {
         ctx.out.println("database:  " + s.getDatabasePath() + (s.getInitialized() ? "" : " (not created yet)"));
-        ctx.out.println("state:     " + (s.getUnlocked() ? "unlocked (" + s.getTier() + ")" : "locked"));
+        ctx.out.println("state:     " + (s.getUnlocked() ? "unlocked (" + s.getTier() + ")"
+                : s.getHeldSince().isEmpty() ? "locked" : "locked and held since " + s.getHeldSince()
+                        + " (it does not unlock itself at start; `terok vault unlock` lifts the hold)"));
         if (s.getSchemaVersion() > 0) {
             ctx.out.println("schema:    " + s.getSchemaVersion());
         }
@@ -94,9 +96,14 @@ final class VaultCommand {
 
     @Command(name = "lock", description = "Lock the vault: the broker answers 503 until it is unlocked again.")
     static final class Lock extends Verb {
+        @Option(names = "--hold", description = "Keep it locked across restarts of the vault service until `terok vault unlock`"
+                + " (what `terok panic` does).")
+        boolean hold;
+
         @Override
         public Integer call() {
-            print(ctx(), VaultCommand.call(ctx(), "cannot lock the vault", v -> v.lock(LockRequest.getDefaultInstance())));
+            print(ctx(), VaultCommand.call(ctx(), "cannot lock the vault",
+                    v -> v.lock(LockRequest.newBuilder().setHold(hold).build())));
             return 0;
         }
     }

@@ -1,5 +1,6 @@
 package io.terok.vault;
 
+import io.terok.common.PrivateFiles;
 import io.terok.vault.broker.ProviderRoute;
 import io.terok.vault.broker.RouteTable;
 import io.terok.vault.passphrase.PassphraseChain;
@@ -11,6 +12,7 @@ import io.terok.vault.store.VaultDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -34,7 +36,9 @@ public final class Vault implements AutoCloseable {
     private static final Pattern TASK = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     public static final String DEFAULT_SET = "default";
 
-    public record Status(boolean initialized, boolean unlocked, String tier, Path database, int schemaVersion, String error) {
+    /** @param heldSince when {@code terok panic} held the vault locked (ISO-8601), empty when it is not held */
+    public record Status(boolean initialized, boolean unlocked, String tier, Path database, int schemaVersion, String error,
+                         String heldSince) {
     }
 
     /** What a phantom token opens. */
@@ -53,6 +57,12 @@ public final class Vault implements AutoCloseable {
     }
 
     private final Path file;
+    /**
+     * Present while the vault is held locked ({@code terok panic}): the service then does not unlock itself from its
+     * tiers at start, so a restart (or a crash the agent provoked) cannot undo the panic; only the operator's explicit
+     * unlock removes it. A file beside the database, so it lives and dies with the vault's own data.
+     */
+    private final Path holdFile;
     private volatile PassphraseChain chain;
     private final RouteTable routes;
     private final Clock clock;
@@ -67,6 +77,7 @@ public final class Vault implements AutoCloseable {
 
     public Vault(Path file, PassphraseChain chain, RouteTable routes, Clock clock) {
         this.file = file;
+        this.holdFile = file.resolveSibling(file.getFileName() + ".held");
         this.chain = chain;
         this.routes = routes;
         this.clock = clock;
@@ -110,7 +121,16 @@ public final class Vault implements AutoCloseable {
 
     public Status status() {
         VaultDatabase d = db;
-        return new Status(d != null || initialized(), d != null, d == null ? "" : tier, file, d == null ? 0 : d.schemaVersion(), error);
+        return new Status(d != null || initialized(), d != null, d == null ? "" : tier, file, d == null ? 0 : d.schemaVersion(), error,
+                heldSince());
+    }
+
+    private String heldSince() {
+        try {
+            return Files.exists(holdFile) ? Files.readString(holdFile).strip() : "";
+        } catch (java.io.IOException e) {
+            return "unknown (" + e.getMessage() + ")"; // still held: the file is there
+        }
     }
 
     private boolean initialized() {
@@ -121,8 +141,17 @@ public final class Vault implements AutoCloseable {
         }
     }
 
-    /** At service start: unlock through the tier chain if one holds the passphrase; otherwise stay locked. */
+    /**
+     * At service start: unlock through the tier chain if one holds the passphrase; otherwise stay locked. A held vault
+     * stays locked whatever its tiers hold.
+     */
     public void autoUnlock() {
+        String held = heldSince();
+        if (!held.isEmpty()) {
+            error = "held locked by `terok panic` since " + held + ": `terok vault unlock` lifts the hold";
+            LOG.warnf("vault stays locked: %s", error);
+            return;
+        }
         try {
             unlock("");
         } catch (VaultException e) {
@@ -139,6 +168,10 @@ public final class Vault implements AutoCloseable {
     public Status unlock(String given) {
         boolean wasLocked = db == null;
         Status s = unlockLocked(given);
+        if (s.unlocked()) {
+            releaseHold();
+            s = status();
+        }
         if (wasLocked && s.unlocked()) {
             for (Runnable r : unlockListeners) {
                 try {
@@ -217,6 +250,14 @@ public final class Vault implements AutoCloseable {
     }
 
     public Status lock() {
+        return lock(false);
+    }
+
+    /**
+     * Locks the vault: every phantom token and SSH agent stops working at once. With {@code hold} ({@code terok panic})
+     * it also stays locked across service restarts until the operator unlocks it explicitly.
+     */
+    public Status lock(boolean hold) {
         lock.writeLock().lock();
         try {
             closeDb();
@@ -225,7 +266,16 @@ public final class Vault implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.warnf("could not clear the passphrase cache: %s", e.getMessage());
             }
-            LOG.info("vault locked");
+            if (hold && heldSince().isEmpty()) {
+                try {
+                    PrivateFiles.write(holdFile, Instant.now(clock).toString() + "\n");
+                } catch (java.io.UncheckedIOException e) {
+                    throw VaultException.precondition("the vault is locked, but the hold could not be recorded (" + e.getMessage()
+                            + "): a restart of the vault service would unlock it again from its passphrase tier");
+                }
+            }
+            LOG.info(hold ? "vault locked and held (terok panic): it stays locked across restarts until `terok vault unlock`"
+                    : "vault locked");
             return status();
         } finally {
             lock.writeLock().unlock();
@@ -292,6 +342,20 @@ public final class Vault implements AutoCloseable {
         db = opened;
         passphrase = pass;
         tier = from;
+        releaseHold(); // the operator gave the passphrase: an explicit unlock
+    }
+
+    /** The operator unlocked the vault: a hold from {@code terok panic} is over. */
+    private void releaseHold() {
+        try {
+            if (Files.deleteIfExists(holdFile)) {
+                error = "";
+                LOG.info("vault hold lifted by the operator's unlock");
+            }
+        } catch (java.io.IOException e) {
+            LOG.warnf("could not remove %s (the vault is unlocked; it will stay locked after a restart until unlocked again): %s",
+                    holdFile, e.getMessage());
+        }
     }
 
     private void load(VaultDatabase d) {

@@ -103,7 +103,7 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
 
     @Override
     public void lock(LockRequest request, StreamObserver<VaultStatus> out) {
-        unary(out, () -> status(vault.lock()));
+        unary(out, () -> status(vault.lock(request.getHold())));
     }
 
     @Override
@@ -320,7 +320,7 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
     private static VaultStatus status(Vault.Status s) {
         return VaultStatus.newBuilder().setInitialized(s.initialized()).setUnlocked(s.unlocked()).setTier(s.tier())
                 .setDatabasePath(s.database().toString()).setSchemaVersion(s.schemaVersion()).setError(s.error())
-                .setBrokerPort(VaultBeans.brokerPort()).build();
+                .setBrokerPort(VaultBeans.brokerPort()).setHeldSince(s.heldSince()).build();
     }
 
     private static CredentialInfo info(Vault.Credential c) {

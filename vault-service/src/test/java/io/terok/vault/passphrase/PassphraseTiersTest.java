@@ -99,6 +99,37 @@ class PassphraseTiersTest {
     }
 
     @Test
+    void aHeldVaultStaysLockedAcrossRestartsUntilTheOperatorUnlocksIt() {
+        Path db = dir.resolve("held/credentials.db");
+        EnvTier tier = new EnvTier("PW", Map.of("PW", "tier-held passphrase"));
+        try (Vault v = vault(db, tier)) {
+            v.autoUnlock();
+            v.putCredential("default", "anthropic", "api_key", "sk-held", null, null);
+            Vault.Status held = v.lock(true);
+            assertFalse(held.unlocked());
+            assertFalse(held.heldSince().isEmpty(), "the status says since when it is held");
+            assertTrue(v.credential("default", "anthropic").isEmpty(), "nothing is served while held");
+        }
+        // The service restarts (or is made to crash): its tier still holds the passphrase, the hold keeps it locked.
+        try (Vault restarted = vault(db, tier)) {
+            restarted.autoUnlock();
+            Vault.Status s = restarted.status();
+            assertFalse(s.unlocked(), "a held vault does not unlock itself at start");
+            assertTrue(s.error().contains("terok panic") && s.error().contains("terok vault unlock"), s.error());
+            // The operator's explicit unlock lifts the hold; the next start unlocks from the tier again.
+            assertTrue(restarted.unlock("").unlocked());
+            assertEquals("", restarted.status().heldSince());
+        }
+        try (Vault again = vault(db, tier)) {
+            again.autoUnlock();
+            assertTrue(again.status().unlocked());
+            assertEquals("sk-held", again.credential("default", "anthropic").orElseThrow().secret());
+            // A plain lock is not a hold: the next start unlocks from the tier.
+            assertEquals("", again.lock().heldSince());
+        }
+    }
+
+    @Test
     void aWrongPassphraseFromATierIsAClearErrorAndTheFileIsKept() throws Exception {
         Path db = dir.resolve("v.db");
         try (Vault v = vault(db, new EnvTier("PW", Map.of("PW", "right")))) {
