@@ -1,7 +1,10 @@
 package io.terok.runtime;
 
 import io.terok.common.ServiceName;
+import io.terok.common.TerokPaths;
 import io.terok.runtime.compose.GrpcTaskServices;
+import io.terok.runtime.panic.EmergencyStop;
+import io.terok.runtime.panic.PanicLock;
 import io.terok.runtime.podman.LibpodClient;
 import io.terok.runtime.podman.PodmanEndpoint;
 import io.terok.runtime.spec.RunSpecValidator;
@@ -13,6 +16,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +30,20 @@ public class RuntimeBeans {
 
     @Produces
     @Singleton
-    TaskManager taskManager(RuntimeConfig config, Vertx vertx) {
+    PanicLock panicLock(RuntimeConfig config) {
+        return new PanicLock(TerokPaths.ensurePrivateDir(config.dataDir().resolve("runtime")).resolve("panic.lock"), Clock.systemUTC());
+    }
+
+    @Produces
+    @Singleton
+    EmergencyStop emergencyStop(PanicLock lock, TaskManager tasks) {
+        // The TaskManager parameter is made first, and with it the podman client and the service channels used here.
+        return new EmergencyStop(lock, tasks, client, services);
+    }
+
+    @Produces
+    @Singleton
+    TaskManager taskManager(RuntimeConfig config, Vertx vertx, PanicLock panic) {
         Duration timeout = config.podman().callTimeout();
         Path socket = endpoint.resolve(p -> {
             LibpodClient probe = new LibpodClient(vertx, p, Duration.ofSeconds(2));
@@ -53,7 +70,7 @@ public class RuntimeBeans {
         RunSpecValidator validator = new RunSpecValidator(protectedPaths, config.runtime().allowedAnnotations(),
                 Runtime.getRuntime().availableProcessors());
         TaskStore store = new TaskStore(config.dataDir().resolve("runtime").resolve("tasks"));
-        return new TaskManager(client, store, services, validator);
+        return new TaskManager(client, store, services, validator, panic);
     }
 
     @PreDestroy

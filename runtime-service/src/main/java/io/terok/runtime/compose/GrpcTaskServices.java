@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.terok.api.v1.ClearanceServiceGrpc;
 import io.terok.api.v1.GateServiceGrpc;
+import io.terok.api.v1.LockRequest;
 import io.terok.api.v1.MintTaskTokenRequest;
 import io.terok.api.v1.MintTaskTokenResponse;
 import io.terok.api.v1.MintTaskTokensRequest;
@@ -140,6 +141,16 @@ public final class GrpcTaskServices implements TaskServices, AutoCloseable {
     @Override
     public void unregisterClearance(String taskId) {
         call(ServiceName.CLEARANCE, "UnregisterTask", () -> clearance().unregisterTask(UnregisterTaskRequest.newBuilder().setTaskId(taskId).build()));
+    }
+
+    @Override
+    public void blockShield(String taskId) {
+        call(ServiceName.SHIELD, "Block", () -> shield().block(ShieldTaskRef.newBuilder().setTaskId(taskId).build()));
+    }
+
+    @Override
+    public void holdVault() {
+        call(ServiceName.VAULT, "Lock", () -> vault().lock(LockRequest.newBuilder().setHold(true).build()));
     }
 
     private static List<Mount> mounts(List<VolumeMount> in) {

@@ -33,6 +33,12 @@ public interface TaskServices {
 
     void unregisterClearance(String taskId);
 
+    /** terok panic: the task's shield blocks everything in and out, established connections included, until Up. */
+    void blockShield(String taskId);
+
+    /** terok panic: the vault is locked, and stays locked across its restarts until the operator unlocks it. */
+    void holdVault();
+
     record ShieldWiring(Map<String, String> annotations, List<String> dnsServers, List<Mount> mounts, Map<String, String> hosts) {
     }
 

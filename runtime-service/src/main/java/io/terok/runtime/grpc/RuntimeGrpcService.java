@@ -5,15 +5,20 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
+import io.terok.api.v1.ClearPanicRequest;
 import io.terok.api.v1.EventsRequest;
 import io.terok.api.v1.ExecRequest;
 import io.terok.api.v1.ExecResponse;
+import io.terok.api.v1.GetPanicStateRequest;
 import io.terok.api.v1.LaunchRequest;
 import io.terok.api.v1.ListTasksRequest;
 import io.terok.api.v1.ListTasksResponse;
 import io.terok.api.v1.LogChunk;
 import io.terok.api.v1.LogsRequest;
 import io.terok.api.v1.OutputStream;
+import io.terok.api.v1.PanicReport;
+import io.terok.api.v1.PanicRequest;
+import io.terok.api.v1.PanicState;
 import io.terok.api.v1.RemoveRequest;
 import io.terok.api.v1.RemoveResponse;
 import io.terok.api.v1.RuntimeServiceGrpc;
@@ -23,6 +28,7 @@ import io.terok.api.v1.TaskEvent;
 import io.terok.api.v1.TaskRef;
 import io.terok.api.v1.WaitRequest;
 import io.terok.api.v1.WaitResponse;
+import io.terok.runtime.panic.EmergencyStop;
 import io.terok.runtime.podman.OutputSink;
 import io.terok.runtime.podman.StreamHandle;
 import io.terok.runtime.task.TaskManager;
@@ -41,6 +47,9 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
     @Inject
     TaskManager tasks;
 
+    @Inject
+    EmergencyStop emergencyStop;
+
     @Override
     public void launch(LaunchRequest request, StreamObserver<Task> out) {
         unary(out, () -> tasks.launch(request));
@@ -58,7 +67,23 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
 
     @Override
     public void list(ListTasksRequest request, StreamObserver<ListTasksResponse> out) {
-        unary(out, () -> ListTasksResponse.newBuilder().addAllTasks(tasks.list(request.getAll())).build());
+        unary(out, () -> ListTasksResponse.newBuilder().addAllTasks(tasks.list(request.getAll()))
+                .setPanic(emergencyStop.state()).build());
+    }
+
+    @Override
+    public void panic(PanicRequest request, StreamObserver<PanicReport> out) {
+        unary(out, () -> emergencyStop.engage(request.getStopTasks()));
+    }
+
+    @Override
+    public void clearPanic(ClearPanicRequest request, StreamObserver<PanicState> out) {
+        unary(out, emergencyStop::clear);
+    }
+
+    @Override
+    public void getPanicState(GetPanicStateRequest request, StreamObserver<PanicState> out) {
+        unary(out, emergencyStop::state);
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.terok.api.v1.TaskState;
 import io.terok.api.v1.TaskWiring;
 import io.terok.runtime.compose.ServiceUnavailableException;
 import io.terok.runtime.compose.TaskServices;
+import io.terok.runtime.panic.PanicLock;
 import io.terok.runtime.podman.ContainerInfo;
 import io.terok.runtime.podman.OutputSink;
 import io.terok.runtime.podman.PodmanApi;
@@ -52,20 +53,23 @@ public final class TaskManager {
     private final TaskStore store;
     private final TaskServices services;
     private final RunSpecValidator validator;
+    private final PanicLock panic;
     /** Names of launches in flight, so two launches cannot both pass the "name free" check. */
     private final java.util.Set<String> reservedNames = new java.util.HashSet<>();
 
-    public TaskManager(PodmanApi podman, TaskStore store, TaskServices services, RunSpecValidator validator) {
+    public TaskManager(PodmanApi podman, TaskStore store, TaskServices services, RunSpecValidator validator, PanicLock panic) {
         this.podman = podman;
         this.store = store;
         this.services = services;
         this.validator = validator;
+        this.panic = panic;
     }
 
     public Task launch(LaunchRequest request) {
         if (!request.hasRunSpec()) {
             throw new InvalidSpecException("run_spec", "is required");
         }
+        panic.refuse("launching a task");
         RunSpec spec = request.getRunSpec();
         ContainerPlan plan = validator.validate(spec);
         if (!podman.imageExists(plan.image())) {
@@ -116,6 +120,9 @@ public final class TaskManager {
             store.save(record.build());
 
             podman.start(created.id());
+            // A panic that began while this launch was under way may have listed the tasks before this one was
+            // recorded: the launch is undone rather than left running outside the emergency stop.
+            panic.refuse("launching a task");
             if (wiring.getShieldApplied() && !services.shieldLoaded(id, created.id())) {
                 // The annotation selects shield's hook only if this podman reads shield's hooks dir; otherwise
                 // the container would run unfiltered. Fail closed: the undo steps remove it again.
@@ -323,6 +330,11 @@ public final class TaskManager {
             }
         }
         return out;
+    }
+
+    /** The task records as stored, without asking podman (for when podman does not answer). */
+    public List<Task> records() {
+        return store.all();
     }
 
     public Task inspect(String ref) {
