@@ -26,6 +26,7 @@ final class DoctorCommand extends Verb {
         ctx.beforeGrpc();
         ServiceLayout layout = new ServiceLayout(ctx);
         checks.addAll(services(layout));
+        checks.add(panic(ctx, layout));
         checks.add(hooks(ctx, layout));
         checks.add(desktop(ctx, layout));
         checks.addAll(new DeploymentChecks(ctx, mode == null ? null : mode.mode()).all());
@@ -41,6 +42,25 @@ final class DoctorCommand extends Verb {
             case WARN -> 1;
             case ERROR -> 2;
         };
+    }
+
+    /** Whether terok is in panic mode (launches refused) since an earlier `terok panic`. */
+    static Check panic(Context ctx, ServiceLayout layout) {
+        String label = "panic mode";
+        if (!java.nio.file.Files.exists(layout.socket(ServiceName.RUNTIME))) {
+            return Check.warn(label, "cannot check: runtime is not running", "run `terok services up`");
+        }
+        try (ServiceClient cl = ServiceClient.connect(ctx, ServiceName.RUNTIME)) {
+            io.terok.api.v1.PanicState st = io.terok.api.v1.RuntimeServiceGrpc.newBlockingStub(cl.channel())
+                    .withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS)
+                    .getPanicState(io.terok.api.v1.GetPanicStateRequest.getDefaultInstance());
+            return st.getActive()
+                    ? Check.error(label, "on since " + java.time.Instant.ofEpochSecond(st.getSince().getSeconds())
+                            + ": no task is launched", "when it is over: `terok panic --clear`")
+                    : Check.ok(label, "off");
+        } catch (io.grpc.StatusRuntimeException e) {
+            return Check.warn(label, "runtime did not answer: " + GrpcErrors.describe(e.getStatus()), "check `terok services status`");
+        }
     }
 
     /** Whether shield's OCI hooks are installed and current (without them filtered tasks cannot start). */

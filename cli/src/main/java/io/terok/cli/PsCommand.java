@@ -2,6 +2,7 @@ package io.terok.cli;
 
 import com.google.protobuf.Timestamp;
 import io.terok.api.v1.ListTasksRequest;
+import io.terok.api.v1.ListTasksResponse;
 import io.terok.api.v1.Task;
 import io.terok.api.v1.TaskState;
 import java.time.Duration;
@@ -24,11 +25,15 @@ final class PsCommand extends Verb {
     @Override
     public Integer call() {
         Context ctx = ctx();
-        List<Task> tasks;
+        ListTasksResponse listed;
         try (RuntimeClient rt = RuntimeClient.connect(ctx)) {
-            tasks = rt.call("cannot list tasks",
-                    () -> rt.stub(RuntimeClient.UNARY).list(ListTasksRequest.newBuilder().setAll(all).build()))
-                    .getTasksList();
+            listed = rt.call("cannot list tasks",
+                    () -> rt.stub(RuntimeClient.UNARY).list(ListTasksRequest.newBuilder().setAll(all).build()));
+        }
+        List<Task> tasks = listed.getTasksList();
+        if (listed.getPanic().getActive()) {
+            ctx.warn("terok is in panic mode since " + Instant.ofEpochSecond(listed.getPanic().getSince().getSeconds())
+                    + ": no task is launched until `terok panic --clear`");
         }
         if (json) {
             ctx.out.println(Json.array(tasks));

@@ -58,6 +58,7 @@ public final class TerokCommand implements Callable<Integer> {
         v.put("gate", GateCommand::new);
         v.put("shield", ShieldCommand::new);
         v.put("clearance", ClearanceCommand::new);
+        v.put("panic", PanicCommand::new);
         v.put("doctor", DoctorCommand::new);
         v.put("completion", CompletionCommand::new);
         v.put("cds-train", CdsTrainCommand::new);
@@ -84,7 +85,7 @@ public final class TerokCommand implements Callable<Integer> {
     }
 
     /** Verbs that talk to the runtime service first thing. */
-    private static final Set<String> RUNTIME_VERBS = Set.of("run", "ps", "stop", "rm", "logs", "exec", "wait", "inspect");
+    private static final Set<String> RUNTIME_VERBS = Set.of("run", "ps", "stop", "rm", "logs", "exec", "wait", "inspect", "panic");
 
     public static void main(String[] args) {
         String verb = verbNamed(args);
