@@ -1,6 +1,7 @@
 package io.terok.vault;
 
 import io.terok.common.PrivateFiles;
+import io.terok.common.TerokPaths;
 import io.terok.vault.broker.ProviderRoute;
 import io.terok.vault.broker.RouteTable;
 import io.terok.vault.passphrase.PassphraseChain;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -268,8 +270,12 @@ public final class Vault implements AutoCloseable {
             }
             if (hold && heldSince().isEmpty()) {
                 try {
-                    PrivateFiles.write(holdFile, Instant.now(clock).toString() + "\n");
-                } catch (java.io.UncheckedIOException e) {
+                    // before the first unlock the vault's directory may not exist yet; a hold must not need a database
+                    if (!Files.isDirectory(holdFile.getParent())) {
+                        TerokPaths.ensurePrivateDir(holdFile.getParent());
+                    }
+                    PrivateFiles.write(holdFile, Instant.now(clock).truncatedTo(ChronoUnit.SECONDS) + "\n");
+                } catch (java.io.UncheckedIOException | IllegalStateException e) {
                     throw VaultException.precondition("the vault is locked, but the hold could not be recorded (" + e.getMessage()
                             + "): a restart of the vault service would unlock it again from its passphrase tier");
                 }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -60,7 +61,7 @@ public final class PanicLock {
         if (since != null) {
             return since;
         }
-        Instant now = clock.instant();
+        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         since = now;
         PrivateFiles.write(file, now + "\n");
         LOG.warnf("PANIC: launches are refused from now on (%s) until `terok panic --clear`", file);

@@ -102,6 +102,17 @@ class PassphraseTiersTest {
     void aHeldVaultStaysLockedAcrossRestartsUntilTheOperatorUnlocksIt() {
         Path db = dir.resolve("held/credentials.db");
         EnvTier tier = new EnvTier("PW", Map.of("PW", "tier-held passphrase"));
+        try (Vault fresh = vault(db, tier)) {
+            // terok panic before the vault was ever used: there is no database (nor its directory) to lock, and it
+            // is held all the same
+            assertFalse(fresh.lock(true).heldSince().isEmpty());
+            fresh.autoUnlock();
+            assertFalse(fresh.status().unlocked());
+            assertFalse(Files.exists(db), "holding creates no database");
+        }
+        try (Vault first = vault(db, tier)) {
+            assertTrue(first.unlock("").unlocked(), "the operator's unlock creates it and lifts the hold");
+        }
         try (Vault v = vault(db, tier)) {
             v.autoUnlock();
             v.putCredential("default", "anthropic", "api_key", "sk-held", null, null);
