@@ -81,8 +81,9 @@ final class PanicCommand extends Verb {
             ctx.out.println("vault: NOT held: " + report.getVaultError());
             all = false;
         }
-        ctx.out.println("next: look with `terok logs TASK` and `terok shield logs TASK`; remove what you do not trust with"
-                + " `terok rm -f TASK`; when it is over: `terok panic --clear`, `terok shield up TASK`, `terok vault unlock`");
+        ctx.out.println("next: look with `terok logs TASK` and `terok shield logs TASK`; take a task's credentials back with"
+                + " `terok revoke TASK` or remove it with `terok rm -f TASK`; when it is over: `terok panic --clear`,"
+                + " `terok shield up TASK`, `terok vault unlock`");
         return all ? 0 : CliException.FAILED;
     }
 

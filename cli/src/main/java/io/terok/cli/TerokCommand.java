@@ -49,6 +49,7 @@ public final class TerokCommand implements Callable<Integer> {
         v.put("ps", PsCommand::new);
         v.put("stop", StopCommand::new);
         v.put("rm", RmCommand::new);
+        v.put("revoke", RevokeCommand::new);
         v.put("logs", LogsCommand::new);
         v.put("exec", ExecCommand::new);
         v.put("wait", WaitCommand::new);
@@ -85,7 +86,7 @@ public final class TerokCommand implements Callable<Integer> {
     }
 
     /** Verbs that talk to the runtime service first thing. */
-    private static final Set<String> RUNTIME_VERBS = Set.of("run", "ps", "stop", "rm", "logs", "exec", "wait", "inspect", "panic");
+    private static final Set<String> RUNTIME_VERBS = Set.of("run", "ps", "stop", "rm", "logs", "exec", "wait", "inspect", "panic", "revoke");
 
     public static void main(String[] args) {
         String verb = verbNamed(args);

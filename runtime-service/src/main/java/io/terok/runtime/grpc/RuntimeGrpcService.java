@@ -21,6 +21,7 @@ import io.terok.api.v1.PanicRequest;
 import io.terok.api.v1.PanicState;
 import io.terok.api.v1.RemoveRequest;
 import io.terok.api.v1.RemoveResponse;
+import io.terok.api.v1.RevokeCredentialsResponse;
 import io.terok.api.v1.RuntimeServiceGrpc;
 import io.terok.api.v1.StopRequest;
 import io.terok.api.v1.Task;
@@ -69,6 +70,11 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
     public void list(ListTasksRequest request, StreamObserver<ListTasksResponse> out) {
         unary(out, () -> ListTasksResponse.newBuilder().addAllTasks(tasks.list(request.getAll()))
                 .setPanic(emergencyStop.state()).build());
+    }
+
+    @Override
+    public void revokeCredentials(TaskRef request, StreamObserver<RevokeCredentialsResponse> out) {
+        unary(out, () -> tasks.revokeCredentials(request.getTask()));
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.terok.api.v1.ExecResponse;
 import io.terok.api.v1.LaunchRequest;
 import io.terok.api.v1.NetworkMode;
 import io.terok.api.v1.RemoveResponse;
+import io.terok.api.v1.RevokeCredentialsResponse;
 import io.terok.api.v1.RunSpec;
 import io.terok.api.v1.ServiceOptOut;
 import io.terok.api.v1.Task;
@@ -288,6 +289,40 @@ public final class TaskManager {
         return RemoveResponse.newBuilder().setId(t.getId()).addAllWarnings(warnings).build();
     }
 
+    /**
+     * Takes back the task's credentials (phantom tokens and SSH agent, gate token) and leaves the container running.
+     * The record keeps its wiring, so a later remove releases the rest (revocation is idempotent), and gains a
+     * warning that says when the credentials were revoked.
+     */
+    public RevokeCredentialsResponse revokeCredentials(String ref) {
+        Task t = store.resolve(ref);
+        TaskWiring w = t.getWiring();
+        String id = t.getId();
+        Map<String, Runnable> steps = new LinkedHashMap<>();
+        if (!w.getVaultTokenIdsList().isEmpty() || w.getVaultSshAgent()) {
+            steps.put("vault tokens and SSH agent", () -> services.revokeVaultTokens(id));
+        }
+        if (!w.getGateUrl().isEmpty()) {
+            steps.put("gate token", () -> services.revokeGateToken(id));
+        }
+        RevokeCredentialsResponse.Builder out = RevokeCredentialsResponse.newBuilder().setId(id);
+        List<String> failures = new ArrayList<>();
+        steps.forEach((what, step) -> {
+            if (attempt(failures, what, "revoke again", step)) {
+                out.addRevoked(what);
+            }
+        });
+        out.addAllFailures(failures);
+        if (out.getRevokedCount() > 0) {
+            String note = "credentials revoked by the operator (" + String.join(", ", out.getRevokedList()) + ")";
+            if (!t.getWarningsList().contains(note)) {
+                store.save(t.toBuilder().addWarnings(note).build());
+            }
+            LOG.warnf("task %s (%s): %s", id, t.getName(), note);
+        }
+        return out.build();
+    }
+
     /** Gives back what the other services minted for the task; returns what could not be released. */
     private List<String> release(Task t) {
         List<String> failures = new ArrayList<>();
@@ -295,25 +330,28 @@ public final class TaskManager {
         String id = t.getId();
         // The reverse of launch (vault, gate, shield, clearance).
         if (w.getClearanceRegistered()) {
-            attempt(failures, "clearance registration", () -> services.unregisterClearance(id));
+            attempt(failures, "clearance registration", "run remove again", () -> services.unregisterClearance(id));
         }
         if (w.getShieldApplied()) {
-            attempt(failures, "shield state", () -> services.releaseShield(id));
+            attempt(failures, "shield state", "run remove again", () -> services.releaseShield(id));
         }
         if (!w.getGateUrl().isEmpty()) {
-            attempt(failures, "gate token", () -> services.revokeGateToken(id));
+            attempt(failures, "gate token", "run remove again", () -> services.revokeGateToken(id));
         }
         if (!w.getVaultTokenIdsList().isEmpty() || w.getVaultSshAgent()) {
-            attempt(failures, "vault tokens and SSH agent", () -> services.revokeVaultTokens(id));
+            attempt(failures, "vault tokens and SSH agent", "run remove again", () -> services.revokeVaultTokens(id));
         }
         return failures;
     }
 
-    private static void attempt(List<String> failures, String what, Runnable r) {
+    /** Runs one release step; a service that is not there becomes a failure line naming the retry. */
+    private static boolean attempt(List<String> failures, String what, String retry, Runnable r) {
         try {
             r.run();
+            return true;
         } catch (ServiceUnavailableException e) {
-            failures.add("could not release " + what + ": " + e.getMessage() + "; run remove again once it is back");
+            failures.add("could not release " + what + ": " + e.getMessage() + "; " + retry + " once it is back");
+            return false;
         }
     }
 

@@ -1,0 +1,31 @@
+package io.terok.cli;
+
+import io.terok.api.v1.RevokeCredentialsResponse;
+import io.terok.api.v1.TaskRef;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "revoke", description = {"Take back a task's credentials (phantom tokens, SSH agent, gate token) and leave it",
+    "running, to watch what it does without them. `terok rm` releases the rest later."})
+final class RevokeCommand extends Verb {
+    @Parameters(paramLabel = "TASK", arity = "1..*", description = "Task ids, id prefixes or names.")
+    List<String> tasks;
+
+    @Override
+    public Integer call() {
+        Context ctx = ctx();
+        try (RuntimeClient rt = RuntimeClient.connect(ctx)) {
+            return EachTask.run(ctx, tasks, task -> {
+                RevokeCredentialsResponse r = rt.call("cannot revoke the credentials of " + task, () -> rt.stub(RuntimeClient.UNARY)
+                        .revokeCredentials(TaskRef.newBuilder().setTask(task).build()));
+                ctx.out.println(task + ": " + (r.getRevokedCount() == 0 ? "had no credentials"
+                        : "revoked " + String.join(", ", r.getRevokedList())) + "; the task keeps running");
+                if (r.getFailuresCount() > 0) {
+                    throw new CliException(task + ": " + String.join("; ", r.getFailuresList()),
+                            "`terok services status` shows which service is down");
+                }
+            });
+        }
+    }
+}
