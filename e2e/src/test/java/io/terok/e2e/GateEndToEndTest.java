@@ -1,6 +1,7 @@
 package io.terok.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
@@ -51,7 +52,7 @@ class GateEndToEndTest {
         if (channel != null) {
             channel.shutdownNow();
         }
-        terok.run("rm", "-f", "gate-task");
+        terok.run("rm", "-f", "gate-task", "gate-revoked");
         terok.run("services", "down");
     }
 
@@ -97,5 +98,25 @@ class GateEndToEndTest {
         assertTrue(diff.out().contains("diff --git"), diff.out());
         terok.run("gate", "forward", "e2e-proj", "agent-work").ok();
         assertEquals(pushed, terok.git(upstream, "rev-parse", "refs/heads/agent-work"), "forwarded after review");
+    }
+
+    @Test
+    void aRevokedTaskKeepsRunningButTheGateNoLongerAnswersIt() {
+        terok.run("run", "-d", "--name", "gate-revoked", "--project", "e2e-proj", "--no-shield", "--network", "filtered",
+                "localhost/terok-agent:latest", "sleep", "600").ok();
+        String[] lsRemote = {"exec", "gate-revoked", "sh", "-c", "git ls-remote \"$TEROK_GATE_URL\" 2>&1"};
+        Terok.Result before = terok.run(lsRemote);
+        assertEquals(0, before.exitCode(), before.out() + before.err());
+        assertTrue(before.out().contains("refs/heads/main"), before.out());
+
+        Terok.Result revoked = terok.run("revoke", "gate-revoked").ok();
+        assertEquals("gate-revoked: revoked gate token; the task keeps running", revoked.out().strip());
+
+        Terok.Result after = terok.run(lsRemote);
+        assertNotEquals(0, after.exitCode(), after.out());
+        assertTrue(after.out().contains("the gate token is unknown or has been revoked"), after.out());
+        assertTrue(terok.run("ps").ok().out().lines().anyMatch(l -> l.contains("gate-revoked") && l.contains("running")));
+        assertTrue(terok.run("inspect", "gate-revoked").ok().out().contains("credentials revoked by the operator (gate token)"));
+        terok.run("rm", "-f", "gate-revoked").ok();
     }
 }

@@ -82,6 +82,7 @@ class VaultEndToEndTest {
     @AfterAll
     static void down() {
         if (terok != null) {
+            terok.run("rm", "-f", "vault-revoked");
             terok.run("services", "down");
         }
         if (mock != null) {
@@ -132,5 +133,27 @@ class VaultEndToEndTest {
                 .header("x-api-key", phantom).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(401, dead.statusCode());
         assertTrue(dead.body().contains("invalid_token"), dead.body());
+    }
+
+    @Test
+    void revokingATasksCredentialsKillsItsPhantomAndLeavesItRunning() throws Exception {
+        terok.run("run", "-d", "--name", "vault-revoked", "--provider", "anthropic", "--no-shield",
+                "localhost/terok-agent:latest", "sleep", "600").ok();
+        String phantom = terok.run("exec", "vault-revoked", "printenv", "ANTHROPIC_API_KEY").ok().out().strip();
+        assertEquals(200, brokerStatus(phantom));
+
+        Terok.Result r = terok.run("revoke", "vault-revoked").ok();
+        assertEquals("vault-revoked: revoked vault tokens and SSH agent; the task keeps running", r.out().strip());
+
+        assertEquals(401, brokerStatus(phantom), "the phantom is dead");
+        assertTrue(terok.run("ps").ok().out().lines().anyMatch(l -> l.contains("vault-revoked") && l.contains("running")));
+        // again: nothing left to revoke, and it says so without failing
+        assertEquals(0, terok.run("revoke", "vault-revoked").exitCode());
+        terok.run("rm", "-f", "vault-revoked").ok();
+    }
+
+    static int brokerStatus(String token) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + brokerPort + "/v1/messages"))
+                .header("x-api-key", token).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 }
