@@ -2,12 +2,34 @@ package io.terok.vault;
 
 import io.terok.vault.broker.ProviderRoute;
 import io.terok.vault.broker.RouteTable;
+import java.net.URI;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /** The environment that wires a task's phantom tokens: each provider's templates with the broker URL and its token. */
 public final class TaskWiring {
     private TaskWiring() {
+    }
+
+    /**
+     * The hosts the broker talks to for these tokens' providers: each upstream and OAuth token endpoint. Shield denies
+     * them to the task directly, so that the provider is reached through the broker or not at all.
+     */
+    public static List<String> relayedHosts(RouteTable routes, Iterable<Vault.Minted> minted) {
+        Set<String> hosts = new LinkedHashSet<>();
+        for (Vault.Minted m : minted) {
+            ProviderRoute r = routes.get(m.binding().provider()).orElseThrow();
+            for (URI u : new URI[] {r.upstream(), r.oauthRefreshUrl()}) {
+                if (u != null && u.getHost() != null) {
+                    String h = u.getHost();
+                    hosts.add(h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h);
+                }
+            }
+        }
+        return List.copyOf(hosts);
     }
 
     /** @param hostAddress where the container reaches the host's loopback (10.0.2.2 slirp4netns, 169.254.1.2 pasta) */

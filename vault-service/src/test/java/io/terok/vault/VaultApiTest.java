@@ -102,6 +102,7 @@ class VaultApiTest {
         assertTrue(r.getEnvOrThrow("ANTHROPIC_API_KEY").matches("terok-p-[0-9a-f]{64}"));
         assertFalse(r.getEnvOrThrow("ANTHROPIC_API_KEY").equals(r.getEnvOrThrow("OPENAI_API_KEY")));
         assertEquals(List.of(port), r.getHostPortsList());
+        assertEquals(List.of("127.0.0.1"), r.getRelayedHostsList(), "both test upstreams are on loopback: one host, once");
         assertEquals(2, r.getTokensCount());
         String all = r.toString();
         MockUpstreams.PROVIDERS.forEach(p -> assertFalse(all.contains(VaultApi.realKey(p))));

@@ -159,7 +159,8 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
                     .addAllTokens(minted.stream().map(m -> token(m.binding())).toList());
             if (!minted.isEmpty()) {
                 int port = VaultBeans.brokerPort();
-                b.putAllEnv(TaskWiring.env(vault.routes(), minted, r.getHostAddress(), port)).addHostPorts(port);
+                b.putAllEnv(TaskWiring.env(vault.routes(), minted, r.getHostAddress(), port)).addHostPorts(port)
+                        .addAllRelayedHosts(TaskWiring.relayedHosts(vault.routes(), minted));
             }
             try {
                 Optional<Path> agent = minted.isEmpty() && !vault.unlocked() ? Optional.empty()
