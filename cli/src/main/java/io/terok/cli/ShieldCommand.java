@@ -48,6 +48,9 @@ final class ShieldCommand {
         ctx.out.println("state:    " + s.getState().name().replace("SHIELD_STATE_", "").toLowerCase());
         ctx.out.println("allowed:  " + String.join(" ", s.getAllowedList()));
         ctx.out.println("denied:   " + String.join(" ", s.getDeniedList()));
+        if (s.getRelayedCount() > 0) {
+            ctx.out.println("relayed:  " + String.join(" ", s.getRelayedList()) + " (through the vault's broker only; never directly)");
+        }
         ctx.out.println("profiles: " + String.join(" ", s.getProfilesList()));
         s.getNotesList().forEach(n -> ctx.out.println("note:     " + n));
     }

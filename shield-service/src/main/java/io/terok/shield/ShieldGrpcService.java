@@ -58,7 +58,7 @@ public class ShieldGrpcService extends ShieldServiceGrpc.ShieldServiceImplBase {
     public void prepareTask(PrepareTaskRequest r, StreamObserver<PrepareTaskResponse> out) {
         unary(out, () -> {
             ShieldManager.Prepared p = shield.prepare(r.getTaskId(), r.getContainerName(), r.getProfilesList(),
-                    r.getHostPortsList(), r.getHostAddress());
+                    r.getHostPortsList(), r.getHostAddress(), r.getRelayedHostsList());
             return PrepareTaskResponse.newBuilder().putAllAnnotations(p.annotations()).addAllDnsServers(p.dnsServers()).build();
         });
     }
@@ -205,7 +205,7 @@ public class ShieldGrpcService extends ShieldServiceGrpc.ShieldServiceImplBase {
         return ShieldStatus.newBuilder().setTaskId(s.taskId()).setState(s.liveMode().map(ShieldGrpcService::state)
                         .orElse(ShieldState.SHIELD_STATE_INACTIVE)).setConfiguredState(state(s.mode()))
                 .addAllAllowed(s.allowed()).addAllDenied(s.denied()).addAllProfiles(s.profiles()).addAllNotes(s.notes())
-                .setAppliedContainerId(s.appliedContainer()).build();
+                .setAppliedContainerId(s.appliedContainer()).addAllRelayed(s.relayed()).build();
     }
 
     static ShieldState state(Mode m) {

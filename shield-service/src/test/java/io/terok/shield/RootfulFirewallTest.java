@@ -218,6 +218,48 @@ class RootfulFirewallTest {
     }
 
     @Test
+    @Order(11)
+    void relayedHostsStayDeniedWhateverTheOperatorAllows() throws Exception {
+        String task = TestShield.newTaskId();
+        String name = "shield-relay-" + task.substring(0, 8);
+        Files.createDirectories(shield.root.resolve("profiles"));
+        Files.writeString(shield.root.resolve("profiles/fake-internet.txt"), "name.test\n");
+        // other.test and near.test are the same address (.4); .5 is a relayed address literal
+        var prepared = shield.manager.prepare(task, name, List.of("fake-internet"), List.of(), "10.0.2.2",
+                List.of("other.test", internet.ip(5)));
+        assertEquals(1, prepared.dnsServers().size());
+        Sh.Out run = shield.podman.runTask(name, task);
+        assertEquals(0, run.code(), run.both());
+        try {
+            int pid = shield.podman.pid(name);
+            for (int i = 0; i < 60 && !shield.manager.runner().listTable(pid).contains(internet.ip(4)); i++) {
+                Thread.sleep(50);
+            }
+            assertTrue(shield.manager.runner().listTable(pid).contains(internet.ip(4)),
+                    "the relayed name's address is denied before the task's first instruction");
+            assertTrue(shield.podman.reaches(name, "http://name.test/"), "the profile still works");
+            assertFalse(shield.podman.reaches(name, "http://other.test/"), "relayed name refused");
+
+            var allowed = shield.manager.allow(task, "other.test");
+            assertTrue(allowed.notes().stream().anyMatch(n -> n.contains("relayed by the vault")), allowed.toString());
+            assertFalse(shield.podman.reaches(name, "http://other.test/"), "an allow of the name does not open it");
+            shield.manager.allow(task, internet.ip(4));
+            assertFalse(shield.podman.reaches(name, url(4)), "nor an allow of its address (a clearance verdict)");
+            shield.manager.allow(task, "near.test");
+            assertFalse(shield.podman.reaches(name, "http://near.test/"), "nor another name on the same address");
+            shield.manager.allow(task, internet.ip(5));
+            assertFalse(shield.podman.reaches(name, url(5)), "a relayed address literal likewise");
+            shield.manager.down(task, true);
+            assertFalse(shield.podman.reaches(name, url(4)), "shield down --all keeps them closed");
+            assertTrue(shield.podman.reaches(name, url(3)), "while the rest is open");
+            assertEquals(List.of("other.test", internet.ip(5)), shield.manager.status(task).relayed());
+        } finally {
+            shield.podman.podman("rm", "-f", "-t", "0", name);
+            shield.manager.release(task);
+        }
+    }
+
+    @Test
     @Order(10)
     void domainAllowThroughTheTasksResolver() throws Exception {
         String task = TestShield.newTaskId();

@@ -20,7 +20,7 @@ class RulesetGeneratorTest {
                 List.of(8080, 9090, 8080), Targets.address("d", "10.0.2.3"), m,
                 List.of(Targets.parse("a", "198.18.0.1"), Targets.parse("a", "198.18.0.0/24"), Targets.parse("a", "2001:db8::1"),
                         Targets.parse("a", "name.test")),
-                List.of(Targets.parse("d", "198.19.0.0/16")));
+                List.of(Targets.parse("d", "198.19.0.0/16")), List.of());
     }
 
     static int line(String text, String needle) {
@@ -88,5 +88,28 @@ class RulesetGeneratorTest {
         assertTrue(p.deny().isEmpty());
         Policy q = policy(Mode.UP).allowing(Targets.parse("t", "198.19.1.1"));
         assertEquals(List.of("198.19.0.0/16"), q.denyCovering(Targets.parse("t", "198.19.1.1")).stream().map(Target::canonical).toList());
+    }
+
+    static Policy relaying(String... hosts) {
+        Policy p = policy(Mode.UP);
+        return new Policy(p.taskId(), p.containerName(), p.profiles(), p.hostAddress(), p.hostPorts(), p.upstreamDns(),
+                p.mode(), p.allow(), p.deny(), java.util.Arrays.stream(hosts).map(h -> Targets.parse("r", h)).toList());
+    }
+
+    @Test
+    void relayedHostsAreDeniedInEveryModeButQuarantineAndNoAllowLiftsThem() {
+        Policy p = relaying("198.18.7.7", "api.provider.test").allowing(Targets.parse("t", "198.18.7.7"));
+        assertEquals(List.of("198.18.7.7"), p.relayed().stream().filter(Target::isAddress).map(Target::canonical).toList(),
+                "an allow does not lift a relayed address");
+        assertTrue(p.denied(Target.Kind.V4).contains(Targets.parse("t", "198.18.7.7")), "it stays in the deny set");
+        for (Mode m : List.of(Mode.UP, Mode.DOWN, Mode.DOWN_ALL)) {
+            String rules = GEN.full(p.withMode(m));
+            int relayedRule = line(rules, "ip daddr @relayed_v4 counter log prefix \"TEROK_SHIELD_DENIED: \"");
+            assertTrue(relayedRule > 0, m + ": the relayed names' addresses are rejected\n" + rules);
+            assertTrue(relayedRule < line(rules, "ct state established,related accept"), m + ": before any accept");
+            assertTrue(relayedRule < line(rules, "@allow_v4 accept"), m.name());
+        }
+        // without relayed names a ruleset never names the sets in a rule (an older container's table lacks them)
+        assertFalse(GEN.full(policy(Mode.UP)).contains("daddr @relayed_v4"));
     }
 }

@@ -11,20 +11,24 @@ import java.util.List;
  * @param hostPorts   the host ports of the task's own gate, vault and signer
  * @param upstreamDns the resolver the task's DNS forwarder asks (the only DNS destination allowed)
  * @param allow       allowed networks and domains (profiles first, then live), in order
- * @param deny        denied networks and domains
+ * @param deny        networks and domains the operator denied (an explicit allow of the same entry lifts it)
+ * @param relayed     hosts the vault relays for the task, fixed at prepare: denied like {@code deny}, but no allow
+ *                    lifts them, so the broker stays the only way to the task's providers
  */
 public record Policy(String taskId, String containerName, List<String> profiles, Target hostAddress,
-                     List<Integer> hostPorts, Target upstreamDns, Mode mode, List<Target> allow, List<Target> deny) {
+                     List<Integer> hostPorts, Target upstreamDns, Mode mode, List<Target> allow, List<Target> deny,
+                     List<Target> relayed) {
 
     public Policy {
         profiles = List.copyOf(profiles);
         hostPorts = List.copyOf(new LinkedHashSet<>(hostPorts));
         allow = List.copyOf(new LinkedHashSet<>(allow));
         deny = List.copyOf(new LinkedHashSet<>(deny));
+        relayed = List.copyOf(new LinkedHashSet<>(relayed));
     }
 
     public Policy withMode(Mode m) {
-        return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, m, allow, deny);
+        return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, m, allow, deny, relayed);
     }
 
     /** Adds to the allow list and lifts an identical deny entry (an explicit allow undoes an explicit deny). */
@@ -33,7 +37,7 @@ public record Policy(String taskId, String containerName, List<String> profiles,
         a.add(t);
         List<Target> d = new ArrayList<>(deny);
         d.remove(t);
-        return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, a, d);
+        return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, a, d, relayed);
     }
 
     /** Adds to the deny list and drops an identical allow entry. */
@@ -42,19 +46,32 @@ public record Policy(String taskId, String containerName, List<String> profiles,
         a.remove(t);
         List<Target> d = new ArrayList<>(deny);
         d.add(t);
-        return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, a, d);
+        return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, a, d, relayed);
     }
 
     public List<Target> allowed(Target.Kind kind) {
         return allow.stream().filter(t -> t.kind() == kind).toList();
     }
 
+    /** What the ruleset and the forwarder refuse: the operator's denies and the relayed hosts. */
     public List<Target> denied(Target.Kind kind) {
-        return deny.stream().filter(t -> t.kind() == kind).toList();
+        List<Target> all = new ArrayList<>(new LinkedHashSet<>(concat(deny, relayed)));
+        return all.stream().filter(t -> t.kind() == kind).toList();
     }
 
-    /** The deny entries that cover {@code t} (deny beats allow). */
+    /** The deny entries (the operator's and the relayed hosts) that cover {@code t} (deny beats allow). */
     public List<Target> denyCovering(Target t) {
-        return deny.stream().filter(d -> d.contains(t)).toList();
+        return concat(deny, relayed).stream().filter(d -> d.contains(t)).distinct().toList();
+    }
+
+    /** The relayed hosts that cover {@code t}. */
+    public List<Target> relayedCovering(Target t) {
+        return relayed.stream().filter(d -> d.contains(t)).toList();
+    }
+
+    private static List<Target> concat(List<Target> a, List<Target> b) {
+        List<Target> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
     }
 }

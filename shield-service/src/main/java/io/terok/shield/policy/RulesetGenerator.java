@@ -57,6 +57,9 @@ public final class RulesetGenerator {
         sb.append("  set deny_v6 { type ipv6_addr; flags interval; }\n");
         sb.append("  set learned_v4 { type ipv4_addr; flags timeout; timeout ").append(learnedTimeout).append("; }\n");
         sb.append("  set learned_v6 { type ipv6_addr; flags timeout; timeout ").append(learnedTimeout).append("; }\n");
+        // What the relayed names resolve to (dnsmasq fills them); never flushed by live changes, never timed out
+        sb.append("  set relayed_v4 { type ipv4_addr; }\n");
+        sb.append("  set relayed_v6 { type ipv6_addr; }\n");
         sb.append("  chain output { type filter hook output priority filter; policy ").append(outputPolicy(p.mode())).append("; }\n");
         sb.append("  chain input { type filter hook input priority filter; policy drop; }\n");
         sb.append("}\n");
@@ -127,6 +130,11 @@ public final class RulesetGenerator {
         out.append(o).append(nd);
         out.append(o).append("ip daddr @deny_v4 counter ").append(log(PREFIX_DENIED)).append(' ').append(REJECT).append('\n');
         out.append(o).append("ip6 daddr @deny_v6 counter ").append(log(PREFIX_DENIED)).append(' ').append(REJECT).append('\n');
+        if (p.relayed().stream().anyMatch(t -> t.kind() == Target.Kind.DOMAIN)) {
+            // only then: a container started by an older version has no such sets, and a mode switch must not fail
+            out.append(o).append("ip daddr @relayed_v4 counter ").append(log(PREFIX_DENIED)).append(' ').append(REJECT).append('\n');
+            out.append(o).append("ip6 daddr @relayed_v6 counter ").append(log(PREFIX_DENIED)).append(' ').append(REJECT).append('\n');
+        }
         out.append(i).append("ct state established,related accept\n");
         out.append(o).append("ct state established,related accept\n");
         String fam = p.upstreamDns().kind() == Target.Kind.V4 ? "ip" : "ip6";

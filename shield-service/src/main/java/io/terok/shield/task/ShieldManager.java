@@ -44,9 +44,12 @@ public final class ShieldManager {
     public record Prepared(Map<String, String> annotations, List<String> dnsServers) {
     }
 
-    /** {@code appliedContainer}: the last container whose start loaded the ruleset (the hook's record; "" if none). */
+    /**
+     * {@code appliedContainer}: the last container whose start loaded the ruleset (the hook's record; "" if none);
+     * {@code relayed}: the hosts the vault relays for the task, denied to it directly.
+     */
     public record Status(String taskId, Optional<Mode> liveMode, Mode mode, List<String> allowed, List<String> denied,
-                         List<String> profiles, List<String> notes, String appliedContainer) {
+                         List<String> profiles, List<String> notes, String appliedContainer, List<String> relayed) {
     }
 
     /** The hooks are not installed or stale: PrepareTask refuses (FAILED_PRECONDITION). */
@@ -105,6 +108,12 @@ public final class ShieldManager {
 
     public Prepared prepare(String taskId, String containerName, List<String> profileNames, List<Integer> hostPorts,
                             String hostAddress) {
+        return prepare(taskId, containerName, profileNames, hostPorts, hostAddress, List.of());
+    }
+
+    /** @param relayedHosts hosts the vault relays for the task: denied to it directly, and no allow lifts that */
+    public Prepared prepare(String taskId, String containerName, List<String> profileNames, List<Integer> hostPorts,
+                            String hostAddress, List<String> relayedHosts) {
         Targets.taskId("task_id", taskId);
         if (containerName != null && !containerName.isEmpty()) {
             Targets.matching("container_name", containerName, Targets.CONTAINER_NAME, "container name");
@@ -120,6 +129,16 @@ public final class ShieldManager {
             throw new InvalidInputException("host_address: must be set when host_ports are given");
         }
         Target upstream = upstream(host);
+        List<Target> relayed = new ArrayList<>();
+        for (int i = 0; i < relayedHosts.size(); i++) {
+            Target t = Targets.parse("relayed_hosts[" + i + "]", relayedHosts.get(i));
+            if (host != null && t.contains(host)) {
+                // the broker itself is reached there: denying it would cut the task off from its own vault
+                LOG.warning("task " + taskId + ": relayed host " + t.canonical() + " covers the host address; not denied");
+                continue;
+            }
+            relayed.add(t);
+        }
         List<String> names = profileNames.isEmpty() ? settings.defaultProfiles() : profileNames;
         List<Target> allow = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
@@ -131,13 +150,15 @@ public final class ShieldManager {
                     + String.join("; ", h.problems()) + ". Run `terok setup`");
         }
         Policy p = new Policy(taskId, containerName == null ? "" : containerName, names, host, ports, upstream, Mode.UP,
-                allow, List.of());
+                allow, List.of(), relayed);
         synchronized (lock(taskId)) {
             persist(p);
             audit.append(store.dir(taskId).resolve("audit.jsonl"), taskId, "setup", "",
-                    "profiles=" + String.join(",", names) + " host_ports=" + ports + " upstream_dns=" + upstream);
+                    "profiles=" + String.join(",", names) + " host_ports=" + ports + " upstream_dns=" + upstream
+                            + (relayed.isEmpty() ? "" : " relayed=" + relayed));
         }
-        LOG.info("prepared task " + taskId + " (" + p.containerName() + ") profiles=" + names + " host_ports=" + ports);
+        LOG.info("prepared task " + taskId + " (" + p.containerName() + ") profiles=" + names + " host_ports=" + ports
+                + (relayed.isEmpty() ? "" : " relayed=" + relayed));
         return new Prepared(Map.of(HooksInstaller.ANNOTATION, taskId), List.of("127.0.0.1"));
     }
 
@@ -169,8 +190,11 @@ public final class ShieldManager {
         Target t = Targets.parse("target", raw);
         Policy before = policy(taskId);
         Policy after = before.allowing(t);
+        List<Target> relayed = relayedCovering(after, t);
         List<Target> shadow = after.denyCovering(t);
-        String detail = shadow.isEmpty() ? "" : "still denied by " + shadow.stream().map(Target::canonical).toList()
+        String detail = !relayed.isEmpty() ? "still denied: " + relayed.stream().map(Target::canonical).toList()
+                + " is relayed by the vault for this task, which reaches it through the broker with its phantom token"
+                : shadow.isEmpty() ? "" : "still denied by " + shadow.stream().map(Target::canonical).toList()
                 + " (deny beats allow)";
         change(before, after, t, "allowed", detail);
         return status(taskId, detail.isEmpty() ? List.of() : List.of(t.canonical() + " is " + detail));
@@ -260,7 +284,8 @@ public final class ShieldManager {
         OptionalInt pid = TaskPids.running(store.dir(taskId));
         return new Status(taskId, pid.isPresent() ? Optional.of(p.mode()) : Optional.empty(), p.mode(),
                 p.allow().stream().map(Target::canonical).toList(), p.deny().stream().map(Target::canonical).toList(),
-                p.profiles(), notes, TaskPids.lastApplied(store.dir(taskId)));
+                p.profiles(), notes, TaskPids.lastApplied(store.dir(taskId)),
+                p.relayed().stream().map(Target::canonical).toList());
     }
 
     /** The ruleset loaded in the running container, or the one the next start loads. */
@@ -283,7 +308,7 @@ public final class ShieldManager {
         }
         Mode m = !down ? Mode.UP : all ? Mode.DOWN_ALL : Mode.DOWN;
         Policy p = new Policy("0".repeat(32), "preview", profileNames, Targets.address("host", "10.0.2.2"), List.of(),
-                upstream(null), m, allow, List.of());
+                upstream(null), m, allow, List.of(), List.of());
         return generator.full(p) + dnsmasqConf(p, Path.of("<state dir>"));
     }
 
@@ -307,13 +332,25 @@ public final class ShieldManager {
         Path dir = store.ensureDir(p.taskId());
         store.write(p.taskId(), "ruleset.nft", generator.full(p));
         store.write(p.taskId(), "dnsmasq.conf", dnsmasqConf(p, dir));
-        List<String> domains = effectiveDomains(p);
+        List<String> domains = preResolved(p);
         store.write(p.taskId(), "domains", domains.isEmpty() ? "" : String.join("\n", domains) + "\n");
         store.savePolicy(p);
     }
 
+    /**
+     * The names the hook and a forwarder restart resolve at once: the allowed ones, so their addresses are open
+     * before the first instruction, and the relayed ones, so theirs are closed before the task could learn them
+     * elsewhere.
+     */
+    static List<String> preResolved(Policy p) {
+        List<String> out = new ArrayList<>(effectiveDomains(p));
+        out.addAll(relayedDomains(p));
+        return out;
+    }
+
     static List<String> effectiveDomains(Policy p) {
-        List<String> denied = deniedDomains(p);
+        List<String> denied = new ArrayList<>(deniedDomains(p));
+        denied.addAll(relayedDomains(p));
         LinkedHashSet<String> out = new LinkedHashSet<>();
         for (Target t : p.allowed(Target.Kind.DOMAIN)) {
             String d = t.canonical();
@@ -324,8 +361,23 @@ public final class ShieldManager {
         return List.copyOf(out);
     }
 
+    /** The operator's denied names: they do not resolve at all. */
     static List<String> deniedDomains(Policy p) {
-        return p.denied(Target.Kind.DOMAIN).stream().map(Target::canonical).toList();
+        return p.deny().stream().filter(t -> t.kind() == Target.Kind.DOMAIN).map(Target::canonical).toList();
+    }
+
+    /** The relayed names: they resolve, and whatever they resolve to goes into the relayed (denied) sets. */
+    static List<String> relayedDomains(Policy p) {
+        return p.relayed().stream().filter(t -> t.kind() == Target.Kind.DOMAIN).map(Target::canonical).toList();
+    }
+
+    /** The relayed entries that cover {@code t}: networks that contain it, or names it equals or lies under. */
+    static List<Target> relayedCovering(Policy p, Target t) {
+        if (t.isAddress()) {
+            return p.relayedCovering(t);
+        }
+        return p.relayed().stream().filter(r -> r.kind() == Target.Kind.DOMAIN
+                && (t.canonical().equals(r.canonical()) || t.canonical().endsWith("." + r.canonical()))).toList();
     }
 
     String dnsmasqConf(Policy p, Path dir) {
@@ -343,6 +395,9 @@ public final class ShieldManager {
         }
         for (String d : effectiveDomains(p)) {
             sb.append("nftset=/").append(d).append("/4#inet#terok_shield#learned_v4,6#inet#terok_shield#learned_v6\n");
+        }
+        for (String d : relayedDomains(p)) {
+            sb.append("nftset=/").append(d).append("/4#inet#terok_shield#relayed_v4,6#inet#terok_shield#relayed_v6\n");
         }
         for (String d : deniedDomains(p)) {
             sb.append("address=/").append(d).append("/\n");
@@ -386,7 +441,7 @@ public final class ShieldManager {
         if (r.exitCode() != 0) {
             throw new NetnsException("the task's DNS forwarder did not restart: " + r.stderr().strip());
         }
-        preResolve(pid, effectiveDomains(p));
+        preResolve(pid, preResolved(p));
     }
 
     /** Resolves domains through the task's forwarder so their addresses are in the learned sets right away. */

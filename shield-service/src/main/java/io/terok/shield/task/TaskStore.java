@@ -104,6 +104,8 @@ public final class TaskStore {
         p.allow().forEach(t -> allow.add(t.canonical()));
         ArrayNode deny = n.putArray("deny");
         p.deny().forEach(t -> deny.add(t.canonical()));
+        ArrayNode relayed = n.putArray("relayed");
+        p.relayed().forEach(t -> relayed.add(t.canonical()));
         try {
             write(p.taskId(), "policy.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
         } catch (IOException e) {
@@ -126,11 +128,13 @@ public final class TaskStore {
             n.path("allow").forEach(x -> allow.add(Targets.parse("allow", x.asText())));
             List<Target> deny = new ArrayList<>();
             n.path("deny").forEach(x -> deny.add(Targets.parse("deny", x.asText())));
+            List<Target> relayed = new ArrayList<>();
+            n.path("relayed").forEach(x -> relayed.add(Targets.parse("relayed", x.asText())));
             String host = n.path("hostAddress").asText("");
             return Optional.of(new Policy(n.path("taskId").asText(), n.path("containerName").asText(), profiles,
                     host.isEmpty() ? null : Targets.address("hostAddress", host), ports,
                     Targets.address("upstreamDns", n.path("upstreamDns").asText()), Mode.valueOf(n.path("mode").asText()),
-                    allow, deny));
+                    allow, deny, relayed));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("corrupt " + dir(taskId).resolve("policy.json") + ": " + e.getMessage(), e);
         }
