@@ -21,7 +21,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * A FILTERED task launched with {@code terok run}: runtime-service asks shield-service, the container gets the
@@ -29,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * Private: the runtime talks to a podman API service this test starts with its own CONTAINERS_CONF (hooks_dir =
  * the shield's hooks dir in the test's data dir), and traffic goes to a fake-internet netns (198.19.N.0/24).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ShieldEndToEndTest {
     static Terok terok;
     static PrivatePodman podman;
@@ -40,7 +44,7 @@ class ShieldEndToEndTest {
     static void up() throws Exception {
         Cmd.require(List.of("nft", "nsenter", "ip", "dnsmasq", "busybox"));
         terok = new Terok(Terok.freshHome("shield", null), null);
-        internet = FakeInternet.spec("tse").addresses(2, 5).name("name.test", 3).start();
+        internet = FakeInternet.spec("tse").addresses(2, 6).name("name.test", 3).start();
         net = internet.net;
         // podman API service with a private containers.conf that lists the shield's hooks dir
         podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
@@ -50,16 +54,27 @@ class ShieldEndToEndTest {
         Files.createDirectories(terok.home.resolve("config/shield/profiles"));
         Files.writeString(terok.home.resolve("config/shield/profiles/fake-internet.txt"), "name.test\n");
         terok.env.put("TEROK_SHIELD_DEFAULT_PROFILES", "fake-internet");
+        // A provider on the fake internet (.6), relayed by the vault's broker on the host.
+        Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
+                "terok:",
+                "  vault:",
+                "    kernel-keyring: false",
+                "    passphrase-command: printf %s e2e-shield-passphrase",
+                "    providers:",
+                "      anthropic:",
+                "        upstream: http://" + internet.ip(6),
+                ""));
         // The operator's desktop: clearance finds it through the session bus address, as in a real login.
         desktop = new io.terok.clearance.DesktopSession();
         terok.env.put("DBUS_SESSION_BUS_ADDRESS", desktop.busAddress);
         terok.run("services", "up").ok();
+        terok.runWithInput("sk-ant-shield-e2e-REAL", "vault", "add", "anthropic").ok();
     }
 
     @AfterAll
     static void down() throws Exception {
         if (terok != null) {
-            terok.run("rm", "-f", "e2e-shield");
+            terok.run("rm", "-f", "e2e-shield", "e2e-relayed");
             try (var s = new Shield()) {
                 s.stub().uninstallHooks(HooksRequest.getDefaultInstance());
             } catch (RuntimeException e) {
@@ -92,7 +107,11 @@ class ShieldEndToEndTest {
     }
 
     boolean reaches(String url) {
-        return terok.run("exec", "e2e-shield", "curl", "-sS", "-m", "3", "-o", "/dev/null", url).exitCode() == 0;
+        return reaches("e2e-shield", url);
+    }
+
+    boolean reaches(String task, String url) {
+        return terok.run("exec", task, "curl", "-sS", "-m", "3", "-o", "/dev/null", url).exitCode() == 0;
     }
 
     /** Waits for clearance to list a pending request for the destination; returns its id. */
@@ -115,6 +134,7 @@ class ShieldEndToEndTest {
     }
 
     @Test
+    @Order(1)
     void filteredTaskThroughTerokRun() throws Exception {
         try (Shield s = new Shield()) {
             Terok.Result refused = terok.run("run", "-d", "--name", "e2e-shield", "--no-clearance",
@@ -174,5 +194,23 @@ class ShieldEndToEndTest {
                 assertTrue(quick.out().contains("quick-done"), quick.out() + quick.err());
             }
         }
+    }
+
+    /** Runs after the first test, which installed the hooks. */
+    @Test
+    @Order(2)
+    void aTasksProviderIsReachedThroughTheBrokerOnly() {
+        String provider = internet.ip(6);
+        terok.run("run", "-d", "--name", "e2e-relayed", "--provider", "anthropic", "--no-clearance",
+                "localhost/terok-agent:latest", "sleep", "600").ok();
+        assertTrue(terok.run("shield", "status", "e2e-relayed").ok().out().contains("relayed:  " + provider), "vault -> runtime -> shield");
+        Terok.Result allowed = terok.run("shield", "allow", "e2e-relayed", provider).ok();
+        assertTrue(allowed.out().contains("relayed by the vault"), allowed.out());
+        assertFalse(reaches("e2e-relayed", "http://" + provider + "/"), "no direct connection, even allowed");
+        Terok.Result viaBroker = terok.run("exec", "e2e-relayed", "sh", "-c",
+                "curl -sS -m 10 -H \"x-api-key: $ANTHROPIC_API_KEY\" \"$ANTHROPIC_BASE_URL/index.html\"");
+        assertEquals(0, viaBroker.exitCode(), viaBroker.out() + viaBroker.err());
+        assertTrue(viaBroker.out().contains("hello from the fake internet"), "through the broker it works: " + viaBroker.out());
+        terok.run("rm", "-f", "e2e-relayed").ok();
     }
 }

@@ -84,10 +84,10 @@ public final class GrpcTaskServices implements TaskServices, AutoCloseable {
 
     @Override
     public ShieldWiring prepareShield(String taskId, String containerName, List<String> profiles, List<Integer> hostPorts,
-            String hostAddress) {
+            String hostAddress, List<String> relayedHosts) {
         PrepareTaskResponse r = call(ServiceName.SHIELD, "PrepareTask", () -> shield().prepareTask(PrepareTaskRequest.newBuilder()
                 .setTaskId(taskId).setContainerName(containerName).addAllProfiles(profiles).addAllHostPorts(hostPorts)
-                .setHostAddress(hostAddress).build()));
+                .setHostAddress(hostAddress).addAllRelayedHosts(relayedHosts).build()));
         return new ShieldWiring(r.getAnnotationsMap(), r.getDnsServersList(), mounts(r.getMountsList()), r.getHostsMap());
     }
 
@@ -112,7 +112,7 @@ public final class GrpcTaskServices implements TaskServices, AutoCloseable {
         List<Mount> mounts = r.getMountsMap().entrySet().stream()
                 .map(e -> new Mount(e.getKey(), e.getValue(), true, "")).toList();
         return new VaultWiring(r.getTokensList().stream().map(PhantomToken::getId).toList(), r.getEnvMap(), mounts,
-                r.getHostPortsList());
+                r.getHostPortsList(), r.getRelayedHostsList());
     }
 
     @Override

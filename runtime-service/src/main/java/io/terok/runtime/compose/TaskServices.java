@@ -10,8 +10,9 @@ import java.util.Map;
  * idempotent.
  */
 public interface TaskServices {
+    /** @param relayedHosts what the vault relays for the task: shield denies them to it directly */
     ShieldWiring prepareShield(String taskId, String containerName, List<String> profiles, List<Integer> hostPorts,
-            String hostAddress);
+            String hostAddress, List<String> relayedHosts);
 
     void releaseShield(String taskId);
 
@@ -42,7 +43,8 @@ public interface TaskServices {
     record ShieldWiring(Map<String, String> annotations, List<String> dnsServers, List<Mount> mounts, Map<String, String> hosts) {
     }
 
-    record VaultWiring(List<String> tokenIds, Map<String, String> env, List<Mount> mounts, List<Integer> hostPorts) {
+    record VaultWiring(List<String> tokenIds, Map<String, String> env, List<Mount> mounts, List<Integer> hostPorts,
+                       List<String> relayedHosts) {
     }
 
     record GateWiring(String cloneUrl, Map<String, String> env, List<Integer> hostPorts) {

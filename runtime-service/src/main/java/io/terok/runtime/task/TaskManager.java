@@ -158,7 +158,9 @@ public final class TaskManager {
         boolean filtered = spec.getNetwork() != NetworkMode.NETWORK_MODE_NONE;
         String hostAddress = podman.profile().hostLoopbackAddress();
         List<Integer> hostPorts = new ArrayList<>();
-        // Vault and gate first: shield opens exactly the host ports they answer with.
+        List<String> relayedHosts = new ArrayList<>();
+        // Vault and gate first: shield opens exactly the host ports they answer with, and closes the hosts the vault
+        // relays (the task's providers are reached through the broker, never directly).
         if (!spec.getProvidersList().isEmpty()) {
             if (optOut.getVault()) {
                 optedOut("vault", name, "no credentials are wired for " + spec.getProvidersList(), wiring, warnings);
@@ -169,6 +171,7 @@ public final class TaskManager {
                 env.putAll(v.env());
                 mounts.addAll(v.mounts());
                 hostPorts.addAll(v.hostPorts());
+                relayedHosts.addAll(v.relayedHosts());
                 wiring.addAllVaultTokenIds(v.tokenIds());
                 wiring.setVaultSshAgent(!v.mounts().isEmpty());
             }
@@ -211,7 +214,7 @@ public final class TaskManager {
                 optedOut("shield", name, "the task gets UNFILTERED network egress", wiring, warnings);
             } else {
                 TaskServices.ShieldWiring s = required("shield", "refusing to launch with unfiltered egress",
-                        () -> services.prepareShield(id, name, spec.getShieldProfilesList(), hostPorts, hostAddress));
+                        () -> services.prepareShield(id, name, spec.getShieldProfilesList(), hostPorts, hostAddress, relayedHosts));
                 undo.push(() -> services.releaseShield(id));
                 annotations.putAll(s.annotations());
                 dns.addAll(s.dnsServers());
