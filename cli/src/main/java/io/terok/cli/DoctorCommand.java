@@ -44,33 +44,42 @@ final class DoctorCommand extends Verb {
         };
     }
 
+    /**
+     * A check that asks one service: a warning when it is not running or does not answer in time, else what
+     * {@code ask} concludes from the service's channel.
+     */
+    static Check askService(Context ctx, ServiceLayout layout, ServiceName service, String label,
+                            java.util.function.Function<io.grpc.ManagedChannel, Check> ask) {
+        if (!java.nio.file.Files.exists(layout.socket(service))) {
+            return Check.warn(label, "cannot check: " + service.id() + " is not running", "run `terok services up`");
+        }
+        try (ServiceClient cl = ServiceClient.connect(ctx, service)) {
+            return ask.apply(cl.channel());
+        } catch (io.grpc.StatusRuntimeException e) {
+            return Check.warn(label, service.id() + " did not answer: " + GrpcErrors.describe(e.getStatus()),
+                    "check `terok services status`");
+        }
+    }
+
     /** Whether terok is in panic mode (launches refused) since an earlier `terok panic`. */
     static Check panic(Context ctx, ServiceLayout layout) {
         String label = "panic mode";
-        if (!java.nio.file.Files.exists(layout.socket(ServiceName.RUNTIME))) {
-            return Check.warn(label, "cannot check: runtime is not running", "run `terok services up`");
-        }
-        try (ServiceClient cl = ServiceClient.connect(ctx, ServiceName.RUNTIME)) {
-            io.terok.api.v1.PanicState st = io.terok.api.v1.RuntimeServiceGrpc.newBlockingStub(cl.channel())
+        return askService(ctx, layout, ServiceName.RUNTIME, label, ch -> {
+            io.terok.api.v1.PanicState st = io.terok.api.v1.RuntimeServiceGrpc.newBlockingStub(ch)
                     .withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS)
                     .getPanicState(io.terok.api.v1.GetPanicStateRequest.getDefaultInstance());
             return st.getActive()
                     ? Check.error(label, "on since " + java.time.Instant.ofEpochSecond(st.getSince().getSeconds())
                             + ": no task is launched", "when it is over: `terok panic --clear`")
                     : Check.ok(label, "off");
-        } catch (io.grpc.StatusRuntimeException e) {
-            return Check.warn(label, "runtime did not answer: " + GrpcErrors.describe(e.getStatus()), "check `terok services status`");
-        }
+        });
     }
 
     /** Whether shield's OCI hooks are installed and current (without them filtered tasks cannot start). */
     static Check hooks(Context ctx, ServiceLayout layout) {
         String label = "firewall hooks";
-        if (!java.nio.file.Files.exists(layout.socket(ServiceName.SHIELD))) {
-            return Check.warn(label, "cannot check: shield is not running", "run `terok services up`");
-        }
-        try (ServiceClient cl = ServiceClient.connect(ctx, ServiceName.SHIELD)) {
-            io.terok.api.v1.HooksStatus st = io.terok.api.v1.ShieldServiceGrpc.newBlockingStub(cl.channel())
+        return askService(ctx, layout, ServiceName.SHIELD, label, ch -> {
+            io.terok.api.v1.HooksStatus st = io.terok.api.v1.ShieldServiceGrpc.newBlockingStub(ch)
                     .withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS)
                     .getHooksStatus(io.terok.api.v1.HooksRequest.getDefaultInstance());
             if (st.getInstalled() && !st.getStale()) {
@@ -78,27 +87,20 @@ final class DoctorCommand extends Verb {
             }
             String why = st.getProblemsList().isEmpty() ? (st.getStale() ? "stale" : "missing") : String.join("; ", st.getProblemsList());
             return Check.error(label, why, "run `terok setup`");
-        } catch (io.grpc.StatusRuntimeException e) {
-            return Check.warn(label, "shield did not answer: " + GrpcErrors.describe(e.getStatus()), "check `terok services status`");
-        }
+        });
     }
 
     /** Whether blocked connections reach the operator's desktop, as clearance sees it. */
     static Check desktop(Context ctx, ServiceLayout layout) {
         String label = "desktop notifications";
-        if (!java.nio.file.Files.exists(layout.socket(ServiceName.CLEARANCE))) {
-            return Check.warn(label, "clearance is not running", "run `terok services up`");
-        }
-        try (ServiceClient cl = ServiceClient.connect(ctx, ServiceName.CLEARANCE)) {
-            io.terok.api.v1.ClearanceStatus st = io.terok.api.v1.ClearanceServiceGrpc.newBlockingStub(cl.channel())
+        return askService(ctx, layout, ServiceName.CLEARANCE, label, ch -> {
+            io.terok.api.v1.ClearanceStatus st = io.terok.api.v1.ClearanceServiceGrpc.newBlockingStub(ch)
                     .withDeadlineAfter(3, java.util.concurrent.TimeUnit.SECONDS)
                     .status(io.terok.api.v1.ClearanceStatusRequest.getDefaultInstance());
             return st.getDesktop() ? Check.ok(label, st.getDesktopDetail())
                     : Check.warn(label, st.getDesktopDetail(), "blocked connections wait in `terok clearance`; start clearance "
                             + "inside a desktop session (DBUS_SESSION_BUS_ADDRESS) with a notification server for pop-ups");
-        } catch (io.grpc.StatusRuntimeException e) {
-            return Check.warn(label, "clearance did not answer: " + GrpcErrors.describe(e.getStatus()), "check `terok services status`");
-        }
+        });
     }
 
     static List<Check> services(ServiceLayout layout) {
