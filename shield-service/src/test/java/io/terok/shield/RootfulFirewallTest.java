@@ -217,43 +217,32 @@ class RootfulFirewallTest {
         shield.manager.release(task);
     }
 
-    @Test
-    @Order(11)
-    void relayedHostsStayDeniedWhateverTheOperatorAllows() throws Exception {
-        String task = TestShield.newTaskId();
-        String name = "shield-relay-" + task.substring(0, 8);
-        Files.createDirectories(shield.root.resolve("profiles"));
-        Files.writeString(shield.root.resolve("profiles/fake-internet.txt"), "name.test\n");
-        // other.test and near.test are the same address (.4); .5 is a relayed address literal
-        var prepared = shield.manager.prepare(task, name, List.of("fake-internet"), List.of(), "10.0.2.2",
-                List.of("other.test", internet.ip(5)));
-        assertEquals(1, prepared.dnsServers().size());
-        Sh.Out run = shield.podman.runTask(name, task);
-        assertEquals(0, run.code(), run.both());
-        try {
-            int pid = shield.podman.pid(name);
-            for (int i = 0; i < 60 && !shield.manager.runner().listTable(pid).contains(internet.ip(4)); i++) {
+    /** A task whose profile allows name.test, started behind its firewall; closing removes it and its state. */
+    record Started(String task, String name, int pid) implements AutoCloseable {
+        static Started with(String prefix, List<String> relayed) throws Exception {
+            String task = TestShield.newTaskId();
+            String name = prefix + task.substring(0, 8);
+            Files.createDirectories(shield.root.resolve("profiles"));
+            Files.writeString(shield.root.resolve("profiles/fake-internet.txt"), "# the test's names\nname.test\n");
+            shield.manager.prepare(task, name, List.of("fake-internet"), List.of(), "10.0.2.2", relayed);
+            Sh.Out run = shield.podman.runTask(name, task);
+            if (run.code() != 0) {
+                shield.manager.release(task);
+                throw new AssertionError(run.both());
+            }
+            return new Started(task, name, shield.podman.pid(name));
+        }
+
+        /** Waits until the hook's pre-resolution put {@code address} into the task's table; true when it did. */
+        boolean tableHas(String address) throws InterruptedException {
+            for (int i = 0; i < 60 && !shield.manager.runner().listTable(pid).contains(address); i++) {
                 Thread.sleep(50);
             }
-            assertTrue(shield.manager.runner().listTable(pid).contains(internet.ip(4)),
-                    "the relayed name's address is denied before the task's first instruction");
-            assertTrue(shield.podman.reaches(name, "http://name.test/"), "the profile still works");
-            assertFalse(shield.podman.reaches(name, "http://other.test/"), "relayed name refused");
+            return shield.manager.runner().listTable(pid).contains(address);
+        }
 
-            var allowed = shield.manager.allow(task, "other.test");
-            assertTrue(allowed.notes().stream().anyMatch(n -> n.contains("relayed by the vault")), allowed.toString());
-            assertFalse(shield.podman.reaches(name, "http://other.test/"), "an allow of the name does not open it");
-            shield.manager.allow(task, internet.ip(4));
-            assertFalse(shield.podman.reaches(name, url(4)), "nor an allow of its address (a clearance verdict)");
-            shield.manager.allow(task, "near.test");
-            assertFalse(shield.podman.reaches(name, "http://near.test/"), "nor another name on the same address");
-            shield.manager.allow(task, internet.ip(5));
-            assertFalse(shield.podman.reaches(name, url(5)), "a relayed address literal likewise");
-            shield.manager.down(task, true);
-            assertFalse(shield.podman.reaches(name, url(4)), "shield down --all keeps them closed");
-            assertTrue(shield.podman.reaches(name, url(3)), "while the rest is open");
-            assertEquals(List.of("other.test", internet.ip(5)), shield.manager.status(task).relayed());
-        } finally {
+        @Override
+        public void close() {
             shield.podman.podman("rm", "-f", "-t", "0", name);
             shield.manager.release(task);
         }
@@ -262,20 +251,12 @@ class RootfulFirewallTest {
     @Test
     @Order(10)
     void domainAllowThroughTheTasksResolver() throws Exception {
-        String task = TestShield.newTaskId();
-        String name = "shield-dns-" + task.substring(0, 8);
-        Files.createDirectories(shield.root.resolve("profiles"));
-        Files.writeString(shield.root.resolve("profiles/fake-internet.txt"), "# the test's names\nname.test\n");
-        shield.manager.prepare(task, name, List.of("fake-internet"), List.of(), "10.0.2.2");
-        Sh.Out run = shield.podman.runTask(name, task);
-        assertEquals(0, run.code(), run.both());
-        try {
-            int pid = shield.podman.pid(name);
+        try (Started t = Started.with("shield-dns-", List.of())) {
+            String task = t.task();
+            String name = t.name();
+            int pid = t.pid();
             Path dir = shield.manager.store().dir(task);
-            for (int i = 0; i < 60 && !shield.manager.runner().listTable(pid).contains(internet.ip(3)); i++) {
-                Thread.sleep(50);
-            }
-            assertTrue(shield.manager.runner().listTable(pid).contains(internet.ip(3)),
+            assertTrue(t.tableHas(internet.ip(3)),
                     () -> "pre-resolved by the hook before the first instruction\n" + shield.manager.runner().listTable(pid)
                             + Sh.run("sh", "-c", "cd " + dir + " && ls -la && cat dnsmasq.log hook-error.log domains").both());
             assertTrue(shield.podman.reaches(name, "http://name.test/"), "allowed domain works");
@@ -295,9 +276,33 @@ class RootfulFirewallTest {
             assertTrue(shield.podman.reaches(name, "http://name.test/"), "the other allowed name still works");
             String log = Files.readString(shield.manager.store().dir(task).resolve("audit.jsonl"));
             assertTrue(log.contains("\"action\":\"allowed\",\"destination\":\"other.test\""), log);
-        } finally {
-            shield.podman.podman("rm", "-f", "-t", "0", name);
-            shield.manager.release(task);
+        }
+    }
+
+    @Test
+    @Order(11)
+    void relayedHostsStayDeniedWhateverTheOperatorAllows() throws Exception {
+        // other.test and near.test are the same address (.4); .5 is a relayed address literal
+        try (Started t = Started.with("shield-relay-", List.of("other.test", internet.ip(5)))) {
+            String task = t.task();
+            String name = t.name();
+            assertTrue(t.tableHas(internet.ip(4)), "the relayed name's address is denied before the task's first instruction");
+            assertTrue(shield.podman.reaches(name, "http://name.test/"), "the profile still works");
+            assertFalse(shield.podman.reaches(name, "http://other.test/"), "relayed name refused");
+
+            var allowed = shield.manager.allow(task, "other.test");
+            assertTrue(allowed.notes().stream().anyMatch(n -> n.contains("relayed by the vault")), allowed.toString());
+            assertFalse(shield.podman.reaches(name, "http://other.test/"), "an allow of the name does not open it");
+            shield.manager.allow(task, internet.ip(4));
+            assertFalse(shield.podman.reaches(name, url(4)), "nor an allow of its address (a clearance verdict)");
+            shield.manager.allow(task, "near.test");
+            assertFalse(shield.podman.reaches(name, "http://near.test/"), "nor another name on the same address");
+            shield.manager.allow(task, internet.ip(5));
+            assertFalse(shield.podman.reaches(name, url(5)), "a relayed address literal likewise");
+            shield.manager.down(task, true);
+            assertFalse(shield.podman.reaches(name, url(4)), "shield down --all keeps them closed");
+            assertTrue(shield.podman.reaches(name, url(3)), "while the rest is open");
+            assertEquals(List.of("other.test", internet.ip(5)), shield.manager.status(task).relayed());
         }
     }
 }
