@@ -114,6 +114,7 @@ public final class Vault implements AutoCloseable {
             passphrase = pass;
             tier = tierName;
             error = "";
+            releaseHold(); // the operator's setup created and opened it: as explicit as an unlock
             LOG.infof("vault created with a generated passphrase kept in the %s tier", tierName);
             return status();
         } finally {

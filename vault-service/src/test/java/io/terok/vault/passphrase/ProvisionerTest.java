@@ -75,8 +75,10 @@ class ProvisionerTest {
         Map<String, String> env = Map.of();
         try (Vault v = vault(base, env)) {
             VaultSetup setup = new VaultSetup(v, base, data().resolve("vault/passphrase.cred"), config(), env);
+            v.lock(true); // a `terok panic` before the vault ever existed: setup is the operator's explicit unlock
             Provisioner.Result r = setup.provision("");
             assertEquals(Provisioner.Outcome.PROVISIONED, r.outcome());
+            assertEquals("", v.status().heldSince(), "setup lifted the hold");
             assertEquals("systemd-creds", r.tier());
             assertTrue(r.passphrase().isEmpty(), "a lasting tier: the passphrase is never shown");
             assertTrue(v.status().unlocked() && Files.size(db()) > 0, "the database is created and open");
