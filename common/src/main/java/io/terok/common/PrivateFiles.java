@@ -19,11 +19,15 @@ public final class PrivateFiles {
     }
 
     public static void write(Path file, String content) {
+        write(file, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static void write(Path file, byte[] content) {
         try {
             Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName() + "-", ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try {
-                Files.writeString(tmp, content, StandardCharsets.UTF_8);
+                Files.write(tmp, content);
                 try {
                     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {
@@ -34,6 +38,17 @@ public final class PrivateFiles {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Creates {@code dir} and its missing parents; the directory itself ends up 0700 and owned by us. */
+    public static Path directory(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
         }
     }
 }
