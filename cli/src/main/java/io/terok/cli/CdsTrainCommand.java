@@ -31,6 +31,7 @@ import io.terok.api.v1.TaskRef;
 import io.terok.api.v1.TaskState;
 import io.terok.api.v1.WaitRequest;
 import io.terok.api.v1.WaitResponse;
+import io.terok.cli.core.Verb;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
