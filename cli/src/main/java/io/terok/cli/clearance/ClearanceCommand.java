@@ -145,7 +145,7 @@ public final class ClearanceCommand extends Verb {
         public Integer call() {
             try (ServiceClient<ClearanceServiceBlockingStub> cl = CLEARANCE.connect(ctx())) {
                 ClearanceRequest r = cl.call("cannot list pending requests",
-                                c -> c.listPending(ListPendingRequestsRequest.getDefaultInstance()))
+                        c -> c.listPending(ListPendingRequestsRequest.getDefaultInstance()))
                         .getRequestsList().stream().filter(x -> x.getId().equals(request)).findFirst()
                         .orElseThrow(() -> new CliException("no pending request " + request, "`terok clearance list` shows them"));
                 VerdictResponse v = decide(cl, r, decision());

@@ -214,7 +214,8 @@ public final class GateCommand {
     static final class Diff extends Review {
         @Override
         public Integer call() {
-            ctx().out.print(GATE.call(ctx(), "cannot diff", s -> s.diff(request())).getPatch());
+            // The patch is what a task wrote: shown as it is, but an escape sequence in it cannot hide a line from the review.
+            ctx().out.print(Printable.lines(GATE.call(ctx(), "cannot diff", s -> s.diff(request())).getPatch()));
             return 0;
         }
     }

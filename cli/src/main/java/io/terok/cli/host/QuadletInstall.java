@@ -3,8 +3,8 @@ package io.terok.cli.host;
 import io.terok.cli.core.CliException;
 import io.terok.cli.core.Context;
 import io.terok.common.HostProcess;
+import io.terok.common.PrivateFiles;
 import io.terok.common.ServiceName;
-import io.terok.common.TerokPaths;
 import io.terok.shield.hooks.HooksInstaller;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -185,7 +185,7 @@ final class QuadletInstall {
 
     private static void dir(Path d) {
         if (!Files.isDirectory(d)) {
-            TerokPaths.ensurePrivateDir(d);
+            PrivateFiles.directory(d);
         }
     }
 

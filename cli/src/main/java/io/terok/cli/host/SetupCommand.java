@@ -39,6 +39,14 @@ public final class SetupCommand extends Verb {
         Deployment.Mode mode() {
             return user ? Deployment.Mode.USER : Deployment.Mode.SYSTEM;
         }
+
+        /** The deployment to change; --system refuses unless root ({@code what} the verb does to /etc, for the message). */
+        Deployment deployment(Context ctx, String what) {
+            if (mode() == Deployment.Mode.SYSTEM && !ctx.paths.root()) {
+                throw new CliException("--system " + what + " and needs root", "run it with sudo, or use --user");
+            }
+            return Deployment.of(mode(), ctx);
+        }
     }
 
     /** How long setup waits for the embedded services, as `terok services up` does by default. */
@@ -59,10 +67,7 @@ public final class SetupCommand extends Verb {
     public Integer call() throws java.io.IOException {
         Context ctx = ctx();
         if (mode != null) {
-            if (mode.mode() == Deployment.Mode.SYSTEM && !ctx.paths.root()) {
-                throw new CliException("--system installs into /etc and needs root", "run it with sudo, or use --user");
-            }
-            return new QuadletInstall(ctx, Deployment.of(mode.mode(), ctx)).setup(baseImage, !noImages, spec.root().commandLine());
+            return new QuadletInstall(ctx, mode.deployment(ctx, "installs into /etc")).setup(baseImage, !noImages, spec.root().commandLine());
         }
         if (baseImage != null || noImages) {
             throw new CliException("--base-image and --no-images belong to the Quadlet deployment", "add --user or --system");

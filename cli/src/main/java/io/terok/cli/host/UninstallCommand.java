@@ -29,10 +29,7 @@ public final class UninstallCommand extends Verb {
     public Integer call() throws java.io.IOException {
         Context ctx = ctx();
         if (mode != null) {
-            if (mode.mode() == Deployment.Mode.SYSTEM && !ctx.paths.root()) {
-                throw new CliException("--system removes files from /etc and needs root", "run it with sudo, or use --user");
-            }
-            return new QuadletInstall(ctx, Deployment.of(mode.mode(), ctx)).uninstall(purge);
+            return new QuadletInstall(ctx, mode.deployment(ctx, "removes files from /etc")).uninstall(purge);
         }
         if (purge) {
             throw new CliException("--purge belongs to the Quadlet deployment", "add --user or --system");
