@@ -58,8 +58,10 @@ import picocli.CommandLine.Spec;
                 + "run and exec exit with the command's code."})
 public final class TerokCommand implements Callable<Integer>, Context.Root {
     /**
-     * The verbs, in help order; each noun's verbs live in their own package (io.terok.cli.task, .vault, ...), the
-     * shared core in io.terok.cli.core. Registered lazily: picocli's model of one verb is built far faster than all. */
+     * The verbs, in help order. Each noun has its package (io.terok.cli.task, .services, .vault, .gate, .shield,
+     * .clearance, .host, .panic; a new noun gets its own), all built on io.terok.cli.core. Registered lazily:
+     * picocli's model of one verb is built far faster than all.
+     */
     private static final Map<String, Supplier<Object>> VERBS = verbs();
 
     private static Map<String, Supplier<Object>> verbs() {

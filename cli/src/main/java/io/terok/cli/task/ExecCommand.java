@@ -8,6 +8,7 @@ import io.terok.cli.core.Context;
 import io.terok.cli.core.ServiceApi;
 import io.terok.cli.core.ServiceClient;
 import io.terok.cli.core.Verb;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -40,8 +41,8 @@ public final class ExecCommand extends Verb {
             request.setWorkdir(workdir);
         }
         try (ServiceClient<RuntimeServiceBlockingStub> rt = ServiceApi.RUNTIME.connect(ctx)) {
-            ExecResponse r = rt.call("cannot exec in " + task, () -> rt.stub(
-                    ServiceApi.RUNTIME.deadline().plusSeconds(timeout == 0 ? 60 : timeout)).exec(request.build()));
+            Duration deadline = ServiceApi.RUNTIME.deadline().plusSeconds(timeout == 0 ? 60 : timeout);
+            ExecResponse r = rt.call("cannot exec in " + task, deadline, stub -> stub.exec(request.build()));
             ctx.out.writeBytes(r.getStdout().toByteArray());
             ctx.err.writeBytes(r.getStderr().toByteArray());
             return r.getExitCode();

@@ -20,7 +20,7 @@ public final class InspectCommand extends Verb {
         Context ctx = ctx();
         try (ServiceClient<RuntimeServiceBlockingStub> rt = ServiceApi.RUNTIME.connect(ctx)) {
             ctx.out.println(Json.of(rt.call("cannot inspect " + task,
-                    () -> rt.stub(ServiceApi.RUNTIME.deadline()).inspect(TaskRef.newBuilder().setTask(task).build()))));
+                    stub -> stub.inspect(TaskRef.newBuilder().setTask(task).build()))));
         }
         return 0;
     }

@@ -39,8 +39,7 @@ public final class LogsCommand extends Verb {
     /** Copies the log stream, chunk by chunk, to stdout and stderr. */
     static void stream(ServiceClient<RuntimeServiceBlockingStub> rt, LogsRequest request, Context ctx) {
         rt.call("cannot read the logs of " + request.getTask(), () -> {
-            Iterator<LogChunk> chunks = rt.stub(request.getFollow() ? Deadlines.FOLLOW : ServiceApi.RUNTIME.deadline())
-                    .logs(request);
+            Iterator<LogChunk> chunks = (request.getFollow() ? rt.stub(Deadlines.FOLLOW) : rt.stub()).logs(request);
             while (chunks.hasNext()) {
                 LogChunk chunk = chunks.next();
                 PrintStream target = chunk.getStream() == OutputStream.OUTPUT_STREAM_STDERR ? ctx.err : ctx.out;

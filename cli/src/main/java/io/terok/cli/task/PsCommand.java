@@ -37,7 +37,7 @@ public final class PsCommand extends Verb {
         ListTasksResponse listed;
         try (ServiceClient<RuntimeServiceBlockingStub> rt = ServiceApi.RUNTIME.connect(ctx)) {
             listed = rt.call("cannot list tasks",
-                    () -> rt.stub(ServiceApi.RUNTIME.deadline()).list(ListTasksRequest.newBuilder().setAll(all).build()));
+                    stub -> stub.list(ListTasksRequest.newBuilder().setAll(all).build()));
         }
         List<Task> tasks = listed.getTasksList();
         if (listed.getPanic().getActive()) {

@@ -24,8 +24,8 @@ public final class RevokeCommand extends Verb {
         Context ctx = ctx();
         try (ServiceClient<RuntimeServiceBlockingStub> rt = ServiceApi.RUNTIME.connect(ctx)) {
             return EachTask.run(ctx, tasks, task -> {
-                RevokeCredentialsResponse r = rt.call("cannot revoke the credentials of " + task, () -> rt.stub(ServiceApi.RUNTIME.deadline())
-                        .revokeCredentials(TaskRef.newBuilder().setTask(task).build()));
+                RevokeCredentialsResponse r = rt.call("cannot revoke the credentials of " + task,
+                        stub -> stub.revokeCredentials(TaskRef.newBuilder().setTask(task).build()));
                 ctx.out.println(task + ": " + (r.getRevokedCount() == 0 ? "had no credentials"
                         : "revoked " + String.join(", ", r.getRevokedList())) + "; the task keeps running");
                 if (r.getFailuresCount() > 0) {

@@ -27,8 +27,8 @@ public final class RmCommand extends Verb {
         Duration deadline = force ? ServiceApi.RUNTIME.deadline().plusSeconds(15) : ServiceApi.RUNTIME.deadline();
         try (ServiceClient<RuntimeServiceBlockingStub> rt = ServiceApi.RUNTIME.connect(ctx)) {
             return EachTask.run(ctx, tasks, task -> {
-                RemoveResponse r = rt.call("cannot remove " + task, () -> rt.stub(deadline)
-                        .remove(RemoveRequest.newBuilder().setTask(task).setForce(force).build()));
+                RemoveResponse r = rt.call("cannot remove " + task, deadline,
+                        stub -> stub.remove(RemoveRequest.newBuilder().setTask(task).setForce(force).build()));
                 r.getWarningsList().forEach(w -> ctx.err.println("warning: " + w));
                 ctx.out.println(r.getId().isEmpty() ? task : r.getId());
             });

@@ -94,7 +94,7 @@ public final class RunCommand extends Verb {
         LaunchRequest request = toRequest(ctx.env, Path.of("").toAbsolutePath());
         warnOptOuts(ctx, request.getOptOut());
         try (ServiceClient<RuntimeServiceBlockingStub> rt = ServiceApi.RUNTIME.connect(ctx)) {
-            Task task = rt.call("cannot launch " + image, () -> rt.stub(Deadlines.LAUNCH).launch(request));
+            Task task = rt.call("cannot launch " + image, Deadlines.LAUNCH, stub -> stub.launch(request));
             task.getWarningsList().forEach(w -> ctx.err.println("warning: " + w));
             if (detach) {
                 ctx.out.println(task.getId());
@@ -109,14 +109,14 @@ public final class RunCommand extends Verb {
             try {
                 LogsCommand.stream(rt, LogsRequest.newBuilder().setTask(id).setFollow(true).build(), ctx);
                 exitCode = rt.call("cannot wait for task " + id,
-                        () -> rt.stub(Deadlines.FOLLOW).wait(WaitRequest.newBuilder().setTask(id).build()))
+                        Deadlines.FOLLOW, stub -> stub.wait(WaitRequest.newBuilder().setTask(id).build()))
                         .getExitCode();
             } finally {
                 removeHook(interrupted);
             }
             if (rm) {
                 rt.call("task exited with code " + exitCode + " but cannot be removed",
-                        () -> rt.stub(ServiceApi.RUNTIME.deadline()).remove(RemoveRequest.newBuilder().setTask(id).build()))
+                        stub -> stub.remove(RemoveRequest.newBuilder().setTask(id).build()))
                         .getWarningsList().forEach(w -> ctx.err.println("warning: " + w));
             }
             return exitCode;

@@ -32,8 +32,8 @@ public final class StopCommand extends Verb {
         Duration deadline = ServiceApi.RUNTIME.deadline().plusSeconds(grace);
         try (ServiceClient<RuntimeServiceBlockingStub> rt = ServiceApi.RUNTIME.connect(ctx)) {
             return EachTask.run(ctx, tasks, task -> {
-                rt.call("cannot stop " + task, () -> rt.stub(deadline)
-                        .stop(StopRequest.newBuilder().setTask(task).setGraceSeconds(grace).build()));
+                rt.call("cannot stop " + task, deadline,
+                        stub -> stub.stop(StopRequest.newBuilder().setTask(task).setGraceSeconds(grace).build()));
                 ctx.out.println(task);
             });
         }

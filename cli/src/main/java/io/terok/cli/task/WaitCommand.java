@@ -27,8 +27,8 @@ public final class WaitCommand extends Verb {
         }
         Duration deadline = timeout > 0 ? ServiceApi.RUNTIME.deadline().plusSeconds(timeout) : Deadlines.FOLLOW;
         try (ServiceClient<RuntimeServiceBlockingStub> rt = ServiceApi.RUNTIME.connect(ctx)) {
-            int code = rt.call("cannot wait for " + task, () -> rt.stub(deadline)
-                    .wait(WaitRequest.newBuilder().setTask(task).setTimeoutSeconds(timeout).build())).getExitCode();
+            int code = rt.call("cannot wait for " + task, deadline,
+                    stub -> stub.wait(WaitRequest.newBuilder().setTask(task).setTimeoutSeconds(timeout).build())).getExitCode();
             ctx.out.println(code);
         }
         return 0;
