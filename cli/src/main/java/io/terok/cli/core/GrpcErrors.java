@@ -2,6 +2,7 @@ package io.terok.cli.core;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.terok.common.Printable;
 
 /** Turns a gRPC failure into one line an operator can read, plus what to do next. */
 public final class GrpcErrors {
@@ -33,7 +34,8 @@ public final class GrpcErrors {
             int cut = d.indexOf(". ");
             d = "no answer in time (" + (cut > 0 ? d.substring(0, cut) : d) + ")";
         }
-        return d.strip();
+        // The description may quote what a caller or a task sent: shown as it is, escapes made visible.
+        return Printable.lines(d.strip());
     }
 
     static String hint(Status.Code code, String service, String logHint) {

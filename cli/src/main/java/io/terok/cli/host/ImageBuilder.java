@@ -1,6 +1,7 @@
 package io.terok.cli.host;
 
 import io.terok.cli.core.CliException;
+import io.terok.cli.core.FileTrees;
 import io.terok.common.HostProcess;
 import io.terok.common.ServiceName;
 import java.io.IOException;
@@ -125,7 +126,7 @@ final class ImageBuilder {
                         "fix what podman reports; the Containerfile is " + containerfile(s));
             }
         } finally {
-            deleteTree(stage);
+            FileTrees.delete(stage);
         }
         return Outcome.BUILT;
     }
@@ -199,16 +200,5 @@ final class ImageBuilder {
     static String lastLines(String text, int n) {
         String[] lines = text.strip().split("\n");
         return String.join(" | ", java.util.Arrays.asList(lines).subList(Math.max(0, lines.length - n), lines.length));
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> w = Files.walk(root)) {
-            for (Path p : w.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -2,6 +2,7 @@ package io.terok.cli.host;
 
 import io.terok.cli.core.CliException;
 import io.terok.cli.core.Context;
+import io.terok.cli.core.FileTrees;
 import io.terok.common.HostProcess;
 import io.terok.common.PrivateFiles;
 import io.terok.common.ServiceName;
@@ -161,7 +162,7 @@ final class QuadletInstall {
             // The passphrase goes with the database it unlocks (kept without --purge: the kept database needs it).
             item("vault passphrase", new QuadletPassphrase(ctx, dep).purge());
             boolean had = Files.exists(dep.shieldTaskDir());
-            ImageBuilder.deleteTree(dep.shieldTaskDir());
+            FileTrees.delete(dep.shieldTaskDir());
             item("firewall state", had ? "removed (" + dep.shieldTaskDir() + ")" : "none");
         } else {
             HostProcess.Result r = HostProcess.of(podman.toString(), "volume", "ls", "--quiet",
