@@ -65,8 +65,8 @@ public final class DoctorCommand extends Verb {
     }
 
     /**
-     * A check that asks one service: a warning when it is not running or does not answer in time, else what
-     * {@code ask} concludes from the service's channel.
+     * A check that asks one service: a warning when it is not running or does not answer within {@code deadline},
+     * else what {@code ask} concludes from the service's answer.
      */
     static <S extends AbstractBlockingStub<S>> Check askService(Context ctx, ServiceLayout layout, ServiceApi<S> api,
                                                                  Duration deadline, String label, Function<S, Check> ask) {

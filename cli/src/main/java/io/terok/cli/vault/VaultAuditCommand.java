@@ -10,6 +10,7 @@ import io.terok.cli.core.Context;
 import io.terok.cli.core.ServiceApi;
 import io.terok.cli.core.ServiceClient;
 import io.terok.cli.core.Verb;
+import io.terok.common.Printable;
 import io.terok.common.ProtoTime;
 import java.time.DateTimeException;
 import java.time.Duration;
@@ -41,6 +42,8 @@ public final class VaultAuditCommand extends Verb {
     @Option(names = {"-f", "--follow"}, description = "Keep printing new entries as they happen (Ctrl-C stops).")
     boolean follow;
 
+    /** The table shows a path whole (as audit.jsonl keeps it); only what a terminal would act on is replaced. */
+    private static final int WHOLE_PATH = Integer.MAX_VALUE;
     private static final String ROW = "%-24s  %-20s  %-10s  %-6s  %6s  %-18s  %7s  %s";
 
     @Override
@@ -77,9 +80,10 @@ public final class VaultAuditCommand extends Verb {
         }
     }
 
+    /** One table line; the method and path are what a task sent, so their control characters are replaced, not printed. */
     static String row(AuditEntry e) {
-        return String.format(ROW, time(e.getTime()), cut(e.getTaskId(), 20), e.getProvider(), e.getMethod(), e.getStatus(),
-                e.getOutcome(), e.getDurationMs(), e.getPath()).stripTrailing();
+        return String.format(ROW, time(e.getTime()), cut(e.getTaskId(), 20), e.getProvider(), Printable.line(e.getMethod()),
+                e.getStatus(), e.getOutcome(), e.getDurationMs(), Printable.line(e.getPath(), WHOLE_PATH)).stripTrailing();
     }
 
     /** The same fields and names as a line of audit.jsonl. */
