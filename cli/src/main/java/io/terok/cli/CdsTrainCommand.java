@@ -1,7 +1,6 @@
 package io.terok.cli;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.Timestamp;
 import grpc.health.v1.HealthGrpc;
 import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
 import grpc.health.v1.HealthOuterClass.HealthCheckResponse;
@@ -31,16 +30,17 @@ import io.terok.api.v1.TaskRef;
 import io.terok.api.v1.TaskState;
 import io.terok.api.v1.WaitRequest;
 import io.terok.api.v1.WaitResponse;
+import io.terok.cli.core.FileTrees;
+import io.terok.cli.core.Verb;
+import io.terok.common.ProtoTime;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 
 /**
@@ -76,9 +76,7 @@ final class CdsTrainCommand extends Verb {
         } finally {
             server.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            FileTrees.delete(dir);
         }
         return 0;
     }
@@ -93,7 +91,7 @@ final class CdsTrainCommand extends Verb {
 
     private static final class CannedRuntime extends RuntimeServiceGrpc.RuntimeServiceImplBase {
         private static final Task TASK = Task.newBuilder().setId("0123456789abcdef").setName("terok-0123").setImage("img")
-                .setState(TaskState.TASK_STATE_EXITED).setCreatedAt(Timestamp.newBuilder().setSeconds(1)).build();
+                .setState(TaskState.TASK_STATE_EXITED).setCreatedAt(ProtoTime.ofEpochMilli(1000)).build();
 
         private static <T> void answer(StreamObserver<T> response, T value) {
             response.onNext(value);

@@ -1,5 +1,6 @@
 package io.terok.cli;
 
+import io.terok.cli.core.Verb;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;
 

@@ -1,5 +1,27 @@
 package io.terok.cli;
 
+import io.terok.cli.clearance.ClearanceCommand;
+import io.terok.cli.core.CliException;
+import io.terok.cli.core.Context;
+import io.terok.cli.core.Prewarm;
+import io.terok.cli.gate.GateCommand;
+import io.terok.cli.host.DoctorCommand;
+import io.terok.cli.host.SetupCommand;
+import io.terok.cli.host.UninstallCommand;
+import io.terok.cli.panic.PanicCommand;
+import io.terok.cli.services.ServicesCommand;
+import io.terok.cli.shield.ShieldCommand;
+import io.terok.cli.task.ExecCommand;
+import io.terok.cli.task.InspectCommand;
+import io.terok.cli.task.LogsCommand;
+import io.terok.cli.task.PsCommand;
+import io.terok.cli.task.RevokeCommand;
+import io.terok.cli.task.RmCommand;
+import io.terok.cli.task.RunCommand;
+import io.terok.cli.task.StopCommand;
+import io.terok.cli.task.WaitCommand;
+import io.terok.cli.vault.SshCommand;
+import io.terok.cli.vault.VaultCommand;
 import io.terok.common.ServiceName;
 import io.terok.common.TerokPaths;
 import io.terok.common.grpc.UnixChannels;
@@ -15,8 +37,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -36,8 +56,12 @@ import picocli.CommandLine.Spec;
         description = "Runs AI coding agents in hardened rootless Podman containers.",
         footer = {"", "Exit codes: 0 ok, 1 failed, 2 bad usage (doctor: 1 warnings, 2 errors); "
                 + "run and exec exit with the command's code."})
-public final class TerokCommand implements Callable<Integer> {
-    /** The verbs, in help order. Registered lazily: picocli's model of one verb is built far faster than all. */
+public final class TerokCommand implements Callable<Integer>, Context.Root {
+    /**
+     * The verbs, in help order. Each noun has its package (io.terok.cli.task, .services, .vault, .gate, .shield,
+     * .clearance, .host, .panic; a new noun gets its own), all built on io.terok.cli.core. Registered lazily:
+     * picocli's model of one verb is built far faster than all.
+     */
     private static final Map<String, Supplier<Object>> VERBS = verbs();
 
     private static Map<String, Supplier<Object>> verbs() {
@@ -74,14 +98,15 @@ public final class TerokCommand implements Callable<Integer> {
     @Option(names = "--debug", scope = ScopeType.INHERIT,
             description = "Print stack traces and gRPC/Netty warnings on errors.")
     void setDebug(boolean debug) {
-        context.debug = debug;
+        context.debug(debug);
     }
 
     TerokCommand(Context context) {
         this.context = context;
     }
 
-    Context context() {
+    @Override
+    public Context context() {
         return context;
     }
 
@@ -110,8 +135,7 @@ public final class TerokCommand implements Callable<Integer> {
     }
 
     private static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env, boolean ownProcess) {
-        Context ctx = new Context(out, err, env);
-        ctx.ownProcess = ownProcess;
+        Context ctx = new Context(out, err, env, ownProcess);
         CommandLine cl = commandLine(ctx, verbsFor(args));
         try {
             return cl.execute(args);
@@ -121,8 +145,8 @@ public final class TerokCommand implements Callable<Integer> {
         }
     }
 
-    /** The configured command tree with every verb (package-private for tests that only parse). */
-    static CommandLine commandLine(Context ctx) {
+    /** The configured command tree with every verb (for tests that only parse). */
+    public static CommandLine commandLine(Context ctx) {
         return commandLine(ctx, VERBS.keySet());
     }
 
@@ -197,13 +221,13 @@ public final class TerokCommand implements Callable<Integer> {
             } else if (c.exitCode() == CliException.USAGE) {
                 err.println("hint: " + helpHint(cl));
             }
-            if (ctx.debug && c.getCause() != null) {
+            if (ctx.debug() && c.getCause() != null) {
                 c.getCause().printStackTrace(err);
             }
             return c.exitCode();
         }
         err.println("terok: unexpected error: " + e);
-        if (ctx.debug) {
+        if (ctx.debug()) {
             e.printStackTrace(err);
         } else {
             err.println("hint: rerun with --debug for the stack trace");
@@ -214,22 +238,6 @@ public final class TerokCommand implements Callable<Integer> {
     private static String helpHint(CommandLine cl) {
         return "`" + cl.getCommandSpec().qualifiedName() + " --help` shows the usage";
     }
-
-    /**
-     * grpc-java and Netty log through java.util.logging; their warnings are noise for a command-line user unless
-     * --debug. Called before the first gRPC channel, and only in the real process: run() leaves an embedding JVM's
-     * logging alone, and verbs without gRPC never pay for initialising java.util.logging.
-     */
-    static void quietLibraries(boolean debug) {
-        Level level = debug ? Level.INFO : Level.OFF;
-        Logger.getLogger("io.grpc").setLevel(level);
-        Logger.getLogger("io.netty").setLevel(level);
-        LOGGERS_KEPT[0] = Logger.getLogger("io.grpc");
-        LOGGERS_KEPT[1] = Logger.getLogger("io.netty");
-    }
-
-    /** java.util.logging holds loggers weakly; a collected logger would lose its level. */
-    private static final Logger[] LOGGERS_KEPT = new Logger[2];
 
     static final class Version implements IVersionProvider {
         @Override

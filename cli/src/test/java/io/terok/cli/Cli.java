@@ -6,8 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /** Runs the real CLI in this JVM and captures what it prints. */
-record Cli(int exit, String out, String err) {
-    static Cli run(Map<String, String> env, String... args) {
+public record Cli(int exit, String out, String err) {
+    public static Cli run(Map<String, String> env, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit = TerokCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),

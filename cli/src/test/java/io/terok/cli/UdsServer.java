@@ -17,11 +17,11 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /** A real gRPC server on a Unix socket, answering health checks with SERVING plus the services given. */
-final class UdsServer implements AutoCloseable {
+public final class UdsServer implements AutoCloseable {
     private final EventLoopGroup group = new EpollEventLoopGroup(1, new DefaultThreadFactory("test-uds", true));
     private final Server server;
 
-    UdsServer(Path socket, BindableService... services) throws IOException {
+    public UdsServer(Path socket, BindableService... services) throws IOException {
         NettyServerBuilder b = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(group).workerEventLoopGroup(group)

@@ -1,0 +1,136 @@
+package io.terok.cli.host;
+
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.AbstractBlockingStub;
+import io.terok.api.v1.ClearanceStatus;
+import io.terok.api.v1.ClearanceStatusRequest;
+import io.terok.api.v1.GetPanicStateRequest;
+import io.terok.api.v1.HooksRequest;
+import io.terok.api.v1.HooksStatus;
+import io.terok.api.v1.PanicState;
+import io.terok.cli.core.Context;
+import io.terok.cli.core.GrpcErrors;
+import io.terok.cli.core.ServiceApi;
+import io.terok.cli.core.ServiceClient;
+import io.terok.cli.core.Times;
+import io.terok.cli.core.Verb;
+import io.terok.cli.services.Health;
+import io.terok.cli.services.ServiceLayout;
+import io.terok.common.ServiceName;
+import io.terok.common.grpc.HealthProbe;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+
+@Command(name = "doctor", description = {"Check the host, the services and the Quadlet deployment, one line per check.",
+    "Exits 0 when all is well, 1 on warnings, 2 on errors."})
+public final class DoctorCommand extends Verb {
+    /** Which Quadlet deployment to check; without it the system's as root and the user's otherwise. */
+    @ArgGroup(exclusive = true)
+    SetupCommand.ModeOption mode;
+
+    @Override
+    public Integer call() throws IOException {
+        Context ctx = ctx();
+        HostChecks host = new HostChecks(ctx);
+        List<Check> checks = new ArrayList<>(host.podman());
+        checks.add(host.catatonit());
+        checks.addAll(host.rootless());
+        checks.add(host.runtimeDir());
+        ctx.beforeGrpc();
+        ServiceLayout layout = new ServiceLayout(ctx);
+        checks.addAll(services(layout));
+        checks.add(panic(ctx, layout));
+        checks.add(hooks(ctx, layout));
+        checks.add(desktop(ctx, layout));
+        checks.addAll(new DeploymentChecks(ctx, mode == null ? null : mode.mode()).all());
+        Check.Severity worst = Check.Severity.OK;
+        for (Check c : checks) {
+            ctx.out.println(c.line());
+            if (c.severity().compareTo(worst) > 0) {
+                worst = c.severity();
+            }
+        }
+        return switch (worst) {
+            case OK -> 0;
+            case WARN -> 1;
+            case ERROR -> 2;
+        };
+    }
+
+    /**
+     * A check that asks one service: a warning when it is not running or does not answer within {@code deadline},
+     * else what {@code ask} concludes from the service's answer.
+     */
+    static <S extends AbstractBlockingStub<S>> Check askService(Context ctx, ServiceLayout layout, ServiceApi<S> api,
+                                                                 Duration deadline, String label, Function<S, Check> ask) {
+        ServiceName service = api.service();
+        if (!Files.exists(layout.socket(service))) {
+            return Check.warn(label, "cannot check: " + service.id() + " is not running", "run `terok services up`");
+        }
+        try (ServiceClient<S> cl = api.connect(ctx)) {
+            return ask.apply(cl.stub(deadline));
+        } catch (StatusRuntimeException e) {
+            return Check.warn(label, service.id() + " did not answer: " + GrpcErrors.describe(e.getStatus()),
+                    "check `terok services status`");
+        }
+    }
+
+    /** Whether terok is in panic mode (launches refused) since an earlier `terok panic`. */
+    static Check panic(Context ctx, ServiceLayout layout) {
+        String label = "panic mode";
+        return askService(ctx, layout, ServiceApi.RUNTIME, Duration.ofSeconds(5), label, rt -> {
+            PanicState st = rt.getPanicState(GetPanicStateRequest.getDefaultInstance());
+            return st.getActive()
+                    ? Check.error(label, "on since " + Times.toSecond(st.getSince())
+                            + ": no task is launched", "when it is over: `terok panic --clear`")
+                    : Check.ok(label, "off");
+        });
+    }
+
+    /** Whether shield's OCI hooks are installed and current (without them filtered tasks cannot start). */
+    static Check hooks(Context ctx, ServiceLayout layout) {
+        String label = "firewall hooks";
+        return askService(ctx, layout, ServiceApi.SHIELD, Duration.ofSeconds(5), label, shield -> {
+            HooksStatus st = shield.getHooksStatus(HooksRequest.getDefaultInstance());
+            if (st.getInstalled() && !st.getStale()) {
+                return Check.ok(label, "installed in " + st.getHooksDir());
+            }
+            String why = st.getProblemsList().isEmpty() ? (st.getStale() ? "stale" : "missing") : String.join("; ", st.getProblemsList());
+            return Check.error(label, why, "run `terok setup`");
+        });
+    }
+
+    /** Whether blocked connections reach the operator's desktop, as clearance sees it. */
+    static Check desktop(Context ctx, ServiceLayout layout) {
+        String label = "desktop notifications";
+        return askService(ctx, layout, ServiceApi.CLEARANCE, Duration.ofSeconds(3), label, clearance -> {
+            ClearanceStatus st = clearance.status(ClearanceStatusRequest.getDefaultInstance());
+            return st.getDesktop() ? Check.ok(label, st.getDesktopDetail())
+                    : Check.warn(label, st.getDesktopDetail(), "blocked connections wait in `terok clearance`; start clearance "
+                            + "inside a desktop session (DBUS_SESSION_BUS_ADDRESS) with a notification server for pop-ups");
+        });
+    }
+
+    static List<Check> services(ServiceLayout layout) {
+        Map<ServiceName, HealthProbe.Result> health = Health.probeAll(layout, 3000);
+        List<Check> checks = new ArrayList<>();
+        for (ServiceName s : ServiceName.values()) {
+            HealthProbe.Result r = health.get(s);
+            String label = s.id() + " service";
+            if (r.serving()) {
+                checks.add(Check.ok(label, "serving at " + layout.socket(s)));
+            } else {
+                String detail = r.detail().equals(Health.NO_SOCKET) ? "no socket at " + layout.socket(s) : r.detail();
+                checks.add(Check.error(label, detail, "run `terok services up`"));
+            }
+        }
+        return checks;
+    }
+}

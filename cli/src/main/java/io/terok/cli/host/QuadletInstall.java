@@ -1,0 +1,208 @@
+package io.terok.cli.host;
+
+import io.terok.cli.core.CliException;
+import io.terok.cli.core.Context;
+import io.terok.cli.core.FileTrees;
+import io.terok.common.HostProcess;
+import io.terok.common.PrivateFiles;
+import io.terok.common.ServiceName;
+import io.terok.shield.hooks.HooksInstaller;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.stream.Stream;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+
+/**
+ * The Quadlet deployment's install and removal ({@code terok setup --user|--system}, {@code terok uninstall ...}).
+ * Every step writes only what differs from what is there, so a second run reports "unchanged" and touches nothing.
+ */
+final class QuadletInstall {
+    private final Context ctx;
+    private final Deployment dep;
+    private final Path terokHome;
+    private final Systemd systemd;
+
+    QuadletInstall(Context ctx, Deployment dep) {
+        this.ctx = ctx;
+        this.dep = dep;
+        this.terokHome = ctx.terokHome();
+        this.systemd = new Systemd(dep.mode, ctx);
+    }
+
+    HooksInstaller hooks() {
+        return new HooksInstaller(dep.shieldHooksDir(), dep.shieldTaskDir(), dep.hooksRegistration());
+    }
+
+    ImageBuilder images() {
+        Path podman = HostProcess.which("podman", ctx.env.get("PATH"));
+        if (podman == null) {
+            throw new CliException("podman not found on PATH", "install it (Debian/Ubuntu: apt-get install podman)");
+        }
+        return new ImageBuilder(terokHome, podman.toString());
+    }
+
+    int setup(String baseImage, boolean buildImages, CommandLine root) throws IOException {
+        ctx.out.println("terok setup " + dep.mode.systemctlFlag() + " (Quadlet units from " + terokHome.resolve("deploy/quadlet") + ")");
+        // What can fail for want of an input is checked before anything is written: no half-done installation.
+        ImageBuilder images = null;
+        String base = null;
+        String baseId = null;
+        if (buildImages) {
+            images = images();
+            base = baseImage != null ? baseImage : ctx.env.getOrDefault("TEROK_BASE_IMAGE", ImageBuilder.DEFAULT_BASE);
+            baseId = images.baseId(base);
+            for (ServiceName s : ServiceName.values()) {
+                images.requireBuilt(s);
+            }
+        }
+        // The vault passphrase before the units: the system vault unit loads the credential only when it exists.
+        dir(dep.configDir());
+        QuadletPassphrase.Outcome passphrase = new QuadletPassphrase(ctx, dep).provision();
+        item("vault passphrase", passphrase.state() + " (" + passphrase.detail() + ")");
+        passphrase.notes().forEach(n -> ctx.out.println("    note: " + n));
+
+        boolean unitsChanged = false;
+        for (Path src : Deployment.shippedUnits(terokHome)) {
+            String name = src.getFileName().toString();
+            Path to = dep.unitTarget(name);
+            String state = write(to, dep.unitContent(name, Files.readString(src, StandardCharsets.UTF_8)), "rw-r--r--");
+            unitsChanged |= !state.equals("unchanged");
+            item("unit " + name, state + " (" + to + ")");
+        }
+        // Directories the units bind-mount (podman refuses a missing bind source); systemd would create some itself.
+        dir(dep.shieldTaskDir());
+
+        HooksInstaller hooks = hooks();
+        HooksInstaller.Status before = hooks.status();
+        if (before.installed()) {
+            item("firewall hooks", "unchanged (" + hooks.hooksDir() + ")");
+        } else {
+            HooksInstaller.Status st = hooks.install();
+            if (!st.installed()) {
+                st.problems().forEach(p -> ctx.err.println("  problem: " + p));
+                throw new CliException("the firewall hooks did not install cleanly", "fix the problems above and run `terok setup "
+                        + dep.mode.systemctlFlag() + "` again");
+            }
+            item("firewall hooks", (before.stale() ? "updated" : "installed") + " (" + hooks.hooksDir() + ", registered in "
+                    + hooks.registration() + ")");
+            ctx.out.println("    note: podman reads hooks_dir when it starts; restart a running podman service: "
+                    + systemd.command("restart", "podman.service"));
+        }
+
+        if (buildImages) {
+            for (ServiceName s : ServiceName.values()) {
+                ImageBuilder.Outcome o = images.ensure(s, base, baseId);
+                item("image " + Deployment.image(s), o == ImageBuilder.Outcome.UNCHANGED ? "unchanged" : "built (from " + base + ")");
+            }
+        } else {
+            item("images", "skipped (--no-images)");
+        }
+
+        String completion = AutoComplete.bash("terok", root);
+        item("bash completion", write(dep.completionFile(), completion, "rw-r--r--") + " (" + dep.completionFile() + ")");
+
+        if (systemd.reachable()) {
+            if (unitsChanged) {
+                HostProcess.Result r = systemd.run("daemon-reload");
+                item("systemd", r.ok() ? "reloaded (" + systemd.command("daemon-reload") + ")" : "daemon-reload FAILED: " + r.firstLine());
+            } else {
+                item("systemd", "unchanged");
+            }
+        } else {
+            item("systemd", "not reachable here (" + systemd.why() + "); the units take effect when the manager starts");
+        }
+        ctx.out.println("next: " + systemd.command("start", Deployment.TARGET)
+                + (dep.mode == Deployment.Mode.USER ? "   (and `loginctl enable-linger` to keep the services running after logout)" : ""));
+        return 0;
+    }
+
+    int uninstall(boolean purge) throws IOException {
+        ctx.out.println("terok uninstall " + dep.mode.systemctlFlag() + (purge ? " --purge" : ""));
+        if (systemd.reachable()) {
+            HostProcess.Result r = systemd.run("stop", Deployment.TARGET);
+            item("services", r.ok() ? "stopped (" + systemd.command("stop", Deployment.TARGET) + ")" : "stop failed: " + r.firstLine());
+        }
+        boolean removedUnits = false;
+        for (Path dir : List.of(dep.quadletDir(), dep.systemdDir())) {
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            List<Path> ours;
+            try (Stream<Path> s = Files.list(dir)) {
+                ours = s.filter(p -> Deployment.isUnitName(p.getFileName().toString())).sorted().toList();
+            }
+            for (Path p : ours) {
+                Files.delete(p);
+                removedUnits = true;
+                item("unit " + p.getFileName(), "removed (" + p + ")");
+            }
+        }
+        if (!removedUnits) {
+            item("units", "none installed");
+        }
+        boolean hooksRemoved = hooks().uninstall();
+        item("firewall hooks", hooksRemoved ? "removed (" + dep.shieldHooksDir() + ")" : "none installed");
+        ImageBuilder images = images();
+        for (ServiceName s : ServiceName.values()) {
+            item("image " + Deployment.image(s), images.remove(s) ? "removed" : "none");
+        }
+        item("bash completion", Files.deleteIfExists(dep.completionFile()) ? "removed" : "none");
+        Path podman = HostProcess.which("podman", ctx.env.get("PATH"));
+        if (purge) {
+            for (String v : Deployment.DATA_VOLUMES) {
+                HostProcess.Result r = HostProcess.of(podman.toString(), "volume", "rm", "--force", v).timeout(ImageBuilder.QUICK).run();
+                item("volume " + v, r.ok() && !r.stdout().isBlank() ? "removed" : "none");
+            }
+            // The passphrase goes with the database it unlocks (kept without --purge: the kept database needs it).
+            item("vault passphrase", new QuadletPassphrase(ctx, dep).purge());
+            boolean had = Files.exists(dep.shieldTaskDir());
+            FileTrees.delete(dep.shieldTaskDir());
+            item("firewall state", had ? "removed (" + dep.shieldTaskDir() + ")" : "none");
+        } else {
+            HostProcess.Result r = HostProcess.of(podman.toString(), "volume", "ls", "--quiet",
+                    "--filter", "name=terok-").timeout(ImageBuilder.QUICK).run();
+            String kept = r.ok() ? String.join(", ", r.stdout().strip().lines().filter(l -> !l.isBlank()).toList()) : "";
+            item("data", "kept" + (kept.isEmpty() ? "" : " (volumes " + kept + ")") + "; `terok uninstall "
+                    + dep.mode.systemctlFlag() + " --purge` removes the credential database and the gate mirrors too");
+            if (dep.mode == Deployment.Mode.SYSTEM && Files.exists(dep.vaultCredential())) {
+                item("vault passphrase", "kept (" + dep.vaultCredential() + ": the kept database needs it; --purge removes both)");
+            }
+        }
+        if (systemd.reachable() && removedUnits) {
+            systemd.run("daemon-reload");
+        }
+        return 0;
+    }
+
+    private void item(String what, String state) {
+        ctx.out.println("  " + what + ": " + state);
+    }
+
+    private static void dir(Path d) {
+        if (!Files.isDirectory(d)) {
+            PrivateFiles.directory(d);
+        }
+    }
+
+    /** Writes {@code content} to {@code to} unless it already holds exactly that; returns installed/updated/unchanged. */
+    static String write(Path to, String content, String perms) throws IOException {
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        boolean existed = Files.exists(to);
+        if (existed && java.util.Arrays.equals(Files.readAllBytes(to), bytes)
+                && PosixFilePermissions.toString(Files.getPosixFilePermissions(to)).equals(perms)) {
+            return "unchanged";
+        }
+        Files.createDirectories(to.getParent());
+        Path tmp = to.resolveSibling("." + to.getFileName() + ".tmp");
+        Files.write(tmp, bytes);
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(perms));
+        Files.move(tmp, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return existed ? "updated" : "installed";
+    }
+}

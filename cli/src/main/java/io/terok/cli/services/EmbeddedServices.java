@@ -1,0 +1,227 @@
+package io.terok.cli.services;
+
+import io.terok.cli.core.CliException;
+import io.terok.cli.core.Context;
+import io.terok.common.PrivateFiles;
+import io.terok.common.ServiceName;
+import io.terok.common.grpc.HealthProbe;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The embedded mode: the five service jars run as background processes of this user, each found again through its
+ * pid file. `terok services up|down` and `terok setup` use it.
+ */
+public final class EmbeddedServices {
+    static final List<String> JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC");
+
+    private EmbeddedServices() {
+    }
+
+    /** A service being waited for; {@code process} is empty when something else started it. */
+    private record Starting(ServiceName service, Optional<ProcessHandle> process, long startNanos) {
+    }
+
+    /**
+     * Starts every service that does not answer yet and waits up to {@code timeout} seconds until all are healthy;
+     * 0 when they are, else 1 after naming what did not come up.
+     */
+    public static int up(Context ctx, int timeout) throws IOException {
+        ServiceLayout layout = new ServiceLayout(ctx);
+        ctx.beforeGrpc();
+        PrivateFiles.directory(layout.runtimeDir);
+        PrivateFiles.directory(layout.pidDir);
+        Files.createDirectories(layout.logDir);
+
+        Map<ServiceName, HealthProbe.Result> before = Health.probeAll(layout, 2000);
+        List<Starting> waiting = new ArrayList<>();
+        List<ServiceName> toStart = new ArrayList<>();
+        for (ServiceName s : ServiceName.values()) {
+            Optional<ProcessHandle> ours;
+            if (before.get(s).serving()) {
+                progress(ctx, s, "already up (" + layout.socket(s) + ")");
+            } else if ((ours = PidFiles.ours(layout.pidFile(s), layout.jar(s))).isPresent()) {
+                progress(ctx, s, "already starting (pid " + ours.get().pid() + ")");
+                waiting.add(new Starting(s, ours, System.nanoTime()));
+            } else if (Files.exists(layout.socket(s)) && Health.listening(layout.socket(s))) {
+                progress(ctx, s, "something listens on " + layout.socket(s) + " but is not healthy yet; waiting");
+                waiting.add(new Starting(s, Optional.empty(), System.nanoTime()));
+            } else {
+                toStart.add(s);
+            }
+        }
+        List<String> missing = toStart.stream().map(layout::jar).filter(j -> !Files.isRegularFile(j))
+                .map(Path::toString).toList();
+        if (!missing.isEmpty()) {
+            throw new CliException("service jars are missing: " + String.join(", ", missing),
+                    "build them with `./mvnw -B -DskipTests package` in " + layout.home()
+                            + " (or point TEROK_HOME at an installation)");
+        }
+        for (ServiceName s : toStart) {
+            Files.deleteIfExists(layout.socket(s)); // a stale socket (nobody listens) blocks the bind
+            Process p = start(ctx, layout, s);
+            PidFiles.write(layout.pidFile(s), p.pid());
+            progress(ctx, s, "starting (pid " + p.pid() + ", log " + layout.logFile(s) + ")");
+            waiting.add(new Starting(s, Optional.of(p.toHandle()), System.nanoTime()));
+        }
+        return awaitHealthy(ctx, layout, waiting, timeout);
+    }
+
+    private static int awaitHealthy(Context ctx, ServiceLayout layout, List<Starting> waiting, int timeout) {
+        long deadline = System.nanoTime() + timeout * 1_000_000_000L;
+        List<String> failures = new ArrayList<>();
+        while (!waiting.isEmpty()) {
+            for (Starting w : List.copyOf(waiting)) {
+                ServiceName s = w.service();
+                if (w.process().isPresent() && !w.process().get().isAlive()) {
+                    failures.add(s.id() + " exited before it became healthy; read " + layout.logFile(s));
+                    progress(ctx, s, "FAILED (exited)");
+                    waiting.remove(w);
+                } else if (HealthProbe.check(layout.socket(s), 1000).serving()) {
+                    progress(ctx, s, String.format("up (%.1f s)", (System.nanoTime() - w.startNanos()) / 1e9));
+                    waiting.remove(w);
+                }
+            }
+            if (!waiting.isEmpty() && System.nanoTime() > deadline) {
+                for (Starting w : waiting) {
+                    failures.add(w.service().id() + " did not come up within " + timeout + " s; read "
+                            + layout.logFile(w.service()));
+                    progress(ctx, w.service(), "FAILED (timeout)");
+                }
+                break;
+            }
+            if (!waiting.isEmpty()) {
+                sleep(150);
+            }
+        }
+        if (failures.isEmpty()) {
+            return 0;
+        }
+        failures.forEach(f -> ctx.err.println("terok: " + f));
+        ctx.err.println("hint: fix what the log says and run `terok services up` again; "
+                + "`terok services down` stops the services that did start");
+        return CliException.FAILED;
+    }
+
+    private static Process start(Context ctx, ServiceLayout layout, ServiceName s) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        // Own session: closing the terminal the services were started from must not take them down.
+        for (String setsid : List.of("/usr/bin/setsid", "/bin/setsid")) {
+            if (Files.isExecutable(Path.of(setsid))) {
+                cmd.add(setsid);
+                break;
+            }
+        }
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(JVM_OPTIONS);
+        cmd.add("-jar");
+        cmd.add(layout.jar(s).toAbsolutePath().normalize().toString());
+        Path log = layout.logFile(s);
+        if (Files.exists(log)) {
+            Files.move(log, log.resolveSibling(log.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(layout.home().toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+        Map<String, String> env = pb.environment();
+        ctx.env.forEach((k, v) -> {
+            if (k.startsWith("TEROK_") || k.startsWith("XDG_")) {
+                env.put(k, v);
+            }
+        });
+        env.put("TEROK_RUNTIME_DIR", layout.runtimeDir.toString());
+        return pb.start();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted while waiting for the services", "`terok services status` shows where they are");
+        }
+    }
+
+    static final long GRACE_MILLIS = 10_000;
+
+    /** Stops what {@link #up} started (SIGTERM, SIGKILL after the grace period); 1 when a process survived. */
+    public static int down(Context ctx) throws IOException {
+        ServiceLayout layout = new ServiceLayout(ctx);
+        Map<ServiceName, ProcessHandle> stopping = new EnumMap<>(ServiceName.class);
+        for (ServiceName s : ServiceName.values()) {
+            var pidFile = layout.pidFile(s);
+            if (!Files.exists(pidFile)) {
+                progress(ctx, s, "not started by terok (no pid file)");
+                continue;
+            }
+            OptionalLong pid = PidFiles.read(pidFile);
+            Optional<ProcessHandle> live = pid.isPresent() ? ProcessHandle.of(pid.getAsLong()).filter(ProcessHandle::isAlive)
+                    : Optional.empty();
+            if (live.isEmpty()) {
+                Files.deleteIfExists(pidFile);
+                progress(ctx, s, "not running (stale pid file removed)");
+            } else if (!PidFiles.runsJar(pid.getAsLong(), layout.jar(s))) {
+                Files.deleteIfExists(pidFile);
+                progress(ctx, s, "pid " + pid.getAsLong() + " is not " + layout.jar(s)
+                        + "; left it alone (stale pid file removed)");
+            } else {
+                live.get().destroy();
+                stopping.put(s, live.get());
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GRACE_MILLIS);
+        int exit = 0;
+        for (Map.Entry<ServiceName, ProcessHandle> e : stopping.entrySet()) {
+            ServiceName s = e.getKey();
+            ProcessHandle h = e.getValue();
+            if (exited(h, Math.max(0, deadline - System.nanoTime()))) {
+                progress(ctx, s, "stopped (pid " + h.pid() + ")");
+            } else {
+                h.destroyForcibly();
+                if (exited(h, TimeUnit.SECONDS.toNanos(5))) {
+                    progress(ctx, s, "killed (pid " + h.pid() + " ignored SIGTERM for 10 s)");
+                } else {
+                    progress(ctx, s, "FAILED: pid " + h.pid() + " survived SIGKILL");
+                    exit = CliException.FAILED;
+                    continue;
+                }
+            }
+            Files.deleteIfExists(layout.pidFile(s));
+            Files.deleteIfExists(layout.socket(s));
+        }
+        return exit;
+    }
+
+    private static boolean exited(ProcessHandle h, long nanos) {
+        try {
+            h.onExit().get(nanos, TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return !h.isAlive();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !h.isAlive();
+        } catch (ExecutionException e) {
+            return !h.isAlive();
+        }
+    }
+
+    /** One line of `services up`/`down` output: {@code   <service>  <what happened>}. */
+    private static void progress(Context ctx, ServiceName s, String what) {
+        ctx.out.printf("  %-10s %s%n", s.id(), what);
+        ctx.out.flush();
+    }
+}

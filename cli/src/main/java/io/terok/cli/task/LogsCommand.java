@@ -1,0 +1,52 @@
+package io.terok.cli.task;
+
+import io.terok.api.v1.LogChunk;
+import io.terok.api.v1.LogsRequest;
+import io.terok.api.v1.OutputStream;
+import io.terok.api.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
+import io.terok.cli.core.CliException;
+import io.terok.cli.core.Context;
+import io.terok.cli.core.ServiceApi;
+import io.terok.cli.core.ServiceClient;
+import io.terok.cli.core.Verb;
+import java.io.PrintStream;
+import java.util.Iterator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "logs", description = "Print a task's output (stdout to stdout, stderr to stderr).")
+public final class LogsCommand extends Verb {
+    @Option(names = {"-f", "--follow"}, description = "Keep printing until the task exits.")
+    boolean follow;
+    @Option(names = {"-n", "--tail"}, paramLabel = "N", description = "Only the last N lines.")
+    int tail;
+    @Parameters(paramLabel = "TASK", description = "Task id, id prefix or name.")
+    String task;
+
+    @Override
+    public Integer call() {
+        Context ctx = ctx();
+        if (tail < 0) {
+            throw CliException.badValue("--tail", String.valueOf(tail), "expected 0 (all) or more lines");
+        }
+        try (ServiceClient<RuntimeServiceBlockingStub> rt = ServiceApi.RUNTIME.connect(ctx)) {
+            stream(rt, LogsRequest.newBuilder().setTask(task).setFollow(follow).setTail(tail).build(), ctx);
+        }
+        return 0;
+    }
+
+    /** Copies the log stream, chunk by chunk, to stdout and stderr. */
+    static void stream(ServiceClient<RuntimeServiceBlockingStub> rt, LogsRequest request, Context ctx) {
+        rt.call("cannot read the logs of " + request.getTask(), () -> {
+            Iterator<LogChunk> chunks = (request.getFollow() ? rt.stub(Deadlines.FOLLOW) : rt.stub()).logs(request);
+            while (chunks.hasNext()) {
+                LogChunk chunk = chunks.next();
+                PrintStream target = chunk.getStream() == OutputStream.OUTPUT_STREAM_STDERR ? ctx.err : ctx.out;
+                target.writeBytes(chunk.getData().toByteArray());
+                target.flush();
+            }
+            return null;
+        });
+    }
+}
