@@ -6,7 +6,6 @@ import io.terok.api.v1.Task;
 import io.terok.common.Ids;
 import io.terok.common.PrivateFiles;
 import io.terok.common.ServiceException;
-import io.terok.common.TerokPaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +28,7 @@ public final class TaskStore {
     private final Path dir;
 
     public TaskStore(Path dir) {
-        this.dir = TerokPaths.ensurePrivateDir(dir);
+        this.dir = PrivateFiles.directory(dir);
     }
 
     public Path dir() {

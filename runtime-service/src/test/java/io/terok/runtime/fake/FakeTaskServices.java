@@ -43,21 +43,30 @@ public final class FakeTaskServices implements TaskServices {
         return shieldSawRelayed;
     }
 
+    /** Logs {@code service.action} and, unless it was told to fail, holds the service for the task. */
+    private void take(String service, String action, String taskId) {
+        log.record(service + "." + action);
+        held.add(service + ":" + taskId);
+    }
+
+    private void giveBack(String service, String action, String taskId) {
+        log.record(service + "." + action);
+        held.remove(service + ":" + taskId);
+    }
+
     @Override
     public synchronized ShieldWiring prepareShield(String taskId, String containerName, List<String> profiles,
             List<Integer> hostPorts, String hostAddress, List<String> relayedHosts) {
-        log.record("shield.prepare");
+        take("shield", "prepare", taskId);
         shieldSawPorts = List.copyOf(hostPorts);
         shieldSawRelayed = List.copyOf(relayedHosts);
-        held.add("shield:" + taskId);
         return new ShieldWiring(Map.of("io.terok.shield", taskId), List.of("169.254.1.1"),
                 List.of(new Mount("/tmp/shield-" + taskId, "/etc/terok-shield", true, "")), Map.of("shield.internal", "169.254.1.1"));
     }
 
     @Override
     public synchronized void releaseShield(String taskId) {
-        log.record("shield.release");
-        held.remove("shield:" + taskId);
+        giveBack("shield", "release", taskId);
     }
 
     @Override
@@ -68,8 +77,7 @@ public final class FakeTaskServices implements TaskServices {
 
     @Override
     public synchronized VaultWiring mintVaultTokens(String taskId, String project, List<String> providers, String hostAddress) {
-        log.record("vault.mint");
-        held.add("vault:" + taskId);
+        take("vault", "mint", taskId);
         List<Mount> agent = project.isEmpty() ? List.of() : List.of(new Mount("/tmp/agent-" + taskId, "/run/ssh-agent.sock", true, ""));
         return new VaultWiring(providers.stream().map(p -> "tok-" + p).toList(),
                 Map.of("ANTHROPIC_BASE_URL", "http://" + hostAddress + ":" + VAULT_PORT), agent, List.of(VAULT_PORT),
@@ -78,34 +86,29 @@ public final class FakeTaskServices implements TaskServices {
 
     @Override
     public synchronized void revokeVaultTokens(String taskId) {
-        log.record("vault.revoke");
-        held.remove("vault:" + taskId);
+        giveBack("vault", "revoke", taskId);
     }
 
     @Override
     public synchronized GateWiring mintGateToken(String taskId, String project, String hostAddress) {
-        log.record("gate.mint");
-        held.add("gate:" + taskId);
+        take("gate", "mint", taskId);
         return new GateWiring("http://" + hostAddress + ":" + GATE_PORT + "/" + project + ".git",
                 Map.of("TEROK_GATE_URL", "http://" + hostAddress + ":" + GATE_PORT), List.of(GATE_PORT));
     }
 
     @Override
     public synchronized void revokeGateToken(String taskId) {
-        log.record("gate.revoke");
-        held.remove("gate:" + taskId);
+        giveBack("gate", "revoke", taskId);
     }
 
     @Override
     public synchronized void registerClearance(String taskId, String name, String project) {
-        log.record("clearance.register");
-        held.add("clearance:" + taskId);
+        take("clearance", "register", taskId);
     }
 
     @Override
     public synchronized void unregisterClearance(String taskId) {
-        log.record("clearance.unregister");
-        held.remove("clearance:" + taskId);
+        giveBack("clearance", "unregister", taskId);
     }
 
     @Override
