@@ -1,26 +1,26 @@
 package io.terok.runtime.task;
 
+import static io.terok.runtime.fake.FakeRuntime.IMAGE;
+import static io.terok.runtime.fake.FakeRuntime.everything;
+import static io.terok.runtime.fake.FakeRuntime.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
-import io.terok.api.v1.LaunchRequest;
 import io.terok.api.v1.NetworkMode;
-import io.terok.api.v1.RunSpec;
 import io.terok.api.v1.ServiceOptOut;
 import io.terok.api.v1.Task;
 import io.terok.common.ServiceException;
 import io.terok.runtime.compose.ServiceUnavailableException;
 import io.terok.runtime.fake.CallLog;
 import io.terok.runtime.fake.FakePodman;
+import io.terok.runtime.fake.FakeRuntime;
 import io.terok.runtime.fake.FakeTaskServices;
 import io.terok.runtime.panic.PanicLock;
 import io.terok.runtime.podman.PodmanException;
-import io.terok.runtime.spec.RunSpecValidator;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -33,7 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  * order, so each test sees which step failed, what was undone and in which order, and that nothing is left held.
  */
 class LaunchUndoTest {
-    private static final String IMAGE = "localhost/terok-test:latest";
     /** A launch that uses every service, in launch order. */
     private static final List<String> FULL_LAUNCH = List.of("vault.mint", "gate.mint", "shield.prepare",
             "clearance.register", "podman.create", "podman.start", "shield.loaded");
@@ -41,33 +40,22 @@ class LaunchUndoTest {
     private static final List<String> FULL_UNDO = List.of("podman.remove", "clearance.unregister", "shield.release",
             "gate.revoke", "vault.revoke");
 
-    @TempDir
-    Path dir;
-
-    private final CallLog log = new CallLog();
-    private final FakePodman podman = new FakePodman(log);
-    private final FakeTaskServices services = new FakeTaskServices(log);
+    private CallLog log;
+    private FakePodman podman;
+    private FakeTaskServices services;
     private TaskStore store;
     private PanicLock panic;
     private TaskManager tasks;
 
     @BeforeEach
-    void setUp() {
-        store = new TaskStore(dir.resolve("tasks"));
-        panic = new PanicLock(dir.resolve("panic.lock"), Clock.systemUTC());
-        tasks = new TaskManager(podman, store, services, new RunSpecValidator(List.of(dir), Set.of(), 4), panic);
-    }
-
-    private static RunSpec.Builder everything() {
-        return RunSpec.newBuilder().setName("agent-1").setImage(IMAGE).setProject("demo").addProviders("claude");
-    }
-
-    private static LaunchRequest request(RunSpec.Builder spec, ServiceOptOut.Builder optOut) {
-        return LaunchRequest.newBuilder().setRunSpec(spec).setOptOut(optOut).build();
-    }
-
-    private static LaunchRequest request(RunSpec.Builder spec) {
-        return request(spec, ServiceOptOut.newBuilder());
+    void setUp(@TempDir Path dir) {
+        FakeRuntime rt = new FakeRuntime(dir);
+        log = rt.log;
+        podman = rt.podman;
+        services = rt.services;
+        store = rt.store;
+        panic = rt.panic;
+        tasks = rt.tasks;
     }
 
     private static Supplier<RuntimeException> down(String service) {
