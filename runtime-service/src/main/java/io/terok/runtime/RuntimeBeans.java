@@ -1,7 +1,7 @@
 package io.terok.runtime;
 
 import io.terok.common.ServiceName;
-import io.terok.common.TerokPaths;
+import io.terok.common.PrivateFiles;
 import io.terok.runtime.compose.GrpcTaskServices;
 import io.terok.runtime.panic.EmergencyStop;
 import io.terok.runtime.panic.PanicLock;
@@ -31,7 +31,7 @@ public class RuntimeBeans {
     @Produces
     @Singleton
     PanicLock panicLock(RuntimeConfig config) {
-        return new PanicLock(TerokPaths.ensurePrivateDir(config.dataDir().resolve("runtime")).resolve("panic.lock"), Clock.systemUTC());
+        return new PanicLock(PrivateFiles.directory(config.dataDir().resolve("runtime")).resolve("panic.lock"), Clock.systemUTC());
     }
 
     @Produces

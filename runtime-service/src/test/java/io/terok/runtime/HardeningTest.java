@@ -5,25 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.terok.api.v1.ResourceLimits;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** What the agent sees from inside a launched container. */
 @QuarkusTest
-class HardeningTest {
-    static RuntimeApi api;
-
-    @BeforeAll
-    static void connect() {
-        api = new RuntimeApi();
-    }
-
-    @AfterAll
-    static void disconnect() {
-        api.close();
-    }
-
+class HardeningTest extends RuntimeServiceTest {
     @Test
     void taskRunsAsUid1000WithoutCapabilitiesOrNewPrivileges() {
         RuntimeApi.Result r = api.runToEnd(RuntimeApi.offline("sh", "-c",

@@ -27,24 +27,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
-class LifecycleTest {
-    static RuntimeApi api;
-
-    @BeforeAll
-    static void connect() {
-        api = new RuntimeApi();
-    }
-
-    @AfterAll
-    static void disconnect() {
-        api.close();
-    }
-
+class LifecycleTest extends RuntimeServiceTest {
     @Test
     void launchListExecLogsStopWaitRemove() throws Exception {
         List<TaskEvent> events = new CopyOnWriteArrayList<>();

@@ -20,8 +20,6 @@ import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.eclipse.microprofile.config.ConfigProvider;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -29,19 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every spec that would weaken the sandbox is refused by name, and leaves nothing behind. */
 @QuarkusTest
-class RefusalTest {
-    static RuntimeApi api;
-
-    @BeforeAll
-    static void connect() {
-        api = new RuntimeApi();
-    }
-
-    @AfterAll
-    static void disconnect() {
-        api.close();
-    }
-
+class RefusalTest extends RuntimeServiceTest {
     static Stream<Arguments> badSpecs() {
         String runtimeDir = ConfigProvider.getConfig().getValue("terok.runtime-dir", String.class);
         return Stream.of(

@@ -44,6 +44,8 @@ import java.util.function.Supplier;
 public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBase {
     /** A wait with neither a timeout nor a call deadline still ends; the caller can simply wait again. */
     private static final Duration LONGEST_WAIT = Duration.ofHours(1);
+    /** Every failure runtime expects is a ServiceException carrying its own status; anything else is INTERNAL. */
+    private static final GrpcCalls.Classifier NO_OTHER_FAILURES = e -> null;
 
     @Inject
     TaskManager tasks;
@@ -137,7 +139,7 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
             });
             call.setOnCancelHandler(h::close);
         } catch (RuntimeException e) {
-            out.onError(GrpcErrors.toStatus(e));
+            out.onError(GrpcCalls.toStatus(e, NO_OTHER_FAILURES));
         }
     }
 
@@ -152,7 +154,7 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
             }, error -> finish(call, error));
             call.setOnCancelHandler(h::close);
         } catch (RuntimeException e) {
-            out.onError(GrpcErrors.toStatus(e));
+            out.onError(GrpcCalls.toStatus(e, NO_OTHER_FAILURES));
         }
     }
 
@@ -163,11 +165,11 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
         if (error == null) {
             call.onCompleted();
         } else {
-            call.onError(GrpcErrors.toStatus(error));
+            call.onError(GrpcCalls.toStatus(error, NO_OTHER_FAILURES));
         }
     }
 
     private static <T> void unary(StreamObserver<T> out, Supplier<T> body) {
-        GrpcCalls.unary(out, GrpcErrors.CLASSIFIER, body);
+        GrpcCalls.unary(out, NO_OTHER_FAILURES, body);
     }
 }

@@ -1,16 +1,15 @@
 package io.terok.runtime.panic;
 
-import com.google.protobuf.Timestamp;
 import io.terok.api.v1.NetworkMode;
 import io.terok.api.v1.PanicReport;
 import io.terok.api.v1.PanicState;
 import io.terok.api.v1.PanicTaskOutcome;
 import io.terok.api.v1.Task;
 import io.terok.api.v1.TaskState;
+import io.terok.common.ProtoTime;
 import io.terok.runtime.compose.TaskServices;
 import io.terok.runtime.podman.PodmanApi;
 import io.terok.runtime.task.TaskManager;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -94,7 +93,7 @@ public final class EmergencyStop {
 
     public PanicState state() {
         PanicState.Builder b = PanicState.newBuilder();
-        lock.since().ifPresent(s -> b.setActive(true).setSince(ts(s)));
+        lock.since().ifPresent(s -> b.setActive(true).setSince(ProtoTime.of(s)));
         return b.build();
     }
 
@@ -153,9 +152,5 @@ public final class EmergencyStop {
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
         }
-    }
-
-    private static Timestamp ts(Instant i) {
-        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
     }
 }

@@ -1,7 +1,7 @@
 package io.terok.runtime.panic;
 
 import io.terok.common.PrivateFiles;
-import io.terok.runtime.task.TaskConflictException;
+import io.terok.common.ServiceException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -84,8 +84,8 @@ public final class PanicLock {
     public void refuse(String what) {
         Instant s = since;
         if (s != null) {
-            throw new TaskConflictException("terok is in panic mode" + (s.equals(Instant.EPOCH) ? "" : " since " + s) + ": "
-                    + what + " is refused until the operator runs `terok panic --clear`", false);
+            throw ServiceException.precondition("terok is in panic mode" + (s.equals(Instant.EPOCH) ? "" : " since " + s) + ": "
+                    + what + " is refused until the operator runs `terok panic --clear`");
         }
     }
 }

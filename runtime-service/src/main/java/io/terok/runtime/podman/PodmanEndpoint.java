@@ -1,5 +1,6 @@
 package io.terok.runtime.podman;
 
+import io.terok.common.PrivateFiles;
 import io.terok.common.TerokPaths;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ public final class PodmanEndpoint implements AutoCloseable {
             throw new PodmanException(0, "podman API at " + configured + " does not answer; start it with "
                     + "`systemctl --user enable --now podman.socket` or let terok start one (terok.podman.start-service=true)");
         }
-        Path own = configured != null ? configured : TerokPaths.ensurePrivateDir(runtimeDir).resolve("podman.sock");
+        Path own = configured != null ? configured : PrivateFiles.directory(runtimeDir).resolve("podman.sock");
         if (!startService) {
             throw new PodmanException(0, "no podman API answers on " + candidates + " and terok.podman.start-service=false");
         }
@@ -51,7 +52,7 @@ public final class PodmanEndpoint implements AutoCloseable {
 
     private void start(Path socket, Path logFile) {
         try {
-            TerokPaths.ensurePrivateDir(logFile.getParent());
+            PrivateFiles.directory(logFile.getParent());
             ownService = new ProcessBuilder("podman", "system", "service", "--time=0", "unix://" + socket)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))

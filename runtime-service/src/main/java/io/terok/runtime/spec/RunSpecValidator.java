@@ -3,6 +3,9 @@ package io.terok.runtime.spec;
 import io.terok.api.v1.NetworkMode;
 import io.terok.api.v1.RunSpec;
 import io.terok.api.v1.VolumeMount;
+import io.terok.common.Ids;
+import io.terok.common.Printable;
+import io.terok.common.ServiceException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +26,6 @@ public final class RunSpecValidator {
     /** Capabilities a task may ask for; everything else stays dropped (NET_ADMIN/NET_RAW would defeat shield). */
     public static final Set<String> GRANTABLE_CAPABILITIES = Set.of("PERFMON", "NET_BIND_SERVICE");
 
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,62}");
     private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}");
     private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
     private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
@@ -54,15 +56,15 @@ public final class RunSpecValidator {
 
     public ContainerPlan validate(RunSpec spec) {
         String name = spec.getName();
-        if (!name.isEmpty() && (!NAME.matcher(name).matches() || name.contains(".."))) {
-            throw new InvalidSpecException("run_spec.name", "'" + printable(name) + "' is not a valid name "
+        if (!name.isEmpty() && (!Ids.isTaskName(name) || name.contains(".."))) {
+            throw ServiceException.invalid("run_spec.name", "'" + Printable.line(name) + "' is not a valid name "
                     + "(lowercase letters, digits, '-', '_', '.'; 1-63 characters; no '..')");
         }
         if (spec.getImage().isBlank()) {
-            throw new InvalidSpecException("run_spec.image", "must not be empty");
+            throw ServiceException.invalid("run_spec.image", "must not be empty");
         }
         if (!IMAGE.matcher(spec.getImage()).matches()) {
-            throw new InvalidSpecException("run_spec.image", "'" + printable(spec.getImage()) + "' is not an image reference");
+            throw ServiceException.invalid("run_spec.image", "'" + Printable.line(spec.getImage()) + "' is not an image reference");
         }
         for (int i = 0; i < spec.getCommandCount(); i++) {
             noControl("run_spec.command[" + i + "]", spec.getCommand(i), true);
@@ -70,7 +72,7 @@ public final class RunSpecValidator {
         Map<String, String> env = new LinkedHashMap<>();
         spec.getEnvMap().forEach((k, v) -> {
             if (!ENV_KEY.matcher(k).matches()) {
-                throw new InvalidSpecException("run_spec.env", "'" + printable(k) + "' is not a valid variable name");
+                throw ServiceException.invalid("run_spec.env", "'" + Printable.line(k) + "' is not a valid variable name");
             }
             noControl("run_spec.env[" + k + "]", v, true);
             env.put(k, v);
@@ -80,7 +82,7 @@ public final class RunSpecValidator {
             workdir = absoluteContainerPath("run_spec.workdir", workdir);
         }
         if (!spec.getHostname().isEmpty() && (spec.getHostname().length() > 253 || !HOSTNAME.matcher(spec.getHostname()).matches())) {
-            throw new InvalidSpecException("run_spec.hostname", "'" + printable(spec.getHostname()) + "' is not a valid host name");
+            throw ServiceException.invalid("run_spec.hostname", "'" + Printable.line(spec.getHostname()) + "' is not a valid host name");
         }
         List<Mount> mounts = new ArrayList<>();
         for (int i = 0; i < spec.getVolumesCount(); i++) {
@@ -88,15 +90,15 @@ public final class RunSpecValidator {
         }
         long memory = spec.getLimits().getMemoryBytes();
         if (memory < 0 || (memory > 0 && memory < MIN_MEMORY)) {
-            throw new InvalidSpecException("run_spec.limits.memory_bytes", "must be 0 (no limit) or at least 6 MiB, got " + memory);
+            throw ServiceException.invalid("run_spec.limits.memory_bytes", "must be 0 (no limit) or at least 6 MiB, got " + memory);
         }
         double cpus = spec.getLimits().getCpus();
         if (cpus < 0 || Double.isNaN(cpus) || cpus > hostCpus) {
-            throw new InvalidSpecException("run_spec.limits.cpus", "must be between 0 (no limit) and " + hostCpus + " (this host's CPUs), got " + cpus);
+            throw ServiceException.invalid("run_spec.limits.cpus", "must be between 0 (no limit) and " + hostCpus + " (this host's CPUs), got " + cpus);
         }
         long pids = spec.getLimits().getPids();
         if (pids < 0) {
-            throw new InvalidSpecException("run_spec.limits.pids", "must be 0 (no limit) or positive, got " + pids);
+            throw ServiceException.invalid("run_spec.limits.pids", "must be 0 (no limit) or positive, got " + pids);
         }
         List<String> devices = new ArrayList<>();
         for (int i = 0; i < spec.getGpusCount(); i++) {
@@ -107,7 +109,7 @@ public final class RunSpecValidator {
             String c = spec.getCapabilities(i).toUpperCase(Locale.ROOT);
             c = c.startsWith("CAP_") ? c.substring(4) : c;
             if (!GRANTABLE_CAPABILITIES.contains(c)) {
-                throw new InvalidSpecException("run_spec.capabilities[" + i + "]", "'" + printable(spec.getCapabilities(i))
+                throw ServiceException.invalid("run_spec.capabilities[" + i + "]", "'" + Printable.line(spec.getCapabilities(i))
                         + "' cannot be granted (grantable: " + String.join(", ", new java.util.TreeSet<>(GRANTABLE_CAPABILITIES)) + ")");
             }
             caps.add("CAP_" + c);
@@ -115,7 +117,7 @@ public final class RunSpecValidator {
         Map<String, String> annotations = new LinkedHashMap<>();
         spec.getAnnotationsMap().forEach((k, v) -> {
             if (!allowedAnnotations.contains(k)) {
-                throw new InvalidSpecException("run_spec.annotations", "'" + printable(k) + "' is not an allowed annotation (allowed: "
+                throw ServiceException.invalid("run_spec.annotations", "'" + Printable.line(k) + "' is not an allowed annotation (allowed: "
                         + (allowedAnnotations.isEmpty() ? "none" : String.join(", ", new java.util.TreeSet<>(allowedAnnotations))) + ")");
             }
             noControl("run_spec.annotations[" + k + "]", v, false);
@@ -124,16 +126,16 @@ public final class RunSpecValidator {
         Map<String, String> labels = new LinkedHashMap<>();
         spec.getLabelsMap().forEach((k, v) -> {
             if (!LABEL_KEY.matcher(k).matches()) {
-                throw new InvalidSpecException("run_spec.labels", "'" + printable(k) + "' is not a valid label key");
+                throw ServiceException.invalid("run_spec.labels", "'" + Printable.line(k) + "' is not a valid label key");
             }
             if (k.startsWith(RESERVED_LABEL_PREFIX)) {
-                throw new InvalidSpecException("run_spec.labels", "'" + k + "': the " + RESERVED_LABEL_PREFIX + " prefix is reserved for terok");
+                throw ServiceException.invalid("run_spec.labels", "'" + k + "': the " + RESERVED_LABEL_PREFIX + " prefix is reserved for terok");
             }
             noControl("run_spec.labels[" + k + "]", v, false);
             labels.put(k, v);
         });
-        if (!spec.getProject().isEmpty() && !SIMPLE_ID.matcher(spec.getProject()).matches()) {
-            throw new InvalidSpecException("run_spec.project", "'" + printable(spec.getProject()) + "' is not a valid project name");
+        if (!spec.getProject().isEmpty() && !Ids.isProject(spec.getProject())) {
+            throw ServiceException.invalid("run_spec.project", "'" + Printable.line(spec.getProject()) + "' is not a valid project name");
         }
         checkIds("run_spec.providers", spec.getProvidersList());
         checkIds("run_spec.shield_profiles", spec.getShieldProfilesList());
@@ -143,7 +145,7 @@ public final class RunSpecValidator {
 
         boolean network = spec.getNetwork() != NetworkMode.NETWORK_MODE_NONE;
         if (spec.getNetwork() == NetworkMode.UNRECOGNIZED) {
-            throw new InvalidSpecException("run_spec.network", "unknown network mode");
+            throw ServiceException.invalid("run_spec.network", "unknown network mode");
         }
         return new ContainerPlan(name, spec.getImage(), List.copyOf(spec.getCommandList()), Map.copyOf(env), workdir,
                 spec.getHostname(), List.copyOf(mounts), memory, cpus, pids, List.copyOf(devices), List.copyOf(caps),
@@ -153,40 +155,40 @@ public final class RunSpecValidator {
 
     private Mount mount(String field, VolumeMount v) {
         if (v.getHostPath().isEmpty() || !v.getHostPath().startsWith("/")) {
-            throw new InvalidSpecException(field + ".host_path", "must be an absolute path, got '" + printable(v.getHostPath()) + "'");
+            throw ServiceException.invalid(field + ".host_path", "must be an absolute path, got '" + Printable.line(v.getHostPath()) + "'");
         }
         noTraversal(field + ".host_path", v.getHostPath());
         Path host = Path.of(v.getHostPath());
         // Followed links: a dangling symlink does not exist, so it cannot be checked, nor later pointed anywhere.
         if (!Files.exists(host)) {
-            throw new InvalidSpecException(field + ".host_path", v.getHostPath() + " does not exist");
+            throw ServiceException.invalid(field + ".host_path", v.getHostPath() + " does not exist");
         }
         Path real = canonical(host);
         if (real.startsWith("/dev") || real.startsWith("/proc") || real.startsWith("/sys")) {
-            throw new InvalidSpecException(field + ".host_path", real + " is a kernel interface; devices other than GPUs cannot be passed in");
+            throw ServiceException.invalid(field + ".host_path", real + " is a kernel interface; devices other than GPUs cannot be passed in");
         }
         for (Path p : protectedPaths) {
             if (p.startsWith(real) || real.startsWith(p)) {
-                throw new InvalidSpecException(field + ".host_path", real + " would expose " + p
+                throw ServiceException.invalid(field + ".host_path", real + " would expose " + p
                         + " (terok's own sockets, records or configuration, or the podman socket) to the task");
             }
         }
         String target = absoluteContainerPath(field + ".container_path", v.getContainerPath());
         if (target.equals("/")) {
-            throw new InvalidSpecException(field + ".container_path", "cannot mount over /");
+            throw ServiceException.invalid(field + ".container_path", "cannot mount over /");
         }
         String relabel = switch (v.getRelabel()) {
             case RELABEL_SHARED -> "z";
             case RELABEL_PRIVATE -> "Z";
             case RELABEL_UNSPECIFIED -> "";
-            default -> throw new InvalidSpecException(field + ".relabel", "unknown relabel mode");
+            default -> throw ServiceException.invalid(field + ".relabel", "unknown relabel mode");
         };
         return new Mount(real.toString(), target, v.getReadOnly(), relabel);
     }
 
     private static String absoluteContainerPath(String field, String path) {
         if (path.isEmpty() || !path.startsWith("/")) {
-            throw new InvalidSpecException(field, "must be an absolute path, got '" + printable(path) + "'");
+            throw ServiceException.invalid(field, "must be an absolute path, got '" + Printable.line(path) + "'");
         }
         noTraversal(field, path);
         noControl(field, path, false);
@@ -196,7 +198,7 @@ public final class RunSpecValidator {
     private static void noTraversal(String field, String path) {
         for (String part : path.split("/")) {
             if (part.equals("..")) {
-                throw new InvalidSpecException(field, "'" + printable(path) + "' contains '..'");
+                throw ServiceException.invalid(field, "'" + Printable.line(path) + "' contains '..'");
             }
         }
     }
@@ -205,14 +207,14 @@ public final class RunSpecValidator {
         if (CDI_DEVICE.matcher(value).matches() || GPU_NODE.matcher(value).matches()) {
             return value;
         }
-        throw new InvalidSpecException(field, "'" + printable(value) + "' is not a GPU (a CDI name like nvidia.com/gpu=all, "
+        throw ServiceException.invalid(field, "'" + Printable.line(value) + "' is not a GPU (a CDI name like nvidia.com/gpu=all, "
                 + "or /dev/dri/renderD*, /dev/nvidia*, /dev/kfd)");
     }
 
     private static void checkIds(String field, List<String> ids) {
         for (int i = 0; i < ids.size(); i++) {
             if (!SIMPLE_ID.matcher(ids.get(i)).matches()) {
-                throw new InvalidSpecException(field + "[" + i + "]", "'" + printable(ids.get(i)) + "' is not a valid name");
+                throw ServiceException.invalid(field + "[" + i + "]", "'" + Printable.line(ids.get(i)) + "' is not a valid name");
             }
         }
     }
@@ -221,7 +223,7 @@ public final class RunSpecValidator {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (c == 0 || (!allowNewlines && (c == '\n' || c == '\r'))) {
-                throw new InvalidSpecException(field, "contains a NUL or line break");
+                throw ServiceException.invalid(field, "contains a NUL or line break");
             }
         }
     }
@@ -234,20 +236,10 @@ public final class RunSpecValidator {
         }
     }
 
-    /** Shows a caller's bad value without letting it forge extra log or terminal lines. */
-    static String printable(String s) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length() && i < 200; i++) {
-            char c = s.charAt(i);
-            b.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return s.length() > 200 ? b + "..." : b.toString();
-    }
-
     static long size(String field, String value) {
         var m = SIZE.matcher(value);
         if (!m.matches()) {
-            throw new InvalidSpecException(field, "'" + printable(value) + "' is not a size (like 64m or 1g)");
+            throw ServiceException.invalid(field, "'" + Printable.line(value) + "' is not a size (like 64m or 1g)");
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2).toLowerCase(Locale.ROOT)) {
@@ -279,15 +271,15 @@ public final class RunSpecValidator {
                 }
                 String why = refusal(flag, value);
                 if (why != null) {
-                    throw new InvalidSpecException(field, "'" + printable(arg) + "' is refused: " + why);
+                    throw ServiceException.invalid(field, "'" + Printable.line(arg) + "' is refused: " + why);
                 }
                 if (!Set.of("--shm-size", "--tmpfs", "--ulimit", "--device").contains(flag)) {
-                    throw new InvalidSpecException(field, "'" + printable(flag) + "' is not an allowed podman flag "
+                    throw ServiceException.invalid(field, "'" + Printable.line(flag) + "' is not an allowed podman flag "
                             + "(allowed: --shm-size, --tmpfs, --ulimit, --device for GPUs)");
                 }
                 if (value == null) {
                     if (i + 1 >= args.size()) {
-                        throw new InvalidSpecException(field, flag + " needs a value");
+                        throw ServiceException.invalid(field, flag + " needs a value");
                     }
                     value = args.get(++i);
                 }
@@ -297,7 +289,7 @@ public final class RunSpecValidator {
                     case "--ulimit" -> {
                         var m = ULIMIT.matcher(value);
                         if (!m.matches()) {
-                            throw new InvalidSpecException(field, "'" + printable(value) + "' is not a ulimit (nofile|nproc|core|memlock|stack=SOFT[:HARD])");
+                            throw ServiceException.invalid(field, "'" + Printable.line(value) + "' is not a ulimit (nofile|nproc|core|memlock|stack=SOFT[:HARD])");
                         }
                         long soft = Long.parseLong(m.group(2));
                         long hard = m.group(4) == null ? soft : Long.parseLong(m.group(4));

@@ -3,8 +3,9 @@ package io.terok.runtime.task;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.terok.api.v1.Task;
+import io.terok.common.Ids;
 import io.terok.common.PrivateFiles;
-import io.terok.common.TerokPaths;
+import io.terok.common.ServiceException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 /**
@@ -25,11 +25,10 @@ import org.jboss.logging.Logger;
  */
 public final class TaskStore {
     private static final Logger LOG = Logger.getLogger(TaskStore.class);
-    private static final Pattern ID = Pattern.compile("[0-9a-f]{32}");
     private final Path dir;
 
     public TaskStore(Path dir) {
-        this.dir = TerokPaths.ensurePrivateDir(dir);
+        this.dir = PrivateFiles.directory(dir);
     }
 
     public Path dir() {
@@ -37,7 +36,7 @@ public final class TaskStore {
     }
 
     public synchronized void save(Task task) {
-        if (!ID.matcher(task.getId()).matches()) {
+        if (!Ids.isTaskId(task.getId())) {
             throw new IllegalArgumentException("bad task id " + task.getId());
         }
         try {
@@ -48,7 +47,7 @@ public final class TaskStore {
     }
 
     public synchronized Optional<Task> get(String id) {
-        if (!ID.matcher(id).matches()) {
+        if (!Ids.isTaskId(id)) {
             return Optional.empty();
         }
         Path f = file(id);
@@ -85,7 +84,7 @@ public final class TaskStore {
     /** Finds a task by id, unique id prefix, or name. */
     public Task resolve(String ref) {
         if (ref == null || ref.isBlank()) {
-            throw new TaskNotFoundException("task: must name a task (id, id prefix or name)");
+            throw ServiceException.notFound("task: must name a task (id, id prefix or name)");
         }
         List<Task> all = all();
         for (Task t : all) {
@@ -98,9 +97,9 @@ public final class TaskStore {
             return byPrefix.get(0);
         }
         if (byPrefix.size() > 1) {
-            throw new TaskNotFoundException("task: '" + ref + "' matches " + byPrefix.size() + " tasks; give more of the id");
+            throw ServiceException.notFound("task: '" + ref + "' matches " + byPrefix.size() + " tasks; give more of the id");
         }
-        throw new TaskNotFoundException("task: no task '" + ref + "' (see `terok ps -a`)");
+        throw ServiceException.notFound("task: no task '" + ref + "' (see `terok ps -a`)");
     }
 
     private Path file(String id) {

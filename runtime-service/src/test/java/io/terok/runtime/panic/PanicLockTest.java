@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.terok.runtime.task.TaskConflictException;
+import io.terok.common.ServiceException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -23,7 +23,8 @@ class PanicLockTest {
         PanicLock lock = new PanicLock(dir.resolve("panic.lock"), Clock.fixed(t, ZoneOffset.UTC));
         lock.refuse("launching a task");
         assertEquals(t, lock.engage());
-        TaskConflictException e = assertThrows(TaskConflictException.class, () -> lock.refuse("launching a task"));
+        ServiceException e = assertThrows(ServiceException.class, () -> lock.refuse("launching a task"));
+        assertEquals(ServiceException.Kind.PRECONDITION, e.kind());
         assertEquals("terok is in panic mode since 2026-12-06T03:00:00Z: launching a task is refused until the operator runs"
                 + " `terok panic --clear`", e.getMessage());
         assertEquals(t, new PanicLock(dir.resolve("panic.lock"), Clock.systemUTC()).since().orElseThrow());
@@ -36,7 +37,7 @@ class PanicLockTest {
     void anUnreadableLockCountsAsEngaged() throws Exception {
         Files.writeString(dir.resolve("panic.lock"), "garbage");
         PanicLock lock = new PanicLock(dir.resolve("panic.lock"), Clock.systemUTC());
-        TaskConflictException e = assertThrows(TaskConflictException.class, () -> lock.refuse("launching a task"));
+        ServiceException e = assertThrows(ServiceException.class, () -> lock.refuse("launching a task"));
         assertTrue(e.getMessage().startsWith("terok is in panic mode: "), e.getMessage());
     }
 }

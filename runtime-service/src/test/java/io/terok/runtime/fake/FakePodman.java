@@ -1,0 +1,131 @@
+package io.terok.runtime.fake;
+
+import io.terok.runtime.podman.ContainerInfo;
+import io.terok.runtime.podman.HostProfile;
+import io.terok.runtime.podman.OutputSink;
+import io.terok.runtime.podman.PodmanApi;
+import io.terok.runtime.podman.StreamHandle;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Podman as a map of containers: create, start and remove change it, and each is logged as {@code podman.action}.
+ * Reads (inspect, list, imageExists) are not logged.
+ */
+public final class FakePodman implements PodmanApi {
+    private final CallLog log;
+    private final Map<String, ContainerInfo> containers = new LinkedHashMap<>();
+    private final HostProfile profile = new HostProfile(false, 5, "5.0.0", true, "v2");
+    private boolean imagePresent = true;
+    private Runnable onStart = () -> {
+    };
+    private JsonObject lastSpec;
+    private int next;
+
+    public FakePodman(CallLog log) {
+        this.log = log;
+    }
+
+    public void imagePresent(boolean present) {
+        this.imagePresent = present;
+    }
+
+    /** Runs while a container starts (to let something happen "during" a launch). */
+    public void onStart(Runnable r) {
+        this.onStart = r;
+    }
+
+    public synchronized Map<String, ContainerInfo> containers() {
+        return Map.copyOf(containers);
+    }
+
+    /** The libpod spec of the last create. */
+    public JsonObject lastSpec() {
+        return lastSpec;
+    }
+
+    @Override
+    public HostProfile profile() {
+        return profile;
+    }
+
+    @Override
+    public boolean imageExists(String image) {
+        return imagePresent;
+    }
+
+    @Override
+    public synchronized Created create(JsonObject spec) {
+        log.record("podman.create");
+        lastSpec = spec;
+        String id = String.format("%064x", ++next);
+        containers.put(id, info(id, spec.getString("name"), "created", spec.getJsonObject("labels").getMap()));
+        return new Created(id, List.of());
+    }
+
+    @Override
+    public void start(String id) {
+        log.record("podman.start");
+        synchronized (this) {
+            ContainerInfo c = containers.get(id);
+            containers.put(id, info(id, c.name(), "running", c.labels()));
+        }
+        onStart.run();
+    }
+
+    @Override
+    public synchronized void stop(String id, int graceSeconds) {
+        log.record("podman.stop");
+        ContainerInfo c = containers.get(id);
+        containers.put(id, info(id, c.name(), "exited", c.labels()));
+    }
+
+    @Override
+    public synchronized void remove(String id, boolean force) {
+        log.record("podman.remove");
+        containers.remove(id);
+    }
+
+    @Override
+    public synchronized Optional<ContainerInfo> inspect(String idOrName) {
+        return containers.values().stream().filter(c -> c.id().equals(idOrName) || c.name().equals(idOrName)).findFirst();
+    }
+
+    @Override
+    public synchronized List<ContainerInfo> list(String label) {
+        return containers.values().stream().filter(c -> c.labels().containsKey(label)).toList();
+    }
+
+    @Override
+    public int waitExit(String id, Duration timeout) {
+        throw new UnsupportedOperationException("not used by the launch tests");
+    }
+
+    @Override
+    public StreamHandle logs(String id, boolean follow, int tail, boolean tty, OutputSink sink) {
+        throw new UnsupportedOperationException("not used by the launch tests");
+    }
+
+    @Override
+    public ExecResult exec(String id, List<String> command, Map<String, String> env, String workdir, Duration timeout) {
+        throw new UnsupportedOperationException("not used by the launch tests");
+    }
+
+    @Override
+    public StreamHandle events(Consumer<JsonObject> sink, Consumer<Throwable> end) {
+        throw new UnsupportedOperationException("not used by the launch tests");
+    }
+
+    private static ContainerInfo info(String id, String name, String status, Map<String, ?> labels) {
+        Map<String, String> l = new LinkedHashMap<>();
+        labels.forEach((k, v) -> l.put(k, String.valueOf(v)));
+        return new ContainerInfo(id, name, "localhost/terok-test:latest", status, 0, Instant.now(),
+                "running".equals(status) ? Instant.now() : Instant.EPOCH, Instant.EPOCH, 0, l);
+    }
+}

@@ -1,0 +1,330 @@
+package io.terok.runtime.task;
+
+import static io.terok.runtime.fake.FakeRuntime.IMAGE;
+import static io.terok.runtime.fake.FakeRuntime.everything;
+import static io.terok.runtime.fake.FakeRuntime.request;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.terok.api.v1.NetworkMode;
+import io.terok.api.v1.ServiceOptOut;
+import io.terok.api.v1.Task;
+import io.terok.common.ServiceException;
+import io.terok.runtime.compose.ServiceUnavailableException;
+import io.terok.runtime.fake.CallLog;
+import io.terok.runtime.fake.FakePodman;
+import io.terok.runtime.fake.FakeRuntime;
+import io.terok.runtime.fake.FakeTaskServices;
+import io.terok.runtime.panic.PanicLock;
+import io.terok.runtime.podman.PodmanException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launch and its undo without Quarkus or podman: fakes of podman and of the four services log every call in one
+ * order, so each test sees which step failed, what was undone and in which order, and that nothing is left held.
+ */
+class LaunchUndoTest {
+    /** A launch that uses every service, in launch order. */
+    private static final List<String> FULL_LAUNCH = List.of("vault.mint", "gate.mint", "shield.prepare",
+            "clearance.register", "podman.create", "podman.start", "shield.loaded");
+    /** What a failure after the container was created gives back, most recent first. */
+    private static final List<String> FULL_UNDO = List.of("podman.remove", "clearance.unregister", "shield.release",
+            "gate.revoke", "vault.revoke");
+
+    private CallLog log;
+    private FakePodman podman;
+    private FakeTaskServices services;
+    private TaskStore store;
+    private PanicLock panic;
+    private TaskManager tasks;
+
+    @BeforeEach
+    void setUp(@TempDir Path dir) {
+        FakeRuntime rt = new FakeRuntime(dir);
+        log = rt.log;
+        podman = rt.podman;
+        services = rt.services;
+        store = rt.store;
+        panic = rt.panic;
+        tasks = rt.tasks;
+    }
+
+    private static Supplier<RuntimeException> down(String service) {
+        return () -> new ServiceUnavailableException(service, service + "-service is not running");
+    }
+
+    /**
+     * Launches with every service; asserts that the launch went exactly as far as {@code failing}, that what
+     * followed it was {@code undone} (most recent first) and that nothing is left. Answers the launch's failure.
+     */
+    private RuntimeException failAt(String failing, List<String> undone) {
+        RuntimeException e = assertThrows(RuntimeException.class, () -> tasks.launch(request(everything())));
+        List<String> calls = log.calls();
+        int at = calls.indexOf(failing);
+        assertTrue(at >= 0, failing + " was not reached: " + calls);
+        assertEquals(FULL_LAUNCH.subList(0, FULL_LAUNCH.indexOf(failing) + 1), calls.subList(0, at + 1),
+                "the launch up to the failing step");
+        assertEquals(undone, log.after(failing), "what was undone, most recent first");
+        assertNothingLeft();
+        return e;
+    }
+
+    private void assertNothingLeft() {
+        assertEquals(Set.of(), services.held(), "no token, firewall or registration left");
+        assertEquals(List.of(), store.all(), "no task record left");
+        assertTrue(podman.containers().isEmpty(), "no container left");
+        // The name was not left reserved: a launch under it now goes through.
+        log.clearFailures();
+        services.shieldHookRuns(true);
+        assertEquals("agent-1", tasks.launch(request(everything())).getName());
+    }
+
+    @Test
+    void aFullLaunchAsksEachServiceOnceInOrderAndRecordsWhatItWired() {
+        Task t = tasks.launch(request(everything()));
+        assertEquals(FULL_LAUNCH, log.calls());
+        assertTrue(t.getId().matches("[0-9a-f]{32}"), t.getId());
+        assertEquals(List.of("tok-claude"), t.getWiring().getVaultTokenIdsList());
+        assertTrue(t.getWiring().getVaultSshAgent());
+        assertTrue(t.getWiring().getShieldApplied());
+        assertTrue(t.getWiring().getClearanceRegistered());
+        assertEquals("http://169.254.1.2:18701/demo.git", t.getWiring().getGateUrl());
+        assertEquals(List.of(), t.getWiring().getOptedOutList());
+        // Shield opens exactly the vault's and the gate's ports and closes what the vault relays.
+        assertEquals(List.of(FakeTaskServices.VAULT_PORT, FakeTaskServices.GATE_PORT), services.shieldSawPorts());
+        assertEquals(List.of("api.anthropic.com"), services.shieldSawRelayed());
+        Task recorded = store.get(t.getId()).orElseThrow();
+        assertEquals(t.getContainerId(), recorded.getContainerId());
+        assertEquals(t.getWiring(), recorded.getWiring());
+        assertEquals(t.getId(), podman.lastSpec().getJsonObject("labels").getString(TaskManager.TASK_LABEL));
+        assertTrue(podman.lastSpec().getJsonObject("env").containsKey("TEROK_GATE_URL"), "the gate's env reaches the container");
+        assertTrue(podman.lastSpec().getJsonObject("env").containsKey("ANTHROPIC_BASE_URL"), "the vault's env reaches the container");
+        assertEquals(t.getId(), podman.lastSpec().getJsonObject("annotations").getString("io.terok.shield"));
+        assertEquals(Set.of("vault:" + t.getId(), "gate:" + t.getId(), "shield:" + t.getId(), "clearance:" + t.getId()),
+                services.held());
+    }
+
+    @Test
+    void removeGivesBackInTheReverseOfTheLaunch() {
+        Task t = tasks.launch(request(everything()));
+        log.clear();
+        assertEquals(List.of(), tasks.remove(t.getId(), true).getWarningsList());
+        assertEquals(FULL_UNDO, log.calls());
+        assertEquals(Set.of(), services.held());
+        assertEquals(List.of(), store.all());
+    }
+
+    @Test
+    void vaultDownFailsFirstAndNothingIsUndone() {
+        log.fail("vault.mint", down("vault"));
+        ServiceUnavailableException e = (ServiceUnavailableException) failAt("vault.mint", List.of());
+        assertEquals("vault", e.service());
+        assertTrue(e.getMessage().contains("cannot wire credentials for [claude]") && e.getMessage().contains("--no-vault"),
+                e.getMessage());
+        assertEquals(Status.Code.FAILED_PRECONDITION, e.toStatus().getStatus().getCode());
+    }
+
+    @Test
+    void gateDownRevokesTheVaultTokens() {
+        log.fail("gate.mint", down("gate"));
+        ServiceUnavailableException e = (ServiceUnavailableException) failAt("gate.mint", List.of("vault.revoke"));
+        assertEquals("gate", e.service());
+        assertTrue(e.getMessage().contains("--no-gate"), e.getMessage());
+    }
+
+    @Test
+    void shieldDownUndoesGateThenVault() {
+        log.fail("shield.prepare", down("shield"));
+        ServiceUnavailableException e = (ServiceUnavailableException) failAt("shield.prepare",
+                List.of("gate.revoke", "vault.revoke"));
+        assertEquals("shield", e.service());
+        assertTrue(e.getMessage().contains("refusing to launch with unfiltered egress"), e.getMessage());
+    }
+
+    @Test
+    void clearanceDownUndoesShieldThenGateThenVault() {
+        log.fail("clearance.register", down("clearance"));
+        ServiceUnavailableException e = (ServiceUnavailableException) failAt("clearance.register",
+                List.of("shield.release", "gate.revoke", "vault.revoke"));
+        assertEquals("clearance", e.service());
+        assertTrue(e.getMessage().contains("--no-clearance"), e.getMessage());
+    }
+
+    @Test
+    void aServiceThatRefusesKeepsItsOwnStatusAndIsUndoneTheSameWay() {
+        log.fail("gate.mint", () -> new ServiceUnavailableException("gate",
+                "gate-service refused MintTaskToken: no project 'demo'", Status.Code.NOT_FOUND));
+        ServiceUnavailableException e = (ServiceUnavailableException) failAt("gate.mint", List.of("vault.revoke"));
+        assertEquals("gate-service refused MintTaskToken: no project 'demo'", e.getMessage(), "a refusal is passed on as it is");
+        assertEquals(Status.Code.NOT_FOUND, e.toStatus().getStatus().getCode());
+    }
+
+    @Test
+    void podmanCreateFailingDeletesTheRecordThenReleasesTheServices() {
+        log.fail("podman.create", () -> new PodmanException(500, "no space left on device"));
+        RuntimeException e = failAt("podman.create",
+                List.of("clearance.unregister", "shield.release", "gate.revoke", "vault.revoke"));
+        assertEquals("no space left on device", e.getMessage());
+    }
+
+    @Test
+    void podmanStartFailingRemovesTheContainerFirst() {
+        log.fail("podman.start", () -> new PodmanException(500, "crun: executable file not found"));
+        RuntimeException e = failAt("podman.start", FULL_UNDO);
+        assertEquals("crun: executable file not found", e.getMessage());
+    }
+
+    @Test
+    void shieldHookNotRunningFailsClosedAndRemovesTheContainer() {
+        services.shieldHookRuns(false);
+        ServiceUnavailableException e = (ServiceUnavailableException) failAt("shield.loaded", FULL_UNDO);
+        assertEquals("shield", e.service());
+        assertTrue(e.getMessage().startsWith("the firewall did not load when the container started"), e.getMessage());
+    }
+
+    @Test
+    void aPanicDuringTheLaunchUndoesItAfterTheStart() {
+        podman.onStart(panic::engage);
+        ServiceException e = assertThrows(ServiceException.class, () -> tasks.launch(request(everything())));
+        assertTrue(e.getMessage().startsWith("terok is in panic mode"), e.getMessage());
+        assertEquals(FULL_UNDO, log.after("podman.start"));
+        assertEquals(Set.of(), services.held());
+        assertEquals(List.of(), store.all());
+        assertTrue(podman.containers().isEmpty());
+    }
+
+    @Test
+    void theEngagedPanicLockRefusesALaunchBeforeAnythingIsAsked() {
+        panic.engage();
+        ServiceException e = assertThrows(ServiceException.class, () -> tasks.launch(request(everything())));
+        assertEquals(ServiceException.Kind.PRECONDITION, e.kind());
+        assertTrue(e.getMessage().contains("launching a task is refused until the operator runs `terok panic --clear`"),
+                e.getMessage());
+        assertEquals(List.of(), log.calls());
+        assertEquals(List.of(), store.all());
+    }
+
+    @Test
+    void anUndoThatFailsDoesNotStopTheOthers() {
+        log.fail("podman.start", () -> new PodmanException(500, "start failed"));
+        log.fail("shield.release", down("shield"));
+        RuntimeException e = assertThrows(RuntimeException.class, () -> tasks.launch(request(everything())));
+        assertEquals("start failed", e.getMessage(), "the launch's own failure is reported, not the undo's");
+        assertEquals(FULL_UNDO, log.after("podman.start"));
+        assertEquals(1, services.held().size(), "only the shield that would not release is left: " + services.held());
+        assertTrue(services.held().iterator().next().startsWith("shield:"), services.held().toString());
+        assertEquals(List.of(), store.all());
+        assertTrue(podman.containers().isEmpty());
+    }
+
+    @Test
+    void optingOutOfTheVaultSkipsExactlyTheVault() {
+        Task t = tasks.launch(request(everything(), ServiceOptOut.newBuilder().setVault(true)));
+        assertEquals(List.of("gate.mint", "shield.prepare", "clearance.register", "podman.create", "podman.start",
+                "shield.loaded"), log.calls());
+        assertEquals(List.of("vault"), t.getWiring().getOptedOutList());
+        assertTrue(t.getWiring().getVaultTokenIdsList().isEmpty());
+        assertEquals(List.of(FakeTaskServices.GATE_PORT), services.shieldSawPorts());
+        assertTrue(t.getWarningsList().stream().anyMatch(w -> w.startsWith("launched WITHOUT vault-service by explicit opt-out")),
+                t.getWarningsList().toString());
+    }
+
+    @Test
+    void optingOutOfTheGateSkipsExactlyTheGate() {
+        Task t = tasks.launch(request(everything(), ServiceOptOut.newBuilder().setGate(true)));
+        assertEquals(List.of("vault.mint", "shield.prepare", "clearance.register", "podman.create", "podman.start",
+                "shield.loaded"), log.calls());
+        assertEquals(List.of("gate"), t.getWiring().getOptedOutList());
+        assertEquals("", t.getWiring().getGateUrl());
+        assertEquals(List.of(FakeTaskServices.VAULT_PORT), services.shieldSawPorts());
+    }
+
+    @Test
+    void optingOutOfShieldSkipsShieldAndClearanceWhichOnlyServesIt() {
+        Task t = tasks.launch(request(everything(), ServiceOptOut.newBuilder().setShield(true)));
+        assertEquals(List.of("vault.mint", "gate.mint", "podman.create", "podman.start"), log.calls());
+        assertEquals(List.of("shield"), t.getWiring().getOptedOutList());
+        assertFalse(t.getWiring().getShieldApplied());
+        assertFalse(t.getWiring().getClearanceRegistered());
+        assertTrue(t.getWarningsList().stream().anyMatch(w -> w.contains("UNFILTERED")), t.getWarningsList().toString());
+    }
+
+    @Test
+    void optingOutOfClearanceSkipsExactlyClearance() {
+        Task t = tasks.launch(request(everything(), ServiceOptOut.newBuilder().setClearance(true)));
+        assertEquals(List.of("vault.mint", "gate.mint", "shield.prepare", "podman.create", "podman.start", "shield.loaded"),
+                log.calls());
+        assertEquals(List.of("clearance"), t.getWiring().getOptedOutList());
+        assertTrue(t.getWiring().getShieldApplied());
+        assertFalse(t.getWiring().getClearanceRegistered());
+    }
+
+    @Test
+    void withoutNetworkNeitherShieldNorClearanceIsAsked() {
+        Task t = tasks.launch(request(everything().setNetwork(NetworkMode.NETWORK_MODE_NONE)));
+        assertEquals(List.of("vault.mint", "gate.mint", "podman.create", "podman.start"), log.calls());
+        assertEquals(List.of(), t.getWiring().getOptedOutList());
+    }
+
+    @Test
+    void theProjectsSshAgentIsBestEffortWhenTheVaultIsDown() {
+        log.fail("vault.mint", down("vault"));
+        Task t = tasks.launch(request(everything().clearProviders()));
+        assertEquals(FULL_LAUNCH, log.calls());
+        assertFalse(t.getWiring().getVaultSshAgent());
+        assertTrue(t.getWiring().getVaultTokenIdsList().isEmpty());
+        assertTrue(t.getWarningsList().stream().noneMatch(w -> w.contains("SSH agent")), "a vault that is down is only logged");
+        assertEquals(List.of(FakeTaskServices.GATE_PORT), services.shieldSawPorts());
+    }
+
+    @Test
+    void aVaultRefusingTheSshAgentIsAWarningNotAFailure() {
+        log.fail("vault.mint", () -> new ServiceUnavailableException("vault", "vault-service refused MintTaskTokens: locked",
+                Status.Code.FAILED_PRECONDITION));
+        Task t = tasks.launch(request(everything().clearProviders()));
+        assertTrue(t.getWarningsList().contains("no SSH agent for project demo: vault-service refused MintTaskTokens: locked"),
+                t.getWarningsList().toString());
+    }
+
+    @Test
+    void theProjectsSshAgentIsWiredAndGivenBackLikeTokens() {
+        Task t = tasks.launch(request(everything().clearProviders()));
+        assertTrue(t.getWiring().getVaultSshAgent());
+        log.clear();
+        tasks.remove(t.getId(), true);
+        assertEquals(FULL_UNDO, log.calls());
+    }
+
+    @Test
+    void refusalsBeforeTheCompositionAskNoService() {
+        ServiceException bad = assertThrows(ServiceException.class, () -> tasks.launch(request(everything().setName("Bad Name"))));
+        assertEquals(ServiceException.Kind.INVALID, bad.kind());
+        assertTrue(bad.getMessage().startsWith("run_spec.name: 'Bad Name' is not a valid name"), bad.getMessage());
+        podman.imagePresent(false);
+        ServiceException missing = assertThrows(ServiceException.class, () -> tasks.launch(request(everything())));
+        assertEquals(ServiceException.Kind.INVALID, missing.kind());
+        assertTrue(missing.getMessage().startsWith("run_spec.image: image '" + IMAGE + "' is not in podman's local storage"),
+                missing.getMessage());
+        assertEquals(List.of(), log.calls());
+        assertEquals(List.of(), store.all());
+    }
+
+    @Test
+    void aNameInUseIsRefusedBeforeAnyServiceIsAsked() {
+        tasks.launch(request(everything()));
+        log.clear();
+        ServiceException e = assertThrows(ServiceException.class, () -> tasks.launch(request(everything())));
+        assertEquals(ServiceException.Kind.EXISTS, e.kind());
+        assertEquals("run_spec.name: a container named 'agent-1' already exists", e.getMessage());
+        assertEquals(List.of(), log.calls());
+    }
+}
