@@ -171,7 +171,7 @@ public final class BlockedEventHub implements AutoCloseable {
         BlockedEvent e = new BlockedEvent(task, pkt.destination(), pkt.port(), pkt.protocol(), domain, now, emitCount[0]);
         try {
             if (store.exists(task)) {
-                audit.append(store.dir(task).resolve("audit.jsonl"), task, "blocked",
+                audit.append(store.auditLog(task), task, "blocked",
                         pkt.destination() + (pkt.port() > 0 ? ":" + pkt.port() : ""),
                         pkt.protocol() + (domain.isEmpty() ? "" : " " + domain));
             }

@@ -45,6 +45,11 @@ public final class TaskStore {
         return root.resolve(Targets.taskId("task_id", taskId));
     }
 
+    /** The task's audit log ({@link AuditLog}). */
+    public Path auditLog(String taskId) {
+        return dir(taskId).resolve("audit.jsonl");
+    }
+
     public boolean exists(String taskId) {
         return Files.isDirectory(dir(taskId), LinkOption.NOFOLLOW_LINKS) && Files.exists(dir(taskId).resolve("policy.json"));
     }
