@@ -3,14 +3,13 @@ package io.terok.shield;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import io.terok.common.ServiceException;
 import io.terok.shield.events.BlockedEvent;
 import io.terok.shield.events.BlockedEventHub;
 import io.terok.shield.netns.NsenterRunner;
-import io.terok.shield.policy.InvalidInputException;
 import io.terok.shield.task.AuditLog;
 import io.terok.testsupport.FakeInternet;
 import java.net.InetAddress;
@@ -152,7 +151,7 @@ class RootfulFirewallTest {
         String before = shield.manager.runner().listTable(pid);
         for (String bad : List.of("1.2.3.4; flush ruleset", "1.2.3.4 }", "example.com\nflush ruleset", "10.0.0.0/33",
                 "not_a_host!", "1.2.3.256", "")) {
-            InvalidInputException e = assertThrows(InvalidInputException.class, () -> shield.manager.allow(TASK, bad));
+            ServiceException e = TargetsTest.invalid(() -> shield.manager.allow(TASK, bad), bad);
             assertTrue(e.getMessage().startsWith("target: "), e.getMessage());
         }
         assertEquals(strip(before), strip(shield.manager.runner().listTable(pid)));

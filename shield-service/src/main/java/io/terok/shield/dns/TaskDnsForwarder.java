@@ -1,6 +1,7 @@
 package io.terok.shield.dns;
 
-import io.terok.shield.netns.NetnsException;
+import io.terok.common.HostProcess;
+import io.terok.common.ServiceException;
 import io.terok.shield.netns.NetnsRunner;
 import io.terok.shield.policy.Policy;
 import io.terok.shield.task.TaskStore;
@@ -102,9 +103,9 @@ public final class TaskDnsForwarder {
     public void restart(String taskId, int pid, Policy p) {
         stop(taskId);
         Path conf = store.dir(taskId).resolve("dnsmasq.conf");
-        NetnsRunner.Result r = runner.run(pid, List.of("dnsmasq", "--conf-file=" + conf), null, Duration.ofSeconds(10));
+        HostProcess.Result r = runner.run(pid, List.of("dnsmasq", "--conf-file=" + conf), null, Duration.ofSeconds(10));
         if (r.exitCode() != 0) {
-            throw new NetnsException("the task's DNS forwarder did not restart: " + r.stderr().strip());
+            throw ServiceException.precondition("the task's DNS forwarder did not restart: " + r.stderr().strip());
         }
         preResolve(pid, ForwarderDomains.preResolved(p));
     }

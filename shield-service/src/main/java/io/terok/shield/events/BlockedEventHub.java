@@ -124,7 +124,7 @@ public final class BlockedEventHub implements AutoCloseable {
         argv.addAll(List.of("tcpdump", "-n", "-l", "-q", "-t", "-Z", "root", "-i", "nflog:" + group));
         try {
             ProcessBuilder pb = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD);
-            pb.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+            pb.environment().put("PATH", NetnsRunner.PATH);
             Process p = pb.start();
             readers.put(task, new Reader(pid, p));
             Thread t = new Thread(() -> read(task, p), "shield-nflog-" + task.substring(0, 8));

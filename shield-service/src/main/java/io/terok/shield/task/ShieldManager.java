@@ -1,12 +1,12 @@
 package io.terok.shield.task;
 
+import io.terok.common.Ids;
+import io.terok.common.ServiceException;
 import io.terok.shield.dns.ForwarderDomains;
 import io.terok.shield.dns.TaskDnsForwarder;
 import io.terok.shield.hooks.HooksInstaller;
-import io.terok.shield.netns.NetnsException;
 import io.terok.shield.netns.NetnsRunner;
 import io.terok.shield.netns.TaskPids;
-import io.terok.shield.policy.InvalidInputException;
 import io.terok.shield.policy.Mode;
 import io.terok.shield.policy.Policy;
 import io.terok.shield.policy.Profiles;
@@ -49,20 +49,6 @@ public final class ShieldManager {
                          List<String> profiles, List<String> notes, String appliedContainer, List<String> relayed) {
     }
 
-    /** The hooks are not installed or stale: PrepareTask refuses (FAILED_PRECONDITION). */
-    public static final class NotReadyException extends RuntimeException {
-        public NotReadyException(String m) {
-            super(m);
-        }
-    }
-
-    /** No state for the task (never prepared, or released). */
-    public static final class UnknownTaskException extends RuntimeException {
-        public UnknownTaskException(String m) {
-            super(m);
-        }
-    }
-
     private final Settings settings;
     private final TaskStore store;
     private final Profiles profiles;
@@ -76,7 +62,7 @@ public final class ShieldManager {
 
     public ShieldManager(Settings settings, NetnsRunner runner, Supplier<HooksInstaller.Status> hooks, AuditLog audit) {
         this.settings = settings;
-        if (!settings.stateRoot().toAbsolutePath().toString().matches("/[A-Za-z0-9._/+-]*")) {
+        if (!HooksInstaller.SAFE_PATH.matcher(settings.stateRoot().toAbsolutePath().toString()).matches()) {
             throw new IllegalArgumentException("state dir " + settings.stateRoot() + " has characters the hook cannot take");
         }
         this.store = new TaskStore(settings.stateRoot().toAbsolutePath());
@@ -115,7 +101,7 @@ public final class ShieldManager {
     /** @param relayedHosts hosts the vault relays for the task: denied to it directly, and no allow lifts that */
     public Prepared prepare(String taskId, String containerName, List<String> profileNames, List<Integer> hostPorts,
                             String hostAddress, List<String> relayedHosts) {
-        Targets.taskId("task_id", taskId);
+        Ids.taskId("task_id", taskId);
         if (containerName != null && !containerName.isEmpty()) {
             Targets.matching("container_name", containerName, Targets.CONTAINER_NAME, "container name");
         }
@@ -127,7 +113,7 @@ public final class ShieldManager {
         if (hostAddress != null && !hostAddress.isEmpty()) {
             host = Targets.address("host_address", hostAddress);
         } else if (!ports.isEmpty()) {
-            throw new InvalidInputException("host_address: must be set when host_ports are given");
+            throw ServiceException.invalid("host_address", "must be set when host_ports are given");
         }
         Target upstream = upstream(host);
         List<Target> relayed = new ArrayList<>();
@@ -147,7 +133,8 @@ public final class ShieldManager {
         }
         HooksInstaller.Status h = hooks.get();
         if (!h.installed()) {
-            throw new NotReadyException("the shield's OCI hooks are not installed" + (h.stale() ? " (stale)" : "") + ": "
+            // fail closed: without the hooks a container of this task would start without its firewall
+            throw ServiceException.precondition("the shield's OCI hooks are not installed" + (h.stale() ? " (stale)" : "") + ": "
                     + String.join("; ", h.problems()) + ". Run `terok setup`");
         }
         Policy p = new Policy(taskId, containerName == null ? "" : containerName, names, host, ports, upstream, Mode.UP,
@@ -174,7 +161,7 @@ public final class ShieldManager {
     }
 
     public boolean release(String taskId) {
-        Targets.taskId("task_id", taskId);
+        Ids.taskId("task_id", taskId);
         synchronized (lock(taskId)) {
             forwarder.stop(taskId);
             boolean existed = store.delete(taskId);
@@ -318,12 +305,12 @@ public final class ShieldManager {
     }
 
     public Policy policy(String taskId) {
-        Targets.taskId("task_id", taskId);
-        return store.loadPolicy(taskId).orElseThrow(() -> new UnknownTaskException("no shield state for task " + taskId));
+        Ids.taskId("task_id", taskId);
+        return store.loadPolicy(taskId).orElseThrow(() -> ServiceException.notFound("no shield state for task " + taskId));
     }
 
     public OptionalInt runningPid(String taskId) {
-        return TaskPids.running(store.dir(Targets.taskId("task_id", taskId)));
+        return TaskPids.running(store.dir(Ids.taskId("task_id", taskId)));
     }
 
     /** The relayed entries that cover {@code t}: networks that contain it, or names it equals or lies under. */
