@@ -8,17 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import io.terok.common.ServiceException;
 import io.terok.shield.events.BlockedEvent;
-import io.terok.shield.events.BlockedEventHub;
 import io.terok.shield.netns.NsenterRunner;
-import io.terok.shield.task.AuditLog;
 import io.terok.testsupport.FakeInternet;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +34,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 class RootfulFirewallTest {
     static FakeInternet internet;
     static TestShield shield;
-    static BlockedEventHub hub;
     static HttpServer allowedPort;
     static HttpServer otherPort;
     static final String TASK = TestShield.newTaskId();
@@ -51,9 +46,7 @@ class RootfulFirewallTest {
         internet = FakeInternet.spec("tsh").addresses(2, 5).name("name.test", 3).name("other.test", 4).name("near.test", 4).start();
         NsenterRunner runner = new NsenterRunner(false);
         shield = new TestShield(Files.createTempDirectory("shield-rootful"), internet.ip(2), false, runner);
-        hub = new BlockedEventHub(shield.manager.store(), runner, 100, Duration.ofSeconds(30), Clock.systemUTC(),
-                new AuditLog(Clock.systemUTC()), Duration.ofMillis(200));
-        hub.subscribe(TASK, events::add);
+        shield.hub(runner).subscribe(TASK, events::add);
         allowedPort = http();
         otherPort = http();
         shield.manager.prepare(TASK, NAME, List.of(), List.of(allowedPort.getAddress().getPort()), "10.0.2.2");
@@ -75,12 +68,7 @@ class RootfulFirewallTest {
 
     @AfterAll
     static void tearDown() throws Exception {
-        if (hub != null) {
-            hub.close();
-        }
         if (shield != null) {
-            shield.podman.removeAll();
-            shield.manager.release(TASK);
             shield.close();
         }
         if (internet != null) {

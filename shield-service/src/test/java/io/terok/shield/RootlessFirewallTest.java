@@ -6,15 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.terok.shield.events.BlockedEvent;
-import io.terok.shield.events.BlockedEventHub;
 import io.terok.shield.netns.NsenterRunner;
-import io.terok.shield.task.AuditLog;
 import io.terok.testsupport.FakeInternet;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +31,6 @@ class RootlessFirewallTest {
     static final String USER = System.getenv().getOrDefault("TEROK_TEST_USER", "terok-ci");
     static FakeInternet internet;
     static TestShield shield;
-    static BlockedEventHub hub;
     static final String TASK = TestShield.newTaskId();
     static final String NAME = "shield-rl-" + TASK.substring(0, 8);
     static final LinkedBlockingQueue<BlockedEvent> events = new LinkedBlockingQueue<>();
@@ -55,9 +50,7 @@ class RootlessFirewallTest {
         shield = new TestShield(root, internet.ip(2), true, runner);
         Files.createDirectories(root.resolve("profiles"));
         Files.writeString(root.resolve("profiles/fake-internet.txt"), "name.test\n");
-        hub = new BlockedEventHub(shield.manager.store(), runner, 100, Duration.ofSeconds(30), Clock.systemUTC(),
-                new AuditLog(Clock.systemUTC()), Duration.ofMillis(200));
-        hub.subscribe(TASK, events::add);
+        shield.hub(runner).subscribe(TASK, events::add);
         shield.manager.prepare(TASK, NAME, List.of("fake-internet"), List.of(), "10.0.2.2");
         handOver();
         Sh.Out run = shield.podman.runTask(NAME, TASK);
@@ -71,12 +64,7 @@ class RootlessFirewallTest {
 
     @AfterAll
     static void tearDown() throws Exception {
-        if (hub != null) {
-            hub.close();
-        }
         if (shield != null) {
-            shield.podman.removeAll();
-            shield.manager.release(TASK);
             shield.close();
         }
         if (internet != null) {

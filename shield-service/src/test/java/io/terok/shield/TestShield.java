@@ -3,6 +3,7 @@ package io.terok.shield;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.terok.shield.events.BlockedEvent;
+import io.terok.shield.events.BlockedEventHub;
 import io.terok.shield.hooks.HooksInstaller;
 import io.terok.shield.netns.NetnsRunner;
 import io.terok.shield.task.AuditLog;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -24,6 +26,7 @@ final class TestShield implements AutoCloseable {
     final HooksInstaller hooks;
     final ShieldManager manager;
     final Podman podman;
+    private BlockedEventHub hub;
 
     TestShield(Path root, String upstreamDns, boolean rootless, NetnsRunner runner) throws IOException {
         this.root = root;
@@ -35,6 +38,13 @@ final class TestShield implements AutoCloseable {
         podman = new Podman(conf, rootless);
         manager = new ShieldManager(new ShieldManager.Settings(root.resolve("state"), root.resolve("profiles"), List.of(),
                 Optional.of(upstreamDns), 100, "30m", rootless), runner, hooks::status, new AuditLog(Clock.systemUTC()));
+    }
+
+    /** A blocked-event hub over this shield's tasks that scans often; closed with the shield. */
+    BlockedEventHub hub(NetnsRunner runner) {
+        hub = new BlockedEventHub(manager.store(), runner, 100, Duration.ofSeconds(30), Clock.systemUTC(),
+                new AuditLog(Clock.systemUTC()), Duration.ofMillis(200));
+        return hub;
     }
 
     static String hex(int n) {
@@ -64,7 +74,12 @@ final class TestShield implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        if (hub != null) {
+            hub.close();
+        }
         podman.removeAll();
+        // their forwarders run in the containers' namespaces but outlive the containers
+        manager.store().taskIds().forEach(manager::release);
         hooks.uninstall();
         Sh.run("rm", "-rf", root.toString());
     }
