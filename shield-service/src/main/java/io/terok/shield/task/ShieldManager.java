@@ -127,15 +127,12 @@ public final class ShieldManager {
             relayed.add(t);
         }
         List<String> names = profileNames.isEmpty() ? settings.defaultProfiles() : profileNames;
-        List<Target> allow = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++) {
-            allow.addAll(profiles.get("profiles[" + i + "]", names.get(i)).entries());
-        }
+        List<Target> allow = profileEntries(names);
         HooksInstaller.Status h = hooks.get();
         if (!h.installed()) {
             // fail closed: without the hooks a container of this task would start without its firewall
-            throw ServiceException.precondition("the shield's OCI hooks are not installed" + (h.stale() ? " (stale)" : "") + ": "
-                    + String.join("; ", h.problems()) + ". Run `terok setup`");
+            throw ServiceException.precondition("the shield's OCI hooks are not installed" + (h.stale() ? " (stale)" : "")
+                    + ": " + String.join("; ", h.problems()) + ". Run `terok setup`");
         }
         Policy p = new Policy(taskId, containerName == null ? "" : containerName, names, host, ports, upstream, Mode.UP,
                 allow, List.of(), relayed);
@@ -148,6 +145,15 @@ public final class ShieldManager {
         LOG.info("prepared task " + taskId + " (" + p.containerName() + ") profiles=" + names + " host_ports=" + ports
                 + (relayed.isEmpty() ? "" : " relayed=" + relayed));
         return new Prepared(Map.of(HooksInstaller.ANNOTATION, taskId), List.of("127.0.0.1"));
+    }
+
+    /** The entries of the named profiles, in order; a bad name is refused as {@code profiles[i]}. */
+    private List<Target> profileEntries(List<String> names) {
+        List<Target> allow = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            allow.addAll(profiles.get("profiles[" + i + "]", names.get(i)).entries());
+        }
+        return allow;
     }
 
     private Target upstream(Target host) {
@@ -289,10 +295,7 @@ public final class ShieldManager {
     }
 
     public String preview(List<String> profileNames, boolean down, boolean all) {
-        List<Target> allow = new ArrayList<>();
-        for (int i = 0; i < profileNames.size(); i++) {
-            allow.addAll(profiles.get("profiles[" + i + "]", profileNames.get(i)).entries());
-        }
+        List<Target> allow = profileEntries(profileNames);
         Mode m = !down ? Mode.UP : all ? Mode.DOWN_ALL : Mode.DOWN;
         Policy p = new Policy("0".repeat(32), "preview", profileNames, Targets.address("host", "10.0.2.2"), List.of(),
                 upstream(null), m, allow, List.of(), List.of());
