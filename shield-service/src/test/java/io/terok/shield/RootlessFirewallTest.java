@@ -41,13 +41,13 @@ class RootlessFirewallTest {
         if (Sh.run("id", USER).code() != 0) {
             Sh.require(false, "user-" + USER);
         }
-        internet = FakeInternet.spec("tsh").addresses(2, 5).name("name.test", 3).name("other.test", 4).name("near.test", 4).start();
         Path root = Files.createTempDirectory("shield-rootless");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         // as the operator; first hand the files the (root) test JVM just wrote over to the operator
         NsenterRunner runner = new NsenterRunner(true, List.of("sh", "-c", "chown -R " + USER + ": " + root
                 + " && exec \"$@\"", "sh", Podman.testUser()));
-        shield = new TestShield(root, internet.ip(2), true, runner);
+        shield = new TestShield(root, true, runner);
+        internet = shield.internet;
         Files.createDirectories(root.resolve("profiles"));
         Files.writeString(root.resolve("profiles/fake-internet.txt"), "name.test\n");
         shield.hub(runner).subscribe(TASK, events::add);
@@ -67,26 +67,19 @@ class RootlessFirewallTest {
         if (shield != null) {
             shield.close();
         }
-        if (internet != null) {
-            internet.close();
-        }
-    }
-
-    String url(int last) {
-        return "http://" + internet.ip(last) + "/";
     }
 
     @Test
     @Order(1)
     void refusedBeforeAllowWithAnEventThenAllowAndDenyLive() throws Exception {
-        BlockedEvent e = shield.firstBlocked(NAME, url(5), events);
+        BlockedEvent e = shield.firstBlocked(NAME, shield.url(5), events);
         assertEquals(internet.ip(5), e.destinationIp());
         shield.manager.allow(TASK, internet.ip(5));
         handOver();
-        assertTrue(shield.podman.reaches(NAME, url(5)), "allowed live");
+        assertTrue(shield.podman.reaches(NAME, shield.url(5)), "allowed live");
         shield.manager.deny(TASK, internet.ip(5));
         handOver();
-        assertFalse(shield.podman.reaches(NAME, url(5)), "denied live");
+        assertFalse(shield.podman.reaches(NAME, shield.url(5)), "denied live");
     }
 
     @Test
@@ -107,7 +100,7 @@ class RootlessFirewallTest {
         shield.manager.deny(TASK, "other.test");
         handOver();
         assertEquals(0, shield.podman.podman("restart", "-t", "0", NAME).code());
-        assertFalse(shield.podman.reaches(NAME, url(5)), "firewall back after podman restart");
+        assertFalse(shield.podman.reaches(NAME, shield.url(5)), "firewall back after podman restart");
         assertTrue(shield.podman.reaches(NAME, "http://name.test/"), "forwarder back after podman restart");
         assertEquals(0, shield.podman.podman("stop", "-t", "0", NAME).code());
         Files.writeString(shield.manager.store().dir(TASK).resolve("ruleset.nft"), "garbage\n");
