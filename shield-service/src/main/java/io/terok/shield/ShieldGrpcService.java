@@ -1,8 +1,5 @@
 package io.terok.shield;
 
-import com.google.protobuf.Timestamp;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
@@ -28,13 +25,14 @@ import io.terok.api.v1.ShieldState;
 import io.terok.api.v1.ShieldStatus;
 import io.terok.api.v1.ShieldTaskRef;
 import io.terok.api.v1.TargetRequest;
+import io.terok.common.Ids;
+import io.terok.common.ProtoTime;
+import io.terok.common.ServiceException;
+import io.terok.service.GrpcCalls;
 import io.terok.shield.events.BlockedEvent;
 import io.terok.shield.events.BlockedEventHub;
 import io.terok.shield.hooks.HooksInstaller;
-import io.terok.shield.netns.NetnsException;
-import io.terok.shield.policy.InvalidInputException;
 import io.terok.shield.policy.Mode;
-import io.terok.shield.policy.Targets;
 import io.terok.shield.task.ShieldManager;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -128,7 +126,7 @@ public class ShieldGrpcService extends ShieldServiceGrpc.ShieldServiceImplBase {
         unary(out, () -> {
             AuditLogResponse.Builder b = AuditLogResponse.newBuilder();
             shield.auditLog(r.getTaskId(), r.getLimit()).forEach(e -> b.addRecords(AuditRecord.newBuilder()
-                    .setTime(ts(e.time())).setTaskId(e.task()).setAction(e.action()).setDestination(e.destination())
+                    .setTime(ProtoTime.of(e.time())).setTaskId(e.task()).setAction(e.action()).setDestination(e.destination())
                     .setDetail(e.detail())));
             return b.build();
         });
@@ -139,9 +137,9 @@ public class ShieldGrpcService extends ShieldServiceGrpc.ShieldServiceImplBase {
         String task = r.getTaskId();
         if (!task.isEmpty()) {
             try {
-                Targets.taskId("task_id", task);
-            } catch (InvalidInputException e) {
-                out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+                Ids.taskId("task_id", task);
+            } catch (ServiceException e) {
+                out.onError(e.toStatus());
                 return;
             }
         }
@@ -171,8 +169,7 @@ public class ShieldGrpcService extends ShieldServiceGrpc.ShieldServiceImplBase {
                 return hooks(s).setNote("podman reads hooks_dir when it starts: restart a running `podman system "
                         + "service` (terok services down/up) so new containers get the firewall").build();
             } catch (IOException e) {
-                throw Status.FAILED_PRECONDITION.withDescription("cannot install the shield hooks: " + e.getMessage())
-                        .asRuntimeException();
+                throw ServiceException.precondition("cannot install the shield hooks: " + e.getMessage());
             }
         });
     }
@@ -185,8 +182,7 @@ public class ShieldGrpcService extends ShieldServiceGrpc.ShieldServiceImplBase {
                 LOG.infof("removed the shield hooks from %s", hooks.hooksDir());
                 return hooks(hooks.status()).build();
             } catch (IOException e) {
-                throw Status.FAILED_PRECONDITION.withDescription("cannot remove the shield hooks: " + e.getMessage())
-                        .asRuntimeException();
+                throw ServiceException.precondition("cannot remove the shield hooks: " + e.getMessage());
             }
         });
     }
@@ -226,37 +222,28 @@ public class ShieldGrpcService extends ShieldServiceGrpc.ShieldServiceImplBase {
     static BlockedConnection event(BlockedEvent e) {
         BlockedConnection.Builder b = BlockedConnection.newBuilder().setTaskId(e.taskId()).setDestinationIp(e.destinationIp())
                 .setDestinationPort(e.destinationPort()).setProtocol(e.protocol()).setDomain(e.domain() == null ? "" : e.domain())
-                .setTime(ts(e.time())).setCount(e.count());
+                .setTime(ProtoTime.of(e.time())).setCount(e.count());
         if (!e.shieldState().isEmpty()) {
             b.setShieldState(ShieldState.valueOf(e.shieldState()));
         }
         return b.build();
     }
 
-    static Timestamp ts(java.time.Instant i) {
-        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
-    }
-
+    /**
+     * Every failure the shield expects is a {@link ServiceException} and carries its status. A PRECONDITION one is
+     * the state of a task's container or of the host (a namespace that is gone, nft refusing, hooks missing), not a
+     * bug: logged as a warning, without a stack trace.
+     */
     private static <T> void unary(StreamObserver<T> out, Supplier<T> call) {
-        io.terok.service.GrpcCalls.unary(out, CLASSIFIER, call);
+        GrpcCalls.unary(out, unexpected -> null, () -> {
+            try {
+                return call.get();
+            } catch (ServiceException e) {
+                if (e.kind() == ServiceException.Kind.PRECONDITION) {
+                    LOG.warn(e.getMessage());
+                }
+                throw e;
+            }
+        });
     }
-
-    static StatusRuntimeException toStatus(Throwable e) {
-        return io.terok.service.GrpcCalls.toStatus(e, CLASSIFIER);
-    }
-
-    /** Shield's failures and their status codes; a netns failure is the container's state, not a bug. */
-    static final io.terok.service.GrpcCalls.Classifier CLASSIFIER = e -> {
-        if (e instanceof InvalidInputException) {
-            return Status.Code.INVALID_ARGUMENT;
-        } else if (e instanceof ShieldManager.UnknownTaskException) {
-            return Status.Code.NOT_FOUND;
-        } else if (e instanceof ShieldManager.NotReadyException) {
-            return Status.Code.FAILED_PRECONDITION;
-        } else if (e instanceof NetnsException) {
-            LOG.warn(e.getMessage());
-            return Status.Code.FAILED_PRECONDITION;
-        }
-        return null;
-    };
 }

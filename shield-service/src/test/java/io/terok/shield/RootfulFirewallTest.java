@@ -3,23 +3,18 @@ package io.terok.shield;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import io.terok.common.ServiceException;
 import io.terok.shield.events.BlockedEvent;
-import io.terok.shield.events.BlockedEventHub;
 import io.terok.shield.netns.NsenterRunner;
-import io.terok.shield.policy.InvalidInputException;
-import io.terok.shield.task.AuditLog;
 import io.terok.testsupport.FakeInternet;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +34,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 class RootfulFirewallTest {
     static FakeInternet internet;
     static TestShield shield;
-    static BlockedEventHub hub;
     static HttpServer allowedPort;
     static HttpServer otherPort;
     static final String TASK = TestShield.newTaskId();
@@ -49,12 +43,10 @@ class RootfulFirewallTest {
     @BeforeAll
     static void setUp() throws Exception {
         Sh.require(true, "podman", "nft", "nsenter", "ip", "dnsmasq", "busybox", "tcpdump", "curl");
-        internet = FakeInternet.spec("tsh").addresses(2, 5).name("name.test", 3).name("other.test", 4).name("near.test", 4).start();
         NsenterRunner runner = new NsenterRunner(false);
-        shield = new TestShield(Files.createTempDirectory("shield-rootful"), internet.ip(2), false, runner);
-        hub = new BlockedEventHub(shield.manager.store(), runner, 100, Duration.ofSeconds(30), Clock.systemUTC(),
-                new AuditLog(Clock.systemUTC()), Duration.ofMillis(200));
-        hub.subscribe(TASK, events::add);
+        shield = new TestShield(Files.createTempDirectory("shield-rootful"), false, runner);
+        internet = shield.internet;
+        shield.hub(runner).subscribe(TASK, events::add);
         allowedPort = http();
         otherPort = http();
         shield.manager.prepare(TASK, NAME, List.of(), List.of(allowedPort.getAddress().getPort()), "10.0.2.2");
@@ -76,16 +68,8 @@ class RootfulFirewallTest {
 
     @AfterAll
     static void tearDown() throws Exception {
-        if (hub != null) {
-            hub.close();
-        }
         if (shield != null) {
-            shield.podman.removeAll();
-            shield.manager.release(TASK);
             shield.close();
-        }
-        if (internet != null) {
-            internet.close();
         }
         if (allowedPort != null) {
             allowedPort.stop(0);
@@ -93,14 +77,10 @@ class RootfulFirewallTest {
         }
     }
 
-    String url(int last) {
-        return "http://" + internet.ip(last) + "/";
-    }
-
     @Test
     @Order(1)
     void refusedBeforeAllowAndAnEventArrives() throws Exception {
-        BlockedEvent e = shield.firstBlocked(NAME, url(3), events);
+        BlockedEvent e = shield.firstBlocked(NAME, shield.url(3), events);
         assertEquals(internet.ip(3), e.destinationIp());
         assertEquals(80, e.destinationPort());
         assertEquals("tcp", e.protocol());
@@ -120,11 +100,11 @@ class RootfulFirewallTest {
         long t0 = System.nanoTime();
         shield.manager.allow(TASK, internet.ip(3));
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        assertTrue(shield.podman.reaches(NAME, url(3)), "allowed without restart");
-        assertFalse(shield.podman.reaches(NAME, url(4)), "only what was allowed");
+        assertTrue(shield.podman.reaches(NAME, shield.url(3)), "allowed without restart");
+        assertFalse(shield.podman.reaches(NAME, shield.url(4)), "only what was allowed");
         System.out.println("[shield] allow applied in " + ms + " ms");
         shield.manager.deny(TASK, internet.ip(3));
-        assertFalse(shield.podman.reaches(NAME, url(3)), "denied again");
+        assertFalse(shield.podman.reaches(NAME, shield.url(3)), "denied again");
     }
 
     @Test
@@ -133,7 +113,7 @@ class RootfulFirewallTest {
         shield.manager.deny(TASK, internet.net + ".0/24");
         var status = shield.manager.allow(TASK, internet.ip(4));
         assertTrue(status.notes().stream().anyMatch(n -> n.contains("deny beats allow")), status.toString());
-        assertFalse(shield.podman.reaches(NAME, url(4)), "deny (CIDR) beats allow (IP)");
+        assertFalse(shield.podman.reaches(NAME, shield.url(4)), "deny (CIDR) beats allow (IP)");
     }
 
     @Test
@@ -152,7 +132,7 @@ class RootfulFirewallTest {
         String before = shield.manager.runner().listTable(pid);
         for (String bad : List.of("1.2.3.4; flush ruleset", "1.2.3.4 }", "example.com\nflush ruleset", "10.0.0.0/33",
                 "not_a_host!", "1.2.3.256", "")) {
-            InvalidInputException e = assertThrows(InvalidInputException.class, () -> shield.manager.allow(TASK, bad));
+            ServiceException e = TargetsTest.invalid(() -> shield.manager.allow(TASK, bad), bad);
             assertTrue(e.getMessage().startsWith("target: "), e.getMessage());
         }
         assertEquals(strip(before), strip(shield.manager.runner().listTable(pid)));
@@ -185,17 +165,17 @@ class RootfulFirewallTest {
     void restartAndStopStartKeepTheFirewall() {
         shield.manager.allow(TASK, internet.net + ".0/24");   // lifts the deny of the CIDR, opens it
         shield.manager.deny(TASK, internet.ip(3));
-        assertTrue(shield.podman.reaches(NAME, url(2)), () -> shield.manager.rules(TASK) + shield.podman.podman("exec", NAME,
-                "curl", "-sS", "-m", "3", url(2)).both());
+        assertTrue(shield.podman.reaches(NAME, shield.url(2)), () -> shield.manager.rules(TASK) + shield.podman.podman("exec", NAME,
+                "curl", "-sS", "-m", "3", shield.url(2)).both());
         Sh.Out r = shield.podman.podman("restart", "-t", "0", NAME);
         assertEquals(0, r.code(), r.both());
-        assertTrue(shield.podman.reaches(NAME, url(2)), "live allow survives the restart");
-        assertFalse(shield.podman.reaches(NAME, url(3)), "firewall back after podman restart");
+        assertTrue(shield.podman.reaches(NAME, shield.url(2)), "live allow survives the restart");
+        assertFalse(shield.podman.reaches(NAME, shield.url(3)), "firewall back after podman restart");
         assertEquals(0, shield.podman.podman("stop", "-t", "0", NAME).code());
         assertEquals(0, shield.podman.podman("start", NAME).code());
-        assertFalse(shield.podman.reaches(NAME, url(3)), "firewall back after podman stop + start");
+        assertFalse(shield.podman.reaches(NAME, shield.url(3)), "firewall back after podman stop + start");
         assertTrue(shield.manager.runningPid(TASK).isPresent(), "the hook recorded the new pid");
-        assertTrue(shield.podman.reaches(NAME, url(2)));
+        assertTrue(shield.podman.reaches(NAME, shield.url(2)));
     }
 
     @Test
@@ -294,14 +274,14 @@ class RootfulFirewallTest {
             assertTrue(allowed.notes().stream().anyMatch(n -> n.contains("relayed by the vault")), allowed.toString());
             assertFalse(shield.podman.reaches(name, "http://other.test/"), "an allow of the name does not open it");
             shield.manager.allow(task, internet.ip(4));
-            assertFalse(shield.podman.reaches(name, url(4)), "nor an allow of its address (a clearance verdict)");
+            assertFalse(shield.podman.reaches(name, shield.url(4)), "nor an allow of its address (a clearance verdict)");
             shield.manager.allow(task, "near.test");
             assertFalse(shield.podman.reaches(name, "http://near.test/"), "nor another name on the same address");
             shield.manager.allow(task, internet.ip(5));
-            assertFalse(shield.podman.reaches(name, url(5)), "a relayed address literal likewise");
+            assertFalse(shield.podman.reaches(name, shield.url(5)), "a relayed address literal likewise");
             shield.manager.down(task, true);
-            assertFalse(shield.podman.reaches(name, url(4)), "shield down --all keeps them closed");
-            assertTrue(shield.podman.reaches(name, url(3)), "while the rest is open");
+            assertFalse(shield.podman.reaches(name, shield.url(4)), "shield down --all keeps them closed");
+            assertTrue(shield.podman.reaches(name, shield.url(3)), "while the rest is open");
             assertEquals(List.of("other.test", internet.ip(5)), shield.manager.status(task).relayed());
         }
     }

@@ -6,15 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.terok.shield.events.BlockedEvent;
-import io.terok.shield.events.BlockedEventHub;
 import io.terok.shield.netns.NsenterRunner;
-import io.terok.shield.task.AuditLog;
 import io.terok.testsupport.FakeInternet;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +31,6 @@ class RootlessFirewallTest {
     static final String USER = System.getenv().getOrDefault("TEROK_TEST_USER", "terok-ci");
     static FakeInternet internet;
     static TestShield shield;
-    static BlockedEventHub hub;
     static final String TASK = TestShield.newTaskId();
     static final String NAME = "shield-rl-" + TASK.substring(0, 8);
     static final LinkedBlockingQueue<BlockedEvent> events = new LinkedBlockingQueue<>();
@@ -46,18 +41,16 @@ class RootlessFirewallTest {
         if (Sh.run("id", USER).code() != 0) {
             Sh.require(false, "user-" + USER);
         }
-        internet = FakeInternet.spec("tsh").addresses(2, 5).name("name.test", 3).name("other.test", 4).name("near.test", 4).start();
         Path root = Files.createTempDirectory("shield-rootless");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         // as the operator; first hand the files the (root) test JVM just wrote over to the operator
         NsenterRunner runner = new NsenterRunner(true, List.of("sh", "-c", "chown -R " + USER + ": " + root
                 + " && exec \"$@\"", "sh", Podman.testUser()));
-        shield = new TestShield(root, internet.ip(2), true, runner);
+        shield = new TestShield(root, true, runner);
+        internet = shield.internet;
         Files.createDirectories(root.resolve("profiles"));
         Files.writeString(root.resolve("profiles/fake-internet.txt"), "name.test\n");
-        hub = new BlockedEventHub(shield.manager.store(), runner, 100, Duration.ofSeconds(30), Clock.systemUTC(),
-                new AuditLog(Clock.systemUTC()), Duration.ofMillis(200));
-        hub.subscribe(TASK, events::add);
+        shield.hub(runner).subscribe(TASK, events::add);
         shield.manager.prepare(TASK, NAME, List.of("fake-internet"), List.of(), "10.0.2.2");
         handOver();
         Sh.Out run = shield.podman.runTask(NAME, TASK);
@@ -71,34 +64,22 @@ class RootlessFirewallTest {
 
     @AfterAll
     static void tearDown() throws Exception {
-        if (hub != null) {
-            hub.close();
-        }
         if (shield != null) {
-            shield.podman.removeAll();
-            shield.manager.release(TASK);
             shield.close();
         }
-        if (internet != null) {
-            internet.close();
-        }
-    }
-
-    String url(int last) {
-        return "http://" + internet.ip(last) + "/";
     }
 
     @Test
     @Order(1)
     void refusedBeforeAllowWithAnEventThenAllowAndDenyLive() throws Exception {
-        BlockedEvent e = shield.firstBlocked(NAME, url(5), events);
+        BlockedEvent e = shield.firstBlocked(NAME, shield.url(5), events);
         assertEquals(internet.ip(5), e.destinationIp());
         shield.manager.allow(TASK, internet.ip(5));
         handOver();
-        assertTrue(shield.podman.reaches(NAME, url(5)), "allowed live");
+        assertTrue(shield.podman.reaches(NAME, shield.url(5)), "allowed live");
         shield.manager.deny(TASK, internet.ip(5));
         handOver();
-        assertFalse(shield.podman.reaches(NAME, url(5)), "denied live");
+        assertFalse(shield.podman.reaches(NAME, shield.url(5)), "denied live");
     }
 
     @Test
@@ -119,7 +100,7 @@ class RootlessFirewallTest {
         shield.manager.deny(TASK, "other.test");
         handOver();
         assertEquals(0, shield.podman.podman("restart", "-t", "0", NAME).code());
-        assertFalse(shield.podman.reaches(NAME, url(5)), "firewall back after podman restart");
+        assertFalse(shield.podman.reaches(NAME, shield.url(5)), "firewall back after podman restart");
         assertTrue(shield.podman.reaches(NAME, "http://name.test/"), "forwarder back after podman restart");
         assertEquals(0, shield.podman.podman("stop", "-t", "0", NAME).code());
         Files.writeString(shield.manager.store().dir(TASK).resolve("ruleset.nft"), "garbage\n");

@@ -5,13 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.terok.shield.policy.InvalidInputException;
+import io.terok.common.Ids;
+import io.terok.common.ServiceException;
 import io.terok.shield.policy.Target;
 import io.terok.shield.policy.Targets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 class TargetsTest {
+    /** The call refuses with INVALID (INVALID_ARGUMENT to a gRPC caller); answers the refusal. */
+    static ServiceException invalid(Executable call, String what) {
+        ServiceException e = assertThrows(ServiceException.class, call, what);
+        assertEquals(ServiceException.Kind.INVALID, e.kind(), e.getMessage());
+        return e;
+    }
+
+    static ServiceException invalid(Executable call) {
+        return invalid(call, "");
+    }
+
     @Test
     void addressesAndNetworksAreCanonical() {
         assertEquals("198.18.0.1", Targets.parse("t", "198.18.0.1").canonical());
@@ -40,7 +53,7 @@ class TargetsTest {
                 "example.com }", "{ 1.2.3.4 }", "1.2.3.256", "01.2.3.4", "1.2.3", "10.0.0.0/33", "10.0.0.0/-1",
                 "::1/129", "1:2:3", "localhost", "host_name.com", "-rf.com", "a..com", "", " ", "@allow_v4",
                 "$(id).com", "1.2.3.4/8/8", "x".repeat(300) + ".com", "com.123")) {
-            InvalidInputException e = assertThrows(InvalidInputException.class, () -> Targets.parse("target", bad), bad);
+            ServiceException e = invalid(() -> Targets.parse("target", bad), bad);
             assertTrue(e.getMessage().startsWith("target: "), e.getMessage());
             assertFalse(e.getMessage().contains("\n"), "control characters are escaped: " + e.getMessage());
         }
@@ -48,18 +61,18 @@ class TargetsTest {
 
     @Test
     void aHostNameWhereAnAddressBelongsIsRefused() {
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> Targets.address("host_address", "example.com"));
+        ServiceException e = invalid(() -> Targets.address("host_address", "example.com"));
         assertEquals("host_address: 'example.com' must be a single IP address", e.getMessage());
-        assertThrows(InvalidInputException.class, () -> Targets.address("host_address", "10.0.0.0/8"));
+        invalid(() -> Targets.address("host_address", "10.0.0.0/8"));
     }
 
     @Test
     void idsPortsAndProfileNames() {
-        assertThrows(InvalidInputException.class, () -> Targets.taskId("task_id", "../etc"));
-        assertThrows(InvalidInputException.class, () -> Targets.taskId("task_id", "A".repeat(32)));
-        assertEquals("0123456789abcdef0123456789abcdef", Targets.taskId("task_id", "0123456789abcdef0123456789abcdef"));
-        assertThrows(InvalidInputException.class, () -> Targets.port("host_ports[0]", 0));
-        assertThrows(InvalidInputException.class, () -> Targets.port("host_ports[0]", 65536));
+        invalid(() -> Ids.taskId("task_id", "../etc"));
+        invalid(() -> Ids.taskId("task_id", "A".repeat(32)));
+        assertEquals("0123456789abcdef0123456789abcdef", Ids.taskId("task_id", "0123456789abcdef0123456789abcdef"));
+        invalid(() -> Targets.port("host_ports[0]", 0));
+        invalid(() -> Targets.port("host_ports[0]", 65536));
     }
 
     @Test

@@ -3,38 +3,67 @@ package io.terok.shield;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.terok.shield.events.BlockedEvent;
+import io.terok.shield.events.BlockedEventHub;
 import io.terok.shield.hooks.HooksInstaller;
 import io.terok.shield.netns.NetnsRunner;
 import io.terok.shield.task.AuditLog;
 import io.terok.shield.task.ShieldManager;
+import io.terok.testsupport.FakeInternet;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** A ShieldManager with hooks in a private directory, as the integration tests use it. */
+/**
+ * A ShieldManager with hooks in a private directory, as the integration tests use it, in front of a fake internet
+ * ({@code tsh}: addresses .2-.5, {@code name.test} on .3, {@code other.test} and {@code near.test} on .4) whose .2
+ * is the forwarders' upstream resolver.
+ */
 final class TestShield implements AutoCloseable {
     final Path root;
+    final FakeInternet internet;
     final HooksInstaller hooks;
     final ShieldManager manager;
     final Podman podman;
+    private BlockedEventHub hub;
 
-    TestShield(Path root, String upstreamDns, boolean rootless, NetnsRunner runner) throws IOException {
+    TestShield(Path root, boolean rootless, NetnsRunner runner) throws IOException {
         this.root = root;
-        hooks = new HooksInstaller(root.resolve("hooks"), root.resolve("state"),
-                root.resolve("containers.conf.d/terok-shield.conf"));
-        hooks.install();
-        Path conf = root.resolve("containers.conf");
-        Podman.writeConf(conf, hooks);
-        podman = new Podman(conf, rootless);
-        manager = new ShieldManager(new ShieldManager.Settings(root.resolve("state"), root.resolve("profiles"), List.of(),
-                Optional.of(upstreamDns), 100, "30m", rootless), runner, hooks::status, new AuditLog(Clock.systemUTC()));
+        internet = FakeInternet.spec("tsh").addresses(2, 5).name("name.test", 3).name("other.test", 4)
+                .name("near.test", 4).start();
+        try {
+            hooks = new HooksInstaller(root.resolve("hooks"), root.resolve("state"),
+                    root.resolve("containers.conf.d/terok-shield.conf"));
+            hooks.install();
+            Path conf = root.resolve("containers.conf");
+            Podman.writeConf(conf, hooks);
+            podman = new Podman(conf, rootless);
+            manager = new ShieldManager(new ShieldManager.Settings(root.resolve("state"), root.resolve("profiles"),
+                    List.of(), Optional.of(internet.ip(2)), 100, "30m", rootless), runner, hooks::status,
+                    new AuditLog(Clock.systemUTC()));
+        } catch (IOException | RuntimeException e) {
+            internet.close();
+            throw e;
+        }
+    }
+
+    /** A blocked-event hub over this shield's tasks that scans often; closed with the shield. */
+    BlockedEventHub hub(NetnsRunner runner) {
+        hub = new BlockedEventHub(manager.store(), runner, 100, Duration.ofSeconds(30), Clock.systemUTC(),
+                new AuditLog(Clock.systemUTC()), Duration.ofMillis(200));
+        return hub;
+    }
+
+    /** The fake internet's web server on {@code .last}. */
+    String url(int last) {
+        return "http://" + internet.ip(last) + "/";
     }
 
     static String hex(int n) {
@@ -64,8 +93,17 @@ final class TestShield implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        podman.removeAll();
-        hooks.uninstall();
-        Sh.run("rm", "-rf", root.toString());
+        try {
+            if (hub != null) {
+                hub.close();
+            }
+            podman.removeAll();
+            // their forwarders run in the containers' namespaces but outlive the containers
+            manager.store().taskIds().forEach(manager::release);
+            hooks.uninstall();
+            Sh.run("rm", "-rf", root.toString());
+        } finally {
+            internet.close();
+        }
     }
 }

@@ -124,7 +124,7 @@ public final class BlockedEventHub implements AutoCloseable {
         argv.addAll(List.of("tcpdump", "-n", "-l", "-q", "-t", "-Z", "root", "-i", "nflog:" + group));
         try {
             ProcessBuilder pb = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD);
-            pb.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+            pb.environment().put("PATH", NetnsRunner.PATH);
             Process p = pb.start();
             readers.put(task, new Reader(pid, p));
             Thread t = new Thread(() -> read(task, p), "shield-nflog-" + task.substring(0, 8));
@@ -171,7 +171,7 @@ public final class BlockedEventHub implements AutoCloseable {
         BlockedEvent e = new BlockedEvent(task, pkt.destination(), pkt.port(), pkt.protocol(), domain, now, emitCount[0]);
         try {
             if (store.exists(task)) {
-                audit.append(store.dir(task).resolve("audit.jsonl"), task, "blocked",
+                audit.append(store.auditLog(task), task, "blocked",
                         pkt.destination() + (pkt.port() > 0 ? ":" + pkt.port() : ""),
                         pkt.protocol() + (domain.isEmpty() ? "" : " " + domain));
             }

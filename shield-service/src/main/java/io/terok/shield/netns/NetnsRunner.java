@@ -1,30 +1,40 @@
 package io.terok.shield.netns;
 
+import io.terok.common.HostProcess;
+import io.terok.common.ServiceException;
 import java.time.Duration;
 import java.util.List;
 
-/** Runs commands inside a task container's network namespace, found by the pid of a process in it. */
+/**
+ * Runs commands inside a task container's network namespace, found by the pid of a process in it. A command that
+ * cannot run there (nsenter cannot enter, a timeout) is the container's state, not a bug: it fails with a
+ * {@link ServiceException} of kind PRECONDITION, as does nft refusing a change.
+ */
 public interface NetnsRunner {
-    record Result(int exitCode, String stdout, String stderr) {
-    }
+    /** The commands run in a namespace are the host's: found on the system PATH, whatever the service's is. */
+    String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     /** The argv prefix that enters {@code pid}'s network namespace (for long-lived readers). */
     List<String> enter(int pid);
 
-    /** Runs {@code command} in the namespace, stdin from {@code input} (may be null), bounded by {@code timeout}. */
-    Result run(int pid, List<String> command, String input, Duration timeout);
+    /**
+     * Runs {@code command} in the namespace to completion, stdin from {@code input} (may be null), bounded by
+     * {@code timeout}; the result holds its exit code and output.
+     */
+    HostProcess.Result run(int pid, List<String> command, String input, Duration timeout);
 
     /** Applies an nft script atomically ({@code nft -f -}); throws with nft's message when it refuses. */
     default void nft(int pid, String script) {
-        Result r = run(pid, List.of("nft", "-f", "-"), script, Duration.ofSeconds(10));
+        HostProcess.Result r = run(pid, List.of("nft", "-f", "-"), script, Duration.ofSeconds(10));
         if (r.exitCode() != 0) {
-            throw new NetnsException("nft refused the change in the netns of pid " + pid + ": " + r.stderr().strip());
+            throw ServiceException.precondition("nft refused the change in the netns of pid " + pid + ": "
+                    + r.stderr().strip());
         }
     }
 
     /** {@code nft list table inet terok_shield}, or empty when the table is not there. */
     default String listTable(int pid) {
-        Result r = run(pid, List.of("nft", "list", "table", "inet", "terok_shield"), null, Duration.ofSeconds(10));
+        HostProcess.Result r = run(pid, List.of("nft", "list", "table", "inet", "terok_shield"), null, Duration.ofSeconds(10));
         return r.exitCode() == 0 ? r.stdout() : "";
     }
 }

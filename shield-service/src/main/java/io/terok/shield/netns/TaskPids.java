@@ -33,7 +33,6 @@ public final class TaskPids {
         }
     }
 
-    /** Field 22 of /proc/PID/stat (after the parenthesised command name), or "" when the process is gone. */
     /** The container id the hook last loaded the ruleset into ({@code <task dir>/applied}, kept after it exits). */
     public static String lastApplied(Path taskDir) {
         try {
@@ -44,6 +43,7 @@ public final class TaskPids {
         }
     }
 
+    /** Field 22 of /proc/PID/stat (after the parenthesised command name), or "" when the process is gone. */
     public static String startTime(int pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"), StandardCharsets.US_ASCII);

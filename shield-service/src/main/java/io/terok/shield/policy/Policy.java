@@ -33,20 +33,28 @@ public record Policy(String taskId, String containerName, List<String> profiles,
 
     /** Adds to the allow list and lifts an identical deny entry (an explicit allow undoes an explicit deny). */
     public Policy allowing(Target t) {
-        List<Target> a = new ArrayList<>(allow);
-        a.add(t);
-        List<Target> d = new ArrayList<>(deny);
-        d.remove(t);
-        return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, a, d, relayed);
+        return withLists(plus(allow, t), minus(deny, t));
     }
 
     /** Adds to the deny list and drops an identical allow entry. */
     public Policy denying(Target t) {
-        List<Target> a = new ArrayList<>(allow);
-        a.remove(t);
-        List<Target> d = new ArrayList<>(deny);
-        d.add(t);
+        return withLists(minus(allow, t), plus(deny, t));
+    }
+
+    private Policy withLists(List<Target> a, List<Target> d) {
         return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, a, d, relayed);
+    }
+
+    private static List<Target> plus(List<Target> list, Target t) {
+        List<Target> out = new ArrayList<>(list);
+        out.add(t);
+        return out;
+    }
+
+    private static List<Target> minus(List<Target> list, Target t) {
+        List<Target> out = new ArrayList<>(list);
+        out.remove(t);
+        return out;
     }
 
     public List<Target> allowed(Target.Kind kind) {

@@ -1,5 +1,6 @@
 package io.terok.shield.policy;
 
+import io.terok.common.ServiceException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +35,7 @@ public final class Profiles {
             try {
                 return new Profile(name, parse(name, Files.readString(user, StandardCharsets.UTF_8)), "user");
             } catch (IOException e) {
-                throw new InvalidInputException(field + ": cannot read profile " + user + ": " + e.getMessage());
+                throw ServiceException.invalid(field, "cannot read profile " + user + ": " + e.getMessage());
             }
         }
         if (BUILTIN.contains(name)) {
@@ -46,7 +47,7 @@ public final class Profiles {
                 throw new IllegalStateException(e);
             }
         }
-        throw new InvalidInputException(field + ": unknown profile '" + name + "' (known: " + String.join(", ", names()) + ")");
+        throw ServiceException.invalid(field, "unknown profile '" + name + "' (known: " + String.join(", ", names()) + ")");
     }
 
     public List<String> names() {
@@ -69,7 +70,7 @@ public final class Profiles {
         for (String n : names()) {
             try {
                 out.add(get("profile", n));
-            } catch (InvalidInputException e) {
+            } catch (ServiceException e) {
                 // listed with what it says is wrong
                 out.add(new Profile(n, List.of(), "invalid: " + e.getMessage()));
             }

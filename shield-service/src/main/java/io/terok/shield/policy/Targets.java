@@ -1,5 +1,7 @@
 package io.terok.shield.policy;
 
+import io.terok.common.Printable;
+import io.terok.common.ServiceException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -10,18 +12,19 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * The validation boundary: every address, network, domain, port and id is checked here before it can appear in
- * nft or dnsmasq text. nft resolves any word it does not parse as an address as a host name, and a stray
- * {@code ;} or newline would start a new nft command, so only canonical forms produced here are ever written.
- * Nothing here resolves names.
+ * The validation boundary: every address, network, domain, port, container and profile name is checked here before
+ * it can appear in nft or dnsmasq text (task ids are {@link io.terok.common.Ids}' rule). nft resolves any word it
+ * does not parse as an address as a host name, and a stray {@code ;} or newline would start a new nft command, so
+ * only canonical forms produced here are ever written. Nothing here resolves names.
  */
 public final class Targets {
     private static final Pattern V4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
     private static final Pattern V6_CHARS = Pattern.compile("[0-9a-fA-F:.]{2,45}");
     private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final Pattern TLD = Pattern.compile("[a-z]([a-z0-9-]{0,61}[a-z0-9])?");
-    public static final Pattern TASK_ID = Pattern.compile("[0-9a-f]{32}");
+    /** A podman container name, as the task's launcher chose it. */
     public static final Pattern CONTAINER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+    /** A profile name: also a file name under the operator's profile directory. */
     public static final Pattern PROFILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
     private Targets() {
@@ -30,11 +33,11 @@ public final class Targets {
     /** An IP, CIDR or domain; {@code field} names the request field in the error. */
     public static Target parse(String field, String raw) {
         if (raw == null || raw.isBlank()) {
-            throw new InvalidInputException(field + ": must not be empty");
+            throw ServiceException.invalid(field, "must not be empty");
         }
         String s = raw.trim();
         if (s.length() > 253 || !s.equals(raw.strip()) || s.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
-            throw new InvalidInputException(field + ": '" + printable(raw) + "' is not an IP address, CIDR or domain name");
+            throw ServiceException.invalid(field, "'" + Printable.line(raw) + "' is not an IP address, CIDR or domain name");
         }
         int slash = s.indexOf('/');
         String addr = slash < 0 ? s : s.substring(0, slash);
@@ -45,14 +48,14 @@ public final class Targets {
             if (slash >= 0) {
                 String p = s.substring(slash + 1);
                 if (!p.matches("\\d{1,3}") || Integer.parseInt(p) > bits) {
-                    throw new InvalidInputException(field + ": '" + printable(raw) + "' has an invalid prefix length (0-" + bits + ")");
+                    throw ServiceException.invalid(field, "'" + Printable.line(raw) + "' has an invalid prefix length (0-" + bits + ")");
                 }
                 prefix = Integer.parseInt(p);
             }
             return Target.network(bytes, prefix);
         }
         if (slash >= 0 || addr.contains(":") || addr.matches("[0-9.]+")) {
-            throw new InvalidInputException(field + ": '" + printable(raw) + "' is not a valid IP address or CIDR");
+            throw ServiceException.invalid(field, "'" + Printable.line(raw) + "' is not a valid IP address or CIDR");
         }
         return domain(field, s);
     }
@@ -61,7 +64,7 @@ public final class Targets {
     public static Target address(String field, String raw) {
         Target t = parse(field, raw);
         if (!t.isHost()) {
-            throw new InvalidInputException(field + ": '" + printable(raw) + "' must be a single IP address");
+            throw ServiceException.invalid(field, "'" + Printable.line(raw) + "' must be a single IP address");
         }
         return t;
     }
@@ -80,28 +83,21 @@ public final class Targets {
             ok = (i == labels.length - 1 ? TLD : LABEL).matcher(labels[i]).matches();
         }
         if (!ok) {
-            throw new InvalidInputException(field + ": '" + printable(raw) + "' is not an IP address, CIDR or domain name");
+            throw ServiceException.invalid(field, "'" + Printable.line(raw) + "' is not an IP address, CIDR or domain name");
         }
         return new Target(Target.Kind.DOMAIN, d, new byte[0], 0);
     }
 
     public static int port(String field, int port) {
         if (port < 1 || port > 65535) {
-            throw new InvalidInputException(field + ": " + port + " is not a port (1-65535)");
+            throw ServiceException.invalid(field, port + " is not a port (1-65535)");
         }
         return port;
     }
 
-    public static String taskId(String field, String id) {
-        if (id == null || !TASK_ID.matcher(id).matches()) {
-            throw new InvalidInputException(field + ": '" + printable(id) + "' is not a task id (32 lowercase hex characters)");
-        }
-        return id;
-    }
-
     public static String matching(String field, String value, Pattern p, String what) {
         if (value == null || !p.matcher(value).matches()) {
-            throw new InvalidInputException(field + ": '" + printable(value) + "' is not a valid " + what);
+            throw ServiceException.invalid(field, "'" + Printable.line(value) + "' is not a valid " + what);
         }
         return value;
     }
@@ -189,22 +185,6 @@ public final class Targets {
             if (i < 7) {
                 sb.append(':');
             }
-        }
-        return sb.toString();
-    }
-
-    /** The value as it may appear in an error message (control characters escaped, length bounded). */
-    public static String printable(String s) {
-        if (s == null) {
-            return "";
-        }
-        StringBuilder sb = new StringBuilder();
-        for (char c : s.toCharArray()) {
-            if (sb.length() > 80) {
-                sb.append("...");
-                break;
-            }
-            sb.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : String.valueOf(c));
         }
         return sb.toString();
     }

@@ -1,37 +1,34 @@
 package io.terok.shield.task;
 
+import io.terok.common.Ids;
+import io.terok.common.ServiceException;
+import io.terok.shield.dns.ForwarderDomains;
+import io.terok.shield.dns.TaskDnsForwarder;
 import io.terok.shield.hooks.HooksInstaller;
-import io.terok.shield.netns.NetnsException;
 import io.terok.shield.netns.NetnsRunner;
 import io.terok.shield.netns.TaskPids;
-import io.terok.shield.policy.InvalidInputException;
 import io.terok.shield.policy.Mode;
 import io.terok.shield.policy.Policy;
 import io.terok.shield.policy.Profiles;
 import io.terok.shield.policy.RulesetGenerator;
 import io.terok.shield.policy.Target;
 import io.terok.shield.policy.Targets;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
-import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 
 /**
  * The shield's domain logic, plain Java: prepares a task's state (validated policy, generated ruleset and DNS
- * forwarder configuration, read by the OCI hook at every start) and applies live changes to a running task's
- * network namespace. A live change is applied to the kernel first and persisted only when nft accepted it, so a
- * refused change leaves both the kernel and the files as they were.
+ * forwarder configuration, read by the OCI hook at every start; see {@link PolicyFiles}) and applies live changes to
+ * a running task's network namespace, restarting its {@link TaskDnsForwarder} when the names change. A live change
+ * is applied to the kernel first and persisted only when nft accepted it, so a refused change leaves both the kernel
+ * and the files as they were.
  */
 public final class ShieldManager {
     private static final Logger LOG = Logger.getLogger(ShieldManager.class.getName());
@@ -52,38 +49,28 @@ public final class ShieldManager {
                          List<String> profiles, List<String> notes, String appliedContainer, List<String> relayed) {
     }
 
-    /** The hooks are not installed or stale: PrepareTask refuses (FAILED_PRECONDITION). */
-    public static final class NotReadyException extends RuntimeException {
-        public NotReadyException(String m) {
-            super(m);
-        }
-    }
-
-    /** No state for the task (never prepared, or released). */
-    public static final class UnknownTaskException extends RuntimeException {
-        public UnknownTaskException(String m) {
-            super(m);
-        }
-    }
-
     private final Settings settings;
     private final TaskStore store;
     private final Profiles profiles;
     private final RulesetGenerator generator;
     private final NetnsRunner runner;
+    private final TaskDnsForwarder forwarder;
+    private final PolicyFiles files;
     private final Supplier<HooksInstaller.Status> hooks;
     private final AuditLog audit;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
     public ShieldManager(Settings settings, NetnsRunner runner, Supplier<HooksInstaller.Status> hooks, AuditLog audit) {
         this.settings = settings;
-        if (!settings.stateRoot().toAbsolutePath().toString().matches("/[A-Za-z0-9._/+-]*")) {
+        if (!HooksInstaller.SAFE_PATH.matcher(settings.stateRoot().toAbsolutePath().toString()).matches()) {
             throw new IllegalArgumentException("state dir " + settings.stateRoot() + " has characters the hook cannot take");
         }
         this.store = new TaskStore(settings.stateRoot().toAbsolutePath());
         this.profiles = new Profiles(settings.userProfiles());
         this.generator = new RulesetGenerator(settings.logGroup(), settings.learnedTimeout());
         this.runner = runner;
+        this.forwarder = new TaskDnsForwarder(store, runner, settings.rootless());
+        this.files = new PolicyFiles(store, generator, forwarder);
         this.hooks = hooks;
         this.audit = audit;
     }
@@ -114,7 +101,7 @@ public final class ShieldManager {
     /** @param relayedHosts hosts the vault relays for the task: denied to it directly, and no allow lifts that */
     public Prepared prepare(String taskId, String containerName, List<String> profileNames, List<Integer> hostPorts,
                             String hostAddress, List<String> relayedHosts) {
-        Targets.taskId("task_id", taskId);
+        Ids.taskId("task_id", taskId);
         if (containerName != null && !containerName.isEmpty()) {
             Targets.matching("container_name", containerName, Targets.CONTAINER_NAME, "container name");
         }
@@ -126,7 +113,7 @@ public final class ShieldManager {
         if (hostAddress != null && !hostAddress.isEmpty()) {
             host = Targets.address("host_address", hostAddress);
         } else if (!ports.isEmpty()) {
-            throw new InvalidInputException("host_address: must be set when host_ports are given");
+            throw ServiceException.invalid("host_address", "must be set when host_ports are given");
         }
         Target upstream = upstream(host);
         List<Target> relayed = new ArrayList<>();
@@ -140,26 +127,33 @@ public final class ShieldManager {
             relayed.add(t);
         }
         List<String> names = profileNames.isEmpty() ? settings.defaultProfiles() : profileNames;
-        List<Target> allow = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++) {
-            allow.addAll(profiles.get("profiles[" + i + "]", names.get(i)).entries());
-        }
+        List<Target> allow = profileEntries(names);
         HooksInstaller.Status h = hooks.get();
         if (!h.installed()) {
-            throw new NotReadyException("the shield's OCI hooks are not installed" + (h.stale() ? " (stale)" : "") + ": "
-                    + String.join("; ", h.problems()) + ". Run `terok setup`");
+            // fail closed: without the hooks a container of this task would start without its firewall
+            throw ServiceException.precondition("the shield's OCI hooks are not installed" + (h.stale() ? " (stale)" : "")
+                    + ": " + String.join("; ", h.problems()) + ". Run `terok setup`");
         }
         Policy p = new Policy(taskId, containerName == null ? "" : containerName, names, host, ports, upstream, Mode.UP,
                 allow, List.of(), relayed);
         synchronized (lock(taskId)) {
-            persist(p);
-            audit.append(store.dir(taskId).resolve("audit.jsonl"), taskId, "setup", "",
+            files.write(p);
+            audit(taskId, "setup", "",
                     "profiles=" + String.join(",", names) + " host_ports=" + ports + " upstream_dns=" + upstream
                             + (relayed.isEmpty() ? "" : " relayed=" + relayed));
         }
         LOG.info("prepared task " + taskId + " (" + p.containerName() + ") profiles=" + names + " host_ports=" + ports
                 + (relayed.isEmpty() ? "" : " relayed=" + relayed));
         return new Prepared(Map.of(HooksInstaller.ANNOTATION, taskId), List.of("127.0.0.1"));
+    }
+
+    /** The entries of the named profiles, in order; a bad name is refused as {@code profiles[i]}. */
+    private List<Target> profileEntries(List<String> names) {
+        List<Target> allow = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            allow.addAll(profiles.get("profiles[" + i + "]", names.get(i)).entries());
+        }
+        return allow;
     }
 
     private Target upstream(Target host) {
@@ -173,9 +167,9 @@ public final class ShieldManager {
     }
 
     public boolean release(String taskId) {
-        Targets.taskId("task_id", taskId);
+        Ids.taskId("task_id", taskId);
         synchronized (lock(taskId)) {
-            stopForwarder(taskId);
+            forwarder.stop(taskId);
             boolean existed = store.delete(taskId);
             if (existed) {
                 LOG.info("released task " + taskId);
@@ -227,8 +221,8 @@ public final class ShieldManager {
             if (pid.isPresent()) {
                 runner.nft(pid.getAsInt(), generator.modeSwitch(after));
             }
-            persist(after);
-            audit.append(store.dir(taskId).resolve("audit.jsonl"), taskId, action, "", pid.isPresent() ? "live" : "at next start");
+            files.write(after);
+            audit(taskId, action, "", pid.isPresent() ? "live" : "at next start");
             LOG.info("task " + taskId + ": " + action);
         }
         return status(taskId);
@@ -238,8 +232,7 @@ public final class ShieldManager {
         String taskId = before.taskId();
         synchronized (lock(taskId)) {
             OptionalInt pid = TaskPids.running(store.dir(taskId));
-            boolean domains = !effectiveDomains(before).equals(effectiveDomains(after))
-                    || !deniedDomains(before).equals(deniedDomains(after));
+            boolean domains = ForwarderDomains.differ(before, after);
             if (pid.isPresent() && t.isAddress()) {
                 runner.nft(pid.getAsInt(), generator.elements(after));
             }
@@ -248,18 +241,18 @@ public final class ShieldManager {
                 // forwarder restart below re-resolves the names still allowed
                 runner.nft(pid.getAsInt(), generator.flushLearned());
             }
-            persist(after);
+            files.write(after);
             if (pid.isPresent() && domains) {
                 try {
-                    restartForwarder(taskId, pid.getAsInt(), after);
+                    forwarder.restart(taskId, pid.getAsInt(), after);
                 } catch (RuntimeException e) {
                     // leave nothing half-done: back to the previous policy and forwarder
-                    persist(before);
+                    files.write(before);
                     if (t.isAddress()) {
                         runner.nft(pid.getAsInt(), generator.elements(before));
                     }
                     try {
-                        restartForwarder(taskId, pid.getAsInt(), before);
+                        forwarder.restart(taskId, pid.getAsInt(), before);
                     } catch (RuntimeException again) {
                         LOG.warning("task " + taskId + ": the previous DNS forwarder did not come back either: "
                                 + again.getMessage());
@@ -267,7 +260,7 @@ public final class ShieldManager {
                     throw e;
                 }
             }
-            audit.append(store.dir(taskId).resolve("audit.jsonl"), taskId, action, t.canonical(),
+            audit(taskId, action, t.canonical(),
                     (pid.isPresent() ? "live" : "at next start") + (detail.isEmpty() ? "" : "; " + detail));
             LOG.info("task " + taskId + ": " + action + " " + t.canonical() + (detail.isEmpty() ? "" : " (" + detail + ")"));
         }
@@ -302,171 +295,38 @@ public final class ShieldManager {
     }
 
     public String preview(List<String> profileNames, boolean down, boolean all) {
-        List<Target> allow = new ArrayList<>();
-        for (int i = 0; i < profileNames.size(); i++) {
-            allow.addAll(profiles.get("profiles[" + i + "]", profileNames.get(i)).entries());
-        }
+        List<Target> allow = profileEntries(profileNames);
         Mode m = !down ? Mode.UP : all ? Mode.DOWN_ALL : Mode.DOWN;
         Policy p = new Policy("0".repeat(32), "preview", profileNames, Targets.address("host", "10.0.2.2"), List.of(),
                 upstream(null), m, allow, List.of(), List.of());
-        return generator.full(p) + dnsmasqConf(p, Path.of("<state dir>"));
+        return generator.full(p) + forwarder.config(p, Path.of("<state dir>"));
     }
 
     public List<AuditLog.Entry> auditLog(String taskId, int limit) {
         policy(taskId);
-        return audit.read(store.dir(taskId).resolve("audit.jsonl"), limit);
+        return audit.read(store.auditLog(taskId), limit);
     }
 
     public Policy policy(String taskId) {
-        Targets.taskId("task_id", taskId);
-        return store.loadPolicy(taskId).orElseThrow(() -> new UnknownTaskException("no shield state for task " + taskId));
+        Ids.taskId("task_id", taskId);
+        return store.loadPolicy(taskId).orElseThrow(() -> ServiceException.notFound("no shield state for task " + taskId));
     }
 
     public OptionalInt runningPid(String taskId) {
-        return TaskPids.running(store.dir(Targets.taskId("task_id", taskId)));
-    }
-
-    // ---------------------------------------------------------------------------------------------- files
-
-    private void persist(Policy p) {
-        Path dir = store.ensureDir(p.taskId());
-        store.write(p.taskId(), "ruleset.nft", generator.full(p));
-        store.write(p.taskId(), "dnsmasq.conf", dnsmasqConf(p, dir));
-        List<String> domains = preResolved(p);
-        store.write(p.taskId(), "domains", domains.isEmpty() ? "" : String.join("\n", domains) + "\n");
-        store.savePolicy(p);
-    }
-
-    /**
-     * The names the hook and a forwarder restart resolve at once: the allowed ones, so their addresses are open
-     * before the first instruction, and the relayed ones, so theirs are closed before the task could learn them
-     * elsewhere.
-     */
-    static List<String> preResolved(Policy p) {
-        List<String> out = new ArrayList<>(effectiveDomains(p));
-        out.addAll(relayedDomains(p));
-        return out;
-    }
-
-    static List<String> effectiveDomains(Policy p) {
-        List<String> denied = new ArrayList<>(deniedDomains(p));
-        denied.addAll(relayedDomains(p));
-        LinkedHashSet<String> out = new LinkedHashSet<>();
-        for (Target t : p.allowed(Target.Kind.DOMAIN)) {
-            String d = t.canonical();
-            if (denied.stream().noneMatch(x -> d.equals(x) || d.endsWith("." + x))) {
-                out.add(d);
-            }
-        }
-        return List.copyOf(out);
-    }
-
-    /** The operator's denied names: they do not resolve at all. */
-    static List<String> deniedDomains(Policy p) {
-        return p.deny().stream().filter(t -> t.kind() == Target.Kind.DOMAIN).map(Target::canonical).toList();
-    }
-
-    /** The relayed names: they resolve, and whatever they resolve to goes into the relayed (denied) sets. */
-    static List<String> relayedDomains(Policy p) {
-        return p.relayed().stream().filter(t -> t.kind() == Target.Kind.DOMAIN).map(Target::canonical).toList();
+        return TaskPids.running(store.dir(Ids.taskId("task_id", taskId)));
     }
 
     /** The relayed entries that cover {@code t}: networks that contain it, or names it equals or lies under. */
-    static List<Target> relayedCovering(Policy p, Target t) {
+    private static List<Target> relayedCovering(Policy p, Target t) {
         if (t.isAddress()) {
             return p.relayedCovering(t);
         }
         return p.relayed().stream().filter(r -> r.kind() == Target.Kind.DOMAIN
-                && (t.canonical().equals(r.canonical()) || t.canonical().endsWith("." + r.canonical()))).toList();
+                && ForwarderDomains.covers(r.canonical(), t.canonical())).toList();
     }
 
-    String dnsmasqConf(Policy p, Path dir) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("# terok shield DNS forwarder for task ").append(p.taskId()).append(" (generated)\n");
-        sb.append("listen-address=127.0.0.1\nport=53\nbind-interfaces\nno-resolv\nno-hosts\nno-poll\n");
-        sb.append("cache-size=1000\n");
-        sb.append("server=").append(p.upstreamDns().canonical()).append('\n');
-        sb.append("pid-file=").append(dir.resolve("dnsmasq.pid")).append('\n');
-        sb.append("log-queries\nlog-facility=").append(dir.resolve("dnsmasq.log")).append('\n');
-        if (settings.rootless()) {
-            // "root" is the operator inside podman's user namespace: no privilege to drop, and the operator can
-            // still signal it. As real root, dnsmasq drops to nobody (keeping CAP_NET_ADMIN for nftset).
-            sb.append("user=root\n");
-        }
-        for (String d : effectiveDomains(p)) {
-            sb.append("nftset=/").append(d).append("/4#inet#terok_shield#learned_v4,6#inet#terok_shield#learned_v6\n");
-        }
-        for (String d : relayedDomains(p)) {
-            sb.append("nftset=/").append(d).append("/4#inet#terok_shield#relayed_v4,6#inet#terok_shield#relayed_v6\n");
-        }
-        for (String d : deniedDomains(p)) {
-            sb.append("address=/").append(d).append("/\n");
-        }
-        return sb.toString();
-    }
-
-    // ---------------------------------------------------------------------------------------------- forwarder
-
-    private void stopForwarder(String taskId) {
-        Path dir = store.dir(taskId);
-        Path pidFile = dir.resolve("dnsmasq.pid");
-        try {
-            if (!Files.exists(pidFile)) {
-                return;
-            }
-            String s = Files.readString(pidFile, StandardCharsets.US_ASCII).trim();
-            if (!s.matches("[0-9]{1,9}")) {
-                return;
-            }
-            long dpid = Long.parseLong(s);
-            Optional<ProcessHandle> h = ProcessHandle.of(dpid);
-            String cmdline = Files.exists(Path.of("/proc/" + dpid + "/cmdline"))
-                    ? Files.readString(Path.of("/proc/" + dpid + "/cmdline"), StandardCharsets.UTF_8).replace('\0', ' ') : "";
-            if (h.isPresent() && cmdline.contains("--conf-file=" + dir.resolve("dnsmasq.conf"))) {
-                h.get().destroy();
-                h.get().onExit().get(2, java.util.concurrent.TimeUnit.SECONDS);
-            }
-            Files.deleteIfExists(pidFile);
-        } catch (IOException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            LOG.warning("task " + taskId + ": could not stop the DNS forwarder: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void restartForwarder(String taskId, int pid, Policy p) {
-        stopForwarder(taskId);
-        Path conf = store.dir(taskId).resolve("dnsmasq.conf");
-        NetnsRunner.Result r = runner.run(pid, List.of("dnsmasq", "--conf-file=" + conf), null, Duration.ofSeconds(10));
-        if (r.exitCode() != 0) {
-            throw new NetnsException("the task's DNS forwarder did not restart: " + r.stderr().strip());
-        }
-        preResolve(pid, preResolved(p));
-    }
-
-    /** Resolves domains through the task's forwarder so their addresses are in the learned sets right away. */
-    private void preResolve(int pid, List<String> domains) {
-        List<Thread> threads = new ArrayList<>();
-        for (String d : domains) {
-            Thread t = new Thread(() -> {
-                try {
-                    runner.run(pid, List.of("busybox", "nslookup", d, "127.0.0.1"), null, Duration.ofSeconds(3));
-                } catch (RuntimeException e) {
-                    // best effort: resolved on first use otherwise
-                }
-            }, "shield-preresolve");
-            t.setDaemon(true);
-            t.start();
-            threads.add(t);
-        }
-        for (Thread t : threads) {
-            try {
-                t.join(4000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+    private void audit(String taskId, String action, String destination, String detail) {
+        audit.append(store.auditLog(taskId), taskId, action, destination, detail);
     }
 
     private Object lock(String taskId) {

@@ -4,21 +4,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.terok.common.Ids;
+import io.terok.common.PrivateFiles;
 import io.terok.shield.policy.Mode;
 import io.terok.shield.policy.Policy;
 import io.terok.shield.policy.Target;
 import io.terok.shield.policy.Targets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -42,7 +41,12 @@ public final class TaskStore {
     }
 
     public Path dir(String taskId) {
-        return root.resolve(Targets.taskId("task_id", taskId));
+        return root.resolve(Ids.taskId("task_id", taskId));
+    }
+
+    /** The task's audit log ({@link AuditLog}). */
+    public Path auditLog(String taskId) {
+        return dir(taskId).resolve("audit.jsonl");
     }
 
     public boolean exists(String taskId) {
@@ -50,35 +54,16 @@ public final class TaskStore {
     }
 
     public Path ensureDir(String taskId) {
-        try {
-            Files.createDirectories(root);
-            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
-            Path d = dir(taskId);
-            if (Files.isSymbolicLink(d)) {
-                throw new IllegalStateException(d + " is a symbolic link");
-            }
-            Files.createDirectories(d);
-            Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
-            return d;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot create " + root + "/" + taskId + ": " + e.getMessage(), e);
+        PrivateFiles.directory(root);
+        Path d = dir(taskId);
+        if (Files.isSymbolicLink(d)) {
+            throw new IllegalStateException(d + " is a symbolic link");
         }
+        return PrivateFiles.directory(d);
     }
 
     public void write(String taskId, String name, String content) {
-        Path d = ensureDir(taskId);
-        try {
-            Path tmp = Files.createTempFile(d, "." + name, ".tmp", PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(tmp, content, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, d.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, d.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot write " + d.resolve(name) + ": " + e.getMessage(), e);
-        }
+        PrivateFiles.write(ensureDir(taskId).resolve(name), content);
     }
 
     public Optional<String> read(String taskId, String name) {
@@ -146,7 +131,7 @@ public final class TaskStore {
             return List.of();
         }
         try (var s = Files.list(root)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> Targets.TASK_ID.matcher(n).matches()).sorted().toList();
+            return s.map(p -> p.getFileName().toString()).filter(Ids::isTaskId).sorted().toList();
         } catch (IOException e) {
             return List.of();
         }

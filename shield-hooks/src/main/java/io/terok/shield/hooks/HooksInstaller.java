@@ -28,7 +28,8 @@ public final class HooksInstaller {
     /** podman's own default hook dirs: kept in the list so setting hooks_dir does not switch other hooks off. */
     public static final List<String> PODMAN_DEFAULT_DIRS = List.of("/usr/share/containers/oci/hooks.d",
             "/etc/containers/oci/hooks.d");
-    private static final Pattern SAFE_PATH = Pattern.compile("/[A-Za-z0-9._/+-]*");
+    /** The absolute paths the hook (a shell script) and its descriptors can take: nothing to quote or escape. */
+    public static final Pattern SAFE_PATH = Pattern.compile("/[A-Za-z0-9._/+-]*");
 
     public record Status(boolean installed, boolean stale, List<String> problems, Path hooksDir, Path registration) {
     }

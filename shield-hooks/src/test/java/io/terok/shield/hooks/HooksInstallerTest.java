@@ -1,11 +1,10 @@
-package io.terok.shield;
+package io.terok.shield.hooks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.terok.shield.hooks.HooksInstaller;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
