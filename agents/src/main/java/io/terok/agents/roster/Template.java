@@ -10,8 +10,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One piece of text from an agent definition with {@code {name}} placeholders ({@code {{} and {@code }}} for literal
- * braces). Rendering substitutes values into the text and nothing else: the result is one string, which becomes
+ * One piece of text from an agent definition with {@code {name}} placeholders, where name is one of {@link #NAMES}.
+ * Any other brace is literal text, so JSON and TOML content needs no escaping. Rendering substitutes values into the text and nothing else: the result is one string, which becomes
  * one argv element, one environment value or one file's content. No shell ever sees it, so a prompt full of quotes,
  * {@code $(...)} or newlines stays exactly what the user typed.
  */
@@ -28,7 +28,7 @@ public final class Template {
             "config_dir",  // the agent's primary writable configuration directory in the container
             "workspace");  // the task's working tree in the container
 
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{|\\}\\}|\\{([a-z_]+)\\}|[{}]");
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([a-z_]+)\\}");
 
     /** How substituted values are escaped: not at all (argv, env), or for a TOML or JSON basic string. */
     public enum Escape {
@@ -48,7 +48,7 @@ public final class Template {
         this.names = names;
     }
 
-    /** Parses {@code text}; throws {@link IllegalArgumentException} naming the bad placeholder or brace. */
+    /** Parses {@code text}; throws {@link IllegalArgumentException} naming an unknown placeholder. */
     public static Template parse(String text) {
         List<Object> parts = new ArrayList<>();
         Set<String> names = new LinkedHashSet<>();
@@ -58,37 +58,23 @@ public final class Template {
         while (m.find()) {
             literal.append(text, last, m.start());
             last = m.end();
-            String token = m.group();
-            if (token.equals("{{")) {
-                literal.append('{');
-            } else if (token.equals("}}")) {
-                literal.append('}');
-            } else if (m.group(1) != null) {
-                String name = m.group(1);
-                if (!NAMES.contains(name)) {
-                    throw new IllegalArgumentException("unknown placeholder {" + name + "} (known: "
-                            + String.join(", ", NAMES.stream().sorted().toList()) + ")");
-                }
-                if (literal.length() > 0) {
-                    parts.add(literal.toString());
-                    literal.setLength(0);
-                }
-                parts.add(new Name(name));
-                names.add(name);
-            } else {
-                throw new IllegalArgumentException("lone '" + token + "' at offset " + m.start()
-                        + " (write {{ or }} for a literal brace)");
+            String name = m.group(1);
+            if (!NAMES.contains(name)) {
+                throw new IllegalArgumentException("unknown placeholder {" + name + "} (known: "
+                        + String.join(", ", NAMES.stream().sorted().toList()) + ")");
             }
+            if (literal.length() > 0) {
+                parts.add(literal.toString());
+                literal.setLength(0);
+            }
+            parts.add(new Name(name));
+            names.add(name);
         }
         literal.append(text, last, text.length());
         if (literal.length() > 0) {
             parts.add(literal.toString());
         }
         return new Template(text, List.copyOf(parts), Collections.unmodifiableSet(names));
-    }
-
-    public static Template literal(String text) {
-        return parse(text.replace("{", "{{").replace("}", "}}"));
     }
 
     /** The placeholder names this template uses. */
