@@ -249,7 +249,9 @@ public final class PodmanImageBuilder implements ImageBuilder {
 
     /** Image id to number of containers (any state) created from it, from {@code podman ps -a}. */
     private Map<String, Integer> containersPerImage() {
-        HostProcess.Result r = run(List.of(podman, "ps", "-a", "--format", "{{.ImageID}}"), Duration.ofMinutes(1));
+        // --no-trunc: the default short ids would never match an image's full id, and the image would look unused.
+        HostProcess.Result r = run(List.of(podman, "ps", "-a", "--no-trunc", "--format", "{{.ImageID}}"),
+                Duration.ofMinutes(1));
         if (!r.ok()) {
             // Without this answer cleanup could remove an image a container needs: refuse rather than guess.
             throw ServiceException.unavailable("podman ps -a failed: " + r.firstLine());
