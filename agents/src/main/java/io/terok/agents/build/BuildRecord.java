@@ -45,8 +45,8 @@ public record BuildRecord(List<LayerResult> layers, Duration elapsed) {
     /** One line: "L0 reused localhost/terok-l0:..., L1 built ... in 12.3 s, ...". */
     public String summary() {
         return layers.stream().map(l -> l.kind() + " " + l.status().name().toLowerCase() + " " + l.tag()
-                        + (l.status() == Status.BUILT ? " (" + l.steps() + " steps, " + seconds(l.elapsed()) + ")" : ""))
-                .collect(Collectors.joining(", ")) + "; total " + seconds(elapsed);
+                        + (l.status() == Status.BUILT ? " (" + l.steps() + " steps, " + seconds(l.elapsed()) + ")"
+                        : "")).collect(Collectors.joining(", ")) + "; total " + seconds(elapsed);
     }
 
     static String seconds(Duration d) {

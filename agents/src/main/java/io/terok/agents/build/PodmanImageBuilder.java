@@ -16,9 +16,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -77,7 +79,8 @@ public final class PodmanImageBuilder implements ImageBuilder {
             }
             id = imageId(ref);
             if (id == null) {
-                throw ServiceException.precondition("base image " + Printable.line(ref) + " still missing after a pull");
+                throw ServiceException.precondition("base image " + Printable.line(ref)
+                        + " still missing after a pull");
             }
         }
         if (family == null) {
@@ -154,14 +157,13 @@ public final class PodmanImageBuilder implements ImageBuilder {
                     throw new IllegalStateException("generated file outside the context: " + f.getKey());
                 }
                 byte[] content = f.getValue().getBytes(StandardCharsets.UTF_8);
-                if (Files.isRegularFile(p) && java.util.Arrays.equals(Files.readAllBytes(p), content)) {
+                if (Files.isRegularFile(p) && Arrays.equals(Files.readAllBytes(p), content)) {
                     continue;
                 }
                 Files.createDirectories(p.getParent());
                 Path tmp = Files.createTempFile(p.getParent(), ".gen-", ".tmp");
                 Files.write(tmp, content);
-                Files.move(tmp, p, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
         } catch (IOException e) {
             throw ServiceException.internal("cannot write the build context in " + context + ": " + e.getMessage(), e);
@@ -211,7 +213,7 @@ public final class PodmanImageBuilder implements ImageBuilder {
                 if (m.get("Names") instanceof List<?> ns) {
                     ns.forEach(n -> names.add(String.valueOf(n)));
                 }
-                raws.add(new Raw(id, names, Layer.Kind.valueOf(kind.toUpperCase()), str(labels, Layer.LABEL_PARENT),
+                raws.add(new Raw(id, names, Layer.Kind.valueOf(kind.toUpperCase(java.util.Locale.ROOT)), str(labels, Layer.LABEL_PARENT),
                         str(labels, Layer.LABEL_PROJECT), str(labels, Layer.LABEL_AGENTS),
                         str(labels, Layer.LABEL_INPUTS), num(m.get("Size")), num(m.get("Created"))));
             }

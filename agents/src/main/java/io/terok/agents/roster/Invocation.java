@@ -99,7 +99,8 @@ public final class Invocation {
                 env.put(provider.tokenEnv(), ctx.token());
                 for (ConfigFile f : provider.files()) {
                     String path = f.path().render(values);
-                    if (!path.startsWith("/") || path.contains("/../") || path.contains("/./") || path.endsWith("/..")) {
+                    if (!path.startsWith("/") || path.contains("/../") || path.contains("/./")
+                            || path.endsWith("/..")) {
                         throw ServiceException.invalid("file path", path + " is not a clean absolute path");
                     }
                     files.add(new File(path, f.content().render(values, f.escape())));

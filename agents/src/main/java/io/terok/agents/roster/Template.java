@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
 
 /**
  * One piece of text from an agent definition with {@code {name}} placeholders, where name is one of {@link #NAMES}.
- * Any other brace is literal text, so JSON and TOML content needs no escaping. Rendering substitutes values into the text and nothing else: the result is one string, which becomes
+ * Any other brace is literal text, so JSON and TOML content needs no escaping. Rendering substitutes values into the
+ * text and nothing else: the result is one string, which becomes
  * one argv element, one environment value or one file's content. No shell ever sees it, so a prompt full of quotes,
  * {@code $(...)} or newlines stays exactly what the user typed.
  */

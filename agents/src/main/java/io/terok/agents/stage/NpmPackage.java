@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  */
 public record NpmPackage(String name, String version) {
     private static final Pattern NAME = Pattern.compile("(@[a-z0-9][a-z0-9._-]{0,100}/)?[a-z0-9][a-z0-9._-]{0,100}");
-    private static final Pattern VERSION = Pattern.compile("[0-9]{1,9}\\.[0-9]{1,9}\\.[0-9]{1,9}([-+][0-9A-Za-z.-]{1,64})?");
+    private static final Pattern VERSION =
+            Pattern.compile("[0-9]{1,9}\\.[0-9]{1,9}\\.[0-9]{1,9}([-+][0-9A-Za-z.-]{1,64})?");
 
     public NpmPackage {
         // Both end up in paths, Containerfiles and npm's argv: only the strict forms are accepted.
