@@ -122,6 +122,7 @@ public final class PodmanImageBuilder implements ImageBuilder {
             layer.labels().forEach((k, v) -> cmd.add("--label=" + k + "=" + v));
             cmd.add(context.toString());
             StreamedProcess.Result r;
+            List<String> notes = new ArrayList<>();
             try {
                 r = StreamedProcess.run(cmd, layer.containerfile().getBytes(StandardCharsets.UTF_8), buildTimeout,
                         line -> {
@@ -130,6 +131,7 @@ public final class PodmanImageBuilder implements ImageBuilder {
                                 progress.step(layer.kind(), "step " + m.group(1) + "/" + m.group(2) + ": "
                                         + m.group(3), Duration.between(layerStart, Instant.now()));
                             } else if (line.startsWith("terok L0:")) {
+                                notes.add(line);
                                 progress.step(layer.kind(), line, Duration.between(layerStart, Instant.now()));
                             }
                         });
@@ -137,8 +139,9 @@ public final class PodmanImageBuilder implements ImageBuilder {
                 throw ServiceException.unavailable("cannot run " + podman + ": " + e.getMessage());
             }
             if (!r.ok()) {
+                // L0's own lines say what it tried (which packages were missing), the tail says how it failed.
                 throw ServiceException.internal("building " + layer.kind() + " " + layer.tag() + " failed: "
-                        + r.describe(), null);
+                        + (notes.isEmpty() ? "" : String.join(" | ", notes) + " | ") + r.describe(), null);
             }
             Duration took = Duration.between(layerStart, Instant.now());
             progress.step(layer.kind(), "built " + layer.tag(), took);

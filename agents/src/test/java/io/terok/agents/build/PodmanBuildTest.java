@@ -193,6 +193,21 @@ class PodmanBuildTest {
         assertEquals(1, l2.containers());
     }
 
+    @Test
+    @Order(6)
+    void aBaseWithoutTheToolsFailsL0WithNoNetworkAndSaysWhatIsMissing() throws Exception {
+        // bin/prepare-host's localhost/terok-agent:latest has bash, git and curl only.
+        assumeTrue(podman.exists("localhost/terok-agent:latest") || CI, "no localhost/terok-agent:latest");
+        BaseImage bare = podman.resolveBase("localhost/terok-agent:latest", null);
+        LayerPlan plan = LayerPlan.create(bare, roster.select(List.of("claude")), "agents-test-bare", null);
+        io.terok.common.ServiceException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.terok.common.ServiceException.class,
+                () -> podman.build(plan, stager.contextDir(), BuildProgress.NONE));
+        assertTrue(e.getMessage().contains("building L0") && e.getMessage().contains("terok L0: installing:")
+                && e.getMessage().contains("ripgrep") && e.getMessage().contains("jq"), e.getMessage());
+        assertFalse(podman.exists(plan.l0().tag()), "a failed layer leaves no tag behind");
+    }
+
     private String runIn(String image, List<String> argv) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("podman", "run", "--rm", "--network=none", "--pull=never",
                 "--user", "1000:1000", image));
