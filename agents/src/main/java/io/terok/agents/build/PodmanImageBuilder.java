@@ -26,6 +26,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -34,11 +35,11 @@ import java.util.regex.Pattern;
 /**
  * {@link ImageBuilder} on the podman CLI (rootful or rootless, whichever user runs it).
  *
- * <p>Builds run {@code podman build --network=none --pull=never --layers=false}: no step may reach a network
- * (L1 only copies what the host staged; L0 installs nothing when the base has the tools), nothing is pulled
- * behind the plan's back, and each terok layer is exactly one image layer on its parent, so sizes per layer are
- * exact and no intermediate images pile up. A user whose base lacks tools lets L0 and L2 use the network with
- * {@link #networkForL0AndL2(boolean)}; L1 never gets it.
+ * <p>Builds run {@code podman build --network=none --pull=never --layers=false --force-rm}: no step may reach a
+ * network (L1 only copies what the host staged; L0 installs nothing when the base has the tools), nothing is pulled
+ * behind the plan's back, each terok layer is exactly one image layer on its parent, so sizes per layer are exact
+ * and no intermediate images pile up, and a failed build leaves no working container behind. A user whose base
+ * lacks tools lets L0 and L2 use the network with {@link #networkForL0AndL2(boolean)}; L1 never gets it.
  */
 public final class PodmanImageBuilder implements ImageBuilder {
     private static final Pattern STEP = Pattern.compile("^STEP (\\d+)/(\\d+): (.*)$");
@@ -117,6 +118,7 @@ public final class PodmanImageBuilder implements ImageBuilder {
             progress.step(layer.kind(), "building " + layer.tag() + " (" + layer.steps() + " steps)", Duration.ZERO);
             writeFiles(context, layer);
             List<String> cmd = new ArrayList<>(List.of(podman, "build", "--pull=never", "--layers=false",
+                    "--force-rm",
                     "--network=" + (networkForL0AndL2 && layer.kind() != Layer.Kind.L1 ? "private" : "none"),
                     "-t", layer.tag(), "-f", "-"));
             layer.labels().forEach((k, v) -> cmd.add("--label=" + k + "=" + v));
@@ -216,7 +218,8 @@ public final class PodmanImageBuilder implements ImageBuilder {
                 if (m.get("Names") instanceof List<?> ns) {
                     ns.forEach(n -> names.add(String.valueOf(n)));
                 }
-                raws.add(new Raw(id, names, Layer.Kind.valueOf(kind.toUpperCase(java.util.Locale.ROOT)), str(labels, Layer.LABEL_PARENT),
+                raws.add(new Raw(id, names, Layer.Kind.valueOf(kind.toUpperCase(Locale.ROOT)),
+                        str(labels, Layer.LABEL_PARENT),
                         str(labels, Layer.LABEL_PROJECT), str(labels, Layer.LABEL_AGENTS),
                         str(labels, Layer.LABEL_INPUTS), num(m.get("Size")), num(m.get("Created"))));
             }
