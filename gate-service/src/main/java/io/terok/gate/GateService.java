@@ -2,6 +2,7 @@ package io.terok.gate;
 
 import io.quarkus.arc.Unremovable;
 import io.quarkus.runtime.LaunchMode;
+import io.terok.common.Ids;
 import io.terok.gate.https.UpstreamTls;
 import io.terok.gate.https.VaultCredentialSource;
 import io.terok.gate.repo.Maintenance;
@@ -87,10 +88,8 @@ public class GateService {
     }
 
     public TaskAccess mint(String taskId, String project, String hostAddress) {
-        if (taskId == null || !taskId.matches("[A-Za-z0-9_.-]{1,128}")) {
-            throw GateException.invalid("task_id", "must be 1-128 characters of [A-Za-z0-9_.-]");
-        }
-        Names.project("project", project);
+        Ids.taskId("task_id", taskId);
+        Ids.project("project", project);
         String host = Names.hostAddress("host_address", hostAddress);
         projects.meta(project);
         int port = httpPort();
@@ -112,6 +111,7 @@ public class GateService {
     }
 
     public int revoke(String taskId) {
+        Ids.taskId("task_id", taskId);
         int n = tokens.revoke(taskId);
         if (n > 0) {
             LOG.infof("revoked %d gate token(s) of task %s", n, taskId);

@@ -1,6 +1,6 @@
 package io.terok.gate.https;
 
-import io.terok.gate.GateException;
+import io.terok.common.ServiceException;
 import io.terok.gate.ssh.UpstreamAccess;
 import java.net.URI;
 import org.eclipse.jgit.api.TransportConfigCallback;
@@ -36,30 +36,30 @@ public final class HttpsAccess {
             }
 
             @Override
-            public GateException failure(String action, Exception e) {
+            public ServiceException failure(String action, Exception e) {
                 String what = "cannot " + action + " the upstream of project " + project + " (" + url + "): ";
                 String msg = String.valueOf(e.getMessage());
                 if (creds.refusal() != null) {
-                    return GateException.precondition(what + where + " asks for a credential (HTTP 401), but " + creds.refusal()
+                    return ServiceException.precondition(what + where + " asks for a credential (HTTP 401), but " + creds.refusal()
                             + ". Nothing was fetched or pushed.");
                 }
                 if (creds.provider() != null && (creds.rejected() || msg.contains("not authorized") || msg.contains("Authentication"))) {
-                    return GateException.precondition(what + where + " rejected the credential of vault provider " + creds.provider()
+                    return ServiceException.precondition(what + where + " rejected the credential of vault provider " + creds.provider()
                             + " (HTTP 401). Store a valid token with `terok vault add " + creds.provider() + "`. Nothing was fetched or pushed.");
                 }
                 if (creds.provider() != null && (msg.contains("not permitted") || msg.contains("403"))) {
-                    return GateException.precondition(what + where + " refused the credential of vault provider " + creds.provider()
+                    return ServiceException.precondition(what + where + " refused the credential of vault provider " + creds.provider()
                             + " access to the repository (HTTP 403)" + (action.startsWith("push") ? "; forward needs a token with write"
                             + " access" : "") + ": " + msg);
                 }
                 if (msg.contains("not authorized") || msg.contains("Authentication is required")) {
-                    return GateException.precondition(what + where + " asks for a credential that the gate could not give: " + msg);
+                    return ServiceException.precondition(what + where + " asks for a credential that the gate could not give: " + msg);
                 }
                 if (msg.contains("SSL") || msg.contains("certificat")) {
-                    return GateException.precondition(what + msg + " (the gate trusts " + tls.describe() + "; a private"
+                    return ServiceException.precondition(what + msg + " (the gate trusts " + tls.describe() + "; a private"
                             + " certificate authority goes in terok.gate.upstream-ca-file)");
                 }
-                return GateException.precondition(what + msg);
+                return ServiceException.precondition(what + msg);
             }
 
             @Override

@@ -1,7 +1,8 @@
 package io.terok.gate.repo;
 
-import io.terok.gate.GateException;
-import io.terok.gate.Names;
+import io.terok.common.Ids;
+import io.terok.common.Printable;
+import io.terok.common.ServiceException;
 import io.terok.gate.repo.Records.Backup;
 import io.terok.gate.repo.Records.LogEntry;
 import io.terok.gate.repo.Records.Pending;
@@ -250,21 +251,21 @@ public class Mirror {
                 Ref cur = repo.exactRef(op.ref());
                 ObjectId expected = ObjectId.fromString(op.oldId());
                 if (cur == null || !expected.equals(cur.getObjectId())) {
-                    throw GateException.precondition(op.ref() + " moved since operation " + id + " was queued (now "
+                    throw ServiceException.precondition(Printable.line(op.ref()) + " moved since operation " + id + " was queued (now "
                             + (cur == null ? "deleted" : cur.getObjectId().name()) + "); sync again");
                 }
                 backup(repo, branchOf(op.ref()), expected);
                 boolean ok = op.kind().equals("delete") ? delete(repo, op.ref(), expected)
                         : cas(repo, op.ref(), expected, ObjectId.fromString(op.newId()), "gate apply " + id);
                 if (!ok) {
-                    throw GateException.precondition(op.ref() + " changed while applying " + id + "; sync again");
+                    throw ServiceException.precondition(Printable.line(op.ref()) + " changed while applying " + id + "; sync again");
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
             ops.remove(op);
             projects.savePending(project, ops);
-            LOG.infof("applied pending %s of %s: %s %s", id, project, op.kind(), op.ref());
+            LOG.infof("applied pending %s of %s: %s %s", id, project, op.kind(), Printable.line(op.ref()));
             return op.withStatus("applied");
         });
     }
@@ -275,14 +276,14 @@ public class Mirror {
             Pending op = find(ops, project, id);
             ops.remove(op);
             projects.savePending(project, ops);
-            LOG.infof("dropped pending %s of %s: %s %s", id, project, op.kind(), op.ref());
+            LOG.infof("dropped pending %s of %s: %s %s", id, project, op.kind(), Printable.line(op.ref()));
             return op.withStatus("dropped");
         });
     }
 
     private static Pending find(List<Pending> ops, String project, String id) {
         return ops.stream().filter(p -> p.id().equals(id)).findFirst()
-                .orElseThrow(() -> GateException.notFound("no pending operation " + id + " in project " + project));
+                .orElseThrow(() -> ServiceException.notFound("no pending operation " + Printable.line(id) + " in project " + project));
     }
 
     // ------------------------------------------------------------------------------------------ backups
@@ -323,12 +324,12 @@ public class Mirror {
         return locked(project, () -> {
             Matcher m = BACKUP_REF.matcher(backupRef == null ? "" : backupRef);
             if (!m.matches()) {
-                throw GateException.invalid("backup_ref", "'" + backupRef + "' is not a backup ref (" + BACKUP + "<branch>/<time>-<sha>)");
+                throw ServiceException.invalid("backup_ref", "'" + Printable.line(backupRef) + "' is not a backup ref (" + BACKUP + "<branch>/<time>-<sha>)");
             }
             try (Repository repo = projects.open(project)) {
                 Ref b = repo.exactRef(backupRef);
                 if (b == null) {
-                    throw GateException.notFound("no backup " + backupRef + " in project " + project);
+                    throw ServiceException.notFound("no backup " + Printable.line(backupRef) + " in project " + project);
                 }
                 String ref = Constants.R_HEADS + m.group(1);
                 Ref cur = repo.exactRef(ref);
@@ -337,9 +338,9 @@ public class Mirror {
                     backup(repo, m.group(1), old);
                 }
                 if (!cas(repo, ref, old, b.getObjectId(), "gate restore " + backupRef)) {
-                    throw GateException.precondition(ref + " moved while restoring; try again");
+                    throw ServiceException.precondition(Printable.line(ref) + " moved while restoring; try again");
                 }
-                LOG.infof("restored %s of %s from %s", ref, project, backupRef);
+                LOG.infof("restored %s of %s from %s", Printable.line(ref), project, Printable.line(backupRef));
                 return new Update(ref, cur == null ? "" : old.name(), b.getObjectId().name(), "restore");
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -367,8 +368,8 @@ public class Mirror {
     // ------------------------------------------------------------------------------------------ review
 
     public List<LogEntry> log(String project, String branch, String against) {
-        String b = Names.branch("branch", branch);
-        String a = against == null || against.isEmpty() ? b : Names.branch("against", against);
+        String b = Ids.branch("branch", branch);
+        String a = against == null || against.isEmpty() ? b : Ids.branch("against", against);
         try (Repository repo = projects.open(project); RevWalk walk = new RevWalk(repo)) {
             ObjectId tip = head(repo, project, b);
             walk.markStart(walk.parseCommit(tip));
@@ -392,8 +393,8 @@ public class Mirror {
 
     /** The patch of the branch against its merge base with the upstream branch (what `git diff up...branch` shows). */
     public String diff(String project, String branch, String against) {
-        String b = Names.branch("branch", branch);
-        String a = against == null || against.isEmpty() ? b : Names.branch("against", against);
+        String b = Ids.branch("branch", branch);
+        String a = against == null || against.isEmpty() ? b : Ids.branch("against", against);
         try (Repository repo = projects.open(project); RevWalk walk = new RevWalk(repo)) {
             RevCommit tip = walk.parseCommit(head(repo, project, b));
             Ref up = repo.exactRef(UPSTREAM + a);
@@ -430,11 +431,11 @@ public class Mirror {
      * upstream tip just fetched, so an upstream that moves in between is refused too.
      */
     public Update forward(String project, String branch, String to) {
-        String b = Names.branch("branch", branch);
-        String t = to == null || to.isEmpty() ? b : Names.branch("to", to);
+        String b = Ids.branch("branch", branch);
+        String t = to == null || to.isEmpty() ? b : Ids.branch("to", to);
         ProjectMeta meta = projects.meta(project);
         if (meta.upstreamUrl().isEmpty()) {
-            throw GateException.precondition("project " + project + " has no upstream to forward to");
+            throw ServiceException.precondition("project " + project + " has no upstream to forward to");
         }
         sync(project);
         return locked(project, () -> {
@@ -451,11 +452,13 @@ public class Mirror {
                     walk.markUninteresting(walk.parseCommit(tip));
                     List<String> lost = new ArrayList<>();
                     for (RevCommit c : walk) {
-                        lost.add(c.abbreviate(12).name() + " " + c.getShortMessage());
+                        lost.add(c.abbreviate(12).name() + " " + Printable.line(c.getShortMessage()));
                     }
-                    throw GateException.precondition("refusing to forward " + b + " to upstream " + t + ": upstream has "
-                            + lost.size() + " commit(s) that " + b + " does not contain (" + String.join("; ", lost.subList(0, Math.min(3, lost.size())))
-                            + "); forwarding would lose them. Merge or rebase " + b + " onto upstream " + t + " first");
+                    String pb = Printable.line(b);
+                    String pt = Printable.line(t);
+                    throw ServiceException.precondition("refusing to forward " + pb + " to upstream " + pt + ": upstream has "
+                            + lost.size() + " commit(s) that " + pb + " does not contain (" + String.join("; ", lost.subList(0, Math.min(3, lost.size())))
+                            + "); forwarding would lose them. Merge or rebase " + pb + " onto upstream " + pt + " first");
                 }
                 try (UpstreamAccess.Session access = upstreams.open(project, meta.upstreamUrl(), projects.knownHosts(project), "forward");
                         Transport tr = Transport.open(repo, new URIish(meta.upstreamUrl()))) {
@@ -470,14 +473,14 @@ public class Mirror {
                     RemoteRefUpdate.Status st = r.getRemoteUpdate(Constants.R_HEADS + t).getStatus();
                     if (st != RemoteRefUpdate.Status.OK && st != RemoteRefUpdate.Status.UP_TO_DATE) {
                         String msg = r.getRemoteUpdate(Constants.R_HEADS + t).getMessage();
-                        throw GateException.precondition("upstream refused " + t + ": " + st + (msg == null ? "" : " (" + msg + ")"));
+                        throw ServiceException.precondition("upstream refused " + Printable.line(t) + ": " + st + (msg == null ? "" : " (" + Printable.line(msg) + ")"));
                     }
                 }
                 cas(repo, UPSTREAM + t, upId, tip, "gate forward");
-                LOG.infof("forwarded %s/%s to upstream %s: %s..%s", project, b, t, upId.name(), tip.name());
+                LOG.infof("forwarded %s/%s to upstream %s: %s..%s", project, Printable.line(b), Printable.line(t), upId.name(), tip.name());
                 return new Update(Constants.R_HEADS + t, up == null ? "" : upId.name(), tip.name(), "forward");
             } catch (URISyntaxException | org.eclipse.jgit.errors.TransportException e) {
-                throw GateException.precondition("cannot push to upstream " + meta.upstreamUrl() + ": " + e.getMessage());
+                throw ServiceException.precondition("cannot push to upstream " + meta.upstreamUrl() + ": " + e.getMessage());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -489,7 +492,7 @@ public class Mirror {
     private static ObjectId head(Repository repo, String project, String branch) throws IOException {
         Ref r = repo.exactRef(Constants.R_HEADS + branch);
         if (r == null) {
-            throw GateException.notFound("project " + project + " has no branch " + branch);
+            throw ServiceException.notFound("project " + project + " has no branch " + Printable.line(branch));
         }
         return r.getObjectId();
     }

@@ -1,8 +1,9 @@
 package io.terok.gate.repo;
 
 import com.fasterxml.jackson.databind.JavaType;
-import io.terok.common.TerokPaths;
-import io.terok.gate.GateException;
+import io.terok.common.Ids;
+import io.terok.common.PrivateFiles;
+import io.terok.common.ServiceException;
 import io.terok.gate.JsonFiles;
 import io.terok.gate.Names;
 import io.terok.gate.repo.Records.Pending;
@@ -37,7 +38,7 @@ public class Projects {
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
     public Projects(Path base) {
-        this.base = TerokPaths.ensurePrivateDir(base);
+        this.base = PrivateFiles.directory(base);
     }
 
     public Path base() {
@@ -45,7 +46,7 @@ public class Projects {
     }
 
     public Path path(String project) {
-        return base.resolve(Names.project("project", project) + ".git");
+        return base.resolve(Ids.project("project", project) + ".git");
     }
 
     public boolean exists(String project) {
@@ -53,14 +54,14 @@ public class Projects {
     }
 
     public ProjectMeta create(String name, String upstreamUrl) {
-        Names.project("name", name);
+        Ids.project("name", name);
         String url = Names.upstream("upstream_url", upstreamUrl);
         ReentrantLock lock = lock(name);
         lock.lock();
         try {
             Path dir = path(name);
             if (Files.exists(dir)) {
-                throw new GateException(GateException.Kind.EXISTS, "project " + name + " already exists (" + dir + ")");
+                throw ServiceException.exists("project " + name + " already exists (" + dir + ")");
             }
             try (Repository repo = RepositoryCache.FileKey.exact(dir.toFile(), FS.DETECTED).open(false)) {
                 repo.create(true);
@@ -74,7 +75,7 @@ public class Projects {
                 deleteTree(dir);
                 throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
             }
-            TerokPaths.ensurePrivateDir(dir.resolve("terok"));
+            PrivateFiles.directory(dir.resolve("terok"));
             ProjectMeta meta = new ProjectMeta(name, url, "", Instant.now().toString(), "");
             JsonFiles.write(dir.resolve("terok").resolve("project.json"), meta);
             return meta;
@@ -85,7 +86,7 @@ public class Projects {
 
     public ProjectMeta meta(String project) {
         if (!exists(project)) {
-            throw GateException.notFound("project " + project + " does not exist (terok gate create " + project + " URL)");
+            throw ServiceException.notFound("project " + project + " does not exist (terok gate create " + project + " URL)");
         }
         return JsonFiles.read(path(project).resolve("terok").resolve("project.json"), ProjectMeta.class, null);
     }
@@ -99,7 +100,7 @@ public class Projects {
         try (Stream<Path> s = Files.list(base)) {
             s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".git")).sorted()
                     .map(n -> n.substring(0, n.length() - 4))
-                    .filter(n -> Names.PROJECT.matcher(n).matches() && exists(n))
+                    .filter(n -> Ids.isProject(n) && exists(n))
                     .forEach(n -> out.add(meta(n)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -129,7 +130,7 @@ public class Projects {
     /** The project's repository, shared through JGit's cache; close it after use (it stays cached). */
     public Repository open(String project) {
         if (!exists(project)) {
-            throw GateException.notFound("project " + project + " does not exist (terok gate create " + project + " URL)");
+            throw ServiceException.notFound("project " + project + " does not exist (terok gate create " + project + " URL)");
         }
         try {
             return RepositoryCache.open(RepositoryCache.FileKey.exact(path(project).toFile(), FS.DETECTED), true);

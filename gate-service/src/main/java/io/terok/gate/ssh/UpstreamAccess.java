@@ -1,6 +1,6 @@
 package io.terok.gate.ssh;
 
-import io.terok.gate.GateException;
+import io.terok.common.ServiceException;
 import io.terok.gate.Names;
 import io.terok.gate.https.CredentialSource;
 import io.terok.gate.https.HttpsAccess;
@@ -47,7 +47,7 @@ public final class UpstreamAccess {
         TransportConfigCallback callback();
 
         /** The error to report when {@code action} ("fetch from", "push to") failed with {@code e}. */
-        GateException failure(String action, Exception e);
+        ServiceException failure(String action, Exception e);
 
         @Override
         void close();
@@ -69,8 +69,8 @@ public final class UpstreamAccess {
                 }
 
                 @Override
-                public GateException failure(String action, Exception e) {
-                    return GateException.precondition("cannot " + action + " upstream " + url + ": " + e.getMessage());
+                public ServiceException failure(String action, Exception e) {
+                    return ServiceException.precondition("cannot " + action + " upstream " + url + ": " + e.getMessage());
                 }
 
                 @Override
@@ -92,7 +92,7 @@ public final class UpstreamAccess {
             }
 
             @Override
-            public GateException failure(String action, Exception e) {
+            public ServiceException failure(String action, Exception e) {
                 return explain(project, url, knownHosts, action, sessions.stderr(), e);
             }
 
@@ -103,25 +103,25 @@ public final class UpstreamAccess {
         };
     }
 
-    static GateException explain(String project, String url, Path knownHosts, String action, String stderr, Exception e) {
+    static ServiceException explain(String project, String url, Path knownHosts, String action, String stderr, Exception e) {
         String err = stderr.strip();
         if (err.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") || err.contains("Host key verification failed")
                 || err.contains("has changed and you have requested strict checking")) {
             Matcher m = FINGERPRINT.matcher(err);
             String offered = m.find() ? " (it now presents " + m.group(1) + ")" : "";
-            return GateException.precondition("refusing to " + action + " the upstream of project " + project + ": the SSH host key of "
+            return ServiceException.precondition("refusing to " + action + " the upstream of project " + project + ": the SSH host key of "
                     + host(url) + " is not the one pinned in " + knownHosts + offered + ". This is either an attack or a"
                     + " re-installed server. Check the server's key out of band (ask its administrator), then run `terok gate"
                     + " trust-host " + project + "` to drop the old pin; the next sync pins the key the server presents then."
                     + " Nothing was fetched or pushed.");
         }
         if (err.contains("Permission denied")) {
-            return GateException.precondition("cannot " + action + " the upstream of project " + project + ": " + host(url)
+            return ServiceException.precondition("cannot " + action + " the upstream of project " + project + ": " + host(url)
                     + " refused the project's SSH key(s). Add the public key (`terok ssh list " + project + "`) to the upstream"
                     + " (a deploy key; with write access for forward)");
         }
         String detail = err.isEmpty() ? e.getMessage() : e.getMessage() + "; ssh: " + lastLines(err);
-        return GateException.precondition("cannot " + action + " upstream " + url + " (project " + project + "): " + detail);
+        return ServiceException.precondition("cannot " + action + " upstream " + url + " (project " + project + "): " + detail);
     }
 
     private static String lastLines(String s) {

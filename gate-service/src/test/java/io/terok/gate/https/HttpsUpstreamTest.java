@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import io.terok.gate.GateException;
+import io.terok.common.ServiceException;
 import io.terok.gate.repo.Maintenance;
 import io.terok.gate.repo.Mirror;
 import io.terok.gate.repo.Projects;
@@ -65,11 +65,11 @@ class HttpsUpstreamTest {
         CredentialSource source = (project, url, purpose) -> {
             asked.add(project + " " + purpose + " " + url);
             if (refusal != null) {
-                throw GateException.precondition(refusal);
+                throw ServiceException.precondition(refusal);
             }
             String host = "127.0.0.1:" + server.port();
             if (!url.startsWith("https://" + host + "/")) {
-                throw GateException.precondition("no vault provider holds a credential for git host " + url);
+                throw ServiceException.precondition("no vault provider holds a credential for git host " + url);
             }
             return new CredentialSource.Credential("github", host, USER, password.toCharArray());
         };
@@ -180,8 +180,8 @@ class HttpsUpstreamTest {
 
         refusal = "no credential for provider github (git host 127.0.0.1:" + server.port() + ", project https-nocred): store its"
                 + " token with `terok vault add github`";
-        GateException none = assertThrows(GateException.class, () -> mirror.sync("https-nocred"));
-        assertEquals(GateException.Kind.PRECONDITION, none.kind());
+        ServiceException none = assertThrows(ServiceException.class, () -> mirror.sync("https-nocred"));
+        assertEquals(ServiceException.Kind.PRECONDITION, none.kind());
         assertTrue(none.getMessage().contains("project https-nocred") && none.getMessage().contains("127.0.0.1:" + server.port())
                 && none.getMessage().contains("terok vault add github") && none.getMessage().contains("401"), none.getMessage());
         assertEquals(before, git(gate, "rev-parse", "refs/terok/upstream/main"), "nothing fetched");
@@ -191,7 +191,7 @@ class HttpsUpstreamTest {
         password = "ghp_wrong";
         server.clearRequests();
         asked.clear();
-        GateException wrong = assertThrows(GateException.class, () -> mirror.sync("https-nocred"));
+        ServiceException wrong = assertThrows(ServiceException.class, () -> mirror.sync("https-nocred"));
         assertTrue(wrong.getMessage().contains("rejected the credential of vault provider github")
                 && wrong.getMessage().contains("terok vault add github") && wrong.getMessage().contains("project https-nocred"),
                 wrong.getMessage());
@@ -215,7 +215,7 @@ class HttpsUpstreamTest {
             projects.create(name, server.url(name));
             other.clearRequests();
             asked.clear();
-            GateException e = assertThrows(GateException.class, () -> mirror.sync(name));
+            ServiceException e = assertThrows(ServiceException.class, () -> mirror.sync(name));
             assertTrue(e.getMessage().contains("redirected to https://" + host + ":" + other.port())
                     && e.getMessage().contains("project " + name), e.getMessage());
             assertFalse(other.requests().isEmpty(), "the redirect was followed");
@@ -244,7 +244,7 @@ class HttpsUpstreamTest {
         plain.start();
         try {
             projects.create("http-plain", "http://127.0.0.1:" + plain.getAddress().getPort() + "/r.git");
-            GateException e = assertThrows(GateException.class, () -> mirror.sync("http-plain"));
+            ServiceException e = assertThrows(ServiceException.class, () -> mirror.sync("http-plain"));
             assertTrue(e.getMessage().contains("only over https") && e.getMessage().contains("project http-plain"), e.getMessage());
             assertEquals(List.of(), asked, "the vault is not even asked");
             assertTrue(auths.stream().allMatch("null"::equals), auths.toString());
@@ -258,7 +258,7 @@ class HttpsUpstreamTest {
         server.repository("untrusted");
         projects.create("https-untrusted", server.url("untrusted"));
         Mirror jdkOnly = mirror(UpstreamTls.jdk());
-        GateException e = assertThrows(GateException.class, () -> jdkOnly.sync("https-untrusted"));
+        ServiceException e = assertThrows(ServiceException.class, () -> jdkOnly.sync("https-untrusted"));
         assertTrue(e.getMessage().contains("terok.gate.upstream-ca-file"), e.getMessage());
         assertEquals(List.of(), asked);
         assertTrue(server.requests().isEmpty(), "no request got through the handshake");
@@ -266,8 +266,8 @@ class HttpsUpstreamTest {
 
     @Test
     void aCredentialInTheUrlIsRefused() {
-        GateException e = assertThrows(GateException.class, () -> projects.create("https-userinfo", "https://me:hunter2@example.com/r.git"));
-        assertEquals(GateException.Kind.INVALID, e.kind());
+        ServiceException e = assertThrows(ServiceException.class, () -> projects.create("https-userinfo", "https://me:hunter2@example.com/r.git"));
+        assertEquals(ServiceException.Kind.INVALID, e.kind());
         assertTrue(e.getMessage().contains("terok vault add") && !e.getMessage().contains("hunter2"), e.getMessage());
         assertFalse(projects.exists("https-userinfo"));
     }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.terok.gate.GateException;
+import io.terok.common.ServiceException;
 import io.terok.gate.Names;
 import io.terok.gate.https.UpstreamTls;
 import io.terok.gate.repo.Maintenance;
@@ -66,7 +66,7 @@ class SshUpstreamTest {
 
         AgentSource source = (project, purpose) -> {
             if (refusal != null) {
-                throw GateException.precondition(refusal);
+                throw ServiceException.precondition(refusal);
             }
             opened.incrementAndGet();
             return new AgentSource.Lease() {
@@ -171,8 +171,8 @@ class SshUpstreamTest {
             git(work, "push", "-q", "origin", "main");
             other.changeHostKey();
 
-            GateException e = assertThrows(GateException.class, () -> mirror.sync("ssh-rekeyed"));
-            assertEquals(GateException.Kind.PRECONDITION, e.kind());
+            ServiceException e = assertThrows(ServiceException.class, () -> mirror.sync("ssh-rekeyed"));
+            assertEquals(ServiceException.Kind.PRECONDITION, e.kind());
             String m = e.getMessage();
             assertTrue(m.contains("project ssh-rekeyed") && m.contains("[127.0.0.1]:" + other.port())
                     && m.contains("terok gate trust-host ssh-rekeyed") && m.contains("Nothing was fetched"), m);
@@ -180,7 +180,7 @@ class SshUpstreamTest {
             assertEquals(before, git(gate, "rev-parse", "refs/heads/main"), "nothing fetched");
             assertEquals(before, git(gate, "rev-parse", "refs/terok/upstream/main"), "snapshot untouched");
             assertEquals(opened.get(), closed.get(), "the agent is closed after a failure too");
-            assertThrows(GateException.class, () -> mirror.forward("ssh-rekeyed", "main", ""), "forward is refused as well");
+            assertThrows(ServiceException.class, () -> mirror.forward("ssh-rekeyed", "main", ""), "forward is refused as well");
 
             List<String> forgotten = projects.forgetHostKeys("ssh-rekeyed");
             assertEquals(1, forgotten.size(), forgotten.toString());
@@ -195,7 +195,7 @@ class SshUpstreamTest {
         try (TestSshd stranger = TestSshd.start(tmp.resolve("sshd-stranger"))) {
             Path up = stranger.repository("stranger");
             projects.create("ssh-stranger", stranger.url(up));
-            GateException e = assertThrows(GateException.class, () -> mirror.sync("ssh-stranger"));
+            ServiceException e = assertThrows(ServiceException.class, () -> mirror.sync("ssh-stranger"));
             assertTrue(e.getMessage().contains("refused the project's SSH key") && e.getMessage().contains("terok ssh list ssh-stranger"),
                     e.getMessage());
             assertFalse(Files.exists(projects.path("ssh-stranger").resolve("refs/terok/upstream/main")));
@@ -203,7 +203,7 @@ class SshUpstreamTest {
         refusal = "the vault is locked, so the gate cannot use the SSH key of project ssh-locked: run `terok vault unlock`";
         try {
             projects.create("ssh-locked", sshd.url(sshd.dir().resolve("nothing.git")));
-            GateException e = assertThrows(GateException.class, () -> mirror.sync("ssh-locked"));
+            ServiceException e = assertThrows(ServiceException.class, () -> mirror.sync("ssh-locked"));
             assertTrue(e.getMessage().contains("terok vault unlock"), e.getMessage());
             assertFalse(Files.exists(projects.knownHosts("ssh-locked")), "nothing contacted");
         } finally {
@@ -220,7 +220,7 @@ class SshUpstreamTest {
         }
         for (String bad : List.of("ssh://-oProxyCommand=evil/x", "ssh://git@-host/x", "ssh://-u@host/x", "ssh://user:pw@host/x",
                 "ssh://host", "git@host:-oProxyCommand=x", "ext::sh -c evil", "git@host::x")) {
-            assertThrows(GateException.class, () -> Names.upstream("upstream_url", bad), bad);
+            assertThrows(ServiceException.class, () -> Names.upstream("upstream_url", bad), bad);
         }
         OpenSshSessions s = new OpenSshSessions("ssh", Path.of("/run/agent.sock"), Path.of("/data/known_hosts"));
         List<String> cmd = s.command(uri("ssh://git@example.invalid:2222/r.git"), "git-upload-pack '/r.git'");
