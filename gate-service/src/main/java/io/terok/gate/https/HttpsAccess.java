@@ -1,8 +1,9 @@
 package io.terok.gate.https;
 
 import io.terok.common.ServiceException;
-import io.terok.gate.ssh.UpstreamAccess;
+import io.terok.gate.upstream.UpstreamAccess;
 import java.net.URI;
+import java.nio.file.Path;
 import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.TransportHttp;
@@ -13,17 +14,28 @@ import org.eclipse.jgit.transport.TransportHttp;
  * vault's credential for its host when it answers 401, and a public one never causes a vault call. A plain http://
  * upstream never gets a credential.
  */
-public final class HttpsAccess {
-    private HttpsAccess() {
+public final class HttpsAccess implements UpstreamAccess {
+    private final CredentialSource source;
+    private final UpstreamTls tls;
+
+    /**
+     * @param source the vault's git credentials (asked only when the upstream answers 401)
+     * @param tls the certificate authorities trusted for https upstreams
+     */
+    public HttpsAccess(CredentialSource source, UpstreamTls tls) {
+        this.source = source;
+        this.tls = tls;
     }
 
-    public static UpstreamAccess.Session open(CredentialSource source, UpstreamTls tls, String project, String url, String purpose) {
+    /** {@code knownHosts} is ssh's; https trusts {@link UpstreamTls}. */
+    @Override
+    public Session open(String project, String url, Path knownHosts, String purpose) {
         URI u = URI.create(url);
         String origin = UpstreamHttp.origin(u.getScheme(), u.getHost(), u.getPort());
         UpstreamHttp connections = new UpstreamHttp(tls, origin);
         VaultCredentials creds = new VaultCredentials(source, project, url, origin, purpose);
         String where = u.getHost() + (u.getPort() > 0 ? ":" + u.getPort() : "");
-        return new UpstreamAccess.Session() {
+        return new Session() {
             @Override
             public TransportConfigCallback callback() {
                 return (Transport t) -> {

@@ -9,7 +9,7 @@ import io.terok.gate.repo.Records.Pending;
 import io.terok.gate.repo.Records.ProjectMeta;
 import io.terok.gate.repo.Records.SyncResult;
 import io.terok.gate.repo.Records.Update;
-import io.terok.gate.ssh.UpstreamAccess;
+import io.terok.gate.upstream.UpstreamAccess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

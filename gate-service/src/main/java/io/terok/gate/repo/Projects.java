@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JavaType;
 import io.terok.common.Ids;
 import io.terok.common.PrivateFiles;
 import io.terok.common.ServiceException;
-import io.terok.gate.JsonFiles;
-import io.terok.gate.Names;
+import io.terok.gate.json.JsonFiles;
 import io.terok.gate.repo.Records.Pending;
 import io.terok.gate.repo.Records.ProjectMeta;
 import io.terok.gate.repo.Records.PushRecord;
+import io.terok.gate.upstream.UpstreamUrls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +55,7 @@ public class Projects {
 
     public ProjectMeta create(String name, String upstreamUrl) {
         Ids.project("name", name);
-        String url = Names.upstream("upstream_url", upstreamUrl);
+        String url = UpstreamUrls.validate("upstream_url", upstreamUrl);
         ReentrantLock lock = lock(name);
         lock.lock();
         try {

@@ -1,8 +1,8 @@
 package io.terok.gate.token;
 
 import com.fasterxml.jackson.databind.JavaType;
-import io.terok.gate.JsonFiles;
 import io.terok.common.PrivateFiles;
+import io.terok.gate.json.JsonFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;

@@ -11,8 +11,8 @@ import io.terok.gate.repo.Maintenance;
 import io.terok.gate.repo.Mirror;
 import io.terok.gate.repo.Projects;
 import io.terok.gate.repo.Records;
-import io.terok.gate.ssh.AgentSource;
-import io.terok.gate.ssh.UpstreamAccess;
+import io.terok.gate.upstream.UpstreamAccess;
+import io.terok.gate.upstream.Upstreams;
 import io.terok.testsupport.Cmd;
 import io.terok.testsupport.TestGitHttps;
 import java.net.InetSocketAddress;
@@ -73,10 +73,10 @@ class HttpsUpstreamTest {
             }
             return new CredentialSource.Credential("github", host, USER, password.toCharArray());
         };
-        AgentSource noAgents = (project, purpose) -> {
+        UpstreamAccess noSsh = (project, url, knownHosts, purpose) -> {
             throw new AssertionError("no ssh upstream here");
         };
-        return new Mirror(projects, Duration.ofDays(30), new UpstreamAccess(noAgents, "ssh", source, tls), new Maintenance(projects, 300_000));
+        return new Mirror(projects, Duration.ofDays(30), new Upstreams(new HttpsAccess(source, tls), noSsh), new Maintenance(projects, 300_000));
     }
 
     @AfterAll

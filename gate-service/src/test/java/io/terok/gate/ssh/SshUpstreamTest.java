@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.terok.common.ServiceException;
-import io.terok.gate.Names;
-import io.terok.gate.https.UpstreamTls;
 import io.terok.gate.repo.Maintenance;
 import io.terok.gate.repo.Mirror;
 import io.terok.gate.repo.Projects;
 import io.terok.gate.repo.Records;
+import io.terok.gate.upstream.UpstreamUrls;
+import io.terok.gate.upstream.Upstreams;
 import io.terok.testsupport.Cmd;
 import io.terok.testsupport.TestSshd;
 import java.nio.file.Files;
@@ -82,9 +82,9 @@ class SshUpstreamTest {
             };
         };
         projects = new Projects(tmp.resolve("data/gate"));
-        mirror = new Mirror(projects, Duration.ofDays(30), new UpstreamAccess(source, "ssh", (proj, u, why) -> {
+        mirror = new Mirror(projects, Duration.ofDays(30), new Upstreams((proj, u, knownHosts, why) -> {
             throw new AssertionError("no https upstream here");
-        }, UpstreamTls.jdk()), new Maintenance(projects, 300_000));
+        }, new SshAccess(source, "ssh")), new Maintenance(projects, 300_000));
     }
 
     @AfterAll
@@ -106,7 +106,7 @@ class SshUpstreamTest {
     void syncRewriteAndForwardOverSshWithTheAgentOnly() throws Exception {
         Path up = sshd.repository("mirror");
         String url = sshd.url(up);
-        assertTrue(Names.isSsh(url));
+        assertTrue(UpstreamUrls.isSsh(url));
         projects.create("ssh-mirror", url);
         int opens = opened.get();
         Records.SyncResult first = mirror.sync("ssh-mirror");
@@ -215,12 +215,12 @@ class SshUpstreamTest {
     void sshUrlsAreCheckedBeforeTheyReachSshsCommandLine() {
         for (String ok : List.of("ssh://git@example.invalid/org/repo.git", "ssh://example.invalid:2222/repo.git", "git@example.invalid:org/repo.git",
                 "git@example.invalid:/srv/repo.git", "ssh://git@[::1]:22/repo.git")) {
-            assertEquals(ok, Names.upstream("upstream_url", ok));
-            assertTrue(Names.isSsh(ok), ok);
+            assertEquals(ok, UpstreamUrls.validate("upstream_url", ok));
+            assertTrue(UpstreamUrls.isSsh(ok), ok);
         }
         for (String bad : List.of("ssh://-oProxyCommand=evil/x", "ssh://git@-host/x", "ssh://-u@host/x", "ssh://user:pw@host/x",
                 "ssh://host", "git@host:-oProxyCommand=x", "ext::sh -c evil", "git@host::x")) {
-            assertThrows(ServiceException.class, () -> Names.upstream("upstream_url", bad), bad);
+            assertThrows(ServiceException.class, () -> UpstreamUrls.validate("upstream_url", bad), bad);
         }
         OpenSshSessions s = new OpenSshSessions("ssh", Path.of("/run/agent.sock"), Path.of("/data/known_hosts"));
         List<String> cmd = s.command(uri("ssh://git@example.invalid:2222/r.git"), "git-upload-pack '/r.git'");

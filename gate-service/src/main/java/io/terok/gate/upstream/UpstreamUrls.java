@@ -1,20 +1,24 @@
-package io.terok.gate;
+package io.terok.gate.upstream;
 
+import io.terok.common.Printable;
 import io.terok.common.ServiceException;
 import java.net.URI;
 import java.util.regex.Pattern;
 
-/** Validation of the addresses callers give the gate: upstream URLs and the host address tasks reach it at. */
-public final class Names {
-    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
-
-    private Names() {
+/** The upstream URLs a project may have, and which transport reaches each. */
+public final class UpstreamUrls {
+    private UpstreamUrls() {
     }
 
     /** scp-like ssh: {@code user@host:path} (a user is required, so that nothing else reads as ssh). */
     private static final Pattern SCP = Pattern.compile("([A-Za-z0-9_][A-Za-z0-9._-]{0,63})@([A-Za-z0-9][A-Za-z0-9.-]{0,252}):([^:/-].*|/.+)");
     private static final Pattern SSH_HOST = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]{0,252}|\\[[0-9A-Fa-f:.]+\\]");
     private static final Pattern SSH_USER = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,63}");
+
+    /** Whether the gate reaches this (validated) upstream over http(s). */
+    public static boolean isHttp(String url) {
+        return url != null && (url.regionMatches(true, 0, "https://", 0, 8) || url.regionMatches(true, 0, "http://", 0, 7));
+    }
 
     /** Whether the gate reaches this (validated) upstream over ssh, with the vault's agent. */
     public static boolean isSsh(String url) {
@@ -26,7 +30,7 @@ public final class Names {
      * the scp-like user@host:path (ssh goes through the vault's agent; see {@code io.terok.gate.ssh}). Host and user are
      * checked strictly: they end up on ssh's command line.
      */
-    public static String upstream(String field, String url) {
+    public static String validate(String field, String url) {
         if (url == null || url.isEmpty()) {
             return "";
         }
@@ -40,7 +44,7 @@ public final class Names {
         try {
             uri = URI.create(url);
         } catch (IllegalArgumentException e) {
-            throw ServiceException.invalid(field, "'" + url + "' is not a URL: " + e.getMessage());
+            throw ServiceException.invalid(field, "'" + Printable.line(url) + "' is not a URL: " + e.getMessage());
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
         switch (scheme) {
@@ -52,7 +56,7 @@ public final class Names {
             }
             case "http", "https" -> {
                 if (uri.getHost() == null || uri.getHost().isEmpty()) {
-                    throw ServiceException.invalid(field, "'" + url + "' has no host");
+                    throw ServiceException.invalid(field, "'" + Printable.line(url) + "' has no host");
                 }
                 if (uri.getRawUserInfo() != null) {
                     // A credential in the URL would end up in the project's metadata, logs and messages.
@@ -64,28 +68,17 @@ public final class Names {
             case "ssh" -> {
                 String host = uri.getHost();
                 if (host == null || !SSH_HOST.matcher(host).matches()) {
-                    throw ServiceException.invalid(field, "'" + url + "': expected ssh://[user@]host[:port]/path with a plain host name or address");
+                    throw ServiceException.invalid(field, "'" + Printable.line(url) + "': expected ssh://[user@]host[:port]/path with a plain host name or address");
                 }
                 if (uri.getUserInfo() != null && !SSH_USER.matcher(uri.getUserInfo()).matches()) {
-                    throw ServiceException.invalid(field, "'" + url + "': the user must be [A-Za-z0-9_][A-Za-z0-9._-]* (no password)");
+                    throw ServiceException.invalid(field, "'" + Printable.line(url) + "': the user must be [A-Za-z0-9_][A-Za-z0-9._-]* (no password)");
                 }
                 if (uri.getPath() == null || uri.getPath().length() < 2 || uri.getQuery() != null || uri.getFragment() != null) {
-                    throw ServiceException.invalid(field, "'" + url + "': no repository path");
+                    throw ServiceException.invalid(field, "'" + Printable.line(url) + "': no repository path");
                 }
             }
-            default -> throw ServiceException.invalid(field, "'" + url + "': expected file:///path, https://, http://, ssh://[user@]host[:port]/path or user@host:path");
+            default -> throw ServiceException.invalid(field, "'" + Printable.line(url) + "': expected file:///path, https://, http://, ssh://[user@]host[:port]/path or user@host:path");
         }
         return url;
-    }
-
-    /** Where the task reaches the host's loopback: an IP literal or host name, no port, no path. */
-    public static String hostAddress(String field, String host) {
-        if (host == null || host.isEmpty()) {
-            return "127.0.0.1";
-        }
-        if (!HOST.matcher(host).matches()) {
-            throw ServiceException.invalid(field, "'" + host + "' is not an address or host name");
-        }
-        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 }

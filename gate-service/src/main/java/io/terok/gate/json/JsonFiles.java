@@ -1,4 +1,4 @@
-package io.terok.gate;
+package io.terok.gate.json;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;

@@ -1,10 +1,8 @@
 package io.terok.gate.ssh;
 
+import io.terok.common.Printable;
 import io.terok.common.ServiceException;
-import io.terok.gate.Names;
-import io.terok.gate.https.CredentialSource;
-import io.terok.gate.https.HttpsAccess;
-import io.terok.gate.https.UpstreamTls;
+import io.terok.gate.upstream.UpstreamAccess;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -13,71 +11,25 @@ import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.Transport;
 
 /**
- * How the gate reaches a project's upstream for one operation (sync or forward). file://: JGit directly. http(s)://:
- * JGit's HTTP transport with the gate's trust and, when the upstream answers 401, the vault's credential for that host
- * ({@link HttpsAccess}). ssh: JGit over the real {@code ssh} ({@link OpenSshSessions}) with a fresh agent from the vault
- * that serves only the project's keys, and the project's pinned host key; the agent is closed when the operation ends.
+ * An ssh upstream: JGit over the real {@code ssh} ({@link OpenSshSessions}) with a fresh agent from the vault that
+ * serves only the project's keys, and the project's pinned host key; the agent is closed when the operation ends.
  */
-public final class UpstreamAccess {
+public final class SshAccess implements UpstreamAccess {
     private static final Pattern FINGERPRINT = Pattern.compile("(SHA256:[A-Za-z0-9+/=]+)");
     private final AgentSource agents;
     private final String ssh;
-    private final CredentialSource credentials;
-    private final UpstreamTls tls;
 
     /**
-     * @param agents the vault's SSH agents (ssh upstreams)
-     * @param credentials the vault's git credentials (https upstreams that answer 401)
-     * @param tls the certificate authorities trusted for https upstreams
+     * @param agents the vault's SSH agents
+     * @param ssh the OpenSSH client to run
      */
-    public UpstreamAccess(AgentSource agents, String ssh, CredentialSource credentials, UpstreamTls tls) {
+    public SshAccess(AgentSource agents, String ssh) {
         this.agents = agents;
         this.ssh = ssh;
-        this.credentials = credentials;
-        this.tls = tls;
     }
 
-    private static boolean isHttp(String url) {
-        return url.regionMatches(true, 0, "https://", 0, 8) || url.regionMatches(true, 0, "http://", 0, 7);
-    }
-
-    /** One operation's access to the upstream. */
-    public interface Session extends AutoCloseable {
-        /** For JGit's fetch/push (wires the ssh or http transport; nothing for file://). */
-        TransportConfigCallback callback();
-
-        /** The error to report when {@code action} ("fetch from", "push to") failed with {@code e}. */
-        ServiceException failure(String action, Exception e);
-
-        @Override
-        void close();
-    }
-
-    /**
-     * @param knownHosts the project's pinned host keys (written by ssh on first use)
-     * @param purpose "sync" or "forward" (the vault audits it)
-     */
+    @Override
     public Session open(String project, String url, Path knownHosts, String purpose) {
-        if (isHttp(url)) {
-            return HttpsAccess.open(credentials, tls, project, url, purpose);
-        }
-        if (!Names.isSsh(url)) {
-            return new Session() {
-                @Override
-                public TransportConfigCallback callback() {
-                    return t -> { };
-                }
-
-                @Override
-                public ServiceException failure(String action, Exception e) {
-                    return ServiceException.precondition("cannot " + action + " upstream " + url + ": " + e.getMessage());
-                }
-
-                @Override
-                public void close() {
-                }
-            };
-        }
         AgentSource.Lease lease = agents.open(project, purpose);
         OpenSshSessions sessions = new OpenSshSessions(ssh, lease.socket(), knownHosts);
         return new Session() {
@@ -120,7 +72,8 @@ public final class UpstreamAccess {
                     + " refused the project's SSH key(s). Add the public key (`terok ssh list " + project + "`) to the upstream"
                     + " (a deploy key; with write access for forward)");
         }
-        String detail = err.isEmpty() ? e.getMessage() : e.getMessage() + "; ssh: " + lastLines(err);
+        // What the server printed is its text, not ours: shown, but unable to forge or hide a line.
+        String detail = err.isEmpty() ? e.getMessage() : e.getMessage() + "; ssh: " + Printable.line(lastLines(err), 1000);
         return ServiceException.precondition("cannot " + action + " upstream " + url + " (project " + project + "): " + detail);
     }
 
