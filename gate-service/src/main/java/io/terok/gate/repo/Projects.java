@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.RepositoryCache;
@@ -142,6 +143,18 @@ public class Projects {
     /** Serialises the gate's own changes to one project (sync, apply, restore, forward). Pushes use ref CAS. */
     public ReentrantLock lock(String project) {
         return locks.computeIfAbsent(project, k -> new ReentrantLock());
+    }
+
+    /** Runs {@code body} holding the lock of {@code project}, which must exist. */
+    public <T> T locked(String project, Supplier<T> body) {
+        meta(project);
+        ReentrantLock lock = lock(project);
+        lock.lock();
+        try {
+            return body.get();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
