@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.quarkus.test.junit.QuarkusTest;
@@ -226,6 +227,18 @@ class GitHttpTest {
         assertEquals("force", pushes.get(1).getUpdates(0).getKind());
         assertEquals("delete", pushes.get(2).getUpdates(0).getKind());
         api.fsck(gate);
+    }
+
+    @Test
+    void aTokenIsMintedOnlyForATaskIdAsRuntimeServiceMakesThem() {
+        for (String bad : new String[] {"task-1", "", "A".repeat(32), "0".repeat(31), "0".repeat(33)}) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> api.mint(bad, project), bad);
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), bad);
+            assertTrue(e.getStatus().getDescription().startsWith("task_id:"), e.getStatus().getDescription());
+            StatusRuntimeException r = assertThrows(StatusRuntimeException.class,
+                    () -> api.stub().revokeTaskToken(RevokeTaskTokenRequest.newBuilder().setTaskId(bad).build()), bad);
+            assertEquals(Status.Code.INVALID_ARGUMENT, r.getStatus().getCode(), bad);
+        }
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -193,8 +194,12 @@ public class Projects {
     public synchronized void recordPush(String project, PushRecord push) {
         try {
             String line = JsonFiles.MAPPER.writeValueAsString(push) + "\n";
-            Files.writeString(path(project).resolve("terok").resolve("pushes.jsonl"), line, StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+            Path log = path(project).resolve("terok").resolve("pushes.jsonl");
+            if (!Files.exists(log)) {
+                // An append-only log, so not PrivateFiles' whole-file replace; private from its creation all the same.
+                Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
+            Files.writeString(log, line, StandardCharsets.UTF_8, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot record a push to " + project + ": " + e.getMessage(), e);
         }
