@@ -1,5 +1,8 @@
 package io.terok.gate.https;
 
+import static io.terok.gate.upstream.UpstreamWork.advance;
+import static io.terok.gate.upstream.UpstreamWork.git;
+import static io.terok.gate.upstream.UpstreamWork.pushTaskBranch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -99,12 +102,6 @@ class HttpsUpstreamTest {
         other.clearRequests();
     }
 
-    static String git(Path dir, String... args) {
-        String[] argv = Stream.concat(Stream.of("git", "-C", dir.toString(), "-c", "user.name=T", "-c", "user.email=t@e"),
-                Stream.of(args)).toArray(String[]::new);
-        return Cmd.ok(argv).trim();
-    }
-
     /** The server's records carry the credential only as the expected Basic value, and only there. */
     static void onlyTheRightCredential(TestGitHttps s) {
         for (TestGitHttps.Request r : s.requests()) {
@@ -149,11 +146,7 @@ class HttpsUpstreamTest {
 
         // A task's branch, reviewed, goes upstream.
         Path task = tmp.resolve("task-work");
-        Cmd.ok("git", "clone", "-q", gate.toString(), task.toString());
-        Files.writeString(task.resolve("agent.txt"), "from the task\n");
-        git(task, "add", "agent.txt");
-        git(task, "commit", "-q", "-m", "task work");
-        git(task, "push", "-q", "origin", "HEAD:refs/heads/feature");
+        pushTaskBranch(gate, task);
         asked.clear();
         Records.Update fwd = mirror.forward("https-private", "feature", "");
         assertEquals("forward", fwd.kind());
@@ -174,9 +167,7 @@ class HttpsUpstreamTest {
         Path gate = projects.path("https-nocred");
         String before = git(gate, "rev-parse", "refs/terok/upstream/main");
         Path work = tmp.resolve("nocred-work");
-        Cmd.ok("git", "clone", "-q", up.toString(), work.toString());
-        git(work, "commit", "-q", "--allow-empty", "-m", "more upstream work");
-        git(work, "push", "-q", "origin", "main");
+        advance(up, work, "more upstream work");
 
         refusal = "no credential for provider github (git host 127.0.0.1:" + server.port() + ", project https-nocred): store its"
                 + " token with `terok vault add github`";

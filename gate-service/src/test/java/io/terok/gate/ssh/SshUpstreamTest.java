@@ -1,5 +1,8 @@
 package io.terok.gate.ssh;
 
+import static io.terok.gate.upstream.UpstreamWork.advance;
+import static io.terok.gate.upstream.UpstreamWork.git;
+import static io.terok.gate.upstream.UpstreamWork.pushTaskBranch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -96,12 +99,6 @@ class SshUpstreamTest {
         Cmd.run("rm", "-rf", tmp.toString());
     }
 
-    static String git(Path dir, String... args) {
-        String[] argv = Stream.concat(Stream.of("git", "-C", dir.toString(), "-c", "user.name=T", "-c", "user.email=t@e"),
-                Stream.of(args)).toArray(String[]::new);
-        return Cmd.ok(argv).trim();
-    }
-
     @Test
     void syncRewriteAndForwardOverSshWithTheAgentOnly() throws Exception {
         Path up = sshd.repository("mirror");
@@ -130,11 +127,7 @@ class SshUpstreamTest {
         // Forward a reviewed branch upstream over ssh.
         mirror.apply("ssh-mirror", second.pending().get(0).id());
         Path task = tmp.resolve("task-work");
-        Cmd.ok("git", "clone", "-q", gate.toString(), task.toString());
-        Files.writeString(task.resolve("agent.txt"), "from the task\n");
-        git(task, "add", "agent.txt");
-        git(task, "commit", "-q", "-m", "task work");
-        git(task, "push", "-q", "origin", "HEAD:refs/heads/feature");
+        pushTaskBranch(gate, task);
         opens = opened.get();
         Records.Update fwd = mirror.forward("ssh-mirror", "feature", "");
         assertEquals("forward", fwd.kind());
@@ -166,9 +159,7 @@ class SshUpstreamTest {
             String before = git(gate, "rev-parse", "refs/heads/main");
 
             Path work = tmp.resolve("rekeyed-work");
-            Cmd.ok("git", "clone", "-q", up.toString(), work.toString());
-            git(work, "commit", "-q", "--allow-empty", "-m", "new upstream work");
-            git(work, "push", "-q", "origin", "main");
+            advance(up, work, "new upstream work");
             other.changeHostKey();
 
             ServiceException e = assertThrows(ServiceException.class, () -> mirror.sync("ssh-rekeyed"));
