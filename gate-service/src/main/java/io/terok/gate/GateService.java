@@ -2,14 +2,19 @@ package io.terok.gate;
 
 import io.quarkus.arc.Unremovable;
 import io.quarkus.runtime.LaunchMode;
+import io.terok.common.Ids;
+import io.terok.common.Printable;
+import io.terok.common.ServiceException;
+import io.terok.gate.https.HttpsAccess;
 import io.terok.gate.https.UpstreamTls;
 import io.terok.gate.https.VaultCredentialSource;
 import io.terok.gate.repo.Maintenance;
 import io.terok.gate.repo.Mirror;
 import io.terok.gate.repo.Projects;
-import io.terok.gate.ssh.UpstreamAccess;
+import io.terok.gate.ssh.SshAccess;
 import io.terok.gate.ssh.VaultAgentSource;
 import io.terok.gate.token.TokenStore;
+import io.terok.gate.upstream.Upstreams;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -21,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -30,6 +36,7 @@ import org.jboss.logging.Logger;
 @Unremovable // looked up by the servlet, which Undertow creates
 public class GateService {
     private static final Logger LOG = Logger.getLogger(GateService.class);
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
 
     /** What a task gets: its token, the clone URL it uses, the env that makes `git` work, the port to open. */
     public record TaskAccess(String token, String cloneUrl, Map<String, String> env, List<Integer> hostPorts) {
@@ -54,8 +61,9 @@ public class GateService {
         this.projects = new Projects(dataDir.resolve("gate"));
         this.maintenance = new Maintenance(projects, maintenanceMaxObjects);
         UpstreamTls tls = upstreamCaFile.map(UpstreamTls::withCaFile).orElseGet(UpstreamTls::jdk);
-        this.mirror = new Mirror(projects, Duration.ofDays(retentionDays), new UpstreamAccess(new VaultAgentSource(runtimeDir), ssh,
-                new VaultCredentialSource(runtimeDir), tls), maintenance);
+        Upstreams upstreams = new Upstreams(new HttpsAccess(new VaultCredentialSource(runtimeDir), tls),
+                new SshAccess(new VaultAgentSource(runtimeDir), ssh));
+        this.mirror = new Mirror(projects, Duration.ofDays(retentionDays), upstreams, maintenance);
         this.tokens = new TokenStore(dataDir.resolve("gate"));
     }
 
@@ -87,11 +95,9 @@ public class GateService {
     }
 
     public TaskAccess mint(String taskId, String project, String hostAddress) {
-        if (taskId == null || !taskId.matches("[A-Za-z0-9_.-]{1,128}")) {
-            throw GateException.invalid("task_id", "must be 1-128 characters of [A-Za-z0-9_.-]");
-        }
-        Names.project("project", project);
-        String host = Names.hostAddress("host_address", hostAddress);
+        Ids.taskId("task_id", taskId);
+        Ids.project("project", project);
+        String host = hostAddress("host_address", hostAddress);
         projects.meta(project);
         int port = httpPort();
         String token = tokens.mint(taskId, project);
@@ -112,10 +118,22 @@ public class GateService {
     }
 
     public int revoke(String taskId) {
+        Ids.taskId("task_id", taskId);
         int n = tokens.revoke(taskId);
         if (n > 0) {
             LOG.infof("revoked %d gate token(s) of task %s", n, taskId);
         }
         return n;
+    }
+
+    /** Where the task reaches the host's loopback: an IP literal or host name, no port, no path. */
+    private static String hostAddress(String field, String host) {
+        if (host == null || host.isEmpty()) {
+            return "127.0.0.1";
+        }
+        if (!HOST.matcher(host).matches()) {
+            throw ServiceException.invalid(field, "'" + Printable.line(host) + "' is not an address or host name");
+        }
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 }

@@ -50,6 +50,11 @@ final class GateApi implements AutoCloseable {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
+    /** A fresh task id as runtime-service makes them (32 lower-case hex digits). */
+    static String taskId() {
+        return UUID.randomUUID().toString().replace("-", "");
+    }
+
     /** A bare upstream repository with one commit on main; returns its path. */
     Path upstream(String name) {
         Path bare = tmp.resolve(name + "-upstream.git");

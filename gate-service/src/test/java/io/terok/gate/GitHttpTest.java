@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.quarkus.test.junit.QuarkusTest;
@@ -56,7 +57,7 @@ class GitHttpTest {
         upstream = api.upstream(project);
         api.createProject(project, upstream);
         api.createProject(other, api.upstream(other));
-        task = api.mint("task-" + project, project);
+        task = api.mint(GateApi.taskId(), project);
         RestAssured.port = api.httpPort();
     }
 
@@ -124,7 +125,7 @@ class GitHttpTest {
     @Test
     void aDeletedProjectIs404ForItsToken() {
         String p = api.createProject(GateApi.unique("soon-gone"), null);
-        MintTaskTokenResponse t = api.mint("task-gone", p);
+        MintTaskTokenResponse t = api.mint(GateApi.taskId(), p);
         api.stub().deleteProject(io.terok.api.v1.DeleteProjectRequest.newBuilder().setProject(p).build());
         // Deleting a project revokes its tokens: the refusal is 403, not a hint that the name exists.
         given().header("Authorization", basic(t.getToken(), "")).queryParam("service", "git-upload-pack")
@@ -194,7 +195,8 @@ class GitHttpTest {
     @Test
     void pushesLandInTheGateNotUpstreamAndForcePushesAreBackedUp() {
         String p = api.createProject(GateApi.unique("push"), api.upstream(GateApi.unique("push-up")));
-        MintTaskTokenResponse t = api.mint("task-push", p);
+        String taskId = GateApi.taskId();
+        MintTaskTokenResponse t = api.mint(taskId, p);
         Path work = api.tmp.resolve("push-" + System.nanoTime());
         api.git(api.tmp, t.getEnvMap(), "clone", t.getCloneUrl(), work.toString()).ok();
         api.commit(work, "work.txt", "agent\n", "agent work");
@@ -220,7 +222,7 @@ class GitHttpTest {
         // Every push is recorded with its task.
         var pushes = api.stub().listPushes(ProjectRef.newBuilder().setProject(p).build()).getPushesList();
         assertEquals(3, pushes.size(), pushes.toString());
-        assertEquals("task-push", pushes.get(0).getTaskId());
+        assertEquals(taskId, pushes.get(0).getTaskId());
         assertEquals("create", pushes.get(0).getUpdates(0).getKind());
         assertEquals("force", pushes.get(1).getUpdates(0).getKind());
         assertEquals("delete", pushes.get(2).getUpdates(0).getKind());
@@ -228,9 +230,21 @@ class GitHttpTest {
     }
 
     @Test
+    void aTokenIsMintedOnlyForATaskIdAsRuntimeServiceMakesThem() {
+        for (String bad : new String[] {"task-1", "", "A".repeat(32), "0".repeat(31), "0".repeat(33)}) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> api.mint(bad, project), bad);
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), bad);
+            assertTrue(e.getStatus().getDescription().startsWith("task_id:"), e.getStatus().getDescription());
+            StatusRuntimeException r = assertThrows(StatusRuntimeException.class,
+                    () -> api.stub().revokeTaskToken(RevokeTaskTokenRequest.newBuilder().setTaskId(bad).build()), bad);
+            assertEquals(Status.Code.INVALID_ARGUMENT, r.getStatus().getCode(), bad);
+        }
+    }
+
+    @Test
     void refusedGitCommandsSayWhyAndWriteNothing() {
         String p = api.createProject(GateApi.unique("refuse"), api.upstream(GateApi.unique("refuse-up")));
-        String taskId = GateApi.unique("task-refuse");
+        String taskId = GateApi.taskId();
         MintTaskTokenResponse t = api.mint(taskId, p);
         Path work = api.tmp.resolve("refuse-" + System.nanoTime());
         api.git(api.tmp, t.getEnvMap(), "clone", t.getCloneUrl(), work.toString()).ok();
@@ -267,7 +281,7 @@ class GitHttpTest {
     @Test
     void aPushOver50MbGoesThrough() throws Exception {
         String p = api.createProject(GateApi.unique("big"), null);
-        MintTaskTokenResponse t = api.mint("task-big", p);
+        MintTaskTokenResponse t = api.mint(GateApi.taskId(), p);
         Path work = api.tmp.resolve("big-" + System.nanoTime());
         api.git(api.tmp, "init", "-q", "-b", "main", work.toString()).ok();
         byte[] noise = new byte[1024 * 1024];
@@ -294,7 +308,7 @@ class GitHttpTest {
             for (int i = 0; i < tasks; i++) {
                 int n = i;
                 results.add(pool.submit(() -> {
-                    MintTaskTokenResponse t = api.mint("task-" + p + "-" + n, p);
+                    MintTaskTokenResponse t = api.mint(GateApi.taskId(), p);
                     Path work = api.tmp.resolve(p + "-" + n);
                     api.git(api.tmp, t.getEnvMap(), "clone", "-q", t.getCloneUrl(), work.toString()).ok();
                     for (int c = 0; c < rounds; c++) {
@@ -327,7 +341,7 @@ class GitHttpTest {
     @Test
     void clonesAndPushesCarryOnWhileTheRepositoryIsRepacked() throws Exception {
         String p = api.createProject(GateApi.unique("repack"), null);
-        MintTaskTokenResponse first = api.mint("task-repack-seed", p);
+        MintTaskTokenResponse first = api.mint(GateApi.taskId(), p);
         Path seed = api.tmp.resolve("repack-seed-" + System.nanoTime());
         api.git(api.tmp, "init", "-q", "-b", "main", seed.toString()).ok();
         api.history(seed, 3000, 30); // 9,000 objects: the first push leaves a background repack behind it

@@ -211,7 +211,7 @@ class MirrorSyncTest {
         try (Stream<Path> packs = Files.list(gate.resolve("objects/pack"))) {
             assertTrue(packs.anyMatch(f -> f.toString().endsWith(".bitmap")), "the import left a pack with bitmaps");
         }
-        var t = api.mint("task-" + p, p);
+        var t = api.mint(GateApi.taskId(), p);
         Path clone = api.tmp.resolve(p + "-clone");
         api.git(api.tmp, t.getEnvMap(), "clone", "-q", t.getCloneUrl(), clone.toString()).ok();
         assertEquals(api.rev(up, "main"), api.rev(clone, "HEAD"));

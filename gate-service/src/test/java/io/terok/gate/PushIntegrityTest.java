@@ -43,7 +43,7 @@ class PushIntegrityTest {
     @Test
     void aPackMissingABlobDoesNotBecomeABranch() throws Exception {
         String p = api.createProject(GateApi.unique("holes"), null);
-        MintTaskTokenResponse t = api.mint("task-" + p, p);
+        MintTaskTokenResponse t = api.mint(GateApi.taskId(), p);
         Path work = fresh(p);
         api.commit(work, "a.txt", "first " + p + "\n", "first");
         String c1 = api.rev(work, "HEAD");
@@ -58,7 +58,7 @@ class PushIntegrityTest {
     @Test
     void aCompletePackOnTopOfAnEarlierRefusedOneIsStillChecked() throws Exception {
         String p = api.createProject(GateApi.unique("dangling"), null);
-        MintTaskTokenResponse t = api.mint("task-" + p, p);
+        MintTaskTokenResponse t = api.mint(GateApi.taskId(), p);
         Path work = fresh(p);
         api.commit(work, "b.txt", "base " + p + "\n", "base");
         String c1 = api.rev(work, "HEAD");
@@ -84,7 +84,7 @@ class PushIntegrityTest {
     @Test
     void aSelfContainedHandMadePackIsAccepted() throws Exception {
         String p = api.createProject(GateApi.unique("whole"), null);
-        MintTaskTokenResponse t = api.mint("task-" + p, p);
+        MintTaskTokenResponse t = api.mint(GateApi.taskId(), p);
         Path solo = fresh(p);
         api.commit(solo, "d.txt", "alone " + p + "\n", "alone");
         String c = api.rev(solo, "HEAD");

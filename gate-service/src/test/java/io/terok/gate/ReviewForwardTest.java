@@ -36,7 +36,7 @@ class ReviewForwardTest {
         String p = GateApi.unique("fwd");
         Path up = api.upstream(p);
         api.createProject(p, up);
-        MintTaskTokenResponse t = api.mint("task-fwd", p);
+        MintTaskTokenResponse t = api.mint(GateApi.taskId(), p);
         Path work = api.tmp.resolve("fwd-work");
         api.git(api.tmp, t.getEnvMap(), "clone", "-q", t.getCloneUrl(), work.toString()).ok();
         api.commit(work, "feature.txt", "the agent's change\n", "add feature");
@@ -67,7 +67,7 @@ class ReviewForwardTest {
         String p = GateApi.unique("lossy");
         Path up = api.upstream(p);
         api.createProject(p, up);
-        MintTaskTokenResponse t = api.mint("task-lossy", p);
+        MintTaskTokenResponse t = api.mint(GateApi.taskId(), p);
         Path work = api.tmp.resolve("lossy-work");
         api.git(api.tmp, t.getEnvMap(), "clone", "-q", t.getCloneUrl(), work.toString()).ok();
         api.commit(work, "agent.txt", "a\n", "agent change");

@@ -36,10 +36,12 @@ import io.terok.api.v1.RevokeTaskTokenResponse;
 import io.terok.api.v1.SyncRequest;
 import io.terok.api.v1.SyncResponse;
 import io.terok.api.v1.TrustHostResponse;
-import io.terok.gate.GateException;
+import io.terok.common.Ids;
+import io.terok.common.ProtoTime;
+import io.terok.common.ServiceException;
 import io.terok.gate.GateService;
-import io.terok.gate.Names;
 import io.terok.gate.repo.Records;
+import io.terok.service.GrpcCalls;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.function.Supplier;
@@ -48,6 +50,9 @@ import java.util.function.Supplier;
 @GrpcService
 @Blocking
 public class GateGrpcService extends GateServiceGrpc.GateServiceImplBase {
+    /** Every refusal of the gate is a {@link ServiceException} (GrpcCalls maps it); anything else is INTERNAL. */
+    private static final GrpcCalls.Classifier ONLY_SERVICE_EXCEPTIONS = e -> null;
+
     @Inject
     GateService gate;
 
@@ -79,7 +84,7 @@ public class GateGrpcService extends GateServiceGrpc.GateServiceImplBase {
     @Override
     public void deleteProject(DeleteProjectRequest r, StreamObserver<DeleteProjectResponse> out) {
         unary(out, () -> {
-            Names.project("project", r.getProject());
+            Ids.project("project", r.getProject());
             gate.tokens().revokeProject(r.getProject());
             return DeleteProjectResponse.newBuilder().setDeleted(gate.projects().delete(r.getProject())).build();
         });
@@ -88,7 +93,7 @@ public class GateGrpcService extends GateServiceGrpc.GateServiceImplBase {
     @Override
     public void repositoryPath(ProjectRef r, StreamObserver<RepositoryPathResponse> out) {
         unary(out, () -> {
-            gate.projects().meta(Names.project("project", r.getProject()));
+            gate.projects().meta(Ids.project("project", r.getProject()));
             return RepositoryPathResponse.newBuilder().setPath(gate.projects().path(r.getProject()).toString()).build();
         });
     }
@@ -105,9 +110,6 @@ public class GateGrpcService extends GateServiceGrpc.GateServiceImplBase {
     @Override
     public void revokeTaskToken(RevokeTaskTokenRequest r, StreamObserver<RevokeTaskTokenResponse> out) {
         unary(out, () -> {
-            if (r.getTaskId().isEmpty()) {
-                throw GateException.invalid("task_id", "must not be empty");
-            }
             return RevokeTaskTokenResponse.newBuilder().setRevoked(gate.revoke(r.getTaskId())).build();
         });
     }
@@ -115,13 +117,13 @@ public class GateGrpcService extends GateServiceGrpc.GateServiceImplBase {
     @Override
     public void trustHost(ProjectRef r, StreamObserver<TrustHostResponse> out) {
         unary(out, () -> TrustHostResponse.newBuilder()
-                .addAllForgotten(gate.projects().forgetHostKeys(Names.project("project", r.getProject()))).build());
+                .addAllForgotten(gate.projects().forgetHostKeys(Ids.project("project", r.getProject()))).build());
     }
 
     @Override
     public void sync(SyncRequest r, StreamObserver<SyncResponse> out) {
         unary(out, () -> {
-            Records.SyncResult s = gate.mirror().sync(Names.project("project", r.getProject()));
+            Records.SyncResult s = gate.mirror().sync(Ids.project("project", r.getProject()));
             SyncResponse.Builder b = SyncResponse.newBuilder();
             s.applied().forEach(u -> b.addApplied(update(u)));
             s.pending().forEach(p -> b.addPending(pending(r.getProject(), p)));
@@ -133,26 +135,26 @@ public class GateGrpcService extends GateServiceGrpc.GateServiceImplBase {
     public void listPending(ProjectRef r, StreamObserver<ListPendingResponse> out) {
         unary(out, () -> {
             ListPendingResponse.Builder b = ListPendingResponse.newBuilder();
-            gate.mirror().pending(Names.project("project", r.getProject())).forEach(p -> b.addOperations(pending(r.getProject(), p)));
+            gate.mirror().pending(Ids.project("project", r.getProject())).forEach(p -> b.addOperations(pending(r.getProject(), p)));
             return b.build();
         });
     }
 
     @Override
     public void applyPending(PendingRef r, StreamObserver<PendingOperation> out) {
-        unary(out, () -> pending(r.getProject(), gate.mirror().apply(Names.project("project", r.getProject()), id(r))));
+        unary(out, () -> pending(r.getProject(), gate.mirror().apply(Ids.project("project", r.getProject()), id(r))));
     }
 
     @Override
     public void dropPending(PendingRef r, StreamObserver<PendingOperation> out) {
-        unary(out, () -> pending(r.getProject(), gate.mirror().drop(Names.project("project", r.getProject()), id(r))));
+        unary(out, () -> pending(r.getProject(), gate.mirror().drop(Ids.project("project", r.getProject()), id(r))));
     }
 
     @Override
     public void listBackups(ProjectRef r, StreamObserver<ListBackupsResponse> out) {
         unary(out, () -> {
             ListBackupsResponse.Builder b = ListBackupsResponse.newBuilder();
-            gate.mirror().backups(Names.project("project", r.getProject())).forEach(x -> b.addBackups(Backup.newBuilder()
+            gate.mirror().backups(Ids.project("project", r.getProject())).forEach(x -> b.addBackups(Backup.newBuilder()
                     .setRef(x.ref()).setBranch(x.branch()).setCommitId(x.commitId()).setCreatedAt(ts(x.createdAt()))));
             return b.build();
         });
@@ -161,14 +163,14 @@ public class GateGrpcService extends GateServiceGrpc.GateServiceImplBase {
     @Override
     public void restoreBackup(RestoreBackupRequest r, StreamObserver<RestoreBackupResponse> out) {
         unary(out, () -> RestoreBackupResponse.newBuilder()
-                .setUpdate(update(gate.mirror().restore(Names.project("project", r.getProject()), r.getBackupRef()))).build());
+                .setUpdate(update(gate.mirror().restore(Ids.project("project", r.getProject()), r.getBackupRef()))).build());
     }
 
     @Override
     public void listPushes(ProjectRef r, StreamObserver<ListPushesResponse> out) {
         unary(out, () -> {
             ListPushesResponse.Builder b = ListPushesResponse.newBuilder();
-            for (Records.PushRecord p : gate.projects().pushes(Names.project("project", r.getProject()))) {
+            for (Records.PushRecord p : gate.projects().pushes(Ids.project("project", r.getProject()))) {
                 Push.Builder pb = Push.newBuilder().setTime(ts(p.time())).setTaskId(p.task());
                 p.updates().forEach(u -> pb.addUpdates(update(u)));
                 b.addPushes(pb);
@@ -181,7 +183,7 @@ public class GateGrpcService extends GateServiceGrpc.GateServiceImplBase {
     public void log(ReviewRequest r, StreamObserver<LogResponse> out) {
         unary(out, () -> {
             LogResponse.Builder b = LogResponse.newBuilder();
-            gate.mirror().log(Names.project("project", r.getProject()), r.getBranch(), r.getAgainst()).forEach(c -> b.addCommits(
+            gate.mirror().log(Ids.project("project", r.getProject()), r.getBranch(), r.getAgainst()).forEach(c -> b.addCommits(
                     Commit.newBuilder().setId(c.id()).setAuthor(c.author()).setTime(ts(c.time())).setSummary(c.summary())));
             return b.build();
         });
@@ -190,18 +192,18 @@ public class GateGrpcService extends GateServiceGrpc.GateServiceImplBase {
     @Override
     public void diff(ReviewRequest r, StreamObserver<DiffResponse> out) {
         unary(out, () -> DiffResponse.newBuilder()
-                .setPatch(gate.mirror().diff(Names.project("project", r.getProject()), r.getBranch(), r.getAgainst())).build());
+                .setPatch(gate.mirror().diff(Ids.project("project", r.getProject()), r.getBranch(), r.getAgainst())).build());
     }
 
     @Override
     public void forward(ForwardRequest r, StreamObserver<ForwardResponse> out) {
         unary(out, () -> ForwardResponse.newBuilder()
-                .setUpdate(update(gate.mirror().forward(Names.project("project", r.getProject()), r.getBranch(), r.getTo()))).build());
+                .setUpdate(update(gate.mirror().forward(Ids.project("project", r.getProject()), r.getBranch(), r.getTo()))).build());
     }
 
     private static String id(PendingRef r) {
         if (r.getId().isEmpty()) {
-            throw GateException.invalid("id", "must not be empty");
+            throw ServiceException.invalid("id", "must not be empty");
         }
         return r.getId();
     }
@@ -225,11 +227,10 @@ public class GateGrpcService extends GateServiceGrpc.GateServiceImplBase {
     }
 
     private static Timestamp ts(String iso) {
-        Instant i = Instant.parse(iso);
-        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+        return ProtoTime.of(Instant.parse(iso));
     }
 
     private static <T> void unary(StreamObserver<T> out, Supplier<T> body) {
-        io.terok.service.GrpcCalls.unary(out, GrpcErrors.CLASSIFIER, body);
+        GrpcCalls.unary(out, ONLY_SERVICE_EXCEPTIONS, body);
     }
 }

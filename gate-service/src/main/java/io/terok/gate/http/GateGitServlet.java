@@ -1,6 +1,7 @@
 package io.terok.gate.http;
 
 import org.eclipse.jgit.storage.file.WindowCacheConfig;
+import io.terok.common.Printable;
 import io.terok.gate.GateService;
 import io.terok.gate.token.TokenStore.Grant;
 import jakarta.enterprise.inject.spi.CDI;
@@ -68,7 +69,7 @@ public class GateGitServlet extends GitServlet {
         String raw = req.getRequestURI() == null ? "" : req.getRequestURI();
         // Names need no escaping: an escaped or dotted raw path is someone probing for traversal.
         if (!m.matches() || path.contains("..") || raw.contains("%") || raw.contains("..") || !raw.equals(path)) {
-            refuse(res, 404, "no such repository path: " + path.replaceAll("[^\\x20-\\x7e]", "?"));
+            refuse(res, 404, "no such repository path: " + Printable.line(path));
             return;
         }
         String project = m.group(1);
@@ -81,12 +82,12 @@ public class GateGitServlet extends GitServlet {
         }
         Optional<Grant> grant = gate.tokens().authenticate(creds.get()[0]).or(() -> gate.tokens().authenticate(creds.get()[1]));
         if (grant.isEmpty()) {
-            LOG.warnf("refused %s %s from %s: unknown or revoked gate token", req.getMethod(), path, req.getRemoteAddr());
+            LOG.warnf("refused %s %s from %s: unknown or revoked gate token", req.getMethod(), Printable.line(path), req.getRemoteAddr());
             refuse(res, 403, "the gate token is unknown or has been revoked");
             return;
         }
         if (!grant.get().project().equals(project)) {
-            LOG.warnf("refused %s %s: task %s's token opens only %s.git", req.getMethod(), path, grant.get().task(), grant.get().project());
+            LOG.warnf("refused %s %s: task %s's token opens only %s.git", req.getMethod(), Printable.line(path), grant.get().task(), grant.get().project());
             refuse(res, 403, "this task's token opens only " + grant.get().project() + ".git, not " + project + ".git");
             return;
         }

@@ -1,7 +1,9 @@
 package io.terok.gate.http;
 
+import io.terok.common.Printable;
+import io.terok.gate.repo.Backups;
 import io.terok.gate.repo.Maintenance;
-import io.terok.gate.repo.Mirror;
+import io.terok.gate.repo.MirrorRefs;
 import io.terok.gate.repo.Projects;
 import io.terok.gate.repo.Records.PushRecord;
 import io.terok.gate.repo.Records.Update;
@@ -41,7 +43,7 @@ public class GitPacks {
     private static final RefFilter HIDE = refs -> {
         Map<String, Ref> out = new LinkedHashMap<>();
         refs.forEach((k, v) -> {
-            if (!k.startsWith(Mirror.HIDDEN)) {
+            if (!k.startsWith(MirrorRefs.HIDDEN)) {
                 out.put(k, v);
             }
         });
@@ -117,11 +119,11 @@ public class GitPacks {
             boolean destructive = c.getType() == ReceiveCommand.Type.DELETE || c.getType() == ReceiveCommand.Type.UPDATE_NONFASTFORWARD;
             if (destructive && ref.startsWith(Constants.R_HEADS)) {
                 try {
-                    String b = Mirror.backup(repo, ref.substring(Constants.R_HEADS.length()), c.getOldId());
-                    pack.sendMessage("terok gate: saved the old tip of " + ref + " as " + b);
+                    String b = Backups.save(repo, ref.substring(Constants.R_HEADS.length()), c.getOldId());
+                    pack.sendMessage("terok gate: saved the old tip of " + Printable.line(ref) + " as " + Printable.line(b));
                 } catch (IOException e) {
                     c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "terok gate: cannot save a backup of the old tip");
-                    LOG.errorf("cannot back up %s before a push: %s", ref, e.getMessage());
+                    LOG.errorf("cannot back up %s before a push: %s", Printable.line(ref), e.getMessage());
                 }
             }
         }
@@ -143,7 +145,7 @@ public class GitPacks {
         if (!updates.isEmpty()) {
             projects.recordPush(grant.project(), new PushRecord(Instant.now().toString(), grant.task(), updates));
             LOG.infof("push to %s by task %s: %s", grant.project(), grant.task(),
-                    updates.stream().map(u -> u.kind() + " " + u.ref()).toList());
+                    updates.stream().map(u -> u.kind() + " " + Printable.line(u.ref())).toList());
             maintenance.schedule(grant.project());
         }
     }

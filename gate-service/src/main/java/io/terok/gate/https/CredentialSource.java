@@ -11,7 +11,7 @@ public interface CredentialSource {
     /**
      * @param url the project's https upstream
      * @param purpose "sync" or "forward" (the vault audits it)
-     * @throws io.terok.gate.GateException (precondition) naming the cause and the command that fixes it
+     * @throws io.terok.common.ServiceException (precondition) naming the cause and the command that fixes it
      */
     Credential get(String project, String url, String purpose);
 

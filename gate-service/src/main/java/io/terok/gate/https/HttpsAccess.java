@@ -1,8 +1,9 @@
 package io.terok.gate.https;
 
-import io.terok.gate.GateException;
-import io.terok.gate.ssh.UpstreamAccess;
+import io.terok.common.ServiceException;
+import io.terok.gate.upstream.UpstreamAccess;
 import java.net.URI;
+import java.nio.file.Path;
 import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.TransportHttp;
@@ -13,17 +14,28 @@ import org.eclipse.jgit.transport.TransportHttp;
  * vault's credential for its host when it answers 401, and a public one never causes a vault call. A plain http://
  * upstream never gets a credential.
  */
-public final class HttpsAccess {
-    private HttpsAccess() {
+public final class HttpsAccess implements UpstreamAccess {
+    private final CredentialSource source;
+    private final UpstreamTls tls;
+
+    /**
+     * @param source the vault's git credentials (asked only when the upstream answers 401)
+     * @param tls the certificate authorities trusted for https upstreams
+     */
+    public HttpsAccess(CredentialSource source, UpstreamTls tls) {
+        this.source = source;
+        this.tls = tls;
     }
 
-    public static UpstreamAccess.Session open(CredentialSource source, UpstreamTls tls, String project, String url, String purpose) {
+    /** {@code knownHosts} is ssh's; https trusts {@link UpstreamTls}. */
+    @Override
+    public Session open(String project, String url, Path knownHosts, String purpose) {
         URI u = URI.create(url);
         String origin = UpstreamHttp.origin(u.getScheme(), u.getHost(), u.getPort());
         UpstreamHttp connections = new UpstreamHttp(tls, origin);
         VaultCredentials creds = new VaultCredentials(source, project, url, origin, purpose);
         String where = u.getHost() + (u.getPort() > 0 ? ":" + u.getPort() : "");
-        return new UpstreamAccess.Session() {
+        return new Session() {
             @Override
             public TransportConfigCallback callback() {
                 return (Transport t) -> {
@@ -36,30 +48,30 @@ public final class HttpsAccess {
             }
 
             @Override
-            public GateException failure(String action, Exception e) {
+            public ServiceException failure(String action, Exception e) {
                 String what = "cannot " + action + " the upstream of project " + project + " (" + url + "): ";
                 String msg = String.valueOf(e.getMessage());
                 if (creds.refusal() != null) {
-                    return GateException.precondition(what + where + " asks for a credential (HTTP 401), but " + creds.refusal()
+                    return ServiceException.precondition(what + where + " asks for a credential (HTTP 401), but " + creds.refusal()
                             + ". Nothing was fetched or pushed.");
                 }
                 if (creds.provider() != null && (creds.rejected() || msg.contains("not authorized") || msg.contains("Authentication"))) {
-                    return GateException.precondition(what + where + " rejected the credential of vault provider " + creds.provider()
+                    return ServiceException.precondition(what + where + " rejected the credential of vault provider " + creds.provider()
                             + " (HTTP 401). Store a valid token with `terok vault add " + creds.provider() + "`. Nothing was fetched or pushed.");
                 }
                 if (creds.provider() != null && (msg.contains("not permitted") || msg.contains("403"))) {
-                    return GateException.precondition(what + where + " refused the credential of vault provider " + creds.provider()
+                    return ServiceException.precondition(what + where + " refused the credential of vault provider " + creds.provider()
                             + " access to the repository (HTTP 403)" + (action.startsWith("push") ? "; forward needs a token with write"
                             + " access" : "") + ": " + msg);
                 }
                 if (msg.contains("not authorized") || msg.contains("Authentication is required")) {
-                    return GateException.precondition(what + where + " asks for a credential that the gate could not give: " + msg);
+                    return ServiceException.precondition(what + where + " asks for a credential that the gate could not give: " + msg);
                 }
                 if (msg.contains("SSL") || msg.contains("certificat")) {
-                    return GateException.precondition(what + msg + " (the gate trusts " + tls.describe() + "; a private"
+                    return ServiceException.precondition(what + msg + " (the gate trusts " + tls.describe() + "; a private"
                             + " certificate authority goes in terok.gate.upstream-ca-file)");
                 }
-                return GateException.precondition(what + msg);
+                return ServiceException.precondition(what + msg);
             }
 
             @Override

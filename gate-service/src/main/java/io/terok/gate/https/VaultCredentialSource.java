@@ -7,7 +7,7 @@ import io.terok.api.v1.GitCredential;
 import io.terok.api.v1.VaultServiceGrpc;
 import io.terok.common.ServiceName;
 import io.terok.common.grpc.UnixChannels;
-import io.terok.gate.GateException;
+import io.terok.common.ServiceException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -33,7 +33,7 @@ public final class VaultCredentialSource implements CredentialSource {
                 case UNIMPLEMENTED -> "this vault-service has no GetGitCredential: update it";
                 default -> e.getStatus().getDescription() == null ? e.getStatus().getCode().toString() : e.getStatus().getDescription();
             };
-            throw GateException.precondition(why);
+            throw ServiceException.precondition(why);
         } finally {
             ch.shutdownNow();
         }

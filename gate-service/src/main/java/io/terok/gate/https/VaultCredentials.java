@@ -1,6 +1,6 @@
 package io.terok.gate.https;
 
-import io.terok.gate.GateException;
+import io.terok.common.ServiceException;
 import java.util.Locale;
 import org.eclipse.jgit.errors.UnsupportedCredentialItem;
 import org.eclipse.jgit.transport.CredentialItem;
@@ -108,7 +108,7 @@ final class VaultCredentials implements AutoCloseable {
             try {
                 credential = source.get(project, url, purpose);
                 provider = credential.provider();
-            } catch (GateException e) {
+            } catch (ServiceException e) {
                 refusal = e.getMessage();
             }
         }

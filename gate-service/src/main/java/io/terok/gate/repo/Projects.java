@@ -1,25 +1,28 @@
 package io.terok.gate.repo;
 
 import com.fasterxml.jackson.databind.JavaType;
-import io.terok.common.TerokPaths;
-import io.terok.gate.GateException;
-import io.terok.gate.JsonFiles;
-import io.terok.gate.Names;
+import io.terok.common.Ids;
+import io.terok.common.PrivateFiles;
+import io.terok.common.ServiceException;
+import io.terok.gate.json.JsonFiles;
 import io.terok.gate.repo.Records.Pending;
 import io.terok.gate.repo.Records.ProjectMeta;
 import io.terok.gate.repo.Records.PushRecord;
+import io.terok.gate.upstream.UpstreamUrls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.RepositoryCache;
@@ -37,7 +40,7 @@ public class Projects {
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
     public Projects(Path base) {
-        this.base = TerokPaths.ensurePrivateDir(base);
+        this.base = PrivateFiles.directory(base);
     }
 
     public Path base() {
@@ -45,7 +48,7 @@ public class Projects {
     }
 
     public Path path(String project) {
-        return base.resolve(Names.project("project", project) + ".git");
+        return base.resolve(Ids.project("project", project) + ".git");
     }
 
     public boolean exists(String project) {
@@ -53,14 +56,14 @@ public class Projects {
     }
 
     public ProjectMeta create(String name, String upstreamUrl) {
-        Names.project("name", name);
-        String url = Names.upstream("upstream_url", upstreamUrl);
+        Ids.project("name", name);
+        String url = UpstreamUrls.validate("upstream_url", upstreamUrl);
         ReentrantLock lock = lock(name);
         lock.lock();
         try {
             Path dir = path(name);
             if (Files.exists(dir)) {
-                throw new GateException(GateException.Kind.EXISTS, "project " + name + " already exists (" + dir + ")");
+                throw ServiceException.exists("project " + name + " already exists (" + dir + ")");
             }
             try (Repository repo = RepositoryCache.FileKey.exact(dir.toFile(), FS.DETECTED).open(false)) {
                 repo.create(true);
@@ -74,7 +77,7 @@ public class Projects {
                 deleteTree(dir);
                 throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
             }
-            TerokPaths.ensurePrivateDir(dir.resolve("terok"));
+            PrivateFiles.directory(dir.resolve("terok"));
             ProjectMeta meta = new ProjectMeta(name, url, "", Instant.now().toString(), "");
             JsonFiles.write(dir.resolve("terok").resolve("project.json"), meta);
             return meta;
@@ -85,7 +88,7 @@ public class Projects {
 
     public ProjectMeta meta(String project) {
         if (!exists(project)) {
-            throw GateException.notFound("project " + project + " does not exist (terok gate create " + project + " URL)");
+            throw ServiceException.notFound("project " + project + " does not exist (terok gate create " + project + " URL)");
         }
         return JsonFiles.read(path(project).resolve("terok").resolve("project.json"), ProjectMeta.class, null);
     }
@@ -99,7 +102,7 @@ public class Projects {
         try (Stream<Path> s = Files.list(base)) {
             s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".git")).sorted()
                     .map(n -> n.substring(0, n.length() - 4))
-                    .filter(n -> Names.PROJECT.matcher(n).matches() && exists(n))
+                    .filter(n -> Ids.isProject(n) && exists(n))
                     .forEach(n -> out.add(meta(n)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -129,7 +132,7 @@ public class Projects {
     /** The project's repository, shared through JGit's cache; close it after use (it stays cached). */
     public Repository open(String project) {
         if (!exists(project)) {
-            throw GateException.notFound("project " + project + " does not exist (terok gate create " + project + " URL)");
+            throw ServiceException.notFound("project " + project + " does not exist (terok gate create " + project + " URL)");
         }
         try {
             return RepositoryCache.open(RepositoryCache.FileKey.exact(path(project).toFile(), FS.DETECTED), true);
@@ -141,6 +144,18 @@ public class Projects {
     /** Serialises the gate's own changes to one project (sync, apply, restore, forward). Pushes use ref CAS. */
     public ReentrantLock lock(String project) {
         return locks.computeIfAbsent(project, k -> new ReentrantLock());
+    }
+
+    /** Runs {@code body} holding the lock of {@code project}, which must exist. */
+    public <T> T locked(String project, Supplier<T> body) {
+        meta(project);
+        ReentrantLock lock = lock(project);
+        lock.lock();
+        try {
+            return body.get();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -179,8 +194,12 @@ public class Projects {
     public synchronized void recordPush(String project, PushRecord push) {
         try {
             String line = JsonFiles.MAPPER.writeValueAsString(push) + "\n";
-            Files.writeString(path(project).resolve("terok").resolve("pushes.jsonl"), line, StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+            Path log = path(project).resolve("terok").resolve("pushes.jsonl");
+            if (!Files.exists(log)) {
+                // An append-only log, so not PrivateFiles' whole-file replace; private from its creation all the same.
+                Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
+            Files.writeString(log, line, StandardCharsets.UTF_8, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot record a push to " + project + ": " + e.getMessage(), e);
         }

@@ -11,7 +11,7 @@ public interface AgentSource {
     /**
      * Opens an agent serving the project's keys.
      *
-     * @throws io.terok.gate.GateException (precondition) naming the cause and the command that fixes it
+     * @throws io.terok.common.ServiceException (precondition) naming the cause and the command that fixes it
      */
     Lease open(String project, String purpose);
 

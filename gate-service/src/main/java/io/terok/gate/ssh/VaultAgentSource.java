@@ -8,7 +8,7 @@ import io.terok.api.v1.OpenProjectAgentResponse;
 import io.terok.api.v1.VaultServiceGrpc;
 import io.terok.common.ServiceName;
 import io.terok.common.grpc.UnixChannels;
-import io.terok.gate.GateException;
+import io.terok.common.ServiceException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
@@ -37,7 +37,7 @@ public final class VaultAgentSource implements AgentSource {
                 case UNIMPLEMENTED -> "this vault-service has no OpenProjectAgent: update it";
                 default -> e.getStatus().getDescription() == null ? e.getStatus().getCode().toString() : e.getStatus().getDescription();
             };
-            throw GateException.precondition("cannot use the SSH key of project " + project + " for its ssh upstream: " + why);
+            throw ServiceException.precondition("cannot use the SSH key of project " + project + " for its ssh upstream: " + why);
         }
         String id = r.getAgentId();
         Path sock = Path.of(r.getSocketPath());

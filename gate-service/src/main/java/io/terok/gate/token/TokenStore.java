@@ -1,8 +1,8 @@
 package io.terok.gate.token;
 
 import com.fasterxml.jackson.databind.JavaType;
-import io.terok.gate.JsonFiles;
-import io.terok.common.TerokPaths;
+import io.terok.common.PrivateFiles;
+import io.terok.gate.json.JsonFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -35,7 +35,7 @@ public class TokenStore {
     private List<Entry> entries;
 
     public TokenStore(Path dir) {
-        TerokPaths.ensurePrivateDir(dir);
+        PrivateFiles.directory(dir);
         this.file = dir.resolve("tokens.json");
         this.entries = new ArrayList<>(JsonFiles.read(file, LIST, List.<Entry>of()));
     }

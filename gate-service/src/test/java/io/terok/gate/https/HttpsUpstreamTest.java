@@ -1,18 +1,21 @@
 package io.terok.gate.https;
 
+import static io.terok.gate.upstream.UpstreamWork.advance;
+import static io.terok.gate.upstream.UpstreamWork.git;
+import static io.terok.gate.upstream.UpstreamWork.pushTaskBranch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import io.terok.gate.GateException;
+import io.terok.common.ServiceException;
 import io.terok.gate.repo.Maintenance;
 import io.terok.gate.repo.Mirror;
 import io.terok.gate.repo.Projects;
 import io.terok.gate.repo.Records;
-import io.terok.gate.ssh.AgentSource;
-import io.terok.gate.ssh.UpstreamAccess;
+import io.terok.gate.upstream.UpstreamAccess;
+import io.terok.gate.upstream.Upstreams;
 import io.terok.testsupport.Cmd;
 import io.terok.testsupport.TestGitHttps;
 import java.net.InetSocketAddress;
@@ -65,18 +68,18 @@ class HttpsUpstreamTest {
         CredentialSource source = (project, url, purpose) -> {
             asked.add(project + " " + purpose + " " + url);
             if (refusal != null) {
-                throw GateException.precondition(refusal);
+                throw ServiceException.precondition(refusal);
             }
             String host = "127.0.0.1:" + server.port();
             if (!url.startsWith("https://" + host + "/")) {
-                throw GateException.precondition("no vault provider holds a credential for git host " + url);
+                throw ServiceException.precondition("no vault provider holds a credential for git host " + url);
             }
             return new CredentialSource.Credential("github", host, USER, password.toCharArray());
         };
-        AgentSource noAgents = (project, purpose) -> {
+        UpstreamAccess noSsh = (project, url, knownHosts, purpose) -> {
             throw new AssertionError("no ssh upstream here");
         };
-        return new Mirror(projects, Duration.ofDays(30), new UpstreamAccess(noAgents, "ssh", source, tls), new Maintenance(projects, 300_000));
+        return new Mirror(projects, Duration.ofDays(30), new Upstreams(new HttpsAccess(source, tls), noSsh), new Maintenance(projects, 300_000));
     }
 
     @AfterAll
@@ -97,12 +100,6 @@ class HttpsUpstreamTest {
         asked.clear();
         server.clearRequests();
         other.clearRequests();
-    }
-
-    static String git(Path dir, String... args) {
-        String[] argv = Stream.concat(Stream.of("git", "-C", dir.toString(), "-c", "user.name=T", "-c", "user.email=t@e"),
-                Stream.of(args)).toArray(String[]::new);
-        return Cmd.ok(argv).trim();
     }
 
     /** The server's records carry the credential only as the expected Basic value, and only there. */
@@ -149,11 +146,7 @@ class HttpsUpstreamTest {
 
         // A task's branch, reviewed, goes upstream.
         Path task = tmp.resolve("task-work");
-        Cmd.ok("git", "clone", "-q", gate.toString(), task.toString());
-        Files.writeString(task.resolve("agent.txt"), "from the task\n");
-        git(task, "add", "agent.txt");
-        git(task, "commit", "-q", "-m", "task work");
-        git(task, "push", "-q", "origin", "HEAD:refs/heads/feature");
+        pushTaskBranch(gate, task);
         asked.clear();
         Records.Update fwd = mirror.forward("https-private", "feature", "");
         assertEquals("forward", fwd.kind());
@@ -174,14 +167,12 @@ class HttpsUpstreamTest {
         Path gate = projects.path("https-nocred");
         String before = git(gate, "rev-parse", "refs/terok/upstream/main");
         Path work = tmp.resolve("nocred-work");
-        Cmd.ok("git", "clone", "-q", up.toString(), work.toString());
-        git(work, "commit", "-q", "--allow-empty", "-m", "more upstream work");
-        git(work, "push", "-q", "origin", "main");
+        advance(up, work, "more upstream work");
 
         refusal = "no credential for provider github (git host 127.0.0.1:" + server.port() + ", project https-nocred): store its"
                 + " token with `terok vault add github`";
-        GateException none = assertThrows(GateException.class, () -> mirror.sync("https-nocred"));
-        assertEquals(GateException.Kind.PRECONDITION, none.kind());
+        ServiceException none = assertThrows(ServiceException.class, () -> mirror.sync("https-nocred"));
+        assertEquals(ServiceException.Kind.PRECONDITION, none.kind());
         assertTrue(none.getMessage().contains("project https-nocred") && none.getMessage().contains("127.0.0.1:" + server.port())
                 && none.getMessage().contains("terok vault add github") && none.getMessage().contains("401"), none.getMessage());
         assertEquals(before, git(gate, "rev-parse", "refs/terok/upstream/main"), "nothing fetched");
@@ -191,7 +182,7 @@ class HttpsUpstreamTest {
         password = "ghp_wrong";
         server.clearRequests();
         asked.clear();
-        GateException wrong = assertThrows(GateException.class, () -> mirror.sync("https-nocred"));
+        ServiceException wrong = assertThrows(ServiceException.class, () -> mirror.sync("https-nocred"));
         assertTrue(wrong.getMessage().contains("rejected the credential of vault provider github")
                 && wrong.getMessage().contains("terok vault add github") && wrong.getMessage().contains("project https-nocred"),
                 wrong.getMessage());
@@ -215,7 +206,7 @@ class HttpsUpstreamTest {
             projects.create(name, server.url(name));
             other.clearRequests();
             asked.clear();
-            GateException e = assertThrows(GateException.class, () -> mirror.sync(name));
+            ServiceException e = assertThrows(ServiceException.class, () -> mirror.sync(name));
             assertTrue(e.getMessage().contains("redirected to https://" + host + ":" + other.port())
                     && e.getMessage().contains("project " + name), e.getMessage());
             assertFalse(other.requests().isEmpty(), "the redirect was followed");
@@ -244,7 +235,7 @@ class HttpsUpstreamTest {
         plain.start();
         try {
             projects.create("http-plain", "http://127.0.0.1:" + plain.getAddress().getPort() + "/r.git");
-            GateException e = assertThrows(GateException.class, () -> mirror.sync("http-plain"));
+            ServiceException e = assertThrows(ServiceException.class, () -> mirror.sync("http-plain"));
             assertTrue(e.getMessage().contains("only over https") && e.getMessage().contains("project http-plain"), e.getMessage());
             assertEquals(List.of(), asked, "the vault is not even asked");
             assertTrue(auths.stream().allMatch("null"::equals), auths.toString());
@@ -258,7 +249,7 @@ class HttpsUpstreamTest {
         server.repository("untrusted");
         projects.create("https-untrusted", server.url("untrusted"));
         Mirror jdkOnly = mirror(UpstreamTls.jdk());
-        GateException e = assertThrows(GateException.class, () -> jdkOnly.sync("https-untrusted"));
+        ServiceException e = assertThrows(ServiceException.class, () -> jdkOnly.sync("https-untrusted"));
         assertTrue(e.getMessage().contains("terok.gate.upstream-ca-file"), e.getMessage());
         assertEquals(List.of(), asked);
         assertTrue(server.requests().isEmpty(), "no request got through the handshake");
@@ -266,8 +257,8 @@ class HttpsUpstreamTest {
 
     @Test
     void aCredentialInTheUrlIsRefused() {
-        GateException e = assertThrows(GateException.class, () -> projects.create("https-userinfo", "https://me:hunter2@example.com/r.git"));
-        assertEquals(GateException.Kind.INVALID, e.kind());
+        ServiceException e = assertThrows(ServiceException.class, () -> projects.create("https-userinfo", "https://me:hunter2@example.com/r.git"));
+        assertEquals(ServiceException.Kind.INVALID, e.kind());
         assertTrue(e.getMessage().contains("terok vault add") && !e.getMessage().contains("hunter2"), e.getMessage());
         assertFalse(projects.exists("https-userinfo"));
     }

@@ -1,17 +1,20 @@
 package io.terok.gate.ssh;
 
+import static io.terok.gate.upstream.UpstreamWork.advance;
+import static io.terok.gate.upstream.UpstreamWork.git;
+import static io.terok.gate.upstream.UpstreamWork.pushTaskBranch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.terok.gate.GateException;
-import io.terok.gate.Names;
-import io.terok.gate.https.UpstreamTls;
+import io.terok.common.ServiceException;
 import io.terok.gate.repo.Maintenance;
 import io.terok.gate.repo.Mirror;
 import io.terok.gate.repo.Projects;
 import io.terok.gate.repo.Records;
+import io.terok.gate.upstream.UpstreamUrls;
+import io.terok.gate.upstream.Upstreams;
 import io.terok.testsupport.Cmd;
 import io.terok.testsupport.TestSshd;
 import java.nio.file.Files;
@@ -66,7 +69,7 @@ class SshUpstreamTest {
 
         AgentSource source = (project, purpose) -> {
             if (refusal != null) {
-                throw GateException.precondition(refusal);
+                throw ServiceException.precondition(refusal);
             }
             opened.incrementAndGet();
             return new AgentSource.Lease() {
@@ -82,9 +85,9 @@ class SshUpstreamTest {
             };
         };
         projects = new Projects(tmp.resolve("data/gate"));
-        mirror = new Mirror(projects, Duration.ofDays(30), new UpstreamAccess(source, "ssh", (proj, u, why) -> {
+        mirror = new Mirror(projects, Duration.ofDays(30), new Upstreams((proj, u, knownHosts, why) -> {
             throw new AssertionError("no https upstream here");
-        }, UpstreamTls.jdk()), new Maintenance(projects, 300_000));
+        }, new SshAccess(source, "ssh")), new Maintenance(projects, 300_000));
     }
 
     @AfterAll
@@ -96,17 +99,11 @@ class SshUpstreamTest {
         Cmd.run("rm", "-rf", tmp.toString());
     }
 
-    static String git(Path dir, String... args) {
-        String[] argv = Stream.concat(Stream.of("git", "-C", dir.toString(), "-c", "user.name=T", "-c", "user.email=t@e"),
-                Stream.of(args)).toArray(String[]::new);
-        return Cmd.ok(argv).trim();
-    }
-
     @Test
     void syncRewriteAndForwardOverSshWithTheAgentOnly() throws Exception {
         Path up = sshd.repository("mirror");
         String url = sshd.url(up);
-        assertTrue(Names.isSsh(url));
+        assertTrue(UpstreamUrls.isSsh(url));
         projects.create("ssh-mirror", url);
         int opens = opened.get();
         Records.SyncResult first = mirror.sync("ssh-mirror");
@@ -130,11 +127,7 @@ class SshUpstreamTest {
         // Forward a reviewed branch upstream over ssh.
         mirror.apply("ssh-mirror", second.pending().get(0).id());
         Path task = tmp.resolve("task-work");
-        Cmd.ok("git", "clone", "-q", gate.toString(), task.toString());
-        Files.writeString(task.resolve("agent.txt"), "from the task\n");
-        git(task, "add", "agent.txt");
-        git(task, "commit", "-q", "-m", "task work");
-        git(task, "push", "-q", "origin", "HEAD:refs/heads/feature");
+        pushTaskBranch(gate, task);
         opens = opened.get();
         Records.Update fwd = mirror.forward("ssh-mirror", "feature", "");
         assertEquals("forward", fwd.kind());
@@ -166,13 +159,11 @@ class SshUpstreamTest {
             String before = git(gate, "rev-parse", "refs/heads/main");
 
             Path work = tmp.resolve("rekeyed-work");
-            Cmd.ok("git", "clone", "-q", up.toString(), work.toString());
-            git(work, "commit", "-q", "--allow-empty", "-m", "new upstream work");
-            git(work, "push", "-q", "origin", "main");
+            advance(up, work, "new upstream work");
             other.changeHostKey();
 
-            GateException e = assertThrows(GateException.class, () -> mirror.sync("ssh-rekeyed"));
-            assertEquals(GateException.Kind.PRECONDITION, e.kind());
+            ServiceException e = assertThrows(ServiceException.class, () -> mirror.sync("ssh-rekeyed"));
+            assertEquals(ServiceException.Kind.PRECONDITION, e.kind());
             String m = e.getMessage();
             assertTrue(m.contains("project ssh-rekeyed") && m.contains("[127.0.0.1]:" + other.port())
                     && m.contains("terok gate trust-host ssh-rekeyed") && m.contains("Nothing was fetched"), m);
@@ -180,7 +171,7 @@ class SshUpstreamTest {
             assertEquals(before, git(gate, "rev-parse", "refs/heads/main"), "nothing fetched");
             assertEquals(before, git(gate, "rev-parse", "refs/terok/upstream/main"), "snapshot untouched");
             assertEquals(opened.get(), closed.get(), "the agent is closed after a failure too");
-            assertThrows(GateException.class, () -> mirror.forward("ssh-rekeyed", "main", ""), "forward is refused as well");
+            assertThrows(ServiceException.class, () -> mirror.forward("ssh-rekeyed", "main", ""), "forward is refused as well");
 
             List<String> forgotten = projects.forgetHostKeys("ssh-rekeyed");
             assertEquals(1, forgotten.size(), forgotten.toString());
@@ -195,7 +186,7 @@ class SshUpstreamTest {
         try (TestSshd stranger = TestSshd.start(tmp.resolve("sshd-stranger"))) {
             Path up = stranger.repository("stranger");
             projects.create("ssh-stranger", stranger.url(up));
-            GateException e = assertThrows(GateException.class, () -> mirror.sync("ssh-stranger"));
+            ServiceException e = assertThrows(ServiceException.class, () -> mirror.sync("ssh-stranger"));
             assertTrue(e.getMessage().contains("refused the project's SSH key") && e.getMessage().contains("terok ssh list ssh-stranger"),
                     e.getMessage());
             assertFalse(Files.exists(projects.path("ssh-stranger").resolve("refs/terok/upstream/main")));
@@ -203,7 +194,7 @@ class SshUpstreamTest {
         refusal = "the vault is locked, so the gate cannot use the SSH key of project ssh-locked: run `terok vault unlock`";
         try {
             projects.create("ssh-locked", sshd.url(sshd.dir().resolve("nothing.git")));
-            GateException e = assertThrows(GateException.class, () -> mirror.sync("ssh-locked"));
+            ServiceException e = assertThrows(ServiceException.class, () -> mirror.sync("ssh-locked"));
             assertTrue(e.getMessage().contains("terok vault unlock"), e.getMessage());
             assertFalse(Files.exists(projects.knownHosts("ssh-locked")), "nothing contacted");
         } finally {
@@ -215,12 +206,12 @@ class SshUpstreamTest {
     void sshUrlsAreCheckedBeforeTheyReachSshsCommandLine() {
         for (String ok : List.of("ssh://git@example.invalid/org/repo.git", "ssh://example.invalid:2222/repo.git", "git@example.invalid:org/repo.git",
                 "git@example.invalid:/srv/repo.git", "ssh://git@[::1]:22/repo.git")) {
-            assertEquals(ok, Names.upstream("upstream_url", ok));
-            assertTrue(Names.isSsh(ok), ok);
+            assertEquals(ok, UpstreamUrls.validate("upstream_url", ok));
+            assertTrue(UpstreamUrls.isSsh(ok), ok);
         }
         for (String bad : List.of("ssh://-oProxyCommand=evil/x", "ssh://git@-host/x", "ssh://-u@host/x", "ssh://user:pw@host/x",
                 "ssh://host", "git@host:-oProxyCommand=x", "ext::sh -c evil", "git@host::x")) {
-            assertThrows(GateException.class, () -> Names.upstream("upstream_url", bad), bad);
+            assertThrows(ServiceException.class, () -> UpstreamUrls.validate("upstream_url", bad), bad);
         }
         OpenSshSessions s = new OpenSshSessions("ssh", Path.of("/run/agent.sock"), Path.of("/data/known_hosts"));
         List<String> cmd = s.command(uri("ssh://git@example.invalid:2222/r.git"), "git-upload-pack '/r.git'");

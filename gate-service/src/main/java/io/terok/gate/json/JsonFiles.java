@@ -1,16 +1,15 @@
-package io.terok.gate;
+package io.terok.gate.json;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.terok.common.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 
-/** Small JSON files written atomically (temp file 0600 in the same directory, then rename). */
+/** The gate's small JSON files, written through {@link PrivateFiles} (atomic, 0600). */
 public final class JsonFiles {
     public static final ObjectMapper MAPPER = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -34,17 +33,12 @@ public final class JsonFiles {
     }
 
     public static void write(Path file, Object value) {
+        byte[] json;
         try {
-            Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            try {
-                MAPPER.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), value);
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(value);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
+        PrivateFiles.write(file, json);
     }
 }
