@@ -1,7 +1,6 @@
 package io.terok.gate.ssh;
 
 import java.io.ByteArrayOutputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -30,14 +29,17 @@ import org.eclipse.jgit.util.FS;
  * refused;</li>
  * <li>{@code BatchMode=yes}, public key only, no forwarding of any kind, no tty.</li>
  * </ul>
- * What ssh writes to stderr is kept (bounded) so that a failure can be explained ({@link #stderr()}).
+ * What ssh writes to stderr is read by a thread of our own and kept (bounded), so that a failure can be explained
+ * ({@link #stderr()}) even when JGit gives up before it would have read ssh's last words ("Permission denied").
  */
 public final class OpenSshSessions extends SshSessionFactory {
     private static final int MAX_STDERR = 64 * 1024;
     private final String ssh;
     private final Path agentSocket;
     private final Path knownHosts;
+    private static final long STDERR_WAIT_MILLIS = 5_000;
     private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    private final List<Thread> drains = new ArrayList<>();
 
     public OpenSshSessions(String ssh, Path agentSocket, Path knownHosts) {
         this.ssh = ssh;
@@ -45,8 +47,23 @@ public final class OpenSshSessions extends SshSessionFactory {
         this.knownHosts = knownHosts;
     }
 
-    /** What every ssh process of this factory wrote to stderr so far (at most 64 KiB). */
+    /**
+     * What every ssh process of this factory wrote to stderr (at most 64 KiB), after waiting briefly for the ones that
+     * are still writing: ssh prints why it failed as it exits, which can be just after JGit saw the connection end.
+     */
     public String stderr() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STDERR_WAIT_MILLIS);
+        List<Thread> pending;
+        synchronized (drains) {
+            pending = List.copyOf(drains);
+        }
+        try {
+            for (Thread t : pending) {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         synchronized (stderr) {
             return stderr.toString(StandardCharsets.UTF_8);
         }
@@ -125,32 +142,28 @@ public final class OpenSshSessions extends SshSessionFactory {
         };
     }
 
-    /** The ssh process with its stderr copied into {@link #stderr} as JGit reads it. */
+    /** The ssh process, its stderr drained into {@link #stderr} by a thread of our own (JGit gets none of it). */
     private final class Capturing extends Process {
         private final Process p;
-        private final InputStream err;
 
         Capturing(Process p) {
             this.p = p;
-            this.err = new FilterInputStream(p.getErrorStream()) {
-                @Override
-                public int read() throws IOException {
-                    int b = super.read();
-                    if (b >= 0) {
-                        keep(new byte[] {(byte) b}, 0, 1);
+            Thread drain = new Thread(() -> {
+                byte[] buf = new byte[4096];
+                try (InputStream in = p.getErrorStream()) {
+                    int n;
+                    while ((n = in.read(buf)) >= 0) {
+                        keep(buf, 0, n);
                     }
-                    return b;
+                } catch (IOException e) {
+                    // The process is gone: what it wrote before is kept.
                 }
-
-                @Override
-                public int read(byte[] buf, int off, int len) throws IOException {
-                    int n = super.read(buf, off, len);
-                    if (n > 0) {
-                        keep(buf, off, n);
-                    }
-                    return n;
-                }
-            };
+            }, "terok-gate-ssh-stderr");
+            drain.setDaemon(true);
+            synchronized (drains) {
+                drains.add(drain);
+            }
+            drain.start();
         }
 
         private void keep(byte[] b, int off, int n) {
@@ -174,7 +187,7 @@ public final class OpenSshSessions extends SshSessionFactory {
 
         @Override
         public InputStream getErrorStream() {
-            return err;
+            return InputStream.nullInputStream();
         }
 
         @Override
