@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /** Notifications on a real session bus, shown by a real notification server, answered through its actions. */
 class DesktopNotifierTest {
+    static final String TASK = "0123456789abcdef0123456789abcdef";
+
     DesktopSession desktop;
     RecordingFirewall firewall;
     Clearance clearance;
@@ -26,7 +28,7 @@ class DesktopNotifierTest {
         desktop = new DesktopSession();
         firewall = new RecordingFirewall();
         clearance = new Clearance(firewall, Clock.systemUTC());
-        clearance.registerTask("task-1", "agent\u001b[31m", "demo");
+        clearance.registerTask(TASK, "agent\u001b[31m", "demo");
         notifier = DesktopNotifier.connect(clearance, desktop.busAddress);
     }
 
@@ -40,9 +42,9 @@ class DesktopNotifierTest {
 
     @Test
     void aBlockedDestinationBecomesOneNotificationThatAllowAnswers() throws Exception {
-        clearance.blocked("task-1", new Destination("198.18.0.7", 443, "tcp"), "api.example.test", 1);
+        clearance.blocked(TASK, new Destination("198.18.0.7", 443, "tcp"), "api.example.test", 1);
         DesktopSession.waitFor(() -> desktop.displayed() == 1, "the prompt on the desktop");
-        clearance.blocked("task-1", new Destination("198.18.0.7", 443, "tcp"), "", 3);
+        clearance.blocked(TASK, new Destination("198.18.0.7", 443, "tcp"), "", 3);
         Thread.sleep(300);
         assertEquals(1, desktop.displayed(), "repeats replace the prompt instead of stacking");
 
@@ -50,7 +52,7 @@ class DesktopNotifierTest {
         assertTrue(menu.contains("#Allow (Blocked: api.example.test port 443 (×4))"), menu);
         assertTrue(menu.contains("#Deny"), menu);
         DesktopSession.waitFor(() -> !firewall.calls.isEmpty(), "the verdict reaching shield");
-        assertEquals(List.of("allow task-1 198.18.0.7"), firewall.calls);
+        assertEquals(List.of("allow " + TASK + " 198.18.0.7"), firewall.calls);
         assertTrue(clearance.pending(null).isEmpty());
         // The prompt was replaced by the outcome: it no longer offers actions.
         DesktopSession.waitFor(() -> !desktop.choose("Allow").contains("#Allow"), "the outcome replacing the prompt");
@@ -59,19 +61,19 @@ class DesktopNotifierTest {
 
     @Test
     void denyKeepsItClosed() throws Exception {
-        PendingRequest r = clearance.blocked("task-1", new Destination("198.18.0.9", 80, "tcp"), "", 1);
+        PendingRequest r = clearance.blocked(TASK, new Destination("198.18.0.9", 80, "tcp"), "", 1);
         DesktopSession.waitFor(() -> desktop.displayed() == 1, "the prompt on the desktop");
         desktop.choose("Deny");
         DesktopSession.waitFor(() -> !firewall.calls.isEmpty(), "the verdict reaching shield");
-        assertEquals(List.of("deny task-1 198.18.0.9"), firewall.calls);
+        assertEquals(List.of("deny " + TASK + " 198.18.0.9"), firewall.calls);
         assertTrue(clearance.find(r.id()).isEmpty());
     }
 
     @Test
     void withoutABusClearanceStillTakesVerdicts() {
         assertNull(DesktopNotifier.connect(clearance, ""), "no bus: no notifier, no failure");
-        PendingRequest r = clearance.blocked("task-1", new Destination("198.18.0.7", 443, "tcp"), "", 1);
-        clearance.verdict(r.id(), "task-1", "198.18.0.7", 443, io.terok.clearance.domain.Decision.ALLOW);
-        assertEquals(List.of("allow task-1 198.18.0.7"), firewall.calls);
+        PendingRequest r = clearance.blocked(TASK, new Destination("198.18.0.7", 443, "tcp"), "", 1);
+        clearance.verdict(r.id(), TASK, "198.18.0.7", 443, io.terok.clearance.domain.Decision.ALLOW);
+        assertEquals(List.of("allow " + TASK + " 198.18.0.7"), firewall.calls);
     }
 }
