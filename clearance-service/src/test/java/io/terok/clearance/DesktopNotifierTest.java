@@ -8,6 +8,8 @@ import io.terok.clearance.desktop.DesktopNotifier;
 import io.terok.clearance.domain.Clearance;
 import io.terok.clearance.domain.Destination;
 import io.terok.clearance.domain.PendingRequest;
+import io.terok.testsupport.Cmd;
+import io.terok.testsupport.DesktopSession;
 import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -43,7 +45,7 @@ class DesktopNotifierTest {
     @Test
     void aBlockedDestinationBecomesOneNotificationThatAllowAnswers() throws Exception {
         clearance.blocked(TASK, new Destination("198.18.0.7", 443, "tcp"), "api.example.test", 1);
-        DesktopSession.waitFor(() -> desktop.displayed() == 1, "the prompt on the desktop");
+        Cmd.await(() -> desktop.displayed() == 1, "the prompt on the desktop");
         clearance.blocked(TASK, new Destination("198.18.0.7", 443, "tcp"), "", 3);
         Thread.sleep(300);
         assertEquals(1, desktop.displayed(), "repeats replace the prompt instead of stacking");
@@ -51,20 +53,20 @@ class DesktopNotifierTest {
         String menu = desktop.choose("Allow");
         assertTrue(menu.contains("#Allow (Blocked: api.example.test port 443 (×4))"), menu);
         assertTrue(menu.contains("#Deny"), menu);
-        DesktopSession.waitFor(() -> !firewall.calls.isEmpty(), "the verdict reaching shield");
+        Cmd.await(() -> !firewall.calls.isEmpty(), "the verdict reaching shield");
         assertEquals(List.of("allow " + TASK + " 198.18.0.7"), firewall.calls);
         assertTrue(clearance.pending(null).isEmpty());
         // The prompt was replaced by the outcome: it no longer offers actions.
-        DesktopSession.waitFor(() -> !desktop.choose("Allow").contains("#Allow"), "the outcome replacing the prompt");
+        Cmd.await(() -> !desktop.choose("Allow").contains("#Allow"), "the outcome replacing the prompt");
         assertEquals(1, desktop.displayed());
     }
 
     @Test
     void denyKeepsItClosed() throws Exception {
         PendingRequest r = clearance.blocked(TASK, new Destination("198.18.0.9", 80, "tcp"), "", 1);
-        DesktopSession.waitFor(() -> desktop.displayed() == 1, "the prompt on the desktop");
+        Cmd.await(() -> desktop.displayed() == 1, "the prompt on the desktop");
         desktop.choose("Deny");
-        DesktopSession.waitFor(() -> !firewall.calls.isEmpty(), "the verdict reaching shield");
+        Cmd.await(() -> !firewall.calls.isEmpty(), "the verdict reaching shield");
         assertEquals(List.of("deny " + TASK + " 198.18.0.9"), firewall.calls);
         assertTrue(clearance.find(r.id()).isEmpty());
     }
