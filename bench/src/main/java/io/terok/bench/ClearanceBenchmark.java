@@ -235,9 +235,6 @@ public final class ClearanceBenchmark {
             if (internet != null) {
                 internet.close();
             }
-            if (desktop != null) {
-                Cmd.run("rm", "-rf", desktop.dir.toString());
-            }
             Cmd.run("rm", "-rf", home.toString());
         }
     }

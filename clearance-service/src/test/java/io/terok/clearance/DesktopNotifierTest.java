@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.terok.clearance.desktop.DesktopNotifier;
 import io.terok.clearance.domain.Clearance;
+import io.terok.clearance.domain.Decision;
 import io.terok.clearance.domain.Destination;
 import io.terok.clearance.domain.PendingRequest;
 import io.terok.testsupport.Cmd;
@@ -75,7 +76,7 @@ class DesktopNotifierTest {
     void withoutABusClearanceStillTakesVerdicts() {
         assertNull(DesktopNotifier.connect(clearance, ""), "no bus: no notifier, no failure");
         PendingRequest r = clearance.blocked(TASK, new Destination("198.18.0.7", 443, "tcp"), "", 1);
-        clearance.verdict(r.id(), TASK, "198.18.0.7", 443, io.terok.clearance.domain.Decision.ALLOW);
+        clearance.verdict(r.id(), TASK, "198.18.0.7", 443, Decision.ALLOW);
         assertEquals(List.of("allow " + TASK + " 198.18.0.7"), firewall.calls);
     }
 }

@@ -12,10 +12,11 @@ import java.util.Map;
 /**
  * A real desktop for tests and benchmarks: a private D-Bus session bus (dbus-daemon), an X server (Xvfb) and a real
  * notification server (dunst). The "operator" answers through dunst's context menu, whose dmenu program is
- * a script that picks the line naming the wanted action. Everything is started and stopped by PID.
+ * a script that picks the line naming the wanted action. Everything is started and stopped by PID, and its
+ * directory removed on {@link #close()}.
  */
 public final class DesktopSession implements AutoCloseable {
-    public final Path dir;
+    private final Path dir;
     public final String busAddress;
     private final String display;
     private final List<Process> processes = new ArrayList<>();
@@ -54,8 +55,8 @@ public final class DesktopSession implements AutoCloseable {
 
     /**
      * Opens the context menu of the newest notification and picks the named action ("Allow"/"Deny"); returns the
-     * menu dunst offered, or "" when it offered none (dunst runs the menu program asynchronously, and not at all
-     * without actions).
+     * menu dunst offered, or "" when it offered none within 5 s (dunst runs the menu program asynchronously, and not
+     * at all without actions).
      */
     public String choose(String action) {
         Path menu = dir.resolve("menu.txt");
@@ -66,7 +67,7 @@ public final class DesktopSession implements AutoCloseable {
             if (r.code() != 0) {
                 throw new AssertionError("dunstctl context failed: " + r.out() + r.err());
             }
-            for (int i = 0; i < 40; i++) {
+            for (int i = 0; i < 100; i++) {
                 if (Files.exists(menu) && Files.size(menu) > 0) {
                     return Files.readString(menu);
                 }
@@ -93,10 +94,12 @@ public final class DesktopSession implements AutoCloseable {
         }
     }
 
+    /** Stops what it started and removes its directory (bus socket, logs, the menu script). */
     @Override
     public void close() {
         for (int i = processes.size() - 1; i >= 0; i--) {
             Cmd.stop(processes.get(i));
         }
+        Cmd.run("rm", "-rf", dir.toString());
     }
 }
