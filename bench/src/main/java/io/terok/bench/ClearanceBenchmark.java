@@ -8,21 +8,25 @@ import io.terok.api.v1.HooksStatus;
 import io.terok.api.v1.ShieldServiceGrpc;
 import io.terok.api.v1.ShieldState;
 import io.terok.api.v1.ShieldTaskRef;
-import io.terok.clearance.DesktopSession;
+import io.terok.common.HostProcess;
+import io.terok.common.ProtoTime;
 import io.terok.common.ServiceName;
 import io.terok.common.grpc.UnixChannels;
+import io.terok.testsupport.Cmd;
+import io.terok.testsupport.DesktopSession;
 import io.terok.testsupport.FakeInternet;
+import io.terok.testsupport.LoopbackPort;
 import io.terok.testsupport.PrivatePodman;
+import io.terok.testsupport.RandomHex;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +41,7 @@ import java.util.regex.Pattern;
  * Allow (the ActionInvoked signal dunst sends) to the task's first successful connection to that address.
  * The whole composition as an operator runs it: {@code terok services up} (embedded) on a private terok home, a
  * private podman API service whose CONTAINERS_CONF lists the shield hooks dir, a real desktop (dbus-daemon, Xvfb,
- * dunst from clearance-service's test-jar) and a task started with {@code terok run}. All three clocks read
+ * dunst: test-support's DesktopSession) and a task started with {@code terok run}. All three clocks read
  * (the container's {@code date +%s%N}, dbus-monitor's message time, shield's event time) are this host's
  * CLOCK_REALTIME. Traffic goes only to a fake-internet netns it creates (198.19.N.0/24), one fresh destination
  * per round, all removed afterwards. Usage: ClearanceBenchmark REPO [RUNS]. Prints a Markdown table.
@@ -58,7 +62,7 @@ public final class ClearanceBenchmark {
             throw new IllegalStateException("run as root (the fake internet needs a network namespace)");
         }
         Path home = Files.createTempDirectory("terok-bench-clearance-");
-        String id = hex(3);
+        String id = RandomHex.of(3);
         FakeInternet internet = null;
         PrivatePodman podman = null;
         Process monitor = null;
@@ -73,8 +77,8 @@ public final class ClearanceBenchmark {
         env.put("TEROK_CONFIG_DIR", home.resolve("config").toString());
         env.put("TEROK_HOME", repo.toString());
         // free loopback ports, so another terok on this machine (a live one, a test) does not collide
-        env.put("TEROK_GATE_HTTP_PORT", Integer.toString(freePort()));
-        env.put("TEROK_VAULT_BROKER_PORT", Integer.toString(freePort()));
+        env.put("TEROK_GATE_HTTP_PORT", Integer.toString(LoopbackPort.free()));
+        env.put("TEROK_VAULT_BROKER_PORT", Integer.toString(LoopbackPort.free()));
         Path conf = home.resolve("containers.conf");
         try {
             // fake internet: .2 resolver, .3 name.test, .FIRST.. one fresh destination per round
@@ -105,7 +109,7 @@ public final class ClearanceBenchmark {
 
             // Down runs in the finally block even when up fails half-way: services that did start must not linger.
             servicesUp = true;
-            terok(repo, env, "services", "up");
+            Cmd.ok(terok(repo, env, "services", "up"));
             ch = UnixChannels.open(ServiceName.SHIELD.socket(home.resolve("run")));
             ShieldServiceGrpc.ShieldServiceBlockingStub shield = ShieldServiceGrpc.newBlockingStub(ch);
             HooksStatus hooks = shield.withDeadlineAfter(30, TimeUnit.SECONDS).installHooks(HooksRequest.getDefaultInstance());
@@ -121,7 +125,7 @@ public final class ClearanceBenchmark {
                     while (it.hasNext()) {
                         BlockedConnection b = it.next();
                         blockedAt.putIfAbsent(b.getDestinationIp(),
-                                Instant.ofEpochSecond(b.getTime().getSeconds(), b.getTime().getNanos()));
+                                ProtoTime.toInstant(b.getTime()));
                     }
                 } catch (RuntimeException e) {
                     // channel closed at the end
@@ -130,7 +134,7 @@ public final class ClearanceBenchmark {
             eventReader.setDaemon(true);
             eventReader.start();
 
-            String task = terok(repo, env, "run", "-d", "--name", name, IMAGE, "sleep", "600").strip();
+            String task = Cmd.ok(terok(repo, env, "run", "-d", "--name", name, IMAGE, "sleep", "600")).strip();
             ShieldState state = shield.withDeadlineAfter(30, TimeUnit.SECONDS)
                     .status(ShieldTaskRef.newBuilder().setTaskId(task).build()).getState();
             if (state != ShieldState.SHIELD_STATE_UP) {
@@ -155,7 +159,7 @@ public final class ClearanceBenchmark {
                 BusMessage notify = awaitMessage(bus, "Notify", ipPattern, 0, 10_000);
                 Instant ev = await(() -> blockedAt.get(ip), 5_000, "BlockedEvents for " + ip);
                 double evSec = ev.getEpochSecond() + ev.getNano() / 1e9;
-                DesktopSession.waitFor(countAtLeast(desktop, 1), "the prompt on the desktop");
+                Cmd.await(countAtLeast(desktop, 1), "the prompt on the desktop");
 
                 // (2) a retry loop in the task, running before the Allow; prints the time of its first success
                 ProcessBuilder lpb = new ProcessBuilder("podman", "exec", name, "sh", "-c",
@@ -188,7 +192,7 @@ public final class ClearanceBenchmark {
                 }
                 Thread.sleep(200);
                 desktop.run("dunstctl", "close-all");
-                DesktopSession.waitFor(countAtMost(desktop, 0), "an empty desktop");
+                Cmd.await(countAtMost(desktop, 0), "an empty desktop");
             }
 
             System.out.println("| measurement | runs | median ms | p10 ms | p90 ms |");
@@ -203,12 +207,12 @@ public final class ClearanceBenchmark {
                     "(2) `ActionInvoked` (Allow in dunst) on the bus to the task's first successful connection"));
         } catch (Exception | Error e) {
             // keep the services' logs for a look, outside the directory removed below
-            run("cp", "-r", home.resolve("state/logs").toString(), home + "-logs");
+            Cmd.run("cp", "-r", home.resolve("state/logs").toString(), home + "-logs");
             System.err.println("services' logs kept in " + home + "-logs");
             throw e;
         } finally {
             if (servicesUp) {
-                run(env, repo.resolve("bin/terok").toString(), "rm", "-f", name);
+                Cmd.exec(terok(repo, env, "rm", "-f", name));
                 if (ch != null) {
                     try {
                         ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
@@ -218,13 +222,10 @@ public final class ClearanceBenchmark {
                     }
                     ch.shutdownNow();
                 }
-                run(env, repo.resolve("bin/terok").toString(), "services", "down");
+                Cmd.exec(terok(repo, env, "services", "down"));
             }
-            run(Map.of("CONTAINERS_CONF", conf.toString()), "podman", "rm", "-f", "-t", "0", name);
-            if (monitor != null) {
-                monitor.destroy();
-                monitor.waitFor(5, TimeUnit.SECONDS);
-            }
+            Cmd.exec(HostProcess.of("podman", "rm", "-f", "-t", "0", name).env("CONTAINERS_CONF", conf.toString()));
+            Cmd.stop(monitor);
             if (desktop != null) {
                 desktop.close();
             }
@@ -234,10 +235,7 @@ public final class ClearanceBenchmark {
             if (internet != null) {
                 internet.close();
             }
-            if (desktop != null) {
-                run("rm", "-rf", desktop.dir.toString());
-            }
-            run("rm", "-rf", home.toString());
+            Cmd.run("rm", "-rf", home.toString());
         }
     }
 
@@ -305,69 +303,16 @@ public final class ClearanceBenchmark {
         throw new IllegalStateException(what + " did not come within " + timeoutMs + " ms");
     }
 
-    static String podmanOut(Path conf, String... args) throws IOException, InterruptedException {
-        List<String> argv = new ArrayList<>(List.of("podman"));
-        argv.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().put("CONTAINERS_CONF", conf.toString());
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("podman " + argv + " failed");
-        }
-        return out;
+    /** A task's shell script through {@code podman exec}; its output lines (the script reports its own failures). */
+    static List<String> podmanExec(Path conf, String container, String script) {
+        return Cmd.exec(HostProcess.of("podman", "exec", container, "sh", "-c", script)
+                .env("CONTAINERS_CONF", conf.toString())).out().lines().toList();
     }
 
-    static List<String> podmanExec(Path conf, String container, String script) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("podman", "exec", container, "sh", "-c", script)
-                .redirectError(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().put("CONTAINERS_CONF", conf.toString());
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
-        return out.lines().toList();
-    }
-
-    static String terok(Path repo, Map<String, String> env, String... args) throws IOException, InterruptedException {
+    /** {@code bin/terok} of the checkout on the private terok home in {@code env}. */
+    static HostProcess terok(Path repo, Map<String, String> env, String... args) {
         List<String> argv = new ArrayList<>(List.of(repo.resolve("bin/terok").toString()));
         argv.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectError(ProcessBuilder.Redirect.INHERIT);
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(180, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException("terok " + String.join(" ", args) + ": " + out);
-        }
-        return out;
-    }
-
-    static int freePort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    static String hex(int n) {
-        byte[] b = new byte[n];
-        new SecureRandom().nextBytes(b);
-        return HexFormat.of().formatHex(b);
-    }
-
-    static void sh(String... argv) throws IOException, InterruptedException {
-        if (run(argv) != 0) {
-            throw new IllegalStateException("failed: " + String.join(" ", argv));
-        }
-    }
-
-    static int run(String... argv) throws IOException, InterruptedException {
-        return run(Map.of(), argv);
-    }
-
-    static int run(Map<String, String> env, String... argv) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.environment().putAll(env);
-        return pb.start().waitFor();
+        return HostProcess.of(argv).env(env).timeout(Duration.ofSeconds(180));
     }
 }

@@ -8,11 +8,13 @@ import io.terok.api.v1.RunSpec;
 import io.terok.api.v1.RuntimeServiceGrpc;
 import io.terok.api.v1.Task;
 import io.terok.api.v1.WaitRequest;
+import io.terok.common.HostProcess;
 import io.terok.common.ServiceName;
 import io.terok.common.grpc.UnixChannels;
-import java.io.IOException;
+import io.terok.testsupport.Cmd;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -123,13 +125,8 @@ public final class FoundationBenchmark {
         return c;
     }
 
-    static void run(Map<String, String> env, String... cmd) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new IllegalStateException(String.join(" ", cmd) + " failed (exit " + (p.isAlive() ? "timeout" : p.exitValue()) + ")");
-        }
+    /** Runs a command to completion (its output is not wanted); fails unless it exits 0 within two minutes. */
+    static void run(Map<String, String> env, String... cmd) {
+        Cmd.ok(HostProcess.of(List.of(cmd)).env(env).timeout(Duration.ofSeconds(120)));
     }
 }

@@ -5,13 +5,17 @@ import io.terok.api.v1.CreateProjectRequest;
 import io.terok.api.v1.GateServiceGrpc;
 import io.terok.api.v1.MintTaskTokenRequest;
 import io.terok.api.v1.MintTaskTokenResponse;
+import io.terok.common.HostProcess;
 import io.terok.common.grpc.UnixChannels;
+import io.terok.testsupport.Cmd;
+import io.terok.testsupport.LoopbackPort;
+import io.terok.testsupport.RandomHex;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -44,27 +48,21 @@ public final class GateBenchmark {
             String size = sh(work, List.of("du", "-sh", source.toString()), Map.of()).split("\\s")[0];
 
             // The gate, as `terok services up` runs it.
-            int gatePort = freePort();
+            int gatePort = LoopbackPort.free();
             Map<String, String> env = new HashMap<>();
             for (String d : List.of("RUNTIME", "DATA", "STATE", "CONFIG")) {
                 env.put("TEROK_" + d + "_DIR", work.resolve("terok-" + d.toLowerCase()).toString());
             }
             env.put("TEROK_GATE_HTTP_PORT", Integer.toString(gatePort));
-ProcessBuilder pb = new ProcessBuilder(ServiceCommand.of(repo, "gate-service"))
-                    .redirectErrorStream(true).redirectOutput(work.resolve("gate.log").toFile());
-            pb.environment().putAll(env);
-            gate = pb.start();
             Path sock = work.resolve("terok-runtime/gate.sock");
-            for (int i = 0; i < 200 && !Files.exists(sock); i++) {
-                Thread.sleep(50);
-            }
+            gate = ServiceCommand.start(ServiceCommand.of(repo, "gate-service"), env, work.resolve("gate.log"), sock);
             ManagedChannel ch = UnixChannels.open(sock);
             GateServiceGrpc.GateServiceBlockingStub stub = GateServiceGrpc.newBlockingStub(ch);
             stub.withDeadlineAfter(300, TimeUnit.SECONDS).createProject(CreateProjectRequest.newBuilder().setName("bench")
                     .setUpstreamUrl("file://" + source).setSync(true).build());
 
             // The baseline: git http-backend as CGI behind lighttpd.
-            int httpPort = freePort();
+            int httpPort = LoopbackPort.free();
             Path root = work.resolve("backend");
             Files.createDirectories(root);
             sh(work, List.of("git", "clone", "-q", "--bare", source.toString(), root.resolve("bench.git").toString()), Map.of());
@@ -96,7 +94,7 @@ ProcessBuilder pb = new ProcessBuilder(ServiceCommand.of(repo, "gate-service"))
             // http-backend starts fresh processes and has nothing to warm). The first run is reported on its own.
             for (int i = -WARM_UP; i < runs; i++) {
                 MintTaskTokenResponse t = stub.withDeadlineAfter(30, TimeUnit.SECONDS).mintTaskToken(MintTaskTokenRequest
-                        .newBuilder().setTaskId("bench-" + (i + WARM_UP)).setProject("bench").setHostAddress("127.0.0.1").build());
+                        .newBuilder().setTaskId(RandomHex.of(16)).setProject("bench").setHostAddress("127.0.0.1").build());
                 String gdir = work.resolve("g" + (i + WARM_UP)).toString();
                 measure(i, "gate clone", gatePid, wall, cpu, () -> sh(work,
                         List.of("git", "clone", "-q", "--bare", t.getCloneUrl(), gdir), t.getEnvMap()));
@@ -106,7 +104,7 @@ ProcessBuilder pb = new ProcessBuilder(ServiceCommand.of(repo, "gate-service"))
                 String p = "push" + (i + WARM_UP);
                 stub.withDeadlineAfter(30, TimeUnit.SECONDS).createProject(CreateProjectRequest.newBuilder().setName(p).build());
                 MintTaskTokenResponse pt = stub.withDeadlineAfter(30, TimeUnit.SECONDS).mintTaskToken(MintTaskTokenRequest
-                        .newBuilder().setTaskId("bench-push-" + (i + WARM_UP)).setProject(p).setHostAddress("127.0.0.1").build());
+                        .newBuilder().setTaskId(RandomHex.of(16)).setProject(p).setHostAddress("127.0.0.1").build());
                 measure(i, "gate push", gatePid, wall, cpu, () -> sh(source,
                         List.of("git", "push", "-q", pt.getCloneUrl(), "refs/heads/main:refs/heads/main"), pt.getEnvMap()));
                 sh(work, List.of("git", "init", "-q", "--bare", root.resolve(p + ".git").toString()), Map.of());
@@ -127,16 +125,10 @@ ProcessBuilder pb = new ProcessBuilder(ServiceCommand.of(repo, "gate-service"))
             System.out.println("\nFirst run after the gate started (JIT cold), ms: clone " + first.get("gate clone") + " (git http-backend "
                     + first.get("backend clone") + "), push " + first.get("gate push") + " (git http-backend " + first.get("backend push") + ").");
         } finally {
-            if (lighttpd != null) {
-                lighttpd.destroy();
-                lighttpd.waitFor(10, TimeUnit.SECONDS);
-            }
-            if (gate != null) {
-                gate.destroy();
-                gate.waitFor(10, TimeUnit.SECONDS);
-            }
+            Cmd.stop(lighttpd);
+            Cmd.stop(gate);
             UnixChannels.shutdown();
-            new ProcessBuilder("rm", "-rf", work.toString()).start().waitFor();
+            Cmd.run("rm", "-rf", work.toString());
         }
     }
 
@@ -174,7 +166,7 @@ ProcessBuilder pb = new ProcessBuilder(ServiceCommand.of(repo, "gate-service"))
      */
     static void measure(int run, String name, long serverPid, Map<String, List<Double>> wall, Map<String, List<Double>> cpu,
             Operation op) throws Exception {
-        double cpu0 = cpuMs(serverPid);
+        double cpu0 = ProcessCpu.withChildrenMs(serverPid);
         long t0 = System.nanoTime();
         op.run();
         double ms = (System.nanoTime() - t0) / 1e6;
@@ -186,15 +178,15 @@ ProcessBuilder pb = new ProcessBuilder(ServiceCommand.of(repo, "gate-service"))
         }
         if (run >= 0) {
             wall.computeIfAbsent(name, k -> new ArrayList<>()).add(ms);
-            cpu.computeIfAbsent(name, k -> new ArrayList<>()).add(cpuMs(serverPid) - cpu0);
+            cpu.computeIfAbsent(name, k -> new ArrayList<>()).add(ProcessCpu.withChildrenMs(serverPid) - cpu0);
         }
     }
 
     static void waitIdle(long pid) throws Exception {
-        double last = cpuMs(pid);
+        double last = ProcessCpu.withChildrenMs(pid);
         for (int i = 0; i < 300; i++) {
             Thread.sleep(200);
-            double now = cpuMs(pid);
+            double now = ProcessCpu.withChildrenMs(pid);
             if (now - last < 20) {
                 return;
             }
@@ -208,31 +200,10 @@ ProcessBuilder pb = new ProcessBuilder(ServiceCommand.of(repo, "gate-service"))
         System.out.println(r + String.format(" %.0f |", new Stats(cpu.get(name)).median()));
     }
 
-    /** User + system CPU of a process and its reaped children, in ms (from /proc; clock ticks of 10 ms). */
-    static double cpuMs(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        // After the command: state is field 0, utime 11, stime 12, cutime 13, cstime 14.
-        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
-        return ticks * 10.0;
+    /** Runs git (or du, rm) in {@code dir} without system config or prompts; fails unless it exits 0; its stdout. */
+    static String sh(Path dir, List<String> cmd, Map<String, String> env) {
+        return Cmd.ok(HostProcess.of(cmd).directory(dir).env("GIT_CONFIG_NOSYSTEM", "1").env("GIT_TERMINAL_PROMPT", "0")
+                .env(env).timeout(Duration.ofMinutes(10)));
     }
 
-    static String sh(Path dir, List<String> cmd, Map<String, String> env) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
-        pb.environment().put("GIT_CONFIG_NOSYSTEM", "1");
-        pb.environment().put("GIT_TERMINAL_PROMPT", "0");
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
-        }
-        return out;
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }

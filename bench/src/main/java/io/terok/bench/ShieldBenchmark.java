@@ -8,16 +8,16 @@ import io.terok.api.v1.PrepareTaskResponse;
 import io.terok.api.v1.ShieldServiceGrpc;
 import io.terok.api.v1.ShieldTaskRef;
 import io.terok.api.v1.TargetRequest;
+import io.terok.common.HostProcess;
 import io.terok.common.ServiceName;
 import io.terok.common.grpc.UnixChannels;
+import io.terok.testsupport.Cmd;
 import io.terok.testsupport.FakeInternet;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import io.terok.testsupport.RandomHex;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -65,45 +65,32 @@ public final class ShieldBenchmark {
             Files.createDirectories(home.resolve("config/shield/profiles"));
             Files.writeString(home.resolve("config/shield/profiles/none-bench.txt"), "# nothing\n");
             Files.createDirectories(home.resolve("run"));
-            ProcessBuilder spb = new ProcessBuilder("java", "-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar",
-                    repo.resolve("shield-service/target/quarkus-app/quarkus-run.jar").toString())
-                    .redirectErrorStream(true).redirectOutput(home.resolve("shield.log").toFile());
-            spb.environment().putAll(env);
-            service = spb.start();
             Path sock = ServiceName.SHIELD.socket(home.resolve("run"));
-            for (int i = 0; i < 200 && !Files.exists(sock); i++) {
-                Thread.sleep(50);
-            }
+            service = ServiceCommand.start(List.of("java", "-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar",
+                    repo.resolve("shield-service/target/quarkus-app/quarkus-run.jar").toString()), env, home.resolve("shield.log"), sock);
             ManagedChannel ch = UnixChannels.open(sock);
             ShieldServiceGrpc.ShieldServiceBlockingStub shield = ShieldServiceGrpc.newBlockingStub(ch);
             HooksStatus hooks = shield.withDeadlineAfter(30, TimeUnit.SECONDS).installHooks(HooksRequest.getDefaultInstance());
             Files.writeString(conf, "[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n\n"
                     + "[engine]\nruntime = \"runc\"\nhooks_dir = [\"" + hooks.getHooksDir() + "\"]\n");
 
-            String task = hex(16);
+            String task = RandomHex.of(16);
             PrepareTaskResponse p = shield.withDeadlineAfter(30, TimeUnit.SECONDS).prepareTask(PrepareTaskRequest.newBuilder()
                     .setTaskId(task).setContainerName("bench-shield").setHostAddress("10.0.2.2").build());
             String name = "bench-shield-" + task.substring(0, 8);
             containers.add(name);
-            podman(conf, taskArgs(name, task, true, "-d", "sleep", "600"));
-            int pid = Integer.parseInt(podman(conf, List.of("inspect", "--format", "{{.State.Pid}}", name)).strip());
+            Cmd.ok(podman(conf, taskArgs(name, task, true, "-d", "sleep", "600")));
+            int pid = Integer.parseInt(Cmd.ok(podman(conf, List.of("inspect", "--format", "{{.State.Pid}}", name))).strip());
             Path ruleset = home.resolve("state/shield").resolve(task).resolve("ruleset.nft");
 
             // the hook itself, as podman calls it at createRuntime (ruleset + pid record + forwarder restart)
-            String cid = podman(conf, List.of("inspect", "--format", "{{.Id}}", name)).strip();
+            String cid = Cmd.ok(podman(conf, List.of("inspect", "--format", "{{.Id}}", name))).strip();
             String state = "{\"ociVersion\":\"1.0.2\",\"id\":\"" + cid + "\",\"status\":\"creating\",\"pid\":" + pid
                     + ",\"bundle\":\"/\",\"annotations\":{\"io.terok.shield.task\":\"" + task + "\"}}";
             List<Double> hook = new ArrayList<>();
             for (int i = -3; i < runs; i++) {
                 long t0 = System.nanoTime();
-                Process hp = new ProcessBuilder(Path.of(hooks.getHooksDir(), "terok-shield-hook").toString(), "createRuntime")
-                        .redirectErrorStream(true).start();
-                hp.getOutputStream().write(state.getBytes(StandardCharsets.UTF_8));
-                hp.getOutputStream().close();
-                String hout = new String(hp.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (hp.waitFor() != 0) {
-                    throw new IllegalStateException("hook failed: " + hout);
-                }
+                Cmd.ok(HostProcess.of(Path.of(hooks.getHooksDir(), "terok-shield-hook").toString(), "createRuntime").stdin(state));
                 if (i >= 0) {
                     hook.add(ms(t0, System.nanoTime()));
                 }
@@ -115,9 +102,9 @@ public final class ShieldBenchmark {
             List<Double> connectAllowed = new ArrayList<>();
             for (int i = -3; i < runs; i++) {
                 long t0 = System.nanoTime();
-                sh("nsenter", "-t", "" + pid, "-n", "nft", "-f", ruleset.toString());
+                Cmd.ok("nsenter", "-t", "" + pid, "-n", "nft", "-f", ruleset.toString());
                 long t1 = System.nanoTime();
-                sh("nsenter", "-t", "" + pid, "-n", "true");
+                Cmd.ok("nsenter", "-t", "" + pid, "-n", "true");
                 long t2 = System.nanoTime();
                 if (i >= 0) {
                     load.add(ms(t0, t1));
@@ -133,13 +120,13 @@ public final class ShieldBenchmark {
                 shield.withDeadlineAfter(30, TimeUnit.SECONDS).allow(TargetRequest.newBuilder().setTaskId(task).setTarget(ip).build());
                 long t1 = System.nanoTime();
                 int tries = 0;
-                while (run("nsenter", "-t", "" + pid, "-n", "curl", "-s", "-o", "/dev/null", "-m", "1", "http://" + ip + "/") != 0) {
+                while (Cmd.run("nsenter", "-t", "" + pid, "-n", "curl", "-s", "-o", "/dev/null", "-m", "1", "http://" + ip + "/").code() != 0) {
                     if (++tries > 20) {
                         throw new IllegalStateException("no connection to " + ip + " after allow");
                     }
                 }
                 long t2 = System.nanoTime();
-                run("nsenter", "-t", "" + pid, "-n", "curl", "-s", "-o", "/dev/null", "-m", "1", "http://" + warm + "/");
+                Cmd.run("nsenter", "-t", "" + pid, "-n", "curl", "-s", "-o", "/dev/null", "-m", "1", "http://" + warm + "/");
                 long t3 = System.nanoTime();
                 if (i >= 0) {
                     allowRpc.add(ms(t0, t1));
@@ -147,15 +134,15 @@ public final class ShieldBenchmark {
                     connectAllowed.add(ms(t2, t3));
                 }
             }
-            podman(conf, List.of("rm", "-f", "-t", "0", name));
+            Cmd.ok(podman(conf, List.of("rm", "-f", "-t", "0", name)));
 
             List<Double> withShield = new ArrayList<>();
             List<Double> without = new ArrayList<>();
             for (int i = -3; i < runs; i++) {
                 long t0 = System.nanoTime();
-                podman(conf, taskArgs(null, task, true, "--rm", "true"));
+                Cmd.ok(podman(conf, taskArgs(null, task, true, "--rm", "true")));
                 long t1 = System.nanoTime();
-                podman(conf, taskArgs(null, task, false, "--rm", "true"));
+                Cmd.ok(podman(conf, taskArgs(null, task, false, "--rm", "true")));
                 long t2 = System.nanoTime();
                 if (i >= 0) {
                     withShield.add(ms(t0, t1));
@@ -178,16 +165,13 @@ public final class ShieldBenchmark {
             System.out.println(new Stats(without).row("baseline: the same `podman run --rm` without the hook"));
         } finally {
             for (String c : containers) {
-                run(Map.of("CONTAINERS_CONF", conf.toString()), "podman", "rm", "-f", "-t", "0", c);
+                Cmd.exec(podman(conf, List.of("rm", "-f", "-t", "0", c)));
             }
-            if (service != null) {
-                service.destroy();
-                service.waitFor(10, TimeUnit.SECONDS);
-            }
+            Cmd.stop(service);
             if (internet != null) {
                 internet.close();
             }
-            run("rm", "-rf", home.toString());
+            Cmd.run("rm", "-rf", home.toString());
         }
     }
 
@@ -215,38 +199,10 @@ public final class ShieldBenchmark {
         return (b - a) / 1e6;
     }
 
-    static String hex(int n) {
-        byte[] b = new byte[n];
-        new SecureRandom().nextBytes(b);
-        return HexFormat.of().formatHex(b);
-    }
-
-    static String podman(Path conf, List<String> args) throws IOException, InterruptedException {
+    /** podman with the benchmark's private containers.conf (its hooks dir is the shield's under test). */
+    static HostProcess podman(Path conf, List<String> args) {
         List<String> argv = new ArrayList<>(List.of("podman"));
         argv.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
-        pb.environment().put("CONTAINERS_CONF", conf.toString());
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("podman " + args + ": " + out);
-        }
-        return out;
-    }
-
-    static void sh(String... argv) throws IOException, InterruptedException {
-        if (run(argv) != 0) {
-            throw new IllegalStateException("failed: " + String.join(" ", argv));
-        }
-    }
-
-    static int run(String... argv) throws IOException, InterruptedException {
-        return run(Map.of(), argv);
-    }
-
-    static int run(Map<String, String> env, String... argv) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().putAll(env);
-        return pb.start().waitFor();
+        return HostProcess.of(argv).env("CONTAINERS_CONF", conf.toString()).timeout(Duration.ofSeconds(120));
     }
 }

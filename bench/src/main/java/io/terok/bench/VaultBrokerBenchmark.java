@@ -8,10 +8,12 @@ import io.terok.api.v1.PutCredentialRequest;
 import io.terok.api.v1.VaultServiceGrpc;
 import io.terok.api.v1.VaultStatusRequest;
 import io.terok.common.grpc.UnixChannels;
+import io.terok.testsupport.Cmd;
+import io.terok.testsupport.LoopbackPort;
+import io.terok.testsupport.RandomHex;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +22,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -63,28 +67,21 @@ public final class VaultBrokerBenchmark {
             ex.close();
         });
         mock.start();
-        int brokerPort;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            brokerPort = s.getLocalPort();
-        }
+        int brokerPort = LoopbackPort.free();
         Path home = Files.createTempDirectory("terok-bench-vault");
         Files.createDirectories(home.resolve("config"));
         Files.writeString(home.resolve("config/config.yaml"), "terok:\n  vault:\n    broker-port: " + brokerPort
                 + "\n    kernel-keyring: false\n    passphrase-command: printf %s bench-passphrase\n    providers:\n      anthropic:\n"
                 + "        upstream: http://127.0.0.1:" + mock.getAddress().getPort() + "\n");
-ProcessBuilder pb = new ProcessBuilder(ServiceCommand.of(repo, "vault-service"))
-                .redirectErrorStream(true).redirectOutput(home.resolve("vault.log").toFile());
+        Map<String, String> env = new HashMap<>();
         for (String d : List.of("runtime", "data", "state", "config")) {
-            pb.environment().put("TEROK_" + d.toUpperCase() + "_DIR", home.resolve(d.equals("runtime") ? "run" : d).toString());
+            env.put("TEROK_" + d.toUpperCase() + "_DIR", home.resolve(d.equals("runtime") ? "run" : d).toString());
         }
-        Process vault = pb.start();
+        Path sock = home.resolve("run/vault.sock");
+        Process vault = ServiceCommand.start(ServiceCommand.of(repo, "vault-service"), env, home.resolve("vault.log"), sock);
         ManagedChannel ch = null;
         ExecutorService clientThreads = Executors.newFixedThreadPool(16);
         try {
-            Path sock = home.resolve("run/vault.sock");
-            for (int i = 0; i < 300 && !Files.exists(sock); i++) {
-                Thread.sleep(100);
-            }
             ch = UnixChannels.open(sock);
             VaultServiceGrpc.VaultServiceBlockingStub stub = VaultServiceGrpc.newBlockingStub(ch);
             if (!stub.withDeadlineAfter(30, TimeUnit.SECONDS).status(VaultStatusRequest.getDefaultInstance()).getUnlocked()) {
@@ -93,7 +90,7 @@ ProcessBuilder pb = new ProcessBuilder(ServiceCommand.of(repo, "vault-service"))
             stub.withDeadlineAfter(30, TimeUnit.SECONDS).putCredential(PutCredentialRequest.newBuilder().setProvider("anthropic")
                     .setKind(CredentialKind.CREDENTIAL_KIND_API_KEY).setApiKey("sk-bench-real").build());
             String token = stub.withDeadlineAfter(30, TimeUnit.SECONDS).mintTaskTokens(MintTaskTokensRequest.newBuilder()
-                    .setTaskId("bench").addProviders("anthropic").build()).getEnvOrThrow("ANTHROPIC_API_KEY");
+                    .setTaskId(RandomHex.of(16)).addProviders("anthropic").build()).getEnvOrThrow("ANTHROPIC_API_KEY");
             String direct = "http://127.0.0.1:" + mock.getAddress().getPort();
             String broker = "http://127.0.0.1:" + brokerPort;
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(clientThreads).build();
@@ -112,9 +109,9 @@ ProcessBuilder pb = new ProcessBuilder(ServiceCommand.of(repo, "vault-service"))
             throughput(http, direct + "/v1/messages", "sk-bench-real", 3);
             throughput(http, broker + "/v1/messages", token, 3);
             double rd = throughput(http, direct + "/v1/messages", "sk-bench-real", SECONDS);
-            long vaultCpu0 = cpuNanos(vault);
+            double vaultCpu0 = ProcessCpu.ownMs(vault.pid());
             double rb = throughput(http, broker + "/v1/messages", token, SECONDS);
-            double vaultCpuPerRequest = (cpuNanos(vault) - vaultCpu0) / 1e3 / (rb * SECONDS);
+            double vaultCpuPerRequest = (ProcessCpu.ownMs(vault.pid()) - vaultCpu0) * 1e3 / (rb * SECONDS);
             List<Double> td = new ArrayList<>();
             List<Double> tb = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
@@ -138,8 +135,7 @@ ProcessBuilder pb = new ProcessBuilder(ServiceCommand.of(repo, "vault-service"))
             if (ch != null) {
                 ch.shutdownNow();
             }
-            vault.destroy();
-            vault.waitFor(10, TimeUnit.SECONDS);
+            Cmd.stop(vault);
             mock.stop(0);
             // Non-daemon pools: left running they keep the JVM (and the benchmark) alive after the results.
             mockThreads.shutdownNow();
@@ -158,13 +154,6 @@ ProcessBuilder pb = new ProcessBuilder(ServiceCommand.of(repo, "vault-service"))
     }
 
     private static final int SECONDS = 5;
-
-    /** CPU time (user + system) the process has used so far, from /proc (all its threads). */
-    private static long cpuNanos(Process p) throws java.io.IOException {
-        String[] f = Files.readString(Path.of("/proc/" + p.pid() + "/stat")).replaceFirst("^.*\\) ", "").split(" ");
-        // Fields 14 and 15 of stat (utime, stime) are 12 and 13 after the command name; clock ticks are 100 Hz on Linux.
-        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
-    }
 
     private static double throughput(HttpClient http, String url, String key, int seconds) throws Exception {
         AtomicLong count = new AtomicLong();

@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.terok.clearance.desktop.DesktopNotifier;
 import io.terok.clearance.domain.Clearance;
+import io.terok.clearance.domain.Decision;
 import io.terok.clearance.domain.Destination;
 import io.terok.clearance.domain.PendingRequest;
+import io.terok.testsupport.Cmd;
+import io.terok.testsupport.DesktopSession;
 import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -16,6 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /** Notifications on a real session bus, shown by a real notification server, answered through its actions. */
 class DesktopNotifierTest {
+    static final String TASK = "0123456789abcdef0123456789abcdef";
+
     DesktopSession desktop;
     RecordingFirewall firewall;
     Clearance clearance;
@@ -26,7 +31,7 @@ class DesktopNotifierTest {
         desktop = new DesktopSession();
         firewall = new RecordingFirewall();
         clearance = new Clearance(firewall, Clock.systemUTC());
-        clearance.registerTask("task-1", "agent\u001b[31m", "demo");
+        clearance.registerTask(TASK, "agent\u001b[31m", "demo");
         notifier = DesktopNotifier.connect(clearance, desktop.busAddress);
     }
 
@@ -40,38 +45,38 @@ class DesktopNotifierTest {
 
     @Test
     void aBlockedDestinationBecomesOneNotificationThatAllowAnswers() throws Exception {
-        clearance.blocked("task-1", new Destination("198.18.0.7", 443, "tcp"), "api.example.test", 1);
-        DesktopSession.waitFor(() -> desktop.displayed() == 1, "the prompt on the desktop");
-        clearance.blocked("task-1", new Destination("198.18.0.7", 443, "tcp"), "", 3);
+        clearance.blocked(TASK, new Destination("198.18.0.7", 443, "tcp"), "api.example.test", 1);
+        Cmd.await(() -> desktop.displayed() == 1, "the prompt on the desktop");
+        clearance.blocked(TASK, new Destination("198.18.0.7", 443, "tcp"), "", 3);
         Thread.sleep(300);
         assertEquals(1, desktop.displayed(), "repeats replace the prompt instead of stacking");
 
         String menu = desktop.choose("Allow");
         assertTrue(menu.contains("#Allow (Blocked: api.example.test port 443 (×4))"), menu);
         assertTrue(menu.contains("#Deny"), menu);
-        DesktopSession.waitFor(() -> !firewall.calls.isEmpty(), "the verdict reaching shield");
-        assertEquals(List.of("allow task-1 198.18.0.7"), firewall.calls);
+        Cmd.await(() -> !firewall.calls.isEmpty(), "the verdict reaching shield");
+        assertEquals(List.of("allow " + TASK + " 198.18.0.7"), firewall.calls);
         assertTrue(clearance.pending(null).isEmpty());
         // The prompt was replaced by the outcome: it no longer offers actions.
-        DesktopSession.waitFor(() -> !desktop.choose("Allow").contains("#Allow"), "the outcome replacing the prompt");
+        Cmd.await(() -> !desktop.choose("Allow").contains("#Allow"), "the outcome replacing the prompt");
         assertEquals(1, desktop.displayed());
     }
 
     @Test
     void denyKeepsItClosed() throws Exception {
-        PendingRequest r = clearance.blocked("task-1", new Destination("198.18.0.9", 80, "tcp"), "", 1);
-        DesktopSession.waitFor(() -> desktop.displayed() == 1, "the prompt on the desktop");
+        PendingRequest r = clearance.blocked(TASK, new Destination("198.18.0.9", 80, "tcp"), "", 1);
+        Cmd.await(() -> desktop.displayed() == 1, "the prompt on the desktop");
         desktop.choose("Deny");
-        DesktopSession.waitFor(() -> !firewall.calls.isEmpty(), "the verdict reaching shield");
-        assertEquals(List.of("deny task-1 198.18.0.9"), firewall.calls);
+        Cmd.await(() -> !firewall.calls.isEmpty(), "the verdict reaching shield");
+        assertEquals(List.of("deny " + TASK + " 198.18.0.9"), firewall.calls);
         assertTrue(clearance.find(r.id()).isEmpty());
     }
 
     @Test
     void withoutABusClearanceStillTakesVerdicts() {
         assertNull(DesktopNotifier.connect(clearance, ""), "no bus: no notifier, no failure");
-        PendingRequest r = clearance.blocked("task-1", new Destination("198.18.0.7", 443, "tcp"), "", 1);
-        clearance.verdict(r.id(), "task-1", "198.18.0.7", 443, io.terok.clearance.domain.Decision.ALLOW);
-        assertEquals(List.of("allow task-1 198.18.0.7"), firewall.calls);
+        PendingRequest r = clearance.blocked(TASK, new Destination("198.18.0.7", 443, "tcp"), "", 1);
+        clearance.verdict(r.id(), TASK, "198.18.0.7", 443, Decision.ALLOW);
+        assertEquals(List.of("allow " + TASK + " 198.18.0.7"), firewall.calls);
     }
 }

@@ -1,5 +1,6 @@
 package io.terok.deploy;
 
+import io.terok.testsupport.Cmd;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -27,8 +28,7 @@ final class PodmanApi implements AutoCloseable {
             return new PodmanApi(null); // one left from an earlier run of these tests: use it
         }
         Files.deleteIfExists(SOCKET);
-        Process p = new ProcessBuilder("podman", "system", "service", "--time=0", "unix://" + SOCKET)
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = Cmd.spawn("podman", "system", "service", "--time=0", "unix://" + SOCKET);
         for (int i = 0; i < 200 && !connects(); i++) {
             if (!p.isAlive()) {
                 throw new AssertionError("podman system service exited with " + p.exitValue());
@@ -36,7 +36,7 @@ final class PodmanApi implements AutoCloseable {
             Thread.sleep(50);
         }
         if (!connects()) {
-            p.destroyForcibly();
+            Cmd.stop(p);
             throw new AssertionError("podman system service did not listen on " + SOCKET + " within 10 s");
         }
         return new PodmanApi(p);
@@ -57,10 +57,7 @@ final class PodmanApi implements AutoCloseable {
     @Override
     public void close() throws InterruptedException, IOException {
         if (process != null) {
-            process.destroy();
-            if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
+            Cmd.stop(process);
             Files.deleteIfExists(SOCKET);
         }
     }

@@ -1,15 +1,13 @@
 package io.terok.deploy;
 
+import io.terok.testsupport.Cmd;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the real {@code bin/terok} with a private HOME and private XDG directories, so `terok setup --user` writes
@@ -63,27 +61,15 @@ final class Terok {
         return exec(cmd, env, 600);
     }
 
+    /** Runs {@code cmd} with exactly {@code env} (null: this process's environment) and stdin from /dev/null. */
     static Result exec(List<String> cmd, Map<String, String> env, int timeoutSeconds) {
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd);
+        Cmd.Output o = Cmd.exec(cmd, null, e -> {
             if (env != null) {
-                pb.environment().clear();
-                pb.environment().putAll(env);
+                e.clear();
+                e.putAll(env);
             }
-            Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError(cmd + " did not finish within " + timeoutSeconds + " s");
-            }
-            return new Result(p.exitValue(), out.join(), err.join());
-        } catch (IOException e) {
-            throw new AssertionError("cannot run " + cmd + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
+        }, null, timeoutSeconds);
+        return new Result(o.code(), o.out(), o.err());
     }
 
     static Result podman(String... args) {
@@ -91,13 +77,5 @@ final class Terok {
         cmd.add("podman");
         cmd.addAll(List.of(args));
         return exec(cmd, null, 120);
-    }
-
-    private static String read(java.io.InputStream in) {
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
     }
 }

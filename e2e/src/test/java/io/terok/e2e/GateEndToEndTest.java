@@ -11,7 +11,6 @@ import io.terok.api.v1.ListPushesResponse;
 import io.terok.api.v1.ProjectRef;
 import io.terok.api.v1.RepositoryPathResponse;
 import io.terok.common.grpc.UnixChannels;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -32,9 +31,6 @@ class GateEndToEndTest {
     @BeforeAll
     static void up() throws Exception {
         terok = new Terok(Terok.freshHome("gate", null), null);
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            terok.env.put("TEROK_GATE_HTTP_PORT", Integer.toString(s.getLocalPort()));
-        }
         terok.run("services", "up").ok();
         upstream = terok.home.resolve("upstream.git");
         Path seed = terok.home.resolve("seed");

@@ -86,14 +86,9 @@ class GateHttpsEndToEndTest {
         assertEquals(terok.git(up, "rev-parse", "main"), terok.git(gate, "rev-parse", "refs/heads/main"), "mirrored over https");
 
         // A reviewed branch (pushed into the gate as a task would) is forwarded upstream.
-        Path task = terok.home.resolve("https-task");
-        terok.git(terok.home, "clone", "-q", gate.toString(), task.toString());
-        Files.writeString(task.resolve("agent.txt"), "task work\n");
-        terok.git(task, "add", "agent.txt");
-        terok.git(task, "commit", "-q", "-m", "task work");
-        terok.git(task, "push", "-q", "origin", "HEAD:refs/heads/reviewed");
+        String pushed = terok.pushAsTask(gate, terok.home.resolve("https-task"), "reviewed");
         terok.run("gate", "forward", "e2e-https", "reviewed").ok();
-        assertEquals(terok.git(task, "rev-parse", "HEAD"), terok.git(up, "rev-parse", "refs/heads/reviewed"), "forwarded over https");
+        assertEquals(pushed, terok.git(up, "rev-parse", "refs/heads/reviewed"), "forwarded over https");
         for (TestGitHttps.Request r : forge.requests()) {
             assertTrue(r.authorization() == null || r.authorization().equals(forge.expectedAuthorization()), r.toString());
         }

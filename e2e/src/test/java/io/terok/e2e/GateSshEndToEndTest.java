@@ -76,14 +76,9 @@ class GateSshEndToEndTest {
         assertTrue(sync.out().contains("pending") && sync.out().contains("rewrite refs/heads/main"), sync.out());
 
         // A reviewed branch (pushed into the gate as a task would) is forwarded upstream over ssh.
-        Path task = terok.home.resolve("gssh-task");
-        terok.git(terok.home, "clone", "-q", gate.toString(), task.toString());
-        Files.writeString(task.resolve("agent.txt"), "task work\n");
-        terok.git(task, "add", "agent.txt");
-        terok.git(task, "commit", "-q", "-m", "task work");
-        terok.git(task, "push", "-q", "origin", "HEAD:refs/heads/reviewed");
+        String pushed = terok.pushAsTask(gate, terok.home.resolve("gssh-task"), "reviewed");
         terok.run("gate", "forward", "e2e-gssh", "reviewed").ok();
-        assertEquals(terok.git(task, "rev-parse", "HEAD"), terok.git(up, "rev-parse", "refs/heads/reviewed"), "forwarded over ssh");
+        assertEquals(pushed, terok.git(up, "rev-parse", "refs/heads/reviewed"), "forwarded over ssh");
 
         assertEquals(List.of(), openGateAgents(), "every agent the gate asked for is closed");
         String audit = Files.readString(terok.home.resolve("data/vault/audit.jsonl"));

@@ -13,6 +13,7 @@ import io.terok.api.v1.ShieldState;
 import io.terok.api.v1.ShieldTaskRef;
 import io.terok.common.grpc.UnixChannels;
 import io.terok.testsupport.Cmd;
+import io.terok.testsupport.DesktopSession;
 import io.terok.testsupport.FakeInternet;
 import io.terok.testsupport.PrivatePodman;
 import java.nio.file.Files;
@@ -37,7 +38,7 @@ class ShieldEndToEndTest {
     static Terok terok;
     static PrivatePodman podman;
     static FakeInternet internet;
-    static io.terok.clearance.DesktopSession desktop;
+    static DesktopSession desktop;
     static String net;
 
     @BeforeAll
@@ -65,7 +66,7 @@ class ShieldEndToEndTest {
                 "        upstream: http://" + internet.ip(6),
                 ""));
         // The operator's desktop: clearance finds it through the session bus address, as in a real login.
-        desktop = new io.terok.clearance.DesktopSession();
+        desktop = new DesktopSession();
         terok.env.put("DBUS_SESSION_BUS_ADDRESS", desktop.busAddress);
         terok.run("services", "up").ok();
         terok.runWithInput("sk-ant-shield-e2e-REAL", "vault", "add", "anthropic").ok();
@@ -153,7 +154,7 @@ class ShieldEndToEndTest {
             assertFalse(reaches("http://" + net + ".2/"), "not allowed: refused");
 
             // On the desktop: the blocked connection pops up with Allow/Deny; Allow opens it live.
-            io.terok.clearance.DesktopSession.waitFor(() -> desktop.displayed() == 1, "the prompt on the desktop");
+            Cmd.await(() -> desktop.displayed() == 1, "the prompt on the desktop");
             String menu = desktop.choose("Allow");
             assertTrue(menu.contains("#Allow (Blocked: " + net + ".2 port 80"), menu);
             for (int i = 0; i < 50 && !reaches("http://" + net + ".2/"); i++) {

@@ -1,6 +1,7 @@
 package io.terok.e2e;
 
 import io.terok.testsupport.Cmd;
+import io.terok.testsupport.LoopbackPort;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,16 +37,8 @@ final class Terok {
         // (XDG variables themselves are not redirected: podman uses them for its storage and configuration.)
         env.put("TEROK_HOME", REPO.toString());
         // Private loopback ports too: an operator's own terok (bin/quickstart leaves it running) holds the defaults.
-        env.put("TEROK_GATE_HTTP_PORT", Integer.toString(freePort()));
-        env.put("TEROK_VAULT_BROKER_PORT", Integer.toString(freePort()));
-    }
-
-    static int freePort() {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new AssertionError("no free loopback port: " + e.getMessage(), e);
-        }
+        env.put("TEROK_GATE_HTTP_PORT", Integer.toString(LoopbackPort.free()));
+        env.put("TEROK_VAULT_BROKER_PORT", Integer.toString(LoopbackPort.free()));
     }
 
     /** The entries of a directory under the runtime dir (e.g. open SSH agents); none when it does not exist. */
@@ -71,6 +64,19 @@ final class Terok {
         return exec(cmd, Map.of("GIT_CONFIG_NOSYSTEM", "1", "HOME", home.toString()), 60).ok().out().trim();
     }
 
+    /**
+     * What a task does with a project's gate: clones {@code gate} into {@code dir}, commits a file and pushes the
+     * commit as {@code branch}; answers the commit.
+     */
+    String pushAsTask(Path gate, Path dir, String branch) throws IOException {
+        git(home, "clone", "-q", gate.toString(), dir.toString());
+        Files.writeString(dir.resolve("agent.txt"), "task work\n");
+        git(dir, "add", "agent.txt");
+        git(dir, "commit", "-q", "-m", "task work");
+        git(dir, "push", "-q", "origin", "HEAD:refs/heads/" + branch);
+        return git(dir, "rev-parse", "HEAD");
+    }
+
     /** After the tests: the services stopped and the installation's directory, with its vault and mirrors, gone. */
     void discard() {
         run("services", "down");
@@ -92,15 +98,23 @@ final class Terok {
 
     /** Runs the CLI with {@code input} on its standard input (a secret, as an operator would pipe it). */
     Result runWithInput(String input, String... args) {
+        return exec(commandLine(args), Map.of(), 180, input);
+    }
+
+    /**
+     * The command line of {@code bin/terok args} in this installation (as the rootless user when so made), its
+     * environment spelled out with {@code env}: also for a test that starts a long-running command itself.
+     */
+    List<String> commandLine(String... args) {
         List<String> cmd = new ArrayList<>();
         if (asUser != null) {
             cmd.add(REPO.resolve("bin/test-user").toString());
-            cmd.add("env");
-            env.forEach((k, v) -> cmd.add(k + "=" + v));
         }
+        cmd.add("env");
+        env.forEach((k, v) -> cmd.add(k + "=" + v));
         cmd.add(REPO.resolve("bin/terok").toString());
         cmd.addAll(List.of(args));
-        return exec(cmd, asUser == null ? env : Map.of(), 180, input);
+        return cmd;
     }
 
     static Result exec(List<String> cmd, Map<String, String> extraEnv, int timeoutSeconds) {

@@ -12,8 +12,8 @@ import io.terok.api.v1.PutCredentialRequest;
 import io.terok.api.v1.VaultServiceGrpc;
 import io.terok.api.v1.VaultStatusRequest;
 import io.terok.common.grpc.UnixChannels;
+import io.terok.testsupport.LoopbackPort;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -55,9 +55,7 @@ class VaultEndToEndTest {
             ex.close();
         });
         mock.start();
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            brokerPort = s.getLocalPort();
-        }
+        brokerPort = LoopbackPort.free();
         terok = new Terok(Terok.freshHome("vault", null), null);
         terok.env.put("TEROK_VAULT_BROKER_PORT", Integer.toString(brokerPort));
         Files.createDirectories(terok.home.resolve("config"));

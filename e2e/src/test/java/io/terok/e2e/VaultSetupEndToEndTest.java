@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.terok.testsupport.Cmd;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -13,8 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -43,9 +42,8 @@ class VaultSetupEndToEndTest {
     @AfterAll
     static void down() {
         if (terok != null) {
-            terok.run("services", "down");
             // The installation's encrypted credential and database go with it.
-            Terok.exec(List.of("rm", "-rf", terok.home.toString()), java.util.Map.of(), 30);
+            terok.discard();
         }
     }
 
@@ -93,10 +91,8 @@ class VaultSetupEndToEndTest {
         assertEquals(2, terok.run("vault", "audit", "--since", "yesterday").exitCode());
 
         // --follow: a new entry appears while the command runs.
-        List<String> cmd = new ArrayList<>(List.of("env"));
-        terok.env.forEach((k, v) -> cmd.add(k + "=" + v));
-        cmd.addAll(List.of(Terok.REPO.resolve("bin/terok").toString(), "vault", "audit", "--follow", "--json", "--since", "1s"));
-        Process follow = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Process follow = new ProcessBuilder(terok.commandLine("vault", "audit", "--follow", "--json", "--since", "1s"))
+                .redirectErrorStream(true).start();
         try {
             BufferedReader lines = new BufferedReader(new InputStreamReader(follow.getInputStream(), StandardCharsets.UTF_8));
             CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
@@ -117,8 +113,7 @@ class VaultSetupEndToEndTest {
             assertTrue(got.contains("\"outcome\":\"missing_token\""), got);
             assertTrue(follow.isAlive(), "--follow keeps running");
         } finally {
-            follow.destroy();
-            follow.waitFor(10, TimeUnit.SECONDS);
+            Cmd.stop(follow);
         }
     }
 }

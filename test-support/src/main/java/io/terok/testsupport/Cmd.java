@@ -1,41 +1,37 @@
 package io.terok.testsupport;
 
-import java.io.File;
+import io.terok.common.HostProcess;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
-/** Runs a host command to completion (stderr folded into the output); for fixtures, not for the product. */
+/**
+ * How tests, end-to-end tests and benchmarks run a host command to completion: common's {@link HostProcess}
+ * (argument list, deadline, stdin from the caller or /dev/null, output read concurrently), failing loudly when the
+ * program cannot be started or does not finish in time. Also starts and stops the long-running helpers fixtures
+ * need, by handle and never by name.
+ */
 public final class Cmd {
+    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
     private Cmd() {
     }
 
+    /** Exit code and output of one run: stdout, then stderr. */
     public record Result(int code, String out) {
     }
 
+    /** Runs {@code argv} for up to 60 s with stdin from /dev/null. */
     public static Result run(String... argv) {
-        try {
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException("timed out: " + String.join(" ", argv));
-            }
-            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + argv[0] + " (run bin/prepare-host)", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted: " + String.join(" ", argv), e);
-        }
+        HostProcess.Result r = finish(HostProcess.of(List.of(argv)).timeout(DEFAULT_TIMEOUT));
+        return new Result(r.exitCode(), r.stdout() + r.stderr());
     }
 
     /** Exit code, stdout and stderr of one run, kept apart. */
@@ -47,45 +43,29 @@ public final class Cmd {
      * {@code stdin} (null: /dev/null); fails when it cannot start or runs longer than {@code timeoutSeconds}.
      */
     public static Output exec(List<String> cmd, Path dir, Consumer<Map<String, String>> env, String stdin, int timeoutSeconds) {
+        Map<String, String> environment = new HashMap<>(System.getenv());
+        env.accept(environment);
+        HostProcess p = HostProcess.of(cmd).clearEnv().env(environment).timeout(Duration.ofSeconds(timeoutSeconds));
+        if (dir != null) {
+            p.directory(dir);
+        }
+        if (stdin != null) {
+            p.stdin(stdin);
+        }
+        return exec(p);
+    }
+
+    /** Runs {@code p} (set up as the caller needs); fails when it cannot start or does not finish in its time. */
+    public static Output exec(HostProcess p) {
         try {
-            ProcessBuilder pb = new ProcessBuilder(cmd);
-            if (dir != null) {
-                pb.directory(dir.toFile());
-            }
-            if (stdin == null) {
-                pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            }
-            env.accept(pb.environment());
-            Process p = pb.start();
-            if (stdin != null) {
-                try (var in = p.getOutputStream()) {
-                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError(String.join(" ", cmd) + " did not finish within " + timeoutSeconds + " s");
-            }
-            return new Output(p.exitValue(), out.join(), err.join());
-        } catch (IOException e) {
-            throw new AssertionError("cannot run " + cmd.get(0) + " (bin/prepare-host installs it): " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
+            HostProcess.Result r = finish(p);
+            return new Output(r.exitCode(), r.stdout(), r.stderr());
+        } catch (UncheckedIOException | IllegalStateException e) {
+            throw new AssertionError(e.getMessage(), e);
         }
     }
 
-    private static String read(InputStream in) {
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    /** Runs the command and fails with its output unless it exits 0. */
+    /** Runs the command and fails with its output unless it exits 0; answers stdout, then stderr. */
     public static String ok(String... argv) {
         Result r = run(argv);
         if (r.code() != 0) {
@@ -94,10 +74,35 @@ public final class Cmd {
         return r.out();
     }
 
-    /** Fails (never skips) when one of the tools is not installed. */
+    /** Runs {@code p} and fails with what it said unless it exits 0; answers its stdout. */
+    public static String ok(HostProcess p) {
+        HostProcess.Result r = finish(p);
+        if (!r.ok()) {
+            throw new IllegalStateException(String.join(" ", p.command()) + " exited " + r.exitCode() + ": "
+                    + (r.stdout() + r.stderr()).strip());
+        }
+        return r.stdout();
+    }
+
+    private static HostProcess.Result finish(HostProcess p) {
+        HostProcess.Result r;
+        try {
+            r = p.run();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + p.command().get(0) + " (bin/prepare-host installs it): "
+                    + e.getMessage(), e);
+        }
+        if (r.timedOut()) {
+            throw new IllegalStateException(String.join(" ", p.command()) + " did not finish in time");
+        }
+        return r;
+    }
+
+    /** Fails (never skips) when one of the tools (a name on PATH, or a path) is not installed. */
     public static void require(List<String> tools) {
         for (String tool : tools) {
-            if (run("sh", "-c", "command -v " + tool).code() != 0) {
+            boolean found = tool.contains("/") ? Files.isExecutable(Path.of(tool)) : HostProcess.which(tool) != null;
+            if (!found) {
                 throw new AssertionError("missing " + tool + " (run bin/prepare-host)");
             }
         }

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +72,7 @@ public final class FakeInternet implements AutoCloseable {
 
     private FakeInternet(Spec spec) throws IOException {
         Cmd.require(List.of("ip", "busybox", "dnsmasq", "curl"));
-        String id = hex(3);
+        String id = RandomHex.of(3);
         ns = spec.prefix + "-" + id;
         hostIf = spec.prefix + id + "h";
         String nsIf = spec.prefix + id + "n";
@@ -139,12 +138,6 @@ public final class FakeInternet implements AutoCloseable {
             }
         }
         throw new IllegalStateException("fake internet HTTP server " + ip + " did not come up");
-    }
-
-    static String hex(int bytes) {
-        byte[] b = new byte[bytes];
-        new SecureRandom().nextBytes(b);
-        return HexFormat.of().formatHex(b);
     }
 
     @Override

@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -124,17 +123,8 @@ public final class TestGitHttps implements AutoCloseable {
     /** A bare repository {@code name}.git with one commit on main (README), pushable over http. */
     public Path repository(String name) {
         Path repo = repos.resolve(name + ".git");
-        Path seed = dir.resolve(name + "-seed");
-        Cmd.ok("git", "init", "-q", "--bare", "-b", "main", repo.toString());
+        SeededRepository.create(repo, dir.resolve(name + "-seed"), "over https\n");
         Cmd.ok("git", "-C", repo.toString(), "config", "http.receivepack", "true");
-        Cmd.ok("git", "init", "-q", "-b", "main", seed.toString());
-        try {
-            Files.writeString(seed.resolve("README"), "over https\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        Cmd.ok("sh", "-c", "cd '" + seed + "' && git add README && git -c user.email=t@e -c user.name=t commit -q -m seed"
-                + " && git push -q '" + repo + "' main");
         return repo;
     }
 

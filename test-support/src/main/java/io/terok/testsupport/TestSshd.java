@@ -3,7 +3,6 @@ package io.terok.testsupport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +33,7 @@ public final class TestSshd implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             Files.writeString(dir.resolve("authorized_keys"), "", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            TestSshd s = new TestSshd(dir, freePort());
+            TestSshd s = new TestSshd(dir, LoopbackPort.free());
             s.newHostKey();
             s.writeConfig();
             s.launch();
@@ -83,18 +82,7 @@ public final class TestSshd implements AutoCloseable {
 
     /** A bare repository {@code <dir>/<name>.git} whose main branch has one commit ("seed", a README). */
     public Path repository(String name) {
-        Path repo = dir.resolve(name + ".git");
-        Path seed = dir.resolve(name + "-seed");
-        Cmd.ok("git", "init", "-q", "--bare", "-b", "main", repo.toString());
-        Cmd.ok("git", "init", "-q", "-b", "main", seed.toString());
-        try {
-            Files.writeString(seed.resolve("README"), "over ssh\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        Cmd.ok("sh", "-c", "cd '" + seed + "' && git add README && git -c user.email=t@e -c user.name=t commit -q -m seed"
-                + " && git push -q '" + repo + "' main");
-        return repo;
+        return SeededRepository.create(dir.resolve(name + ".git"), dir.resolve(name + "-seed"), "over ssh\n");
     }
 
     /** Replaces the host key (as a re-installed or impersonated server would) and restarts sshd on the same port. */
@@ -156,12 +144,6 @@ public final class TestSshd implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 

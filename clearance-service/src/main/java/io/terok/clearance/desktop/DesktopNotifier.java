@@ -5,8 +5,8 @@ import io.terok.clearance.domain.ClearanceListener;
 import io.terok.clearance.domain.Decision;
 import io.terok.clearance.domain.Outcome;
 import io.terok.clearance.domain.PendingRequest;
-import io.terok.clearance.domain.RejectedVerdictException;
-import io.terok.clearance.domain.Sanitizer;
+import io.terok.common.Printable;
+import io.terok.common.ServiceException;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -105,12 +105,12 @@ public final class DesktopNotifier implements ClearanceListener, AutoCloseable {
             unavailableOnce();
             return;
         }
-        String summary = "Blocked: " + Sanitizer.plain(r.domain().isEmpty() ? r.destination().ip() : r.domain(), 80)
+        String summary = "Blocked: " + Printable.line(r.domain().isEmpty() ? r.destination().ip() : r.domain(), 80)
                 + " port " + r.destination().port() + (r.count() > 1 ? " (×" + r.count() + ")" : "");
-        String body = "Task " + Sanitizer.markup(r.taskName().isEmpty() ? r.taskId().substring(0, Math.min(12, r.taskId().length())) : r.taskName(), 60)
-                + (r.project().isEmpty() ? "" : " (project " + Sanitizer.markup(r.project(), 60) + ")")
-                + " tried to reach " + Sanitizer.markup(r.destination().toString(), 80)
-                + (r.domain().isEmpty() ? "" : " (" + Sanitizer.markup(r.domain(), 120) + ")");
+        String body = "Task " + Printable.markup(r.taskName().isEmpty() ? r.taskId().substring(0, Math.min(12, r.taskId().length())) : r.taskName(), 60)
+                + (r.project().isEmpty() ? "" : " (project " + Printable.markup(r.project(), 60) + ")")
+                + " tried to reach " + Printable.markup(r.destination().toString(), 80)
+                + (r.domain().isEmpty() ? "" : " (" + Printable.markup(r.domain(), 120) + ")");
         UInt32 previous = notificationOfRequest.getOrDefault(r.id(), new UInt32(0));
         try {
             UInt32 id = server.Notify("terok", previous, "security-high", summary, body, List.of(ALLOW, "Allow", DENY, "Deny"),
@@ -135,9 +135,9 @@ public final class DesktopNotifier implements ClearanceListener, AutoCloseable {
             case DENIED -> "Denied: ";
             case FAILED -> "Failed: ";
             case DROPPED -> "Dropped: ";
-        } + Sanitizer.plain(r.domain().isEmpty() ? r.destination().ip() : r.domain(), 80) + " port " + r.destination().port();
+        } + Printable.line(r.domain().isEmpty() ? r.destination().ip() : r.domain(), 80) + " port " + r.destination().port();
         try {
-            server.Notify("terok", id, "security-high", summary, Sanitizer.markup(o.detail(), 300), List.of(),
+            server.Notify("terok", id, "security-high", summary, Printable.markup(o.detail(), 300), List.of(),
                     Map.of("urgency", new Variant<>((byte) 1)), OUTCOME_EXPIRE_MS);
         } catch (RuntimeException e) {
             LOG.warnf("could not replace the notification for %s: %s", r.destination(), e.getMessage());
@@ -161,7 +161,7 @@ public final class DesktopNotifier implements ClearanceListener, AutoCloseable {
         calls.execute(() -> clearance.find(requestId).ifPresent(r -> {
             try {
                 clearance.verdict(r.id(), r.taskId(), r.destination().ip(), r.destination().port(), d);
-            } catch (RejectedVerdictException e) {
+            } catch (ServiceException e) {
                 LOG.infof("desktop verdict for %s came too late: %s", r.destination(), e.getMessage());
             }
         }));

@@ -1,5 +1,8 @@
 package io.terok.clearance.domain;
 
+import io.terok.common.Ids;
+import io.terok.common.Printable;
+import io.terok.common.ServiceException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -41,12 +44,14 @@ public final class Clearance {
         listeners.remove(l);
     }
 
+    /** @throws ServiceException INVALID unless {@code taskId} is a task id */
     public synchronized void registerTask(String taskId, String name, String project) {
-        tasks.put(taskId, new TaskInfo(name, project));
+        tasks.put(Ids.taskId("task_id", taskId), new TaskInfo(name, project));
     }
 
     /** The task was removed: forget it and drop its pending requests. */
     public int unregisterTask(String taskId, String why) {
+        Ids.taskId("task_id", taskId);
         synchronized (this) {
             tasks.remove(taskId);
         }
@@ -103,20 +108,23 @@ public final class Clearance {
     /**
      * Applies the operator's decision. The request must be one clearance issued and still pending, and the
      * caller must name the same task and destination: a verdict is never a way to open an arbitrary hole.
+     *
+     * @throws ServiceException DENIED for a verdict on anything else (nothing is changed then)
      */
     public Outcome verdict(String requestId, String taskId, String ip, int port, Decision decision) {
+        Ids.taskId("task_id", taskId);
         PendingRequest r;
         synchronized (this) {
             r = byId.get(requestId);
             if (r == null) {
-                throw new RejectedVerdictException("request_id: no pending request '" + printable(requestId)
+                throw ServiceException.denied("request_id: no pending request '" + printable(requestId)
                         + "' (already decided, dropped, or never issued)");
             }
             if (!r.taskId().equals(taskId)) {
-                throw new RejectedVerdictException("task_id: request " + requestId + " belongs to another task");
+                throw ServiceException.denied("task_id: request " + requestId + " belongs to another task");
             }
             if (!r.destination().ip().equals(ip) || r.destination().port() != port) {
-                throw new RejectedVerdictException("destination: request " + requestId + " is for " + r.destination()
+                throw ServiceException.denied("destination: request " + requestId + " is for " + r.destination()
                         + ", not " + printable(ip) + ":" + port);
             }
             forget(r);
@@ -154,7 +162,7 @@ public final class Clearance {
     }
 
     /** Caller-supplied text in an error: no control characters, bounded length. */
-    static String printable(String s) {
-        return Sanitizer.plain(s, 80);
+    private static String printable(String s) {
+        return Printable.line(s, 80);
     }
 }

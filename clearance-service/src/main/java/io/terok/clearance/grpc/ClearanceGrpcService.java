@@ -1,7 +1,5 @@
 package io.terok.clearance.grpc;
 
-import com.google.protobuf.Timestamp;
-import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
@@ -27,15 +25,23 @@ import io.terok.clearance.domain.ClearanceListener;
 import io.terok.clearance.domain.Decision;
 import io.terok.clearance.domain.Outcome;
 import io.terok.clearance.domain.PendingRequest;
-import io.terok.clearance.domain.RejectedVerdictException;
 import io.terok.clearance.shield.ShieldLink;
+import io.terok.common.ProtoTime;
+import io.terok.common.ServiceException;
+import io.terok.service.GrpcCalls;
 import jakarta.inject.Inject;
-import java.time.Instant;
 
-/** terok.v1.ClearanceService: the same requests and verdicts the desktop gets, for terminals and tools. */
+/**
+ * terok.v1.ClearanceService: the same requests and verdicts the desktop gets, for terminals and tools. Refusals
+ * are {@link ServiceException}s from {@link Clearance} (a bad task id INVALID_ARGUMENT, a verdict on anything
+ * clearance did not ask about PERMISSION_DENIED).
+ */
 @GrpcService
 @Blocking
 public class ClearanceGrpcService extends ClearanceServiceGrpc.ClearanceServiceImplBase {
+    /** Clearance refuses only with {@link ServiceException}s; anything else is unexpected (INTERNAL). */
+    private static final GrpcCalls.Classifier NO_OTHER_FAILURES = failure -> null;
+
     @Inject
     Clearance clearance;
 
@@ -47,20 +53,16 @@ public class ClearanceGrpcService extends ClearanceServiceGrpc.ClearanceServiceI
 
     @Override
     public void registerTask(RegisterTaskRequest request, StreamObserver<RegisterTaskResponse> out) {
-        if (request.getTaskId().isBlank()) {
-            out.onError(Status.INVALID_ARGUMENT.withDescription("task_id: must not be empty").asRuntimeException());
-            return;
-        }
-        clearance.registerTask(request.getTaskId(), request.getName(), request.getProject());
-        out.onNext(RegisterTaskResponse.getDefaultInstance());
-        out.onCompleted();
+        GrpcCalls.unary(out, NO_OTHER_FAILURES, () -> {
+            clearance.registerTask(request.getTaskId(), request.getName(), request.getProject());
+            return RegisterTaskResponse.getDefaultInstance();
+        });
     }
 
     @Override
     public void unregisterTask(UnregisterTaskRequest request, StreamObserver<UnregisterTaskResponse> out) {
-        int dropped = clearance.unregisterTask(request.getTaskId(), "the task was removed");
-        out.onNext(UnregisterTaskResponse.newBuilder().setDropped(dropped).build());
-        out.onCompleted();
+        GrpcCalls.unary(out, NO_OTHER_FAILURES, () -> UnregisterTaskResponse.newBuilder()
+                .setDropped(clearance.unregisterTask(request.getTaskId(), "the task was removed")).build());
     }
 
     @Override
@@ -110,23 +112,15 @@ public class ClearanceGrpcService extends ClearanceServiceGrpc.ClearanceServiceI
 
     @Override
     public void verdict(VerdictRequest request, StreamObserver<VerdictResponse> out) {
-        Decision d = switch (request.getDecision()) {
-            case DECISION_ALLOW -> Decision.ALLOW;
-            case DECISION_DENY -> Decision.DENY;
-            default -> null;
-        };
-        if (d == null) {
-            out.onError(Status.INVALID_ARGUMENT.withDescription("decision: must be ALLOW or DENY").asRuntimeException());
-            return;
-        }
-        try {
-            Outcome o = clearance.verdict(request.getRequestId(), request.getTaskId(), request.getDestinationIp(),
-                    request.getDestinationPort(), d);
-            out.onNext(toProto(o));
-            out.onCompleted();
-        } catch (RejectedVerdictException e) {
-            out.onError(Status.PERMISSION_DENIED.withDescription(e.getMessage()).asRuntimeException());
-        }
+        GrpcCalls.unary(out, NO_OTHER_FAILURES, () -> {
+            Decision d = switch (request.getDecision()) {
+                case DECISION_ALLOW -> Decision.ALLOW;
+                case DECISION_DENY -> Decision.DENY;
+                default -> throw ServiceException.invalid("decision", "must be ALLOW or DENY");
+            };
+            return toProto(clearance.verdict(request.getRequestId(), request.getTaskId(), request.getDestinationIp(),
+                    request.getDestinationPort(), d));
+        });
     }
 
     @Override
@@ -145,7 +139,7 @@ public class ClearanceGrpcService extends ClearanceServiceGrpc.ClearanceServiceI
         return ClearanceRequest.newBuilder().setId(r.id()).setTaskId(r.taskId()).setTaskName(r.taskName())
                 .setProject(r.project()).setDestinationIp(r.destination().ip()).setDestinationPort(r.destination().port())
                 .setProtocol(r.destination().protocol()).setDomain(r.domain()).setCount(r.count())
-                .setFirstSeen(ts(r.firstSeen())).setLastSeen(ts(r.lastSeen())).build();
+                .setFirstSeen(ProtoTime.of(r.firstSeen())).setLastSeen(ProtoTime.of(r.lastSeen())).build();
     }
 
     static VerdictResponse toProto(Outcome o) {
@@ -156,9 +150,5 @@ public class ClearanceGrpcService extends ClearanceServiceGrpc.ClearanceServiceI
             case DROPPED -> io.terok.api.v1.Outcome.OUTCOME_DROPPED;
         };
         return VerdictResponse.newBuilder().setRequestId(o.requestId()).setOutcome(kind).setDetail(o.detail()).build();
-    }
-
-    private static Timestamp ts(Instant i) {
-        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
     }
 }

@@ -5,6 +5,7 @@ import io.terok.api.v1.EventsRequest;
 import io.terok.api.v1.RuntimeServiceGrpc;
 import io.terok.api.v1.TaskEvent;
 import io.terok.api.v1.TaskEventKind;
+import io.terok.clearance.StreamFollower;
 import io.terok.clearance.domain.Clearance;
 import io.terok.common.grpc.UnixChannels;
 import java.nio.file.Path;
@@ -15,7 +16,7 @@ import org.jboss.logging.Logger;
 public final class RuntimeLink implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RuntimeLink.class);
     private final Path socket;
-    private final io.terok.clearance.StreamFollower follower = new io.terok.clearance.StreamFollower();
+    private final StreamFollower follower = new StreamFollower();
     private ManagedChannel channel;
 
     public RuntimeLink(Path socket) {

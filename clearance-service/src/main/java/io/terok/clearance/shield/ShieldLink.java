@@ -6,10 +6,13 @@ import io.grpc.StatusRuntimeException;
 import io.terok.api.v1.BlockedConnection;
 import io.terok.api.v1.BlockedEventsRequest;
 import io.terok.api.v1.ShieldServiceGrpc;
+import io.terok.api.v1.ShieldState;
 import io.terok.api.v1.TargetRequest;
+import io.terok.clearance.StreamFollower;
 import io.terok.clearance.domain.Clearance;
 import io.terok.clearance.domain.Destination;
 import io.terok.clearance.domain.FirewallControl;
+import io.terok.common.grpc.HealthProbe;
 import io.terok.common.grpc.UnixChannels;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -25,7 +28,7 @@ public final class ShieldLink implements FirewallControl, AutoCloseable {
     private final Path socket;
     private final long deadlineMillis;
     private ManagedChannel channel;
-    private final io.terok.clearance.StreamFollower follower = new io.terok.clearance.StreamFollower();
+    private final StreamFollower follower = new StreamFollower();
     private volatile boolean connected;
     private volatile String detail = "not connected yet";
 
@@ -71,7 +74,7 @@ public final class ShieldLink implements FirewallControl, AutoCloseable {
     private void session(Clearance clearance) {
         try {
             // The stream call itself returns before anything is connected; health says whether shield is there.
-            io.terok.common.grpc.HealthProbe.Result health = io.terok.common.grpc.HealthProbe.check(socket, 2000);
+            HealthProbe.Result health = HealthProbe.check(socket, 2000);
             if (!health.serving()) {
                 detail = "shield is not serving (" + health.detail() + ")";
                 return;
@@ -83,8 +86,8 @@ public final class ShieldLink implements FirewallControl, AutoCloseable {
             detail = "following blocked connections on " + socket;
             while (it.hasNext()) {
                 BlockedConnection b = it.next();
-                if (b.getShieldState() != io.terok.api.v1.ShieldState.SHIELD_STATE_UNSPECIFIED) {
-                    if (b.getShieldState() != io.terok.api.v1.ShieldState.SHIELD_STATE_UP) {
+                if (b.getShieldState() != ShieldState.SHIELD_STATE_UNSPECIFIED) {
+                    if (b.getShieldState() != ShieldState.SHIELD_STATE_UP) {
                         int n = clearance.dropPending(b.getTaskId(), "the task's shield is now "
                                 + b.getShieldState().name().replace("SHIELD_STATE_", "").toLowerCase());
                         if (n > 0) {

@@ -1,0 +1,29 @@
+package io.terok.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** CPU time a server process has used so far, from {@code /proc/PID/stat} (clock ticks of 10 ms on Linux). */
+final class ProcessCpu {
+    private ProcessCpu() {
+    }
+
+    /** User + system time of all the process's threads, in ms. */
+    static double ownMs(long pid) throws IOException {
+        String[] f = fields(pid);
+        // After the command: state is field 0, utime 11, stime 12, cutime 13, cstime 14.
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10.0;
+    }
+
+    /** {@link #ownMs} plus that of the children it reaped (a web server's CGI programs), in ms. */
+    static double withChildrenMs(long pid) throws IOException {
+        String[] f = fields(pid);
+        return ownMs(pid) + (Long.parseLong(f[13]) + Long.parseLong(f[14])) * 10.0;
+    }
+
+    private static String[] fields(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    }
+}
