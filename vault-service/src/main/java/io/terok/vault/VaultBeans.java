@@ -88,7 +88,7 @@ public class VaultBeans {
     @Produces
     @Singleton
     SshKeyStore sshKeys(Vault vault) {
-        return new SshKeyStore(vault, Clock.systemUTC());
+        return new SshKeyStore(vault.storage(), Clock.systemUTC());
     }
 
     @Produces

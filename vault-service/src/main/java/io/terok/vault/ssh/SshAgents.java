@@ -1,7 +1,8 @@
 package io.terok.vault.ssh;
 
+import io.terok.common.Ids;
 import io.terok.vault.Vault;
-import io.terok.vault.VaultException;
+import io.terok.common.ServiceException;
 import io.terok.vault.broker.AuditLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -93,11 +94,11 @@ public final class SshAgents implements AutoCloseable {
      * @return the host directory to mount at {@link #CONTAINER_DIR}
      */
     public Optional<Path> openFor(String taskId, String project) {
-        Vault.checkTaskId(taskId);
+        Ids.taskId("task_id", taskId);
         if (project == null || project.isEmpty()) {
             return Optional.empty();
         }
-        SshKeyStore.checkProject("project", project);
+        Ids.project("project", project);
         if (!keys.hasKeys(project)) {
             return Optional.empty();
         }
@@ -127,7 +128,7 @@ public final class SshAgents implements AutoCloseable {
             LOG.infof("ssh agent opened for task %s (project %s) at %s", taskId, project, s.path());
             return dir;
         } catch (IOException e) {
-            throw new VaultException(VaultException.Kind.INTERNAL, "cannot open the ssh agent socket in " + dir + ": " + e.getMessage(), e);
+            throw new ServiceException(ServiceException.Kind.INTERNAL, "cannot open the ssh agent socket in " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -203,7 +204,7 @@ public final class SshAgents implements AutoCloseable {
                 }
                 try {
                     return keys.identities(project);
-                } catch (VaultException e) {
+                } catch (ServiceException e) {
                     return List.of();
                 }
             }
@@ -227,8 +228,8 @@ public final class SshAgents implements AutoCloseable {
                     }
                 } catch (SshKey.Refused e) {
                     outcome = e.outcome;
-                } catch (VaultException e) {
-                    outcome = e.kind() == VaultException.Kind.PRECONDITION ? "vault_locked" : "internal_error";
+                } catch (ServiceException e) {
+                    outcome = e.kind() == ServiceException.Kind.PRECONDITION ? "vault_locked" : "internal_error";
                 } catch (RuntimeException e) {
                     LOG.errorf(e, "ssh agent of task %s: signing with %s failed", taskId, fp);
                     outcome = "internal_error";

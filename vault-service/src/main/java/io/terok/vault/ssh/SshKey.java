@@ -1,6 +1,6 @@
 package io.terok.vault.ssh;
 
-import io.terok.vault.VaultException;
+import io.terok.common.ServiceException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -114,11 +114,11 @@ public final class SshKey {
 
     static void checkRsaBits(String field, int bits) {
         if (bits < MIN_RSA_BITS) {
-            throw VaultException.invalid(field + ": an RSA key of " + bits + " bits is too weak; use at least " + MIN_RSA_BITS
+            throw ServiceException.invalid(field, "an RSA key of " + bits + " bits is too weak; use at least " + MIN_RSA_BITS
                     + " (default " + DEFAULT_RSA_BITS + ") or an ed25519 key");
         }
         if (bits > MAX_RSA_BITS) {
-            throw VaultException.invalid(field + ": " + bits + " bits is more than " + MAX_RSA_BITS + "; use " + DEFAULT_RSA_BITS);
+            throw ServiceException.invalid(field, "" + bits + " bits is more than " + MAX_RSA_BITS + "; use " + DEFAULT_RSA_BITS);
         }
     }
 
@@ -179,32 +179,32 @@ public final class SshKey {
     private static SshKey parseOpenSsh(String text, boolean verify) {
         String t = text == null ? "" : text.strip();
         if (t.isEmpty()) {
-            throw VaultException.invalid("private_key: empty; give the text of an OpenSSH private key file");
+            throw ServiceException.invalid("private_key", "empty; give the text of an OpenSSH private key file");
         }
         if (t.startsWith("ssh-") || t.startsWith("ecdsa-") || t.startsWith("sk-")) {
-            throw VaultException.invalid("private_key: this is a public key; import the private key file (e.g. ~/.ssh/id_ed25519, not the .pub)");
+            throw ServiceException.invalid("private_key", "this is a public key; import the private key file (e.g. ~/.ssh/id_ed25519, not the .pub)");
         }
         if (t.startsWith("-----BEGIN RSA PRIVATE KEY-----") || t.startsWith("-----BEGIN PRIVATE KEY-----")
                 || t.startsWith("-----BEGIN EC PRIVATE KEY-----") || t.startsWith("-----BEGIN DSA PRIVATE KEY-----")
                 || t.startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
-            throw VaultException.invalid("private_key: a PEM/PKCS key, not the OpenSSH format; convert a copy with"
+            throw ServiceException.invalid("private_key", "a PEM/PKCS key, not the OpenSSH format; convert a copy with"
                     + " `ssh-keygen -p -N '' -f COPY` (rewrites it as an OpenSSH key) and import that");
         }
         if (!t.startsWith(BEGIN) || !t.endsWith(END)) {
-            throw VaultException.invalid("private_key: not an OpenSSH private key (it must start with " + BEGIN + ")");
+            throw ServiceException.invalid("private_key", "not an OpenSSH private key (it must start with " + BEGIN + ")");
         }
         byte[] blob;
         try {
             blob = Base64.getMimeDecoder().decode(t.substring(BEGIN.length(), t.length() - END.length()).strip());
         } catch (IllegalArgumentException e) {
-            throw VaultException.invalid("private_key: the base64 body is damaged: " + e.getMessage());
+            throw ServiceException.invalid("private_key", "the base64 body is damaged: " + e.getMessage());
         }
         try {
             return parseBlob(blob, verify);
         } catch (SshWire.FormatException e) {
-            throw VaultException.invalid("private_key: corrupt OpenSSH key (" + e.getMessage() + ")");
+            throw ServiceException.invalid("private_key", "corrupt OpenSSH key (" + e.getMessage() + ")");
         } catch (GeneralSecurityException e) {
-            throw VaultException.invalid("private_key: the JDK refuses the key material: " + e.getMessage());
+            throw ServiceException.invalid("private_key", "the JDK refuses the key material: " + e.getMessage());
         }
     }
 
@@ -217,13 +217,13 @@ public final class SshKey {
         String kdf = r.utf8();
         r.string();
         if (!cipher.equals("none") || !kdf.equals("none")) {
-            throw VaultException.invalid("private_key: the key is encrypted with a passphrase (" + cipher + "/" + kdf + "); the vault keeps"
+            throw ServiceException.invalid("private_key", "the key is encrypted with a passphrase (" + cipher + "/" + kdf + "); the vault keeps"
                     + " keys inside its own encrypted database, so remove the passphrase from a copy (`ssh-keygen -p -N '' -f COPY`)"
                     + " and import that copy");
         }
         long count = r.u32();
         if (count != 1) {
-            throw VaultException.invalid("private_key: the file holds " + count + " keys; import one key per file");
+            throw ServiceException.invalid("private_key", "the file holds " + count + " keys; import one key per file");
         }
         byte[] publicBlob = r.string();
         byte[] secret = r.string();
@@ -256,7 +256,7 @@ public final class SshKey {
                 }
                 key = rsa(n, e, d, iqmp, p, q, null);
             }
-            default -> throw VaultException.invalid("private_key: key type " + type + " is not supported; use ed25519 or RSA"
+            default -> throw ServiceException.invalid("private_key", "key type " + type + " is not supported; use ed25519 or RSA"
                     + " (at least " + MIN_RSA_BITS + " bits)");
         }
         String comment = s.utf8();
@@ -266,7 +266,7 @@ public final class SshKey {
             }
         }
         if (!Arrays.equals(publicBlob, key.publicBlob)) {
-            throw VaultException.invalid("private_key: the public key in the file does not belong to its private key");
+            throw ServiceException.invalid("private_key", "the public key in the file does not belong to its private key");
         }
         key = key.withComment(comment);
         if (verify) {
@@ -284,10 +284,10 @@ public final class SshKey {
             v.initVerify(publicKey);
             v.update(challenge);
             if (!v.verify(rawSignature(type == Type.ED25519 ? "Ed25519" : "SHA256withRSA", challenge))) {
-                throw VaultException.invalid("private_key: the private key does not match its public key");
+                throw ServiceException.invalid("private_key", "the private key does not match its public key");
             }
         } catch (GeneralSecurityException e) {
-            throw VaultException.invalid("private_key: the key does not sign: " + e.getMessage());
+            throw ServiceException.invalid("private_key", "the key does not sign: " + e.getMessage());
         }
     }
 

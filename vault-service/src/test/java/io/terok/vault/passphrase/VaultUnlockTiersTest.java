@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.terok.vault.Vault;
-import io.terok.vault.VaultException;
+import io.terok.common.ServiceException;
 import io.terok.vault.broker.RouteTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +32,7 @@ class VaultUnlockTiersTest {
         KernelKeyringTier k = new KernelKeyringTier(db, "keyctl");
         try {
             try (Vault first = vault(db, k)) {
-                assertThrows(VaultException.class, () -> first.unlock(""));
+                assertThrows(ServiceException.class, () -> first.unlock(""));
                 assertFalse(Files.exists(db), "no passphrase: no database created");
                 assertEquals("prompt", first.unlock("typed passphrase").tier());
                 first.putCredential("default", "anthropic", "api_key", "sk-1", null, null);
@@ -47,8 +47,8 @@ class VaultUnlockTiersTest {
             try (Vault third = vault(db, k)) {
                 third.autoUnlock();
                 assertFalse(third.status().unlocked(), "lock forgot the cached passphrase");
-                VaultException wrong = assertThrows(VaultException.class, () -> third.unlock("not it"));
-                assertEquals(VaultException.Kind.DENIED, wrong.kind());
+                ServiceException wrong = assertThrows(ServiceException.class, () -> third.unlock("not it"));
+                assertEquals(ServiceException.Kind.DENIED, wrong.kind());
             }
         } finally {
             k.forget();
@@ -105,8 +105,8 @@ class VaultUnlockTiersTest {
         }
         byte[] before = Files.readAllBytes(db);
         try (Vault v = vault(db, new CommandTier("printf wrong", Duration.ofSeconds(5)))) {
-            VaultException e = assertThrows(VaultException.class, () -> v.unlock(""));
-            assertEquals(VaultException.Kind.DENIED, e.kind());
+            ServiceException e = assertThrows(ServiceException.class, () -> v.unlock(""));
+            assertEquals(ServiceException.Kind.DENIED, e.kind());
             assertTrue(e.getMessage().contains("terok vault unlock"));
             assertTrue(v.status().error().contains("wrong passphrase"));
         }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.terok.vault.VaultException;
+import io.terok.common.ServiceException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.Signature;
@@ -101,12 +101,12 @@ class SshKeyTest {
         String good = Files.readString(ed);
         String damaged = good.replace(good.substring(200, 260), "A".repeat(60));
         assertRefused(damaged, "private_key:");
-        assertThrows(VaultException.class, () -> SshKey.generate(SshKey.Type.RSA, 2048, ""));
+        assertThrows(ServiceException.class, () -> SshKey.generate(SshKey.Type.RSA, 2048, ""));
     }
 
     private static void assertRefused(String text, String expected) {
-        VaultException e = assertThrows(VaultException.class, () -> SshKey.parseOpenSsh(text));
-        assertEquals(VaultException.Kind.INVALID, e.kind());
+        ServiceException e = assertThrows(ServiceException.class, () -> SshKey.parseOpenSsh(text));
+        assertEquals(ServiceException.Kind.INVALID, e.kind());
         assertTrue(e.getMessage().startsWith("private_key: "), e.getMessage());
         assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
