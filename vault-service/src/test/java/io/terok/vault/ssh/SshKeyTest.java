@@ -46,6 +46,31 @@ class SshKeyTest {
     }
 
     @Test
+    void everyKeyTypeSshKeygenWritesReadsBackAsSshKeygenSeesItOrIsRefusedByName() throws Exception {
+        for (String[] spec : new String[][] {{"t-ed", "-t", "ed25519"}, {"t-rsa3072", "-t", "rsa", "-b", "3072"},
+                {"t-rsa4096", "-t", "rsa", "-b", "4096"}}) {
+            List<String> args = new java.util.ArrayList<>(List.of(spec).subList(1, spec.length));
+            args.addAll(List.of("-N", ""));
+            Path f = keygen(spec[0], args.toArray(String[]::new));
+            SshKey k = SshKey.parseOpenSsh(Files.readString(f));
+            String[] derived = Tools.run(List.of("ssh-keygen", "-y", "-f", f.toString()), Map.of(), null).ok().out().strip().split(" ");
+            String[] mine = k.publicLine().split(" ");
+            assertEquals(derived[0] + " " + derived[1], mine[0] + " " + mine[1], "ssh-keygen -y of " + spec[0]);
+            assertEquals("me@" + spec[0], k.comment());
+            String fp = Tools.run(List.of("ssh-keygen", "-l", "-f", f.toString()), Map.of(), null).ok().out();
+            assertTrue(fp.contains(" " + k.fingerprint() + " "), fp + " vs " + k.fingerprint());
+            assertEquals(SshKey.fingerprint(k.publicBlob()), k.fingerprint());
+            SshKey stored = SshKey.fromStored(k.toOpenSsh().getBytes());
+            assertArrayEquals(k.publicBlob(), stored.publicBlob());
+            assertEquals(k.comment(), stored.comment());
+        }
+        for (String bits : List.of("256", "384", "521")) {
+            Path ec = keygen("t-ec" + bits, "-t", "ecdsa", "-b", bits, "-N", "");
+            assertRefused(Files.readString(ec), "ecdsa-sha2-nistp" + bits + " is not supported");
+        }
+    }
+
+    @Test
     void generatedAndExportedKeysAreReadBySshKeygen() throws Exception {
         for (SshKey k : List.of(SshKey.generate(SshKey.Type.ED25519, 0, "gen-ed"), SshKey.generate(SshKey.Type.RSA, 3072, "gen-rsa"))) {
             Path f = dir.resolve("exported-" + k.type());
