@@ -1,8 +1,8 @@
 package io.terok.vault.git;
 
 import io.terok.common.Ids;
-import io.terok.vault.Vault;
 import io.terok.common.ServiceException;
+import io.terok.vault.Vault;
 import io.terok.vault.broker.AuditLog;
 import io.terok.vault.ssh.GateAgents;
 import io.terok.vault.ssh.SshKeyStore;

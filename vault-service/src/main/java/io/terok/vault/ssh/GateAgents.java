@@ -1,13 +1,14 @@
 package io.terok.vault.ssh;
 
 import io.terok.common.Ids;
-import io.terok.vault.Vault;
+import io.terok.common.PrivateFiles;
 import io.terok.common.ServiceException;
+import io.terok.vault.Vault;
 import io.terok.vault.broker.AuditLog;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -81,15 +82,14 @@ public final class GateAgents implements AutoCloseable {
 
     private void prepare() {
         try {
-            Files.createDirectories(root);
-            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+            PrivateFiles.directory(root);
             try (Stream<Path> files = Files.list(root)) {
                 for (Path f : files.toList()) {
                     Files.deleteIfExists(f);
                     LOG.infof("removed stale gate ssh agent socket %s", f);
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw new IllegalStateException("cannot prepare " + root + ": " + e.getMessage(), e);
         }
     }

@@ -1,10 +1,12 @@
 package io.terok.vault.ssh;
 
 import io.terok.common.Ids;
-import io.terok.vault.Vault;
+import io.terok.common.PrivateFiles;
 import io.terok.common.ServiceException;
+import io.terok.vault.Vault;
 import io.terok.vault.broker.AuditLog;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,8 +74,7 @@ public final class SshAgents implements AutoCloseable {
 
     private void prepare() {
         try {
-            Files.createDirectories(root);
-            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+            PrivateFiles.directory(root);
             // No agent is open in a fresh process: every socket here is stale. The directories stay (a live
             // container may have one mounted) until the registry says whether their task is still alive.
             try (Stream<Path> dirs = Files.list(root)) {
@@ -83,7 +84,7 @@ public final class SshAgents implements AutoCloseable {
                     }
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw new IllegalStateException("cannot prepare " + root + ": " + e.getMessage(), e);
         }
     }

@@ -1,8 +1,8 @@
 package io.terok.vault.ssh;
 
 import io.terok.common.Ids;
-import io.terok.vault.VaultStorage;
 import io.terok.common.ServiceException;
+import io.terok.vault.VaultStorage;
 import io.terok.vault.store.SshAgentRow;
 import io.terok.vault.store.SshKeyRow;
 import java.nio.charset.StandardCharsets;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.terok.vault.Vault;
 import io.terok.common.ServiceException;
+import io.terok.vault.Vault;
 import io.terok.vault.broker.AuditLog;
 import io.terok.vault.broker.RouteTable;
 import io.terok.vault.passphrase.PassphraseChain;

@@ -1,5 +1,6 @@
 package io.terok.vault.passphrase;
 
+import io.terok.vault.TestVaults;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,7 +17,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -156,7 +156,7 @@ class ProvisionerTest {
         }
         // A database made with a typed passphrase: setup leaves it (and its passphrase) alone.
         TierSettings plain = settings("systemd-creds", Optional.empty(), Optional.empty());
-        try (Vault v = new Vault(db(), new PassphraseChain(List.of()), RouteTable.withOverrides(Map.of()), Clock.systemUTC())) {
+        try (Vault v = TestVaults.of(db())) {
             v.unlock("typed");
         }
         try (Vault v = vault(plain, Map.of())) {

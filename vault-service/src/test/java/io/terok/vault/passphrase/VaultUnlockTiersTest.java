@@ -1,5 +1,6 @@
 package io.terok.vault.passphrase;
 
+import io.terok.vault.TestVaults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,12 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.terok.vault.Vault;
 import io.terok.common.ServiceException;
-import io.terok.vault.broker.RouteTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -149,6 +147,6 @@ class VaultUnlockTiersTest {
     }
 
     private static Vault vault(Path db, PassphraseTier... tiers) {
-        return new Vault(db, new PassphraseChain(List.of(tiers)), RouteTable.withOverrides(Map.of()), Clock.systemUTC());
+        return TestVaults.of(db, tiers);
     }
 }

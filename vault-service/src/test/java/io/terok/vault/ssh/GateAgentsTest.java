@@ -1,5 +1,6 @@
 package io.terok.vault.ssh;
 
+import io.terok.vault.TestVaults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.terok.vault.Vault;
 import io.terok.common.ServiceException;
 import io.terok.vault.broker.AuditLog;
-import io.terok.vault.broker.RouteTable;
-import io.terok.vault.passphrase.PassphraseChain;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -39,8 +38,7 @@ class GateAgentsTest {
 
     @BeforeEach
     void open() {
-        vault = new Vault(tmp.resolve("data/credentials.db"), new PassphraseChain(List.of()), RouteTable.withOverrides(Map.of()), Clock.systemUTC());
-        vault.unlock("test-passphrase");
+        vault = TestVaults.unlocked(tmp);
         audit = new AuditLog(tmp.resolve("data/audit.jsonl"));
         keys = new SshKeyStore(vault.storage(), Clock.systemUTC());
         agents = new GateAgents(tmp.resolve("run/vault-gate-ssh"), keys, vault, audit, Clock.systemUTC(), Duration.ofMillis(800),

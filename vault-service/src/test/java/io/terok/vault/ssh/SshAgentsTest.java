@@ -1,5 +1,6 @@
 package io.terok.vault.ssh;
 
+import io.terok.vault.TestVaults;
 import io.terok.vault.TaskIds;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.terok.vault.Vault;
 import io.terok.vault.broker.AuditLog;
-import io.terok.vault.broker.RouteTable;
-import io.terok.vault.passphrase.PassphraseChain;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -51,8 +50,7 @@ class SshAgentsTest {
 
     @BeforeEach
     void open() {
-        vault = new Vault(tmp.resolve("data/credentials.db"), new PassphraseChain(List.of()), RouteTable.withOverrides(Map.of()), Clock.systemUTC());
-        vault.unlock("test-passphrase");
+        vault = TestVaults.unlocked(tmp);
         audit = new AuditLog(tmp.resolve("data/audit.jsonl"));
         keys = new SshKeyStore(vault.storage(), Clock.systemUTC());
         agents = new SshAgents(tmp.resolve("run/vault-ssh"), keys, vault, audit, Clock.systemUTC());
