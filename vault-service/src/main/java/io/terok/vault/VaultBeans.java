@@ -8,8 +8,8 @@ import io.terok.vault.broker.TokenBroker;
 import io.terok.vault.git.GitCredentials;
 import io.terok.vault.git.GitHosts;
 import io.terok.vault.passphrase.PassphraseChain;
-import io.terok.vault.passphrase.TierSettings;
 import io.terok.vault.passphrase.PassphraseTier;
+import io.terok.vault.passphrase.TierSettings;
 import io.terok.vault.ssh.GateAgents;
 import io.terok.vault.ssh.SshAgents;
 import io.terok.vault.ssh.SshKeyStore;
@@ -88,7 +88,7 @@ public class VaultBeans {
     @Produces
     @Singleton
     SshKeyStore sshKeys(Vault vault) {
-        return new SshKeyStore(vault, Clock.systemUTC());
+        return new SshKeyStore(vault.storage(), Clock.systemUTC());
     }
 
     @Produces

@@ -1,5 +1,6 @@
 package io.terok.vault;
 
+import io.terok.common.ServiceException;
 import io.terok.vault.passphrase.Provisioner;
 import io.terok.vault.passphrase.TierFailedException;
 import io.terok.vault.passphrase.TierSettings;
@@ -35,9 +36,9 @@ public final class VaultSetup {
         try {
             r = new Provisioner(settings, vault.file(), credentialFile, configFile, env).provision(tier);
         } catch (TierFailedException e) {
-            throw VaultException.precondition(e.getMessage());
+            throw ServiceException.precondition(e.getMessage());
         } catch (IllegalArgumentException e) {
-            throw VaultException.invalid(e.getMessage());
+            throw new ServiceException(ServiceException.Kind.INVALID, e.getMessage());
         }
         if (r.outcome() == Provisioner.Outcome.PROVISIONED) {
             settings = r.settings();

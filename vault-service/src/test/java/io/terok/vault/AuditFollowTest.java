@@ -34,8 +34,8 @@ class AuditFollowTest {
     void followStreamsPastThenNewEntriesOfOneTaskUntilCancelled() throws Exception {
         try (VaultApi api = new VaultApi()) {
             api.putKey("openai", VaultApi.realKey("openai"));
-            String mine = api.mint("task-follow", "openai").getEnvOrThrow("OPENAI_API_KEY");
-            String other = api.mint("task-other", "openai").getEnvOrThrow("OPENAI_API_KEY");
+            String mine = api.mint(TaskIds.of("task-follow"), "openai").getEnvOrThrow("OPENAI_API_KEY");
+            String other = api.mint(TaskIds.of("task-other"), "openai").getEnvOrThrow("OPENAI_API_KEY");
             int port = VaultBeans.brokerPort();
             given().port(port).header("Authorization", "Bearer " + mine).get("/v1/before-follow").then().statusCode(200);
 
@@ -45,7 +45,7 @@ class AuditFollowTest {
             AtomicReference<Throwable> ended = new AtomicReference<>();
             Context.CancellableContext call = Context.current().withCancellation();
             try {
-                call.run(() -> VaultServiceGrpc.newStub(ch).audit(AuditRequest.newBuilder().setTaskId("task-follow").setFollow(true).build(),
+                call.run(() -> VaultServiceGrpc.newStub(ch).audit(AuditRequest.newBuilder().setTaskId(TaskIds.of("task-follow")).setFollow(true).build(),
                         new StreamObserver<>() {
                             @Override
                             public void onNext(AuditEntry e) {
@@ -71,7 +71,7 @@ class AuditFollowTest {
                 AuditEntry live = got.poll(10, TimeUnit.SECONDS);
                 assertEquals("/v1/while-following", live == null ? null : live.getPath(), "only this task's entries, as they happen");
                 assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < 5000);
-                assertEquals("task-follow", live.getTaskId());
+                assertEquals(TaskIds.of("task-follow"), live.getTaskId());
                 assertEquals(200, live.getStatus());
                 assertEquals("ok", live.getOutcome());
                 assertNull(ended.get(), "the stream stays open");

@@ -76,7 +76,7 @@ class BrokerTest {
 
     @Test
     void eachProviderGetsItsRealCredentialInItsOwnHeader() {
-        MintTaskTokensResponse m = api.mint("task-inject", "anthropic", "openai", "github", "gitlab");
+        MintTaskTokensResponse m = api.mint(TaskIds.of("task-inject"), "anthropic", "openai", "github", "gitlab");
         String anthropic = token(m, "ANTHROPIC_API_KEY");
         Response r = given().header("x-api-key", anthropic).body("{\"q\":1}").post("/v1/echo");
         assertEquals(200, r.statusCode(), r.asString());
@@ -110,20 +110,20 @@ class BrokerTest {
         given().header("x-api-key", "terok-p-" + "0".repeat(64)).get("/v1/messages").then().statusCode(401)
                 .body("error", equalTo("invalid_token"));
         given().header("x-api-key", VaultApi.realKey("anthropic")).get("/v1/messages").then().statusCode(401);
-        MintTaskTokensResponse m = api.mint("task-revoke", "anthropic");
+        MintTaskTokensResponse m = api.mint(TaskIds.of("task-revoke"), "anthropic");
         String t = token(m, "ANTHROPIC_API_KEY");
         given().header("x-api-key", t).get("/v1/ok").then().statusCode(200);
         int afterOk = MockUpstreams.COUNT.values().stream().mapToInt(java.util.concurrent.atomic.AtomicInteger::get).sum();
         assertEquals(before + 1, afterOk);
-        assertEquals(1, api.stub().revokeTaskTokens(RevokeTaskTokensRequest.newBuilder().setTaskId("task-revoke").build()).getRevoked());
+        assertEquals(1, api.stub().revokeTaskTokens(RevokeTaskTokensRequest.newBuilder().setTaskId(TaskIds.of("task-revoke")).build()).getRevoked());
         given().header("x-api-key", t).get("/v1/ok").then().statusCode(401).body("error", equalTo("invalid_token"));
-        assertEquals(0, api.stub().revokeTaskTokens(RevokeTaskTokensRequest.newBuilder().setTaskId("task-revoke").build()).getRevoked());
+        assertEquals(0, api.stub().revokeTaskTokens(RevokeTaskTokensRequest.newBuilder().setTaskId(TaskIds.of("task-revoke")).build()).getRevoked());
         assertEquals(afterOk, MockUpstreams.COUNT.values().stream().mapToInt(java.util.concurrent.atomic.AtomicInteger::get).sum());
     }
 
     @Test
     void aTokenOnlyEverReachesItsOwnProvider() {
-        MintTaskTokensResponse m = api.mint("task-cross", "anthropic");
+        MintTaskTokensResponse m = api.mint(TaskIds.of("task-cross"), "anthropic");
         int openai = MockUpstreams.COUNT.get("openai").get();
         // An OpenAI-shaped request (path, Bearer header) with an Anthropic token still goes to Anthropic.
         given().header("Authorization", "Bearer " + token(m, "ANTHROPIC_API_KEY")).post("/v1/chat/completions").then().statusCode(200);
@@ -135,7 +135,7 @@ class BrokerTest {
 
     @Test
     void aChunkedUploadAndALargeDownloadStreamThroughWithTheSecretRedacted() throws Exception {
-        String t = token(api.mint("task-stream", "anthropic"), "ANTHROPIC_API_KEY");
+        String t = token(api.mint(TaskIds.of("task-stream"), "anthropic"), "ANTHROPIC_API_KEY");
         HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         byte[] upload = "0123456789abcdef".repeat(128 << 10).getBytes(StandardCharsets.US_ASCII); // 2 MiB, length unknown
         HttpResponse<String> up = c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/v1/echo"))
@@ -157,7 +157,7 @@ class BrokerTest {
 
     @Test
     void aBodyOverTheLimitGets413AndNeverReachesTheProviderWhole() throws Exception {
-        String t = token(api.mint("task-limit", "anthropic"), "ANTHROPIC_API_KEY");
+        String t = token(api.mint(TaskIds.of("task-limit"), "anthropic"), "ANTHROPIC_API_KEY");
         byte[] big = new byte[(int) MockUpstreams.MAX_REQUEST_BYTES + (1 << 20)];
         int before = MockUpstreams.COUNT.get("anthropic").get();
         given().header("x-api-key", t).body(big).post("/v1/echo").then().statusCode(413)
@@ -180,7 +180,7 @@ class BrokerTest {
     @Test
     void anUpstreamThatIsDownGets502JsonWithoutTheSecret() {
         api.putKey("down", VaultApi.realKey("down"));
-        String t = token(api.mint("task-down", "down"), "DOWN_API_KEY");
+        String t = token(api.mint(TaskIds.of("task-down"), "down"), "DOWN_API_KEY");
         Response r = given().header("x-api-key", t).get("/v1/messages");
         assertEquals(502, r.statusCode(), r.asString());
         assertEquals("upstream_error", r.jsonPath().getString("error"));
@@ -190,7 +190,7 @@ class BrokerTest {
 
     @Test
     void hopByHopHeadersAreDroppedBothWays() {
-        String t = token(api.mint("task-hop", "openai"), "OPENAI_API_KEY");
+        String t = token(api.mint(TaskIds.of("task-hop"), "openai"), "OPENAI_API_KEY");
         Response r = given().header("Authorization", "Bearer " + t).header("Connection", "X-Hop").header("X-Hop", "1")
                 .header("Keep-Alive", "timeout=9").header("TE", "trailers").header("Proxy-Authorization", "Basic Zm9vOmJhcg==")
                 .header("X-End", "kept").header("Accept-Encoding", "gzip").get("/v1/hop");
@@ -207,7 +207,7 @@ class BrokerTest {
 
     @Test
     void serverSentEventsArriveOneByOne() throws Exception {
-        String t = token(api.mint("task-sse", "anthropic"), "ANTHROPIC_API_KEY");
+        String t = token(api.mint(TaskIds.of("task-sse"), "anthropic"), "ANTHROPIC_API_KEY");
         HttpClient c = HttpClient.newHttpClient();
         long start = System.nanoTime();
         HttpResponse<java.io.InputStream> resp = c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/v1/sse?n=4&gap=400"))
@@ -234,7 +234,7 @@ class BrokerTest {
 
     @Test
     void redirectsAreRelayedNotFollowed() {
-        String t = token(api.mint("task-redirect", "github"), "GH_TOKEN");
+        String t = token(api.mint(TaskIds.of("task-redirect"), "github"), "GH_TOKEN");
         int before = MockUpstreams.COUNT.get("github").get();
         given().redirects().follow(false).header("Authorization", "token " + t).get("/redirect")
                 .then().statusCode(302).header("Location", "http://elsewhere.invalid/x");
@@ -243,7 +243,7 @@ class BrokerTest {
 
     @Test
     void everyRequestIsAuditedInOneJsonLineWithoutSecrets() throws Exception {
-        MintTaskTokensResponse m = api.mint("task-audit", "openai");
+        MintTaskTokensResponse m = api.mint(TaskIds.of("task-audit"), "openai");
         String t = token(m, "OPENAI_API_KEY");
         given().header("Authorization", "Bearer " + t).get("/v1/audited?secret=q").then().statusCode(200);
         given().header("Authorization", "Bearer terok-p-nope").get("/v1/denied").then().statusCode(401);
@@ -256,7 +256,7 @@ class BrokerTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
         String ok = content.lines().filter(l -> l.contains("/v1/audited")).findFirst().orElseThrow();
         io.vertx.core.json.JsonObject j = new io.vertx.core.json.JsonObject(ok);
-        assertEquals("task-audit", j.getString("task"));
+        assertEquals(TaskIds.of("task-audit"), j.getString("task"));
         assertEquals(m.getTokens(0).getId(), j.getString("token"));
         assertEquals("openai", j.getString("provider"));
         assertEquals("GET", j.getString("method"));

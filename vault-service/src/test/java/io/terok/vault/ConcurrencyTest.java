@@ -29,7 +29,7 @@ class ConcurrencyTest {
             MockUpstreams.PROVIDERS.forEach(p -> api.putKey(p, VaultApi.realKey(p)));
             List<String> live = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
-                live.add(api.mint("conc-live-" + i, "anthropic").getEnvOrThrow("ANTHROPIC_API_KEY"));
+                live.add(api.mint(TaskIds.of("conc-live-" + i), "anthropic").getEnvOrThrow("ANTHROPIC_API_KEY"));
             }
             HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(16)).connectTimeout(Duration.ofSeconds(5)).build();
             ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
@@ -39,7 +39,7 @@ class ConcurrencyTest {
                 int worker = w;
                 writes.add(CompletableFuture.runAsync(() -> {
                     for (int i = 0; i < 15; i++) {
-                        String task = "conc-" + worker + "-" + i;
+                        String task = TaskIds.of("conc-" + worker + "-" + i);
                         try {
                             api.mint(task, "anthropic", "openai");
                             if (i % 3 == 0) {
@@ -72,7 +72,7 @@ class ConcurrencyTest {
             int rows = 0;
             for (int w = 0; w < 8; w++) {
                 for (int i = 0; i < 15; i++) {
-                    rows += api.stub().listTokens(ListTokensRequest.newBuilder().setTaskId("conc-" + w + "-" + i).build()).getTokensCount();
+                    rows += api.stub().listTokens(ListTokensRequest.newBuilder().setTaskId(TaskIds.of("conc-" + w + "-" + i)).build()).getTokensCount();
                 }
             }
             assertEquals(8 * 10 * 2, rows, "every minted, unrevoked token is stored exactly once");

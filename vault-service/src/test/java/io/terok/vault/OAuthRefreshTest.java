@@ -55,7 +55,7 @@ class OAuthRefreshTest {
         api.stub().putCredential(PutCredentialRequest.newBuilder().setCredentialSet(set).setProvider("openai")
                 .setKind(CredentialKind.CREDENTIAL_KIND_OAUTH).setOauthAccessToken(access).setOauthRefreshToken(refresh)
                 .setOauthExpiresAt(Timestamp.newBuilder().setSeconds(at / 1000)).build());
-        return api.stub().mintTaskTokens(MintTaskTokensRequest.newBuilder().setTaskId("task-" + set).addProviders("openai")
+        return api.stub().mintTaskTokens(MintTaskTokensRequest.newBuilder().setTaskId(TaskIds.of("task-" + set)).addProviders("openai")
                 .setCredentialSet(set).setHostAddress("127.0.0.1").build()).getEnvOrThrow("OPENAI_API_KEY");
     }
 

@@ -107,12 +107,12 @@ class SshApiTest {
     @Test
     void aTaskOfAProjectWithKeysGetsItsAgentUntilRevoked() throws Exception {
         SshKeyInfo k = api.stub().addSshKey(AddSshKeyRequest.newBuilder().setProject("agent-proj").setComment("agent key").build());
-        MintTaskTokensResponse none = api.stub().mintTaskTokens(MintTaskTokensRequest.newBuilder().setTaskId("task-nokeys")
+        MintTaskTokensResponse none = api.stub().mintTaskTokens(MintTaskTokensRequest.newBuilder().setTaskId(TaskIds.of("task-nokeys"))
                 .setProject("keyless-proj").build());
         assertEquals(MintTaskTokensResponse.getDefaultInstance(), none, "no providers, no keys: nothing to wire");
 
         api.putKey("anthropic", VaultApi.realKey("anthropic"));
-        MintTaskTokensResponse r = api.stub().mintTaskTokens(MintTaskTokensRequest.newBuilder().setTaskId("task-ssh")
+        MintTaskTokensResponse r = api.stub().mintTaskTokens(MintTaskTokensRequest.newBuilder().setTaskId(TaskIds.of("task-ssh"))
                 .setProject("agent-proj").addProviders("anthropic").setHostAddress("127.0.0.1").build());
         assertEquals("/run/terok/ssh-agent/agent.sock", r.getEnvOrThrow("SSH_AUTH_SOCK"));
         assertTrue(r.getEnvMap().containsKey("ANTHROPIC_API_KEY"));
@@ -123,9 +123,9 @@ class SshApiTest {
         String listed = Tools.run(List.of("ssh-add", "-l"), Map.of("SSH_AUTH_SOCK", sock.toString()), null).ok().out();
         assertTrue(listed.contains(k.getFingerprint()) && listed.contains("agent key"), listed);
 
-        api.stub().revokeTaskTokens(RevokeTaskTokensRequest.newBuilder().setTaskId("task-ssh").build());
+        api.stub().revokeTaskTokens(RevokeTaskTokensRequest.newBuilder().setTaskId(TaskIds.of("task-ssh")).build());
         assertFalse(Files.exists(sock), "the socket is deleted at revocation");
         assertFalse(Files.exists(Path.of(mount.getKey())));
-        assertTrue(api.stub().listTokens(io.terok.api.v1.ListTokensRequest.newBuilder().setTaskId("task-ssh").build()).getTokensList().isEmpty());
+        assertTrue(api.stub().listTokens(io.terok.api.v1.ListTokensRequest.newBuilder().setTaskId(TaskIds.of("task-ssh")).build()).getTokensList().isEmpty());
     }
 }

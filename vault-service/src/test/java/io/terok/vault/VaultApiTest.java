@@ -94,7 +94,7 @@ class VaultApiTest {
 
     @Test
     void mintingGivesPhantomsOnlyAndTheBrokerPortToOpen() {
-        MintTaskTokensResponse r = api.stub().mintTaskTokens(MintTaskTokensRequest.newBuilder().setTaskId("task-env")
+        MintTaskTokensResponse r = api.stub().mintTaskTokens(MintTaskTokensRequest.newBuilder().setTaskId(TaskIds.of("task-env"))
                 .addProviders("anthropic").addProviders("openai").setHostAddress("10.0.2.2").setProject("p1").build());
         int port = BrokerTest.port();
         assertEquals("http://10.0.2.2:" + port, r.getEnvOrThrow("ANTHROPIC_BASE_URL"));
@@ -106,34 +106,34 @@ class VaultApiTest {
         assertEquals(2, r.getTokensCount());
         String all = r.toString();
         MockUpstreams.PROVIDERS.forEach(p -> assertFalse(all.contains(VaultApi.realKey(p))));
-        List<io.terok.api.v1.PhantomToken> listed = api.stub().listTokens(ListTokensRequest.newBuilder().setTaskId("task-env").build()).getTokensList();
+        List<io.terok.api.v1.PhantomToken> listed = api.stub().listTokens(ListTokensRequest.newBuilder().setTaskId(TaskIds.of("task-env")).build()).getTokensList();
         assertEquals(List.of("anthropic", "openai"), listed.stream().map(io.terok.api.v1.PhantomToken::getProvider).sorted().toList());
         assertFalse(listed.toString().contains("terok-p-"), "listing never shows token values");
     }
 
     @Test
     void mintingRefusesUnknownProvidersAndMissingCredentialsNamingTheFix() {
-        StatusRuntimeException unknown = refused(() -> api.mint("task-bad", "anthropic", "mistral"));
+        StatusRuntimeException unknown = refused(() -> api.mint(TaskIds.of("task-bad"), "anthropic", "mistral"));
         assertEquals(Status.Code.INVALID_ARGUMENT, unknown.getStatus().getCode());
         assertTrue(unknown.getStatus().getDescription().startsWith("providers[1]: unknown provider 'mistral'"));
-        StatusRuntimeException missing = refused(() -> api.stub().mintTaskTokens(MintTaskTokensRequest.newBuilder().setTaskId("task-bad")
+        StatusRuntimeException missing = refused(() -> api.stub().mintTaskTokens(MintTaskTokensRequest.newBuilder().setTaskId(TaskIds.of("task-bad"))
                 .addProviders("anthropic").setCredentialSet("empty-set").build()));
         assertEquals(Status.Code.FAILED_PRECONDITION, missing.getStatus().getCode());
         assertTrue(missing.getStatus().getDescription().contains("terok vault add anthropic --set empty-set"), missing.getStatus().getDescription());
         assertEquals(Status.Code.INVALID_ARGUMENT, refused(() -> api.mint("", "anthropic")).getStatus().getCode());
-        assertEquals(0, api.stub().listTokens(ListTokensRequest.newBuilder().setTaskId("task-bad").build()).getTokensCount(), "nothing half-minted");
+        assertEquals(0, api.stub().listTokens(ListTokensRequest.newBuilder().setTaskId(TaskIds.of("task-bad")).build()).getTokensCount(), "nothing half-minted");
     }
 
     @Test
     void lockStopsTheBrokerAndUnlockBringsBackPersistedTokensAndRekeyWorks() {
-        String t = api.mint("task-lock", "anthropic").getEnvOrThrow("ANTHROPIC_API_KEY");
+        String t = api.mint(TaskIds.of("task-lock"), "anthropic").getEnvOrThrow("ANTHROPIC_API_KEY");
         given().header("x-api-key", t).get("/v1/ok").then().statusCode(200);
         try {
             VaultStatus locked = api.stub().lock(LockRequest.getDefaultInstance());
             assertFalse(locked.getUnlocked());
             assertTrue(locked.getInitialized());
             given().header("x-api-key", t).get("/v1/ok").then().statusCode(503).body("error", equalTo("vault_locked"));
-            StatusRuntimeException e = refused(() -> api.mint("task-lock2", "anthropic"));
+            StatusRuntimeException e = refused(() -> api.mint(TaskIds.of("task-lock2"), "anthropic"));
             assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
             assertTrue(e.getStatus().getDescription().contains("terok vault unlock"));
 

@@ -66,7 +66,7 @@ class WebSocketBrokerTest {
 
     @Test
     void framesPassBothWaysWithTheRealCredentialInjectedAndTheEchoedSecretRedacted() throws Exception {
-        String t = api.mint("task-ws", "anthropic").getEnvOrThrow("ANTHROPIC_API_KEY");
+        String t = api.mint(TaskIds.of("task-ws"), "anthropic").getEnvOrThrow("ANTHROPIC_API_KEY");
         WebSocket ws = connect("/v1/ws?model=m", "x-api-key", t);
         BlockingQueue<Object> got = new LinkedBlockingQueue<>();
         ws.textMessageHandler(got::add);
@@ -106,7 +106,7 @@ class WebSocketBrokerTest {
         String line = null;
         for (int i = 0; i < 100 && line == null; i++) {
             Thread.sleep(50);
-            line = java.nio.file.Files.readAllLines(file).stream().filter(l -> l.contains("\"task-ws\"")).findFirst().orElse(null);
+            line = java.nio.file.Files.readAllLines(file).stream().filter(l -> l.contains("\"" + TaskIds.of("task-ws") + "\"")).findFirst().orElse(null);
         }
         io.vertx.core.json.JsonObject j = new io.vertx.core.json.JsonObject(line);
         assertEquals("/v1/ws", j.getString("path"));
@@ -116,7 +116,7 @@ class WebSocketBrokerTest {
 
     @Test
     void bearerTokensAndUpstreamBasePathsWorkForWebSocketsToo() throws Exception {
-        String t = api.mint("task-ws-gitlab", "gitlab").getEnvOrThrow("GITLAB_TOKEN");
+        String t = api.mint(TaskIds.of("task-ws-gitlab"), "gitlab").getEnvOrThrow("GITLAB_TOKEN");
         WebSocket ws = connect("/v4/ws", "Authorization", "Bearer " + t);
         BlockingQueue<String> got = new LinkedBlockingQueue<>();
         ws.textMessageHandler(got::add);
@@ -131,7 +131,7 @@ class WebSocketBrokerTest {
 
     @Test
     void anUpstreamCloseClosesTheClientWithItsCodeAndRedactedReason() throws Exception {
-        String t = api.mint("task-ws-close", "openai").getEnvOrThrow("OPENAI_API_KEY");
+        String t = api.mint(TaskIds.of("task-ws-close"), "openai").getEnvOrThrow("OPENAI_API_KEY");
         WebSocket ws = connect("/v1/ws", "Authorization", "Bearer " + t);
         CompletableFuture<String> closed = new CompletableFuture<>();
         ws.closeHandler(v -> closed.complete(ws.closeStatusCode() + " " + ws.closeReason()));
@@ -152,8 +152,8 @@ class WebSocketBrokerTest {
             assertEquals(401, u.getStatus());
             assertTrue(u.getBody().toString().contains(h[0] == null ? "missing_token" : "invalid_token"), u.getBody().toString());
         }
-        String t = api.mint("task-ws-revoked", "anthropic").getEnvOrThrow("ANTHROPIC_API_KEY");
-        api.stub().revokeTaskTokens(RevokeTaskTokensRequest.newBuilder().setTaskId("task-ws-revoked").build());
+        String t = api.mint(TaskIds.of("task-ws-revoked"), "anthropic").getEnvOrThrow("ANTHROPIC_API_KEY");
+        api.stub().revokeTaskTokens(RevokeTaskTokensRequest.newBuilder().setTaskId(TaskIds.of("task-ws-revoked")).build());
         ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () -> connect("/v1/ws", "x-api-key", t));
         assertEquals(401, assertInstanceOf(UpgradeRejectedException.class, e.getCause()).getStatus());
         assertEquals(before, upstreamCalls(), "no upstream was contacted");

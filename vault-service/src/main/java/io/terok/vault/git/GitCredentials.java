@@ -1,7 +1,8 @@
 package io.terok.vault.git;
 
+import io.terok.common.Ids;
+import io.terok.common.ServiceException;
 import io.terok.vault.Vault;
-import io.terok.vault.VaultException;
 import io.terok.vault.broker.AuditLog;
 import io.terok.vault.ssh.GateAgents;
 import io.terok.vault.ssh.SshKeyStore;
@@ -47,10 +48,10 @@ public final class GitCredentials {
     }
 
     public Issued issue(String project, String url, String purpose) {
-        SshKeyStore.checkProject("project", project);
+        Ids.project("project", project);
         String why = purpose == null || purpose.isEmpty() ? "gate" : purpose;
         if (why.length() > 32 || !why.matches("[a-z0-9_-]+")) {
-            throw VaultException.invalid("purpose: at most 32 characters of [a-z0-9_-]");
+            throw ServiceException.invalid("purpose", "at most 32 characters of [a-z0-9_-]");
         }
         URI u = https(url);
         String where = u.getHost() + (u.getPort() > 0 ? ":" + u.getPort() : "");
@@ -59,12 +60,12 @@ public final class GitCredentials {
         String provider = entry.map(GitHosts.Entry::provider).orElse("git");
         if (!vault.unlocked()) {
             record(project, provider, auditPath, "vault_locked");
-            throw VaultException.precondition("the vault is locked, so the gate cannot use a credential for " + where
+            throw ServiceException.precondition("the vault is locked, so the gate cannot use a credential for " + where
                     + " (project " + project + "): run `terok vault unlock`");
         }
         if (entry.isEmpty()) {
             record(project, provider, auditPath, "no_route");
-            throw VaultException.precondition("no vault provider holds a credential for git host " + where + " (the upstream of project "
+            throw ServiceException.precondition("no vault provider holds a credential for git host " + where + " (the upstream of project "
                     + project + "): for github.com or gitlab.com store the token with `terok vault add github` or `terok vault add"
                     + " gitlab`; for another host list it in `terok.vault.providers.NAME.git-hosts` (with `git-user`) in"
                     + " config.yaml, restart the vault, then `terok vault add NAME`");
@@ -72,13 +73,13 @@ public final class GitCredentials {
         Optional<Vault.Credential> c = vault.credential(Vault.DEFAULT_SET, provider);
         if (c.isEmpty() || c.get().secret() == null || c.get().secret().isEmpty()) {
             record(project, provider, auditPath, "credential_missing");
-            throw VaultException.precondition("no credential for provider " + provider + " (git host " + where + ", project " + project
+            throw ServiceException.precondition("no credential for provider " + provider + " (git host " + where + ", project " + project
                     + "): store its token with `terok vault add " + provider + "`");
         }
         Vault.Credential cred = c.get();
         if (cred.oauth() && cred.expiresAt() != null && cred.expiresAt() <= clock.millis()) {
             record(project, provider, auditPath, "oauth_expired");
-            throw VaultException.precondition("the OAuth access token of provider " + provider + " expired at "
+            throw ServiceException.precondition("the OAuth access token of provider " + provider + " expired at "
                     + Instant.ofEpochMilli(cred.expiresAt()) + " (git host " + where + ", project " + project
                     + "): store a fresh one with `terok vault add " + provider + "`");
         }
@@ -95,11 +96,11 @@ public final class GitCredentials {
             u = null;
         }
         if (u == null || u.getScheme() == null || !u.getScheme().toLowerCase(Locale.ROOT).equals("https") || u.getHost() == null) {
-            throw VaultException.invalid("url: the vault gives git credentials only for https://host/... URLs (a credential never"
+            throw ServiceException.invalid("url", "the vault gives git credentials only for https://host/... URLs (a credential never"
                     + " travels unencrypted)");
         }
         if (u.getRawUserInfo() != null) {
-            throw VaultException.invalid("url: must not carry user info");
+            throw ServiceException.invalid("url", "must not carry user info");
         }
         return u;
     }

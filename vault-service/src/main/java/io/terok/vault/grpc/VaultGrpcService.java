@@ -1,75 +1,79 @@
 package io.terok.vault.grpc;
 
-import com.google.protobuf.Timestamp;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
+import io.terok.api.v1.AddSshKeyRequest;
 import io.terok.api.v1.AuditEntry;
 import io.terok.api.v1.AuditRequest;
 import io.terok.api.v1.ChangePassphraseRequest;
-import io.terok.api.v1.GetGitCredentialRequest;
-import io.terok.api.v1.GitCredential;
+import io.terok.api.v1.CloseProjectAgentRequest;
+import io.terok.api.v1.CloseProjectAgentResponse;
 import io.terok.api.v1.CredentialInfo;
 import io.terok.api.v1.CredentialKind;
 import io.terok.api.v1.DeleteCredentialRequest;
 import io.terok.api.v1.DeleteCredentialResponse;
+import io.terok.api.v1.ExportSshKeyRequest;
+import io.terok.api.v1.ExportSshKeyResponse;
+import io.terok.api.v1.GetGitCredentialRequest;
+import io.terok.api.v1.GitCredential;
+import io.terok.api.v1.ImportSshKeyRequest;
 import io.terok.api.v1.ListCredentialsRequest;
 import io.terok.api.v1.ListCredentialsResponse;
 import io.terok.api.v1.ListProvidersRequest;
 import io.terok.api.v1.ListProvidersResponse;
+import io.terok.api.v1.ListSshKeysRequest;
+import io.terok.api.v1.ListSshKeysResponse;
 import io.terok.api.v1.ListTokensRequest;
 import io.terok.api.v1.ListTokensResponse;
 import io.terok.api.v1.LockRequest;
 import io.terok.api.v1.MintTaskTokensRequest;
 import io.terok.api.v1.MintTaskTokensResponse;
+import io.terok.api.v1.OpenProjectAgentRequest;
+import io.terok.api.v1.OpenProjectAgentResponse;
 import io.terok.api.v1.PhantomToken;
 import io.terok.api.v1.Provider;
 import io.terok.api.v1.ProvisionPassphraseRequest;
 import io.terok.api.v1.ProvisionPassphraseResponse;
 import io.terok.api.v1.PutCredentialRequest;
+import io.terok.api.v1.RemoveSshKeyRequest;
+import io.terok.api.v1.RemoveSshKeyResponse;
 import io.terok.api.v1.RevokeTaskTokensRequest;
 import io.terok.api.v1.RevokeTaskTokensResponse;
+import io.terok.api.v1.SshKeyInfo;
+import io.terok.api.v1.SshKeyType;
 import io.terok.api.v1.UnlockRequest;
 import io.terok.api.v1.VaultServiceGrpc;
 import io.terok.api.v1.VaultStatus;
 import io.terok.api.v1.VaultStatusRequest;
+import io.terok.common.ProtoTime;
+import io.terok.common.ServiceException;
+import io.terok.service.GrpcCalls;
 import io.terok.vault.TaskWiring;
 import io.terok.vault.Vault;
 import io.terok.vault.VaultBeans;
-import io.terok.vault.VaultException;
 import io.terok.vault.VaultSetup;
 import io.terok.vault.broker.AuditLog;
-import io.terok.vault.passphrase.Provisioner;
 import io.terok.vault.git.GitCredentials;
+import io.terok.vault.passphrase.Provisioner;
 import io.terok.vault.ssh.GateAgents;
 import io.terok.vault.ssh.SshAgents;
-import io.terok.api.v1.CloseProjectAgentRequest;
-import io.terok.api.v1.CloseProjectAgentResponse;
-import io.terok.api.v1.OpenProjectAgentRequest;
-import io.terok.api.v1.OpenProjectAgentResponse;
 import io.terok.vault.ssh.SshKey;
 import io.terok.vault.ssh.SshKeyStore;
-import io.terok.api.v1.AddSshKeyRequest;
-import io.terok.api.v1.ExportSshKeyRequest;
-import io.terok.api.v1.ExportSshKeyResponse;
-import io.terok.api.v1.ImportSshKeyRequest;
-import io.terok.api.v1.ListSshKeysRequest;
-import io.terok.api.v1.ListSshKeysResponse;
-import io.terok.api.v1.RemoveSshKeyRequest;
-import io.terok.api.v1.RemoveSshKeyResponse;
-import io.terok.api.v1.SshKeyInfo;
-import io.terok.api.v1.SshKeyType;
-import java.nio.file.Path;
-import java.util.Optional;
 import jakarta.inject.Inject;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /** terok.v1.VaultService: a thin adapter from gRPC to {@link Vault}. */
 @GrpcService
 @Blocking
 public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
+    /** Every failure the vault expects is a {@link ServiceException}, which carries its own status. */
+    private static final GrpcCalls.Classifier NO_OTHER_FAILURES = e -> null;
+
     @Inject
     Vault vault;
 
@@ -129,7 +133,7 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
             String kind = switch (r.getKind()) {
                 case CREDENTIAL_KIND_OAUTH -> "oauth";
                 case CREDENTIAL_KIND_API_KEY, CREDENTIAL_KIND_UNSPECIFIED -> "api_key";
-                default -> throw VaultException.invalid("kind: unknown value " + r.getKindValue());
+                default -> throw ServiceException.invalid("kind", "unknown value " + r.getKindValue());
             };
             String secret = kind.equals("oauth") ? r.getOauthAccessToken() : r.getApiKey();
             Long expires = r.hasOauthExpiresAt() ? r.getOauthExpiresAt().getSeconds() * 1000 : null;
@@ -181,7 +185,7 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
     public void revokeTaskTokens(RevokeTaskTokensRequest r, StreamObserver<RevokeTaskTokensResponse> out) {
         unary(out, () -> {
             if (r.getTaskId().isEmpty()) {
-                throw VaultException.invalid("task_id: must not be empty");
+                throw ServiceException.invalid("task_id", "must not be empty");
             }
             // The agent first: its socket closes even when the vault is locked and the database cannot be written.
             sshAgents.close(r.getTaskId());
@@ -223,7 +227,7 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
         unary(out, () -> {
             GateAgents.Opened o = gateAgents.open(r.getProject(), r.getPurpose());
             return OpenProjectAgentResponse.newBuilder().setAgentId(o.id()).setSocketPath(o.socket().toString())
-                    .addAllFingerprints(o.fingerprints()).setExpiresAt(ts(o.expiresAt().toEpochMilli())).build();
+                    .addAllFingerprints(o.fingerprints()).setExpiresAt(ProtoTime.of(o.expiresAt())).build();
         });
     }
 
@@ -245,14 +249,14 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
         return switch (t) {
             case SSH_KEY_TYPE_ED25519, SSH_KEY_TYPE_UNSPECIFIED -> SshKey.Type.ED25519;
             case SSH_KEY_TYPE_RSA -> SshKey.Type.RSA;
-            default -> throw VaultException.invalid("type: unknown key type " + t.getNumber() + " (ED25519 or RSA)");
+            default -> throw ServiceException.invalid("type", "unknown key type " + t.getNumber() + " (ED25519 or RSA)");
         };
     }
 
     private static SshKeyInfo info(SshKeyStore.Info i) {
         return SshKeyInfo.newBuilder().setId(i.id()).setProject(i.project())
                 .setType(i.type() == SshKey.Type.RSA ? SshKeyType.SSH_KEY_TYPE_RSA : SshKeyType.SSH_KEY_TYPE_ED25519)
-                .setFingerprint(i.fingerprint()).setComment(i.comment()).setPublicKey(i.publicLine()).setCreatedAt(ts(i.createdAt())).build();
+                .setFingerprint(i.fingerprint()).setComment(i.comment()).setPublicKey(i.publicLine()).setCreatedAt(ProtoTime.ofEpochMilli(i.createdAt())).build();
     }
 
     @Override
@@ -263,7 +267,7 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
 
     @Override
     public void audit(AuditRequest r, StreamObserver<AuditEntry> out) {
-        Instant since = r.hasSince() ? Instant.ofEpochSecond(r.getSince().getSeconds(), r.getSince().getNanos()) : Instant.EPOCH;
+        Instant since = r.hasSince() ? ProtoTime.toInstant(r.getSince()) : Instant.EPOCH;
         java.util.function.Predicate<AuditLog.Entry> filter =
                 e -> (r.getTaskId().isEmpty() || r.getTaskId().equals(e.taskId())) && !e.time().isBefore(since);
         try {
@@ -274,7 +278,7 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
             }
             follow(filter, (io.grpc.stub.ServerCallStreamObserver<AuditEntry>) out);
         } catch (RuntimeException e) {
-            out.onError(GrpcErrors.toStatus(e));
+            out.onError(GrpcCalls.toStatus(e, NO_OTHER_FAILURES));
         }
     }
 
@@ -296,13 +300,13 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             if (!out.isCancelled()) {
-                out.onError(GrpcErrors.toStatus(e));
+                out.onError(GrpcCalls.toStatus(e, NO_OTHER_FAILURES));
             }
         }
     }
 
     private static AuditEntry entry(AuditLog.Entry e) {
-        return AuditEntry.newBuilder().setTime(ts(e.time().toEpochMilli())).setTaskId(e.taskId()).setTokenId(e.tokenId())
+        return AuditEntry.newBuilder().setTime(ProtoTime.ofEpochMilli(e.time().toEpochMilli())).setTaskId(e.taskId()).setTokenId(e.tokenId())
                 .setProvider(e.provider()).setMethod(e.method()).setPath(e.path()).setStatus(e.status())
                 .setOutcome(e.outcome()).setDurationMs(e.durationMs()).build();
     }
@@ -327,27 +331,23 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
     private static CredentialInfo info(Vault.Credential c) {
         CredentialInfo.Builder b = CredentialInfo.newBuilder().setCredentialSet(c.credentialSet()).setProvider(c.provider())
                 .setKind(c.oauth() ? CredentialKind.CREDENTIAL_KIND_OAUTH : CredentialKind.CREDENTIAL_KIND_API_KEY)
-                .setUpdatedAt(ts(c.updatedAt()));
+                .setUpdatedAt(ProtoTime.ofEpochMilli(c.updatedAt()));
         if (c.expiresAt() != null) {
-            b.setOauthExpiresAt(ts(c.expiresAt()));
+            b.setOauthExpiresAt(ProtoTime.ofEpochMilli(c.expiresAt()));
         }
         return b.build();
     }
 
     private static PhantomToken token(Vault.Binding b) {
         PhantomToken.Builder t = PhantomToken.newBuilder().setId(b.id()).setTaskId(b.taskId()).setProvider(b.provider())
-                .setCredentialSet(b.credentialSet()).setCreatedAt(ts(b.createdAt()));
+                .setCredentialSet(b.credentialSet()).setCreatedAt(ProtoTime.ofEpochMilli(b.createdAt()));
         if (b.expiresAt() != null) {
-            t.setExpiresAt(ts(b.expiresAt()));
+            t.setExpiresAt(ProtoTime.ofEpochMilli(b.expiresAt()));
         }
         return t.build();
     }
 
-    private static Timestamp ts(long millis) {
-        return Timestamp.newBuilder().setSeconds(Math.floorDiv(millis, 1000)).setNanos((int) Math.floorMod(millis, 1000) * 1_000_000).build();
-    }
-
     private static <T> void unary(StreamObserver<T> out, Supplier<T> body) {
-        io.terok.service.GrpcCalls.unary(out, GrpcErrors.CLASSIFIER, body);
+        GrpcCalls.unary(out, NO_OTHER_FAILURES, body);
     }
 }

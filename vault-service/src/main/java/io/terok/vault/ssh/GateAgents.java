@@ -1,12 +1,14 @@
 package io.terok.vault.ssh;
 
+import io.terok.common.Ids;
+import io.terok.common.PrivateFiles;
+import io.terok.common.ServiceException;
 import io.terok.vault.Vault;
-import io.terok.vault.VaultException;
 import io.terok.vault.broker.AuditLog;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -80,15 +82,14 @@ public final class GateAgents implements AutoCloseable {
 
     private void prepare() {
         try {
-            Files.createDirectories(root);
-            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+            PrivateFiles.directory(root);
             try (Stream<Path> files = Files.list(root)) {
                 for (Path f : files.toList()) {
                     Files.deleteIfExists(f);
                     LOG.infof("removed stale gate ssh agent socket %s", f);
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw new IllegalStateException("cannot prepare " + root + ": " + e.getMessage(), e);
         }
     }
@@ -100,18 +101,18 @@ public final class GateAgents implements AutoCloseable {
      * @param purpose what the gate is about to do (sync, forward): audited, not interpreted
      */
     public Opened open(String project, String purpose) {
-        SshKeyStore.checkProject("project", project);
+        Ids.project("project", project);
         String why = purpose == null || purpose.isEmpty() ? "gate" : purpose;
         if (why.length() > 32 || !why.matches("[a-z0-9_-]+")) {
-            throw VaultException.invalid("purpose: at most 32 characters of [a-z0-9_-]");
+            throw ServiceException.invalid("purpose", "at most 32 characters of [a-z0-9_-]");
         }
         if (!vault.unlocked()) {
-            throw VaultException.precondition("the vault is locked, so the gate cannot use the SSH key of project " + project
+            throw ServiceException.precondition("the vault is locked, so the gate cannot use the SSH key of project " + project
                     + ": run `terok vault unlock`");
         }
         List<AgentProtocol.Identity> ids = keys.identities(project);
         if (ids.isEmpty()) {
-            throw VaultException.precondition("project " + project + " has no SSH key in the vault: run `terok ssh add " + project
+            throw ServiceException.precondition("project " + project + " has no SSH key in the vault: run `terok ssh add " + project
                     + "` (or `terok ssh import " + project + " FILE`) and add its public key to the upstream's deploy keys");
         }
         byte[] raw = new byte[12];
@@ -124,7 +125,7 @@ public final class GateAgents implements AutoCloseable {
             // 0600: only the vault's user (the gate runs as that user too) may connect; nothing is ever mounted.
             s = new AgentSocket(sock, auditName, new AgentProtocol(SshAgents.backend(auditName, project, keys, vault, audit, clock)), "rw-------");
         } catch (IOException e) {
-            throw new VaultException(VaultException.Kind.INTERNAL, "cannot open a gate ssh agent in " + root + ": " + e.getMessage(), e);
+            throw new ServiceException(ServiceException.Kind.INTERNAL, "cannot open a gate ssh agent in " + root + ": " + e.getMessage(), e);
         }
         Instant expires = clock.instant().plus(maxLifetime);
         open.put(id, new Live(s, project, why, System.nanoTime(), expires));
@@ -136,7 +137,7 @@ public final class GateAgents implements AutoCloseable {
     /** Closes an agent (live connections are cut) and deletes its socket. Idempotent: false when it was not open. */
     public boolean close(String id) {
         if (id == null || !id.matches("[0-9a-f]{24}")) {
-            throw VaultException.invalid("agent_id: not an agent id (24 hex digits)");
+            throw ServiceException.invalid("agent_id", "not an agent id (24 hex digits)");
         }
         return close(id, "closed");
     }

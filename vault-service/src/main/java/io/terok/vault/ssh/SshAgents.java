@@ -1,9 +1,12 @@
 package io.terok.vault.ssh;
 
+import io.terok.common.Ids;
+import io.terok.common.PrivateFiles;
+import io.terok.common.ServiceException;
 import io.terok.vault.Vault;
-import io.terok.vault.VaultException;
 import io.terok.vault.broker.AuditLog;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,8 +74,7 @@ public final class SshAgents implements AutoCloseable {
 
     private void prepare() {
         try {
-            Files.createDirectories(root);
-            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+            PrivateFiles.directory(root);
             // No agent is open in a fresh process: every socket here is stale. The directories stay (a live
             // container may have one mounted) until the registry says whether their task is still alive.
             try (Stream<Path> dirs = Files.list(root)) {
@@ -82,7 +84,7 @@ public final class SshAgents implements AutoCloseable {
                     }
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw new IllegalStateException("cannot prepare " + root + ": " + e.getMessage(), e);
         }
     }
@@ -93,11 +95,11 @@ public final class SshAgents implements AutoCloseable {
      * @return the host directory to mount at {@link #CONTAINER_DIR}
      */
     public Optional<Path> openFor(String taskId, String project) {
-        Vault.checkTaskId(taskId);
+        Ids.taskId("task_id", taskId);
         if (project == null || project.isEmpty()) {
             return Optional.empty();
         }
-        SshKeyStore.checkProject("project", project);
+        Ids.project("project", project);
         if (!keys.hasKeys(project)) {
             return Optional.empty();
         }
@@ -127,7 +129,7 @@ public final class SshAgents implements AutoCloseable {
             LOG.infof("ssh agent opened for task %s (project %s) at %s", taskId, project, s.path());
             return dir;
         } catch (IOException e) {
-            throw new VaultException(VaultException.Kind.INTERNAL, "cannot open the ssh agent socket in " + dir + ": " + e.getMessage(), e);
+            throw new ServiceException(ServiceException.Kind.INTERNAL, "cannot open the ssh agent socket in " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -203,7 +205,7 @@ public final class SshAgents implements AutoCloseable {
                 }
                 try {
                     return keys.identities(project);
-                } catch (VaultException e) {
+                } catch (ServiceException e) {
                     return List.of();
                 }
             }
@@ -227,8 +229,8 @@ public final class SshAgents implements AutoCloseable {
                     }
                 } catch (SshKey.Refused e) {
                     outcome = e.outcome;
-                } catch (VaultException e) {
-                    outcome = e.kind() == VaultException.Kind.PRECONDITION ? "vault_locked" : "internal_error";
+                } catch (ServiceException e) {
+                    outcome = e.kind() == ServiceException.Kind.PRECONDITION ? "vault_locked" : "internal_error";
                 } catch (RuntimeException e) {
                     LOG.errorf(e, "ssh agent of task %s: signing with %s failed", taskId, fp);
                     outcome = "internal_error";

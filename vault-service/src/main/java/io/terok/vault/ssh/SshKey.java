@@ -1,7 +1,10 @@
 package io.terok.vault.ssh;
 
-import io.terok.vault.VaultException;
-import java.math.BigInteger;
+import io.terok.common.Printable;
+import io.terok.common.ServiceException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -12,25 +15,33 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Signature;
-import java.security.interfaces.EdECPrivateKey;
-import java.security.interfaces.EdECPublicKey;
-import java.security.interfaces.RSAPrivateCrtKey;
-import java.security.spec.EdECPoint;
-import java.security.spec.EdECPrivateKeySpec;
-import java.security.spec.EdECPublicKeySpec;
-import java.security.spec.NamedParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.RSAKeyGenParameterSpec;
-import java.security.spec.RSAPrivateCrtKeySpec;
-import java.security.spec.RSAPublicKeySpec;
-import java.util.Arrays;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import javax.security.auth.login.FailedLoginException;
+import org.apache.sshd.common.NamedResource;
+import org.apache.sshd.common.config.keys.FilePasswordProvider;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.config.keys.loader.openssh.OpenSSHKeyPairResourceParser;
+import org.apache.sshd.common.config.keys.loader.openssh.OpenSSHParserContext;
+import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
+import org.apache.sshd.common.session.SessionContext;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+import org.apache.sshd.common.util.security.SecurityUtils;
 
 /**
  * An SSH key pair held by the vault: ed25519 or RSA (at least {@value #MIN_RSA_BITS} bits). Generation and signing
- * are the JDK's (Ed25519, SHA256withRSA, SHA512withRSA); this class only moves keys between the JDK's types and the
- * OpenSSH encodings: the public key blob (RFC 4253 §6.6, RFC 8709), the {@code authorized_keys} line and the
- * unencrypted {@code openssh-key-v1} private key file (OpenSSH's PROTOCOL.key).
+ * are the JDK's (Ed25519, SHA256withRSA, SHA512withRSA). The OpenSSH encodings (the {@code openssh-key-v1} private
+ * key file, the public key blob, the {@code authorized_keys} line, the fingerprint) are Apache MINA SSHD's; this class
+ * only hands keys between the JDK's types and the library's (for Ed25519 the library uses Bouncy Castle's keys) and
+ * turns what it refuses into messages that say what to do.
  */
 public final class SshKey {
     public static final int MIN_RSA_BITS = 3072;
@@ -42,19 +53,24 @@ public final class SshKey {
 
     private static final String BEGIN = "-----BEGIN OPENSSH PRIVATE KEY-----";
     private static final String END = "-----END OPENSSH PRIVATE KEY-----";
-    private static final byte[] MAGIC = "openssh-key-v1\0".getBytes(StandardCharsets.US_ASCII);
+    private static final NamedResource RESOURCE = NamedResource.ofName("private_key");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     public enum Type {
-        ED25519("ssh-ed25519", "ed25519"), RSA("ssh-rsa", "rsa");
+        ED25519("ssh-ed25519", "ed25519", "Ed25519", "EdDSA"), RSA("ssh-rsa", "rsa", "RSA", "RSA");
 
         public final String wireName;
         /** The name stored in the database ({@code ssh_keys.key_type}). */
         public final String dbName;
+        /** The JDK's key algorithm (generation, signing) and the one SSHD's key factory takes. */
+        private final String jdkAlgorithm;
+        private final String libraryAlgorithm;
 
-        Type(String wireName, String dbName) {
+        Type(String wireName, String dbName, String jdkAlgorithm, String libraryAlgorithm) {
             this.wireName = wireName;
             this.dbName = dbName;
+            this.jdkAlgorithm = jdkAlgorithm;
+            this.libraryAlgorithm = libraryAlgorithm;
         }
 
         public static Type ofDb(String name) {
@@ -64,6 +80,15 @@ public final class SshKey {
                 }
             }
             throw new IllegalArgumentException("unknown key type " + name);
+        }
+
+        static Type ofWire(String name) {
+            for (Type t : values()) {
+                if (t.wireName.equals(name)) {
+                    return t;
+                }
+            }
+            return null;
         }
     }
 
@@ -80,33 +105,43 @@ public final class SshKey {
     private final Type type;
     private final PublicKey publicKey;
     private final PrivateKey privateKey;
+    /** The same pair as SSHD's key types, for its encoders. */
+    private final KeyPair libraryPair;
     private final byte[] publicBlob;
     private final String comment;
 
-    private SshKey(Type type, PublicKey publicKey, PrivateKey privateKey, byte[] publicBlob, String comment) {
+    private SshKey(Type type, PublicKey publicKey, PrivateKey privateKey, KeyPair libraryPair, byte[] publicBlob, String comment) {
         this.type = type;
         this.publicKey = publicKey;
         this.privateKey = privateKey;
+        this.libraryPair = libraryPair;
         this.publicBlob = publicBlob;
         this.comment = comment == null ? "" : comment;
     }
 
-    // ------------------------------------------------------------------------------------------------ generation
+    /** Any pair of {@code type} (the JDK's or the library's classes) as both. */
+    private static SshKey of(Type type, PublicKey pub, PrivateKey priv, String comment) throws GeneralSecurityException {
+        KeyFactory jdk = KeyFactory.getInstance(type.jdkAlgorithm);
+        KeyFactory library = SecurityUtils.getKeyFactory(type.libraryAlgorithm);
+        byte[] pubEncoded = pub.getEncoded();
+        byte[] privEncoded = priv.getEncoded();
+        KeyPair libraryPair = new KeyPair(library.generatePublic(new X509EncodedKeySpec(pubEncoded)),
+                library.generatePrivate(new PKCS8EncodedKeySpec(privEncoded)));
+        ByteArrayBuffer blob = new ByteArrayBuffer();
+        blob.putRawPublicKey(libraryPair.getPublic());
+        return new SshKey(type, jdk.generatePublic(new X509EncodedKeySpec(pubEncoded)),
+                jdk.generatePrivate(new PKCS8EncodedKeySpec(privEncoded)), libraryPair, blob.getCompactData(), comment);
+    }
 
     public static SshKey generate(Type type, int bits, String comment) {
         try {
-            if (type == Type.ED25519) {
-                KeyPair kp = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-                byte[] seed = ((EdECPrivateKey) kp.getPrivate()).getBytes().orElseThrow();
-                byte[] pub = encodeEd25519(((EdECPublicKey) kp.getPublic()).getPoint());
-                return ed25519(seed, pub, comment);
+            KeyPairGenerator g = KeyPairGenerator.getInstance(type.jdkAlgorithm);
+            if (type == Type.RSA) {
+                checkRsaBits("bits", bits);
+                g.initialize(new RSAKeyGenParameterSpec(bits, RSAKeyGenParameterSpec.F4), RANDOM);
             }
-            checkRsaBits("bits", bits);
-            KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-            g.initialize(new RSAKeyGenParameterSpec(bits, RSAKeyGenParameterSpec.F4), RANDOM);
-            RSAPrivateCrtKey k = (RSAPrivateCrtKey) g.generateKeyPair().getPrivate();
-            return rsa(k.getModulus(), k.getPublicExponent(), k.getPrivateExponent(), k.getCrtCoefficient(), k.getPrimeP(),
-                    k.getPrimeQ(), comment);
+            KeyPair kp = g.generateKeyPair();
+            return of(type, kp.getPublic(), kp.getPrivate(), comment);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK cannot generate " + type + " keys: " + e.getMessage(), e);
         }
@@ -114,58 +149,13 @@ public final class SshKey {
 
     static void checkRsaBits(String field, int bits) {
         if (bits < MIN_RSA_BITS) {
-            throw VaultException.invalid(field + ": an RSA key of " + bits + " bits is too weak; use at least " + MIN_RSA_BITS
+            throw ServiceException.invalid(field, "an RSA key of " + bits + " bits is too weak; use at least " + MIN_RSA_BITS
                     + " (default " + DEFAULT_RSA_BITS + ") or an ed25519 key");
         }
         if (bits > MAX_RSA_BITS) {
-            throw VaultException.invalid(field + ": " + bits + " bits is more than " + MAX_RSA_BITS + "; use " + DEFAULT_RSA_BITS);
+            throw ServiceException.invalid(field, bits + " bits is more than " + MAX_RSA_BITS + "; use " + DEFAULT_RSA_BITS);
         }
     }
-
-    private static SshKey ed25519(byte[] seed, byte[] pub, String comment) throws GeneralSecurityException {
-        KeyFactory kf = KeyFactory.getInstance("Ed25519");
-        PrivateKey priv = kf.generatePrivate(new EdECPrivateKeySpec(NamedParameterSpec.ED25519, seed));
-        PublicKey pk = kf.generatePublic(new EdECPublicKeySpec(NamedParameterSpec.ED25519, decodeEd25519(pub)));
-        return new SshKey(Type.ED25519, pk, priv, new SshWire.Writer().string(Type.ED25519.wireName).string(pub).bytes(), comment);
-    }
-
-    private static SshKey rsa(BigInteger n, BigInteger e, BigInteger d, BigInteger iqmp, BigInteger p, BigInteger q, String comment)
-            throws GeneralSecurityException {
-        KeyFactory kf = KeyFactory.getInstance("RSA");
-        BigInteger one = BigInteger.ONE;
-        PrivateKey priv = kf.generatePrivate(new RSAPrivateCrtKeySpec(n, e, d, p, q, d.mod(p.subtract(one)), d.mod(q.subtract(one)), iqmp));
-        PublicKey pk = kf.generatePublic(new RSAPublicKeySpec(n, e));
-        return new SshKey(Type.RSA, pk, priv, new SshWire.Writer().string(Type.RSA.wireName).mpint(e).mpint(n).bytes(), comment);
-    }
-
-    /** RFC 8032 §5.1.2: y little-endian, the top bit of the last byte is x's parity. */
-    private static byte[] encodeEd25519(EdECPoint p) {
-        byte[] be = p.getY().toByteArray();
-        byte[] out = new byte[32];
-        for (int i = 0; i < 32 && i < be.length; i++) {
-            out[i] = be[be.length - 1 - i];
-        }
-        if (p.isXOdd()) {
-            out[31] |= (byte) 0x80;
-        }
-        return out;
-    }
-
-    private static EdECPoint decodeEd25519(byte[] pub) {
-        if (pub.length != 32) {
-            throw new SshWire.FormatException("an ed25519 public key has 32 bytes, not " + pub.length);
-        }
-        byte[] le = pub.clone();
-        boolean xOdd = (le[31] & 0x80) != 0;
-        le[31] &= 0x7f;
-        byte[] be = new byte[33];
-        for (int i = 0; i < 32; i++) {
-            be[32 - i] = le[i];
-        }
-        return new EdECPoint(xOdd, new BigInteger(be));
-    }
-
-    // ------------------------------------------------------------------------------------------------ OpenSSH files
 
     /**
      * Reads an unencrypted OpenSSH private key ({@code -----BEGIN OPENSSH PRIVATE KEY-----}). Everything else is
@@ -179,156 +169,104 @@ public final class SshKey {
     private static SshKey parseOpenSsh(String text, boolean verify) {
         String t = text == null ? "" : text.strip();
         if (t.isEmpty()) {
-            throw VaultException.invalid("private_key: empty; give the text of an OpenSSH private key file");
+            throw ServiceException.invalid("private_key", "empty; give the text of an OpenSSH private key file");
         }
         if (t.startsWith("ssh-") || t.startsWith("ecdsa-") || t.startsWith("sk-")) {
-            throw VaultException.invalid("private_key: this is a public key; import the private key file (e.g. ~/.ssh/id_ed25519, not the .pub)");
+            throw ServiceException.invalid("private_key", "this is a public key; import the private key file (e.g. ~/.ssh/id_ed25519, not the .pub)");
         }
         if (t.startsWith("-----BEGIN RSA PRIVATE KEY-----") || t.startsWith("-----BEGIN PRIVATE KEY-----")
                 || t.startsWith("-----BEGIN EC PRIVATE KEY-----") || t.startsWith("-----BEGIN DSA PRIVATE KEY-----")
                 || t.startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
-            throw VaultException.invalid("private_key: a PEM/PKCS key, not the OpenSSH format; convert a copy with"
+            throw ServiceException.invalid("private_key", "a PEM/PKCS key, not the OpenSSH format; convert a copy with"
                     + " `ssh-keygen -p -N '' -f COPY` (rewrites it as an OpenSSH key) and import that");
         }
         if (!t.startsWith(BEGIN) || !t.endsWith(END)) {
-            throw VaultException.invalid("private_key: not an OpenSSH private key (it must start with " + BEGIN + ")");
+            throw ServiceException.invalid("private_key", "not an OpenSSH private key (it must start with " + BEGIN + ")");
         }
-        byte[] blob;
+        CommentKeeper parser = new CommentKeeper();
+        Collection<KeyPair> pairs;
         try {
-            blob = Base64.getMimeDecoder().decode(t.substring(BEGIN.length(), t.length() - END.length()).strip());
-        } catch (IllegalArgumentException e) {
-            throw VaultException.invalid("private_key: the base64 body is damaged: " + e.getMessage());
-        }
-        try {
-            return parseBlob(blob, verify);
-        } catch (SshWire.FormatException e) {
-            throw VaultException.invalid("private_key: corrupt OpenSSH key (" + e.getMessage() + ")");
-        } catch (GeneralSecurityException e) {
-            throw VaultException.invalid("private_key: the JDK refuses the key material: " + e.getMessage());
-        }
-    }
-
-    private static SshKey parseBlob(byte[] blob, boolean verify) throws GeneralSecurityException {
-        if (blob.length < MAGIC.length || !Arrays.equals(Arrays.copyOf(blob, MAGIC.length), MAGIC)) {
-            throw new SshWire.FormatException("no openssh-key-v1 header");
-        }
-        SshWire.Reader r = new SshWire.Reader(blob, MAGIC.length, blob.length - MAGIC.length);
-        String cipher = r.utf8();
-        String kdf = r.utf8();
-        r.string();
-        if (!cipher.equals("none") || !kdf.equals("none")) {
-            throw VaultException.invalid("private_key: the key is encrypted with a passphrase (" + cipher + "/" + kdf + "); the vault keeps"
+            pairs = parser.loadKeyPairs(null, RESOURCE, null, t);
+        } catch (FailedLoginException e) {
+            throw ServiceException.invalid("private_key", "the key is encrypted with a passphrase; the vault keeps"
                     + " keys inside its own encrypted database, so remove the passphrase from a copy (`ssh-keygen -p -N '' -f COPY`)"
                     + " and import that copy");
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            throw ServiceException.invalid("private_key", "corrupt OpenSSH key (" + e.getMessage() + ")");
         }
-        long count = r.u32();
-        if (count != 1) {
-            throw VaultException.invalid("private_key: the file holds " + count + " keys; import one key per file");
+        if (pairs.size() != 1) {
+            throw ServiceException.invalid("private_key", pairs.isEmpty() ? "the file holds no key (is it encrypted?)"
+                    : "the file holds " + pairs.size() + " keys; import one key per file");
         }
-        byte[] publicBlob = r.string();
-        byte[] secret = r.string();
-        r.end();
-        SshWire.Reader s = new SshWire.Reader(secret);
-        if (s.u32() != s.u32()) {
-            throw new SshWire.FormatException("the check words differ");
-        }
-        String type = s.utf8();
-        SshKey key;
-        switch (type) {
-            case "ssh-ed25519" -> {
-                byte[] pub = s.string();
-                byte[] both = s.string();
-                if (both.length != 64 || !Arrays.equals(Arrays.copyOfRange(both, 32, 64), pub)) {
-                    throw new SshWire.FormatException("the ed25519 private part does not hold its public key");
-                }
-                key = ed25519(Arrays.copyOf(both, 32), pub, null);
-            }
-            case "ssh-rsa" -> {
-                BigInteger n = s.mpint();
-                BigInteger e = s.mpint();
-                BigInteger d = s.mpint();
-                BigInteger iqmp = s.mpint();
-                BigInteger p = s.mpint();
-                BigInteger q = s.mpint();
-                checkRsaBits("private_key", n.bitLength());
-                if (!p.multiply(q).equals(n)) {
-                    throw new SshWire.FormatException("the RSA primes do not multiply to the modulus");
-                }
-                key = rsa(n, e, d, iqmp, p, q, null);
-            }
-            default -> throw VaultException.invalid("private_key: key type " + type + " is not supported; use ed25519 or RSA"
+        KeyPair kp = pairs.iterator().next();
+        String wire = KeyUtils.getKeyType(kp.getPublic());
+        Type type = Type.ofWire(wire);
+        if (type == null) {
+            throw ServiceException.invalid("private_key", "key type " + wire + " is not supported; use ed25519 or RSA"
                     + " (at least " + MIN_RSA_BITS + " bits)");
         }
-        String comment = s.utf8();
-        for (int i = 1; s.remaining() > 0; i++) {
-            if (s.u8() != (i & 0xff)) {
-                throw new SshWire.FormatException("bad padding");
-            }
+        if (type == Type.RSA) {
+            checkRsaBits("private_key", ((java.security.interfaces.RSAPublicKey) kp.getPublic()).getModulus().bitLength());
         }
-        if (!Arrays.equals(publicBlob, key.publicBlob)) {
-            throw VaultException.invalid("private_key: the public key in the file does not belong to its private key");
+        SshKey key;
+        try {
+            key = of(type, kp.getPublic(), kp.getPrivate(), parser.comments.isEmpty() ? "" : parser.comments.get(0));
+        } catch (GeneralSecurityException e) {
+            throw ServiceException.invalid("private_key", "the JDK refuses the key material: " + e.getMessage());
         }
-        key = key.withComment(comment);
         if (verify) {
             key.selfTest();
         }
         return key;
     }
 
+    /** SSHD's parser reads each key's comment and drops it; this one keeps it. */
+    private static final class CommentKeeper extends OpenSSHKeyPairResourceParser {
+        final List<String> comments = new ArrayList<>();
+
+        @Override
+        protected Map.Entry<PrivateKey, String> readPrivateKey(SessionContext session, NamedResource resourceKey,
+                                                               OpenSSHParserContext context, String keyType,
+                                                               FilePasswordProvider passwordProvider, InputStream stream)
+                throws IOException, GeneralSecurityException {
+            Map.Entry<PrivateKey, String> entry = super.readPrivateKey(session, resourceKey, context, keyType, passwordProvider, stream);
+            comments.add(entry.getValue());
+            return entry;
+        }
+    }
+
     /** Signs and verifies a random challenge: a key whose halves do not match never enters the vault. */
     private void selfTest() {
         byte[] challenge = new byte[32];
         RANDOM.nextBytes(challenge);
+        String alg = type == Type.ED25519 ? "Ed25519" : "SHA256withRSA";
         try {
-            Signature v = Signature.getInstance(type == Type.ED25519 ? "Ed25519" : "SHA256withRSA");
+            Signature v = Signature.getInstance(alg);
             v.initVerify(publicKey);
             v.update(challenge);
-            if (!v.verify(rawSignature(type == Type.ED25519 ? "Ed25519" : "SHA256withRSA", challenge))) {
-                throw VaultException.invalid("private_key: the private key does not match its public key");
+            if (!v.verify(rawSignature(alg, challenge))) {
+                throw ServiceException.invalid("private_key", "the private key does not match its public key");
             }
         } catch (GeneralSecurityException e) {
-            throw VaultException.invalid("private_key: the key does not sign: " + e.getMessage());
+            throw ServiceException.invalid("private_key", "the key does not sign: " + e.getMessage());
         }
     }
 
     /** The key as an unencrypted OpenSSH private key file, as {@code ssh-keygen -N ''} writes it. */
     public String toOpenSsh() {
-        SshWire.Writer s = new SshWire.Writer();
-        int check = RANDOM.nextInt();
-        s.u32(check & 0xffffffffL).u32(check & 0xffffffffL).string(type.wireName);
-        if (type == Type.ED25519) {
-            byte[] pub = Arrays.copyOfRange(publicBlob, publicBlob.length - 32, publicBlob.length);
-            byte[] seed = ((EdECPrivateKey) privateKey).getBytes().orElseThrow();
-            byte[] both = new byte[64];
-            System.arraycopy(seed, 0, both, 0, 32);
-            System.arraycopy(pub, 0, both, 32, 32);
-            s.string(pub).string(both);
-            Arrays.fill(seed, (byte) 0);
-        } else {
-            RSAPrivateCrtKey k = (RSAPrivateCrtKey) privateKey;
-            s.mpint(k.getModulus()).mpint(k.getPublicExponent()).mpint(k.getPrivateExponent()).mpint(k.getCrtCoefficient())
-                    .mpint(k.getPrimeP()).mpint(k.getPrimeQ());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(libraryPair, comment, null, out);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot write the " + type + " key in the OpenSSH format: " + e.getMessage(), e);
         }
-        s.string(comment);
-        for (int i = 1; s.size() % 8 != 0; i++) {
-            s.u8(i);
-        }
-        byte[] blob = new SshWire.Writer().raw(MAGIC).string("none").string("none").string(new byte[0]).u32(1)
-                .string(publicBlob).string(s.bytes()).bytes();
-        String b64 = Base64.getEncoder().encodeToString(blob);
-        StringBuilder out = new StringBuilder(BEGIN).append('\n');
-        for (int i = 0; i < b64.length(); i += 70) {
-            out.append(b64, i, Math.min(b64.length(), i + 70)).append('\n');
-        }
-        return out.append(END).append('\n').toString();
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /** Reads back what {@link #toOpenSsh()} wrote (the vault's own storage format; checked when it went in). */
     public static SshKey fromStored(byte[] privateKeyFile) {
         return parseOpenSsh(new String(privateKeyFile, StandardCharsets.UTF_8), false);
     }
-
-    // ------------------------------------------------------------------------------------------------ signing
 
     /**
      * Signs {@code data} the way an SSH agent answers a SIGN_REQUEST and returns the signature blob (string
@@ -364,8 +302,6 @@ public final class SshKey {
         return sig.sign();
     }
 
-    // ------------------------------------------------------------------------------------------------ views
-
     public Type type() {
         return type;
     }
@@ -383,7 +319,7 @@ public final class SshKey {
     }
 
     public SshKey withComment(String c) {
-        return new SshKey(type, publicKey, privateKey, publicBlob, c);
+        return new SshKey(type, publicKey, privateKey, libraryPair, publicBlob, c);
     }
 
     public int bits() {
@@ -392,15 +328,16 @@ public final class SshKey {
 
     /** The {@code authorized_keys} line: type, base64 blob, comment. */
     public String publicLine() {
-        String line = type.wireName + " " + Base64.getEncoder().encodeToString(publicBlob);
+        String line = PublicKeyEntry.toString(libraryPair.getPublic());
         return comment.isEmpty() ? line : line + " " + comment;
     }
 
     /** OpenSSH's default fingerprint: {@code SHA256:} and the unpadded base64 of the blob's SHA-256. */
     public String fingerprint() {
-        return fingerprint(publicBlob);
+        return KeyUtils.getFingerPrint(libraryPair.getPublic());
     }
 
+    /** The same for a key blob an agent client sent (possibly of a type the vault does not hold). */
     public static String fingerprint(byte[] publicBlob) {
         try {
             return "SHA256:" + Base64.getEncoder().withoutPadding().encodeToString(MessageDigest.getInstance("SHA-256").digest(publicBlob));
@@ -411,6 +348,7 @@ public final class SshKey {
 
     @Override
     public String toString() {
-        return type.dbName.toUpperCase(Locale.ROOT) + " " + fingerprint() + (comment.isEmpty() ? "" : " " + comment);
+        // for logs: the comment is the operator's or the imported file's text
+        return type.dbName.toUpperCase(Locale.ROOT) + " " + fingerprint() + (comment.isEmpty() ? "" : " " + Printable.line(comment));
     }
 }

@@ -1,7 +1,8 @@
 package io.terok.vault.ssh;
 
-import io.terok.vault.Vault;
-import io.terok.vault.VaultException;
+import io.terok.common.Ids;
+import io.terok.common.ServiceException;
+import io.terok.vault.VaultStorage;
 import io.terok.vault.store.SshAgentRow;
 import io.terok.vault.store.SshKeyRow;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.hibernate.Session;
 import org.jboss.logging.Logger;
 
@@ -22,8 +22,6 @@ import org.jboss.logging.Logger;
  */
 public final class SshKeyStore {
     private static final Logger LOG = Logger.getLogger(SshKeyStore.class);
-    /** The same rule as the runtime's and the gate's project names. */
-    static final Pattern PROJECT = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,62}");
     private static final int MAX_COMMENT = 200;
 
     /** A stored key as the API shows it: never the private half. */
@@ -35,42 +33,34 @@ public final class SshKeyStore {
     public record Loaded(long id, SshKey key) {
     }
 
-    private final Vault vault;
+    private final VaultStorage storage;
     private final Clock clock;
 
-    public SshKeyStore(Vault vault, Clock clock) {
-        this.vault = vault;
+    public SshKeyStore(VaultStorage storage, Clock clock) {
+        this.storage = storage;
         this.clock = clock;
-    }
-
-    public static String checkProject(String field, String project) {
-        if (project == null || !PROJECT.matcher(project).matches()) {
-            throw VaultException.invalid(field + ": '" + (project == null ? "" : project) + "' is not a project name ("
-                    + PROJECT.pattern() + ")");
-        }
-        return project;
     }
 
     private static String checkComment(String comment) {
         String c = comment == null ? "" : comment;
         if (c.length() > MAX_COMMENT || c.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
-            throw VaultException.invalid("comment: at most " + MAX_COMMENT + " printable characters");
+            throw ServiceException.invalid("comment", "at most " + MAX_COMMENT + " printable characters");
         }
         return c;
     }
 
     /** Generates a key for a project: ed25519, or RSA with {@code bits} (0: {@value SshKey#DEFAULT_RSA_BITS}). */
     public Info add(String project, SshKey.Type type, int bits, String comment) {
-        checkProject("project", project);
+        Ids.project("project", project);
         String c = checkComment(comment == null || comment.isEmpty() ? "terok:" + project : comment);
         if (type == SshKey.Type.ED25519 && bits != 0) {
-            throw VaultException.invalid("bits: only for RSA keys (ed25519 keys have a fixed size)");
+            throw ServiceException.invalid("bits", "only for RSA keys (ed25519 keys have a fixed size)");
         }
         int b = type == SshKey.Type.RSA && bits == 0 ? SshKey.DEFAULT_RSA_BITS : bits;
         if (type == SshKey.Type.RSA) {
             SshKey.checkRsaBits("bits", b);
         }
-        vault.inDatabase(s -> null); // a locked vault refuses before the (slow) RSA generation
+        storage.requireOpen(); // a locked vault refuses before the (slow) RSA generation
         SshKey key = SshKey.generate(type, b, c);
         Info info = store(project, key);
         LOG.infof("ssh key generated for project %s: %s", project, key);
@@ -79,7 +69,7 @@ public final class SshKeyStore {
 
     /** Imports an OpenSSH private key for a project; {@code comment} (when given) replaces the file's comment. */
     public Info importKey(String project, String privateKeyText, String comment) {
-        checkProject("project", project);
+        Ids.project("project", project);
         SshKey key = SshKey.parseOpenSsh(privateKeyText);
         if (comment != null && !comment.isEmpty()) {
             key = key.withComment(checkComment(comment));
@@ -95,7 +85,7 @@ public final class SshKeyStore {
         String fp = key.fingerprint();
         long now = clock.millis();
         SshKey k = key;
-        return vault.inDatabase(s -> {
+        return storage.inTransaction(s -> {
             SshKeyRow row = s.createSelectionQuery("from SshKeyRow where fingerprint = :f", SshKeyRow.class).setParameter("f", fp).uniqueResult();
             if (row == null) {
                 row = new SshKeyRow();
@@ -117,9 +107,9 @@ public final class SshKeyStore {
     /** One entry per (key, project); all projects when {@code project} is empty. */
     public List<Info> list(String project) {
         if (project != null && !project.isEmpty()) {
-            checkProject("project", project);
+            Ids.project("project", project);
         }
-        return vault.inDatabase(s -> {
+        return storage.inTransaction(s -> {
             List<Info> out = new ArrayList<>();
             for (Object[] kp : assignments(s, project)) {
                 SshKeyRow row = s.find(SshKeyRow.class, ((Number) kp[1]).longValue());
@@ -147,7 +137,7 @@ public final class SshKeyStore {
     }
 
     private List<Object[]> assignments(String project) {
-        return vault.inDatabase(s -> assignments(s, project));
+        return storage.inTransaction(s -> assignments(s, project));
     }
 
     /** The key's public line, and its private key file when asked for explicitly. */
@@ -155,9 +145,9 @@ public final class SshKeyStore {
     }
 
     public Exported export(long id, boolean includePrivate) {
-        SshKeyRow row = vault.inDatabase(s -> s.find(SshKeyRow.class, id));
+        SshKeyRow row = storage.inTransaction(s -> s.find(SshKeyRow.class, id));
         if (row == null) {
-            throw new VaultException(VaultException.Kind.NOT_FOUND, "id: no ssh key " + id + " (see `terok ssh list`)");
+            throw new ServiceException(ServiceException.Kind.NOT_FOUND, "id: no ssh key " + id + " (see `terok ssh list`)");
         }
         SshKey key = SshKey.fromStored(row.privateKey).withComment(row.comment);
         if (includePrivate) {
@@ -169,7 +159,7 @@ public final class SshKeyStore {
 
     /** Deletes a key and its project assignments. */
     public boolean remove(long id) {
-        boolean removed = vault.inDatabase(s -> {
+        boolean removed = storage.inTransaction(s -> {
             s.createNativeMutationQuery("DELETE FROM ssh_key_projects WHERE key_id = :k").setParameter("k", id).executeUpdate();
             return s.createMutationQuery("delete from SshKeyRow where id = :k").setParameter("k", id).executeUpdate() > 0;
         });
@@ -181,7 +171,7 @@ public final class SshKeyStore {
 
     /** A project's keys with their private halves, for the agent; read fresh each time. */
     public List<Loaded> keysFor(String project) {
-        return vault.inDatabase(s -> {
+        return storage.inTransaction(s -> {
             List<Loaded> out = new ArrayList<>();
             for (Object[] kp : assignments(s, project)) {
                 SshKeyRow row = s.find(SshKeyRow.class, ((Number) kp[1]).longValue());
@@ -195,7 +185,7 @@ public final class SshKeyStore {
 
     /** The identities of a project, without loading private keys. */
     public List<AgentProtocol.Identity> identities(String project) {
-        return vault.inDatabase(s -> {
+        return storage.inTransaction(s -> {
             List<AgentProtocol.Identity> out = new ArrayList<>();
             for (Object[] kp : assignments(s, project)) {
                 SshKeyRow row = s.find(SshKeyRow.class, ((Number) kp[1]).longValue());
@@ -211,7 +201,7 @@ public final class SshKeyStore {
 
     public void recordAgent(String taskId, String project) {
         long now = clock.millis();
-        vault.inDatabase(s -> {
+        storage.inTransaction(s -> {
             SshAgentRow row = s.find(SshAgentRow.class, taskId);
             if (row == null) {
                 row = new SshAgentRow();
@@ -225,13 +215,13 @@ public final class SshKeyStore {
     }
 
     public boolean dropAgent(String taskId) {
-        return vault.inDatabase(s -> s.createMutationQuery("delete from SshAgentRow where taskId = :t").setParameter("t", taskId)
+        return storage.inTransaction(s -> s.createMutationQuery("delete from SshAgentRow where taskId = :t").setParameter("t", taskId)
                 .executeUpdate() > 0);
     }
 
     /** Task → project of every agent that should be open. */
     public Map<String, String> agents() {
-        return vault.inDatabase(s -> {
+        return storage.inTransaction(s -> {
             Map<String, String> out = new LinkedHashMap<>();
             s.createSelectionQuery("from SshAgentRow order by createdAt", SshAgentRow.class).getResultList()
                     .forEach(r -> out.put(r.taskId, r.project));

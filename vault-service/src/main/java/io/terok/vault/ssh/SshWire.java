@@ -1,11 +1,10 @@
 package io.terok.vault.ssh;
 
 import java.io.ByteArrayOutputStream;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
-/** The SSH wire encoding (RFC 4251 §5: uint32, string, mpint) shared by key files and the agent protocol. */
+/** The SSH wire encoding (RFC 4251 §5: byte, uint32, string) of the agent protocol's messages. */
 public final class SshWire {
     private SshWire() {
     }
@@ -62,25 +61,6 @@ public final class SshWire {
             return new String(string(), StandardCharsets.UTF_8);
         }
 
-        public BigInteger mpint() {
-            byte[] b = string();
-            if (b.length == 0) {
-                return BigInteger.ZERO;
-            }
-            BigInteger v = new BigInteger(b);
-            if (v.signum() < 0) {
-                throw new FormatException("a negative mpint");
-            }
-            return v;
-        }
-
-        public byte[] raw(int n) {
-            need(n, n + " bytes");
-            byte[] out = Arrays.copyOfRange(buf, pos, pos + n);
-            pos += n;
-            return out;
-        }
-
         /** Refuses trailing bytes: a message must be exactly its fields. */
         public void end() {
             if (remaining() != 0) {
@@ -119,20 +99,6 @@ public final class SshWire {
 
         public Writer string(String s) {
             return string(s.getBytes(StandardCharsets.UTF_8));
-        }
-
-        /** Two's complement, minimal, big-endian: exactly what BigInteger.toByteArray gives for positive values. */
-        public Writer mpint(BigInteger v) {
-            return string(v.signum() == 0 ? new byte[0] : v.toByteArray());
-        }
-
-        public Writer raw(byte[] b) {
-            out.writeBytes(b);
-            return this;
-        }
-
-        public int size() {
-            return out.size();
         }
 
         public byte[] bytes() {

@@ -2,7 +2,7 @@ package io.terok.vault.store;
 
 import io.agroal.api.AgroalDataSource;
 import io.agroal.api.configuration.supplier.AgroalDataSourceConfigurationSupplier;
-import io.terok.vault.VaultException;
+import io.terok.common.ServiceException;
 import io.terok.vault.store.migration.V1__Initial;
 import io.terok.vault.store.migration.V2__TokenScopeAndProviderNames;
 import io.terok.vault.store.migration.V3__SshAgents;
@@ -84,14 +84,14 @@ public final class VaultDatabase implements AutoCloseable {
             flyway.migrate();
             int version = currentVersion(pool);
             if (version > SCHEMA_VERSION) {
-                throw new VaultException(VaultException.Kind.PRECONDITION, file + " has schema version " + version
+                throw new ServiceException(ServiceException.Kind.PRECONDITION, file + " has schema version " + version
                         + ", newer than this terok understands (" + SCHEMA_VERSION + "): upgrade terok");
             }
             restrict(file);
             return new VaultDatabase(file, pool, sessionFactory(pool), version);
         } catch (FlywayException e) {
             pool.close();
-            throw new VaultException(VaultException.Kind.INTERNAL, "cannot migrate " + file + ": " + e.getMessage(), e);
+            throw new ServiceException(ServiceException.Kind.INTERNAL, "cannot migrate " + file + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             pool.close();
             throw e;
@@ -125,14 +125,14 @@ public final class VaultDatabase implements AutoCloseable {
             s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
             try (ResultSet r = s.executeQuery("PRAGMA journal_mode=DELETE")) {
                 if (!r.next() || !"delete".equalsIgnoreCase(r.getString(1))) {
-                    throw new VaultException(VaultException.Kind.PRECONDITION,
+                    throw new ServiceException(ServiceException.Kind.PRECONDITION,
                             "cannot re-key " + file + ": the database is in use by another process");
                 }
             }
             s.execute("PRAGMA rekey = '" + next.replace("'", "''") + "'");
             s.execute("PRAGMA journal_mode=WAL");
         } catch (SQLException e) {
-            throw new VaultException(VaultException.Kind.INTERNAL, "cannot re-key " + file + ": " + e.getMessage(), e);
+            throw new ServiceException(ServiceException.Kind.INTERNAL, "cannot re-key " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -147,7 +147,7 @@ public final class VaultDatabase implements AutoCloseable {
 
     private static void requirePassphrase(String passphrase) {
         if (passphrase == null || passphrase.isEmpty()) {
-            throw VaultException.invalid("passphrase: must not be empty");
+            throw ServiceException.invalid("passphrase", "must not be empty");
         }
     }
 
@@ -165,7 +165,7 @@ public final class VaultDatabase implements AutoCloseable {
                 // An existing file is never replaced: check what it is.
             }
             if (!Files.isRegularFile(file)) {
-                throw VaultException.precondition(file + " is not a regular file: move it away");
+                throw ServiceException.precondition(file + " is not a regular file: move it away");
             }
             long size = Files.size(file);
             if (size == 0) {
@@ -177,16 +177,16 @@ public final class VaultDatabase implements AutoCloseable {
                 n = in.readNBytes(head, 0, head.length);
             }
             if (n == head.length && Arrays.equals(head, SQLITE_HEADER)) {
-                throw VaultException.precondition(file + " is an unencrypted SQLite database, not a terok vault;"
+                throw ServiceException.precondition(file + " is an unencrypted SQLite database, not a terok vault;"
                         + " terok never reads or overwrites it: move it away, then run `terok vault unlock --prompt`");
             }
             if (size < 1024) {
-                throw VaultException.precondition(file + " is too short to be a terok vault (" + size
+                throw ServiceException.precondition(file + " is too short to be a terok vault (" + size
                         + " bytes; corrupt or truncated): restore it from a backup or move it away, then run `terok vault unlock --prompt`");
             }
             return false;
         } catch (IOException e) {
-            throw new VaultException(VaultException.Kind.INTERNAL, "cannot use " + file + ": " + e.getMessage(), e);
+            throw new ServiceException(ServiceException.Kind.INTERNAL, "cannot use " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -198,10 +198,10 @@ public final class VaultDatabase implements AutoCloseable {
         } catch (SQLException e) {
             String m = String.valueOf(e.getMessage());
             if (!created && (m.contains("NOTADB") || m.contains("not a database") || m.contains("encrypted"))) {
-                throw new VaultException(VaultException.Kind.DENIED, "wrong passphrase for " + file
+                throw new ServiceException(ServiceException.Kind.DENIED, "wrong passphrase for " + file
                         + " (or the file is corrupt): unlock with the right one (`terok vault unlock`)");
             }
-            throw new VaultException(VaultException.Kind.INTERNAL, "cannot open " + file + ": " + m, e);
+            throw new ServiceException(ServiceException.Kind.INTERNAL, "cannot open " + file + ": " + m, e);
         }
     }
 
@@ -242,7 +242,7 @@ public final class VaultDatabase implements AutoCloseable {
         try {
             return AgroalDataSource.from(config);
         } catch (SQLException e) {
-            throw new VaultException(VaultException.Kind.INTERNAL, "cannot open " + file + ": " + e.getMessage(), e);
+            throw new ServiceException(ServiceException.Kind.INTERNAL, "cannot open " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -251,7 +251,7 @@ public final class VaultDatabase implements AutoCloseable {
              ResultSet r = s.executeQuery("SELECT max(CAST(version AS INTEGER)) FROM flyway_schema_history WHERE success = 1")) {
             return r.next() ? r.getInt(1) : 0;
         } catch (SQLException e) {
-            throw new VaultException(VaultException.Kind.INTERNAL, "cannot read the schema version: " + e.getMessage(), e);
+            throw new ServiceException(ServiceException.Kind.INTERNAL, "cannot read the schema version: " + e.getMessage(), e);
         }
     }
 
@@ -263,7 +263,7 @@ public final class VaultDatabase implements AutoCloseable {
                     Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
                 }
             } catch (IOException e) {
-                throw new VaultException(VaultException.Kind.INTERNAL, "cannot restrict " + p + ": " + e.getMessage(), e);
+                throw new ServiceException(ServiceException.Kind.INTERNAL, "cannot restrict " + p + ": " + e.getMessage(), e);
             }
         }
     }

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.terok.common.ServiceException;
 import io.terok.vault.Vault;
-import io.terok.vault.VaultException;
 import io.terok.vault.broker.AuditLog;
 import io.terok.vault.broker.RouteTable;
 import io.terok.vault.passphrase.PassphraseChain;
@@ -72,15 +72,15 @@ class GitCredentialsTest {
         // Another port, another host, a look-alike host, plain http: never.
         for (String url : List.of("https://github.com:8443/org/repo.git", "https://git.example.org/team/r.git",
                 "https://github.com.evil.example/org/repo.git", "https://api.github.com/org/repo.git")) {
-            VaultException e = assertThrows(VaultException.class, () -> creds.issue("proj", url, "sync"), url);
+            ServiceException e = assertThrows(ServiceException.class, () -> creds.issue("proj", url, "sync"), url);
             assertTrue(e.getMessage().contains("no vault provider holds a credential for git host") && e.getMessage().contains("git-hosts"),
                     e.getMessage());
         }
-        VaultException http = assertThrows(VaultException.class, () -> creds.issue("proj", "http://github.com/org/repo.git", "sync"));
+        ServiceException http = assertThrows(ServiceException.class, () -> creds.issue("proj", "http://github.com/org/repo.git", "sync"));
         assertTrue(http.getMessage().contains("only for https://"), http.getMessage());
-        assertThrows(VaultException.class, () -> creds.issue("proj", "https://u:p@github.com/org/repo.git", "sync"));
-        assertThrows(VaultException.class, () -> creds.issue("../x", "https://github.com/org/repo.git", "sync"));
-        assertThrows(VaultException.class, () -> creds.issue("proj", "https://github.com/org/repo.git", "Sync Now"));
+        assertThrows(ServiceException.class, () -> creds.issue("proj", "https://u:p@github.com/org/repo.git", "sync"));
+        assertThrows(ServiceException.class, () -> creds.issue("../x", "https://github.com/org/repo.git", "sync"));
+        assertThrows(ServiceException.class, () -> creds.issue("proj", "https://github.com/org/repo.git", "Sync Now"));
 
         audit.flush();
         String log = Files.readString(tmp.resolve("data/audit.jsonl"));
@@ -93,13 +93,13 @@ class GitCredentialsTest {
 
     @Test
     void refusalsNameTheFix() throws Exception {
-        VaultException missing = assertThrows(VaultException.class, () -> creds.issue("proj", "https://gitlab.com/g/r.git", "sync"));
-        assertEquals(VaultException.Kind.PRECONDITION, missing.kind());
+        ServiceException missing = assertThrows(ServiceException.class, () -> creds.issue("proj", "https://gitlab.com/g/r.git", "sync"));
+        assertEquals(ServiceException.Kind.PRECONDITION, missing.kind());
         assertTrue(missing.getMessage().contains("terok vault add gitlab") && missing.getMessage().contains("project proj"),
                 missing.getMessage());
 
         vault.putCredential("", "gitlab", "oauth", "expired_access", null, System.currentTimeMillis() - 1000);
-        VaultException expired = assertThrows(VaultException.class, () -> creds.issue("proj", "https://gitlab.com/g/r.git", "sync"));
+        ServiceException expired = assertThrows(ServiceException.class, () -> creds.issue("proj", "https://gitlab.com/g/r.git", "sync"));
         assertTrue(expired.getMessage().contains("expired") && expired.getMessage().contains("terok vault add gitlab"), expired.getMessage());
         vault.putCredential("", "gitlab", "oauth", "fresh_access", null, System.currentTimeMillis() + 3_600_000);
         GitCredentials.Issued gl = creds.issue("proj", "https://gitlab.com/g/r.git", "sync");
@@ -107,7 +107,7 @@ class GitCredentialsTest {
         assertEquals("fresh_access", gl.password());
 
         vault.lock();
-        VaultException locked = assertThrows(VaultException.class, () -> creds.issue("proj", "https://gitlab.com/g/r.git", "sync"));
+        ServiceException locked = assertThrows(ServiceException.class, () -> creds.issue("proj", "https://gitlab.com/g/r.git", "sync"));
         assertTrue(locked.getMessage().contains("terok vault unlock"), locked.getMessage());
         audit.flush();
         String log = Files.readString(tmp.resolve("data/audit.jsonl"));

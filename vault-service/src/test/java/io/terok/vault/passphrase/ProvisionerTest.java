@@ -1,5 +1,6 @@
 package io.terok.vault.passphrase;
 
+import io.terok.vault.TestVaults;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.terok.vault.Vault;
-import io.terok.vault.VaultException;
+import io.terok.common.ServiceException;
 import io.terok.vault.VaultSetup;
 import io.terok.vault.broker.RouteTable;
 import java.nio.file.Files;
@@ -16,7 +17,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -156,7 +156,7 @@ class ProvisionerTest {
         }
         // A database made with a typed passphrase: setup leaves it (and its passphrase) alone.
         TierSettings plain = settings("systemd-creds", Optional.empty(), Optional.empty());
-        try (Vault v = new Vault(db(), new PassphraseChain(List.of()), RouteTable.withOverrides(Map.of()), Clock.systemUTC())) {
+        try (Vault v = TestVaults.of(db())) {
             v.unlock("typed");
         }
         try (Vault v = vault(plain, Map.of())) {
@@ -178,16 +178,16 @@ class ProvisionerTest {
         TierSettings base = settings("systemd-creds", Optional.empty(), Optional.empty());
         try (Vault v = vault(base, env)) {
             VaultSetup setup = new VaultSetup(v, base, data().resolve("vault/passphrase.cred"), config(), env);
-            VaultException e = assertThrows(VaultException.class, () -> setup.provision(""));
+            ServiceException e = assertThrows(ServiceException.class, () -> setup.provision(""));
             assertTrue(e.getMessage().contains("systemd-creds") && e.getMessage().contains("LoadCredentialEncrypted"), e.getMessage());
             assertFalse(Files.exists(db()) || Files.exists(config()));
         }
         TierSettings noBus = settings("systemd-creds", Optional.of("unix:path=" + dir.resolve("no-bus")), Optional.empty());
         try (Vault v = vault(noBus, Map.of())) {
             VaultSetup setup = new VaultSetup(v, noBus, data().resolve("vault/passphrase.cred"), config(), Map.of());
-            VaultException e = assertThrows(VaultException.class, () -> setup.provision("secret-service"));
+            ServiceException e = assertThrows(ServiceException.class, () -> setup.provision("secret-service"));
             assertTrue(e.getMessage().contains("not usable") && e.getMessage().contains("D-Bus"), e.getMessage());
-            assertThrows(VaultException.class, () -> setup.provision("floppy"));
+            assertThrows(ServiceException.class, () -> setup.provision("floppy"));
             assertFalse(Files.exists(db()));
         }
     }

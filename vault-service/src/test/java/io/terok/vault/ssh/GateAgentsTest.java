@@ -1,15 +1,14 @@
 package io.terok.vault.ssh;
 
+import io.terok.vault.TestVaults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.terok.vault.Vault;
-import io.terok.vault.VaultException;
+import io.terok.common.ServiceException;
 import io.terok.vault.broker.AuditLog;
-import io.terok.vault.broker.RouteTable;
-import io.terok.vault.passphrase.PassphraseChain;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -39,10 +38,9 @@ class GateAgentsTest {
 
     @BeforeEach
     void open() {
-        vault = new Vault(tmp.resolve("data/credentials.db"), new PassphraseChain(List.of()), RouteTable.withOverrides(Map.of()), Clock.systemUTC());
-        vault.unlock("test-passphrase");
+        vault = TestVaults.unlocked(tmp);
         audit = new AuditLog(tmp.resolve("data/audit.jsonl"));
-        keys = new SshKeyStore(vault, Clock.systemUTC());
+        keys = new SshKeyStore(vault.storage(), Clock.systemUTC());
         agents = new GateAgents(tmp.resolve("run/vault-gate-ssh"), keys, vault, audit, Clock.systemUTC(), Duration.ofMillis(800),
                 Duration.ofMinutes(5));
     }
@@ -71,7 +69,7 @@ class GateAgentsTest {
         assertTrue(agents.close(o.id()));
         assertFalse(Files.exists(o.socket()), "the socket is gone");
         assertFalse(agents.close(o.id()), "idempotent");
-        assertThrows(VaultException.class, () -> agents.close("../x"));
+        assertThrows(ServiceException.class, () -> agents.close("../x"));
         audit.flush();
         String log = Files.readString(tmp.resolve("data/audit.jsonl"));
         assertTrue(log.contains("\"task\":\"gate:gp-a\"") && log.contains("\"method\":\"OPEN\"") && log.contains("\"method\":\"CLOSE\""), log);
@@ -79,14 +77,14 @@ class GateAgentsTest {
 
     @Test
     void refusalsNameTheFix() {
-        VaultException none = assertThrows(VaultException.class, () -> agents.open("gp-empty", "sync"));
-        assertEquals(VaultException.Kind.PRECONDITION, none.kind());
+        ServiceException none = assertThrows(ServiceException.class, () -> agents.open("gp-empty", "sync"));
+        assertEquals(ServiceException.Kind.PRECONDITION, none.kind());
         assertTrue(none.getMessage().contains("terok ssh add gp-empty"), none.getMessage());
-        assertThrows(VaultException.class, () -> agents.open("../evil", "sync"));
-        assertThrows(VaultException.class, () -> agents.open("gp-x", "Sync now"));
+        assertThrows(ServiceException.class, () -> agents.open("../evil", "sync"));
+        assertThrows(ServiceException.class, () -> agents.open("gp-x", "Sync now"));
         keys.add("gp-locked", SshKey.Type.ED25519, 0, "");
         vault.lock();
-        VaultException locked = assertThrows(VaultException.class, () -> agents.open("gp-locked", "sync"));
+        ServiceException locked = assertThrows(ServiceException.class, () -> agents.open("gp-locked", "sync"));
         assertTrue(locked.getMessage().contains("terok vault unlock"), locked.getMessage());
         assertEquals(Map.of(), agents.openAgents(), "nothing opened by a refusal");
     }

@@ -1,5 +1,7 @@
 package io.terok.vault.ssh;
 
+import io.terok.vault.TestVaults;
+import io.terok.vault.TaskIds;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.terok.vault.Vault;
 import io.terok.vault.broker.AuditLog;
-import io.terok.vault.broker.RouteTable;
-import io.terok.vault.passphrase.PassphraseChain;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -50,10 +50,9 @@ class SshAgentsTest {
 
     @BeforeEach
     void open() {
-        vault = new Vault(tmp.resolve("data/credentials.db"), new PassphraseChain(List.of()), RouteTable.withOverrides(Map.of()), Clock.systemUTC());
-        vault.unlock("test-passphrase");
+        vault = TestVaults.unlocked(tmp);
         audit = new AuditLog(tmp.resolve("data/audit.jsonl"));
-        keys = new SshKeyStore(vault, Clock.systemUTC());
+        keys = new SshKeyStore(vault.storage(), Clock.systemUTC());
         agents = new SshAgents(tmp.resolve("run/vault-ssh"), keys, vault, audit, Clock.systemUTC());
         vault.onUnlock(agents::restore);
     }
@@ -76,8 +75,8 @@ class SshAgentsTest {
         SshKeyStore.Info rsa = keys.importKey("proj-a", Files.readString(tmp.resolve("rsa")), "");
         SshKeyStore.Info other = keys.add("proj-b", SshKey.Type.ED25519, 0, "b-ed");
 
-        assertTrue(agents.openFor("task-none", "proj-without-keys").isEmpty(), "no keys, no agent");
-        Path dir = agents.openFor("task-1", "proj-a").orElseThrow();
+        assertTrue(agents.openFor(TaskIds.of("task-none"), "proj-without-keys").isEmpty(), "no keys, no agent");
+        Path dir = agents.openFor(TaskIds.of("task-1"), "proj-a").orElseThrow();
         Path sock = dir.resolve(SshAgents.SOCKET);
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(agents.root())));
         assertEquals("rwx--x--x", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
@@ -110,7 +109,7 @@ class SshAgentsTest {
         audit.flush();
         List<AuditLog.Entry> signs = audit.read(e -> e.provider().equals("ssh-agent"));
         assertEquals(2, signs.size(), signs.toString());
-        assertTrue(signs.stream().allMatch(e -> e.taskId().equals("task-1") && e.outcome().equals("ok")), signs.toString());
+        assertTrue(signs.stream().allMatch(e -> e.taskId().equals(TaskIds.of("task-1")) && e.outcome().equals("ok")), signs.toString());
         assertTrue(signs.stream().anyMatch(e -> e.path().equals(ed.fingerprint() + " ssh-ed25519")), signs.toString());
         assertTrue(signs.stream().anyMatch(e -> e.path().equals(rsa.fingerprint() + " rsa-sha2-512")), signs.toString());
     }
@@ -118,7 +117,7 @@ class SshAgentsTest {
     @Test
     void rawProtocolSha1UnknownKeysMalformedAndOversizedMessages() throws Exception {
         SshKeyStore.Info rsa = keys.add("proj-r", SshKey.Type.RSA, 3072, "r");
-        Path sock = agents.openFor("task-r", "proj-r").orElseThrow().resolve(SshAgents.SOCKET);
+        Path sock = agents.openFor(TaskIds.of("task-r"), "proj-r").orElseThrow().resolve(SshAgents.SOCKET);
         byte[] blob = java.util.Base64.getDecoder().decode(rsa.publicLine().split(" ")[1]);
         try (Raw c = new Raw(sock)) {
             byte[] ids = c.call(new byte[] {AgentProtocol.SSH_AGENTC_REQUEST_IDENTITIES});
@@ -148,7 +147,7 @@ class SshAgentsTest {
             assertTrue(c.closedByAgent(), "a truncated sign request closes the connection");
         }
         audit.flush();
-        List<String> outcomes = audit.read(e -> e.taskId().equals("task-r")).stream().map(AuditLog.Entry::outcome).toList();
+        List<String> outcomes = audit.read(e -> e.taskId().equals(TaskIds.of("task-r"))).stream().map(AuditLog.Entry::outcome).toList();
         assertEquals(List.of("refused_sha1", "ok", "unknown_key"), outcomes);
     }
 
@@ -159,11 +158,11 @@ class SshAgentsTest {
     @Test
     void revocationCutsLiveConnectionsAndDeletesTheSocket() throws Exception {
         keys.add("proj-v", SshKey.Type.ED25519, 0, "");
-        Path dir = agents.openFor("task-v", "proj-v").orElseThrow();
+        Path dir = agents.openFor(TaskIds.of("task-v"), "proj-v").orElseThrow();
         Path sock = dir.resolve(SshAgents.SOCKET);
         try (Raw c = new Raw(sock)) {
             assertEquals(AgentProtocol.SSH_AGENT_IDENTITIES_ANSWER, c.call(new byte[] {AgentProtocol.SSH_AGENTC_REQUEST_IDENTITIES})[0]);
-            assertTrue(agents.close("task-v"));
+            assertTrue(agents.close(TaskIds.of("task-v")));
             assertTrue(c.closedByAgent(), "the live connection is cut");
         }
         assertFalse(Files.exists(sock));
@@ -175,7 +174,7 @@ class SshAgentsTest {
     @Test
     void aRestartedVaultReopensTheAgentsOfLiveTasksAndClearsStaleOnes() throws Exception {
         keys.add("proj-s", SshKey.Type.ED25519, 0, "s");
-        Path dir = agents.openFor("task-live", "proj-s").orElseThrow();
+        Path dir = agents.openFor(TaskIds.of("task-live"), "proj-s").orElseThrow();
         Object inode = Files.readAttributes(dir, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
         // A directory whose task is gone, with the socket a crashed process left behind.
         Path gone = agents.root().resolve("00000000deadbeef");

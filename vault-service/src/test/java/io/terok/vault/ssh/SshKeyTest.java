@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.terok.vault.VaultException;
+import io.terok.common.ServiceException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.Signature;
@@ -42,6 +42,31 @@ class SshKeyTest {
             assertEquals(Files.readString(Path.of(f + ".pub")).strip(), k.publicLine());
             String fp = Tools.run(List.of("ssh-keygen", "-l", "-f", f + ".pub"), Map.of(), null).ok().out();
             assertTrue(fp.contains(k.fingerprint()), fp + " vs " + k.fingerprint());
+        }
+    }
+
+    @Test
+    void everyKeyTypeSshKeygenWritesReadsBackAsSshKeygenSeesItOrIsRefusedByName() throws Exception {
+        for (String[] spec : new String[][] {{"t-ed", "-t", "ed25519"}, {"t-rsa3072", "-t", "rsa", "-b", "3072"},
+                {"t-rsa4096", "-t", "rsa", "-b", "4096"}}) {
+            List<String> args = new java.util.ArrayList<>(List.of(spec).subList(1, spec.length));
+            args.addAll(List.of("-N", ""));
+            Path f = keygen(spec[0], args.toArray(String[]::new));
+            SshKey k = SshKey.parseOpenSsh(Files.readString(f));
+            String[] derived = Tools.run(List.of("ssh-keygen", "-y", "-f", f.toString()), Map.of(), null).ok().out().strip().split(" ");
+            String[] mine = k.publicLine().split(" ");
+            assertEquals(derived[0] + " " + derived[1], mine[0] + " " + mine[1], "ssh-keygen -y of " + spec[0]);
+            assertEquals("me@" + spec[0], k.comment());
+            String fp = Tools.run(List.of("ssh-keygen", "-l", "-f", f.toString()), Map.of(), null).ok().out();
+            assertTrue(fp.contains(" " + k.fingerprint() + " "), fp + " vs " + k.fingerprint());
+            assertEquals(SshKey.fingerprint(k.publicBlob()), k.fingerprint());
+            SshKey stored = SshKey.fromStored(k.toOpenSsh().getBytes());
+            assertArrayEquals(k.publicBlob(), stored.publicBlob());
+            assertEquals(k.comment(), stored.comment());
+        }
+        for (String bits : List.of("256", "384", "521")) {
+            Path ec = keygen("t-ec" + bits, "-t", "ecdsa", "-b", bits, "-N", "");
+            assertRefused(Files.readString(ec), "ecdsa-sha2-nistp" + bits + " is not supported");
         }
     }
 
@@ -101,12 +126,12 @@ class SshKeyTest {
         String good = Files.readString(ed);
         String damaged = good.replace(good.substring(200, 260), "A".repeat(60));
         assertRefused(damaged, "private_key:");
-        assertThrows(VaultException.class, () -> SshKey.generate(SshKey.Type.RSA, 2048, ""));
+        assertThrows(ServiceException.class, () -> SshKey.generate(SshKey.Type.RSA, 2048, ""));
     }
 
     private static void assertRefused(String text, String expected) {
-        VaultException e = assertThrows(VaultException.class, () -> SshKey.parseOpenSsh(text));
-        assertEquals(VaultException.Kind.INVALID, e.kind());
+        ServiceException e = assertThrows(ServiceException.class, () -> SshKey.parseOpenSsh(text));
+        assertEquals(ServiceException.Kind.INVALID, e.kind());
         assertTrue(e.getMessage().startsWith("private_key: "), e.getMessage());
         assertTrue(e.getMessage().contains(expected), e.getMessage());
     }

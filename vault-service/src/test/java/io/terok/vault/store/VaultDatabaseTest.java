@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.terok.vault.VaultException;
+import io.terok.common.ServiceException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,8 +49,8 @@ class VaultDatabaseTest {
         assertFalse(new String(bytes, StandardCharsets.ISO_8859_1).contains("REAL-SECRET"), "secret not in clear");
         assertFalse(new String(bytes, StandardCharsets.ISO_8859_1).contains("credentials"), "schema not in clear");
 
-        VaultException wrong = assertThrows(VaultException.class, () -> VaultDatabase.open(file, "wrong"));
-        assertEquals(VaultException.Kind.DENIED, wrong.kind());
+        ServiceException wrong = assertThrows(ServiceException.class, () -> VaultDatabase.open(file, "wrong"));
+        assertEquals(ServiceException.Kind.DENIED, wrong.kind());
         assertTrue(wrong.getMessage().contains("wrong passphrase") && wrong.getMessage().contains("terok vault unlock"), wrong.getMessage());
         assertArrayEquals(bytes, Files.readAllBytes(file), "a wrong key leaves the file untouched");
 
@@ -67,8 +67,8 @@ class VaultDatabaseTest {
             s.execute("CREATE TABLE t (x)");
         }
         byte[] before = Files.readAllBytes(plain);
-        VaultException e = assertThrows(VaultException.class, () -> VaultDatabase.open(plain, "pw"));
-        assertEquals(VaultException.Kind.PRECONDITION, e.kind());
+        ServiceException e = assertThrows(ServiceException.class, () -> VaultDatabase.open(plain, "pw"));
+        assertEquals(ServiceException.Kind.PRECONDITION, e.kind());
         assertTrue(e.getMessage().contains("unencrypted") && e.getMessage().contains("terok vault unlock --prompt"), e.getMessage());
         assertArrayEquals(before, Files.readAllBytes(plain));
 
@@ -76,11 +76,11 @@ class VaultDatabaseTest {
         byte[] noise = new byte[8192];
         new java.util.Random(1).nextBytes(noise);
         Files.write(junk, noise);
-        VaultException j = assertThrows(VaultException.class, () -> VaultDatabase.open(junk, "pw"));
+        ServiceException j = assertThrows(ServiceException.class, () -> VaultDatabase.open(junk, "pw"));
         assertTrue(j.getMessage().contains("corrupt"), j.getMessage());
         assertArrayEquals(noise, Files.readAllBytes(junk));
 
-        assertThrows(VaultException.class, () -> VaultDatabase.open(dir.resolve("x.db"), ""));
+        assertThrows(ServiceException.class, () -> VaultDatabase.open(dir.resolve("x.db"), ""));
     }
 
     @Test
@@ -164,7 +164,7 @@ class VaultDatabaseTest {
             });
         }
         VaultDatabase.rekey(file, "old", "new");
-        assertEquals(VaultException.Kind.DENIED, assertThrows(VaultException.class, () -> VaultDatabase.open(file, "old")).kind());
+        assertEquals(ServiceException.Kind.DENIED, assertThrows(ServiceException.class, () -> VaultDatabase.open(file, "old")).kind());
         try (VaultDatabase db = VaultDatabase.open(file, "new")) {
             assertEquals("openai", db.inTransaction(s -> s.find(TokenRow.class, "x")).provider);
         }

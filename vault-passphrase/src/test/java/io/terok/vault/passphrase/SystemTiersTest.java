@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.terok.vault.Vault;
-import io.terok.vault.broker.RouteTable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +25,11 @@ class SystemTiersTest {
     Path dir;
 
     private Path encrypt(String secret, String name) throws Exception {
+        return encrypt(dir, secret, name);
+    }
+
+    /** A systemd credential file holding {@code secret}, encrypted with the host key under {@code name}. */
+    static Path encrypt(Path dir, String secret, String name) throws Exception {
         KeyringSession.require("systemd-creds");
         Path cred = dir.resolve(name + ".cred");
         Process p = new ProcessBuilder("systemd-creds", "encrypt", "--name=" + name, "-", cred.toString()).redirectErrorStream(true).start();
@@ -169,44 +171,5 @@ class SystemTiersTest {
         assertTrue(unset.getMessage().contains("DBUS_SESSION_BUS_ADDRESS"), unset.getMessage());
         assertEquals(Optional.empty(), new SecretServiceTier(Optional.of(dead), false).resolve());
         assertEquals(Optional.empty(), new SecretServiceTier(Optional.empty(), false).resolve());
-    }
-
-    @Test
-    void theVaultUnlocksThroughEachSystemTierAndReKeysIntoIt() throws Exception {
-        Path cred = encrypt("first creds passphrase", "terok-vault-passphrase");
-        Path db = dir.resolve("creds-vault/credentials.db");
-        SystemdCredsTier creds = new SystemdCredsTier("terok-vault-passphrase", Optional.of(cred), "systemd-creds", Map.of());
-        try (Vault v = vault(db, creds)) {
-            v.autoUnlock();
-            assertEquals("systemd-creds", v.status().tier());
-            v.putCredential("default", "anthropic", "api_key", "sk-creds", null, null);
-            v.changePassphrase("", "second creds passphrase");
-        }
-        assertEquals(Optional.of("second creds passphrase"), creds.resolve(), "the re-key updated the credential file");
-        try (Vault v = vault(db, creds)) {
-            v.autoUnlock();
-            assertEquals("sk-creds", v.credential("default", "anthropic").orElseThrow().secret());
-        }
-
-        try (KeyringSession k = new KeyringSession()) {
-            k.store("keyring vault passphrase", "application", "terok", "purpose", "vault-passphrase");
-            Path db2 = dir.resolve("keyring-vault/credentials.db");
-            SecretServiceTier keyring = new SecretServiceTier(Optional.of(k.busAddress), true);
-            try (Vault v = vault(db2, keyring)) {
-                v.autoUnlock();
-                assertEquals("secret-service", v.status().tier());
-                v.putCredential("default", "openai", "api_key", "sk-keyring", null, null);
-                v.changePassphrase("", "next keyring passphrase");
-            }
-            assertEquals("next keyring passphrase", k.lookup("application", "terok", "purpose", "vault-passphrase"));
-            try (Vault v = vault(db2, keyring)) {
-                v.autoUnlock();
-                assertEquals("sk-keyring", v.credential("default", "openai").orElseThrow().secret());
-            }
-        }
-    }
-
-    static Vault vault(Path db, PassphraseTier... tiers) {
-        return new Vault(db, new PassphraseChain(List.of(tiers)), RouteTable.withOverrides(Map.of()), Clock.systemUTC());
     }
 }

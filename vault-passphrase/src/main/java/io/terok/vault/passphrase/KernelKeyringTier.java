@@ -1,5 +1,6 @@
 package io.terok.vault.passphrase;
 
+import io.terok.common.HostProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,23 +50,23 @@ public final class KernelKeyringTier implements PassphraseTier {
         if (id.isEmpty()) {
             return Optional.empty();
         }
-        ToolRun r = run(null, "pipe", id.get());
-        if (r.code() != 0) {
-            throw new TierFailedException(name(), "keyctl pipe failed: " + r.err().trim());
+        HostProcess.Result r = run(null, "pipe", id.get());
+        if (r.exitCode() != 0) {
+            throw new TierFailedException(name(), "keyctl pipe failed: " + r.stderr().trim());
         }
-        String p = new String(r.out(), StandardCharsets.UTF_8);
+        String p = new String(r.stdoutBytes(), StandardCharsets.UTF_8);
         return p.isEmpty() ? Optional.empty() : Optional.of(p);
     }
 
     private Optional<String> find() throws TierFailedException {
-        ToolRun r = run(null, "search", "@u", "user", description);
-        if (r.code() == 0) {
-            return Optional.of(new String(r.out(), StandardCharsets.UTF_8).trim());
+        HostProcess.Result r = run(null, "search", "@u", "user", description);
+        if (r.exitCode() == 0) {
+            return Optional.of(new String(r.stdoutBytes(), StandardCharsets.UTF_8).trim());
         }
-        if (r.err().contains("not available") || r.err().contains("No such")) {
+        if (r.stderr().contains("not available") || r.stderr().contains("No such")) {
             return Optional.empty();
         }
-        throw new TierFailedException(name(), "keyctl search failed: " + r.err().trim());
+        throw new TierFailedException(name(), "keyctl search failed: " + r.stderr().trim());
     }
 
     @Override
@@ -76,15 +77,15 @@ public final class KernelKeyringTier implements PassphraseTier {
     @Override
     public void store(String passphrase) {
         try {
-            ToolRun r = run(passphrase.getBytes(StandardCharsets.UTF_8), "padd", "user", description, "@u");
-            if (r.code() != 0) {
-                throw new IllegalStateException("keyctl padd failed: " + r.err().trim());
+            HostProcess.Result r = run(passphrase.getBytes(StandardCharsets.UTF_8), "padd", "user", description, "@u");
+            if (r.exitCode() != 0) {
+                throw new IllegalStateException("keyctl padd failed: " + r.stderr().trim());
             }
-            String id = new String(r.out(), StandardCharsets.UTF_8).trim();
-            ToolRun perm = run(null, "setperm", id, "0x3f2f0000");
-            if (perm.code() != 0) {
+            String id = new String(r.stdoutBytes(), StandardCharsets.UTF_8).trim();
+            HostProcess.Result perm = run(null, "setperm", id, "0x3f2f0000");
+            if (perm.exitCode() != 0) {
                 run(null, "unlink", id, "@u");
-                throw new IllegalStateException("keyctl setperm failed: " + perm.err().trim());
+                throw new IllegalStateException("keyctl setperm failed: " + perm.stderr().trim());
             }
         } catch (TierFailedException e) {
             throw new IllegalStateException(e.getMessage(), e);
@@ -109,21 +110,16 @@ public final class KernelKeyringTier implements PassphraseTier {
         }
     }
 
-    private ToolRun run(byte[] stdin, String... args) throws TierFailedException {
-        return ToolRun.run(name(), keyctl, Duration.ofSeconds(10), stdin, "", args);
+    private HostProcess.Result run(byte[] stdin, String... args) throws TierFailedException {
+        return TierProcess.run(name(), keyctl, Duration.ofSeconds(10), stdin, "", args);
     }
 
     static String which(String program) {
         if (program.contains("/")) {
             return Files.isExecutable(Path.of(program)) ? program : null;
         }
-        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin:/usr/sbin:/sbin");
-        for (String dir : (path + ":/usr/bin:/bin").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
-                return Path.of(dir, program).toString();
-            }
-        }
-        return null;
+        Path found = HostProcess.which(program, System.getenv().getOrDefault("PATH", "/usr/bin:/bin:/usr/sbin:/sbin") + ":/usr/bin:/bin");
+        return found == null ? null : found.toString();
     }
 
     private static String hostname() {

@@ -102,11 +102,15 @@ public final class SecretServiceTier implements PassphraseTier {
             } finally {
                 close(bus, session);
             }
-        } catch (DBusExecutionException e) {
-            throw new TierFailedException(name(), "the Secret Service failed: " + e.getMessage());
-        } catch (java.io.IOException | DBusException e) {
-            throw new TierFailedException(name(), "D-Bus error: " + e.getMessage());
+        } catch (DBusExecutionException | java.io.IOException | DBusException e) {
+            throw failed(e);
         }
+    }
+
+    /** A failed call on the bus, as this tier's failure. */
+    private TierFailedException failed(Exception e) {
+        return new TierFailedException(name(), (e instanceof DBusExecutionException ? "the Secret Service failed: " : "D-Bus error: ")
+                + e.getMessage());
     }
 
     private Optional<String> absent(String why) throws TierFailedException {
@@ -180,10 +184,8 @@ public final class SecretServiceTier implements PassphraseTier {
                 n++;
             }
             return n;
-        } catch (DBusExecutionException e) {
-            throw new TierFailedException(name(), "the Secret Service failed: " + e.getMessage());
-        } catch (java.io.IOException | DBusException e) {
-            throw new TierFailedException(name(), "D-Bus error: " + e.getMessage());
+        } catch (DBusExecutionException | java.io.IOException | DBusException e) {
+            throw failed(e);
         }
     }
 
@@ -220,10 +222,8 @@ public final class SecretServiceTier implements PassphraseTier {
             } finally {
                 close(bus, session);
             }
-        } catch (DBusExecutionException e) {
-            throw new TierFailedException(name(), "the Secret Service failed: " + e.getMessage());
-        } catch (java.io.IOException | DBusException e) {
-            throw new TierFailedException(name(), "D-Bus error: " + e.getMessage());
+        } catch (DBusExecutionException | java.io.IOException | DBusException e) {
+            throw failed(e);
         }
     }
 

@@ -1,11 +1,12 @@
 package io.terok.vault.passphrase;
 
+import io.terok.common.HostProcess;
+import io.terok.common.PrivateFiles;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -71,13 +72,13 @@ public final class SystemdCredsTier implements PassphraseTier {
             throw new TierFailedException(name(), "the encrypted credential " + f + " does not exist; restore it, or unset"
                     + " terok.vault.systemd-creds-file and unlock with `terok vault unlock --prompt`");
         }
-        ToolRun r = run(null, "decrypt", "--name=" + credential, f.toString(), "-");
-        if (r.code() != 0) {
-            throw new TierFailedException(name(), "systemd-creds decrypt " + f + " failed: " + lastLine(r.err())
+        HostProcess.Result r = run(null, "decrypt", "--name=" + credential, f.toString(), "-");
+        if (r.exitCode() != 0) {
+            throw new TierFailedException(name(), "systemd-creds decrypt " + f + " failed: " + lastLine(r.stderr())
                     + "; it must be decrypted on the host that encrypted it, as a user that can read the host key"
                     + " (root), or load it through the unit's LoadCredentialEncrypted=" + credential + ":" + f);
         }
-        return Optional.of(nonEmpty(new String(r.out(), StandardCharsets.UTF_8), f.toString()));
+        return Optional.of(nonEmpty(new String(r.stdoutBytes(), StandardCharsets.UTF_8), f.toString()));
     }
 
     private String nonEmpty(String text, String where) throws TierFailedException {
@@ -96,12 +97,12 @@ public final class SystemdCredsTier implements PassphraseTier {
         try {
             Path probe = Files.createTempFile("terok-creds-probe", ".cred");
             try {
-                ToolRun enc = run("probe".getBytes(StandardCharsets.UTF_8), "encrypt", "--name=" + credential, "-", probe.toString());
-                if (enc.code() != 0) {
+                HostProcess.Result enc = run("probe".getBytes(StandardCharsets.UTF_8), "encrypt", "--name=" + credential, "-", probe.toString());
+                if (enc.exitCode() != 0) {
                     return false;
                 }
-                ToolRun dec = run(null, "decrypt", "--name=" + credential, probe.toString(), "-");
-                return dec.code() == 0 && "probe".equals(new String(dec.out(), StandardCharsets.UTF_8));
+                HostProcess.Result dec = run(null, "decrypt", "--name=" + credential, probe.toString(), "-");
+                return dec.exitCode() == 0 && "probe".equals(new String(dec.stdoutBytes(), StandardCharsets.UTF_8));
             } finally {
                 Files.deleteIfExists(probe);
             }
@@ -122,21 +123,14 @@ public final class SystemdCredsTier implements PassphraseTier {
         try {
             Path dir = f.toAbsolutePath().getParent();
             if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                PrivateFiles.directory(dir);
             }
-            Path tmp = Files.createTempFile(dir, ".passphrase", ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            try {
-                ToolRun r = run(passphrase.getBytes(StandardCharsets.UTF_8), "encrypt", "--name=" + credential, "-", tmp.toString());
-                if (r.code() != 0) {
-                    throw new TierFailedException(name(), "systemd-creds encrypt failed: " + lastLine(r.err()));
-                }
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-                Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
+            HostProcess.Result r = run(passphrase.getBytes(StandardCharsets.UTF_8), "encrypt", "--name=" + credential, "-", "-");
+            if (r.exitCode() != 0) {
+                throw new TierFailedException(name(), "systemd-creds encrypt failed: " + lastLine(r.stderr()));
             }
-        } catch (IOException e) {
+            PrivateFiles.write(f, r.stdoutBytes());
+        } catch (UncheckedIOException e) {
             throw new TierFailedException(name(), "cannot write " + f + ": " + e.getMessage());
         }
     }
@@ -146,7 +140,7 @@ public final class SystemdCredsTier implements PassphraseTier {
         return lines.length == 0 || lines[lines.length - 1].isBlank() ? "(no message)" : lines[lines.length - 1].strip();
     }
 
-    private ToolRun run(byte[] stdin, String... args) throws TierFailedException {
-        return ToolRun.run(name(), binary, Duration.ofSeconds(30), stdin, " (install systemd, or unset terok.vault.systemd-creds-file)", args);
+    private HostProcess.Result run(byte[] stdin, String... args) throws TierFailedException {
+        return TierProcess.run(name(), binary, Duration.ofSeconds(30), stdin, " (install systemd, or unset terok.vault.systemd-creds-file)", args);
     }
 }

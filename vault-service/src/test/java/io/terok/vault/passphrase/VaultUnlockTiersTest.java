@@ -1,73 +1,28 @@
 package io.terok.vault.passphrase;
 
+import io.terok.vault.TestVaults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.terok.vault.Vault;
-import io.terok.vault.VaultException;
-import io.terok.vault.broker.RouteTable;
+import io.terok.common.ServiceException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Each passphrase tier against the real thing (a shell command, the kernel keyring through keyctl), and fail-closed. */
-class PassphraseTiersTest {
+/**
+ * The vault unlocking through its passphrase tiers: a typed passphrase remembered in the kernel keyring, a hold that
+ * outlives restarts, a wrong tier passphrase, and a re-key written back into systemd-creds and the Secret Service.
+ */
+class VaultUnlockTiersTest {
     @TempDir
     Path dir;
-
-    @Test
-    void theCommandTierReturnsTheCommandsOutputWithoutTheNewline() throws Exception {
-        assertEquals(Optional.of("s3cret with spaces"), new CommandTier("printf 's3cret with spaces\\n'", Duration.ofSeconds(10)).resolve());
-    }
-
-    @Test
-    void aBrokenCommandFailsClosedNamingTheSetting() {
-        TierFailedException exit = assertThrows(TierFailedException.class, () -> new CommandTier("echo leaked >&2; exit 3", Duration.ofSeconds(10)).resolve());
-        assertTrue(exit.getMessage().contains("exited with 3") && exit.getMessage().contains("terok.vault.passphrase-command"), exit.getMessage());
-        assertFalse(exit.getMessage().contains("leaked"), "the helper's stderr is not repeated");
-        assertThrows(TierFailedException.class, () -> new CommandTier("true", Duration.ofSeconds(10)).resolve());
-        TierFailedException slow = assertThrows(TierFailedException.class, () -> new CommandTier("sleep 5", Duration.ofMillis(300)).resolve());
-        assertTrue(slow.getMessage().contains("did not finish"));
-    }
-
-    @Test
-    void aBrokenConfiguredTierStopsTheChainBeforeAWorkingLaterOne() {
-        PassphraseChain chain = new PassphraseChain(List.of(new CommandTier("exit 1", Duration.ofSeconds(5)),
-                new EnvTier("PW", Map.of("PW", "from-env"))));
-        TierFailedException e = assertThrows(TierFailedException.class, chain::resolve);
-        assertEquals("command", e.tier());
-    }
-
-    @Test
-    void theEnvTierFailsClosedWhenTheVariableIsUnset() throws Exception {
-        assertEquals(Optional.of("x"), new EnvTier("PW", Map.of("PW", "x")).resolve());
-        assertThrows(TierFailedException.class, () -> new EnvTier("PW", Map.of()).resolve());
-    }
-
-    @Test
-    void theKernelKeyringStoresResolvesAndForgets() throws Exception {
-        KernelKeyringTier k = new KernelKeyringTier(dir.resolve("credentials.db"), "keyctl");
-        assertTrue(k.available(), "keyctl (package keyutils) is required: bin/prepare-host installs it");
-        try {
-            assertEquals(Optional.empty(), k.resolve());
-            k.store("kernel-held passphrase");
-            assertEquals(Optional.of("kernel-held passphrase"), k.resolve());
-            k.forget();
-            k.store("second");
-            assertEquals(Optional.of("second"), k.resolve());
-        } finally {
-            k.forget();
-        }
-        assertEquals(Optional.empty(), k.resolve());
-    }
 
     @Test
     void anUnlockIsRememberedInTheKernelKeyringAcrossARestartUntilLock() {
@@ -75,7 +30,7 @@ class PassphraseTiersTest {
         KernelKeyringTier k = new KernelKeyringTier(db, "keyctl");
         try {
             try (Vault first = vault(db, k)) {
-                assertThrows(VaultException.class, () -> first.unlock(""));
+                assertThrows(ServiceException.class, () -> first.unlock(""));
                 assertFalse(Files.exists(db), "no passphrase: no database created");
                 assertEquals("prompt", first.unlock("typed passphrase").tier());
                 first.putCredential("default", "anthropic", "api_key", "sk-1", null, null);
@@ -90,8 +45,8 @@ class PassphraseTiersTest {
             try (Vault third = vault(db, k)) {
                 third.autoUnlock();
                 assertFalse(third.status().unlocked(), "lock forgot the cached passphrase");
-                VaultException wrong = assertThrows(VaultException.class, () -> third.unlock("not it"));
-                assertEquals(VaultException.Kind.DENIED, wrong.kind());
+                ServiceException wrong = assertThrows(ServiceException.class, () -> third.unlock("not it"));
+                assertEquals(ServiceException.Kind.DENIED, wrong.kind());
             }
         } finally {
             k.forget();
@@ -148,15 +103,50 @@ class PassphraseTiersTest {
         }
         byte[] before = Files.readAllBytes(db);
         try (Vault v = vault(db, new CommandTier("printf wrong", Duration.ofSeconds(5)))) {
-            VaultException e = assertThrows(VaultException.class, () -> v.unlock(""));
-            assertEquals(VaultException.Kind.DENIED, e.kind());
+            ServiceException e = assertThrows(ServiceException.class, () -> v.unlock(""));
+            assertEquals(ServiceException.Kind.DENIED, e.kind());
             assertTrue(e.getMessage().contains("terok vault unlock"));
             assertTrue(v.status().error().contains("wrong passphrase"));
         }
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(db)));
     }
 
+    @Test
+    void theVaultUnlocksThroughEachSystemTierAndReKeysIntoIt() throws Exception {
+        Path cred = SystemTiersTest.encrypt(dir, "first creds passphrase", "terok-vault-passphrase");
+        Path db = dir.resolve("creds-vault/credentials.db");
+        SystemdCredsTier creds = new SystemdCredsTier("terok-vault-passphrase", Optional.of(cred), "systemd-creds", Map.of());
+        try (Vault v = vault(db, creds)) {
+            v.autoUnlock();
+            assertEquals("systemd-creds", v.status().tier());
+            v.putCredential("default", "anthropic", "api_key", "sk-creds", null, null);
+            v.changePassphrase("", "second creds passphrase");
+        }
+        assertEquals(Optional.of("second creds passphrase"), creds.resolve(), "the re-key updated the credential file");
+        try (Vault v = vault(db, creds)) {
+            v.autoUnlock();
+            assertEquals("sk-creds", v.credential("default", "anthropic").orElseThrow().secret());
+        }
+
+        try (KeyringSession k = new KeyringSession()) {
+            k.store("keyring vault passphrase", "application", "terok", "purpose", "vault-passphrase");
+            Path db2 = dir.resolve("keyring-vault/credentials.db");
+            SecretServiceTier keyring = new SecretServiceTier(Optional.of(k.busAddress), true);
+            try (Vault v = vault(db2, keyring)) {
+                v.autoUnlock();
+                assertEquals("secret-service", v.status().tier());
+                v.putCredential("default", "openai", "api_key", "sk-keyring", null, null);
+                v.changePassphrase("", "next keyring passphrase");
+            }
+            assertEquals("next keyring passphrase", k.lookup("application", "terok", "purpose", "vault-passphrase"));
+            try (Vault v = vault(db2, keyring)) {
+                v.autoUnlock();
+                assertEquals("sk-keyring", v.credential("default", "openai").orElseThrow().secret());
+            }
+        }
+    }
+
     private static Vault vault(Path db, PassphraseTier... tiers) {
-        return new Vault(db, new PassphraseChain(List.of(tiers)), RouteTable.withOverrides(Map.of()), Clock.systemUTC());
+        return TestVaults.of(db, tiers);
     }
 }

@@ -1,11 +1,12 @@
 package io.terok.vault.passphrase;
 
+import io.terok.common.PrivateFiles;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,13 +58,10 @@ public final class ConfigYaml {
                 Files.copy(file, backup, StandardCopyOption.COPY_ATTRIBUTES);
             }
         }
-        Path tmp = Files.createTempFile(dir, ".config", ".yaml.tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
-            Files.writeString(tmp, "# terok configuration (terok setup added the vault passphrase source)\n" + text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
+            PrivateFiles.write(file, "# terok configuration (terok setup added the vault passphrase source)\n" + text);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
     }
 
