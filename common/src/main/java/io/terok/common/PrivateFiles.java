@@ -41,7 +41,7 @@ public final class PrivateFiles {
         }
     }
 
-    /** Creates {@code dir} and its missing parents; the directory itself ends up 0700 and owned by us. */
+    /** Creates {@code dir} and its missing parents; the directory itself ends up 0700 (tightened when it existed). */
     public static Path directory(Path dir) {
         try {
             Files.createDirectories(dir);

@@ -3,7 +3,6 @@ package io.terok.common;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 
 /**
@@ -100,16 +99,5 @@ public final class TerokPaths {
 
     private static boolean notBlank(String s) {
         return s != null && !s.isBlank();
-    }
-
-    /** Creates a directory (and parents) readable only by its owner; tightens it when it already exists. */
-    public static Path ensurePrivateDir(Path dir) {
-        try {
-            Files.createDirectories(dir);
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-            return dir;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot create directory " + dir + ": " + e.getMessage(), e);
-        }
     }
 }

@@ -2,7 +2,7 @@ package io.terok.service;
 
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.http.DomainSocketServerStart;
-import io.terok.common.TerokPaths;
+import io.terok.common.PrivateFiles;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.ObservesAsync;
@@ -29,7 +29,7 @@ public class ServiceSocket {
     String service;
 
     void prepareDirectory(@Observes @Priority(1) StartupEvent event) {
-        TerokPaths.ensurePrivateDir(Path.of(socket).getParent());
+        PrivateFiles.directory(Path.of(socket).getParent());
     }
 
     void restrict(@ObservesAsync DomainSocketServerStart event) {

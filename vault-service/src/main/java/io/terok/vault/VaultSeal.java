@@ -2,7 +2,6 @@ package io.terok.vault;
 
 import io.terok.common.PrivateFiles;
 import io.terok.common.ServiceException;
-import io.terok.common.TerokPaths;
 import io.terok.vault.Vault.Status;
 import io.terok.vault.passphrase.PassphraseChain;
 import io.terok.vault.passphrase.PassphraseTier;
@@ -222,10 +221,10 @@ public final class VaultSeal {
                 try {
                     // before the first unlock the vault's directory may not exist yet; a hold must not need a database
                     if (!Files.isDirectory(holdFile.getParent())) {
-                        TerokPaths.ensurePrivateDir(holdFile.getParent());
+                        PrivateFiles.directory(holdFile.getParent());
                     }
                     PrivateFiles.write(holdFile, Instant.now(clock).truncatedTo(ChronoUnit.SECONDS) + "\n");
-                } catch (UncheckedIOException | IllegalStateException e) {
+                } catch (UncheckedIOException e) {
                     throw ServiceException.precondition("the vault is locked, but the hold could not be recorded (" + e.getMessage()
                             + "): a restart of the vault service would unlock it again from its passphrase tier");
                 }
