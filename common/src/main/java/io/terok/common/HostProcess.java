@@ -1,9 +1,11 @@
 package io.terok.common;
 
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The one way terok runs a host program to completion (nft, podman, git, keyctl, systemd-creds, ssh-keygen, ...):
@@ -36,6 +39,7 @@ public final class HostProcess {
     private final Map<String, String> env = new LinkedHashMap<>();
     private boolean clearEnv;
     private Path directory;
+    private Consumer<String> lines;
 
     private HostProcess(List<String> command) {
         if (command.isEmpty()) {
@@ -96,6 +100,17 @@ public final class HostProcess {
         return this;
     }
 
+    /**
+     * For long programs whose progress a person watches (an image build): stderr is merged into stdout and each line
+     * reaches {@code sink} as it is written, sanitised ({@link Printable#line}, at most 4096 characters). The
+     * {@link Result}'s stdout then holds the <em>last</em> {@link #maxOutput} bytes, since the end of a stream is what
+     * explains a failure.
+     */
+    public HostProcess lines(Consumer<String> sink) {
+        this.lines = sink;
+        return this;
+    }
+
     public List<String> command() {
         return command;
     }
@@ -113,12 +128,17 @@ public final class HostProcess {
         if (directory != null) {
             pb.directory(directory.toFile());
         }
+        if (lines != null) {
+            pb.redirectErrorStream(true);
+        }
         if (stdin == null) {
             pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         }
         Process p = pb.start();
-        CompletableFuture<Captured> out = drain(p.getInputStream(), maxOutput);
-        CompletableFuture<Captured> err = drain(p.getErrorStream(), maxOutput);
+        CompletableFuture<Captured> out = lines != null ? drainLines(p.getInputStream(), maxOutput, lines)
+                : drain(p.getInputStream(), maxOutput);
+        CompletableFuture<Captured> err = lines != null ? CompletableFuture.completedFuture(Captured.EMPTY)
+                : drain(p.getErrorStream(), maxOutput);
         try {
             if (stdin != null) {
                 try (var in = p.getOutputStream()) {
@@ -206,6 +226,42 @@ public final class HostProcess {
         t.setDaemon(true);
         t.start();
         return f;
+    }
+
+    private static final int MAX_LINE = 4096;
+
+    private static CompletableFuture<Captured> drainLines(InputStream in, int max, Consumer<String> sink) {
+        CompletableFuture<Captured> f = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            byte[] ring = new byte[Math.max(1, max)];
+            long total = 0;
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    for (byte b : (line + "\n").getBytes(StandardCharsets.UTF_8)) {
+                        ring[(int) (total++ % ring.length)] = b;
+                    }
+                    sink.accept(Printable.line(line, MAX_LINE));
+                }
+            } catch (IOException e) {
+                // The process was killed: keep what was read.
+            }
+            f.complete(lastBytes(ring, total));
+        }, "terok-host-process-lines");
+        t.setDaemon(true);
+        t.start();
+        return f;
+    }
+
+    private static Captured lastBytes(byte[] ring, long total) {
+        if (total <= ring.length) {
+            return new Captured(java.util.Arrays.copyOf(ring, (int) total), false);
+        }
+        int start = (int) (total % ring.length);
+        byte[] out = new byte[ring.length];
+        System.arraycopy(ring, start, out, 0, ring.length - start);
+        System.arraycopy(ring, 0, out, ring.length - start, start);
+        return new Captured(out, true);
     }
 
     /** The first executable {@code name} on {@code path} (a PATH value), or null. */

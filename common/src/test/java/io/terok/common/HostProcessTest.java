@@ -52,4 +52,17 @@ class HostProcessTest {
     void aMissingProgramIsAnIOException() {
         assertThrows(IOException.class, () -> HostProcess.of("/nonexistent/terok-no-such-program").run());
     }
+
+    @Test
+    void linesReachTheSinkAsWrittenSanitisedWithTheTailKept() throws IOException {
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        HostProcess.Result r = HostProcess.of("sh", "-c", "echo one; echo 'two\u001b[2J' >&2; seq 1000; exit 4")
+                .maxOutput(10).lines(seen::add).run();
+        assertEquals(4, r.exitCode());
+        assertEquals("one", seen.get(0));
+        assertEquals("two?[2J", seen.get(1));
+        assertEquals(1002, seen.size());
+        assertEquals("\n999\n1000\n", r.stdout().substring(r.stdout().length() - 10));
+        assertTrue(r.truncated());
+    }
 }

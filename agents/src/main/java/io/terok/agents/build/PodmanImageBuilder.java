@@ -44,6 +44,8 @@ import java.util.regex.Pattern;
 public final class PodmanImageBuilder implements ImageBuilder {
     private static final Pattern STEP = Pattern.compile("^STEP (\\d+)/(\\d+): (.*)$");
     private static final Pattern ID = Pattern.compile("[0-9a-f]{64}");
+    /** Output kept of a build for its error message: its end says why it failed. */
+    private static final int BUILD_TAIL_BYTES = 16 * 1024;
 
     private final String podman;
     private Duration buildTimeout = Duration.ofMinutes(30);
@@ -123,11 +125,11 @@ public final class PodmanImageBuilder implements ImageBuilder {
                     "-t", layer.tag(), "-f", "-"));
             layer.labels().forEach((k, v) -> cmd.add("--label=" + k + "=" + v));
             cmd.add(context.toString());
-            StreamedProcess.Result r;
+            HostProcess.Result r;
             List<String> notes = new ArrayList<>();
             try {
-                r = StreamedProcess.run(cmd, layer.containerfile().getBytes(StandardCharsets.UTF_8), buildTimeout,
-                        line -> {
+                r = HostProcess.of(cmd).stdin(layer.containerfile()).timeout(buildTimeout).maxOutput(BUILD_TAIL_BYTES)
+                        .lines(line -> {
                             Matcher m = STEP.matcher(line);
                             if (m.matches()) {
                                 progress.step(layer.kind(), "step " + m.group(1) + "/" + m.group(2) + ": "
@@ -136,14 +138,14 @@ public final class PodmanImageBuilder implements ImageBuilder {
                                 notes.add(line);
                                 progress.step(layer.kind(), line, Duration.between(layerStart, Instant.now()));
                             }
-                        });
+                        }).run();
             } catch (IOException e) {
                 throw ServiceException.unavailable("cannot run " + podman + ": " + e.getMessage());
             }
             if (!r.ok()) {
                 // L0's own lines say what it tried (which packages were missing), the tail says how it failed.
                 throw ServiceException.internal("building " + layer.kind() + " " + layer.tag() + " failed: "
-                        + (notes.isEmpty() ? "" : String.join(" | ", notes) + " | ") + r.describe(), null);
+                        + (notes.isEmpty() ? "" : String.join(" | ", notes) + " | ") + describe(r), null);
             }
             Duration took = Duration.between(layerStart, Instant.now());
             progress.step(layer.kind(), "built " + layer.tag(), took);
@@ -151,6 +153,15 @@ public final class PodmanImageBuilder implements ImageBuilder {
                     layer.steps(), took));
         }
         return new BuildRecord(results, Duration.between(start, Instant.now()));
+    }
+
+    /** How a build ended: its last few output lines, which say why it failed. */
+    private static String describe(HostProcess.Result r) {
+        if (r.timedOut()) {
+            return "did not finish in time";
+        }
+        List<String> tail = r.stdout().lines().filter(l -> !l.isBlank()).map(Printable::line).toList();
+        return "exit " + r.exitCode() + ": " + String.join(" | ", tail.subList(Math.max(0, tail.size() - 5), tail.size()));
     }
 
     /** The generated files a layer copies from the context (L0's install script), written if absent. */
