@@ -264,8 +264,15 @@ public final class HostProcess {
         return new Captured(out, true);
     }
 
-    /** The first executable {@code name} on {@code path} (a PATH value), or null. */
+    /**
+     * The first executable {@code name} on {@code path} (a PATH value), or null; a {@code name} with a slash is taken
+     * as the program's own path and answered when it is executable.
+     */
     public static Path which(String name, String path) {
+        if (name.contains("/")) {
+            Path given = Path.of(name);
+            return Files.isRegularFile(given) && Files.isExecutable(given) ? given : null;
+        }
         for (String dir : (path == null ? "/usr/local/bin:/usr/bin:/bin" : path).split(":")) {
             if (dir.isEmpty()) {
                 continue;

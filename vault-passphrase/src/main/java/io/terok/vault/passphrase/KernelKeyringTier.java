@@ -114,10 +114,8 @@ public final class KernelKeyringTier implements PassphraseTier {
         return TierProcess.run(name(), keyctl, Duration.ofSeconds(10), stdin, "", args);
     }
 
+    /** {@code program} on PATH, falling back to /usr/bin and /bin (a service's PATH can be minimal), or null. */
     static String which(String program) {
-        if (program.contains("/")) {
-            return Files.isExecutable(Path.of(program)) ? program : null;
-        }
         Path found = HostProcess.which(program, System.getenv().getOrDefault("PATH", "/usr/bin:/bin:/usr/sbin:/sbin") + ":/usr/bin:/bin");
         return found == null ? null : found.toString();
     }

@@ -9,7 +9,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real Secret Service for tests: a private D-Bus session bus (dbus-daemon) and gnome-keyring-daemon with only its
@@ -69,42 +68,12 @@ final class KeyringSession implements AutoCloseable {
     }
 
     Result run(String stdin, String... cmd) {
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-            pb.environment().putAll(env());
-            if (stdin == null) {
-                pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            }
-            Process p = pb.start();
-            if (stdin != null) {
-                try (var in = p.getOutputStream()) {
-                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return new Result(-1, out);
-            }
-            return new Result(p.exitValue(), out.trim());
-        } catch (IOException e) {
-            throw new AssertionError("cannot run " + cmd[0] + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        Cmd.Output o = Cmd.exec(List.of(cmd), null, e -> e.putAll(env()), stdin, 20);
+        return new Result(o.code(), (o.out() + o.err()).trim());
     }
 
     static void require(String... tools) {
-        List<String> missing = new ArrayList<>();
-        for (String t : tools) {
-            if (KernelKeyringTier.which(t) == null) {
-                missing.add(t);
-            }
-        }
-        if (!missing.isEmpty()) {
-            throw new AssertionError("missing: " + missing + " (run bin/prepare-host: it installs gnome-keyring, libsecret-tools, dbus)");
-        }
+        Cmd.require(List.of(tools));
     }
 
     private void start(String stdin, String... cmd) throws IOException {
