@@ -50,7 +50,7 @@ class DesktopNotifierTest {
         assertTrue(menu.contains("#Allow (Blocked: api.example.test port 443 (×4))"), menu);
         assertTrue(menu.contains("#Deny"), menu);
         DesktopSession.waitFor(() -> !firewall.calls.isEmpty(), "the verdict reaching shield");
-        assertEquals(List.of("allow task-1 198.18.0.7"), firewall.calls);
+        assertEquals(List.of("allow task-1 198.18.0.7 443/tcp"), firewall.calls);
         assertTrue(clearance.pending(null).isEmpty());
         // The prompt was replaced by the outcome: it no longer offers actions.
         DesktopSession.waitFor(() -> !desktop.choose("Allow").contains("#Allow"), "the outcome replacing the prompt");
@@ -72,6 +72,6 @@ class DesktopNotifierTest {
         assertNull(DesktopNotifier.connect(clearance, ""), "no bus: no notifier, no failure");
         PendingRequest r = clearance.blocked("task-1", new Destination("198.18.0.7", 443, "tcp"), "", 1);
         clearance.verdict(r.id(), "task-1", "198.18.0.7", 443, io.terok.clearance.domain.Decision.ALLOW);
-        assertEquals(List.of("allow task-1 198.18.0.7"), firewall.calls);
+        assertEquals(List.of("allow task-1 198.18.0.7 443/tcp"), firewall.calls);
     }
 }

@@ -122,7 +122,22 @@ class RootfulFirewallTest {
         // 10.0.2.2 is the host's loopback through slirp4netns: only the task's own port is open there
         int other = otherPort.getAddress().getPort();
         assertFalse(shield.podman.reaches(NAME, "http://10.0.2.2:" + other + "/"));
-        assertFalse(shield.podman.reaches(NAME, "http://192.168.255.254:80/"));
+        // a listener at a private address (172.31.N.2, routed to the fake internet)
+        String priv = "http://" + internet.privateIp() + "/";
+        Sh.Out host = Sh.run("curl", "-sS", "-m", "3", "-o", "/dev/null", priv);
+        assertEquals(0, host.code(), "positive control: the private listener answers from the host: " + host.both());
+        assertFalse(shield.podman.reaches(NAME, priv), "a private address is refused");
+        try {
+            // down: everything else is let through, so only the private-range reject stands between task and listener
+            shield.manager.down(TASK, false);
+            assertFalse(shield.podman.reaches(NAME, priv), "a private address is refused even with the shield down");
+            shield.manager.down(TASK, true);
+            assertTrue(shield.podman.reaches(NAME, priv),
+                    "positive control: without the private-range reject (down --all) the task reaches it");
+        } finally {
+            shield.manager.up(TASK);
+        }
+        assertFalse(shield.podman.reaches(NAME, priv), "refused again once the shield is up");
     }
 
     @Test
@@ -284,5 +299,49 @@ class RootfulFirewallTest {
             assertTrue(shield.podman.reaches(name, shield.url(3)), "while the rest is open");
             assertEquals(List.of("other.test", internet.ip(5)), shield.manager.status(task).relayed());
         }
+    }
+
+    @Test
+    @Order(12)
+    void anAllowWithAPortOpensOnlyThatPort() throws Exception {
+        try (Started t = Started.with("shield-port-", List.of())) {
+            String port80 = shield.url(5);
+            String port81 = "http://" + internet.ip(5) + ":81/";
+            assertFalse(shield.podman.reaches(t.name(), port80));
+            assertFalse(shield.podman.reaches(t.name(), port81));
+            // what a clearance verdict for "198.19.N.5:80/tcp" sends
+            var s = shield.manager.allow(t.task(), internet.ip(5), 80, "tcp");
+            assertTrue(s.allowed().contains(internet.ip(5) + ":80/tcp"), s.toString());
+            assertTrue(shield.podman.reaches(t.name(), port80), "the port the prompt showed is open");
+            assertFalse(shield.podman.reaches(t.name(), port81), "another port of the same address stays closed");
+            Sh.Out r = shield.podman.podman("restart", "-t", "0", t.name());
+            assertEquals(0, r.code(), r.both());
+            assertTrue(shield.podman.reaches(t.name(), port80), "the port allow survives a restart");
+            assertFalse(shield.podman.reaches(t.name(), port81), "and still only that port");
+            shield.manager.allow(t.task(), internet.ip(5));
+            assertTrue(shield.podman.reaches(t.name(), port81), "positive control: port 81 answers once the address is allowed");
+        }
+    }
+
+    @Test
+    @Order(13)
+    void hostLoopbackLinkLocalAndMetadataAreNeverOpenedByAnAllow() {
+        String otherUrl = "http://10.0.2.2:" + otherPort.getAddress().getPort() + "/";
+        for (String target : List.of("10.0.2.2", "169.254.169.254", "127.0.0.1", "169.254.0.0/24", "fd00:ec2::254", "fe80::1")) {
+            ServiceException whole = TargetsTest.invalid(() -> shield.manager.allow(TASK, target), target);
+            assertTrue(whole.getMessage().contains("--host-port"), whole.getMessage());
+            if (!target.contains("/")) {
+                ServiceException port = TargetsTest.invalid(() -> shield.manager.allow(TASK, target, 5432, "tcp"), target);
+                assertTrue(port.getMessage().contains("never opens it"), port.getMessage());
+            }
+        }
+        assertFalse(shield.podman.reaches(NAME, otherUrl), "a host loopback service stays closed");
+        assertFalse(shield.manager.status(TASK).allowed().stream().anyMatch(a -> a.startsWith("10.0.2.2") || a.startsWith("169.254")));
+        var wide = shield.manager.allow(TASK, "10.0.0.0/8");
+        assertTrue(wide.notes().stream().anyMatch(n -> n.contains("does not open")), wide.toString());
+        assertFalse(shield.podman.reaches(NAME, otherUrl), "a wider allowed network does not open the host's loopback");
+        var explicit = shield.manager.allowHostPort(TASK, otherPort.getAddress().getPort());
+        assertTrue(explicit.notes().get(0).contains("host's loopback port"), explicit.toString());
+        assertTrue(shield.podman.reaches(NAME, otherUrl), "only the operator's explicit --host-port opens one");
     }
 }

@@ -124,8 +124,8 @@ public final class Clearance {
         Outcome o;
         try {
             if (decision == Decision.ALLOW) {
-                firewall.allow(taskId, r.destination().ip());
-                o = new Outcome(r.id(), Outcome.Kind.ALLOWED, "allowed " + r.destination().ip());
+                firewall.allow(taskId, r.destination().ip(), r.destination().port(), r.destination().protocol());
+                o = new Outcome(r.id(), Outcome.Kind.ALLOWED, "allowed " + r.destination());
             } else {
                 firewall.deny(taskId, r.destination().ip());
                 o = new Outcome(r.id(), Outcome.Kind.DENIED, "denied " + r.destination().ip());
