@@ -74,4 +74,40 @@ class DesktopNotifierTest {
         clearance.verdict(r.id(), "task-1", "198.18.0.7", 443, io.terok.clearance.domain.Decision.ALLOW);
         assertEquals(List.of("allow task-1 198.18.0.7 443/tcp"), firewall.calls);
     }
+
+    int shown() {
+        return desktop.displayed() + Integer.parseInt(desktop.run("dunstctl", "count", "waiting").out().strip());
+    }
+
+    @Test
+    void aFloodFromOneTaskLeavesThePendingListAndTheDesktopBounded() throws Exception {
+        // 2000 blocked destinations from one task, and 500 repeats of one of them
+        for (int port = 1; port <= 2000; port++) {
+            clearance.blocked("task-1", new Destination("198.18.0.7", port, "tcp"), "", 1);
+        }
+        for (int i = 0; i < 500; i++) {
+            clearance.blocked("task-1", new Destination("198.18.0.7", 1, "tcp"), "", 1);
+        }
+        assertEquals(Clearance.DEFAULT_MAX_PENDING_PER_TASK, clearance.pending("task-1").size(), "capped per task");
+        assertEquals(501, clearance.pending("task-1").stream().filter(r -> r.destination().port() == 1).findFirst()
+                .orElseThrow().count(), "repeats of one destination coalesce into one request");
+        assertEquals(2000 - Clearance.DEFAULT_MAX_PENDING_PER_TASK, clearance.overflow("task-1"));
+        DesktopSession.waitFor(() -> shown() >= 1, "the first prompts on the desktop");
+        Thread.sleep(1500);
+        int flood = shown();
+        assertTrue(flood <= io.terok.clearance.desktop.NotificationBudget.DEFAULT_PER_WINDOW,
+                flood + " notifications for one task");
+
+        // another task is not starved by the first one's flood, on either side
+        clearance.registerTask("task-2", "other", "demo");
+        PendingRequest other = clearance.blocked("task-2", new Destination("198.18.0.9", 443, "tcp"), "", 1);
+        assertEquals(List.of(other), clearance.pending("task-2"));
+        DesktopSession.waitFor(() -> shown() == flood + 1, "the other task's prompt");
+
+        // answering one of the flooded requests makes room for a new destination again
+        PendingRequest first = clearance.pending("task-1").get(0);
+        clearance.verdict(first.id(), "task-1", "198.18.0.7", first.destination().port(), io.terok.clearance.domain.Decision.DENY);
+        assertEquals(Clearance.DEFAULT_MAX_PENDING_PER_TASK - 1, clearance.pending("task-1").size());
+        assertTrue(clearance.blocked("task-1", new Destination("198.18.0.8", 80, "tcp"), "", 1) != null);
+    }
 }

@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.terok.common.ServiceException;
 import io.terok.shield.events.BlockedEvent;
 import io.terok.shield.netns.NsenterRunner;
+import io.terok.shield.task.AuditLog;
 import io.terok.testsupport.FakeInternet;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -343,5 +344,37 @@ class RootfulFirewallTest {
         var explicit = shield.manager.allowHostPort(TASK, otherPort.getAddress().getPort());
         assertTrue(explicit.notes().get(0).contains("host's loopback port"), explicit.toString());
         assertTrue(shield.podman.reaches(NAME, otherUrl), "only the operator's explicit --host-port opens one");
+    }
+
+    @Test
+    @Order(14)
+    void aFloodOfBlockedConnectionsAndLookupsLeavesTheLogsUnderTheirCaps() throws Exception {
+        try (Started t = Started.with("shield-flood-", List.of())) {
+            Path dir = shield.manager.store().dir(t.task());
+            // one task: 300 blocked connections to distinct ports, each after a DNS lookup
+            Sh.Out flood = shield.podman.podman("exec", t.name(), "sh", "-c", "for p in $(seq 2000 2299); do "
+                    + "getent hosts name.test >/dev/null; curl -s -m 1 -o /dev/null http://" + internet.ip(5) + ":$p/; done; true");
+            assertEquals(0, flood.code(), flood.both());
+            Path audit = shield.manager.store().auditLog(t.task());
+            Path dns = dir.resolve("dnsmasq.log");
+            for (int i = 0; i < 50 && !shield.manager.auditLog(t.task(), 1).toString().contains(":2299"); i++) {
+                Thread.sleep(100);
+            }
+            Thread.sleep(600);   // a scan of the hub after the flood
+            assertTrue(Files.exists(AuditLog.previous(audit)), "the audit log rotated");
+            assertTrue(Files.size(audit) <= TestShield.AUDIT_CAP, "audit.jsonl: " + Files.size(audit));
+            assertTrue(Files.size(AuditLog.previous(audit)) <= TestShield.AUDIT_CAP);
+            List<AuditLog.Entry> last = shield.manager.auditLog(t.task(), 1);
+            assertEquals("blocked", last.get(0).action(), last.toString());
+            assertTrue(Files.exists(dir.resolve("dnsmasq.log.1")), "the DNS query log rotated");
+            assertTrue(Files.size(dns) <= 2 * TestShield.DNS_LOG_CAP, "dnsmasq.log: " + Files.size(dns));
+            // dnsmasq keeps logging into the truncated file: a new lookup lands there
+            shield.podman.podman("exec", t.name(), "getent", "hosts", "www.name.test");
+            for (int i = 0; i < 20 && !Files.readString(dns).contains("www.name.test"); i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(Files.readString(dns).contains("www.name.test"), Files.readString(dns));
+            assertTrue(shield.podman.reaches(t.name(), "http://name.test/"), "the task still works");
+        }
     }
 }
