@@ -333,7 +333,7 @@ class RootfulFirewallTest {
             assertTrue(whole.getMessage().contains("--host-port"), whole.getMessage());
             if (!target.contains("/")) {
                 ServiceException port = TargetsTest.invalid(() -> shield.manager.allow(TASK, target, 5432, "tcp"), target);
-                assertTrue(port.getMessage().contains("never opens it"), port.getMessage());
+                assertTrue(port.getMessage().contains("an Allow never opens " + target), port.getMessage());
             }
         }
         assertFalse(shield.podman.reaches(NAME, otherUrl), "a host loopback service stays closed");

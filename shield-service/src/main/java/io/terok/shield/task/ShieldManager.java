@@ -200,10 +200,10 @@ public final class ShieldManager {
             if (!never.isEmpty()) {
                 audit(taskId, "allow_refused", t.canonical() + (port == 0 ? "" : ":" + port),
                         "host loopback, link-local or metadata address");
-                throw ServiceException.invalid("target", t.canonical() + " is the task's host loopback, a link-local or a "
-                        + "cloud metadata address (inside " + never.stream().map(Target::canonical).toList() + "): an "
-                        + "Allow never opens it. To let the task reach one port of the host's loopback, the operator runs "
-                        + "`terok shield allow TASK --host-port PORT`");
+                // the hint first: clearance and the cli show this after their own prefixes, cut at a line's length
+                throw ServiceException.invalid("target", "an Allow never opens " + t.canonical() + " (only `terok shield "
+                        + "allow TASK --host-port PORT` opens one port of the host's loopback): it is host loopback, "
+                        + "link-local or cloud metadata, inside " + never.stream().map(Target::canonical).toList());
             }
             List<Target> inside = before.neverAllowed().stream().filter(t::contains).toList();
             if (!inside.isEmpty()) {
