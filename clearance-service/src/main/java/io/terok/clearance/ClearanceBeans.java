@@ -30,6 +30,14 @@ public class ClearanceBeans {
     @ConfigProperty(name = "terok.clearance.shield-deadline", defaultValue = "5s")
     Duration shieldDeadline;
 
+    /** A task with this many pending requests raises no new one until the operator answers (or they are dropped). */
+    @ConfigProperty(name = "terok.clearance.max-pending-per-task", defaultValue = "20")
+    int maxPendingPerTask;
+
+    /** Desktop notifications (new prompts and their updates) one task may cause per minute. */
+    @ConfigProperty(name = "terok.clearance.notifications-per-minute", defaultValue = "6")
+    int notificationsPerMinute;
+
     private ShieldLink shield;
     private RuntimeLink runtime;
     private DesktopNotifier desktop;
@@ -44,11 +52,12 @@ public class ClearanceBeans {
     @Produces
     @Singleton
     Clearance clearance(ShieldLink link) {
-        return new Clearance(link, Clock.systemUTC());
+        return new Clearance(link, Clock.systemUTC(), maxPendingPerTask);
     }
 
     void start(@Observes StartupEvent event, Clearance clearance, ShieldLink link) {
-        desktop = DesktopNotifier.connect(clearance, busAddress.orElse(System.getenv("DBUS_SESSION_BUS_ADDRESS")));
+        desktop = DesktopNotifier.connect(clearance, busAddress.orElse(System.getenv("DBUS_SESSION_BUS_ADDRESS")),
+                new io.terok.clearance.desktop.NotificationBudget(notificationsPerMinute, Duration.ofMinutes(1), Clock.systemUTC()));
         link.follow(clearance);
         runtime = new RuntimeLink(ServiceName.RUNTIME.socket(runtimeDir));
         runtime.follow(clearance);

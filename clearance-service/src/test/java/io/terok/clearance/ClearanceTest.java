@@ -61,7 +61,7 @@ class ClearanceTest {
         PendingRequest r = clearance.blocked(T1, new Destination("198.18.0.7", 443, "tcp"), "", 1);
         Outcome o = clearance.verdict(r.id(), T1, "198.18.0.7", 443, Decision.ALLOW);
         assertEquals(Outcome.Kind.ALLOWED, o.kind());
-        assertEquals(List.of("allow " + T1 + " 198.18.0.7"), firewall.calls);
+        assertEquals(List.of("allow " + T1 + " 198.18.0.7 443/tcp"), firewall.calls);
         assertTrue(clearance.pending(T1).isEmpty());
         assertEquals(List.of(o), outcomes);
     }

@@ -10,8 +10,8 @@ final class RecordingFirewall implements FirewallControl {
     volatile RuntimeException failWith;
 
     @Override
-    public void allow(String taskId, String target) {
-        record("allow " + taskId + " " + target);
+    public void allow(String taskId, String ip, int port, String protocol) {
+        record("allow " + taskId + " " + ip + " " + port + "/" + protocol);
     }
 
     @Override

@@ -45,7 +45,7 @@ class ShieldEndToEndTest {
     static void up() throws Exception {
         Cmd.require(List.of("nft", "nsenter", "ip", "dnsmasq", "busybox"));
         terok = new Terok(Terok.freshHome("shield", null), null);
-        internet = FakeInternet.spec("tse").addresses(2, 6).name("name.test", 3).start();
+        internet = FakeInternet.spec("tse").addresses(2, 6).name("name.test", 3).port(81).start();
         net = internet.net;
         // podman API service with a private containers.conf that lists the shield's hooks dir
         podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
@@ -168,8 +168,17 @@ class ShieldEndToEndTest {
             Terok.Result allowed = terok.run("clearance", "allow", request).ok();
             assertTrue(allowed.out().startsWith("allowed"), allowed.out());
             assertTrue(reaches("http://" + net + ".4/"), "allowed live through clearance");
+            assertFalse(reaches("http://" + net + ".4:81/"), "the Allow was for port 80: port 81 stays closed");
             Terok.Result forged = terok.run("clearance", "allow", request);
             assertNotEquals(0, forged.exitCode(), "a decided request cannot be replayed");
+
+            // The task asks for the host's loopback (a database on 10.0.2.2:5432): Allow is refused, it stays closed.
+            assertFalse(reaches("http://10.0.2.2:5432/"), "host loopback: refused");
+            String loopback = pendingRequestFor("10.0.2.2:5432");
+            Terok.Result refusedAllow = terok.run("clearance", "allow", loopback);
+            assertNotEquals(0, refusedAllow.exitCode(), refusedAllow.out() + refusedAllow.err());
+            assertTrue((refusedAllow.out() + refusedAllow.err()).contains("--host-port"), refusedAllow.out() + refusedAllow.err());
+            assertFalse(terok.run("shield", "status", "e2e-shield").ok().out().contains("10.0.2.2"), "nothing was allowed");
 
             // A request still pending when the operator takes the shield down is dropped: it no longer applies.
             assertFalse(reaches("http://" + net + ".5/"), "not allowed: refused");

@@ -38,14 +38,15 @@ public class ShieldBeans {
                 s.defaultProfiles().stream().filter(x -> !x.isBlank()).toList(), s.upstreamDns(), s.logGroup(),
                 s.learnedTimeout(), !TerokPaths.isRoot());
         return new ShieldManager(settings, new NsenterRunner(!TerokPaths.isRoot()), hooks::status,
-                new AuditLog(Clock.systemUTC()));
+                new AuditLog(Clock.systemUTC(), s.auditMaxBytes()));
     }
 
     @Produces
     @Singleton
     BlockedEventHub blockedEventHub(ShieldConfig config, ShieldManager manager) {
         hub = new BlockedEventHub(manager.store(), manager.runner(), config.shield().logGroup(),
-                config.shield().eventWindow(), Clock.systemUTC(), new AuditLog(Clock.systemUTC()), Duration.ofMillis(500));
+                config.shield().eventWindow(), Clock.systemUTC(), new AuditLog(Clock.systemUTC(), config.shield().auditMaxBytes()),
+                Duration.ofMillis(500), config.shield().dnsLogMaxBytes());
         return hub;
     }
 

@@ -47,6 +47,14 @@ public interface ShieldConfig {
         @WithDefault("30m")
         String learnedTimeout();
 
+        /** Size at which a task's audit log rotates (one previous file kept): at most twice this on disk. */
+        @WithDefault("1048576")
+        long auditMaxBytes();
+
+        /** Size at which a task's dnsmasq query log rotates (one previous file kept). */
+        @WithDefault("1048576")
+        long dnsLogMaxBytes();
+
         /** Blocked-connection events for the same task and destination within this window are folded. */
         @WithDefault("30s")
         java.time.Duration eventWindow();

@@ -72,7 +72,15 @@ public class ShieldGrpcService extends ShieldServiceGrpc.ShieldServiceImplBase {
 
     @Override
     public void allow(TargetRequest r, StreamObserver<ShieldStatus> out) {
-        unary(out, () -> status(shield.allow(r.getTaskId(), r.getTarget())));
+        unary(out, () -> {
+            if (r.getHostPort() != 0) {
+                if (!r.getTarget().isEmpty() || r.getPort() != 0) {
+                    throw ServiceException.invalid("host_port", "is given alone (no target, no port)");
+                }
+                return status(shield.allowHostPort(r.getTaskId(), r.getHostPort()));
+            }
+            return status(shield.allow(r.getTaskId(), r.getTarget(), r.getPort(), r.getProtocol()));
+        });
     }
 
     @Override

@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.terok.common.ServiceException;
 import io.terok.shield.events.BlockedEvent;
 import io.terok.shield.netns.NsenterRunner;
+import io.terok.shield.task.AuditLog;
 import io.terok.testsupport.FakeInternet;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -122,7 +123,22 @@ class RootfulFirewallTest {
         // 10.0.2.2 is the host's loopback through slirp4netns: only the task's own port is open there
         int other = otherPort.getAddress().getPort();
         assertFalse(shield.podman.reaches(NAME, "http://10.0.2.2:" + other + "/"));
-        assertFalse(shield.podman.reaches(NAME, "http://192.168.255.254:80/"));
+        // a listener at a private address (172.31.N.2, routed to the fake internet)
+        String priv = "http://" + internet.privateIp() + "/";
+        Sh.Out host = Sh.run("curl", "-sS", "-m", "3", "-o", "/dev/null", priv);
+        assertEquals(0, host.code(), "positive control: the private listener answers from the host: " + host.both());
+        assertFalse(shield.podman.reaches(NAME, priv), "a private address is refused");
+        try {
+            // down: everything else is let through, so only the private-range reject stands between task and listener
+            shield.manager.down(TASK, false);
+            assertFalse(shield.podman.reaches(NAME, priv), "a private address is refused even with the shield down");
+            shield.manager.down(TASK, true);
+            assertTrue(shield.podman.reaches(NAME, priv),
+                    "positive control: without the private-range reject (down --all) the task reaches it");
+        } finally {
+            shield.manager.up(TASK);
+        }
+        assertFalse(shield.podman.reaches(NAME, priv), "refused again once the shield is up");
     }
 
     @Test
@@ -283,6 +299,82 @@ class RootfulFirewallTest {
             assertFalse(shield.podman.reaches(name, shield.url(4)), "shield down --all keeps them closed");
             assertTrue(shield.podman.reaches(name, shield.url(3)), "while the rest is open");
             assertEquals(List.of("other.test", internet.ip(5)), shield.manager.status(task).relayed());
+        }
+    }
+
+    @Test
+    @Order(12)
+    void anAllowWithAPortOpensOnlyThatPort() throws Exception {
+        try (Started t = Started.with("shield-port-", List.of())) {
+            String port80 = shield.url(5);
+            String port81 = "http://" + internet.ip(5) + ":81/";
+            assertFalse(shield.podman.reaches(t.name(), port80));
+            assertFalse(shield.podman.reaches(t.name(), port81));
+            // what a clearance verdict for "198.19.N.5:80/tcp" sends
+            var s = shield.manager.allow(t.task(), internet.ip(5), 80, "tcp");
+            assertTrue(s.allowed().contains(internet.ip(5) + ":80/tcp"), s.toString());
+            assertTrue(shield.podman.reaches(t.name(), port80), "the port the prompt showed is open");
+            assertFalse(shield.podman.reaches(t.name(), port81), "another port of the same address stays closed");
+            Sh.Out r = shield.podman.podman("restart", "-t", "0", t.name());
+            assertEquals(0, r.code(), r.both());
+            assertTrue(shield.podman.reaches(t.name(), port80), "the port allow survives a restart");
+            assertFalse(shield.podman.reaches(t.name(), port81), "and still only that port");
+            shield.manager.allow(t.task(), internet.ip(5));
+            assertTrue(shield.podman.reaches(t.name(), port81), "positive control: port 81 answers once the address is allowed");
+        }
+    }
+
+    @Test
+    @Order(13)
+    void hostLoopbackLinkLocalAndMetadataAreNeverOpenedByAnAllow() {
+        String otherUrl = "http://10.0.2.2:" + otherPort.getAddress().getPort() + "/";
+        for (String target : List.of("10.0.2.2", "169.254.169.254", "127.0.0.1", "169.254.0.0/24", "fd00:ec2::254", "fe80::1")) {
+            ServiceException whole = TargetsTest.invalid(() -> shield.manager.allow(TASK, target), target);
+            assertTrue(whole.getMessage().contains("--host-port"), whole.getMessage());
+            if (!target.contains("/")) {
+                ServiceException port = TargetsTest.invalid(() -> shield.manager.allow(TASK, target, 5432, "tcp"), target);
+                assertTrue(port.getMessage().contains("an Allow never opens " + target), port.getMessage());
+            }
+        }
+        assertFalse(shield.podman.reaches(NAME, otherUrl), "a host loopback service stays closed");
+        assertFalse(shield.manager.status(TASK).allowed().stream().anyMatch(a -> a.startsWith("10.0.2.2") || a.startsWith("169.254")));
+        var wide = shield.manager.allow(TASK, "10.0.0.0/8");
+        assertTrue(wide.notes().stream().anyMatch(n -> n.contains("does not open")), wide.toString());
+        assertFalse(shield.podman.reaches(NAME, otherUrl), "a wider allowed network does not open the host's loopback");
+        var explicit = shield.manager.allowHostPort(TASK, otherPort.getAddress().getPort());
+        assertTrue(explicit.notes().get(0).contains("host's loopback port"), explicit.toString());
+        assertTrue(shield.podman.reaches(NAME, otherUrl), "only the operator's explicit --host-port opens one");
+    }
+
+    @Test
+    @Order(14)
+    void aFloodOfBlockedConnectionsAndLookupsLeavesTheLogsUnderTheirCaps() throws Exception {
+        try (Started t = Started.with("shield-flood-", List.of())) {
+            Path dir = shield.manager.store().dir(t.task());
+            // one task: 300 blocked connections to distinct ports, each after a DNS lookup
+            Sh.Out flood = shield.podman.podman("exec", t.name(), "sh", "-c", "for p in $(seq 2000 2299); do "
+                    + "getent hosts name.test >/dev/null; curl -s -m 1 -o /dev/null http://" + internet.ip(5) + ":$p/; done; true");
+            assertEquals(0, flood.code(), flood.both());
+            Path audit = shield.manager.store().auditLog(t.task());
+            Path dns = dir.resolve("dnsmasq.log");
+            for (int i = 0; i < 50 && !shield.manager.auditLog(t.task(), 1).toString().contains(":2299"); i++) {
+                Thread.sleep(100);
+            }
+            Thread.sleep(600);   // a scan of the hub after the flood
+            assertTrue(Files.exists(AuditLog.previous(audit)), "the audit log rotated");
+            assertTrue(Files.size(audit) <= TestShield.AUDIT_CAP, "audit.jsonl: " + Files.size(audit));
+            assertTrue(Files.size(AuditLog.previous(audit)) <= TestShield.AUDIT_CAP);
+            List<AuditLog.Entry> last = shield.manager.auditLog(t.task(), 1);
+            assertEquals("blocked", last.get(0).action(), last.toString());
+            assertTrue(Files.exists(dir.resolve("dnsmasq.log.1")), "the DNS query log rotated");
+            assertTrue(Files.size(dns) <= 2 * TestShield.DNS_LOG_CAP, "dnsmasq.log: " + Files.size(dns));
+            // dnsmasq keeps logging into the truncated file: a new lookup lands there
+            shield.podman.podman("exec", t.name(), "getent", "hosts", "www.name.test");
+            for (int i = 0; i < 20 && !Files.readString(dns).contains("www.name.test"); i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(Files.readString(dns).contains("www.name.test"), Files.readString(dns));
+            assertTrue(shield.podman.reaches(t.name(), "http://name.test/"), "the task still works");
         }
     }
 }

@@ -17,6 +17,7 @@ import io.terok.api.v1.ListProfilesRequest;
 import io.terok.api.v1.PrepareTaskRequest;
 import io.terok.api.v1.PrepareTaskResponse;
 import io.terok.api.v1.PreviewRequest;
+import io.terok.api.v1.Profile;
 import io.terok.api.v1.ShieldServiceGrpc;
 import io.terok.api.v1.ShieldState;
 import io.terok.api.v1.ShieldStatus;
@@ -26,6 +27,7 @@ import io.terok.common.ServiceName;
 import io.terok.common.grpc.UnixChannels;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterAll;
@@ -85,6 +87,10 @@ class ShieldGrpcServiceTest {
                         .setTaskId("nope").build()).hasNext()));
     }
 
+    /** Hosts that serve any tenant's content: never in a profile a task gets without asking. */
+    static final List<String> WIDE = List.of("storage.googleapis.com", "raw.githubusercontent.com",
+            "objects.githubusercontent.com", "release-assets.githubusercontent.com", "production.cloudflare.docker.com");
+
     static Status.Code code(Runnable r) {
         return assertThrows(StatusRuntimeException.class, r::run).getStatus().getCode();
     }
@@ -110,6 +116,39 @@ class ShieldGrpcServiceTest {
         assertEquals(task, p.getAnnotationsMap().get("io.terok.shield.task"));
         assertEquals("127.0.0.1", p.getDnsServers(0));
 
+        // the service's default profile: only the named services a coding task needs, no host serving any tenant
+        ShieldStatus dflt = stub().status(ShieldTaskRef.newBuilder().setTaskId(task).build());
+        assertEquals(List.of("dev-standard"), dflt.getProfilesList());
+        assertTrue(dflt.getAllowedList().containsAll(List.of("github.com", "pypi.org", "registry.npmjs.org")), dflt.toString());
+        for (String wide : WIDE) {
+            assertFalse(dflt.getAllowedList().contains(wide), wide + " is open by default: " + dflt.getAllowedList());
+        }
+        List<Profile> builtin = stub().listProfiles(ListProfilesRequest.getDefaultInstance()).getProfilesList();
+        assertTrue(builtin.stream().anyMatch(x -> x.getName().equals("cdn-wide")
+                && x.getEntriesList().containsAll(List.of("storage.googleapis.com", "objects.githubusercontent.com"))));
+        assertTrue(builtin.stream().anyMatch(x -> x.getName().equals("containers")
+                && x.getEntriesList().contains("production.cloudflare.docker.com")));
+        for (String lang : List.of("base", "python", "node", "rust", "go")) {
+            Profile prof = builtin.stream().filter(x -> x.getName().equals(lang)).findFirst().orElseThrow();
+            assertTrue(prof.getEntriesList().stream().noneMatch(WIDE::contains), lang + ": " + prof.getEntriesList());
+        }
+
+        // Allow over gRPC: the host's loopback and metadata are refused, with or without a port; --host-port is explicit
+        for (String never : List.of("10.0.2.2", "169.254.169.254")) {
+            StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> stub().allow(TargetRequest
+                    .newBuilder().setTaskId(task).setTarget(never).setPort(5432).setProtocol("tcp").build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+            assertTrue(refused.getStatus().getDescription().contains("--host-port"), refused.getStatus().getDescription());
+        }
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub().allow(TargetRequest.newBuilder().setTaskId(task)
+                .setTarget("198.18.7.8").setHostPort(5432).build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub().allow(TargetRequest.newBuilder().setTaskId(task)
+                .setTarget("example.com").setPort(443).build())));
+        ShieldStatus port = stub().allow(TargetRequest.newBuilder().setTaskId(task).setTarget("198.18.7.8").setPort(443).build());
+        assertTrue(port.getAllowedList().contains("198.18.7.8:443/tcp"), port.toString());
+        ShieldStatus hostPort = stub().allow(TargetRequest.newBuilder().setTaskId(task).setHostPort(5432).build());
+        assertTrue(hostPort.getNotes(0).contains("10.0.2.2:5432/tcp"), hostPort.toString());
+
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub().allow(TargetRequest.newBuilder().setTaskId(task)
                 .setTarget("1.2.3.4; flush ruleset").build())));
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub().prepareTask(req.toBuilder()
@@ -131,7 +170,7 @@ class ShieldGrpcServiceTest {
         assertTrue(rules.contains("TEROK_SHIELD_QUARANTINE"), rules);
         s = stub().up(ShieldTaskRef.newBuilder().setTaskId(task).build());
         assertEquals(ShieldState.SHIELD_STATE_UP, s.getConfiguredState());
-        assertEquals(5, stub().auditLog(AuditLogRequest.newBuilder().setTaskId(task).build()).getRecordsCount());
+        assertEquals(9, stub().auditLog(AuditLogRequest.newBuilder().setTaskId(task).build()).getRecordsCount());
         assertTrue(stub().listProfiles(ListProfilesRequest.getDefaultInstance()).getProfilesList().stream()
                 .anyMatch(x -> x.getName().equals("dev-standard") && x.getEntriesList().contains("github.com")));
         assertTrue(stub().preview(PreviewRequest.newBuilder().addProfiles("python").build()).getRuleset()

@@ -23,10 +23,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A ShieldManager with hooks in a private directory, as the integration tests use it, in front of a fake internet
- * ({@code tsh}: addresses .2-.5, {@code name.test} on .3, {@code other.test} and {@code near.test} on .4) whose .2
- * is the forwarders' upstream resolver.
+ * ({@code tsh}: addresses .2-.5, {@code name.test} on .3, {@code other.test} and {@code near.test} on .4, HTTP on
+ * ports 80 and 81, and a private address) whose .2 is the forwarders' upstream resolver.
  */
 final class TestShield implements AutoCloseable {
+    /** Small caps, so a flood from a task rotates its audit and DNS query logs within a test. */
+    static final long AUDIT_CAP = 16 * 1024;
+    static final long DNS_LOG_CAP = 8 * 1024;
     final Path root;
     final FakeInternet internet;
     final HooksInstaller hooks;
@@ -37,7 +40,7 @@ final class TestShield implements AutoCloseable {
     TestShield(Path root, boolean rootless, NetnsRunner runner) throws IOException {
         this.root = root;
         internet = FakeInternet.spec("tsh").addresses(2, 5).name("name.test", 3).name("other.test", 4)
-                .name("near.test", 4).start();
+                .name("near.test", 4).port(81).privateAddress().start();
         try {
             hooks = new HooksInstaller(root.resolve("hooks"), root.resolve("state"),
                     root.resolve("containers.conf.d/terok-shield.conf"));
@@ -47,7 +50,7 @@ final class TestShield implements AutoCloseable {
             podman = new Podman(conf, rootless);
             manager = new ShieldManager(new ShieldManager.Settings(root.resolve("state"), root.resolve("profiles"),
                     List.of(), Optional.of(internet.ip(2)), 100, "30m", rootless), runner, hooks::status,
-                    new AuditLog(Clock.systemUTC()));
+                    new AuditLog(Clock.systemUTC(), AUDIT_CAP));
         } catch (IOException | RuntimeException e) {
             internet.close();
             throw e;
@@ -57,7 +60,7 @@ final class TestShield implements AutoCloseable {
     /** A blocked-event hub over this shield's tasks that scans often; closed with the shield. */
     BlockedEventHub hub(NetnsRunner runner) {
         hub = new BlockedEventHub(manager.store(), runner, 100, Duration.ofSeconds(30), Clock.systemUTC(),
-                new AuditLog(Clock.systemUTC()), Duration.ofMillis(200));
+                new AuditLog(Clock.systemUTC(), AUDIT_CAP), Duration.ofMillis(200), DNS_LOG_CAP);
         return hub;
     }
 

@@ -24,6 +24,7 @@ public final class FakeInternet implements AutoCloseable {
     public final String ns;
     /** The first three octets, e.g. {@code 198.19.123}. */
     public final String net;
+    private final String privateIp;
     private final String hostIf;
     private final Path www;
     private final List<Process> procs = new ArrayList<>();
@@ -33,6 +34,8 @@ public final class FakeInternet implements AutoCloseable {
         private final String prefix;
         private final TreeSet<Integer> addresses = new TreeSet<>(List.of(RESOLVER));
         private final Map<String, Integer> names = new LinkedHashMap<>();
+        private final TreeSet<Integer> ports = new TreeSet<>(List.of(80));
+        private boolean privateAddress;
 
         private Spec(String prefix) {
             if (!prefix.matches("[a-z]{3}")) {
@@ -60,6 +63,24 @@ public final class FakeInternet implements AutoCloseable {
             return addresses(last, last);
         }
 
+        /** Serves HTTP on {@code port} too (every address; 80 always). */
+        public Spec port(int port) {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port " + port);
+            }
+            ports.add(port);
+            return this;
+        }
+
+        /**
+         * Adds {@link #privateIp()}, an address in 172.16.0.0/12 (private) routed from the host to the namespace and
+         * served like the others: a listener a firewall's private-range reject must stop.
+         */
+        public Spec privateAddress() {
+            privateAddress = true;
+            return this;
+        }
+
         public FakeInternet start() throws IOException {
             return new FakeInternet(this);
         }
@@ -85,6 +106,11 @@ public final class FakeInternet implements AutoCloseable {
             n = 100 + (n - 99) % 150;
         }
         net = "198.19." + n;
+        String priv = "172.31." + n + ".2";
+        if (spec.privateAddress && routes.contains("172.31." + n + ".")) {
+            throw new IllegalStateException("a route already covers " + priv);
+        }
+        privateIp = spec.privateAddress ? priv : null;
         www = Files.createTempDirectory("terok-fake-internet");
         Files.writeString(www.resolve("index.html"), "hello from the fake internet\n");
         try {
@@ -99,13 +125,22 @@ public final class FakeInternet implements AutoCloseable {
             Cmd.ok("ip", "netns", "exec", ns, "ip", "link", "set", nsIf, "up");
             Cmd.ok("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
             Cmd.ok("ip", "netns", "exec", ns, "ip", "route", "add", "default", "via", net + ".1");
-            procs.add(Cmd.spawn("ip", "netns", "exec", ns, "busybox", "httpd", "-f", "-p", "80", "-h", www.toString()));
+            if (privateIp != null) {
+                Cmd.ok("ip", "netns", "exec", ns, "ip", "addr", "add", privateIp + "/32", "dev", nsIf);
+                Cmd.ok("ip", "route", "add", privateIp + "/32", "via", ip(RESOLVER), "dev", hostIf);
+            }
+            for (int port : spec.ports) {
+                procs.add(Cmd.spawn("ip", "netns", "exec", ns, "busybox", "httpd", "-f", "-p", String.valueOf(port), "-h",
+                        www.toString()));
+            }
             List<String> dns = new ArrayList<>(List.of("ip", "netns", "exec", ns, "dnsmasq", "--keep-in-foreground",
                     "--no-resolv", "--no-hosts", "--bind-interfaces", "--listen-address=" + ip(RESOLVER),
                     "--except-interface=lo", "--pid-file=", "--user=root"));
             spec.names.forEach((name, last) -> dns.add("--address=/" + name + "/" + ip(last)));
             procs.add(Cmd.spawn(dns.toArray(String[]::new)));
-            waitHttp(ip(RESOLVER));
+            for (int port : spec.ports) {
+                waitHttp(ip(RESOLVER) + ":" + port);
+            }
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -114,6 +149,14 @@ public final class FakeInternet implements AutoCloseable {
 
     public String ip(int last) {
         return net + "." + last;
+    }
+
+    /** The private address {@link Spec#privateAddress()} asked for. */
+    public String privateIp() {
+        if (privateIp == null) {
+            throw new IllegalStateException("no private address: Spec.privateAddress()");
+        }
+        return privateIp;
     }
 
     public String resolver() {

@@ -49,8 +49,12 @@ public final class DesktopNotifier implements ClearanceListener, AutoCloseable {
     private volatile String status;
     private volatile boolean saidUnavailable;
 
-    private DesktopNotifier(Clearance clearance, DBusConnection bus) throws DBusException {
+    private final NotificationBudget budget;
+    private final Map<String, Boolean> saidThrottled = new ConcurrentHashMap<>();
+
+    private DesktopNotifier(Clearance clearance, DBusConnection bus, NotificationBudget budget) throws DBusException {
         this.clearance = clearance;
+        this.budget = budget;
         this.bus = bus;
         this.server = bus.getRemoteObject(Notifications.BUS_NAME, Notifications.OBJECT_PATH, Notifications.class);
         this.daemon = bus.getRemoteObject("org.freedesktop.DBus", "/org/freedesktop/DBus", DBus.class);
@@ -60,13 +64,19 @@ public final class DesktopNotifier implements ClearanceListener, AutoCloseable {
 
     /** Connects to the session bus at the address, or returns null (and logs once) when there is none. */
     public static DesktopNotifier connect(Clearance clearance, String busAddress) {
+        return connect(clearance, busAddress, new NotificationBudget(NotificationBudget.DEFAULT_PER_WINDOW,
+                NotificationBudget.DEFAULT_WINDOW, java.time.Clock.systemUTC()));
+    }
+
+    /** As {@link #connect(Clearance, String)}, with at most {@code budget}'s notifications per task. */
+    public static DesktopNotifier connect(Clearance clearance, String busAddress, NotificationBudget budget) {
         if (busAddress == null || busAddress.isBlank()) {
             LOG.warn("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS unset): desktop notifications are off; "
                     + "`terok clearance` and the gRPC API still take verdicts");
             return null;
         }
         try {
-            DesktopNotifier n = new DesktopNotifier(clearance, DBusConnectionBuilder.forAddress(busAddress).build());
+            DesktopNotifier n = new DesktopNotifier(clearance, DBusConnectionBuilder.forAddress(busAddress).build(), budget);
             clearance.addListener(n);
             n.status = n.serverPresent() ? "notifications on " + busAddress : "no notification server on " + busAddress;
             LOG.info("desktop: " + n.status);
@@ -92,6 +102,14 @@ public final class DesktopNotifier implements ClearanceListener, AutoCloseable {
 
     @Override
     public void requested(PendingRequest r) {
+        if (!budget.take(r.taskId())) {
+            // a flood from one task: the request stays pending (terok clearance, gRPC), the desktop is spared
+            if (saidThrottled.putIfAbsent(r.taskId(), true) == null) {
+                LOG.warnf("task %s causes more blocked connections than the desktop is shown; the rest wait in "
+                        + "`terok clearance`", Sanitizer.plain(r.taskName().isEmpty() ? r.taskId() : r.taskName(), 60));
+            }
+            return;
+        }
         calls.execute(() -> show(r));
     }
 

@@ -21,8 +21,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class Clearance {
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Clearance.class.getName());
+    /** Default cap of one task's pending requests. */
+    public static final int DEFAULT_MAX_PENDING_PER_TASK = 20;
+
     private final FirewallControl firewall;
     private final Clock clock;
+    private final int maxPendingPerTask;
+    /** Per task: new destinations refused by the cap since the task last had room (for the log line). */
+    private final Map<String, Integer> overflow = new LinkedHashMap<>();
     private final Map<String, PendingRequest> byId = new LinkedHashMap<>();
     private final Map<String, String> idByKey = new LinkedHashMap<>();
     private final Map<String, TaskInfo> tasks = new LinkedHashMap<>();
@@ -32,8 +39,20 @@ public final class Clearance {
     }
 
     public Clearance(FirewallControl firewall, Clock clock) {
+        this(firewall, clock, DEFAULT_MAX_PENDING_PER_TASK);
+    }
+
+    /**
+     * @param maxPendingPerTask a task with this many pending requests raises no new one (its further blocked
+     *                          destinations stay blocked, counted in the log); repeats of a pending one still count
+     */
+    public Clearance(FirewallControl firewall, Clock clock, int maxPendingPerTask) {
+        if (maxPendingPerTask < 1) {
+            throw new IllegalArgumentException("max pending per task " + maxPendingPerTask + ": at least 1");
+        }
         this.firewall = firewall;
         this.clock = clock;
+        this.maxPendingPerTask = maxPendingPerTask;
     }
 
     public void addListener(ClearanceListener l) {
@@ -42,6 +61,11 @@ public final class Clearance {
 
     public void removeListener(ClearanceListener l) {
         listeners.remove(l);
+    }
+
+    /** New destinations of the task the cap kept from raising a request since it last had room. */
+    public synchronized int overflow(String taskId) {
+        return overflow.getOrDefault(taskId, 0);
     }
 
     /** @throws ServiceException INVALID unless {@code taskId} is a task id */
@@ -62,6 +86,7 @@ public final class Clearance {
     public int dropPending(String taskId, String why) {
         List<PendingRequest> dropped = new ArrayList<>();
         synchronized (this) {
+            overflow.remove(taskId);
             for (PendingRequest r : List.copyOf(byId.values())) {
                 if (r.taskId().equals(taskId)) {
                     forget(r);
@@ -76,7 +101,11 @@ public final class Clearance {
         return dropped.size();
     }
 
-    /** A connection shield blocked: raises a request, or counts a repeat of a pending one. */
+    /**
+     * A connection shield blocked: raises a request, or counts a repeat of a pending one (same task and destination:
+     * one request). Returns null when the task already has its cap of pending requests: the connection stays blocked
+     * and no request (and no notification) is raised for it.
+     */
     public PendingRequest blocked(String taskId, Destination dst, String domain, int count) {
         PendingRequest r;
         synchronized (this) {
@@ -84,7 +113,15 @@ public final class Clearance {
             String existing = idByKey.get(key);
             if (existing != null) {
                 r = byId.get(existing).seenAgain(Math.max(1, count), clock.instant(), domain == null ? "" : domain);
+            } else if (byId.values().stream().filter(p -> p.taskId().equals(taskId)).count() >= maxPendingPerTask) {
+                int n = overflow.merge(taskId, 1, Integer::sum);
+                if (n == 1 || n % 1000 == 0) {
+                    LOG.warning("task " + Sanitizer.plain(taskId, 40) + " has " + maxPendingPerTask + " pending requests: "
+                            + n + " more blocked destination(s) raised none (they stay blocked; answer or drop the pending ones)");
+                }
+                return null;
             } else {
+                overflow.remove(taskId);
                 TaskInfo info = tasks.getOrDefault(taskId, new TaskInfo("", ""));
                 r = new PendingRequest(newId(), taskId, info.name(), info.project(), dst, domain == null ? "" : domain,
                         Math.max(1, count), clock.instant(), clock.instant());
@@ -132,8 +169,8 @@ public final class Clearance {
         Outcome o;
         try {
             if (decision == Decision.ALLOW) {
-                firewall.allow(taskId, r.destination().ip());
-                o = new Outcome(r.id(), Outcome.Kind.ALLOWED, "allowed " + r.destination().ip());
+                firewall.allow(taskId, r.destination().ip(), r.destination().port(), r.destination().protocol());
+                o = new Outcome(r.id(), Outcome.Kind.ALLOWED, "allowed " + r.destination());
             } else {
                 firewall.deny(taskId, r.destination().ip());
                 o = new Outcome(r.id(), Outcome.Kind.DENIED, "denied " + r.destination().ip());

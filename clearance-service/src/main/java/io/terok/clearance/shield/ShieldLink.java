@@ -45,9 +45,9 @@ public final class ShieldLink implements FirewallControl, AutoCloseable {
     }
 
     @Override
-    public void allow(String taskId, String target) {
+    public void allow(String taskId, String ip, int port, String protocol) {
         apply("allow", () -> ShieldServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS)
-                .allow(TargetRequest.newBuilder().setTaskId(taskId).setTarget(target).build()));
+                .allow(TargetRequest.newBuilder().setTaskId(taskId).setTarget(ip).setPort(port).setProtocol(protocol).build()));
     }
 
     @Override

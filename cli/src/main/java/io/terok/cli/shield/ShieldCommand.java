@@ -61,11 +61,42 @@ public final class ShieldCommand {
         }
     }
 
-    @Command(name = "allow", description = "Let the task reach TARGET (deny entries still win).")
-    static final class Allow extends OnTarget {
+    @Command(name = "allow", description = {"Let the task reach TARGET (deny entries still win), or with --port only "
+            + "that port of one address. The task's host loopback, link-local and metadata addresses are never opened "
+            + "this way: --host-port PORT (no TARGET) opens one TCP port of the host's loopback to the task."})
+    static final class Allow extends OnTask {
+        @Parameters(index = "1", arity = "0..1", paramLabel = "TARGET", description = "IPv4/IPv6 address, CIDR, or domain name.")
+        String target;
+
+        @Option(names = "--port", paramLabel = "PORT", description = "Only this destination port of TARGET (a single address).")
+        int port;
+
+        @Option(names = "--protocol", paramLabel = "tcp|udp", description = "With --port (default tcp).")
+        String protocol = "";
+
+        @Option(names = "--host-port", paramLabel = "PORT",
+                description = "Open this TCP port of the host's loopback (the task's 10.0.2.2 or 169.254.1.2) to the task.")
+        int hostPort;
+
         @Override
         public Integer call() {
-            printStatus(ctx(), SHIELD.call(ctx(), "cannot allow " + target, s -> s.allow(request())));
+            TargetRequest.Builder r = TargetRequest.newBuilder().setTaskId(Tasks.resolve(ctx(), task));
+            String what;
+            if (hostPort != 0) {
+                if (target != null || port != 0) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--host-port takes no TARGET and no --port");
+                }
+                r.setHostPort(hostPort);
+                what = "host loopback port " + hostPort;
+                ctx().warn("task " + task + " can now reach port " + hostPort + " of this host's loopback (whatever listens there)");
+            } else {
+                if (target == null) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "TARGET or --host-port is required");
+                }
+                r.setTarget(target).setPort(port).setProtocol(protocol);
+                what = target + (port == 0 ? "" : " port " + port);
+            }
+            printStatus(ctx(), SHIELD.call(ctx(), "cannot allow " + what, s -> s.allow(r.build())));
             return 0;
         }
     }

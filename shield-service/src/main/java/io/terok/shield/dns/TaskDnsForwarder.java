@@ -6,9 +6,13 @@ import io.terok.shield.netns.NetnsRunner;
 import io.terok.shield.policy.Policy;
 import io.terok.shield.task.TaskStore;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,22 +73,10 @@ public final class TaskDnsForwarder {
      * recycled pid is left alone). Best effort: a failure is logged.
      */
     public void stop(String taskId) {
-        Path dir = store.dir(taskId);
-        Path pidFile = dir.resolve("dnsmasq.pid");
+        Path pidFile = store.dir(taskId).resolve("dnsmasq.pid");
         try {
-            if (!Files.exists(pidFile)) {
-                return;
-            }
-            String s = Files.readString(pidFile, StandardCharsets.US_ASCII).trim();
-            if (!s.matches("[0-9]{1,9}")) {
-                return;
-            }
-            long dpid = Long.parseLong(s);
-            Optional<ProcessHandle> h = ProcessHandle.of(dpid);
-            Path cmdlineFile = Path.of("/proc/" + dpid + "/cmdline");
-            String cmdline = Files.exists(cmdlineFile)
-                    ? Files.readString(cmdlineFile, StandardCharsets.UTF_8).replace('\0', ' ') : "";
-            if (h.isPresent() && cmdline.contains("--conf-file=" + dir.resolve("dnsmasq.conf"))) {
+            Optional<ProcessHandle> h = running(store, taskId);
+            if (h.isPresent()) {
                 h.get().destroy();
                 h.get().onExit().get(2, TimeUnit.SECONDS);
             }
@@ -93,6 +85,50 @@ public final class TaskDnsForwarder {
             LOG.warning("task " + taskId + ": could not stop the DNS forwarder: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The task's live dnsmasq, if its pid file names one started with this task's configuration. */
+    static Optional<ProcessHandle> running(TaskStore store, String taskId) throws IOException {
+        Path dir = store.dir(taskId);
+        Path pidFile = dir.resolve("dnsmasq.pid");
+        if (!Files.exists(pidFile)) {
+            return Optional.empty();
+        }
+        String s = Files.readString(pidFile, StandardCharsets.US_ASCII).trim();
+        if (!s.matches("[0-9]{1,9}")) {
+            return Optional.empty();
+        }
+        long dpid = Long.parseLong(s);
+        Path cmdlineFile = Path.of("/proc/" + dpid + "/cmdline");
+        String cmdline = Files.exists(cmdlineFile)
+                ? Files.readString(cmdlineFile, StandardCharsets.UTF_8).replace('\0', ' ') : "";
+        return cmdline.contains("--conf-file=" + dir.resolve("dnsmasq.conf")) ? ProcessHandle.of(dpid) : Optional.empty();
+    }
+
+    /**
+     * The task's query log ({@code dnsmasq.log}, a line per lookup the task makes) rotates like the audit log: past
+     * {@code maxBytes} it is copied to {@code dnsmasq.log.1} and truncated in place. dnsmasq appends (O_APPEND) and,
+     * having dropped root, could not reopen a file in the task's 0700 directory, so the file it holds open is kept;
+     * a line written between the copy and the truncation is lost. Returns true when it rotated; a failure is logged.
+     */
+    public static boolean rotateLog(TaskStore store, String taskId, long maxBytes) {
+        Path log = store.dir(taskId).resolve("dnsmasq.log");
+        try {
+            if (!Files.exists(log, LinkOption.NOFOLLOW_LINKS) || Files.size(log) <= maxBytes) {
+                return false;
+            }
+            Path previous = log.resolveSibling("dnsmasq.log.1");
+            Path tmp = log.resolveSibling("dnsmasq.log.1.tmp");
+            Files.copy(log, tmp, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+            Files.move(tmp, previous, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            try (FileChannel ch = FileChannel.open(log, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                ch.truncate(0);
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("task " + taskId + ": could not rotate the DNS query log: " + e.getMessage());
+            return false;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.terok.shield.events;
 
+import io.terok.shield.dns.TaskDnsForwarder;
 import io.terok.shield.netns.NetnsRunner;
 import io.terok.shield.netns.TaskPids;
 import io.terok.shield.task.AuditLog;
@@ -53,6 +54,7 @@ public final class BlockedEventHub implements AutoCloseable {
     private final Duration window;
     private final Clock clock;
     private final AuditLog audit;
+    private final long dnsLogMaxBytes;
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
     private final Map<String, Reader> readers = new ConcurrentHashMap<>();
     private final Map<String, Seen> seen = new ConcurrentHashMap<>();
@@ -61,6 +63,13 @@ public final class BlockedEventHub implements AutoCloseable {
 
     public BlockedEventHub(TaskStore store, NetnsRunner runner, int group, Duration window, Clock clock, AuditLog audit,
                            Duration scanEvery) {
+        this(store, runner, group, window, clock, audit, scanEvery, AuditLog.DEFAULT_MAX_BYTES);
+    }
+
+    /** @param dnsLogMaxBytes size past which each scan rotates a task's dnsmasq query log */
+    public BlockedEventHub(TaskStore store, NetnsRunner runner, int group, Duration window, Clock clock, AuditLog audit,
+                           Duration scanEvery, long dnsLogMaxBytes) {
+        this.dnsLogMaxBytes = dnsLogMaxBytes;
         this.store = store;
         this.runner = runner;
         this.group = group;
@@ -98,8 +107,14 @@ public final class BlockedEventHub implements AutoCloseable {
         if (closed) {
             return;
         }
+        // folded repeats older than the window are done with: a flood of distinct destinations must not pile up here
+        Instant now = clock.instant();
+        seen.values().removeIf(x -> Duration.between(x.first, now).compareTo(window) >= 0);
         for (String task : store.taskIds()) {
             OptionalInt pid = TaskPids.running(store.dir(task));
+            if (pid.isPresent()) {
+                TaskDnsForwarder.rotateLog(store, task, dnsLogMaxBytes);
+            }
             Reader r = readers.get(task);
             if (r != null && (!r.process.isAlive() || pid.isEmpty() || pid.getAsInt() != r.pid)) {
                 r.process.destroy();

@@ -14,10 +14,11 @@ import java.util.List;
  * @param deny        networks and domains the operator denied (an explicit allow of the same entry lifts it)
  * @param relayed     hosts the vault relays for the task, fixed at prepare: denied like {@code deny}, but no allow
  *                    lifts them, so the broker stays the only way to the task's providers
+ * @param allowPorts  single destination ports of single addresses (a clearance verdict's Allow): only that port
  */
 public record Policy(String taskId, String containerName, List<String> profiles, Target hostAddress,
                      List<Integer> hostPorts, Target upstreamDns, Mode mode, List<Target> allow, List<Target> deny,
-                     List<Target> relayed) {
+                     List<Target> relayed, List<PortTarget> allowPorts) {
 
     public Policy {
         profiles = List.copyOf(profiles);
@@ -25,10 +26,53 @@ public record Policy(String taskId, String containerName, List<String> profiles,
         allow = List.copyOf(new LinkedHashSet<>(allow));
         deny = List.copyOf(new LinkedHashSet<>(deny));
         relayed = List.copyOf(new LinkedHashSet<>(relayed));
+        allowPorts = List.copyOf(new LinkedHashSet<>(allowPorts));
+    }
+
+    public Policy(String taskId, String containerName, List<String> profiles, Target hostAddress, List<Integer> hostPorts,
+                  Target upstreamDns, Mode mode, List<Target> allow, List<Target> deny, List<Target> relayed) {
+        this(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, allow, deny, relayed, List.of());
     }
 
     public Policy withMode(Mode m) {
-        return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, m, allow, deny, relayed);
+        return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, m, allow, deny, relayed,
+                allowPorts);
+    }
+
+    /** Opens one destination port of one address, and lifts a deny of exactly that address (other ports stay closed). */
+    public Policy allowingPort(PortTarget pt) {
+        List<PortTarget> ports = new ArrayList<>(allowPorts);
+        ports.add(pt);
+        return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, allow,
+                minus(deny, pt.address()), relayed, ports);
+    }
+
+    /** Adds one TCP port of the host's loopback to the task's host ports. */
+    public Policy withHostPort(int port) {
+        List<Integer> ports = new ArrayList<>(hostPorts);
+        ports.add(port);
+        return new Policy(taskId, containerName, profiles, hostAddress, ports, upstreamDns, mode, allow, deny, relayed,
+                allowPorts);
+    }
+
+    /**
+     * What no Allow may open (the ruleset rejects it ahead of every allow set): the task's host loopback (its host
+     * address and slirp4netns's 10.0.2.2, 127.0.0.0/8, ::1), link-local (169.254.0.0/16, fe80::/10, which hold pasta's
+     * 169.254.1.2 and the cloud metadata 169.254.169.254) and the IPv6 metadata address fd00:ec2::254.
+     */
+    public List<Target> neverAllowed() {
+        List<Target> out = new ArrayList<>();
+        for (String s : List.of("10.0.2.2", "127.0.0.0/8", "169.254.0.0/16", "::1", "fe80::/10", "fd00:ec2::254")) {
+            out.add(Targets.parse("never", s));
+        }
+        if (hostAddress != null && out.stream().noneMatch(t -> t.contains(hostAddress))) {
+            out.add(hostAddress);
+        }
+        return out;
+    }
+
+    public List<PortTarget> allowedPorts(Target.Kind kind) {
+        return allowPorts.stream().filter(t -> t.address().kind() == kind).toList();
     }
 
     /** Adds to the allow list and lifts an identical deny entry (an explicit allow undoes an explicit deny). */
@@ -38,11 +82,14 @@ public record Policy(String taskId, String containerName, List<String> profiles,
 
     /** Adds to the deny list and drops an identical allow entry. */
     public Policy denying(Target t) {
-        return withLists(minus(allow, t), plus(deny, t));
+        Policy p = withLists(minus(allow, t), plus(deny, t));
+        return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, p.allow, p.deny,
+                relayed, allowPorts.stream().filter(pt -> !pt.address().equals(t)).toList());
     }
 
     private Policy withLists(List<Target> a, List<Target> d) {
-        return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, a, d, relayed);
+        return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, a, d, relayed,
+                allowPorts);
     }
 
     private static List<Target> plus(List<Target> list, Target t) {

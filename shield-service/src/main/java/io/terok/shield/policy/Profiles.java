@@ -17,7 +17,7 @@ import java.util.Map;
  * domain per line; {@code #} starts a comment. Every entry is validated; a bad one names the profile and line.
  */
 public final class Profiles {
-    public static final List<String> BUILTIN = List.of("base", "dev-standard", "python", "node", "rust", "go");
+    public static final List<String> BUILTIN = List.of("base", "dev-standard", "python", "node", "rust", "go", "cdn-wide", "containers");
 
     public record Profile(String name, List<Target> entries, String origin) {
     }

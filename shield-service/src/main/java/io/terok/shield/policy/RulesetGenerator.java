@@ -8,8 +8,9 @@ import java.util.stream.Collectors;
  * variable text comes from validated {@link Target}s, ports and the fixed set of constants below.
  *
  * <p>Output chain order (UP): loopback, DENY sets (deny beats everything, even established connections), established,
- * DNS to the task's upstream resolver only, the task's host ports, explicit ALLOW sets (may open private ranges),
- * private/link-local ranges rejected, addresses LEARNED by the task's DNS forwarder (after the private reject, so a
+ * DNS to the task's upstream resolver only, the task's host ports, the task's host loopback, link-local and metadata
+ * addresses rejected (no allow opens them; not in DOWN_ALL), single ports allowed by a verdict
+ * ({@code address . protocol . port}), explicit ALLOW sets (may open other private ranges), private ranges rejected, addresses LEARNED by the task's DNS forwarder (after the private reject, so a
  * DNS answer cannot open a private address), then a counted, logged reject of everything else.
  */
 public final class RulesetGenerator {
@@ -55,6 +56,7 @@ public final class RulesetGenerator {
         sb.append("  set allow_v6 { type ipv6_addr; flags interval; }\n");
         sb.append("  set deny_v4 { type ipv4_addr; flags interval; }\n");
         sb.append("  set deny_v6 { type ipv6_addr; flags interval; }\n");
+        sb.append(portSets(false));
         sb.append("  set learned_v4 { type ipv4_addr; flags timeout; timeout ").append(learnedTimeout).append("; }\n");
         sb.append("  set learned_v6 { type ipv6_addr; flags timeout; timeout ").append(learnedTimeout).append("; }\n");
         // What the relayed names resolve to (dnsmasq fills them); never flushed by live changes, never timed out
@@ -70,7 +72,8 @@ public final class RulesetGenerator {
 
     /** Switches the chains to the policy's mode in one transaction, keeping the sets (and learned addresses). */
     public String modeSwitch(Policy p) {
-        return "flush chain " + TABLE + " output\n"
+        // the port sets are created when missing: a container started by an older version has none
+        return portSets(true) + "flush chain " + TABLE + " output\n"
                 + "flush chain " + TABLE + " input\n"
                 + "chain " + TABLE + " output { policy " + outputPolicy(p.mode()) + "; }\n"
                 + rules(p);
@@ -78,15 +81,30 @@ public final class RulesetGenerator {
 
     /** Replaces the allow and deny sets' content in one transaction (learned sets untouched). */
     public String elements(Policy p) {
-        StringBuilder sb = new StringBuilder();
-        for (String set : List.of("allow_v4", "allow_v6", "deny_v4", "deny_v6")) {
+        StringBuilder sb = new StringBuilder(portSets(true));
+        for (String set : List.of("allow_v4", "allow_v6", "deny_v4", "deny_v6", "allow_port_v4", "allow_port_v6")) {
             sb.append("flush set ").append(TABLE).append(' ').append(set).append('\n');
+        }
+        for (Target.Kind k : List.of(Target.Kind.V4, Target.Kind.V6)) {
+            List<PortTarget> ports = p.allowedPorts(k);
+            if (!ports.isEmpty()) {
+                sb.append("add element ").append(TABLE).append(" allow_port_").append(k == Target.Kind.V4 ? "v4" : "v6")
+                        .append(" { ").append(ports.stream().map(PortTarget::element).collect(Collectors.joining(", ")))
+                        .append(" }\n");
+            }
         }
         add(sb, "allow_v4", p.allowed(Target.Kind.V4));
         add(sb, "allow_v6", p.allowed(Target.Kind.V6));
         add(sb, "deny_v4", p.denied(Target.Kind.V4));
         add(sb, "deny_v6", p.denied(Target.Kind.V6));
         return sb.toString();
+    }
+
+    /** The sets of single allowed ports: declared in the table, or (live) added when missing. */
+    private static String portSets(boolean live) {
+        String pre = live ? "add set " + TABLE + " " : "  set ";
+        return pre + "allow_port_v4 { type ipv4_addr . inet_proto . inet_service; }\n"
+                + pre + "allow_port_v6 { type ipv6_addr . inet_proto . inet_service; }\n";
     }
 
     /** Forgets every address the DNS forwarder learned. */
@@ -100,6 +118,10 @@ public final class RulesetGenerator {
             sb.append("add element ").append(TABLE).append(' ').append(set).append(" { ")
                     .append(min.stream().map(Target::canonical).collect(Collectors.joining(", "))).append(" }\n");
         }
+    }
+
+    private static String join(List<Target> targets, Target.Kind kind) {
+        return targets.stream().filter(t -> t.kind() == kind).map(Target::canonical).collect(Collectors.joining(", "));
     }
 
     private static String outputPolicy(Mode m) {
@@ -147,6 +169,15 @@ public final class RulesetGenerator {
             out.append(o).append(hf).append(" daddr ").append(p.hostAddress().canonical()).append(" tcp dport { ")
                     .append(p.hostPorts().stream().map(String::valueOf).collect(Collectors.joining(", "))).append(" } accept\n");
         }
+        if (p.mode() != Mode.DOWN_ALL) {
+            List<Target> never = p.neverAllowed();
+            out.append(o).append("ip daddr { ").append(join(never, Target.Kind.V4)).append(" } counter ")
+                    .append(log(PREFIX_PRIVATE)).append(' ').append(REJECT).append('\n');
+            out.append(o).append("ip6 daddr { ").append(join(never, Target.Kind.V6)).append(" } counter ")
+                    .append(log(PREFIX_PRIVATE)).append(' ').append(REJECT).append('\n');
+        }
+        out.append(o).append("ip daddr . meta l4proto . th dport @allow_port_v4 accept\n");
+        out.append(o).append("ip6 daddr . meta l4proto . th dport @allow_port_v6 accept\n");
         out.append(o).append("ip daddr @allow_v4 accept\n");
         out.append(o).append("ip6 daddr @allow_v6 accept\n");
         if (p.mode() != Mode.DOWN_ALL) {

@@ -9,6 +9,7 @@ import io.terok.shield.netns.NetnsRunner;
 import io.terok.shield.netns.TaskPids;
 import io.terok.shield.policy.Mode;
 import io.terok.shield.policy.Policy;
+import io.terok.shield.policy.PortTarget;
 import io.terok.shield.policy.Profiles;
 import io.terok.shield.policy.RulesetGenerator;
 import io.terok.shield.policy.Target;
@@ -181,8 +182,53 @@ public final class ShieldManager {
     // ---------------------------------------------------------------------------------------------- live changes
 
     public Status allow(String taskId, String raw) {
+        return allow(taskId, raw, 0, "");
+    }
+
+    /**
+     * Allows {@code raw}: with {@code port} 0 every port of it, otherwise only that destination port (a clearance
+     * verdict). An address inside the task's host loopback, link-local or metadata ranges is refused whatever the port
+     * ({@link #allowHostPort} is the only way to the host's loopback); a wider network is allowed with a note that
+     * those stay closed (the ruleset rejects them ahead of every allow).
+     */
+    public Status allow(String taskId, String raw, int port, String protocol) {
         Target t = Targets.parse("target", raw);
         Policy before = policy(taskId);
+        List<String> notes = new ArrayList<>();
+        if (t.isAddress()) {
+            List<Target> never = before.neverAllowed().stream().filter(n -> n.contains(t)).toList();
+            if (!never.isEmpty()) {
+                audit(taskId, "allow_refused", t.canonical() + (port == 0 ? "" : ":" + port),
+                        "host loopback, link-local or metadata address");
+                // the hint first: clearance and the cli show this after their own prefixes, cut at a line's length
+                throw ServiceException.invalid("target", "an Allow never opens " + t.canonical() + " (only `terok shield "
+                        + "allow TASK --host-port PORT` opens one port of the host's loopback): it is host loopback, "
+                        + "link-local or cloud metadata, inside " + never.stream().map(Target::canonical).toList());
+            }
+            List<Target> inside = before.neverAllowed().stream().filter(t::contains).toList();
+            if (!inside.isEmpty()) {
+                notes.add(t.canonical() + " does not open " + inside.stream().map(Target::canonical).toList()
+                        + " (host loopback, link-local and metadata addresses stay closed; see --host-port)");
+            }
+        }
+        if (port != 0) {
+            if (!t.isAddress()) {
+                throw ServiceException.invalid("port", "a port is given only with a single IP address, not the name " + t.canonical());
+            }
+            PortTarget pt = PortTarget.of(t, protocol, port);
+            Policy after = before.allowingPort(pt);
+            List<Target> relayed = after.relayedCovering(t);
+            List<Target> shadow = after.denyCovering(t);
+            String detail = !relayed.isEmpty() ? "still denied: " + t.canonical()
+                    + " is relayed by the vault for this task, which reaches it through the broker with its phantom token"
+                    : shadow.isEmpty() ? "" : "still denied by " + shadow.stream().map(Target::canonical).toList()
+                    + " (deny beats allow)";
+            change(before, after, t, pt.canonical(), "allowed", detail);
+            if (!detail.isEmpty()) {
+                notes.add(pt.canonical() + " is " + detail);
+            }
+            return status(taskId, notes);
+        }
         Policy after = before.allowing(t);
         List<Target> relayed = relayedCovering(after, t);
         List<Target> shadow = after.denyCovering(t);
@@ -190,14 +236,38 @@ public final class ShieldManager {
                 + " is relayed by the vault for this task, which reaches it through the broker with its phantom token"
                 : shadow.isEmpty() ? "" : "still denied by " + shadow.stream().map(Target::canonical).toList()
                 + " (deny beats allow)";
-        change(before, after, t, "allowed", detail);
-        return status(taskId, detail.isEmpty() ? List.of() : List.of(t.canonical() + " is " + detail));
+        change(before, after, t, t.canonical(), "allowed", detail);
+        if (!detail.isEmpty()) {
+            notes.add(t.canonical() + " is " + detail);
+        }
+        return status(taskId, notes);
+    }
+
+    /** The operator's explicit opening of one TCP port of the host's loopback (the task's host address) to the task. */
+    public Status allowHostPort(String taskId, int port) {
+        Targets.port("host_port", port);
+        synchronized (lock(taskId)) {
+            Policy before = policy(taskId);
+            if (before.hostAddress() == null) {
+                throw ServiceException.precondition("task " + taskId + " has no host address (its network reaches no host loopback)");
+            }
+            Policy after = before.withHostPort(port);
+            OptionalInt pid = TaskPids.running(store.dir(taskId));
+            if (pid.isPresent()) {
+                runner.nft(pid.getAsInt(), generator.modeSwitch(after));
+            }
+            files.write(after);
+            String what = before.hostAddress().canonical() + ":" + port + "/tcp";
+            audit(taskId, "allowed_host_port", what, pid.isPresent() ? "live" : "at next start");
+            LOG.info("task " + taskId + ": allowed host loopback port " + what);
+            return status(taskId, List.of("the task can reach the host's loopback port " + port + " (as " + what + ")"));
+        }
     }
 
     public Status deny(String taskId, String raw) {
         Target t = Targets.parse("target", raw);
         Policy before = policy(taskId);
-        change(before, before.denying(t), t, "denied", "");
+        change(before, before.denying(t), t, t.canonical(), "denied", "");
         return status(taskId);
     }
 
@@ -228,7 +298,7 @@ public final class ShieldManager {
         return status(taskId);
     }
 
-    private void change(Policy before, Policy after, Target t, String action, String detail) {
+    private void change(Policy before, Policy after, Target t, String shown, String action, String detail) {
         String taskId = before.taskId();
         synchronized (lock(taskId)) {
             OptionalInt pid = TaskPids.running(store.dir(taskId));
@@ -260,9 +330,9 @@ public final class ShieldManager {
                     throw e;
                 }
             }
-            audit(taskId, action, t.canonical(),
+            audit(taskId, action, shown,
                     (pid.isPresent() ? "live" : "at next start") + (detail.isEmpty() ? "" : "; " + detail));
-            LOG.info("task " + taskId + ": " + action + " " + t.canonical() + (detail.isEmpty() ? "" : " (" + detail + ")"));
+            LOG.info("task " + taskId + ": " + action + " " + shown + (detail.isEmpty() ? "" : " (" + detail + ")"));
         }
     }
 
@@ -276,7 +346,8 @@ public final class ShieldManager {
         Policy p = policy(taskId);
         OptionalInt pid = TaskPids.running(store.dir(taskId));
         return new Status(taskId, pid.isPresent() ? Optional.of(p.mode()) : Optional.empty(), p.mode(),
-                p.allow().stream().map(Target::canonical).toList(), p.deny().stream().map(Target::canonical).toList(),
+                java.util.stream.Stream.concat(p.allow().stream().map(Target::canonical),
+                        p.allowPorts().stream().map(PortTarget::canonical)).toList(), p.deny().stream().map(Target::canonical).toList(),
                 p.profiles(), notes, TaskPids.lastApplied(store.dir(taskId)),
                 p.relayed().stream().map(Target::canonical).toList());
     }

@@ -8,6 +8,7 @@ import io.terok.common.Ids;
 import io.terok.common.PrivateFiles;
 import io.terok.shield.policy.Mode;
 import io.terok.shield.policy.Policy;
+import io.terok.shield.policy.PortTarget;
 import io.terok.shield.policy.Target;
 import io.terok.shield.policy.Targets;
 import java.io.IOException;
@@ -91,6 +92,8 @@ public final class TaskStore {
         p.deny().forEach(t -> deny.add(t.canonical()));
         ArrayNode relayed = n.putArray("relayed");
         p.relayed().forEach(t -> relayed.add(t.canonical()));
+        ArrayNode allowPorts = n.putArray("allowPorts");
+        p.allowPorts().forEach(t -> allowPorts.add(t.canonical()));
         try {
             write(p.taskId(), "policy.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
         } catch (IOException e) {
@@ -115,11 +118,13 @@ public final class TaskStore {
             n.path("deny").forEach(x -> deny.add(Targets.parse("deny", x.asText())));
             List<Target> relayed = new ArrayList<>();
             n.path("relayed").forEach(x -> relayed.add(Targets.parse("relayed", x.asText())));
+            List<PortTarget> allowPorts = new ArrayList<>();
+            n.path("allowPorts").forEach(x -> allowPorts.add(PortTarget.parse("allowPorts", x.asText())));
             String host = n.path("hostAddress").asText("");
             return Optional.of(new Policy(n.path("taskId").asText(), n.path("containerName").asText(), profiles,
                     host.isEmpty() ? null : Targets.address("hostAddress", host), ports,
                     Targets.address("upstreamDns", n.path("upstreamDns").asText()), Mode.valueOf(n.path("mode").asText()),
-                    allow, deny, relayed));
+                    allow, deny, relayed, allowPorts));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("corrupt " + dir(taskId).resolve("policy.json") + ": " + e.getMessage(), e);
         }
