@@ -50,6 +50,10 @@ public final class RunCommand extends Verb {
     List<String> gpus = new ArrayList<>();
     @Option(names = "--cap-add", paramLabel = "CAP", description = "Grant a capability from the service's allowlist (repeatable).")
     List<String> capAdd = new ArrayList<>();
+
+    @Option(names = "--seccomp-allow", paramLabel = "SYSCALL", description = "Add back a syscall terok's seccomp profile "
+            + "removes (repeatable): keyctl, add_key, request_key, unshare, clone, mount, bpf, userfaultfd, perf_event_open.")
+    List<String> seccompAllow = new ArrayList<>();
     @Option(names = "--annotation", paramLabel = "KEY=VALUE", description = "Annotation from the service's allowlist (repeatable).")
     List<String> annotations = new ArrayList<>();
     @Option(names = {"-l", "--label"}, paramLabel = "KEY=VALUE")
@@ -142,6 +146,7 @@ public final class RunCommand extends Verb {
         volumes.forEach(v -> spec.addVolumes(RunSpecMapper.volume("--volume", v, cwd)));
         gpus.forEach(g -> spec.addGpus(RunSpecMapper.gpu("--gpus", g)));
         capAdd.forEach(c -> spec.addCapabilities(RunSpecMapper.capability("--cap-add", c)));
+        spec.addAllSeccompAllow(seccompAllow);
         if (name != null) {
             spec.setName(name);
         }
