@@ -68,7 +68,8 @@ public final class RunCommand extends Verb {
     List<String> providers = new ArrayList<>();
     @Option(names = "--profile", description = "Shield profile on top of the base policy (repeatable).")
     List<String> profiles = new ArrayList<>();
-    @Option(names = {"-t", "--tty"}, description = "Allocate a TTY and keep stdin open (interactive agents).")
+    @Option(names = {"-t", "--tty"}, description = "Allocate a TTY and keep stdin open (interactive agents); "
+            + "the task's output then reaches this terminal unfiltered.")
     boolean tty;
     @Option(names = {"-d", "--detach"}, description = "Print the task id and return at once.")
     boolean detach;
@@ -111,7 +112,8 @@ public final class RunCommand extends Verb {
             Runtime.getRuntime().addShutdownHook(interrupted);
             int exitCode;
             try {
-                LogsCommand.stream(rt, LogsRequest.newBuilder().setTask(id).setFollow(true).build(), ctx);
+                // Raw only for the TTY session the operator asked for (-t); otherwise the output is sanitised.
+                LogsCommand.stream(rt, LogsRequest.newBuilder().setTask(id).setFollow(true).build(), ctx, tty);
                 exitCode = rt.call("cannot wait for task " + id,
                         Deadlines.FOLLOW, stub -> stub.wait(WaitRequest.newBuilder().setTask(id).build()))
                         .getExitCode();
