@@ -110,6 +110,47 @@ class CliEndToEndTest {
         assertFalse(terok.run("ps", "-a").ok().out().contains("out-line"));
     }
 
+    /**
+     * Issue 15 item 13: a task writes the clipboard (OSC 52) and clears the screen. Neither `terok run` (no -t),
+     * `terok logs` nor `terok exec` lets those bytes reach the operator's terminal; they are shown as \x1b.
+     */
+    @Test
+    @Order(2)
+    void escapeSequencesFromATaskNeverReachTheOperatorsTerminal() throws InterruptedException {
+        String attack = "printf 'out\\033]52;c;ZXZpbA==\\007\\033[2Jend\\n'; printf 'err\\033]0;title\\007\\n' >&2";
+        terok.run("run", "-d", "--name", "e2e-escapes", "--network", "none", "localhost/terok-busybox:latest",
+                "sh", "-c", attack + "; sleep 300").ok();
+        try {
+            String logs = "";
+            Terok.Result r = null;
+            for (int i = 0; i < 50 && !logs.contains("end"); i++) {
+                Thread.sleep(100);
+                r = terok.run("logs", "e2e-escapes").ok();
+                logs = r.out();
+            }
+            assertTrue(logs.contains("out\\x1b]52;c;ZXZpbA==\\x07\\x1b[2Jend"), "shown visibly: " + logs);
+            assertNoControl("logs stdout", logs);
+            assertNoControl("logs stderr", r.err());
+            assertTrue(r.err().contains("err\\x1b]0;title\\x07"), r.err());
+            Terok.Result ex = terok.run("exec", "e2e-escapes", "sh", "-c", attack).ok();
+            assertTrue(ex.out().contains("\\x1b]52"), ex.out());
+            assertNoControl("exec stdout", ex.out());
+            assertNoControl("exec stderr", ex.err());
+        } finally {
+            terok.run("rm", "-f", "e2e-escapes");
+        }
+        Terok.Result fg = terok.run("run", "--rm", "--network", "none", "localhost/terok-busybox:latest", "sh", "-c", attack);
+        assertEquals(0, fg.exitCode(), fg.err());
+        assertTrue(fg.out().contains("\\x1b[2J"), fg.out());
+        assertNoControl("run stdout", fg.out());
+        assertNoControl("run stderr", fg.err());
+    }
+
+    private static void assertNoControl(String what, String text) {
+        assertFalse(text.chars().anyMatch(c -> c == 0x1b || c == 0x07 || c == 0x9b || c == 0x9d),
+                what + " carries raw ESC/BEL/CSI/OSC bytes: " + text.replace("\u001b", "<ESC>").replace("\u0007", "<BEL>"));
+    }
+
     @Test
     @Order(3)
     void detachedTaskShowsInPsAndLogs() throws Exception {

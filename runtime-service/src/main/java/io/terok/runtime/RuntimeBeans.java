@@ -70,7 +70,9 @@ public class RuntimeBeans {
         RunSpecValidator validator = new RunSpecValidator(protectedPaths, config.runtime().allowedAnnotations(),
                 Runtime.getRuntime().availableProcessors());
         TaskStore store = new TaskStore(config.dataDir().resolve("runtime").resolve("tasks"));
-        return new TaskManager(client, store, services, validator, panic);
+        // Beside the sockets: the Quadlet deployment mounts the runtime directory at the same path as on the host,
+        // where podman reads the profile.
+        return new TaskManager(client, store, services, validator, panic, config.runtimeDir().resolve("seccomp"));
     }
 
     @PreDestroy

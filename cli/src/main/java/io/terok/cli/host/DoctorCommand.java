@@ -43,6 +43,7 @@ public final class DoctorCommand extends Verb {
         checks.add(host.catatonit());
         checks.addAll(host.rootless());
         checks.add(host.runtimeDir());
+        checks.addAll(VaultConfigOrigins.checks(ctx.paths.configFile(), ctx.env));
         ctx.beforeGrpc();
         ServiceLayout layout = new ServiceLayout(ctx);
         checks.addAll(services(layout));

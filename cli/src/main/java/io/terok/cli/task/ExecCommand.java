@@ -43,8 +43,9 @@ public final class ExecCommand extends Verb {
         try (ServiceClient<RuntimeServiceBlockingStub> rt = ServiceApi.RUNTIME.connect(ctx)) {
             Duration deadline = ServiceApi.RUNTIME.deadline().plusSeconds(timeout == 0 ? 60 : timeout);
             ExecResponse r = rt.call("cannot exec in " + task, deadline, stub -> stub.exec(request.build()));
-            ctx.out.writeBytes(r.getStdout().toByteArray());
-            ctx.err.writeBytes(r.getStderr().toByteArray());
+            // The task's bytes: escape sequences are shown, never acted on (exec has no TTY session).
+            TaskOutput.show(ctx.out, r.getStdout().toByteArray());
+            TaskOutput.show(ctx.err, r.getStderr().toByteArray());
             return r.getExitCode();
         }
     }

@@ -9,13 +9,13 @@ import io.terok.cli.core.Context;
 import io.terok.cli.core.ServiceApi;
 import io.terok.cli.core.ServiceClient;
 import io.terok.cli.core.Verb;
-import java.io.PrintStream;
 import java.util.Iterator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "logs", description = "Print a task's output (stdout to stdout, stderr to stderr).")
+@Command(name = "logs", description = {"Print a task's output (stdout to stdout, stderr to stderr).",
+    "Control characters and escape sequences from the task are shown visibly (\\x1b), never sent to the terminal."})
 public final class LogsCommand extends Verb {
     @Option(names = {"-f", "--follow"}, description = "Keep printing until the task exits.")
     boolean follow;
@@ -31,22 +31,30 @@ public final class LogsCommand extends Verb {
             throw CliException.badValue("--tail", String.valueOf(tail), "expected 0 (all) or more lines");
         }
         try (ServiceClient<RuntimeServiceBlockingStub> rt = ServiceApi.RUNTIME.connect(ctx)) {
-            stream(rt, LogsRequest.newBuilder().setTask(task).setFollow(follow).setTail(tail).build(), ctx);
+            stream(rt, LogsRequest.newBuilder().setTask(task).setFollow(follow).setTail(tail).build(), ctx, false);
         }
         return 0;
     }
 
-    /** Copies the log stream, chunk by chunk, to stdout and stderr. */
-    static void stream(ServiceClient<RuntimeServiceBlockingStub> rt, LogsRequest request, Context ctx) {
-        rt.call("cannot read the logs of " + request.getTask(), () -> {
-            Iterator<LogChunk> chunks = (request.getFollow() ? rt.stub(Deadlines.FOLLOW) : rt.stub()).logs(request);
-            while (chunks.hasNext()) {
-                LogChunk chunk = chunks.next();
-                PrintStream target = chunk.getStream() == OutputStream.OUTPUT_STREAM_STDERR ? ctx.err : ctx.out;
-                target.writeBytes(chunk.getData().toByteArray());
-                target.flush();
-            }
-            return null;
-        });
+    /**
+     * Copies the log stream, chunk by chunk, to stdout and stderr: sanitised ({@link TaskOutput}), unless
+     * {@code raw} because this is the task's own TTY session the operator asked for ({@code run -t}).
+     */
+    static void stream(ServiceClient<RuntimeServiceBlockingStub> rt, LogsRequest request, Context ctx, boolean raw) {
+        TaskOutput out = raw ? TaskOutput.raw(ctx.out) : TaskOutput.sanitised(ctx.out);
+        TaskOutput err = raw ? TaskOutput.raw(ctx.err) : TaskOutput.sanitised(ctx.err);
+        try {
+            rt.call("cannot read the logs of " + request.getTask(), () -> {
+                Iterator<LogChunk> chunks = (request.getFollow() ? rt.stub(Deadlines.FOLLOW) : rt.stub()).logs(request);
+                while (chunks.hasNext()) {
+                    LogChunk chunk = chunks.next();
+                    (chunk.getStream() == OutputStream.OUTPUT_STREAM_STDERR ? err : out).write(chunk.getData().toByteArray());
+                }
+                return null;
+            });
+        } finally {
+            out.finish();
+            err.finish();
+        }
     }
 }

@@ -50,6 +50,10 @@ public final class RunCommand extends Verb {
     List<String> gpus = new ArrayList<>();
     @Option(names = "--cap-add", paramLabel = "CAP", description = "Grant a capability from the service's allowlist (repeatable).")
     List<String> capAdd = new ArrayList<>();
+
+    @Option(names = "--seccomp-allow", paramLabel = "SYSCALL", description = "Add back a syscall terok's seccomp profile "
+            + "removes (repeatable): keyctl, add_key, request_key, unshare, clone, mount, bpf, userfaultfd, perf_event_open.")
+    List<String> seccompAllow = new ArrayList<>();
     @Option(names = "--annotation", paramLabel = "KEY=VALUE", description = "Annotation from the service's allowlist (repeatable).")
     List<String> annotations = new ArrayList<>();
     @Option(names = {"-l", "--label"}, paramLabel = "KEY=VALUE")
@@ -64,7 +68,8 @@ public final class RunCommand extends Verb {
     List<String> providers = new ArrayList<>();
     @Option(names = "--profile", description = "Shield profile on top of the base policy (repeatable).")
     List<String> profiles = new ArrayList<>();
-    @Option(names = {"-t", "--tty"}, description = "Allocate a TTY and keep stdin open (interactive agents).")
+    @Option(names = {"-t", "--tty"}, description = "Allocate a TTY and keep stdin open (interactive agents); "
+            + "the task's output then reaches this terminal unfiltered.")
     boolean tty;
     @Option(names = {"-d", "--detach"}, description = "Print the task id and return at once.")
     boolean detach;
@@ -107,7 +112,8 @@ public final class RunCommand extends Verb {
             Runtime.getRuntime().addShutdownHook(interrupted);
             int exitCode;
             try {
-                LogsCommand.stream(rt, LogsRequest.newBuilder().setTask(id).setFollow(true).build(), ctx);
+                // Raw only for the TTY session the operator asked for (-t); otherwise the output is sanitised.
+                LogsCommand.stream(rt, LogsRequest.newBuilder().setTask(id).setFollow(true).build(), ctx, tty);
                 exitCode = rt.call("cannot wait for task " + id,
                         Deadlines.FOLLOW, stub -> stub.wait(WaitRequest.newBuilder().setTask(id).build()))
                         .getExitCode();
@@ -142,6 +148,7 @@ public final class RunCommand extends Verb {
         volumes.forEach(v -> spec.addVolumes(RunSpecMapper.volume("--volume", v, cwd)));
         gpus.forEach(g -> spec.addGpus(RunSpecMapper.gpu("--gpus", g)));
         capAdd.forEach(c -> spec.addCapabilities(RunSpecMapper.capability("--cap-add", c)));
+        spec.addAllSeccompAllow(seccompAllow);
         if (name != null) {
             spec.setName(name);
         }

@@ -34,6 +34,29 @@ class DoctorTest {
     }
 
     @Test
+    void showsWhereEachVaultValueComesFrom() throws IOException {
+        Path runtime = privateDir("run");
+        Path config = Files.createDirectory(tmp.resolve("conf"));
+        Files.writeString(config.resolve("config.yaml"), "terok:\n  vault:\n    systemd-creds-file: /srv/vault.cred\n"
+                + "  runtime:\n    allowed-annotations: io.terok.agent\n");
+        Map<String, String> env = new java.util.HashMap<>(env(runtime));
+        env.put("TEROK_CONFIG_DIR", config.toString());
+        env.put("TEROK_VAULT_SECRET_SERVICE", "false");
+        List<String> lines = Cli.run(env, "doctor").out().lines().filter(l -> l.startsWith("  vault configuration ")).toList();
+        assertEquals(3, lines.size(), lines::toString);
+        assertTrue(lines.get(0).endsWith(" ok (TEROK_VAULT_SECRET_SERVICE = false from the environment (above config.yaml))"), lines.get(0));
+        assertTrue(lines.get(1).endsWith(" ok (terok.vault.systemd-creds-file = /srv/vault.cred from " + config.resolve("config.yaml") + ")"),
+                lines.get(1));
+        assertTrue(lines.get(2).endsWith(" ok (every other terok.vault.* value is the vault's built-in default)"), lines.get(2));
+
+        env.remove("TEROK_VAULT_SECRET_SERVICE");
+        Files.delete(config.resolve("config.yaml"));
+        lines = Cli.run(env, "doctor").out().lines().filter(l -> l.startsWith("  vault configuration ")).toList();
+        assertEquals(List.of("every terok.vault.* value is the vault's built-in default (no " + config.resolve("config.yaml") + ")"),
+                lines.stream().map(l -> l.substring(l.indexOf(" ok (") + 5, l.length() - 1)).toList());
+    }
+
+    @Test
     void withNoSocketsEveryServiceIsAnErrorAndTheExitCodeIs2() throws IOException {
         Path runtime = privateDir("run");
         Cli r = Cli.run(env(runtime), "doctor");

@@ -29,20 +29,21 @@ public record ContainerPlan(
         List<String> tmpfs,
         Map<String, long[]> ulimits,
         List<String> dnsServers,
-        Map<String, String> hosts) {
+        Map<String, String> hosts,
+        List<String> seccompAllow) {
 
     public ContainerPlan withWiring(Map<String, String> moreEnv, List<Mount> moreMounts, Map<String, String> moreAnnotations,
             List<String> dns, Map<String, String> moreHosts) {
         return new ContainerPlan(name, image, command, merge(env, moreEnv), workdir, hostname, concat(mounts, moreMounts),
                 memoryBytes, cpus, pids, devices, capabilities, merge(annotations, moreAnnotations), readOnlyRoot, labels,
                 network, tty, shmSizeBytes, tmpfs, ulimits, dns.isEmpty() ? dnsServers : List.copyOf(dns),
-                merge(hosts, moreHosts));
+                merge(hosts, moreHosts), seccompAllow);
     }
 
     public ContainerPlan withLabels(Map<String, String> moreLabels) {
         return new ContainerPlan(name, image, command, env, workdir, hostname, mounts, memoryBytes, cpus, pids, devices,
                 capabilities, annotations, readOnlyRoot, merge(labels, moreLabels), network, tty, shmSizeBytes, tmpfs,
-                ulimits, dnsServers, hosts);
+                ulimits, dnsServers, hosts, seccompAllow);
     }
 
     private static <K, V> Map<K, V> merge(Map<K, V> a, Map<K, V> b) {

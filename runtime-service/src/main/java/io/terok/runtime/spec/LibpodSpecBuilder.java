@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * The hardening every task container gets, written as podman's SpecGenerator: uid 1000 inside a user
  * namespace (keep-id rootless, auto as root so container root is never host root), all capabilities
- * dropped, no-new-privileges, podman's default seccomp profile, catatonit as PID 1.
+ * dropped, no-new-privileges, terok's own seccomp profile ({@link SeccompProfile}), catatonit as PID 1.
  */
 public final class LibpodSpecBuilder {
     /** The unprivileged user every task runs as. */
@@ -19,13 +19,16 @@ public final class LibpodSpecBuilder {
     private LibpodSpecBuilder() {
     }
 
-    public static JsonObject build(ContainerPlan plan, String containerName, Map<String, String> taskLabels, HostProfile host) {
+    /** @param seccompProfile the file {@link SeccompProfile#write} made for this plan, readable by podman */
+    public static JsonObject build(ContainerPlan plan, String containerName, Map<String, String> taskLabels, HostProfile host,
+            java.nio.file.Path seccompProfile) {
         JsonObject s = new JsonObject()
                 .put("name", containerName)
                 .put("image", plan.image())
                 .put("cap_drop", new JsonArray().add("ALL"))
                 .put("no_new_privileges", true)
                 .put("seccomp_policy", "default")
+                .put("seccomp_profile_path", seccompProfile.toString())
                 .put("init", host.initAvailable())
                 .put("terminal", plan.tty())
                 .put("stdin", plan.tty());

@@ -150,7 +150,23 @@ public final class RunSpecValidator {
         return new ContainerPlan(name, spec.getImage(), List.copyOf(spec.getCommandList()), Map.copyOf(env), workdir,
                 spec.getHostname(), List.copyOf(mounts), memory, cpus, pids, List.copyOf(devices), List.copyOf(caps),
                 Map.copyOf(annotations), spec.getReadOnlyRoot(), Map.copyOf(labels), network, spec.getTty(),
-                extra.shmSize, List.copyOf(extra.tmpfs), Map.copyOf(extra.ulimits), List.of(), Map.of());
+                extra.shmSize, List.copyOf(extra.tmpfs), Map.copyOf(extra.ulimits), List.of(), Map.of(),
+                seccompAllow(spec.getSeccompAllowList()));
+    }
+
+    private static List<String> seccompAllow(List<String> names) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            String n = names.get(i);
+            if (!SeccompProfile.ADD_BACK.containsKey(n)) {
+                throw ServiceException.invalid("run_spec.seccomp_allow[" + i + "]", "'" + Printable.line(n)
+                        + "' cannot be added back (only: " + String.join(", ", SeccompProfile.ADD_BACK.keySet()) + ")");
+            }
+            if (!out.contains(n)) {
+                out.add(n);
+            }
+        }
+        return List.copyOf(out);
     }
 
     private Mount mount(String field, VolumeMount v) {
@@ -307,7 +323,7 @@ public final class RunSpecValidator {
                 case "--privileged":
                     return "privileged containers defeat the sandbox";
                 case "--security-opt":
-                    return "seccomp, no-new-privileges and labels are fixed by terok";
+                    return "seccomp, no-new-privileges and labels are fixed by terok (run_spec.seccomp_allow adds back a syscall from a short list)";
                 case "--cap-add":
                 case "--cap-drop":
                     return "use run_spec.capabilities (allowlisted)";

@@ -24,8 +24,10 @@ import io.terok.runtime.podman.StreamHandle;
 import io.terok.runtime.spec.ContainerPlan;
 import io.terok.runtime.spec.LibpodSpecBuilder;
 import io.terok.runtime.spec.RunSpecValidator;
+import io.terok.runtime.spec.SeccompProfile;
 import io.vertx.core.json.JsonObject;
 import java.security.SecureRandom;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -58,9 +60,13 @@ public final class TaskManager {
     private final WiringRelease release;
     /** Names of launches in flight, so two launches cannot both pass the "name free" check. */
     private final Set<String> reservedNames = new HashSet<>();
+    private final Path seccompDir;
 
-    public TaskManager(PodmanApi podman, TaskStore store, TaskServices services, RunSpecValidator validator, PanicLock panic) {
+    /** @param seccompDir where the tasks' seccomp profiles are written: a directory podman reads at the same path */
+    public TaskManager(PodmanApi podman, TaskStore store, TaskServices services, RunSpecValidator validator, PanicLock panic,
+            Path seccompDir) {
         this.podman = podman;
+        this.seccompDir = seccompDir;
         this.store = store;
         this.validator = validator;
         this.panic = panic;
@@ -119,7 +125,8 @@ public final class TaskManager {
             store.save(record.build());
             undo.push("task record", () -> store.delete(id));
 
-            JsonObject libpodSpec = LibpodSpecBuilder.build(plan, name, Map.of(TASK_LABEL, id), podman.profile());
+            JsonObject libpodSpec = LibpodSpecBuilder.build(plan, name, Map.of(TASK_LABEL, id), podman.profile(),
+                    SeccompProfile.write(seccompDir, plan.seccompAllow()));
             PodmanApi.Created created = podman.create(libpodSpec);
             undo.push("container", () -> podman.remove(created.id(), true));
             record.setContainerId(created.id()).addAllWarnings(created.warnings());

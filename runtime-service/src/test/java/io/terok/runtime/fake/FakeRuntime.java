@@ -26,7 +26,8 @@ public final class FakeRuntime {
     public FakeRuntime(Path dir) {
         store = new TaskStore(dir.resolve("tasks"));
         panic = new PanicLock(dir.resolve("panic.lock"), Clock.systemUTC());
-        tasks = new TaskManager(podman, store, services, new RunSpecValidator(List.of(dir), Set.of(), 4), panic);
+        tasks = new TaskManager(podman, store, services, new RunSpecValidator(List.of(dir), Set.of(), 4), panic,
+                dir.resolve("seccomp"));
     }
 
     /** A spec that needs every service: credentials, a project, filtered network. */
