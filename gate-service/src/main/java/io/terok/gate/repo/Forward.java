@@ -80,7 +80,7 @@ public class Forward {
                     throw wouldLose(walk, b, t, upId, tip);
                 }
                 // Everything forwarding sends must fit in one review's commit list (History lists the same range).
-                History.range(walk, up == null ? null : upId, tip, "forward " + b);
+                History.range(repo, walk, tip, "forward " + b);
                 push(repo, project, meta.upstreamUrl(), b, t, tip, upId);
                 MirrorRefs.cas(repo, UPSTREAM + t, upId, tip, "gate forward");
                 LOG.infof("forwarded %s/%s to upstream %s: %s..%s", project, Printable.line(b), Printable.line(t), upId.name(), tip.name());

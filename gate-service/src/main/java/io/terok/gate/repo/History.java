@@ -83,15 +83,16 @@ public class History {
     }
 
     /**
-     * The commits in {@code upId..tip} (all of them when {@code upId} is null), newest first; refused when there are
-     * more than {@link #MAX_REVIEW_COMMITS}, for a review must list every commit a forward sends.
+     * The commits a forward of {@code tip} sends: those no upstream branch has (as of the last sync), newest first,
+     * whatever upstream branch the review compares with or the forward goes to. Refused when there are more than
+     * {@link #MAX_REVIEW_COMMITS}, for a review must list every commit a forward sends.
      */
-    static List<RevCommit> range(RevWalk walk, ObjectId upId, ObjectId tip, String what) throws IOException {
+    static List<RevCommit> range(Repository repo, RevWalk walk, ObjectId tip, String what) throws IOException {
         walk.reset();
         walk.setRevFilter(RevFilter.ALL);
         walk.markStart(walk.parseCommit(tip));
-        if (upId != null) {
-            walk.markUninteresting(walk.parseCommit(upId));
+        for (ObjectId up : MirrorRefs.refs(repo, UPSTREAM).values()) {
+            walk.markUninteresting(walk.parseCommit(up));
         }
         List<RevCommit> out = new ArrayList<>();
         for (RevCommit c : walk) {
@@ -114,7 +115,7 @@ public class History {
             Ref up = repo.exactRef(UPSTREAM + a);
             ObjectId upId = up == null ? null : up.getObjectId();
             List<ReviewedCommit> commits = new ArrayList<>();
-            for (RevCommit c : range(walk, upId, tip, "review " + b)) {
+            for (RevCommit c : range(repo, walk, tip, "review " + b)) {
                 commits.add(new ReviewedCommit(entry(c), changedFiles(repo, reader, walk, c)));
             }
             RevCommit base = null;
