@@ -92,7 +92,25 @@ class GateEndToEndTest {
         assertTrue(log.out().contains(pushed.substring(0, 12)), log.out());
         Terok.Result diff = terok.run("gate", "diff", "e2e-proj", "agent-work", "--against", "main").ok();
         assertTrue(diff.out().contains("diff --git"), diff.out());
-        terok.run("gate", "forward", "e2e-proj", "agent-work").ok();
+        assertTrue(diff.out().contains("at commit " + pushed), "the review names the exact commit: " + diff.out());
+        assertTrue(diff.out().contains("commit " + pushed + "  Agent <agent@example.invalid>  agent work"), diff.out());
+        assertTrue(diff.out().contains("    A agent.txt"), "each commit's files: " + diff.out());
+        assertTrue(diff.out().contains("--commit " + pushed), diff.out());
+
+        // Something moves the branch after the review (as a still-running task could): forwarding the reviewed
+        // commit is refused and the upstream gets nothing.
+        Path gateRepo = Path.of(path.getPath());
+        String tree = terok.git(gateRepo, "rev-parse", pushed + "^{tree}");
+        String sneaked = terok.git(gateRepo, "-c", "user.name=Agent", "-c", "user.email=agent@example.invalid",
+                "commit-tree", tree, "-p", pushed, "-m", "after the review");
+        terok.git(gateRepo, "update-ref", "refs/heads/agent-work", sneaked, pushed);
+        Terok.Result refused = terok.run("gate", "forward", "e2e-proj", "agent-work", "--to", "agent-work", "--commit", pushed);
+        assertTrue(refused.exitCode() != 0, refused.out() + refused.err());
+        assertTrue(refused.err().contains(pushed) && refused.err().contains(sneaked), refused.err());
+        assertEquals("", terok.git(upstream, "for-each-ref", "refs/heads/agent-work"), "nothing reached the upstream");
+        terok.git(gateRepo, "update-ref", "refs/heads/agent-work", pushed, sneaked);
+
+        terok.run("gate", "forward", "e2e-proj", "agent-work", "--commit", pushed).ok();
         assertEquals(pushed, terok.git(upstream, "rev-parse", "refs/heads/agent-work"), "forwarded after review");
     }
 

@@ -5,6 +5,7 @@ import static io.terok.cli.core.ServiceApi.GATE;
 import io.terok.api.v1.Commit;
 import io.terok.api.v1.CreateProjectRequest;
 import io.terok.api.v1.DeleteProjectRequest;
+import io.terok.api.v1.DiffResponse;
 import io.terok.api.v1.ForwardRequest;
 import io.terok.api.v1.ListProjectsRequest;
 import io.terok.api.v1.PendingOperation;
@@ -210,27 +211,72 @@ public final class GateCommand {
         }
     }
 
-    @Command(name = "diff", description = "The patch of the gate's BRANCH against the upstream.")
+    @Command(name = "diff", description = "Review the gate's BRANCH against the upstream: the exact commit, every commit a forward"
+            + " would send (with the files each changes), binary and left-out files, then the patch.")
     static final class Diff extends Review {
         @Override
         public Integer call() {
+            DiffResponse r = GATE.call(ctx(), "cannot diff", s -> s.diff(request()));
+            showReview(ctx().out, project, branch, r);
             // The patch is what a task wrote: shown as it is, but an escape sequence in it cannot hide a line from the review.
-            ctx().out.print(Printable.lines(GATE.call(ctx(), "cannot diff", s -> s.diff(request())).getPatch()));
+            ctx().out.print(Printable.lines(r.getPatch()));
+            ctx().out.println("== end of the review of " + r.getCommit() + "; to forward exactly this: terok gate forward "
+                    + project + " " + Printable.line(branch) + (against.isEmpty() ? "" : " --to " + Printable.line(against))
+                    + " --commit " + r.getCommit());
             return 0;
         }
     }
 
-    @Command(name = "forward", description = "Push the reviewed BRANCH upstream; refused if that would lose upstream commits.")
+    /**
+     * The head of a review: the exact commit shown, every commit between the upstream and it (all of them are sent
+     * by a forward) with the files each changes, and loudly the binary files and the files left out of the patch.
+     * Everything that comes from the task goes through {@link Printable}.
+     */
+    static void showReview(java.io.PrintStream out, String project, String branch, DiffResponse r) {
+        out.println("== review of " + project + " " + Printable.line(branch) + " at commit " + r.getCommit()
+                + (r.getUpstreamCommit().isEmpty() ? " (the upstream has no such branch: everything is new)"
+                        : " against upstream " + r.getUpstreamCommit()));
+        out.println("== " + r.getCommitsCount() + " commit(s) a forward sends, newest first (each one goes upstream, not only the net patch):");
+        for (Commit c : r.getCommitsList()) {
+            out.println("commit " + c.getId() + "  " + Printable.line(c.getAuthor()) + "  " + Printable.line(c.getSummary()));
+            c.getFilesList().forEach(f -> out.println("    " + Printable.line(f, 400)));
+        }
+        if (r.getBinaryFilesCount() > 0) {
+            out.println("== WARNING: " + r.getBinaryFilesCount() + " BINARY file(s) changed; their content is NOT shown below, inspect them with git:");
+            r.getBinaryFilesList().forEach(f -> out.println("    BINARY  " + Printable.line(f, 400)));
+        }
+        if (r.getOmittedFilesCount() > 0) {
+            out.println("== WARNING: the patch is too large; " + r.getOmittedFilesCount() + " file(s) are LEFT OUT of it below,"
+                    + " inspect them with git (terok gate path " + project + "):");
+            r.getOmittedFilesList().forEach(f -> out.println("    NOT SHOWN  " + Printable.line(f, 400)));
+        }
+        out.println("== patch:");
+    }
+
+    @Command(name = "forward", description = "Push the reviewed BRANCH upstream: exactly the commit given with --commit (as `terok gate diff`"
+            + " names it), or, without --commit, the commit of the review this verb shows first. Refused if the branch moved"
+            + " since, or if forwarding would lose upstream commits.")
     static final class Forward extends OnProject {
         @Parameters(index = "1", paramLabel = "BRANCH")
         String branch;
         @Option(names = "--to", paramLabel = "UPSTREAM_BRANCH", description = "Upstream branch (default: same name).")
         String to = "";
+        @Option(names = "--commit", paramLabel = "COMMIT", description = "The full id of the commit you reviewed; forward refuses if BRANCH points elsewhere.")
+        String commit = "";
 
         @Override
         public Integer call() {
+            String expected = commit;
+            if (expected.isEmpty()) {
+                DiffResponse r = GATE.call(ctx(), "cannot review " + branch, s -> s.diff(
+                        ReviewRequest.newBuilder().setProject(project).setBranch(branch).setAgainst(to).build()));
+                showReview(ctx().out, project, branch, r);
+                ctx().out.println("(patch not shown; `terok gate diff` shows it)");
+                expected = r.getCommit();
+            }
+            String pinned = expected;
             ctx().out.println("forwarded: " + update(GATE.call(ctx(), "cannot forward " + branch, s -> s.forward(
-                    ForwardRequest.newBuilder().setProject(project).setBranch(branch).setTo(to).build())).getUpdate()));
+                    ForwardRequest.newBuilder().setProject(project).setBranch(branch).setTo(to).setExpectedCommit(pinned).build())).getUpdate()));
             return 0;
         }
     }

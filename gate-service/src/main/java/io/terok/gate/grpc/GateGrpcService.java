@@ -40,6 +40,7 @@ import io.terok.common.Ids;
 import io.terok.common.ProtoTime;
 import io.terok.common.ServiceException;
 import io.terok.gate.GateService;
+import io.terok.gate.repo.History;
 import io.terok.gate.repo.Records;
 import io.terok.service.GrpcCalls;
 import jakarta.inject.Inject;
@@ -183,22 +184,31 @@ public class GateGrpcService extends GateServiceGrpc.GateServiceImplBase {
     public void log(ReviewRequest r, StreamObserver<LogResponse> out) {
         unary(out, () -> {
             LogResponse.Builder b = LogResponse.newBuilder();
-            gate.mirror().log(Ids.project("project", r.getProject()), r.getBranch(), r.getAgainst()).forEach(c -> b.addCommits(
-                    Commit.newBuilder().setId(c.id()).setAuthor(c.author()).setTime(ts(c.time())).setSummary(c.summary())));
+            gate.mirror().log(Ids.project("project", r.getProject()), r.getBranch(), r.getAgainst()).forEach(c -> b.addCommits(commit(c)));
             return b.build();
         });
     }
 
     @Override
     public void diff(ReviewRequest r, StreamObserver<DiffResponse> out) {
-        unary(out, () -> DiffResponse.newBuilder()
-                .setPatch(gate.mirror().diff(Ids.project("project", r.getProject()), r.getBranch(), r.getAgainst())).build());
+        unary(out, () -> {
+            History.Review v = gate.mirror().diff(Ids.project("project", r.getProject()), r.getBranch(), r.getAgainst());
+            DiffResponse.Builder b = DiffResponse.newBuilder().setPatch(v.patch()).setCommit(v.commit())
+                    .setUpstreamCommit(v.upstreamCommit()).addAllBinaryFiles(v.binaryFiles()).addAllOmittedFiles(v.omittedFiles());
+            v.commits().forEach(c -> b.addCommits(commit(c.entry()).addAllFiles(c.files())));
+            return b.build();
+        });
     }
 
     @Override
     public void forward(ForwardRequest r, StreamObserver<ForwardResponse> out) {
         unary(out, () -> ForwardResponse.newBuilder()
-                .setUpdate(update(gate.mirror().forward(Ids.project("project", r.getProject()), r.getBranch(), r.getTo()))).build());
+                .setUpdate(update(gate.mirror().forward(Ids.project("project", r.getProject()), r.getBranch(), r.getTo(),
+                        r.getExpectedCommit()))).build());
+    }
+
+    private static Commit.Builder commit(Records.LogEntry c) {
+        return Commit.newBuilder().setId(c.id()).setAuthor(c.author()).setTime(ts(c.time())).setSummary(c.summary());
     }
 
     private static String id(PendingRef r) {

@@ -91,7 +91,7 @@ public class GitPacks {
         rp.setAllowDeletes(true);
         rp.setAllowNonFastForwards(true);
         rp.setAtomic(false);
-        rp.setPreReceiveHook((pack, commands) -> beforeUpdate(pack, commands));
+        rp.setPreReceiveHook((pack, commands) -> beforeUpdate(grant, pack, commands));
         rp.setPostReceiveHook((pack, commands) -> record(grant, pack.getRepository(), commands));
         return rp;
     }
@@ -104,8 +104,11 @@ public class GitPacks {
         return grant;
     }
 
-    /** Refuses reserved refs; saves the tips that deletes and non-fast-forwards are about to replace. */
-    private static void beforeUpdate(ReceivePack pack, Collection<ReceiveCommand> commands) {
+    /**
+     * Refuses reserved refs and every tag change but the creation of a new tag in the task's own namespace
+     * ({@link MirrorRefs#taskTags}); saves the tips that deletes and non-fast-forwards of branches are about to replace.
+     */
+    private static void beforeUpdate(Grant grant, ReceivePack pack, Collection<ReceiveCommand> commands) {
         Repository repo = pack.getRepository();
         for (ReceiveCommand c : commands) {
             if (c.getResult() != ReceiveCommand.Result.NOT_ATTEMPTED) {
@@ -114,6 +117,16 @@ public class GitPacks {
             String ref = c.getRefName();
             if (!ref.startsWith(Constants.R_HEADS) && !ref.startsWith(Constants.R_TAGS)) {
                 c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "terok gate: only refs/heads/ and refs/tags/ can be pushed");
+                continue;
+            }
+            if (ref.startsWith(Constants.R_TAGS)) {
+                String own = MirrorRefs.taskTags(grant.task());
+                if (c.getType() != ReceiveCommand.Type.CREATE) {
+                    c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "terok gate: tags cannot be moved or deleted;"
+                            + " a task may only create new tags under " + own);
+                } else if (!ref.startsWith(own) || ref.length() == own.length()) {
+                    c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "terok gate: a task may only create new tags under " + own);
+                }
                 continue;
             }
             boolean destructive = c.getType() == ReceiveCommand.Type.DELETE || c.getType() == ReceiveCommand.Type.UPDATE_NONFASTFORWARD;

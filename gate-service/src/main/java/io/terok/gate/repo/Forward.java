@@ -41,13 +41,23 @@ public class Forward {
     }
 
     /**
-     * Pushes the gate's branch to the upstream branch {@code to}, after syncing. Refuses when the upstream has
-     * commits the branch lacks (the push would lose them); the push itself is a compare-and-swap against the
-     * upstream tip just fetched, so an upstream that moves in between is refused too.
+     * Pushes the gate's branch to the upstream branch {@code to}, after syncing, but only while the branch still
+     * points at {@code expectedCommit}, the commit the operator reviewed: a task that pushes after the review is
+     * refused, never forwarded. Refuses when the upstream has commits the branch lacks (the push would lose them),
+     * and when the range is longer than a review lists; the push itself is a compare-and-swap against the upstream
+     * tip just fetched, so an upstream that moves in between is refused too.
      */
-    public Update forward(String project, String branch, String to) {
+    public Update forward(String project, String branch, String to, String expectedCommit) {
         String b = Ids.branch("branch", branch);
         String t = to == null || to.isEmpty() ? b : Ids.branch("to", to);
+        if (expectedCommit == null || expectedCommit.isEmpty()) {
+            throw ServiceException.invalid("expected_commit", "is required: the full id of the commit you reviewed (terok gate diff names it)");
+        }
+        if (!expectedCommit.matches("[0-9a-f]{40}")) {
+            throw ServiceException.invalid("expected_commit", "must be a full commit id of 40 lower-case hex digits, not "
+                    + Printable.line(expectedCommit, 60));
+        }
+        ObjectId expected = ObjectId.fromString(expectedCommit);
         ProjectMeta meta = projects.meta(project);
         if (meta.upstreamUrl().isEmpty()) {
             throw ServiceException.precondition("project " + project + " has no upstream to forward to");
@@ -56,6 +66,11 @@ public class Forward {
         return projects.locked(project, () -> {
             try (Repository repo = projects.open(project); RevWalk walk = new RevWalk(repo)) {
                 ObjectId tip = MirrorRefs.head(repo, project, b);
+                if (!tip.equals(expected)) {
+                    throw ServiceException.precondition("refusing to forward " + Printable.line(b) + ": it points at " + tip.name()
+                            + " now, not at the reviewed commit " + expected.name() + " (something pushed after the review);"
+                            + " review it again (terok gate diff) and forward the commit that review names");
+                }
                 Ref up = repo.exactRef(UPSTREAM + t);
                 ObjectId upId = up == null ? ObjectId.zeroId() : up.getObjectId();
                 if (up != null && upId.equals(tip)) {
@@ -64,6 +79,8 @@ public class Forward {
                 if (up != null && !MirrorRefs.isAncestor(walk, upId, tip)) {
                     throw wouldLose(walk, b, t, upId, tip);
                 }
+                // Everything forwarding sends must fit in one review's commit list (History lists the same range).
+                History.range(repo, walk, tip, "forward " + b);
                 push(repo, project, meta.upstreamUrl(), b, t, tip, upId);
                 MirrorRefs.cas(repo, UPSTREAM + t, upId, tip, "gate forward");
                 LOG.infof("forwarded %s/%s to upstream %s: %s..%s", project, Printable.line(b), Printable.line(t), upId.name(), tip.name());

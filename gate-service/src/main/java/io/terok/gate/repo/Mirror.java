@@ -58,11 +58,11 @@ public class Mirror {
         return history.log(project, branch, against);
     }
 
-    public String diff(String project, String branch, String against) {
+    public History.Review diff(String project, String branch, String against) {
         return history.diff(project, branch, against);
     }
 
-    public Update forward(String project, String branch, String to) {
-        return forward.forward(project, branch, to);
+    public Update forward(String project, String branch, String to, String expectedCommit) {
+        return forward.forward(project, branch, to, expectedCommit);
     }
 }

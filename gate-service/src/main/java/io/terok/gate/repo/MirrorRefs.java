@@ -28,6 +28,18 @@ public final class MirrorRefs {
     public static final String UPSTREAM = "refs/terok/upstream/";
     public static final String BACKUP = "refs/terok/backup/";
     public static final String HIDDEN = "refs/terok/";
+    /** The upstream's tags as last fetched (forced, pruned); sync makes the gate's {@code refs/tags/} follow them. */
+    public static final String UPSTREAM_TAGS = "refs/terok/upstream-tags/";
+    /**
+     * The only tags a task may push: new ones under {@code refs/tags/terok/<its task id>/}. No task moves or deletes
+     * any tag, so every other tag in the gate is the upstream's, and sync keeps it equal to the upstream's.
+     */
+    public static final String TASK_TAGS = Constants.R_TAGS + "terok/";
+
+    /** The tag namespace of task {@code taskId}. */
+    public static String taskTags(String taskId) {
+        return TASK_TAGS + taskId + "/";
+    }
 
     private MirrorRefs() {
     }

@@ -102,6 +102,7 @@ public class UpstreamSync {
                     }
                 }
                 projects.savePending(project, pending);
+                followTags(repo, applied, notes);
                 alignHead(repo, defaultBranch);
                 backups.prune(repo);
                 projects.saveMeta(meta.synced(defaultBranch == null ? meta.defaultBranch() : defaultBranch, Instant.now().toString()));
@@ -132,7 +133,7 @@ public class UpstreamSync {
     }
 
     /**
-     * Fetches the upstream's heads into the hidden snapshot (forced, pruned) and its tags (never clobbered). Over ssh
+     * Fetches the upstream's heads and tags into the hidden snapshots (forced, pruned). Over ssh
      * both fetches run with one agent from the vault, closed when they are done.
      */
     private String fetch(Repository repo, String project, String url) {
@@ -141,12 +142,38 @@ public class UpstreamSync {
                 FetchResult r = git.fetch().setRemote(url).setTagOpt(TagOpt.NO_TAGS).setRemoveDeletedRefs(true)
                         .setTransportConfigCallback(up.callback())
                         .setRefSpecs(new RefSpec("+refs/heads/*:" + UPSTREAM + "*")).call();
-                git.fetch().setRemote(url).setTagOpt(TagOpt.NO_TAGS).setRemoveDeletedRefs(false)
+                git.fetch().setRemote(url).setTagOpt(TagOpt.NO_TAGS).setRemoveDeletedRefs(true)
                         .setTransportConfigCallback(up.callback())
-                        .setRefSpecs(new RefSpec("refs/tags/*:refs/tags/*")).call();
+                        .setRefSpecs(new RefSpec("+refs/tags/*:" + MirrorRefs.UPSTREAM_TAGS + "*")).call();
                 return defaultBranch(r);
             } catch (GitAPIException | JGitInternalException e) {
                 throw up.failure("fetch from", e);
+            }
+        }
+    }
+
+    /**
+     * Makes every gate tag the upstream has equal to the upstream's (created, or corrected when it differs): tasks
+     * can neither move nor delete a tag, so a difference is the upstream's own change (or a tag a task poisoned before
+     * tasks were held to their namespace). Upstream tags under {@link MirrorRefs#TASK_TAGS} are not taken: that
+     * namespace is the tasks'. A tag the upstream deleted stays in the gate.
+     */
+    private static void followTags(Repository repo, List<Update> applied, List<String> notes) throws IOException {
+        Map<String, ObjectId> gate = MirrorRefs.refs(repo, Constants.R_TAGS);
+        for (Map.Entry<String, ObjectId> t : MirrorRefs.refs(repo, MirrorRefs.UPSTREAM_TAGS).entrySet()) {
+            String ref = Constants.R_TAGS + t.getKey();
+            if (ref.startsWith(MirrorRefs.TASK_TAGS)) {
+                notes.add("upstream tag " + ref + " is in the tasks' namespace " + MirrorRefs.TASK_TAGS + ": not taken");
+                continue;
+            }
+            ObjectId g = gate.get(t.getKey());
+            if (t.getValue().equals(g)) {
+                continue;
+            }
+            if (MirrorRefs.cas(repo, ref, g == null ? ObjectId.zeroId() : g, t.getValue(), "gate sync: tag")) {
+                applied.add(new Update(ref, g == null ? "" : g.name(), t.getValue().name(), g == null ? "create" : "tag-corrected"));
+            } else {
+                notes.add(ref + " changed during sync; left for the next sync");
             }
         }
     }

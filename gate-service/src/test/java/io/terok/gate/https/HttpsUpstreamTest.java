@@ -148,7 +148,7 @@ class HttpsUpstreamTest {
         Path task = tmp.resolve("task-work");
         pushTaskBranch(gate, task);
         asked.clear();
-        Records.Update fwd = mirror.forward("https-private", "feature", "");
+        Records.Update fwd = mirror.forward("https-private", "feature", "", git(task, "rev-parse", "HEAD"));
         assertEquals("forward", fwd.kind());
         assertEquals(git(task, "rev-parse", "HEAD"), git(up, "rev-parse", "refs/heads/feature"), "delivered upstream over https");
         assertEquals(List.of("https-private sync " + server.url("private"), "https-private forward " + server.url("private")), asked,

@@ -129,7 +129,7 @@ class SshUpstreamTest {
         Path task = tmp.resolve("task-work");
         pushTaskBranch(gate, task);
         opens = opened.get();
-        Records.Update fwd = mirror.forward("ssh-mirror", "feature", "");
+        Records.Update fwd = mirror.forward("ssh-mirror", "feature", "", git(task, "rev-parse", "HEAD"));
         assertEquals("forward", fwd.kind());
         assertEquals(git(task, "rev-parse", "HEAD"), git(up, "rev-parse", "refs/heads/feature"), "delivered upstream over ssh");
         assertEquals(opens + 2, opened.get(), "forward syncs (one agent) then pushes (another)");
@@ -171,7 +171,7 @@ class SshUpstreamTest {
             assertEquals(before, git(gate, "rev-parse", "refs/heads/main"), "nothing fetched");
             assertEquals(before, git(gate, "rev-parse", "refs/terok/upstream/main"), "snapshot untouched");
             assertEquals(opened.get(), closed.get(), "the agent is closed after a failure too");
-            assertThrows(ServiceException.class, () -> mirror.forward("ssh-rekeyed", "main", ""), "forward is refused as well");
+            assertThrows(ServiceException.class, () -> mirror.forward("ssh-rekeyed", "main", "", before), "forward is refused as well");
 
             List<String> forgotten = projects.forgetHostKeys("ssh-rekeyed");
             assertEquals(1, forgotten.size(), forgotten.toString());
