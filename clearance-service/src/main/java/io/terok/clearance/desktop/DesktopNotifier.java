@@ -106,7 +106,7 @@ public final class DesktopNotifier implements ClearanceListener, AutoCloseable {
             // a flood from one task: the request stays pending (terok clearance, gRPC), the desktop is spared
             if (saidThrottled.putIfAbsent(r.taskId(), true) == null) {
                 LOG.warnf("task %s causes more blocked connections than the desktop is shown; the rest wait in "
-                        + "`terok clearance`", Sanitizer.plain(r.taskName().isEmpty() ? r.taskId() : r.taskName(), 60));
+                        + "`terok clearance`", Printable.line(r.taskName().isEmpty() ? r.taskId() : r.taskName(), 60));
             }
             return;
         }

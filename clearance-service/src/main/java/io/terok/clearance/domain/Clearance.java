@@ -116,7 +116,7 @@ public final class Clearance {
             } else if (byId.values().stream().filter(p -> p.taskId().equals(taskId)).count() >= maxPendingPerTask) {
                 int n = overflow.merge(taskId, 1, Integer::sum);
                 if (n == 1 || n % 1000 == 0) {
-                    LOG.warning("task " + Sanitizer.plain(taskId, 40) + " has " + maxPendingPerTask + " pending requests: "
+                    LOG.warning("task " + Printable.line(taskId, 40) + " has " + maxPendingPerTask + " pending requests: "
                             + n + " more blocked destination(s) raised none (they stay blocked; answer or drop the pending ones)");
                 }
                 return null;
