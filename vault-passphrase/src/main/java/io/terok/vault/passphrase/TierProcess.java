@@ -16,7 +16,8 @@ final class TierProcess {
     /** {@code stdin} null: /dev/null. {@code missingHint}: what to do when the program cannot be started. */
     static HostProcess.Result run(String tier, String program, Duration timeout, byte[] stdin, String missingHint,
                                   String... args) throws TierFailedException {
-        HostProcess p = HostProcess.of(program, args).timeout(timeout);
+        // The C locale: the tiers tell a helper's errors apart by its (English) messages.
+        HostProcess p = HostProcess.of(program, args).timeout(timeout).env("LC_ALL", "C");
         if (stdin != null) {
             p.stdin(stdin);
         }
