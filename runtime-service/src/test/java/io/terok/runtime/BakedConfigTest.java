@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 15 item 14: the builder's config.yaml and computed directories must not be baked into a service jar.
- * Builds this service from a copy of the sources (Maven offline, nothing installed) while TEROK_CONFIG_DIR points
+ * Builds this service from a copy of the sources (nothing installed; on a fresh machine Maven may still have to
+ * fetch the Quarkus build's own artifacts, since this can run before any module was packaged) while TEROK_CONFIG_DIR points
  * at a config.yaml with sentinels and TEROK_DATA_DIR at a sentinel path, then (1) no class or resource of the
  * built application carries a sentinel, and (2) the built jar, started without that file, refuses the annotation
  * only the builder's file allowed.
@@ -62,7 +63,7 @@ class BakedConfigTest {
         Files.writeString(builderConfig.resolve("config.yaml"), "terok:\n"
                 + "  runtime:\n    allowed-annotations: io.terok.agent,org.example." + SENTINEL + "\n"
                 + "  vault:\n    systemd-creds-file: /" + SENTINEL + "/passphrase.cred\n");
-        HostProcess.Result build = HostProcess.of(copy.resolve("mvnw").toString(), "-o", "-B", "-q", "-ntp",
+        HostProcess.Result build = HostProcess.of(copy.resolve("mvnw").toString(), "-B", "-q", "-ntp",
                         "-pl", "runtime-service", "-am", "package", "-DskipTests")
                 .directory(copy).env("TEROK_CONFIG_DIR", builderConfig.toString())
                 .env("TEROK_DATA_DIR", "/tmp/" + SENTINEL + "-data").env("TEROK_STATE_DIR", "/tmp/" + SENTINEL + "-state")
