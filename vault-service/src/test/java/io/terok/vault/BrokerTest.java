@@ -274,6 +274,112 @@ class BrokerTest {
     }
 
     @Test
+    void aThousandControlCharacterHeadersGet400AndNeverStarveAnotherTask() throws Exception {
+        String evil = token(api.mint(TaskIds.of("task-ctl"), "anthropic"), "ANTHROPIC_API_KEY");
+        String honest = token(api.mint(TaskIds.of("task-honest"), "anthropic"), "ANTHROPIC_API_KEY");
+        int before = MockUpstreams.COUNT.get("anthropic").get();
+        // Over HTTP/2 (cleartext, prior knowledge) a header value reaches the broker with its LF, CR or NUL as sent
+        // (HTTP/1 parsing already refuses them); the upstream client used to throw on it inside its pool callback and
+        // keep the pooled connection for ever.
+        String[] values = {"a\nb", "a\rb", "a\u0000b", "a\r\nx-injected: 1"};
+        int refused = 0;
+        for (int conn = 0; conn < 20; conn++) {
+            refused += H2.refusedOf(port(), 50, i -> List.of(
+                    ":method", "GET", ":scheme", "http", ":authority", "127.0.0.1", ":path", "/v1/ok",
+                    "x-api-key", evil, "x-evil", values[i % values.length]));
+        }
+        // Another task's ordinary request still goes through at once.
+        HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(java.time.Duration.ofSeconds(5)).build();
+        HttpResponse<String> ok = c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/v1/ok"))
+                .timeout(java.time.Duration.ofSeconds(10)).header("x-api-key", honest).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ok.statusCode(), ok.body());
+        assertEquals(1000, refused, "every request with a control character in a header refused with 400 bad_header naming it");
+        assertEquals(before + 1, MockUpstreams.COUNT.get("anthropic").get(), "none of them reached the provider");
+    }
+
+    /** A minimal HTTP/2 cleartext client that sends header values exactly as given (HPACK literals, no validation). */
+    static final class H2 {
+        /**
+         * Opens one connection, sends {@code streams} requests with the headers {@code headers(i)} and counts the
+         * answers that are a 400 whose JSON body says bad_header and names x-evil (5 s for the lot).
+         */
+        static int refusedOf(int port, int streams, java.util.function.IntFunction<List<String>> headers) throws Exception {
+            try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+                java.io.OutputStream out = s.getOutputStream();
+                out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                frame(out, 4, 0, 0, new byte[0]);
+                for (int i = 0; i < streams; i++) {
+                    java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
+                    List<String> h = headers.apply(i);
+                    for (int k = 0; k < h.size(); k += 2) {
+                        block.write(0);
+                        literal(block, h.get(k));
+                        literal(block, h.get(k + 1));
+                    }
+                    frame(out, 1, 0x5, 2 * i + 1, block.toByteArray()); // END_STREAM | END_HEADERS
+                }
+                out.flush();
+                java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                java.util.Map<Integer, StringBuilder> bodies = new java.util.HashMap<>();
+                java.util.Set<Integer> done = new java.util.HashSet<>();
+                try {
+                    while (done.size() < streams) {
+                        s.setSoTimeout((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                        int len = in.readUnsignedByte() << 16 | in.readUnsignedShort();
+                        int type = in.readUnsignedByte();
+                        int flags = in.readUnsignedByte();
+                        int stream = in.readInt() & 0x7fffffff;
+                        byte[] payload = in.readNBytes(len);
+                        if (type == 4 && (flags & 1) == 0) {
+                            frame(out, 4, 1, 0, new byte[0]);
+                        } else if (type == 0) {
+                            bodies.computeIfAbsent(stream, x -> new StringBuilder()).append(new String(payload, StandardCharsets.UTF_8));
+                        } else if (type == 3 || type == 7) {
+                            done.add(stream);
+                        }
+                        if ((type == 0 || type == 1) && (flags & 1) != 0) {
+                            done.add(stream);
+                        }
+                    }
+                } catch (java.net.SocketTimeoutException | java.io.EOFException e) {
+                    // streams without an answer are not counted
+                }
+                int n = 0;
+                for (StringBuilder b : bodies.values()) {
+                    if (b.indexOf("\"bad_header\"") >= 0 && b.indexOf("x-evil") >= 0) {
+                        n++;
+                    }
+                }
+                return n;
+            }
+        }
+
+        private static void frame(java.io.OutputStream out, int type, int flags, int stream, byte[] payload) throws java.io.IOException {
+            out.write(new byte[] {(byte) (payload.length >>> 16), (byte) (payload.length >>> 8), (byte) payload.length, (byte) type,
+                    (byte) flags, (byte) (stream >>> 24), (byte) (stream >>> 16), (byte) (stream >>> 8), (byte) stream});
+            out.write(payload);
+        }
+
+        private static void literal(java.io.ByteArrayOutputStream b, String s) {
+            byte[] v = s.getBytes(StandardCharsets.ISO_8859_1);
+            int n = v.length;
+            if (n < 127) {
+                b.write(n);
+            } else {
+                b.write(127);
+                n -= 127;
+                while (n >= 128) {
+                    b.write((n & 0x7f) | 0x80);
+                    n >>>= 7;
+                }
+                b.write(n);
+            }
+            b.write(v, 0, v.length);
+        }
+    }
+
+    @Test
     void grpcIsRefusedOnTcpAndTheBrokerIsNotOnTheSocket() throws Exception {
         ManagedChannel tcp = NettyChannelBuilder.forAddress("127.0.0.1", port()).usePlaintext().build();
         try {

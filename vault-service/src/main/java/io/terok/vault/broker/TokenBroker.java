@@ -1,5 +1,6 @@
 package io.terok.vault.broker;
 
+import io.terok.common.Printable;
 import io.terok.vault.PhantomTokens;
 import io.terok.vault.Vault;
 import io.vertx.core.Future;
@@ -196,6 +197,17 @@ public final class TokenBroker {
     }
 
     public void handle(HttpServerRequest request) {
+        String bad = controlCharacterHeader(request.headers());
+        if (bad != null) {
+            // Refused before anything else: the upstream client throws on such a value inside its connection pool's
+            // callback and never gives the connection back, so a few hundred of these would starve every task.
+            Exchange x = new Exchange();
+            x.method = request.method().name();
+            x.path = request.path();
+            answer(request, x, 400, "bad_header", "header " + Printable.line(bad)
+                    + " contains a control character (CR, LF, NUL or another one HTTP forbids)");
+            return;
+        }
         if (isWebSocketUpgrade(request)) {
             bridge(request);
         } else {
@@ -207,6 +219,30 @@ public final class TokenBroker {
         client.close();
         perLoop.values().forEach(HttpClient::close);
         webSockets.close();
+    }
+
+    /**
+     * The name of the first header whose name or value holds a control character other than horizontal tab (CR, LF,
+     * NUL, VT, FF, DEL...): none of them is valid in a header field, and the upstream client refuses them by throwing
+     * where the connection it took from the pool is never released. Null when every header is clean.
+     */
+    static String controlCharacterHeader(MultiMap headers) {
+        for (Map.Entry<String, String> e : headers) {
+            if (hasControl(e.getKey()) || hasControl(e.getValue())) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    private static boolean hasControl(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static boolean isWebSocketUpgrade(HttpServerRequest r) {
