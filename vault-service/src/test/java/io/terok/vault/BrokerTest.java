@@ -274,6 +274,67 @@ class BrokerTest {
     }
 
     @Test
+    void absoluteFormConnectDotSegmentsAndEncodedSlashesGet400AndNeverReachTheProvider() throws Exception {
+        String t = token(api.mint(TaskIds.of("task-target"), "anthropic"), "ANTHROPIC_API_KEY");
+        int before = MockUpstreams.COUNT.get("anthropic").get();
+        List<String> lines = List.of("GET http://evil.invalid/v1/ok HTTP/1.1", "GET http://127.0.0.1:" + port() + "/v1/ok HTTP/1.1",
+                "CONNECT 127.0.0.1:" + MockUpstreams.PORTS.get("openai") + " HTTP/1.1", "GET /v1/../admin HTTP/1.1",
+                "GET /v1/%2e%2e/admin HTTP/1.1", "GET /v1/.%2E/admin HTTP/1.1", "GET /v1/%2E./admin HTTP/1.1",
+                "GET /v1/a%2fb HTTP/1.1", "GET /v1/a%5Cb HTTP/1.1", "GET //evil.invalid/v1/ok HTTP/1.1",
+                "GET http://evil.invalid/v1/ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13");
+        for (String line : lines) {
+            String got = raw(line + "\r\nHost: evil.invalid\r\nx-api-key: " + t + "\r\n\r\n");
+            // (Vert.x's HTTP/1 server already answers a CONNECT with its own bare 400; the broker refuses it on HTTP/2.)
+            assertTrue(got.startsWith("HTTP/1.1 400") && (line.startsWith("CONNECT") || got.contains("\"bad_target\"")),
+                    line + " -> " + got);
+        }
+        assertEquals(before, MockUpstreams.COUNT.get("anthropic").get(), "none reached the provider");
+        // An honest request: the upstream sees the route's Host, not the one the task sent.
+        String ok = raw("GET /v1/ok?x=../y HTTP/1.1\r\nHost: evil.invalid\r\nx-api-key: " + t + "\r\n\r\n");
+        assertTrue(ok.startsWith("HTTP/1.1 200"), ok);
+        assertEquals("127.0.0.1:" + MockUpstreams.PORTS.get("anthropic"), last("anthropic").get("host"));
+    }
+
+    @Test
+    void aWebSocketUpgradeWithAForgedHostArrivesWithTheRoutesHost() throws Exception {
+        String t = token(api.mint(TaskIds.of("task-wshost"), "anthropic"), "ANTHROPIC_API_KEY");
+        String got = raw("GET /v1/ws HTTP/1.1\r\nHost: evil.invalid\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nx-api-key: " + t + "\r\n\r\n");
+        assertTrue(got.startsWith("HTTP/1.1 101"), got);
+        MultiMap up = last("anthropic");
+        assertEquals("/v1/ws", up.get(":path"));
+        assertEquals("127.0.0.1:" + MockUpstreams.PORTS.get("anthropic"), up.get("host"));
+    }
+
+    /** One raw HTTP/1.1 exchange on a fresh connection: the answer's head and whatever body came within a second. */
+    static String raw(String request) throws java.io.IOException {
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            java.io.InputStream in = s.getInputStream();
+            StringBuilder b = new StringBuilder();
+            byte[] buf = new byte[8192];
+            int r;
+            while ((r = in.read(buf)) > 0) {
+                b.append(new String(buf, 0, r, StandardCharsets.ISO_8859_1));
+                int head = b.indexOf("\r\n\r\n");
+                if (head >= 0) {
+                    String h = b.substring(0, head).toLowerCase(java.util.Locale.ROOT);
+                    int cl = h.indexOf("content-length:");
+                    if (h.startsWith("http/1.1 101") || (cl >= 0 && b.length() - head - 4
+                            >= Integer.parseInt(h.substring(cl + 15).split("\r\n")[0].trim()))) {
+                        break;
+                    }
+                }
+            }
+            return b.toString();
+        } catch (java.net.SocketTimeoutException e) {
+            return "(timeout)";
+        }
+    }
+
+    @Test
     void aThousandControlCharacterHeadersGet400AndNeverStarveAnotherTask() throws Exception {
         String evil = token(api.mint(TaskIds.of("task-ctl"), "anthropic"), "ANTHROPIC_API_KEY");
         String honest = token(api.mint(TaskIds.of("task-honest"), "anthropic"), "ANTHROPIC_API_KEY");

@@ -208,6 +208,14 @@ public final class TokenBroker {
                     + " contains a control character (CR, LF, NUL or another one HTTP forbids)");
             return;
         }
+        String target = badTarget(request);
+        if (target != null) {
+            Exchange x = new Exchange();
+            x.method = request.method().name();
+            x.path = request.path();
+            answer(request, x, 400, "bad_target", target);
+            return;
+        }
         if (isWebSocketUpgrade(request)) {
             bridge(request);
         } else {
@@ -243,6 +251,48 @@ public final class TokenBroker {
             }
         }
         return false;
+    }
+
+    /**
+     * Why the request target is refused, or null: only origin-form targets ({@code /path?query}) are forwarded, since
+     * the broker builds the upstream's target and Host from the route alone. CONNECT, absolute-form and authority-form
+     * targets, {@code ..} segments (also percent-encoded) and encoded slashes or backslashes could make the provider,
+     * or something between, resolve a path or host the route does not name.
+     */
+    static String badTarget(HttpServerRequest r) {
+        if (r.method() == HttpMethod.CONNECT) {
+            return "CONNECT is not forwarded";
+        }
+        String uri = r.uri();
+        if (uri == null || !uri.startsWith("/") || uri.startsWith("//")) {
+            return "only origin-form request targets (/path?query) are forwarded";
+        }
+        int q = uri.indexOf('?');
+        String path = q < 0 ? uri : uri.substring(0, q);
+        int hash = path.indexOf('#');
+        if (hash >= 0) {
+            path = path.substring(0, hash);
+        }
+        String lower = path.toLowerCase(Locale.ROOT);
+        if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("\\")) {
+            return "encoded slashes and backslashes are not forwarded in the path";
+        }
+        for (String segment : lower.split("/", -1)) {
+            String decoded = segment.replace("%2e", ".");
+            if (decoded.equals("..") || (!decoded.equals(segment) && decoded.equals("."))) {
+                return "dot segments are not forwarded in the path";
+            }
+        }
+        return null;
+    }
+
+    /** The Host header for the route's upstream: its host, and its port when not the scheme's default. */
+    static String hostHeader(ProviderRoute r) {
+        String host = r.upstream().getHost();
+        if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        return r.port() == (r.tls() ? 443 : 80) ? host : host + ":" + r.port();
     }
 
     static boolean isWebSocketUpgrade(HttpServerRequest r) {
@@ -286,6 +336,7 @@ public final class TokenBroker {
             HANDSHAKE.forEach(h::remove);
             prepareHeaders(h, x);
             ProviderRoute r = x.route;
+            h.set("host", hostHeader(r)); // the route's, never the task's
             WebSocketConnectOptions o = new WebSocketConnectOptions().setHost(r.upstream().getHost()).setPort(r.port())
                     .setSsl(r.tls()).setURI(r.basePath() + req.uri()).setConnectTimeout(settings.connectTimeout().toMillis())
                     .setTimeout(settings.connectTimeout().toMillis() * 3).setSubProtocols(protocols);
@@ -434,9 +485,9 @@ public final class TokenBroker {
         in.pause();
         authorize(x, in.headers()).compose(v -> {
             MultiMap h = MultiMap.caseInsensitiveMultiMap().addAll(in.headers());
-            h.remove("host");
             prepareHeaders(h, x);
             ProviderRoute r = x.route;
+            h.set("host", hostHeader(r)); // the route's, never the task's
             RequestOptions o = new RequestOptions().setMethod(in.method()).setHost(r.upstream().getHost()).setPort(r.port())
                     .setSsl(r.tls()).setURI(r.basePath() + in.uri()).setHeaders(h)
                     .setConnectTimeout(settings.connectTimeout().toMillis())
