@@ -442,19 +442,28 @@ class BrokerTest {
 
     @Test
     void grpcIsRefusedOnTcpAndTheBrokerIsNotOnTheSocket() throws Exception {
-        ManagedChannel tcp = NettyChannelBuilder.forAddress("127.0.0.1", port()).usePlaintext().build();
+        // With a valid phantom token, so the broker would forward it (the token check passes): only the guard stops it,
+        // with its 403, which gRPC reports as PERMISSION_DENIED.
+        String t = token(api.mint(TaskIds.of("task-grpc-tcp"), "anthropic"), "ANTHROPIC_API_KEY");
+        io.grpc.Metadata md = new io.grpc.Metadata();
+        md.put(io.grpc.Metadata.Key.of("x-api-key", io.grpc.Metadata.ASCII_STRING_MARSHALLER), t);
+        int before = MockUpstreams.COUNT.get("anthropic").get();
+        ManagedChannel tcp = NettyChannelBuilder.forAddress("127.0.0.1", port()).usePlaintext()
+                .intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md)).build();
         try {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> VaultServiceGrpc.newBlockingStub(tcp)
                     .withDeadlineAfter(5, TimeUnit.SECONDS).status(VaultStatusRequest.getDefaultInstance()));
-            assertTrue(e.getStatus().getCode() != io.grpc.Status.Code.OK, e.toString());
+            assertEquals(io.grpc.Status.Code.PERMISSION_DENIED, e.getStatus().getCode(), e.toString());
+            assertTrue(String.valueOf(e.getStatus().getDescription()).contains("403"), e.toString());
             StatusRuntimeException h = assertThrows(StatusRuntimeException.class, () -> grpc.health.v1.HealthGrpc.newBlockingStub(tcp)
                     .withDeadlineAfter(5, TimeUnit.SECONDS).check(grpc.health.v1.HealthOuterClass.HealthCheckRequest.getDefaultInstance()));
-            assertTrue(h.getStatus().getCode() != io.grpc.Status.Code.OK, h.toString());
+            assertEquals(io.grpc.Status.Code.PERMISSION_DENIED, h.getStatus().getCode(), h.toString());
         } finally {
             tcp.shutdownNow();
         }
-        given().contentType("application/grpc").body(new byte[] {0, 0, 0, 0, 0}).post("/terok.v1.VaultService/Status")
-                .then().statusCode(403);
+        assertEquals(before, MockUpstreams.COUNT.get("anthropic").get(), "the gRPC calls never reached a provider");
+        given().contentType("application/grpc").header("x-api-key", t).body(new byte[] {0, 0, 0, 0, 0})
+                .post("/terok.v1.VaultService/Status").then().statusCode(403).body("error", equalTo("grpc_refused"));
         // Over the socket, the API answers (and only gRPC is served there).
         assertTrue(api.stub().status(VaultStatusRequest.getDefaultInstance()).getUnlocked());
         Path sock = Path.of(ConfigProvider.getConfig().getValue("terok.runtime-dir", String.class), "vault.sock");
