@@ -233,6 +233,35 @@ class BrokerTest {
     }
 
     @Test
+    void revokingATasksTokensCutsItsServerSentEventStreamAtOnce() throws Exception {
+        String t = token(api.mint(TaskIds.of("task-sse-cut"), "anthropic"), "ANTHROPIC_API_KEY");
+        HttpClient c = HttpClient.newHttpClient();
+        HttpResponse<java.io.InputStream> resp = c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/v1/sse?n=40&gap=500"))
+                .header("x-api-key", t).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, resp.statusCode());
+        List<String> events = new ArrayList<>();
+        long cutAt = 0;
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(resp.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.startsWith("data:")) {
+                    events.add(line);
+                    if (events.size() == 2) {
+                        api.stub().revokeTaskTokens(RevokeTaskTokensRequest.newBuilder().setTaskId(TaskIds.of("task-sse-cut")).build());
+                        cutAt = System.nanoTime();
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            // the cut: the stream ends with an error
+        }
+        long after = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutAt);
+        assertTrue(cutAt > 0 && events.size() <= 3, "the stream stopped at the revoke: " + events.size() + " events");
+        assertTrue(after < 2000, "cut at once, not when the upstream finished: " + after + " ms");
+        given().header("x-api-key", t).get("/v1/ok").then().statusCode(401).body("error", equalTo("invalid_token"));
+    }
+
+    @Test
     void redirectsAreRelayedNotFollowed() {
         String t = token(api.mint(TaskIds.of("task-redirect"), "github"), "GH_TOKEN");
         int before = MockUpstreams.COUNT.get("github").get();

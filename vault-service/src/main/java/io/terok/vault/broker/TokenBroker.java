@@ -75,6 +75,8 @@ public final class TokenBroker {
     private final Map<Thread, HttpClient> perLoop = new ConcurrentHashMap<>();
     private final WebSocketClient webSockets;
     private final OAuthRefresher refresher;
+    /** Per task id: how to cut each of its open streaming answers and WebSockets (see {@link #cutTask}). */
+    private final Map<String, java.util.Set<Runnable>> openStreams = new ConcurrentHashMap<>();
 
     /** What one request carries through the interceptor, the origin selection and the audit line. */
     private static final class Exchange {
@@ -223,6 +225,30 @@ public final class TokenBroker {
         }
     }
 
+    /**
+     * Cuts every open streaming answer and WebSocket of the task at once (its tokens were just revoked): a revoked
+     * task keeps nothing it opened with them. Returns how many were cut.
+     */
+    public int cutTask(String taskId) {
+        java.util.Set<Runnable> cuts = openStreams.remove(taskId);
+        if (cuts == null) {
+            return 0;
+        }
+        cuts.forEach(Runnable::run);
+        return cuts.size();
+    }
+
+    /** Registers a cut for the task's stream, run on the stream's own context; the returned action forgets it. */
+    private Runnable track(String taskId, Runnable cut) {
+        io.vertx.core.Context ctx = vertx.getOrCreateContext();
+        Runnable onContext = () -> ctx.runOnContext(v -> cut.run());
+        openStreams.computeIfAbsent(taskId, k -> ConcurrentHashMap.newKeySet()).add(onContext);
+        return () -> openStreams.computeIfPresent(taskId, (k, set) -> {
+            set.remove(onContext);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
     public void close() {
         client.close();
         perLoop.values().forEach(HttpClient::close);
@@ -369,8 +395,15 @@ public final class TokenBroker {
                     return;
                 }
                 x.outcome = "ok";
-                WebSocketBridge.join(ar2.result(), upstream, x.secret, x.token, settings.maxWebSocketMessageBytes(),
-                        () -> audit(x, 101));
+                io.vertx.core.http.ServerWebSocket task = ar2.result();
+                Runnable forget = track(x.binding.taskId(), () -> {
+                    task.close((short) 1008, "token revoked");
+                    upstream.close((short) 1001);
+                });
+                WebSocketBridge.join(task, upstream, x.secret, x.token, settings.maxWebSocketMessageBytes(), () -> {
+                    forget.run();
+                    audit(x, 101);
+                });
             });
         });
     }
@@ -604,6 +637,22 @@ public final class TokenBroker {
         if (in.version() != HttpVersion.HTTP_1_0) {
             out.setChunked(true);
         }
+        Runnable forget = track(x.binding.taskId(), () -> {
+            x.outcome = "revoked";
+            resp.request().reset();
+            out.reset();
+        });
+        out.endHandler(v -> {
+            forget.run();
+            audit(x, out.getStatusCode());
+        });
+        out.closeHandler(v -> {
+            forget.run();
+            if (x.outcome == null) {
+                x.outcome = "client_closed";
+            }
+            audit(x, out.getStatusCode());
+        });
         new Redactor(resp, x.secret, x.token).pipeTo(out).onFailure(e -> {
             resp.request().reset();
             out.reset();
