@@ -233,6 +233,35 @@ class BrokerTest {
     }
 
     @Test
+    void revokingATasksTokensCutsItsServerSentEventStreamAtOnce() throws Exception {
+        String t = token(api.mint(TaskIds.of("task-sse-cut"), "anthropic"), "ANTHROPIC_API_KEY");
+        HttpClient c = HttpClient.newHttpClient();
+        HttpResponse<java.io.InputStream> resp = c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/v1/sse?n=40&gap=500"))
+                .header("x-api-key", t).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, resp.statusCode());
+        List<String> events = new ArrayList<>();
+        long cutAt = 0;
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(resp.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.startsWith("data:")) {
+                    events.add(line);
+                    if (events.size() == 2) {
+                        api.stub().revokeTaskTokens(RevokeTaskTokensRequest.newBuilder().setTaskId(TaskIds.of("task-sse-cut")).build());
+                        cutAt = System.nanoTime();
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            // the cut: the stream ends with an error
+        }
+        long after = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutAt);
+        assertTrue(cutAt > 0 && events.size() <= 3, "the stream stopped at the revoke: " + events.size() + " events");
+        assertTrue(after < 2000, "cut at once, not when the upstream finished: " + after + " ms");
+        given().header("x-api-key", t).get("/v1/ok").then().statusCode(401).body("error", equalTo("invalid_token"));
+    }
+
+    @Test
     void redirectsAreRelayedNotFollowed() {
         String t = token(api.mint(TaskIds.of("task-redirect"), "github"), "GH_TOKEN");
         int before = MockUpstreams.COUNT.get("github").get();
@@ -274,20 +303,196 @@ class BrokerTest {
     }
 
     @Test
+    void absoluteFormConnectDotSegmentsAndEncodedSlashesGet400AndNeverReachTheProvider() throws Exception {
+        String t = token(api.mint(TaskIds.of("task-target"), "anthropic"), "ANTHROPIC_API_KEY");
+        int before = MockUpstreams.COUNT.get("anthropic").get();
+        List<String> lines = List.of("GET http://evil.invalid/v1/ok HTTP/1.1", "GET http://127.0.0.1:" + port() + "/v1/ok HTTP/1.1",
+                "CONNECT 127.0.0.1:" + MockUpstreams.PORTS.get("openai") + " HTTP/1.1", "GET /v1/../admin HTTP/1.1",
+                "GET /v1/%2e%2e/admin HTTP/1.1", "GET /v1/.%2E/admin HTTP/1.1", "GET /v1/%2E./admin HTTP/1.1",
+                "GET /v1/a%2fb HTTP/1.1", "GET /v1/a%5Cb HTTP/1.1", "GET //evil.invalid/v1/ok HTTP/1.1",
+                "GET http://evil.invalid/v1/ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13");
+        for (String line : lines) {
+            String got = raw(line + "\r\nHost: evil.invalid\r\nx-api-key: " + t + "\r\n\r\n");
+            // (Vert.x's HTTP/1 server already answers a CONNECT with its own bare 400; the broker refuses it on HTTP/2.)
+            assertTrue(got.startsWith("HTTP/1.1 400") && (line.startsWith("CONNECT") || got.contains("\"bad_target\"")),
+                    line + " -> " + got);
+        }
+        assertEquals(before, MockUpstreams.COUNT.get("anthropic").get(), "none reached the provider");
+        // An honest request: the upstream sees the route's Host, not the one the task sent.
+        String ok = raw("GET /v1/ok?x=../y HTTP/1.1\r\nHost: evil.invalid\r\nx-api-key: " + t + "\r\n\r\n");
+        assertTrue(ok.startsWith("HTTP/1.1 200"), ok);
+        assertEquals("127.0.0.1:" + MockUpstreams.PORTS.get("anthropic"), last("anthropic").get("host"));
+    }
+
+    @Test
+    void aWebSocketUpgradeWithAForgedHostArrivesWithTheRoutesHost() throws Exception {
+        String t = token(api.mint(TaskIds.of("task-wshost"), "anthropic"), "ANTHROPIC_API_KEY");
+        String got = raw("GET /v1/ws HTTP/1.1\r\nHost: evil.invalid\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nx-api-key: " + t + "\r\n\r\n");
+        assertTrue(got.startsWith("HTTP/1.1 101"), got);
+        MultiMap up = last("anthropic");
+        assertEquals("/v1/ws", up.get(":path"));
+        assertEquals("127.0.0.1:" + MockUpstreams.PORTS.get("anthropic"), up.get("host"));
+    }
+
+    /** One raw HTTP/1.1 exchange on a fresh connection: the answer's head and whatever body came within a second. */
+    static String raw(String request) throws java.io.IOException {
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            java.io.InputStream in = s.getInputStream();
+            StringBuilder b = new StringBuilder();
+            byte[] buf = new byte[8192];
+            int r;
+            while ((r = in.read(buf)) > 0) {
+                b.append(new String(buf, 0, r, StandardCharsets.ISO_8859_1));
+                int head = b.indexOf("\r\n\r\n");
+                if (head >= 0) {
+                    String h = b.substring(0, head).toLowerCase(java.util.Locale.ROOT);
+                    int cl = h.indexOf("content-length:");
+                    if (h.startsWith("http/1.1 101") || (cl >= 0 && b.length() - head - 4
+                            >= Integer.parseInt(h.substring(cl + 15).split("\r\n")[0].trim()))) {
+                        break;
+                    }
+                }
+            }
+            return b.toString();
+        } catch (java.net.SocketTimeoutException e) {
+            return "(timeout)";
+        }
+    }
+
+    @Test
+    void aThousandControlCharacterHeadersGet400AndNeverStarveAnotherTask() throws Exception {
+        String evil = token(api.mint(TaskIds.of("task-ctl"), "anthropic"), "ANTHROPIC_API_KEY");
+        String honest = token(api.mint(TaskIds.of("task-honest"), "anthropic"), "ANTHROPIC_API_KEY");
+        int before = MockUpstreams.COUNT.get("anthropic").get();
+        // Over HTTP/2 (cleartext, prior knowledge) a header value reaches the broker with its LF, CR or NUL as sent
+        // (HTTP/1 parsing already refuses them); the upstream client used to throw on it inside its pool callback and
+        // keep the pooled connection for ever.
+        String[] values = {"a\nb", "a\rb", "a\u0000b", "a\r\nx-injected: 1"};
+        int refused = 0;
+        for (int conn = 0; conn < 20; conn++) {
+            refused += H2.refusedOf(port(), 50, i -> List.of(
+                    ":method", "GET", ":scheme", "http", ":authority", "127.0.0.1", ":path", "/v1/ok",
+                    "x-api-key", evil, "x-evil", values[i % values.length]));
+        }
+        // Another task's ordinary request still goes through at once.
+        HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(java.time.Duration.ofSeconds(5)).build();
+        HttpResponse<String> ok = c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/v1/ok"))
+                .timeout(java.time.Duration.ofSeconds(10)).header("x-api-key", honest).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ok.statusCode(), ok.body());
+        assertEquals(1000, refused, "every request with a control character in a header refused with 400 bad_header naming it");
+        assertEquals(before + 1, MockUpstreams.COUNT.get("anthropic").get(), "none of them reached the provider");
+    }
+
+    /** A minimal HTTP/2 cleartext client that sends header values exactly as given (HPACK literals, no validation). */
+    static final class H2 {
+        /**
+         * Opens one connection, sends {@code streams} requests with the headers {@code headers(i)} and counts the
+         * answers that are a 400 whose JSON body says bad_header and names x-evil (5 s for the lot).
+         */
+        static int refusedOf(int port, int streams, java.util.function.IntFunction<List<String>> headers) throws Exception {
+            try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+                java.io.OutputStream out = s.getOutputStream();
+                out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                frame(out, 4, 0, 0, new byte[0]);
+                for (int i = 0; i < streams; i++) {
+                    java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
+                    List<String> h = headers.apply(i);
+                    for (int k = 0; k < h.size(); k += 2) {
+                        block.write(0);
+                        literal(block, h.get(k));
+                        literal(block, h.get(k + 1));
+                    }
+                    frame(out, 1, 0x5, 2 * i + 1, block.toByteArray()); // END_STREAM | END_HEADERS
+                }
+                out.flush();
+                java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                java.util.Map<Integer, StringBuilder> bodies = new java.util.HashMap<>();
+                java.util.Set<Integer> done = new java.util.HashSet<>();
+                try {
+                    while (done.size() < streams) {
+                        s.setSoTimeout((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                        int len = in.readUnsignedByte() << 16 | in.readUnsignedShort();
+                        int type = in.readUnsignedByte();
+                        int flags = in.readUnsignedByte();
+                        int stream = in.readInt() & 0x7fffffff;
+                        byte[] payload = in.readNBytes(len);
+                        if (type == 4 && (flags & 1) == 0) {
+                            frame(out, 4, 1, 0, new byte[0]);
+                        } else if (type == 0) {
+                            bodies.computeIfAbsent(stream, x -> new StringBuilder()).append(new String(payload, StandardCharsets.UTF_8));
+                        } else if (type == 3 || type == 7) {
+                            done.add(stream);
+                        }
+                        if ((type == 0 || type == 1) && (flags & 1) != 0) {
+                            done.add(stream);
+                        }
+                    }
+                } catch (java.net.SocketTimeoutException | java.io.EOFException e) {
+                    // streams without an answer are not counted
+                }
+                int n = 0;
+                for (StringBuilder b : bodies.values()) {
+                    if (b.indexOf("\"bad_header\"") >= 0 && b.indexOf("x-evil") >= 0) {
+                        n++;
+                    }
+                }
+                return n;
+            }
+        }
+
+        private static void frame(java.io.OutputStream out, int type, int flags, int stream, byte[] payload) throws java.io.IOException {
+            out.write(new byte[] {(byte) (payload.length >>> 16), (byte) (payload.length >>> 8), (byte) payload.length, (byte) type,
+                    (byte) flags, (byte) (stream >>> 24), (byte) (stream >>> 16), (byte) (stream >>> 8), (byte) stream});
+            out.write(payload);
+        }
+
+        private static void literal(java.io.ByteArrayOutputStream b, String s) {
+            byte[] v = s.getBytes(StandardCharsets.ISO_8859_1);
+            int n = v.length;
+            if (n < 127) {
+                b.write(n);
+            } else {
+                b.write(127);
+                n -= 127;
+                while (n >= 128) {
+                    b.write((n & 0x7f) | 0x80);
+                    n >>>= 7;
+                }
+                b.write(n);
+            }
+            b.write(v, 0, v.length);
+        }
+    }
+
+    @Test
     void grpcIsRefusedOnTcpAndTheBrokerIsNotOnTheSocket() throws Exception {
-        ManagedChannel tcp = NettyChannelBuilder.forAddress("127.0.0.1", port()).usePlaintext().build();
+        // With a valid phantom token, so the broker would forward it (the token check passes): only the guard stops it,
+        // with its 403, which gRPC reports as PERMISSION_DENIED.
+        String t = token(api.mint(TaskIds.of("task-grpc-tcp"), "anthropic"), "ANTHROPIC_API_KEY");
+        io.grpc.Metadata md = new io.grpc.Metadata();
+        md.put(io.grpc.Metadata.Key.of("x-api-key", io.grpc.Metadata.ASCII_STRING_MARSHALLER), t);
+        int before = MockUpstreams.COUNT.get("anthropic").get();
+        ManagedChannel tcp = NettyChannelBuilder.forAddress("127.0.0.1", port()).usePlaintext()
+                .intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md)).build();
         try {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> VaultServiceGrpc.newBlockingStub(tcp)
                     .withDeadlineAfter(5, TimeUnit.SECONDS).status(VaultStatusRequest.getDefaultInstance()));
-            assertTrue(e.getStatus().getCode() != io.grpc.Status.Code.OK, e.toString());
+            assertEquals(io.grpc.Status.Code.PERMISSION_DENIED, e.getStatus().getCode(), e.toString());
+            assertTrue(String.valueOf(e.getStatus().getDescription()).contains("403"), e.toString());
             StatusRuntimeException h = assertThrows(StatusRuntimeException.class, () -> grpc.health.v1.HealthGrpc.newBlockingStub(tcp)
                     .withDeadlineAfter(5, TimeUnit.SECONDS).check(grpc.health.v1.HealthOuterClass.HealthCheckRequest.getDefaultInstance()));
-            assertTrue(h.getStatus().getCode() != io.grpc.Status.Code.OK, h.toString());
+            assertEquals(io.grpc.Status.Code.PERMISSION_DENIED, h.getStatus().getCode(), h.toString());
         } finally {
             tcp.shutdownNow();
         }
-        given().contentType("application/grpc").body(new byte[] {0, 0, 0, 0, 0}).post("/terok.v1.VaultService/Status")
-                .then().statusCode(403);
+        assertEquals(before, MockUpstreams.COUNT.get("anthropic").get(), "the gRPC calls never reached a provider");
+        given().contentType("application/grpc").header("x-api-key", t).body(new byte[] {0, 0, 0, 0, 0})
+                .post("/terok.v1.VaultService/Status").then().statusCode(403).body("error", equalTo("grpc_refused"));
         // Over the socket, the API answers (and only gRPC is served there).
         assertTrue(api.stub().status(VaultStatusRequest.getDefaultInstance()).getUnlocked());
         Path sock = Path.of(ConfigProvider.getConfig().getValue("terok.runtime-dir", String.class), "vault.sock");

@@ -1,5 +1,6 @@
 package io.terok.vault.broker;
 
+import io.terok.common.Printable;
 import io.terok.vault.PhantomTokens;
 import io.terok.vault.Vault;
 import io.vertx.core.Future;
@@ -74,6 +75,8 @@ public final class TokenBroker {
     private final Map<Thread, HttpClient> perLoop = new ConcurrentHashMap<>();
     private final WebSocketClient webSockets;
     private final OAuthRefresher refresher;
+    /** Per task id: how to cut each of its open streaming answers and WebSockets (see {@link #cutTask}). */
+    private final Map<String, java.util.Set<Runnable>> openStreams = new ConcurrentHashMap<>();
 
     /** What one request carries through the interceptor, the origin selection and the audit line. */
     private static final class Exchange {
@@ -196,6 +199,25 @@ public final class TokenBroker {
     }
 
     public void handle(HttpServerRequest request) {
+        String bad = controlCharacterHeader(request.headers());
+        if (bad != null) {
+            // Refused before anything else: the upstream client throws on such a value inside its connection pool's
+            // callback and never gives the connection back, so a few hundred of these would starve every task.
+            Exchange x = new Exchange();
+            x.method = request.method().name();
+            x.path = request.path();
+            answer(request, x, 400, "bad_header", "header " + Printable.line(bad)
+                    + " contains a control character (CR, LF, NUL or another one HTTP forbids)");
+            return;
+        }
+        String target = badTarget(request);
+        if (target != null) {
+            Exchange x = new Exchange();
+            x.method = request.method().name();
+            x.path = request.path();
+            answer(request, x, 400, "bad_target", target);
+            return;
+        }
         if (isWebSocketUpgrade(request)) {
             bridge(request);
         } else {
@@ -203,10 +225,100 @@ public final class TokenBroker {
         }
     }
 
+    /**
+     * Cuts every open streaming answer and WebSocket of the task at once (its tokens were just revoked): a revoked
+     * task keeps nothing it opened with them. Returns how many were cut.
+     */
+    public int cutTask(String taskId) {
+        java.util.Set<Runnable> cuts = openStreams.remove(taskId);
+        if (cuts == null) {
+            return 0;
+        }
+        cuts.forEach(Runnable::run);
+        return cuts.size();
+    }
+
+    /** Registers a cut for the task's stream, run on the stream's own context; the returned action forgets it. */
+    private Runnable track(String taskId, Runnable cut) {
+        io.vertx.core.Context ctx = vertx.getOrCreateContext();
+        Runnable onContext = () -> ctx.runOnContext(v -> cut.run());
+        openStreams.computeIfAbsent(taskId, k -> ConcurrentHashMap.newKeySet()).add(onContext);
+        return () -> openStreams.computeIfPresent(taskId, (k, set) -> {
+            set.remove(onContext);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
     public void close() {
         client.close();
         perLoop.values().forEach(HttpClient::close);
         webSockets.close();
+    }
+
+    /**
+     * The name of the first header whose name or value holds a control character other than horizontal tab (CR, LF,
+     * NUL, VT, FF, DEL...): none of them is valid in a header field, and the upstream client refuses them by throwing
+     * where the connection it took from the pool is never released. Null when every header is clean.
+     */
+    static String controlCharacterHeader(MultiMap headers) {
+        for (Map.Entry<String, String> e : headers) {
+            if (hasControl(e.getKey()) || hasControl(e.getValue())) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    private static boolean hasControl(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Why the request target is refused, or null: only origin-form targets ({@code /path?query}) are forwarded, since
+     * the broker builds the upstream's target and Host from the route alone. CONNECT, absolute-form and authority-form
+     * targets, {@code ..} segments (also percent-encoded) and encoded slashes or backslashes could make the provider,
+     * or something between, resolve a path or host the route does not name.
+     */
+    static String badTarget(HttpServerRequest r) {
+        if (r.method() == HttpMethod.CONNECT) {
+            return "CONNECT is not forwarded";
+        }
+        String uri = r.uri();
+        if (uri == null || !uri.startsWith("/") || uri.startsWith("//")) {
+            return "only origin-form request targets (/path?query) are forwarded";
+        }
+        int q = uri.indexOf('?');
+        String path = q < 0 ? uri : uri.substring(0, q);
+        int hash = path.indexOf('#');
+        if (hash >= 0) {
+            path = path.substring(0, hash);
+        }
+        String lower = path.toLowerCase(Locale.ROOT);
+        if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("\\")) {
+            return "encoded slashes and backslashes are not forwarded in the path";
+        }
+        for (String segment : lower.split("/", -1)) {
+            String decoded = segment.replace("%2e", ".");
+            if (decoded.equals("..") || (!decoded.equals(segment) && decoded.equals("."))) {
+                return "dot segments are not forwarded in the path";
+            }
+        }
+        return null;
+    }
+
+    /** The Host header for the route's upstream: its host, and its port when not the scheme's default. */
+    static String hostHeader(ProviderRoute r) {
+        String host = r.upstream().getHost();
+        if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        return r.port() == (r.tls() ? 443 : 80) ? host : host + ":" + r.port();
     }
 
     static boolean isWebSocketUpgrade(HttpServerRequest r) {
@@ -250,6 +362,7 @@ public final class TokenBroker {
             HANDSHAKE.forEach(h::remove);
             prepareHeaders(h, x);
             ProviderRoute r = x.route;
+            h.set("host", hostHeader(r)); // the route's, never the task's
             WebSocketConnectOptions o = new WebSocketConnectOptions().setHost(r.upstream().getHost()).setPort(r.port())
                     .setSsl(r.tls()).setURI(r.basePath() + req.uri()).setConnectTimeout(settings.connectTimeout().toMillis())
                     .setTimeout(settings.connectTimeout().toMillis() * 3).setSubProtocols(protocols);
@@ -282,8 +395,15 @@ public final class TokenBroker {
                     return;
                 }
                 x.outcome = "ok";
-                WebSocketBridge.join(ar2.result(), upstream, x.secret, x.token, settings.maxWebSocketMessageBytes(),
-                        () -> audit(x, 101));
+                io.vertx.core.http.ServerWebSocket task = ar2.result();
+                Runnable forget = track(x.binding.taskId(), () -> {
+                    task.close((short) 1008, "token revoked");
+                    upstream.close((short) 1001);
+                });
+                WebSocketBridge.join(task, upstream, x.secret, x.token, settings.maxWebSocketMessageBytes(), () -> {
+                    forget.run();
+                    audit(x, 101);
+                });
             });
         });
     }
@@ -398,9 +518,9 @@ public final class TokenBroker {
         in.pause();
         authorize(x, in.headers()).compose(v -> {
             MultiMap h = MultiMap.caseInsensitiveMultiMap().addAll(in.headers());
-            h.remove("host");
             prepareHeaders(h, x);
             ProviderRoute r = x.route;
+            h.set("host", hostHeader(r)); // the route's, never the task's
             RequestOptions o = new RequestOptions().setMethod(in.method()).setHost(r.upstream().getHost()).setPort(r.port())
                     .setSsl(r.tls()).setURI(r.basePath() + in.uri()).setHeaders(h)
                     .setConnectTimeout(settings.connectTimeout().toMillis())
@@ -517,6 +637,22 @@ public final class TokenBroker {
         if (in.version() != HttpVersion.HTTP_1_0) {
             out.setChunked(true);
         }
+        Runnable forget = track(x.binding.taskId(), () -> {
+            x.outcome = "revoked";
+            resp.request().reset();
+            out.reset();
+        });
+        out.endHandler(v -> {
+            forget.run();
+            audit(x, out.getStatusCode());
+        });
+        out.closeHandler(v -> {
+            forget.run();
+            if (x.outcome == null) {
+                x.outcome = "client_closed";
+            }
+            audit(x, out.getStatusCode());
+        });
         new Redactor(resp, x.secret, x.token).pipeTo(out).onFailure(e -> {
             resp.request().reset();
             out.reset();

@@ -78,6 +78,9 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
     Vault vault;
 
     @Inject
+    io.terok.vault.broker.TokenBroker broker;
+
+    @Inject
     AuditLog audit;
 
     @Inject
@@ -189,7 +192,9 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
             }
             // The agent first: its socket closes even when the vault is locked and the database cannot be written.
             sshAgents.close(r.getTaskId());
-            return RevokeTaskTokensResponse.newBuilder().setRevoked(vault.revoke(r.getTaskId())).build();
+            int revoked = vault.revoke(r.getTaskId());
+            broker.cutTask(r.getTaskId()); // its open streams and WebSockets end with its tokens
+            return RevokeTaskTokensResponse.newBuilder().setRevoked(revoked).build();
         });
     }
 
