@@ -1,5 +1,6 @@
 package io.terok.cli;
 
+import io.terok.cli.agents.AgentsCommand;
 import io.terok.cli.clearance.ClearanceCommand;
 import io.terok.cli.core.CliException;
 import io.terok.cli.core.Context;
@@ -59,7 +60,7 @@ import picocli.CommandLine.Spec;
 public final class TerokCommand implements Callable<Integer>, Context.Root {
     /**
      * The verbs, in help order. Each noun has its package (io.terok.cli.task, .services, .vault, .gate, .shield,
-     * .clearance, .host, .panic; a new noun gets its own), all built on io.terok.cli.core. Registered lazily:
+     * .clearance, .host, .panic, .agents; a new noun gets its own), all built on io.terok.cli.core. Registered lazily:
      * picocli's model of one verb is built far faster than all.
      */
     private static final Map<String, Supplier<Object>> VERBS = verbs();
@@ -83,6 +84,7 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
         v.put("gate", GateCommand::new);
         v.put("shield", ShieldCommand::new);
         v.put("clearance", ClearanceCommand::new);
+        v.put("agents", AgentsCommand::new);
         v.put("panic", PanicCommand::new);
         v.put("doctor", DoctorCommand::new);
         v.put("completion", CompletionCommand::new);
