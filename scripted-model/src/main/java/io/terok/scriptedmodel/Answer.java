@@ -8,6 +8,10 @@ sealed interface Answer permits Answer.Text, Answer.ToolCall {
     record Text(String text) implements Answer {
     }
 
-    record ToolCall(String tool, ObjectNode arguments) implements Answer {
+    /** A call of a tool with JSON {@code arguments}, or of a freeform tool with raw text {@code input}. */
+    record ToolCall(String tool, ObjectNode arguments, String input) implements Answer {
+        boolean freeform() {
+            return input != null;
+        }
     }
 }

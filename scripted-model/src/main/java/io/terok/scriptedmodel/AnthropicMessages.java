@@ -52,6 +52,18 @@ final class AnthropicMessages extends Protocol {
         return count;
     }
 
+    /** Structured outputs: {@code output_format} (beta), later {@code output_config.format}. */
+    @Override
+    java.util.Optional<JsonNode> structuredOutput(JsonNode request) {
+        for (JsonNode format : new JsonNode[] {request.path("output_format"),
+                request.path("output_config").path("format")}) {
+            if ("json_schema".equals(format.path("type").asText())) {
+                return java.util.Optional.of(format.path("schema"));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     @Override
     boolean tokenProbe(JsonNode request) {
         return isOne(request.get("max_tokens"));

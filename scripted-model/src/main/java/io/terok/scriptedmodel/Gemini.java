@@ -59,6 +59,20 @@ final class Gemini extends Protocol {
     }
 
     @Override
+    java.util.Optional<JsonNode> structuredOutput(JsonNode request) {
+        JsonNode config = request.path("generationConfig");
+        for (String key : new String[] {"responseJsonSchema", "responseSchema"}) {
+            if (config.has(key)) {
+                return java.util.Optional.of(config.get(key));
+            }
+        }
+        if ("application/json".equals(config.path("responseMimeType").asText())) {
+            return java.util.Optional.of(JSON.objectNode().put("type", "object"));
+        }
+        return java.util.Optional.empty();
+    }
+
+    @Override
     boolean tokenProbe(JsonNode request) {
         return isOne(request.path("generationConfig").get("maxOutputTokens"));
     }

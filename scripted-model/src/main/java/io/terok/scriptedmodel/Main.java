@@ -1,7 +1,11 @@
 package io.terok.scriptedmodel;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -10,7 +14,8 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class Main {
 
-    private static final String USAGE = "usage: terok-scripted-model --port N [--bind 127.0.0.1] --script FILE";
+    private static final String USAGE =
+            "usage: terok-scripted-model --port N [--bind 127.0.0.1] --script FILE [--dump DIR]";
 
     private Main() {
     }
@@ -19,6 +24,7 @@ public final class Main {
         Integer port = null;
         String bind = "127.0.0.1";
         Path scriptFile = null;
+        Path dump = null;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (option.equals("--help") || option.equals("-h")) {
@@ -43,6 +49,7 @@ public final class Main {
                 }
                 case "--bind" -> bind = value;
                 case "--script" -> scriptFile = Path.of(value);
+                case "--dump" -> dump = Path.of(value);
                 default -> fail("unknown option " + option);
             }
         }
@@ -57,6 +64,10 @@ public final class Main {
             return;
         }
         ScriptedModelServer server = ScriptedModelServer.start(script, bind, port);
+        if (dump != null) {
+            Files.createDirectories(dump);
+            server.onRequest(new Dump(dump));
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
@@ -67,6 +78,32 @@ public final class Main {
                 + scriptFile);
         System.out.flush();
         stopped.await();
+    }
+
+    /** Writes each request to DIR/NNN.txt (request line, headers, body) and prints its request line. */
+    private record Dump(Path dir, AtomicInteger count) implements Consumer<RecordedRequest> {
+        Dump(Path dir) {
+            this(dir, new AtomicInteger());
+        }
+
+        @Override
+        public void accept(RecordedRequest request) {
+            int n = count.incrementAndGet();
+            StringBuilder text = new StringBuilder(request.method()).append(' ').append(request.path());
+            if (!request.query().isEmpty()) {
+                text.append('?').append(request.query());
+            }
+            System.out.println(String.format("%03d ", n) + text);
+            text.append('\n');
+            request.headers().forEach((name, values) -> values.forEach(
+                    value -> text.append(name).append(": ").append(value).append('\n')));
+            text.append('\n').append(request.body()).append('\n');
+            try {
+                Files.writeString(dir.resolve(String.format("%03d.txt", n)), text, StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                System.err.println("terok-scripted-model: cannot write the dump: " + e.getMessage());
+            }
+        }
     }
 
     private static void fail(String message) {

@@ -47,6 +47,16 @@ final class OpenAiChat extends Protocol {
     }
 
     @Override
+    java.util.Optional<JsonNode> structuredOutput(JsonNode request) {
+        JsonNode format = request.path("response_format");
+        return switch (format.path("type").asText()) {
+            case "json_schema" -> java.util.Optional.of(format.path("json_schema").path("schema"));
+            case "json_object" -> java.util.Optional.of(JSON.objectNode().put("type", "object"));
+            default -> java.util.Optional.empty();
+        };
+    }
+
+    @Override
     boolean tokenProbe(JsonNode request) {
         return isOne(request.get("max_tokens")) || isOne(request.get("max_completion_tokens"));
     }

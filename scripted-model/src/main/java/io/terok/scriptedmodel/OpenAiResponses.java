@@ -18,18 +18,43 @@ final class OpenAiResponses extends Protocol {
         return "OpenAI Responses";
     }
 
+    /**
+     * The request's tools, and those Codex declares in {@code additional_tools} input items; namespaces
+     * ({@code {"type": "namespace", "tools": [...]}}) are flattened.
+     */
     @Override
     List<ShellTool.Spec> tools(JsonNode request) {
         List<ShellTool.Spec> tools = new ArrayList<>();
-        for (JsonNode tool : request.path("tools")) {
-            String type = tool.path("type").asText("function");
-            if (type.equals("function")) {
-                tools.add(new ShellTool.Spec(tool.path("name").asText(null), tool.get("parameters")));
-            } else if (type.equals("local_shell")) {
-                tools.add(new ShellTool.Spec("local_shell", null));
+        collect(request.path("tools"), tools);
+        for (JsonNode item : request.path("input")) {
+            if ("additional_tools".equals(item.path("type").asText())) {
+                collect(item.path("tools"), tools);
             }
         }
         return tools;
+    }
+
+    private static void collect(JsonNode declared, List<ShellTool.Spec> tools) {
+        for (JsonNode tool : declared) {
+            String type = tool.path("type").asText("function");
+            switch (type) {
+                case "function" -> tools.add(new ShellTool.Spec(tool.path("name").asText(null), tool.get("parameters")));
+                case "custom" -> tools.add(new ShellTool.Spec(tool.path("name").asText(null), null, true,
+                        tool.path("description").asText("")));
+                case "local_shell" -> tools.add(new ShellTool.Spec("local_shell", null));
+                case "namespace" -> collect(tool.path("tools"), tools);
+                default -> {
+                    // hosted tools (web_search, ...) are not the model's to call here
+                }
+            }
+        }
+    }
+
+    @Override
+    java.util.Optional<JsonNode> structuredOutput(JsonNode request) {
+        JsonNode format = request.path("text").path("format");
+        return "json_schema".equals(format.path("type").asText())
+                ? java.util.Optional.of(format.path("schema")) : java.util.Optional.empty();
     }
 
     @Override
@@ -86,11 +111,15 @@ final class OpenAiResponses extends Protocol {
             item.putArray("content").add(outputText(text));
         } else {
             Answer.ToolCall call = (Answer.ToolCall) answer;
-            if (call.tool().equals("local_shell")) {
+            if (call.freeform()) {
+                item = JSON.objectNode().put("id", Ids.next("ctc_")).put("type", "custom_tool_call")
+                        .put("status", "completed").put("call_id", Ids.next("call_")).put("name", call.tool())
+                        .put("input", call.input());
+            } else if (call.tool().equals("local_shell")) {
                 item = JSON.objectNode().put("id", Ids.next("lsh_")).put("type", "local_shell_call")
                         .put("call_id", Ids.next("call_")).put("status", "completed");
                 ObjectNode action = item.putObject("action").put("type", "exec");
-                action.set("command", call.arguments().get("command"));
+                action.putArray("command").add("bash").add("-lc").add(call.arguments().path("command").asText());
                 action.putObject("env");
             } else {
                 arguments = Reply.write(call.arguments());
@@ -122,6 +151,8 @@ final class OpenAiResponses extends Protocol {
             opening.putArray("content");
         } else if (arguments != null) {
             opening.put("arguments", "");
+        } else if (item.has("input")) {
+            opening.put("input", "");
         }
         events.send("response.output_item.added", JSON.objectNode().put("output_index", 0).set("item", opening));
         if (text != null) {
@@ -143,6 +174,14 @@ final class OpenAiResponses extends Protocol {
             }
             events.send("response.function_call_arguments.done", JSON.objectNode().put("item_id", itemId)
                     .put("output_index", 0).put("arguments", arguments));
+        } else if (item.has("input")) {
+            String input = item.path("input").asText();
+            for (String part : pieces(input)) {
+                events.send("response.custom_tool_call_input.delta", JSON.objectNode().put("item_id", itemId)
+                        .put("output_index", 0).put("delta", part));
+            }
+            events.send("response.custom_tool_call_input.done", JSON.objectNode().put("item_id", itemId)
+                    .put("output_index", 0).put("input", input));
         }
         events.send("response.output_item.done", JSON.objectNode().put("output_index", 0).set("item", item));
         events.send("response.completed", JSON.objectNode().set("response", completed));

@@ -24,6 +24,11 @@ abstract class Protocol {
 
     abstract boolean streaming(JsonNode request, String query);
 
+    /** The JSON schema the request wants its answer to follow (structured output), if any. */
+    java.util.Optional<JsonNode> structuredOutput(JsonNode request) {
+        return java.util.Optional.empty();
+    }
+
     abstract String model(JsonNode request, String pathModel);
 
     abstract void answer(Reply reply, Answer answer, Turn turn) throws IOException;

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Consumer;
 import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -48,6 +49,7 @@ public final class ScriptedModelServer implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final List<String> failures = new CopyOnWriteArrayList<>();
+    private volatile Consumer<RecordedRequest> listener = request -> { };
 
     private ScriptedModelServer(Script script, HttpServer server, ExecutorService executor) {
         this.script = script;
@@ -103,6 +105,12 @@ public final class ScriptedModelServer implements AutoCloseable {
         return List.copyOf(failures);
     }
 
+    /** Called with each request as it arrives, before it is answered (the command line's {@code --dump}). */
+    public ScriptedModelServer onRequest(Consumer<RecordedRequest> listener) {
+        this.listener = listener;
+        return this;
+    }
+
     @Override
     public void close() {
         closed.countDown();
@@ -114,6 +122,7 @@ public final class ScriptedModelServer implements AutoCloseable {
         try (exchange) {
             RecordedRequest request = record(exchange);
             requests.add(request);
+            listener.accept(request);
             route(exchange, request);
         } catch (IOException e) {
             // The client went away mid-answer (an agent's timeout, or close()): nothing more to say to it.
@@ -207,6 +216,12 @@ public final class ScriptedModelServer implements AutoCloseable {
         String model = protocol.model(body, pathModel);
         Protocol.Turn turn = new Protocol.Turn(body, request.query(), stream, model, estimateTokens(request.body()));
         List<ShellTool.Spec> tools = protocol.tools(body);
+        Optional<JsonNode> structured = protocol.structuredOutput(body);
+        if (structured.isPresent()) {
+            // Routing classifiers, next-speaker checks and the like parse their answer: give them valid JSON.
+            protocol.answer(reply, new Answer.Text(Reply.write(SchemaExample.of(null, structured.get()))), turn);
+            return;
+        }
         if (tools.isEmpty() || protocol.tokenProbe(body)) {
             protocol.answer(reply, new Answer.Text(AUXILIARY_ANSWER), turn);
             return;
@@ -232,8 +247,7 @@ public final class ScriptedModelServer implements AutoCloseable {
             reply.json(500, protocol.error(500, reason));
             return;
         }
-        ShellTool.Spec tool = shell.get();
-        protocol.answer(reply, new Answer.ToolCall(tool.name(), ShellTool.arguments(tool, command)), turn);
+        protocol.answer(reply, ShellTool.call(shell.get(), command), turn);
     }
 
     private void awaitClose() {

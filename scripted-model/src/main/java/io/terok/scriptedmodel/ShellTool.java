@@ -3,7 +3,6 @@ package io.terok.scriptedmodel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -16,8 +15,14 @@ import java.util.Optional;
  */
 final class ShellTool {
 
-    /** A tool as the request declared it: its name and JSON-schema of parameters (may be missing). */
-    record Spec(String name, JsonNode schema) {
+    /**
+     * A tool as the request declared it: its name and JSON schema of parameters (may be missing); a freeform tool
+     * (OpenAI's "custom" tools) takes raw text instead of JSON arguments and has a description to go by.
+     */
+    record Spec(String name, JsonNode schema, boolean freeform, String description) {
+        Spec(String name, JsonNode schema) {
+            this(name, schema, false, "");
+        }
     }
 
     /** Known shell tool names, most specific first; matched case-insensitively. */
@@ -34,12 +39,29 @@ final class ShellTool {
     static Optional<Spec> pick(List<Spec> tools) {
         for (String wanted : NAMES) {
             for (Spec tool : tools) {
-                if (tool.name() != null && tool.name().toLowerCase(Locale.ROOT).equals(wanted)) {
+                if (!tool.freeform() && tool.name() != null && tool.name().toLowerCase(Locale.ROOT).equals(wanted)) {
                     return Optional.of(tool);
                 }
             }
         }
+        // Codex's "code mode" (its default for some models) offers no shell function, only a freeform `exec` tool
+        // that runs JavaScript whose `tools` object holds the nested tools, exec_command among them.
+        for (Spec tool : tools) {
+            if (tool.freeform() && "exec".equals(tool.name()) && tool.description().contains("exec_command")) {
+                return Optional.of(tool);
+            }
+        }
         return Optional.empty();
+    }
+
+    /** The call of {@code tool} that runs {@code command}. */
+    static Answer.ToolCall call(Spec tool, String command) {
+        if (tool.freeform()) {
+            String source = "const result = await tools.exec_command({\"cmd\": "
+                    + JsonNodeFactory.instance.textNode(command) + "});\ntext(result.output ?? result);\n";
+            return new Answer.ToolCall(tool.name(), null, source);
+        }
+        return new Answer.ToolCall(tool.name(), arguments(tool, command), null);
     }
 
     /** The call's arguments: the command in the tool's command parameter, and a plausible value for every other required one. */
@@ -57,7 +79,7 @@ final class ShellTool {
             }
         }
         JsonNode commandSchema = properties == null ? null : properties.get(commandParameter);
-        if ("array".equals(type(commandSchema))) {
+        if ("array".equals(SchemaExample.type(commandSchema))) {
             // An argv-shaped command (Codex's classic shell tool) runs through a shell so pipes and redirections work.
             args.set(commandParameter, json.arrayNode().add("bash").add("-lc").add(command));
         } else {
@@ -68,57 +90,10 @@ final class ShellTool {
             for (JsonNode name : required) {
                 String parameter = name.asText();
                 if (!args.has(parameter)) {
-                    args.set(parameter, filler(parameter, properties.get(parameter)));
+                    args.set(parameter, SchemaExample.of(parameter, properties.get(parameter)));
                 }
             }
         }
         return args;
-    }
-
-    private static JsonNode filler(String parameter, JsonNode schema) {
-        JsonNodeFactory json = JsonNodeFactory.instance;
-        if (schema == null) {
-            return json.textNode("scripted");
-        }
-        if (schema.has("default")) {
-            return schema.get("default");
-        }
-        JsonNode options = schema.get("enum");
-        if (options != null && options.isArray() && !options.isEmpty()) {
-            return options.get(0);
-        }
-        String type = type(schema);
-        if (type == null) {
-            return json.textNode("scripted");
-        }
-        return switch (type) {
-            case "integer", "number" -> json.numberNode(60);
-            case "boolean" -> json.booleanNode(false);
-            case "array" -> json.arrayNode();
-            case "object" -> json.objectNode();
-            default -> json.textNode(parameter.toLowerCase(Locale.ROOT).contains("description")
-                    ? "Runs the scripted command" : "scripted");
-        };
-    }
-
-    /** The schema's type in lower case (Gemini writes "STRING"); the first non-null one of a type union. */
-    private static String type(JsonNode schema) {
-        if (schema == null) {
-            return null;
-        }
-        JsonNode type = schema.get("type");
-        if (type == null) {
-            return null;
-        }
-        if (type.isArray()) {
-            for (Iterator<JsonNode> it = type.elements(); it.hasNext(); ) {
-                String t = it.next().asText().toLowerCase(Locale.ROOT);
-                if (!t.equals("null")) {
-                    return t;
-                }
-            }
-            return null;
-        }
-        return type.asText().toLowerCase(Locale.ROOT);
     }
 }

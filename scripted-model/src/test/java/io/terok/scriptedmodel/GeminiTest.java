@@ -89,4 +89,24 @@ class GeminiTest {
 
         assertTrue(Http.post(url("countTokens"), request(USER)).json().path("totalTokens").asInt() > 0);
     }
+
+    /** Gemini CLI's routing classifier asks for JSON of a schema and retries until it parses. */
+    @Test
+    void aStructuredRequestGetsJsonMatchingItsSchemaAndConsumesNoStep() throws Exception {
+        String classifier = "{\"contents\":[" + USER + "],\"generationConfig\":{\"responseMimeType\":"
+                + "\"application/json\",\"responseJsonSchema\":{\"type\":\"OBJECT\",\"properties\":{"
+                + "\"complexity_reasoning\":{\"type\":\"STRING\"},\"complexity_score\":{\"type\":\"INTEGER\","
+                + "\"minimum\":1,\"maximum\":100},\"model\":{\"type\":\"STRING\",\"enum\":[\"flash\",\"pro\"]}},"
+                + "\"required\":[\"complexity_reasoning\",\"complexity_score\"]}}}";
+        JsonNode answer = Http.post(url("generateContent"), classifier).json();
+        JsonNode json = Http.JSON.readTree(answer.path("candidates").get(0).path("content").path("parts").get(0)
+                .path("text").asText());
+        assertTrue(json.path("complexity_reasoning").isTextual(), json.toString());
+        assertEquals(60, json.path("complexity_score").asInt());
+        assertEquals("flash", json.path("model").asText());
+
+        JsonNode main = Http.post(url("generateContent"), request(USER)).json();
+        assertEquals("run_shell_command", main.path("candidates").get(0).path("content").path("parts").get(0)
+                .path("functionCall").path("name").asText(), "the main request still gets the first step");
+    }
 }

@@ -103,4 +103,42 @@ class OpenAiResponsesTest {
                 request(false, EXEC, USER + "," + TOOL_TURN)).json();
         assertEquals("I wrote proof.txt.", second.path("output").get(0).path("content").get(0).path("text").asText());
     }
+
+    /** Codex's code mode: no shell function, a freeform `exec` tool in an additional_tools item, namespaced. */
+    @Test
+    void inCodeModeAnswersWithAnExecCustomToolCallRunningExecCommand() throws Exception {
+        String codeMode = """
+                {"type":"additional_tools","role":"developer","tools":[{"type":"namespace","name":"functions",
+                 "tools":[{"type":"custom","name":"exec","description":"Run JavaScript; nested tools: await tools.exec_command(...)",
+                 "format":{"type":"grammar","syntax":"lark","definition":"start: SOURCE"}},
+                 {"type":"function","name":"wait","parameters":{"type":"object","properties":{}}}]}]}""";
+        String body = "{\"model\":\"m\",\"stream\":true,\"tools\":[],\"input\":[" + codeMode + "," + USER + "]}";
+        List<Http.Event> events = Http.events(server.baseUrl() + "/v1/responses", body);
+
+        StringBuilder input = new StringBuilder();
+        events.stream().filter(e -> e.name().equals("response.custom_tool_call_input.delta"))
+                .forEach(e -> input.append(e.json().path("delta").asText()));
+        JsonNode item = events.get(events.size() - 1).json().path("response").path("output").get(0);
+        assertEquals("custom_tool_call", item.path("type").asText());
+        assertEquals("exec", item.path("name").asText());
+        assertEquals(input.toString(), item.path("input").asText());
+        assertTrue(input.toString().contains("await tools.exec_command({\"cmd\": \"echo terok-ok > proof.txt\"})"),
+                input.toString());
+
+        String afterCall = "{\"model\":\"m\",\"stream\":false,\"input\":[" + codeMode + "," + USER
+                + ",{\"type\":\"custom_tool_call\",\"name\":\"exec\",\"input\":\"x\",\"call_id\":\"c\"},"
+                + "{\"type\":\"custom_tool_call_output\",\"call_id\":\"c\",\"output\":\"ok\"}]}";
+        JsonNode answer = Http.post(server.baseUrl() + "/v1/responses", afterCall).json();
+        assertEquals("I wrote proof.txt.", answer.path("output").get(0).path("content").get(0).path("text").asText());
+    }
+
+    @Test
+    void aStructuredOutputRequestGetsJsonOfItsSchemaAndConsumesNoStep() throws Exception {
+        String body = "{\"model\":\"m\",\"tools\":[" + SHELL + "],\"input\":[" + USER + "],\"text\":{\"format\":"
+                + "{\"type\":\"json_schema\",\"name\":\"title\",\"schema\":{\"type\":\"object\","
+                + "\"properties\":{\"title\":{\"type\":\"string\"}},\"required\":[\"title\"]}}}}";
+        JsonNode answer = Http.post(server.baseUrl() + "/v1/responses", body).json();
+        String text = answer.path("output").get(0).path("content").get(0).path("text").asText();
+        assertTrue(Http.JSON.readTree(text).path("title").isTextual(), text);
+    }
 }
