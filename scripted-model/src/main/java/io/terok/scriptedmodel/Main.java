@@ -1,5 +1,6 @@
 package io.terok.scriptedmodel;
 
+import io.terok.common.Printable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,7 +94,7 @@ public final class Main {
             if (!request.query().isEmpty()) {
                 text.append('?').append(request.query());
             }
-            System.out.println(String.format("%03d ", n) + text);
+            System.out.println(String.format("%03d ", n) + Printable.line(text.toString()));
             text.append('\n');
             request.headers().forEach((name, values) -> values.forEach(
                     value -> text.append(name).append(": ").append(value).append('\n')));

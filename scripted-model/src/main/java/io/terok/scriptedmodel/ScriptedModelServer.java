@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.terok.common.Printable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -123,7 +124,18 @@ public final class ScriptedModelServer implements AutoCloseable {
             RecordedRequest request = record(exchange);
             requests.add(request);
             listener.accept(request);
-            route(exchange, request);
+            try {
+                route(exchange, request);
+            } catch (RuntimeException e) {
+                // A request shaped in a way this double does not follow: say so loudly rather than drop the line.
+                String reason = "The " + BANNER + " could not answer " + request.method() + " " + request.path()
+                        + ": " + e;
+                failures.add(reason);
+                System.err.println(Printable.line(reason, 2000));
+                if (exchange.getResponseCode() == -1) {
+                    new Reply(exchange).json(500, protocolFor(request).error(500, reason));
+                }
+            }
         } catch (IOException e) {
             // The client went away mid-answer (an agent's timeout, or close()): nothing more to say to it.
         }
@@ -243,7 +255,7 @@ public final class ScriptedModelServer implements AutoCloseable {
             String reason = "The script's next step runs a shell command, but this " + protocol.name()
                     + " request offers no shell-like tool; it offered: " + names;
             failures.add(reason);
-            System.err.println(BANNER + ": " + reason);
+            System.err.println(BANNER + ": " + Printable.line(reason, 2000));
             reply.json(500, protocol.error(500, reason));
             return;
         }
