@@ -11,3 +11,19 @@ if [ "$PROFILE" = product ] && [ "$TEST_UID" != 0 ] && ! as_user podman image ex
         localhost/terok-agent-base:bookworm >/dev/null
     log "  user: imported localhost/terok-agent-base:bookworm"
 fi
+# Every tested agent (and Node.js) staged from the npm registry into the tests' stage, by the real Stager, so
+# the image tests (PodmanBuildTest, AgentHeadlessEndToEndTest) build without downloading. Done again only when
+# the roster or the Node.js pin changes (a stamp named by their hash); already staged versions are kept.
+AGENTS_STAGE=$CACHE_DIR/agents-stage
+REPO_DIR="$(cd "$SCRIPT_DIR/.." && pwd)"
+STAGE_STAMP="$AGENTS_STAGE/.prepared-$(cat "$REPO_DIR"/agents/src/main/resources/io/terok/agents/roster/* \
+    "$REPO_DIR"/agents/src/main/java/io/terok/agents/image/NodeRuntime.java | sha256sum | cut -c1-16)"
+if [ "${PROFILE:-}" != product ] && [ ! -f "$STAGE_STAMP" ]; then
+    log "  staging the agents into $AGENTS_STAGE (npm registry)"
+    (cd "$REPO_DIR" && ./mvnw -B -q -ntp -pl agents -am -DskipTests package \
+        && ./mvnw -B -q -ntp -pl agents dependency:build-classpath -Dmdep.outputFile=target/prepare-host.cp) >&2
+    java -cp "$REPO_DIR/agents/target/classes:$REPO_DIR/common/target/classes:$(cat "$REPO_DIR/agents/target/prepare-host.cp")" \
+        io.terok.agents.stage.StageCommand "$AGENTS_STAGE" localhost/terok-agent-base:bookworm >&2
+    touch "$STAGE_STAMP"
+fi
+log "  agents staged in $AGENTS_STAGE"
