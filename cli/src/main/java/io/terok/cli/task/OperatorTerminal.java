@@ -37,8 +37,11 @@ final class OperatorTerminal implements AutoCloseable {
 
     static OperatorTerminal open() {
         try {
-            // The exec provider runs stty on the controlling terminal: no native library in the CLI.
-            Terminal t = TerminalBuilder.builder().system(true).provider("exec").nativeSignals(true).build();
+            // The exec provider runs stty on the controlling terminal: no native library in the CLI. No grapheme
+            // cluster probe: its answer would be read from stdin by a JLine thread that then keeps reading, taking
+            // keys meant for the task (and holding the exit while it waits for one). terok reads stdin itself.
+            Terminal t = TerminalBuilder.builder().system(true).provider("exec").nativeSignals(true)
+                    .graphemeCluster(false).build();
             return new OperatorTerminal(t);
         } catch (IOException | RuntimeException e) {
             throw new CliException("cannot take over this terminal: " + e.getMessage(),
@@ -91,10 +94,7 @@ final class OperatorTerminal implements AutoCloseable {
         } catch (IllegalStateException | IllegalArgumentException e) {
             // shutting down (the hook restored it), or raw() was never reached
         }
-        try {
-            terminal.close();
-        } catch (IOException e) {
-            // the attributes are back; nothing else to give back
-        }
+        terminal.handle(Terminal.Signal.WINCH, Terminal.SignalHandler.SIG_DFL);
+        // Not terminal.close() here: JLine's own exit hook does it; the attributes are already back.
     }
 }

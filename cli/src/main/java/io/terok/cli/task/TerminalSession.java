@@ -103,7 +103,8 @@ public final class TerminalSession {
             }
             boolean forwardStdin = ready.getTty() || !target.command().isEmpty();
             if (forwardStdin) {
-                Thread pump = new Thread(() -> pumpStdin(tx, interactive && ready.getTty()), "terok-stdin");
+                InputStream keys = new FileInputStream(FileDescriptor.in);
+                Thread pump = new Thread(() -> pumpStdin(keys, tx, interactive && ready.getTty()), "terok-stdin");
                 pump.setDaemon(true);
                 pump.start();
             }
@@ -127,8 +128,7 @@ public final class TerminalSession {
     }
 
     /** Keystrokes (or piped input) to the task. Daemon: a read blocked on the terminal must not hold the exit. */
-    private void pumpStdin(Sender tx, boolean watchDetach) {
-        InputStream in = new FileInputStream(FileDescriptor.in);
+    private void pumpStdin(InputStream in, Sender tx, boolean watchDetach) {
         DetachKeys.Matcher matcher = watchDetach ? keys.matcher() : DetachKeys.parse("--detach-keys", "").matcher();
         byte[] buf = new byte[4096];
         try {

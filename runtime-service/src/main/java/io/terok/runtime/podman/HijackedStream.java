@@ -6,7 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -48,8 +48,10 @@ public final class HijackedStream implements AutoCloseable {
             throw new PodmanException("podman at " + socket + " is not reachable: " + e.getMessage(), e);
         }
         try {
-            InputStream in = Channels.newInputStream(ch);
-            OutputStream out = Channels.newOutputStream(ch);
+            // Not Channels.newInputStream/newOutputStream: on a blocking channel both hold its blockingLock for the
+            // whole call, so a read waiting for output would hold every keystroke back.
+            InputStream in = new ChannelIn(ch);
+            OutputStream out = new ChannelOut(ch);
             byte[] body = jsonBody == null ? new byte[0] : jsonBody.getBytes(StandardCharsets.UTF_8);
             String head = "POST " + uri + " HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
                     + (jsonBody == null ? "" : "Content-Type: application/json\r\n")
@@ -162,6 +164,53 @@ public final class HijackedStream implements AutoCloseable {
             ch.close();
         } catch (IOException e) {
             // closing: nothing to do about it
+        }
+    }
+
+    /** Reads straight from the channel (its read lock only), so a write may run at the same time. */
+    private static final class ChannelIn extends InputStream {
+        private final SocketChannel ch;
+
+        ChannelIn(SocketChannel ch) {
+            this.ch = ch;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n <= 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            int n = ch.read(ByteBuffer.wrap(b, off, len));
+            return n < 0 ? -1 : n;
+        }
+    }
+
+    /** Writes straight to the channel (its write lock only). */
+    private static final class ChannelOut extends OutputStream {
+        private final SocketChannel ch;
+
+        ChannelOut(SocketChannel ch) {
+            this.ch = ch;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
         }
     }
 }
