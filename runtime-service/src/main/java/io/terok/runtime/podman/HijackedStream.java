@@ -10,6 +10,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Locale;
 
 /**
@@ -39,7 +43,7 @@ public final class HijackedStream implements AutoCloseable {
      * which podman 4 sends when it hijacks without upgrading). Any other answer is a {@link PodmanException} with
      * podman's message and the connection is closed.
      */
-    public static HijackedStream open(Path socket, String uri, String jsonBody, String what) {
+    public static HijackedStream open(Path socket, String uri, String jsonBody, String what, Duration timeout) {
         SocketChannel ch;
         try {
             ch = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -47,6 +51,14 @@ public final class HijackedStream implements AutoCloseable {
         } catch (IOException e) {
             throw new PodmanException("podman at " + socket + " is not reachable: " + e.getMessage(), e);
         }
+        // A wedged podman must not hold the caller: the connection is closed if no answer came within the timeout.
+        AtomicBoolean answered = new AtomicBoolean();
+        SocketChannel pending = ch;
+        CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+            if (answered.compareAndSet(false, true)) {
+                closeQuietly(pending);
+            }
+        });
         try {
             // Not Channels.newInputStream/newOutputStream: on a blocking channel both hold its blockingLock for the
             // whole call, so a read waiting for output would hold every keystroke back.
@@ -59,10 +71,21 @@ public final class HijackedStream implements AutoCloseable {
             out.write(head.getBytes(StandardCharsets.US_ASCII));
             out.write(body);
             out.flush();
-            Head response = readHead(in);
+            Head response;
+            try {
+                response = readHead(in);
+            } catch (IOException e) {
+                if (!pending.isOpen()) {
+                    throw PodmanException.timeout("podman did not answer " + what + " within " + timeout.toMillis() + " ms");
+                }
+                throw e;
+            }
             if (response.status != 101 && response.status != 200) {
                 String msg = new String(readBody(in, response.contentLength), StandardCharsets.UTF_8);
                 throw new PodmanException(response.status, "podman could not " + what + ": " + errorMessage(msg));
+            }
+            if (!answered.compareAndSet(false, true)) {
+                throw PodmanException.timeout("podman did not answer " + what + " within " + timeout.toMillis() + " ms");
             }
             return new HijackedStream(ch, in, out);
         } catch (IOException e) {

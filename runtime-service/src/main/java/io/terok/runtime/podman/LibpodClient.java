@@ -280,7 +280,8 @@ public final class LibpodClient implements PodmanApi, PodmanSessions {
         // detachKeys given empty: podman's own detach sequence is off, so every byte reaches the task; detaching is
         // the client's (AttachInput.detach).
         return HijackedStream.open(socketPath, BASE + "/containers/" + enc(containerId) + "/attach?stream=true&logs=" + replay
-                + "&stdout=true&stderr=true&stdin=" + stdin + "&detachKeys=", null, "attach to container " + containerId);
+                + "&stdout=true&stderr=true&stdin=" + stdin + "&detachKeys=", null, "attach to container " + containerId,
+                callTimeout);
     }
 
     @Override
@@ -307,7 +308,7 @@ public final class LibpodClient implements PodmanApi, PodmanSessions {
             body.put("h", rows).put("w", columns);
         }
         return HijackedStream.open(socketPath, BASE + "/exec/" + enc(execId) + "/start", body.encode(),
-                "start exec session " + execId);
+                "start exec session " + execId, callTimeout);
     }
 
     @Override
