@@ -101,6 +101,23 @@ class AttachEndToEndTest {
     }
 
     @Test
+    void aSignalToTerokStillRestoresTheTerminal() throws Exception {
+        terok.run("run", "-d", "--network", "none", "--name", "e2e-signal", IMAGE, "sleep", "600").ok();
+        try {
+            Tmux.Session s = tmux.start(cli("login", "e2e-signal"), 100, 30);
+            s.awaitText("ctrl-p,ctrl-q detaches", 30);
+            long pid = s.commandPid();
+            Terok.exec(List.of("kill", "-TERM", Long.toString(pid)), Map.of(), 10).ok();
+            assertEquals(143, s.awaitExit(20), s.screen());
+            Map.Entry<String, String> stty = s.sttyBeforeAfter();
+            assertEquals(stty.getKey(), stty.getValue(), "SIGTERM in raw mode: the terminal's settings are restored");
+            assertTrue(terok.run("inspect", "e2e-signal").ok().out().contains("RUNNING"), "the task keeps running");
+        } finally {
+            terok.run("rm", "-f", "e2e-signal");
+        }
+    }
+
+    @Test
     void runWithATtyForwardsTheKeyboard() throws Exception {
         Tmux.Session s = tmux.start(cli("run", "-t", "--rm", "--network", "none", IMAGE, "sh", "-c",
                 "echo ready; read x; echo got:$x; exit 3"), 100, 30);

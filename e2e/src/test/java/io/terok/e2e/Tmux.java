@@ -89,6 +89,16 @@ final class Tmux implements AutoCloseable {
             tmux("resize-window", "-t", name, "-x", "" + columns, "-y", "" + rows);
         }
 
+        /** The command's process (the script's child: bin/terok execs its JVM), as the test started it. */
+        long commandPid() throws IOException {
+            long shell = Long.parseLong(tmux("display-message", "-p", "-t", name, "#{pane_pid}").trim());
+            String children = Files.readString(Path.of("/proc/" + shell + "/task/" + shell + "/children")).trim();
+            if (children.isEmpty()) {
+                throw new AssertionError("the command of " + name + " is not running");
+            }
+            return Long.parseLong(children.split(" ")[0]);
+        }
+
         /** What the terminal shows now, with the scrollback. */
         String screen() {
             return tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", name);
