@@ -12,7 +12,9 @@ import io.terok.cli.host.UninstallCommand;
 import io.terok.cli.panic.PanicCommand;
 import io.terok.cli.services.ServicesCommand;
 import io.terok.cli.shield.ShieldCommand;
+import io.terok.cli.task.AttachCommand;
 import io.terok.cli.task.ExecCommand;
+import io.terok.cli.task.LoginCommand;
 import io.terok.cli.task.InspectCommand;
 import io.terok.cli.task.LogsCommand;
 import io.terok.cli.task.PsCommand;
@@ -77,6 +79,8 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
         v.put("revoke", RevokeCommand::new);
         v.put("logs", LogsCommand::new);
         v.put("exec", ExecCommand::new);
+        v.put("attach", AttachCommand::new);
+        v.put("login", LoginCommand::new);
         v.put("wait", WaitCommand::new);
         v.put("inspect", InspectCommand::new);
         v.put("vault", VaultCommand::new);
@@ -113,7 +117,7 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
     }
 
     /** Verbs that talk to the runtime service first thing. */
-    private static final Set<String> RUNTIME_VERBS = Set.of("run", "ps", "stop", "rm", "logs", "exec", "wait", "inspect", "panic", "revoke");
+    private static final Set<String> RUNTIME_VERBS = Set.of("run", "ps", "stop", "rm", "logs", "exec", "attach", "login", "wait", "inspect", "panic", "revoke");
 
     public static void main(String[] args) {
         String verb = verbNamed(args);

@@ -2,6 +2,7 @@ package io.terok.runtime;
 
 import io.terok.common.ServiceName;
 import io.terok.common.PrivateFiles;
+import io.terok.runtime.attach.AttachSessions;
 import io.terok.runtime.compose.GrpcTaskServices;
 import io.terok.runtime.panic.EmergencyStop;
 import io.terok.runtime.panic.PanicLock;
@@ -24,6 +25,8 @@ import java.util.List;
 /** Wires the plain domain classes together from configuration. */
 @ApplicationScoped
 public class RuntimeBeans {
+    /** Attached sessions at once: each holds a thread and a podman connection. */
+    private static final int MAX_ATTACH_SESSIONS = 64;
     private final PodmanEndpoint endpoint = new PodmanEndpoint();
     private LibpodClient client;
     private GrpcTaskServices services;
@@ -73,6 +76,13 @@ public class RuntimeBeans {
         // Beside the sockets: the Quadlet deployment mounts the runtime directory at the same path as on the host,
         // where podman reads the profile.
         return new TaskManager(client, store, services, validator, panic, config.runtimeDir().resolve("seccomp"));
+    }
+
+    @Produces
+    @Singleton
+    AttachSessions attachSessions(TaskManager tasks) {
+        // The TaskManager parameter is made first, and with it the podman client.
+        return new AttachSessions(tasks, client, MAX_ATTACH_SESSIONS);
     }
 
     @PreDestroy

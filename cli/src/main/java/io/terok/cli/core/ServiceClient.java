@@ -57,6 +57,16 @@ public final class ServiceClient<S extends AbstractBlockingStub<S>> implements A
         return stub;
     }
 
+    /** The channel itself: for the async stubs a bidirectional stream needs (attach). */
+    public io.grpc.Channel channel() {
+        return channel;
+    }
+
+    /** A gRPC failure as {@link #call} reports it, for calls made on {@link #channel()}. */
+    public CliException failure(String what, StatusRuntimeException e) {
+        return GrpcErrors.failure(what, api.service().id(), logHint, e);
+    }
+
     /** One call with the service's deadline. */
     public <T> T call(String what, Function<S, T> rpc) {
         return call(what, () -> rpc.apply(stub()));

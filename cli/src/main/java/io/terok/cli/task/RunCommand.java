@@ -68,9 +68,12 @@ public final class RunCommand extends Verb {
     List<String> providers = new ArrayList<>();
     @Option(names = "--profile", description = "Shield profile on top of the base policy (repeatable).")
     List<String> profiles = new ArrayList<>();
-    @Option(names = {"-t", "--tty"}, description = "Allocate a TTY and keep stdin open (interactive agents); "
-            + "the task's output then reaches this terminal unfiltered.")
+    @Option(names = {"-t", "--tty"}, description = "Allocate a TTY and attach this terminal to it "
+            + "(interactive agents): keys forwarded, window size followed, the task's output unfiltered on a terminal.")
     boolean tty;
+    @Option(names = "--detach-keys", paramLabel = "KEYS", description = "With -t: keys that detach, e.g. "
+            + "ctrl-p,ctrl-q (the default; TEROK_DETACH_KEYS sets another) or \"\" for none.")
+    String detachKeys;
     @Option(names = {"-d", "--detach"}, description = "Print the task id and return at once.")
     boolean detach;
     @Option(names = "--rm", description = "Remove the task after it exits.")
@@ -112,11 +115,21 @@ public final class RunCommand extends Verb {
             Runtime.getRuntime().addShutdownHook(interrupted);
             int exitCode;
             try {
-                // Raw only for the TTY session the operator asked for (-t); otherwise the output is sanitised.
-                LogsCommand.stream(rt, LogsRequest.newBuilder().setTask(id).setFollow(true).build(), ctx, tty);
-                exitCode = rt.call("cannot wait for task " + id,
-                        Deadlines.FOLLOW, stub -> stub.wait(WaitRequest.newBuilder().setTask(id).build()))
-                        .getExitCode();
+                if (tty) {
+                    // The task's terminal: keys forwarded, window followed; its output replayed from the start, so
+                    // nothing written between the launch and the attach is lost. Sanitised unless this is a terminal.
+                    TerminalSession.Outcome o = TerminalSession.attach(ctx, TerminalSession.Target.mainProcess(id, true),
+                            DetachKeys.resolve(ctx.env, detachKeys));
+                    if (o.detached()) {
+                        return 0;
+                    }
+                    exitCode = o.exitCode();
+                } else {
+                    LogsCommand.stream(rt, LogsRequest.newBuilder().setTask(id).setFollow(true).build(), ctx, false);
+                    exitCode = rt.call("cannot wait for task " + id,
+                            Deadlines.FOLLOW, stub -> stub.wait(WaitRequest.newBuilder().setTask(id).build()))
+                            .getExitCode();
+                }
             } finally {
                 removeHook(interrupted);
             }

@@ -5,6 +5,8 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
+import io.terok.api.v1.AttachInput;
+import io.terok.api.v1.AttachOutput;
 import io.terok.api.v1.ClearPanicRequest;
 import io.terok.api.v1.EventsRequest;
 import io.terok.api.v1.ExecRequest;
@@ -29,6 +31,9 @@ import io.terok.api.v1.TaskEvent;
 import io.terok.api.v1.TaskRef;
 import io.terok.api.v1.WaitRequest;
 import io.terok.api.v1.WaitResponse;
+import io.terok.common.ServiceException;
+import io.terok.runtime.attach.AttachSession;
+import io.terok.runtime.attach.AttachSessions;
 import io.terok.runtime.panic.EmergencyStop;
 import io.terok.runtime.podman.OutputSink;
 import io.terok.runtime.podman.StreamHandle;
@@ -52,6 +57,9 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
 
     @Inject
     EmergencyStop emergencyStop;
+
+    @Inject
+    AttachSessions attachSessions;
 
     @Override
     public void launch(LaunchRequest request, StreamObserver<Task> out) {
@@ -156,6 +164,63 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
         } catch (RuntimeException e) {
             out.onError(GrpcCalls.toStatus(e, NO_OTHER_FAILURES));
         }
+    }
+
+    @Override
+    public StreamObserver<AttachInput> attach(StreamObserver<AttachOutput> out) {
+        ServerCallStreamObserver<AttachOutput> call = (ServerCallStreamObserver<AttachOutput>) out;
+        GrpcAttachPeer peer = new GrpcAttachPeer(call);
+        AttachSession[] session = new AttachSession[1];
+        call.setOnCancelHandler(() -> {
+            peer.wake();
+            if (session[0] != null) {
+                session[0].cancel();
+            }
+        });
+        // gRPC delivers one message at a time and asks for the next only when onNext returns, so a task that does
+        // not read its stdin holds its client back instead of filling runtime's memory.
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(AttachInput in) {
+                try {
+                    if (session[0] == null) {
+                        if (!in.hasStart()) {
+                            throw ServiceException.invalid("start", "the first message must be start (naming the task)");
+                        }
+                        session[0] = attachSessions.open(in.getStart(), peer);
+                        return;
+                    }
+                    switch (in.getInputCase()) {
+                        case STDIN -> session[0].stdin(in.getStdin().toByteArray());
+                        case RESIZE -> session[0].resize((int) in.getResize().getRows(), (int) in.getResize().getColumns());
+                        case DETACH -> session[0].detach();
+                        case START -> throw ServiceException.invalid("start", "sent twice: one session per call");
+                        default -> throw ServiceException.invalid("input", "empty message");
+                    }
+                } catch (RuntimeException e) {
+                    if (session[0] != null) {
+                        session[0].cancel();
+                    }
+                    peer.finish(e);
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                if (session[0] != null) {
+                    session[0].cancel();
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+                if (session[0] != null) {
+                    session[0].closeStdin();
+                } else {
+                    peer.finish(ServiceException.invalid("start", "the call ended before a start message"));
+                }
+            }
+        };
     }
 
     private static void finish(ServerCallStreamObserver<?> call, Throwable error) {

@@ -32,7 +32,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /** {@link PodmanApi} over podman's libpod REST API (v4, also served by podman 5) on its Unix socket. */
-public final class LibpodClient implements PodmanApi {
+public final class LibpodClient implements PodmanApi, PodmanSessions {
     private static final String BASE = "/v4.0.0/libpod";
     private static final List<String> INIT_DIRS = List.of("/usr/local/libexec/podman", "/usr/local/lib/podman",
             "/usr/libexec/podman", "/usr/lib/podman");
@@ -273,6 +273,65 @@ public final class LibpodClient implements PodmanApi {
                 }
             }
         }, end);
+    }
+
+    @Override
+    public HijackedStream attach(String containerId, boolean stdin, boolean replay) {
+        // detachKeys given empty: podman's own detach sequence is off, so every byte reaches the task; detaching is
+        // the client's (AttachInput.detach).
+        return HijackedStream.open(socketPath, BASE + "/containers/" + enc(containerId) + "/attach?stream=true&logs=" + replay
+                + "&stdout=true&stderr=true&stdin=" + stdin + "&detachKeys=", null, "attach to container " + containerId,
+                callTimeout);
+    }
+
+    @Override
+    public String createExec(String containerId, List<String> command, Map<String, String> env, String workdir, boolean tty) {
+        JsonObject req = new JsonObject().put("AttachStdin", true).put("AttachStdout", true).put("AttachStderr", true)
+                .put("Tty", tty).put("Cmd", new JsonArray(new ArrayList<>(command)));
+        if (!env.isEmpty()) {
+            JsonArray e = new JsonArray();
+            env.forEach((k, v) -> e.add(k + "=" + v));
+            req.put("Env", e);
+        }
+        if (workdir != null && !workdir.isEmpty()) {
+            req.put("WorkingDir", workdir);
+        }
+        return json(call(HttpMethod.POST, "/containers/" + enc(containerId) + "/exec", req.toBuffer(), callTimeout),
+                "create exec session").getString("Id");
+    }
+
+    @Override
+    public HijackedStream startExec(String execId, boolean tty, int rows, int columns) {
+        JsonObject body = new JsonObject().put("Detach", false).put("Tty", tty);
+        if (tty && rows > 0 && columns > 0) {
+            // The size from the start: a shell's first prompt is already laid out for the client's terminal.
+            body.put("h", rows).put("w", columns);
+        }
+        return HijackedStream.open(socketPath, BASE + "/exec/" + enc(execId) + "/start", body.encode(),
+                "start exec session " + execId, callTimeout);
+    }
+
+    @Override
+    public void resize(String containerId, int rows, int columns) {
+        Reply r = call(HttpMethod.POST, "/containers/" + enc(containerId) + "/resize?h=" + rows + "&w=" + columns, null,
+                callTimeout);
+        if (r.status >= 300) {
+            throw failure(r, "resize the terminal of " + containerId);
+        }
+    }
+
+    @Override
+    public void resizeExec(String execId, int rows, int columns) {
+        Reply r = call(HttpMethod.POST, "/exec/" + enc(execId) + "/resize?h=" + rows + "&w=" + columns, null, callTimeout);
+        if (r.status >= 300) {
+            throw failure(r, "resize the terminal of exec session " + execId);
+        }
+    }
+
+    @Override
+    public ExecState execState(String execId) {
+        JsonObject j = json(call(HttpMethod.GET, "/exec/" + enc(execId) + "/json", null, callTimeout), "inspect exec session");
+        return new ExecState(j.getBoolean("Running", false), j.getInteger("ExitCode", -1));
     }
 
     private StreamHandle stream(HttpMethod method, String uri, Buffer body, Consumer<Buffer> onData, Consumer<Throwable> onEnd) {
