@@ -7,6 +7,7 @@ import io.terok.cli.core.Context;
 import io.terok.cli.core.Prewarm;
 import io.terok.cli.gate.GateCommand;
 import io.terok.cli.host.DoctorCommand;
+import io.terok.cli.image.ImageCommand;
 import io.terok.cli.host.SetupCommand;
 import io.terok.cli.host.UninstallCommand;
 import io.terok.cli.panic.PanicCommand;
@@ -60,7 +61,7 @@ import picocli.CommandLine.Spec;
 public final class TerokCommand implements Callable<Integer>, Context.Root {
     /**
      * The verbs, in help order. Each noun has its package (io.terok.cli.task, .services, .vault, .gate, .shield,
-     * .clearance, .host, .panic, .agents; a new noun gets its own), all built on io.terok.cli.core. Registered lazily:
+     * .clearance, .host, .panic, .agents, .image, .auth; a new noun gets its own), all built on io.terok.cli.core. Registered lazily:
      * picocli's model of one verb is built far faster than all.
      */
     private static final Map<String, Supplier<Object>> VERBS = verbs();
@@ -85,6 +86,7 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
         v.put("shield", ShieldCommand::new);
         v.put("clearance", ClearanceCommand::new);
         v.put("agents", AgentsCommand::new);
+        v.put("image", ImageCommand::new);
         v.put("panic", PanicCommand::new);
         v.put("doctor", DoctorCommand::new);
         v.put("completion", CompletionCommand::new);
