@@ -1,6 +1,7 @@
 package io.terok.cli;
 
 import io.terok.cli.agents.AgentsCommand;
+import io.terok.cli.auth.AuthCommand;
 import io.terok.cli.clearance.ClearanceCommand;
 import io.terok.cli.core.CliException;
 import io.terok.cli.core.Context;
@@ -80,6 +81,7 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
         v.put("exec", ExecCommand::new);
         v.put("wait", WaitCommand::new);
         v.put("inspect", InspectCommand::new);
+        v.put("auth", AuthCommand::new);
         v.put("vault", VaultCommand::new);
         v.put("ssh", SshCommand::new);
         v.put("gate", GateCommand::new);

@@ -1,0 +1,150 @@
+package io.terok.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * {@code terok auth} through the real {@code bin/terok} against the real vault: keys piped in or typed on a real
+ * terminal (a pty from {@code script}), refused when the provider or the key's shape is wrong with nothing stored,
+ * listed without their values.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AuthEndToEndTest {
+    static final String BODY = "E2eAuthKey0123456789abcdefghijklmnopqrstuvwxyz";
+    static final String ANTHROPIC_KEY = "sk-ant-api03-" + BODY;
+    static final String OPENAI_KEY = "sk-proj-" + BODY;
+    static Terok terok;
+
+    @BeforeAll
+    static void up() throws Exception {
+        terok = new Terok(Terok.freshHome("auth", null), null);
+        Files.createDirectories(terok.home.resolve("config"));
+        Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
+                "terok:",
+                "  vault:",
+                "    kernel-keyring: false",
+                "    passphrase-command: printf %s e2e-test-passphrase",
+                ""));
+        terok.run("services", "up").ok();
+    }
+
+    @AfterAll
+    static void down() {
+        if (terok != null) {
+            terok.discard();
+        }
+    }
+
+    static String credentials() {
+        return terok.run("vault", "list").ok().out().lines().filter(l -> l.startsWith("credential "))
+                .collect(Collectors.joining("\n"));
+    }
+
+    @Test
+    @Order(1)
+    void anUnknownProviderOrABadKeyIsRefusedNamingTheProviderAndNothingIsStored() {
+        Terok.Result unknown = terok.runWithInput(ANTHROPIC_KEY, "auth", "antropic");
+        assertEquals(2, unknown.exitCode(), unknown.err());
+        assertTrue(unknown.err().contains("unknown provider 'antropic'") && unknown.err().contains("anthropic, github, gitlab, openai"),
+                "lists the known ones: " + unknown.err());
+
+        // gemini is an agent whose provider (google) this vault has no route for
+        Terok.Result gemini = terok.runWithInput("AIza" + BODY, "auth", "gemini");
+        assertEquals(1, gemini.exitCode(), gemini.err());
+        assertTrue(gemini.err().contains("agent gemini uses provider google"), gemini.err());
+
+        // an OpenAI key handed to anthropic
+        Terok.Result wrong = terok.runWithInput(OPENAI_KEY, "auth", "anthropic");
+        assertEquals(1, wrong.exitCode(), wrong.err());
+        assertTrue(wrong.err().contains("does not look like a anthropic API key") || wrong.err().contains("anthropic API key: expected"),
+                wrong.err());
+        assertTrue(wrong.err().contains("nothing stored"), wrong.err());
+        assertFalse(wrong.err().contains(BODY), "the key is never echoed: " + wrong.err());
+
+        Terok.Result none = terok.runWithInput("", "auth", "openai");
+        assertEquals(1, none.exitCode(), none.err());
+        assertTrue(none.err().contains("no openai API key given"), none.err());
+
+        Terok.Result noTerminal = terok.run("auth");
+        assertEquals(2, noTerminal.exitCode(), noTerminal.err());
+        assertTrue(noTerminal.err().contains("no terminal") && noTerminal.err().contains("terok auth PROVIDER"), noTerminal.err());
+
+        assertEquals("", credentials(), "nothing was stored");
+    }
+
+    @Test
+    @Order(2)
+    void aKeyPipedInUnderTheAgentsNameIsStoredForItsProviderAndListedWithoutItsValue() {
+        Terok.Result r = terok.runWithInput(ANTHROPIC_KEY, "auth", "claude");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("stored the anthropic API key in set default"), r.out());
+        assertEquals("credential default/anthropic  api_key", credentials());
+
+        Terok.Result list = terok.run("auth", "--list").ok();
+        assertTrue(list.out().lines().anyMatch(l -> l.matches("anthropic\\s+api key\\s+default\\s+\\d{4}-.*")), list.out());
+        assertTrue(list.out().lines().anyMatch(l -> l.matches("openai\\s+none")), list.out());
+        assertFalse(list.out().contains(BODY), "never the value: " + list.out());
+    }
+
+    @Test
+    @Order(3)
+    void onATerminalTheMenuPicksTheProviderAndTheKeyIsReadWithoutEcho() throws Exception {
+        // script(1) gives bin/terok a real pty; the test types only after each prompt appears, like a person.
+        String command = terok.commandLine("auth").stream().map(a -> "'" + a.replace("'", "'\\''") + "'")
+                .collect(Collectors.joining(" "));
+        Process p = new ProcessBuilder("script", "-qfec", command, "/dev/null").redirectErrorStream(true).start();
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        try (OutputStream keys = p.getOutputStream(); InputStream screen = p.getInputStream()) {
+            awaitText(screen, seen, "provider [1-4 or name]: ");
+            String menu = seen.toString(StandardCharsets.UTF_8);
+            assertTrue(menu.contains("anthropic") && menu.contains("(has api key)"), "the menu shows what is stored: " + menu);
+            assertTrue(menu.matches("(?s).*4\\) openai.*"), menu);
+            keys.write("4\n".getBytes(StandardCharsets.UTF_8));
+            keys.flush();
+            awaitText(screen, seen, "openai API key: ");
+            keys.write((OPENAI_KEY + "\n").getBytes(StandardCharsets.UTF_8));
+            keys.flush();
+            awaitText(screen, seen, "stored the openai API key");
+        }
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertFalse(seen.toString(StandardCharsets.UTF_8).contains(BODY), "the typed key is not echoed: " + seen);
+        assertEquals(List.of("credential default/anthropic  api_key", "credential default/openai  api_key"),
+                credentials().lines().sorted().toList());
+    }
+
+    /** Reads the terminal's output until {@code text} appears (60 s at most). */
+    static void awaitText(InputStream in, ByteArrayOutputStream seen, String text) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        byte[] buf = new byte[4096];
+        while (!seen.toString(StandardCharsets.UTF_8).contains(text)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no '" + text + "' on the terminal; it shows: " + seen);
+            }
+            if (in.available() == 0) {
+                Thread.sleep(20);
+                continue;
+            }
+            int n = in.read(buf);
+            if (n < 0) {
+                throw new AssertionError("the terminal closed before '" + text + "'; it showed: " + seen);
+            }
+            seen.write(buf, 0, n);
+        }
+    }
+}
