@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -29,10 +32,25 @@ class AuthEndToEndTest {
     static final String BODY = "E2eAuthKey0123456789abcdefghijklmnopqrstuvwxyz";
     static final String ANTHROPIC_KEY = "sk-ant-api03-" + BODY;
     static final String OPENAI_KEY = "sk-proj-" + BODY;
+    static final String SUBSCRIPTION_TOKEN = "sk-ant-oat01-" + BODY;
     static Terok terok;
+    /** Anthropic's API on loopback: what it received (authorization | x-api-key | anthropic-beta). */
+    static HttpServer anthropic;
+    static final List<String> seen = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void up() throws Exception {
+        anthropic = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        anthropic.createContext("/", ex -> {
+            seen.add(ex.getRequestHeaders().getFirst("authorization") + " | " + ex.getRequestHeaders().getFirst("x-api-key")
+                    + " | " + ex.getRequestHeaders().getFirst("anthropic-beta"));
+            byte[] body = "{\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}".getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("content-type", "application/json");
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        anthropic.start();
         terok = new Terok(Terok.freshHome("auth", null), null);
         Files.createDirectories(terok.home.resolve("config"));
         Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
@@ -40,6 +58,9 @@ class AuthEndToEndTest {
                 "  vault:",
                 "    kernel-keyring: false",
                 "    passphrase-command: printf %s e2e-test-passphrase",
+                "    providers:",
+                "      anthropic:",
+                "        upstream: http://127.0.0.1:" + anthropic.getAddress().getPort(),
                 ""));
         terok.run("services", "up").ok();
     }
@@ -47,7 +68,11 @@ class AuthEndToEndTest {
     @AfterAll
     static void down() {
         if (terok != null) {
+            terok.run("rm", "-f", "auth-claude-sub");
             terok.discard();
+        }
+        if (anthropic != null) {
+            anthropic.stop(0);
         }
     }
 
@@ -126,6 +151,35 @@ class AuthEndToEndTest {
         assertFalse(seen.toString(StandardCharsets.UTF_8).contains(BODY), "the typed key is not echoed: " + seen);
         assertEquals(List.of("credential default/anthropic  api_key", "credential default/openai  api_key"),
                 credentials().lines().sorted().toList());
+    }
+
+    @Test
+    @Order(4)
+    void aClaudeSubscriptionTokenIsStoredAsOneAndATaskUsesItThroughItsPhantom() {
+        Terok.Result apiKey = terok.runWithInput(ANTHROPIC_KEY, "auth", "claude", "--subscription");
+        assertEquals(1, apiKey.exitCode(), apiKey.err());
+        assertTrue(apiKey.err().contains("this is an anthropic API key, not a subscription token"), apiKey.err());
+        Terok.Result codex = terok.runWithInput("{}", "auth", "codex", "--subscription");
+        assertEquals(2, codex.exitCode(), codex.err());
+        assertTrue(codex.err().contains("provider openai has no subscription login") && codex.err().contains("ChatGPT"), codex.err());
+        assertTrue(credentials().contains("credential default/anthropic  api_key"), "the API key is still the one stored");
+
+        Terok.Result r = terok.runWithInput(SUBSCRIPTION_TOKEN, "auth", "claude", "--subscription");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(credentials().contains("credential default/anthropic  oauth"), credentials());
+        assertTrue(terok.run("auth", "--list").ok().out().lines().anyMatch(l -> l.matches("anthropic\\s+subscription\\s+default.*")));
+
+        // A task: Claude Code's way of calling (its phantom as x-api-key, its own beta flags); Anthropic gets the token
+        // as a subscription token. The task never holds it.
+        String script = "echo KEY=$ANTHROPIC_API_KEY; curl -sS --noproxy '*' --max-time 20 -H \"x-api-key: $ANTHROPIC_API_KEY\""
+                + " -H 'anthropic-beta: claude-code-20250219' \"$ANTHROPIC_BASE_URL/v1/messages\"; echo;"
+                + " grep -rs " + SUBSCRIPTION_TOKEN + " / --exclude-dir=proc --exclude-dir=sys >/dev/null && echo FOUND-TOKEN; true";
+        Terok.Result task = terok.run("run", "--rm", "--name", "auth-claude-sub", "--provider", "anthropic", "--no-shield",
+                "localhost/terok-agent:latest", "sh", "-c", script);
+        assertEquals(0, task.exitCode(), task.out() + task.err());
+        assertTrue(task.out().contains("KEY=terok-p-") && task.out().contains("\"text\":\"hi\""), task.out());
+        assertFalse(task.out().contains(BODY) || task.out().contains("FOUND-TOKEN"), task.out());
+        assertEquals("Bearer " + SUBSCRIPTION_TOKEN + " | null | claude-code-20250219,oauth-2025-04-20", seen.get(seen.size() - 1));
     }
 
     /** Reads the terminal's output until {@code text} appears (60 s at most). */

@@ -45,6 +45,10 @@ public final class AuthCommand extends Verb {
     @Option(names = "--set", paramLabel = "SET", description = "Credential set (default: default).")
     String set = "";
 
+    @Option(names = "--subscription", description = {"Store a subscription token instead of an API key: for claude"
+            + " (anthropic), the long-lived token `claude setup-token` prints (sk-ant-oat01-...), typed without echo or piped in."})
+    boolean subscription;
+
     @Override
     public Integer call() {
         Context ctx = ctx();
@@ -57,6 +61,9 @@ public final class AuthCommand extends Verb {
             return list(ctx, providers);
         }
         String name = provider != null ? resolve(ctx, provider, providers) : menu(ctx, providers);
+        if (subscription) {
+            return storeSubscription(ctx, name);
+        }
         String key = VaultCommand.secret(name + " API key: ").strip();
         KeyShapes.problem(name, key).ifPresent(p -> {
             throw new CliException(p + "; nothing stored", "copy the whole key from the " + name + " console and run `terok auth "
@@ -67,6 +74,29 @@ public final class AuthCommand extends Verb {
                         .setKind(CredentialKind.CREDENTIAL_KIND_API_KEY).setApiKey(key).build()));
         ctx.out.println("stored the " + info.getProvider() + " API key in set " + info.getCredentialSet()
                 + (KeyShapes.known(name) ? "" : " (its shape is not known to terok: not checked)"));
+        return 0;
+    }
+
+    /**
+     * A subscription token: Claude's from {@code claude setup-token}, stored as an OAuth credential that the broker
+     * sends as Anthropic expects one (Bearer plus its OAuth beta flag) while the task keeps its phantom API key.
+     */
+    private int storeSubscription(Context ctx, String name) {
+        if (!name.equals("anthropic")) {
+            throw new CliException("provider " + name + " has no subscription login in terok; nothing stored",
+                    name.equals("openai") ? "Codex's ChatGPT login is not supported yet: store an OpenAI API key with `terok auth openai`"
+                            : "store an API key with `terok auth " + name + "`", CliException.USAGE, null);
+        }
+        String token = VaultCommand.secret("Claude subscription token (from `claude setup-token`): ").strip();
+        KeyShapes.subscriptionProblem(name, token).ifPresent(p -> {
+            throw new CliException(p + "; nothing stored", "run `claude setup-token` where you are logged in to Claude,"
+                    + " then paste the whole token it prints into `terok auth claude --subscription`");
+        });
+        CredentialInfo info = VAULT.call(ctx, "cannot store the " + name + " subscription token", v -> v.putCredential(
+                PutCredentialRequest.newBuilder().setProvider(name).setCredentialSet(set)
+                        .setKind(CredentialKind.CREDENTIAL_KIND_OAUTH).setOauthAccessToken(token).build()));
+        ctx.out.println("stored the Claude subscription token for " + info.getProvider() + " in set " + info.getCredentialSet()
+                + " (tasks keep a phantom API key; the broker sends the token as a subscription token)");
         return 0;
     }
 

@@ -52,6 +52,26 @@ public final class KeyShapes {
         return Optional.empty();
     }
 
+    /**
+     * Why {@code token} cannot be {@code provider}'s subscription token ({@code claude setup-token}'s sk-ant-oat01-...
+     * for anthropic), never quoting it; empty when it fits.
+     */
+    public static Optional<String> subscriptionProblem(String provider, String token) {
+        if (token.isEmpty()) {
+            return Optional.of("no " + provider + " subscription token given");
+        }
+        if (!PRINTABLE.matcher(token).matches()) {
+            return Optional.of("the " + provider + " subscription token contains spaces or control characters");
+        }
+        if (provider.equals("anthropic") && !ANTHROPIC_OAUTH.matcher(token).matches()) {
+            return Optional.of(SHAPES.get("anthropic").pattern().matcher(token).matches()
+                    ? "this is an anthropic API key, not a subscription token: use `terok auth anthropic` without --subscription"
+                    : "this does not look like a Claude subscription token: expected sk-ant-oat01-... (what `claude setup-token`"
+                            + " prints), got " + token.length() + " characters");
+        }
+        return Optional.empty();
+    }
+
     /** Whether the shape of this provider's keys is known (and checked). */
     public static boolean known(String provider) {
         return SHAPES.containsKey(provider);

@@ -40,4 +40,13 @@ class KeyShapesTest {
         assertTrue(KeyShapes.problem("anthropic", "sk-ant-oat01-" + BODY).orElseThrow().contains("--subscription"));
         assertTrue(KeyShapes.problem("anthropic", "").orElseThrow().contains("no anthropic API key"));
     }
+
+    @Test
+    void aSubscriptionTokenMustBeOneAndNotAnApiKey() {
+        assertEquals(Optional.empty(), KeyShapes.subscriptionProblem("anthropic", "sk-ant-oat01-" + BODY));
+        assertTrue(KeyShapes.subscriptionProblem("anthropic", "sk-ant-api03-" + BODY).orElseThrow().contains("without --subscription"));
+        String p = KeyShapes.subscriptionProblem("anthropic", "sk-proj-" + BODY).orElseThrow();
+        assertTrue(p.contains("sk-ant-oat01-") && !p.contains(BODY), p);
+        assertTrue(KeyShapes.subscriptionProblem("anthropic", "").orElseThrow().contains("no anthropic subscription token"));
+    }
 }
