@@ -116,9 +116,12 @@ public final class AuthCommand extends Verb {
             throw new CliException("agent " + given + " uses provider " + p + ", which the vault has no route for; nothing stored",
                     "add it as terok.vault.providers." + p + ".upstream in config.yaml; known providers: " + String.join(", ", byName.keySet()));
         }
-        throw new CliException("unknown provider '" + Printable.line(given, 64) + "'"
-                + (agent.isPresent() ? " (agent " + given + " can use " + String.join(" or ", agent.get().providers().keySet())
-                        + ": name the provider)" : "") + "; nothing stored",
+        if (agent.isPresent()) {
+            throw new CliException("agent " + given + " can use several providers (" + String.join(", ",
+                    new java.util.TreeSet<>(agent.get().providers().keySet())) + "): name the one to store a key for; nothing stored",
+                    "`terok auth PROVIDER`", CliException.USAGE, null);
+        }
+        throw new CliException("unknown provider '" + Printable.line(given, 64) + "'; nothing stored",
                 "known providers: " + String.join(", ", byName.keySet())
                         + " (more in config.yaml under terok.vault.providers)", CliException.USAGE, null);
     }

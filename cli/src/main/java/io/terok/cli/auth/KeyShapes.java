@@ -21,7 +21,8 @@ public final class KeyShapes {
             "openai", new Shape(Pattern.compile("sk-(proj-|svcacct-|admin-)?" + BODY), "sk-... or sk-proj-... (an OpenAI platform API key)"),
             "github", new Shape(Pattern.compile("(ghp_|gho_|ghu_|ghs_|github_pat_)" + BODY),
                     "ghp_... or github_pat_... (a GitHub personal access token)"),
-            "gitlab", new Shape(Pattern.compile("glpat-" + BODY), "glpat-... (a GitLab personal access token)"));
+            "gitlab", new Shape(Pattern.compile("glpat-" + BODY), "glpat-... (a GitLab personal access token)"),
+            "google", new Shape(Pattern.compile("AIza[A-Za-z0-9_-]{35}"), "AIza... (a Google AI Studio API key, 39 characters)"));
     private static final Pattern ANTHROPIC_OAUTH = Pattern.compile("sk-ant-oat\\d\\d-" + BODY);
     private static final Pattern PRINTABLE = Pattern.compile("[\\x21-\\x7e]+");
 

@@ -19,6 +19,7 @@ class KeyShapesTest {
         assertEquals(Optional.empty(), KeyShapes.problem("github", "github_pat_" + BODY));
         assertEquals(Optional.empty(), KeyShapes.problem("github", "ghp_" + BODY));
         assertEquals(Optional.empty(), KeyShapes.problem("gitlab", "glpat-" + BODY));
+        assertEquals(Optional.empty(), KeyShapes.problem("google", "AIza" + BODY + "x"));
         // A configured provider: any printable key
         assertEquals(Optional.empty(), KeyShapes.problem("mistral", "whatever-" + BODY));
     }
@@ -30,6 +31,7 @@ class KeyShapesTest {
         assertTrue(p.contains("anthropic") && p.contains("sk-ant-api03-"), p);
         assertFalse(p.contains("SECRETPART"), "the key itself never appears in the message: " + p);
         assertTrue(KeyShapes.problem("openai", "sk-short").isPresent());
+        assertTrue(KeyShapes.problem("google", "AIza" + BODY).orElseThrow().contains("39 characters"));
         assertTrue(KeyShapes.problem("github", "sk-ant-api03-" + BODY).orElseThrow().contains("github"));
     }
 
