@@ -1,8 +1,8 @@
 package io.terok.cli;
 
 import io.terok.cli.agents.AgentsCommand;
-import io.terok.cli.auth.AuthCommand;
 import io.terok.cli.clearance.ClearanceCommand;
+import io.terok.cli.auth.AuthCommand;
 import io.terok.cli.core.CliException;
 import io.terok.cli.core.Context;
 import io.terok.cli.core.Prewarm;
@@ -87,8 +87,8 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
         v.put("gate", GateCommand::new);
         v.put("shield", ShieldCommand::new);
         v.put("clearance", ClearanceCommand::new);
-        v.put("agents", AgentsCommand::new);
         v.put("image", ImageCommand::new);
+        v.put("agents", AgentsCommand::new);
         v.put("panic", PanicCommand::new);
         v.put("doctor", DoctorCommand::new);
         v.put("completion", CompletionCommand::new);
