@@ -2,11 +2,13 @@ package io.terok.cli;
 
 import io.terok.cli.agents.AgentsCommand;
 import io.terok.cli.clearance.ClearanceCommand;
+import io.terok.cli.auth.AuthCommand;
 import io.terok.cli.core.CliException;
 import io.terok.cli.core.Context;
 import io.terok.cli.core.Prewarm;
 import io.terok.cli.gate.GateCommand;
 import io.terok.cli.host.DoctorCommand;
+import io.terok.cli.image.ImageCommand;
 import io.terok.cli.host.SetupCommand;
 import io.terok.cli.host.UninstallCommand;
 import io.terok.cli.panic.PanicCommand;
@@ -62,7 +64,7 @@ import picocli.CommandLine.Spec;
 public final class TerokCommand implements Callable<Integer>, Context.Root {
     /**
      * The verbs, in help order. Each noun has its package (io.terok.cli.task, .services, .vault, .gate, .shield,
-     * .clearance, .host, .panic, .agents; a new noun gets its own), all built on io.terok.cli.core. Registered lazily:
+     * .clearance, .host, .panic, .agents, .image, .auth; a new noun gets its own), all built on io.terok.cli.core. Registered lazily:
      * picocli's model of one verb is built far faster than all.
      */
     private static final Map<String, Supplier<Object>> VERBS = verbs();
@@ -83,11 +85,13 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
         v.put("login", LoginCommand::new);
         v.put("wait", WaitCommand::new);
         v.put("inspect", InspectCommand::new);
+        v.put("auth", AuthCommand::new);
         v.put("vault", VaultCommand::new);
         v.put("ssh", SshCommand::new);
         v.put("gate", GateCommand::new);
         v.put("shield", ShieldCommand::new);
         v.put("clearance", ClearanceCommand::new);
+        v.put("image", ImageCommand::new);
         v.put("agents", AgentsCommand::new);
         v.put("panic", PanicCommand::new);
         v.put("doctor", DoctorCommand::new);

@@ -51,6 +51,7 @@ public final class PodmanImageBuilder implements ImageBuilder {
     private Duration buildTimeout = Duration.ofMinutes(30);
     private Duration pullTimeout = Duration.ofMinutes(10);
     private boolean networkForL0AndL2;
+    private final Map<String, String> env = new HashMap<>();
 
     public PodmanImageBuilder(String podman) {
         this.podman = podman;
@@ -62,6 +63,21 @@ public final class PodmanImageBuilder implements ImageBuilder {
 
     public PodmanImageBuilder buildTimeout(Duration d) {
         this.buildTimeout = d;
+        return this;
+    }
+
+    /**
+     * Podman's own settings for every call ({@code CONTAINERS_STORAGE_CONF}, {@code CONTAINERS_CONF}, ...): a caller
+     * that runs in-process on behalf of someone else's environment (the CLI embedded in a test) passes that
+     * environment's podman settings, so it reaches the same storage that person's podman does.
+     */
+    public PodmanImageBuilder env(Map<String, String> vars) {
+        vars.forEach((k, v) -> {
+            if (k.startsWith("CONTAINERS_") || k.equals("XDG_RUNTIME_DIR") || k.equals("XDG_DATA_HOME")
+                    || k.equals("XDG_CONFIG_HOME")) {
+                env.put(k, v);
+            }
+        });
         return this;
     }
 
@@ -128,7 +144,7 @@ public final class PodmanImageBuilder implements ImageBuilder {
             HostProcess.Result r;
             List<String> notes = new ArrayList<>();
             try {
-                r = HostProcess.of(cmd).stdin(layer.containerfile()).timeout(buildTimeout).maxOutput(BUILD_TAIL_BYTES)
+                r = HostProcess.of(cmd).env(env).stdin(layer.containerfile()).timeout(buildTimeout).maxOutput(BUILD_TAIL_BYTES)
                         .lines(line -> {
                             Matcher m = STEP.matcher(line);
                             if (m.matches()) {
@@ -333,7 +349,7 @@ public final class PodmanImageBuilder implements ImageBuilder {
 
     private HostProcess.Result run(List<String> cmd, Duration timeout) {
         try {
-            return HostProcess.of(cmd).timeout(timeout).run();
+            return HostProcess.of(cmd).env(env).timeout(timeout).run();
         } catch (IOException e) {
             throw ServiceException.unavailable("cannot run " + podman + ": " + e.getMessage());
         }

@@ -34,7 +34,7 @@ import picocli.CommandLine.Parameters;
             VaultCommand.Tokens.class, VaultAuditCommand.class, VaultSetupCommand.class})
 public final class VaultCommand {
     /** A secret from the terminal (no echo) or one stdin line. */
-    static String secret(String prompt) {
+    public static String secret(String prompt) {
         java.io.Console console = System.console();
         if (console != null) {
             char[] c = console.readPassword("%s", prompt);

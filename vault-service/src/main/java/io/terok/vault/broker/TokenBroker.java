@@ -487,6 +487,7 @@ public final class TokenBroker {
         forwarded.forEach(h::remove);
         if (x.oauth) {
             h.set("Authorization", "Bearer " + x.secret);
+            OAuthHeaders.add(x.route.name(), h);
         } else {
             h.set(x.route.authHeader(), x.route.authPrefix() + x.secret);
         }
