@@ -89,7 +89,7 @@ public interface VaultConfig {
         @WithDefault("30m")
         Duration gateAgentMaxLifetime();
 
-        /** Route table overrides and additions: terok.vault.providers.NAME.upstream|auth-header|auth-prefix|env.VAR|git-hosts|git-user. */
+        /** Route table overrides and additions: terok.vault.providers.NAME.upstream|auth-header|auth-prefix|env.VAR|git-hosts|git-user|rules. */
         Map<String, ProviderOverride> providers();
     }
 
@@ -113,5 +113,11 @@ public interface VaultConfig {
 
         /** The user name sent with the credential to those hosts. */
         Optional<String> gitUser();
+
+        /**
+         * Method + path rules for the broker ("NAME: allow|deny METHODS PATH", first match, deny when none matches);
+         * replaces the shipped list (github, gitlab) whole. See docs/vault.md#route-rules.
+         */
+        Optional<java.util.List<String>> rules();
     }
 }
