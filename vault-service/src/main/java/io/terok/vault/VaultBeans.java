@@ -64,7 +64,8 @@ public class VaultBeans {
     @Produces
     @Singleton
     AuditLog audit(VaultConfig config) {
-        audit = new AuditLog(config.dataDir().resolve("vault").resolve("audit.jsonl"));
+        audit = new AuditLog(config.dataDir().resolve("vault").resolve("audit.jsonl"), config.vault().auditMaxFileBytes(),
+                config.vault().auditRotatedFiles());
         return audit;
     }
 

@@ -89,6 +89,17 @@ public interface VaultConfig {
         @WithDefault("30m")
         Duration gateAgentMaxLifetime();
 
+        /**
+         * The broker's audit log is rotated before it grows past this many bytes (audit.jsonl.1 is the newest rotated
+         * file), so a task flooding the broker cannot fill the disk: at most max-file-bytes * (rotated-files + 1).
+         */
+        @WithDefault("8388608")
+        long auditMaxFileBytes();
+
+        /** How many rotated audit files are kept. */
+        @WithDefault("3")
+        int auditRotatedFiles();
+
         /** Route table overrides and additions: terok.vault.providers.NAME.upstream|auth-header|auth-prefix|env.VAR|git-hosts|git-user|rules. */
         Map<String, ProviderOverride> providers();
     }
