@@ -53,7 +53,7 @@ class ShieldEndToEndTest {
         terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
         terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
         Files.createDirectories(terok.home.resolve("config/shield/profiles"));
-        Files.writeString(terok.home.resolve("config/shield/profiles/fake-internet.txt"), "name.test\n");
+        Files.writeString(terok.home.resolve("config/shield/profiles/fake-internet.txt"), "name.test 80\n");
         terok.env.put("TEROK_SHIELD_DEFAULT_PROFILES", "fake-internet");
         // A provider on the fake internet (.6), relayed by the vault's broker on the host.
         Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",

@@ -79,7 +79,12 @@ class SshEndToEndTest {
 
     @Test
     void gitOverSshWorksThroughTheVaultsAgentAndTheKeyNeverEntersTheContainer() throws Exception {
-        Terok.Result added = terok.run("ssh", "add", "e2e-ssh", "--comment", "e2e-key").ok();
+        // The project's gate key (the gate forwards upstream with it) and a key marked for the project's tasks.
+        Terok.Result gateKey = terok.run("ssh", "add", "e2e-ssh", "--comment", "gate-key").ok();
+        String gateId = gateKey.out().lines().findFirst().orElseThrow().split(" ")[0];
+        assertTrue(gateKey.out().contains(" gate "), "a key is a gate key unless marked: " + gateKey.out());
+        Terok.Result added = terok.run("ssh", "add", "e2e-ssh", "--use", "task", "--comment", "e2e-key").ok();
+        assertTrue(added.out().contains(" task "), added.out());
         List<String> lines = added.out().lines().toList();
         String publicLine = lines.get(lines.size() - 1);
         assertTrue(publicLine.startsWith("ssh-ed25519 ") && publicLine.endsWith(" e2e-key"), added.out());
@@ -119,7 +124,13 @@ class SshEndToEndTest {
             Terok.Result in = terok.run("exec", task, "sh", "-c", script);
             assertEquals(0, in.exitCode(), in.out() + "\n" + in.err() + "\nsshd: " + sshd.log());
             assertTrue(in.out().contains("SOCK=/run/terok/ssh-agent/agent.sock uid=1000"), in.out());
-            assertTrue(in.out().contains(" e2e-key (ED25519)"), "ssh-add -l lists the project's key: " + in.out());
+            assertTrue(in.out().contains(" e2e-key (ED25519)"), "ssh-add -l lists the project's task key: " + in.out());
+            // Issue 15 item 2: the gate's key is never in a task's agent (before key uses it was listed here).
+            assertFalse(in.out().contains("gate-key"), "the gate key is not offered to the task: " + in.out());
+            terok.run("ssh", "use", gateId, "task").ok();
+            assertTrue(terok.run("exec", task, "ssh-add", "-l").ok().out().contains("gate-key"), "marked for task use: offered at once");
+            terok.run("ssh", "use", gateId, "gate").ok();
+            assertFalse(terok.run("exec", task, "ssh-add", "-l").ok().out().contains("gate-key"), "and withdrawn at once");
             assertTrue(in.out().contains("over ssh"), "cloned over ssh: " + in.out());
             assertTrue(in.out().contains("PUSHED"), in.out());
             Terok.Result pushed = Terok.exec(List.of("git", "--git-dir", repo.toString(), "log", "-1", "--format=%s",
@@ -154,7 +165,7 @@ class SshEndToEndTest {
                 Map.of(), 30).ok();
         try {
             rootless.run("services", "up").ok();
-            Terok.Result added = rootless.run("ssh", "add", "e2e-rootless", "--comment", "rootless-key").ok();
+            Terok.Result added = rootless.run("ssh", "add", "e2e-rootless", "--use", "task", "--comment", "rootless-key").ok();
             List<String> lines = added.out().lines().toList();
             startSshd(lines.get(lines.size() - 1));
             String task = rootless.run("run", "-d", "--name", "ssh-rootless-" + ProcessHandle.current().pid(), "--project", "e2e-rootless",

@@ -216,11 +216,17 @@ class RootfulFirewallTest {
     /** A task whose profile allows name.test, started behind its firewall; closing removes it and its state. */
     record Started(String task, String name, int pid) implements AutoCloseable {
         static Started with(String prefix, List<String> relayed) throws Exception {
+            // the fake internet serves plain HTTP on 80: a profile line names the port (443 is the default)
+            return with(prefix, relayed, "# the test's names\nname.test 80\n");
+        }
+
+        static Started with(String prefix, List<String> relayed, String profile) throws Exception {
             String task = TestShield.newTaskId();
             String name = prefix + task.substring(0, 8);
+            String profileName = "fake-" + task.substring(0, 8);
             Files.createDirectories(shield.root.resolve("profiles"));
-            Files.writeString(shield.root.resolve("profiles/fake-internet.txt"), "# the test's names\nname.test\n");
-            shield.manager.prepare(task, name, List.of("fake-internet"), List.of(), "10.0.2.2", relayed);
+            Files.writeString(shield.root.resolve("profiles/" + profileName + ".txt"), profile);
+            shield.manager.prepare(task, name, List.of(profileName), List.of(), "10.0.2.2", relayed);
             Sh.Out run = shield.podman.runTask(name, task);
             if (run.code() != 0) {
                 shield.manager.release(task);
@@ -344,6 +350,30 @@ class RootfulFirewallTest {
         var explicit = shield.manager.allowHostPort(TASK, otherPort.getAddress().getPort());
         assertTrue(explicit.notes().get(0).contains("host's loopback port"), explicit.toString());
         assertTrue(shield.podman.reaches(NAME, otherUrl), "only the operator's explicit --host-port opens one");
+    }
+
+    /**
+     * Issue 15 item 2: an allowed domain opens only the ports its profile names (443 when it names none), so a
+     * default profile's github.com does not let a task `git push git@github.com:...` (port 22) past the gate.
+     * Listeners on 22, 80 and 443 of the fake internet; before profile ports every port of an allowed name was open
+     * (name.test:22 was reached).
+     */
+    @Test
+    @Order(15)
+    void aProfileDomainOpensOnlyThePortsItsProfileNames() throws Exception {
+        try (Started t = Started.with("shield-prt-", List.of(), "name.test\nnear.test 22 443\n")) {
+            String name = t.name();
+            assertTrue(t.tableHas(internet.ip(3)), "pre-resolved");
+            assertTrue(shield.podman.reaches(name, "http://name.test:443/"), "443 by default");
+            assertFalse(shield.podman.reaches(name, "http://name.test:22/"), "22 only where a profile names it");
+            assertFalse(shield.podman.reaches(name, "http://name.test/"), "nor 80");
+            assertTrue(shield.podman.reaches(name, "http://near.test:22/"), "a profile that names 22 opens it");
+            assertTrue(shield.podman.reaches(name, "http://near.test:443/"));
+            assertFalse(shield.podman.reaches(name, "http://near.test:81/"), "and nothing it does not name");
+            // The operator's explicit allow of the name opens it on every port, as an allowed address.
+            shield.manager.allow(t.task(), "name.test");
+            assertTrue(shield.podman.reaches(name, "http://name.test:22/"), "explicitly allowed: every port");
+        }
     }
 
     @Test

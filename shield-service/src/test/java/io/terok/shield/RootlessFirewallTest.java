@@ -49,7 +49,7 @@ class RootlessFirewallTest {
         shield = new TestShield(root, true, runner);
         internet = shield.internet;
         Files.createDirectories(root.resolve("profiles"));
-        Files.writeString(root.resolve("profiles/fake-internet.txt"), "name.test\n");
+        Files.writeString(root.resolve("profiles/fake-internet.txt"), "name.test 80\n");
         shield.hub(runner).subscribe(TASK, events::add);
         shield.manager.prepare(TASK, NAME, List.of("fake-internet"), List.of(), "10.0.2.2");
         handOver();

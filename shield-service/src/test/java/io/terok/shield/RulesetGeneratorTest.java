@@ -19,8 +19,30 @@ class RulesetGeneratorTest {
         return new Policy("0123456789abcdef0123456789abcdef", "t", List.of("p"), Targets.address("h", "10.0.2.2"),
                 List.of(8080, 9090, 8080), Targets.address("d", "10.0.2.3"), m,
                 List.of(Targets.parse("a", "198.18.0.1"), Targets.parse("a", "198.18.0.0/24"), Targets.parse("a", "2001:db8::1"),
-                        Targets.parse("a", "name.test")),
-                List.of(Targets.parse("d", "198.19.0.0/16")), List.of());
+                        Targets.parse("a", "name.test"), Targets.parse("a", "web.test"), Targets.parse("a", "live.test")),
+                List.of(Targets.parse("d", "198.19.0.0/16")), List.of(), List.of(),
+                java.util.Map.of("name.test", List.of(443, 22), "web.test", Policy.DEFAULT_PORTS));
+    }
+
+    @Test
+    void profileDomainsOpenOnlyTheirPortsAndLiveOnesEveryPort() {
+        Policy p = policy(Mode.UP);
+        String r = GEN.full(p);
+        assertTrue(r.contains("set learned_p22_443_v4 { type ipv4_addr; flags timeout; timeout 30m; }"), r);
+        assertTrue(r.contains("set learned_p443_v6 { type ipv6_addr; flags timeout; timeout 30m; }"), r);
+        assertTrue(r.contains("output ip daddr @learned_p22_443_v4 meta l4proto { tcp, udp } th dport { 22, 443 } accept"), r);
+        assertTrue(r.contains("output ip6 daddr @learned_p443_v6 meta l4proto { tcp, udp } th dport { 443 } accept"), r);
+        assertTrue(line(r, "10.0.0.0/8") < line(r, "@learned_p443_v4"), "after the private reject, like every learned set");
+        String dns = new io.terok.shield.dns.TaskDnsForwarder(null, null, false).config(p, java.nio.file.Path.of("/x"));
+        assertTrue(dns.contains("nftset=/name.test/4#inet#terok_shield#learned_p22_443_v4,6#inet#terok_shield#learned_p22_443_v6"), dns);
+        assertTrue(dns.contains("nftset=/web.test/4#inet#terok_shield#learned_p443_v4,6#inet#terok_shield#learned_p443_v6"), dns);
+        assertTrue(dns.contains("nftset=/live.test/4#inet#terok_shield#learned_v4,6#inet#terok_shield#learned_v6"), dns);
+        // the operator's explicit allow of a profile name opens it on every port; a denied name loses its ports
+        Policy allowed = p.allowing(Targets.parse("t", "web.test"));
+        assertEquals(null, allowed.portsOf("web.test"));
+        assertEquals(List.of(22, 443), p.denying(Targets.parse("t", "web.test")).portsOf("name.test"));
+        assertEquals(null, p.denying(Targets.parse("t", "web.test")).portsOf("web.test"));
+        assertTrue(GEN.flushLearned(p).contains("flush set inet terok_shield learned_p22_443_v6"));
     }
 
     static int line(String text, String needle) {

@@ -1,6 +1,7 @@
 package io.terok.shield;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.terok.shield.policy.Mode;
@@ -58,6 +59,10 @@ class RulesetNftTest {
         }
         String l = list();
         assertTrue(l.contains("198.51.100.7"), "learned addresses survive mode switches:\n" + l);
+        assertTrue(l.contains("@learned_p22_443_v4") && l.contains("th dport { 22, 443 }"), "profile ports loaded:\n" + l);
+        assertEquals(0, nft(RulesetGeneratorTest.GEN.flushLearned(RulesetGeneratorTest.policy(Mode.UP))).code());
+        assertFalse(list().contains("198.51.100.7"), "flushed");
+        Sh.ok("ip", "netns", "exec", NS, "nft", "add", "element", "inet", "terok_shield", "learned_v4", "{ 198.51.100.7 }");
         assertTrue(l.contains("198.18.0.0/24") && l.contains("198.19.0.0/16"), l);
         // nft's canonical listing keeps deny before allow
         assertTrue(l.indexOf("@deny_v4") < l.indexOf("@allow_v4"), l);

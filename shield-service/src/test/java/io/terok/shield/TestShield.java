@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A ShieldManager with hooks in a private directory, as the integration tests use it, in front of a fake internet
- * ({@code tsh}: addresses .2-.5, {@code name.test} on .3, {@code other.test} and {@code near.test} on .4, HTTP on
+ * ({@code tsh}: addresses .2-.5, {@code name.test} on .3, {@code other.test} and {@code near.test} on .4, HTTP on 22, 443 and
  * ports 80 and 81, and a private address) whose .2 is the forwarders' upstream resolver.
  */
 final class TestShield implements AutoCloseable {
@@ -40,7 +40,7 @@ final class TestShield implements AutoCloseable {
     TestShield(Path root, boolean rootless, NetnsRunner runner) throws IOException {
         this.root = root;
         internet = FakeInternet.spec("tsh").addresses(2, 5).name("name.test", 3).name("other.test", 4)
-                .name("near.test", 4).port(81).privateAddress().start();
+                .name("near.test", 4).port(81).port(22).port(443).privateAddress().start();
         try {
             hooks = new HooksInstaller(root.resolve("hooks"), root.resolve("state"),
                     root.resolve("containers.conf.d/terok-shield.conf"));

@@ -42,7 +42,7 @@ public class VaultBeans {
         PassphraseChain chain = tierSettings(config).chain(file, System.getenv());
         Map<String, RouteTable.Override> overrides = new LinkedHashMap<>();
         config.vault().providers().forEach((name, o) -> overrides.put(name,
-                new RouteTable.Override(o.upstream(), o.authHeader(), o.authPrefix(), o.env(), o.oauthRefreshUrl(), o.oauthClientId())));
+                new RouteTable.Override(o.upstream(), o.authHeader(), o.authPrefix(), o.env(), o.oauthRefreshUrl(), o.oauthClientId(), o.rules())));
         vault = new Vault(file, chain, RouteTable.withOverrides(overrides), Clock.systemUTC());
         return vault;
     }
@@ -64,7 +64,8 @@ public class VaultBeans {
     @Produces
     @Singleton
     AuditLog audit(VaultConfig config) {
-        audit = new AuditLog(config.dataDir().resolve("vault").resolve("audit.jsonl"));
+        audit = new AuditLog(config.dataDir().resolve("vault").resolve("audit.jsonl"), config.vault().auditMaxFileBytes(),
+                config.vault().auditRotatedFiles());
         return audit;
     }
 

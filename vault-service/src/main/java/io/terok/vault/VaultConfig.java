@@ -89,7 +89,18 @@ public interface VaultConfig {
         @WithDefault("30m")
         Duration gateAgentMaxLifetime();
 
-        /** Route table overrides and additions: terok.vault.providers.NAME.upstream|auth-header|auth-prefix|env.VAR|git-hosts|git-user. */
+        /**
+         * The broker's audit log is rotated before it grows past this many bytes (audit.jsonl.1 is the newest rotated
+         * file), so a task flooding the broker cannot fill the disk: at most max-file-bytes * (rotated-files + 1).
+         */
+        @WithDefault("8388608")
+        long auditMaxFileBytes();
+
+        /** How many rotated audit files are kept. */
+        @WithDefault("3")
+        int auditRotatedFiles();
+
+        /** Route table overrides and additions: terok.vault.providers.NAME.upstream|auth-header|auth-prefix|env.VAR|git-hosts|git-user|rules. */
         Map<String, ProviderOverride> providers();
     }
 
@@ -113,5 +124,11 @@ public interface VaultConfig {
 
         /** The user name sent with the credential to those hosts. */
         Optional<String> gitUser();
+
+        /**
+         * Method + path rules for the broker ("NAME: allow|deny METHODS PATH", first match, deny when none matches);
+         * replaces the shipped list (github, gitlab) whole. See docs/vault.md#route-rules.
+         */
+        Optional<java.util.List<String>> rules();
     }
 }

@@ -106,7 +106,13 @@ class SshApiTest {
 
     @Test
     void aTaskOfAProjectWithKeysGetsItsAgentUntilRevoked() throws Exception {
-        SshKeyInfo k = api.stub().addSshKey(AddSshKeyRequest.newBuilder().setProject("agent-proj").setComment("agent key").build());
+        SshKeyInfo gateOnly = api.stub().addSshKey(AddSshKeyRequest.newBuilder().setProject("agent-proj").setComment("gate key").build());
+        assertEquals(io.terok.api.v1.SshKeyUse.SSH_KEY_USE_GATE, gateOnly.getUse(), "no use given: a gate key (fail closed)");
+        assertEquals(MintTaskTokensResponse.getDefaultInstance(), api.stub().mintTaskTokens(MintTaskTokensRequest.newBuilder()
+                .setTaskId(TaskIds.of("task-gate-only")).setProject("agent-proj").build()), "a gate key gives a task no agent");
+        SshKeyInfo k = api.stub().addSshKey(AddSshKeyRequest.newBuilder().setProject("agent-proj").setComment("agent key")
+                .setUse(io.terok.api.v1.SshKeyUse.SSH_KEY_USE_TASK).build());
+        assertEquals(io.terok.api.v1.SshKeyUse.SSH_KEY_USE_TASK, k.getUse());
         MintTaskTokensResponse none = api.stub().mintTaskTokens(MintTaskTokensRequest.newBuilder().setTaskId(TaskIds.of("task-nokeys"))
                 .setProject("keyless-proj").build());
         assertEquals(MintTaskTokensResponse.getDefaultInstance(), none, "no providers, no keys: nothing to wire");
@@ -122,6 +128,13 @@ class SshApiTest {
         Path sock = Path.of(mount.getKey(), "agent.sock");
         String listed = Tools.run(List.of("ssh-add", "-l"), Map.of("SSH_AUTH_SOCK", sock.toString()), null).ok().out();
         assertTrue(listed.contains(k.getFingerprint()) && listed.contains("agent key"), listed);
+        assertFalse(listed.contains(gateOnly.getFingerprint()), listed);
+        // SetSshKeyUse: the gate key marked for task use shows up at the next request; UNSPECIFIED is refused.
+        assertEquals(io.terok.api.v1.SshKeyUse.SSH_KEY_USE_TASK, api.stub().setSshKeyUse(io.terok.api.v1.SetSshKeyUseRequest.newBuilder()
+                .setId(gateOnly.getId()).setUse(io.terok.api.v1.SshKeyUse.SSH_KEY_USE_TASK).build()).getKeys(0).getUse());
+        assertTrue(Tools.run(List.of("ssh-add", "-l"), Map.of("SSH_AUTH_SOCK", sock.toString()), null).ok().out().contains(gateOnly.getFingerprint()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused(() -> api.stub().setSshKeyUse(io.terok.api.v1.SetSshKeyUseRequest.newBuilder()
+                .setId(gateOnly.getId()).build()), "use: say GATE"));
 
         api.stub().revokeTaskTokens(RevokeTaskTokensRequest.newBuilder().setTaskId(TaskIds.of("task-ssh")).build());
         assertFalse(Files.exists(sock), "the socket is deleted at revocation");

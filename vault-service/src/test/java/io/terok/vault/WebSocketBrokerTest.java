@@ -114,6 +114,41 @@ class WebSocketBrokerTest {
         assertEquals("ok", j.getString("outcome"));
     }
 
+    /**
+     * Issue 15 item 10: a WebSocket in progress is cut at once when the task's tokens are revoked (terok revoke, terok
+     * rm), on both sides, not only refused at the next upgrade. (Run with the broker's cut disabled, the task's socket
+     * stayed open and kept echoing after the revoke.)
+     */
+    @Test
+    void revokingATasksTokensCutsItsOpenWebSocketAtOnce() throws Exception {
+        String t = api.mint(TaskIds.of("task-ws-cut"), "anthropic").getEnvOrThrow("ANTHROPIC_API_KEY");
+        WebSocket ws = connect("/v1/ws", "x-api-key", t);
+        BlockingQueue<Object> got = new LinkedBlockingQueue<>();
+        CompletableFuture<Short> closed = new CompletableFuture<>();
+        ws.textMessageHandler(got::add);
+        ws.closeHandler(v -> closed.complete(ws.closeStatusCode()));
+        ws.writeTextMessage("before");
+        assertEquals("echo:before", got.poll(10, TimeUnit.SECONDS), "the session works before the revoke");
+        MockUpstreams.WS_CLOSED.clear();
+
+        long t0 = System.nanoTime();
+        api.stub().revokeTaskTokens(RevokeTaskTokensRequest.newBuilder().setTaskId(TaskIds.of("task-ws-cut")).build());
+        Short code = closed.get(5, TimeUnit.SECONDS);
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertEquals((short) 1008, code, "closed as a policy violation (token revoked)");
+        assertTrue(ms < 2000, "cut at once: " + ms + " ms");
+        for (int i = 0; i < 100 && MockUpstreams.WS_CLOSED.isEmpty(); i++) {
+            Thread.sleep(50);
+        }
+        assertEquals(List.of("anthropic:1001"), List.copyOf(MockUpstreams.WS_CLOSED), "the upstream side is closed too");
+        ws.writeTextMessage("after");
+        assertNull(got.poll(500, TimeUnit.MILLISECONDS), "nothing passes after the revoke");
+        // and no new session: the token is gone
+        ExecutionException again = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () -> connect("/v1/ws", "x-api-key", t));
+        assertInstanceOf(UpgradeRejectedException.class, again.getCause());
+        assertEquals(401, ((UpgradeRejectedException) again.getCause()).getStatus());
+    }
+
     @Test
     void bearerTokensAndUpstreamBasePathsWorkForWebSocketsToo() throws Exception {
         String t = api.mint(TaskIds.of("task-ws-gitlab"), "gitlab").getEnvOrThrow("GITLAB_TOKEN");

@@ -57,6 +57,7 @@ public final class ForwarderDomains {
 
     /** True when a change from {@code before} to {@code after} changes what the forwarder does. */
     public static boolean differ(Policy before, Policy after) {
-        return !allowed(before).equals(allowed(after)) || !denied(before).equals(denied(after));
+        return !allowed(before).equals(allowed(after)) || !denied(before).equals(denied(after))
+                || !before.domainPorts().equals(after.domainPorts());
     }
 }

@@ -57,7 +57,11 @@ public final class TaskDnsForwarder {
             sb.append("user=root\n");
         }
         for (String d : ForwarderDomains.allowed(p)) {
-            sb.append("nftset=/").append(d).append("/4#inet#terok_shield#learned_v4,6#inet#terok_shield#learned_v6\n");
+            // a profile name's addresses go to the set of its ports; a name allowed live to the any-port set
+            List<Integer> ports = p.portsOf(d);
+            String v4 = ports == null ? "learned_v4" : io.terok.shield.policy.RulesetGenerator.learnedSet(ports, "v4");
+            String v6 = ports == null ? "learned_v6" : io.terok.shield.policy.RulesetGenerator.learnedSet(ports, "v6");
+            sb.append("nftset=/").append(d).append("/4#inet#terok_shield#").append(v4).append(",6#inet#terok_shield#").append(v6).append('\n');
         }
         for (String d : ForwarderDomains.relayed(p)) {
             sb.append("nftset=/").append(d).append("/4#inet#terok_shield#relayed_v4,6#inet#terok_shield#relayed_v6\n");

@@ -3,6 +3,9 @@ package io.terok.shield.policy;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Everything the ruleset of one task is generated from. All fields are validated values.
@@ -15,12 +18,21 @@ import java.util.List;
  * @param relayed     hosts the vault relays for the task, fixed at prepare: denied like {@code deny}, but no allow
  *                    lifts them, so the broker stays the only way to the task's providers
  * @param allowPorts  single destination ports of single addresses (a clearance verdict's Allow): only that port
+ * @param domainPorts the ports each profile domain opens (canonical name to sorted ports; a profile domain that
+ *                    names none opens {@link #DEFAULT_PORTS}); a domain allowed live (not from a profile) is absent
+ *                    and opens every port, as an explicitly allowed address does
  */
 public record Policy(String taskId, String containerName, List<String> profiles, Target hostAddress,
                      List<Integer> hostPorts, Target upstreamDns, Mode mode, List<Target> allow, List<Target> deny,
-                     List<Target> relayed, List<PortTarget> allowPorts) {
+                     List<Target> relayed, List<PortTarget> allowPorts, Map<String, List<Integer>> domainPorts) {
+
+    /** What a profile domain opens when its line names no port (issue 15 item 2: https, not ssh or anything else). */
+    public static final List<Integer> DEFAULT_PORTS = List.of(443);
 
     public Policy {
+        Map<String, List<Integer>> dp = new TreeMap<>();
+        (domainPorts == null ? Map.<String, List<Integer>>of() : domainPorts).forEach((d, ports) -> dp.put(d, List.copyOf(new TreeSet<>(ports))));
+        domainPorts = java.util.Collections.unmodifiableMap(dp);
         profiles = List.copyOf(profiles);
         hostPorts = List.copyOf(new LinkedHashSet<>(hostPorts));
         allow = List.copyOf(new LinkedHashSet<>(allow));
@@ -31,12 +43,28 @@ public record Policy(String taskId, String containerName, List<String> profiles,
 
     public Policy(String taskId, String containerName, List<String> profiles, Target hostAddress, List<Integer> hostPorts,
                   Target upstreamDns, Mode mode, List<Target> allow, List<Target> deny, List<Target> relayed) {
-        this(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, allow, deny, relayed, List.of());
+        this(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, allow, deny, relayed, List.of(), Map.of());
+    }
+
+    public Policy(String taskId, String containerName, List<String> profiles, Target hostAddress, List<Integer> hostPorts,
+                  Target upstreamDns, Mode mode, List<Target> allow, List<Target> deny, List<Target> relayed,
+                  List<PortTarget> allowPorts) {
+        this(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, allow, deny, relayed, allowPorts, Map.of());
+    }
+
+    /** The ports a domain opens: its profile's, or null for every port (a domain allowed live). */
+    public List<Integer> portsOf(String domain) {
+        return domainPorts.get(domain);
+    }
+
+    /** The distinct port lists of the profile domains, each with its own learned sets (see RulesetGenerator). */
+    public List<List<Integer>> portGroups() {
+        return domainPorts.values().stream().distinct().sorted(java.util.Comparator.comparing(Object::toString)).toList();
     }
 
     public Policy withMode(Mode m) {
         return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, m, allow, deny, relayed,
-                allowPorts);
+                allowPorts, domainPorts);
     }
 
     /** Opens one destination port of one address, and lifts a deny of exactly that address (other ports stay closed). */
@@ -44,7 +72,7 @@ public record Policy(String taskId, String containerName, List<String> profiles,
         List<PortTarget> ports = new ArrayList<>(allowPorts);
         ports.add(pt);
         return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, allow,
-                minus(deny, pt.address()), relayed, ports);
+                minus(deny, pt.address()), relayed, ports, domainPorts);
     }
 
     /** Adds one TCP port of the host's loopback to the task's host ports. */
@@ -52,7 +80,7 @@ public record Policy(String taskId, String containerName, List<String> profiles,
         List<Integer> ports = new ArrayList<>(hostPorts);
         ports.add(port);
         return new Policy(taskId, containerName, profiles, hostAddress, ports, upstreamDns, mode, allow, deny, relayed,
-                allowPorts);
+                allowPorts, domainPorts);
     }
 
     /**
@@ -77,19 +105,30 @@ public record Policy(String taskId, String containerName, List<String> profiles,
 
     /** Adds to the allow list and lifts an identical deny entry (an explicit allow undoes an explicit deny). */
     public Policy allowing(Target t) {
-        return withLists(plus(allow, t), minus(deny, t));
+        Policy p = withLists(plus(allow, t), minus(deny, t));
+        if (t.kind() != Target.Kind.DOMAIN || !domainPorts.containsKey(t.canonical())) {
+            return p;
+        }
+        // the operator's explicit allow of a profile name opens it on every port, as for a name allowed live
+        Map<String, List<Integer>> dp = new TreeMap<>(p.domainPorts);
+        dp.remove(t.canonical());
+        return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, p.allow, p.deny, relayed,
+                allowPorts, dp);
     }
 
     /** Adds to the deny list and drops an identical allow entry. */
     public Policy denying(Target t) {
         Policy p = withLists(minus(allow, t), plus(deny, t));
         return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, p.allow, p.deny,
-                relayed, allowPorts.stream().filter(pt -> !pt.address().equals(t)).toList());
+                relayed, allowPorts.stream().filter(pt -> !pt.address().equals(t)).toList(), p.domainPorts);
     }
 
     private Policy withLists(List<Target> a, List<Target> d) {
+        // A name allowed live opens every port, like an allowed address; one taken off the allow list loses its ports.
+        Map<String, List<Integer>> dp = new TreeMap<>(domainPorts);
+        dp.keySet().removeIf(name -> a.stream().noneMatch(t -> t.kind() == Target.Kind.DOMAIN && t.canonical().equals(name)));
         return new Policy(taskId, containerName, profiles, hostAddress, hostPorts, upstreamDns, mode, a, d, relayed,
-                allowPorts);
+                allowPorts, dp);
     }
 
     private static List<Target> plus(List<Target> list, Target t) {

@@ -19,7 +19,14 @@ import java.util.Map;
 public final class Profiles {
     public static final List<String> BUILTIN = List.of("base", "dev-standard", "python", "node", "rust", "go", "cdn-wide", "containers");
 
-    public record Profile(String name, List<Target> entries, String origin) {
+    /** {@code ports}: the ports a domain line names (canonical domain to ports); absent: {@link Policy#DEFAULT_PORTS}. */
+    public record Profile(String name, List<Target> entries, String origin, Map<String, List<Integer>> ports) {
+        public Profile(String name, List<Target> entries, String origin) {
+            this(name, entries, origin, Map.of());
+        }
+    }
+
+    private record Parsed(List<Target> entries, Map<String, List<Integer>> ports) {
     }
 
     private final Path userDir;
@@ -33,7 +40,8 @@ public final class Profiles {
         Path user = userDir == null ? null : userDir.resolve(name + ".txt");
         if (user != null && Files.isRegularFile(user)) {
             try {
-                return new Profile(name, parse(name, Files.readString(user, StandardCharsets.UTF_8)), "user");
+                Parsed p = parseLines(name, Files.readString(user, StandardCharsets.UTF_8));
+                return new Profile(name, p.entries(), "user", p.ports());
             } catch (IOException e) {
                 throw ServiceException.invalid(field, "cannot read profile " + user + ": " + e.getMessage());
             }
@@ -41,7 +49,8 @@ public final class Profiles {
         if (BUILTIN.contains(name)) {
             try (InputStream in = Profiles.class.getResourceAsStream("/shield/profiles/" + name + ".txt")) {
                 if (in != null) {
-                    return new Profile(name, parse(name, new String(in.readAllBytes(), StandardCharsets.UTF_8)), "builtin");
+                    Parsed p = parseLines(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                    return new Profile(name, p.entries(), "builtin", p.ports());
                 }
             } catch (IOException e) {
                 throw new IllegalStateException(e);
@@ -79,7 +88,17 @@ public final class Profiles {
     }
 
     static List<Target> parse(String name, String text) {
+        return parseLines(name, text).entries();
+    }
+
+    /**
+     * One entry a line, optionally followed by the ports a domain opens ({@code github.com 22 443}); a domain line
+     * without ports opens {@link Policy#DEFAULT_PORTS}. Addresses and networks take no ports (they open every port:
+     * an operator's explicit entry).
+     */
+    private static Parsed parseLines(String name, String text) {
         List<Target> out = new ArrayList<>();
+        Map<String, List<Integer>> ports = new LinkedHashMap<>();
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             String l = lines[i];
@@ -88,10 +107,34 @@ public final class Profiles {
                 l = l.substring(0, hash);
             }
             l = l.strip();
-            if (!l.isEmpty()) {
-                out.add(Targets.parse("profile " + name + " line " + (i + 1), l));
+            if (l.isEmpty()) {
+                continue;
+            }
+            String where = "profile " + name + " line " + (i + 1);
+            String[] words = l.split("\\s+");
+            Target t = Targets.parse(where, words[0]);
+            out.add(t);
+            if (words.length > 1) {
+                if (t.kind() != Target.Kind.DOMAIN) {
+                    throw ServiceException.invalid(where, "ports are for domain lines ('" + words[0] + "' is an address or network,"
+                            + " which opens every port); write 'DOMAIN PORT...', e.g. 'github.com 22 443'");
+                }
+                List<Integer> ps = new ArrayList<>(ports.getOrDefault(t.canonical(), List.of()));
+                for (int w = 1; w < words.length; w++) {
+                    int port;
+                    try {
+                        port = Integer.parseInt(words[w]);
+                    } catch (NumberFormatException e) {
+                        port = -1;
+                    }
+                    if (port < 1 || port > 65535) {
+                        throw ServiceException.invalid(where, "'" + words[w] + "' is not a port (1-65535); write 'DOMAIN PORT...', e.g. 'github.com 22 443'");
+                    }
+                    ps.add(port);
+                }
+                ports.put(t.canonical(), ps);
             }
         }
-        return out;
+        return new Parsed(out, ports);
     }
 }

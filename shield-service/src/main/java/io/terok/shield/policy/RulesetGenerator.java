@@ -59,6 +59,7 @@ public final class RulesetGenerator {
         sb.append(portSets(false));
         sb.append("  set learned_v4 { type ipv4_addr; flags timeout; timeout ").append(learnedTimeout).append("; }\n");
         sb.append("  set learned_v6 { type ipv6_addr; flags timeout; timeout ").append(learnedTimeout).append("; }\n");
+        sb.append(portGroupSets(p, false));
         // What the relayed names resolve to (dnsmasq fills them); never flushed by live changes, never timed out
         sb.append("  set relayed_v4 { type ipv4_addr; }\n");
         sb.append("  set relayed_v6 { type ipv6_addr; }\n");
@@ -70,10 +71,31 @@ public final class RulesetGenerator {
         return sb.toString();
     }
 
+    /**
+     * The learned sets of the profile domains' port groups: a name whose profile names ports opens only those (443
+     * when it names none), so its addresses go to a set of their own that is accepted on those ports only.
+     * A name allowed live is in {@code learned_v4/v6}, accepted on every port.
+     */
+    public static String learnedSet(List<Integer> ports, String family) {
+        return "learned_p" + ports.stream().map(String::valueOf).collect(Collectors.joining("_")) + "_" + family;
+    }
+
+    private String portGroupSets(Policy p, boolean live) {
+        StringBuilder sb = new StringBuilder();
+        for (List<Integer> g : p.portGroups()) {
+            for (String fam : List.of("v4", "v6")) {
+                sb.append(live ? "add set " + TABLE + " " : "  set ").append(learnedSet(g, fam)).append(" { type ")
+                        .append(fam.equals("v4") ? "ipv4_addr" : "ipv6_addr").append("; flags timeout; timeout ")
+                        .append(learnedTimeout).append("; }\n");
+            }
+        }
+        return sb.toString();
+    }
+
     /** Switches the chains to the policy's mode in one transaction, keeping the sets (and learned addresses). */
     public String modeSwitch(Policy p) {
         // the port sets are created when missing: a container started by an older version has none
-        return portSets(true) + "flush chain " + TABLE + " output\n"
+        return portSets(true) + portGroupSets(p, true) + "flush chain " + TABLE + " output\n"
                 + "flush chain " + TABLE + " input\n"
                 + "chain " + TABLE + " output { policy " + outputPolicy(p.mode()) + "; }\n"
                 + rules(p);
@@ -108,8 +130,14 @@ public final class RulesetGenerator {
     }
 
     /** Forgets every address the DNS forwarder learned. */
-    public String flushLearned() {
-        return "flush set " + TABLE + " learned_v4\nflush set " + TABLE + " learned_v6\n";
+    public String flushLearned(Policy p) {
+        StringBuilder sb = new StringBuilder(portGroupSets(p, true));
+        sb.append("flush set ").append(TABLE).append(" learned_v4\nflush set ").append(TABLE).append(" learned_v6\n");
+        for (List<Integer> g : p.portGroups()) {
+            sb.append("flush set ").append(TABLE).append(' ').append(learnedSet(g, "v4")).append('\n');
+            sb.append("flush set ").append(TABLE).append(' ').append(learnedSet(g, "v6")).append('\n');
+        }
+        return sb.toString();
     }
 
     private static void add(StringBuilder sb, String set, List<Target> targets) {
@@ -189,6 +217,13 @@ public final class RulesetGenerator {
         if (p.mode() == Mode.UP) {
             out.append(o).append("ip daddr @learned_v4 accept\n");
             out.append(o).append("ip6 daddr @learned_v6 accept\n");
+            for (List<Integer> g : p.portGroups()) {
+                String ports = g.stream().map(String::valueOf).collect(Collectors.joining(", "));
+                out.append(o).append("ip daddr @").append(learnedSet(g, "v4")).append(" meta l4proto { tcp, udp } th dport { ")
+                        .append(ports).append(" } accept\n");
+                out.append(o).append("ip6 daddr @").append(learnedSet(g, "v6")).append(" meta l4proto { tcp, udp } th dport { ")
+                        .append(ports).append(" } accept\n");
+            }
             // multicast (MLD reports, mDNS): dropped without an event
             out.append(o).append("ip daddr 224.0.0.0/4 drop\n");
             out.append(o).append("ip6 daddr ff00::/8 drop\n");

@@ -129,6 +129,7 @@ public final class ShieldManager {
         }
         List<String> names = profileNames.isEmpty() ? settings.defaultProfiles() : profileNames;
         List<Target> allow = profileEntries(names);
+        Map<String, List<Integer>> domainPorts = profilePorts(names);
         HooksInstaller.Status h = hooks.get();
         if (!h.installed()) {
             // fail closed: without the hooks a container of this task would start without its firewall
@@ -136,7 +137,7 @@ public final class ShieldManager {
                     + ": " + String.join("; ", h.problems()) + ". Run `terok setup`");
         }
         Policy p = new Policy(taskId, containerName == null ? "" : containerName, names, host, ports, upstream, Mode.UP,
-                allow, List.of(), relayed);
+                allow, List.of(), relayed, List.of(), domainPorts);
         synchronized (lock(taskId)) {
             files.write(p);
             audit(taskId, "setup", "",
@@ -146,6 +147,26 @@ public final class ShieldManager {
         LOG.info("prepared task " + taskId + " (" + p.containerName() + ") profiles=" + names + " host_ports=" + ports
                 + (relayed.isEmpty() ? "" : " relayed=" + relayed));
         return new Prepared(Map.of(HooksInstaller.ANNOTATION, taskId), List.of("127.0.0.1"));
+    }
+
+    /**
+     * The ports each profile domain opens: the union of what its lines in the named profiles say, {@link
+     * Policy#DEFAULT_PORTS} for a line that names none.
+     */
+    private Map<String, List<Integer>> profilePorts(List<String> names) {
+        Map<String, java.util.TreeSet<Integer>> out = new java.util.TreeMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            Profiles.Profile prof = profiles.get("profiles[" + i + "]", names.get(i));
+            for (Target t : prof.entries()) {
+                if (t.kind() == Target.Kind.DOMAIN) {
+                    out.computeIfAbsent(t.canonical(), k -> new java.util.TreeSet<>())
+                            .addAll(prof.ports().getOrDefault(t.canonical(), Policy.DEFAULT_PORTS));
+                }
+            }
+        }
+        Map<String, List<Integer>> r = new java.util.TreeMap<>();
+        out.forEach((d, ports) -> r.put(d, List.copyOf(ports)));
+        return r;
     }
 
     /** The entries of the named profiles, in order; a bad name is refused as {@code profiles[i]}. */
@@ -309,7 +330,7 @@ public final class ShieldManager {
             if (pid.isPresent() && !t.isAddress() && action.equals("denied")) {
                 // addresses learned for the denied name must go now, not when their timeout runs out; the
                 // forwarder restart below re-resolves the names still allowed
-                runner.nft(pid.getAsInt(), generator.flushLearned());
+                runner.nft(pid.getAsInt(), generator.flushLearned(before));
             }
             files.write(after);
             if (pid.isPresent() && domains) {
@@ -369,7 +390,7 @@ public final class ShieldManager {
         List<Target> allow = profileEntries(profileNames);
         Mode m = !down ? Mode.UP : all ? Mode.DOWN_ALL : Mode.DOWN;
         Policy p = new Policy("0".repeat(32), "preview", profileNames, Targets.address("host", "10.0.2.2"), List.of(),
-                upstream(null), m, allow, List.of(), List.of());
+                upstream(null), m, allow, List.of(), List.of(), List.of(), profilePorts(profileNames));
         return generator.full(p) + forwarder.config(p, Path.of("<state dir>"));
     }
 

@@ -94,6 +94,11 @@ public final class TaskStore {
         p.relayed().forEach(t -> relayed.add(t.canonical()));
         ArrayNode allowPorts = n.putArray("allowPorts");
         p.allowPorts().forEach(t -> allowPorts.add(t.canonical()));
+        var domainPorts = n.putObject("domainPorts");
+        p.domainPorts().forEach((d, opened) -> {
+            ArrayNode a = domainPorts.putArray(d);
+            opened.forEach(a::add);
+        });
         try {
             write(p.taskId(), "policy.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
         } catch (IOException e) {
@@ -120,11 +125,25 @@ public final class TaskStore {
             n.path("relayed").forEach(x -> relayed.add(Targets.parse("relayed", x.asText())));
             List<PortTarget> allowPorts = new ArrayList<>();
             n.path("allowPorts").forEach(x -> allowPorts.add(PortTarget.parse("allowPorts", x.asText())));
+            // absent in a policy written before profile ports: its profile names keep every port, as they had
+            java.util.Map<String, List<Integer>> domainPorts = new java.util.TreeMap<>();
+            n.path("domainPorts").fields().forEachRemaining(e -> {
+                String d = Targets.parse("domainPorts", e.getKey()).canonical();
+                List<Integer> ps = new ArrayList<>();
+                e.getValue().forEach(x -> {
+                    int port = x.asInt();
+                    if (port < 1 || port > 65535) {
+                        throw new IllegalArgumentException("domainPorts." + d + ": port " + x);
+                    }
+                    ps.add(port);
+                });
+                domainPorts.put(d, ps);
+            });
             String host = n.path("hostAddress").asText("");
             return Optional.of(new Policy(n.path("taskId").asText(), n.path("containerName").asText(), profiles,
                     host.isEmpty() ? null : Targets.address("hostAddress", host), ports,
                     Targets.address("upstreamDns", n.path("upstreamDns").asText()), Mode.valueOf(n.path("mode").asText()),
-                    allow, deny, relayed, allowPorts));
+                    allow, deny, relayed, allowPorts, domainPorts));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("corrupt " + dir(taskId).resolve("policy.json") + ": " + e.getMessage(), e);
         }

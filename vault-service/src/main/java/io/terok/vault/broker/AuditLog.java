@@ -24,7 +24,8 @@ import java.util.function.Predicate;
 import org.jboss.logging.Logger;
 
 /**
- * One JSON line per broker request in {@code <data dir>/vault/audit.jsonl} (0600): time, task, token id, provider,
+ * One JSON line per broker request in {@code <data dir>/vault/audit.jsonl} (0600), rotated by size into
+ * {@code audit.jsonl.1..N} so that what a task can make the vault write is bounded: time, task, token id, provider,
  * method, path (without the query), status, outcome, duration. Never bodies, headers or secrets. Lines are appended
  * by one background thread so a slow disk never holds up a proxied request; a failing write is logged, not fatal.
  * Lines are appended in the order {@link #record} was called (the broker records when a request ends).
@@ -49,6 +50,12 @@ public final class AuditLog implements AutoCloseable {
     }
 
     private final Path file;
+    /** Rotation: the live file is rotated before it would grow past this many bytes... */
+    private final long maxFileBytes;
+    /** ... into {@code file.1} (newest) up to {@code file.N}; the oldest beyond N is deleted. */
+    private final int rotatedFiles;
+    /** The live file's size as the writer thread knows it (only touched there). */
+    private long size = -1;
     /**
      * Entries and writer-thread tasks (flush, follow, close), in order. The event loop only enqueues: encoding and
      * the write happen on the writer thread, which drains whatever has queued up and appends it with one write, so
@@ -68,8 +75,29 @@ public final class AuditLog implements AutoCloseable {
     private static final Object STOP = new Object();
     private static final int BATCH = 512;
 
+    /** Default cap: 4 files of 8 MiB (the live one and 3 rotated), so at most 32 MiB whatever a task sends. */
+    public static final long DEFAULT_MAX_FILE_BYTES = 8L << 20;
+    public static final int DEFAULT_ROTATED_FILES = 3;
+
     public AuditLog(Path file) {
+        this(file, DEFAULT_MAX_FILE_BYTES, DEFAULT_ROTATED_FILES);
+    }
+
+    /**
+     * @param maxFileBytes the live file is rotated before a line would take it past this (at least 4096)
+     * @param rotatedFiles how many rotated files are kept (at least 1): the log never holds more than
+     *                     {@code maxFileBytes * (rotatedFiles + 1)} bytes
+     */
+    public AuditLog(Path file, long maxFileBytes, int rotatedFiles) {
+        if (maxFileBytes < 4096) {
+            throw new IllegalArgumentException("terok.vault.audit-max-file-bytes: at least 4096, got " + maxFileBytes);
+        }
+        if (rotatedFiles < 1 || rotatedFiles > 100) {
+            throw new IllegalArgumentException("terok.vault.audit-rotated-files: 1 to 100, got " + rotatedFiles);
+        }
         this.file = file;
+        this.maxFileBytes = maxFileBytes;
+        this.rotatedFiles = rotatedFiles;
         this.writer = new Thread(this::run, "vault-audit");
         writer.setDaemon(true);
         writer.start();
@@ -96,12 +124,23 @@ public final class AuditLog implements AutoCloseable {
                 return;
             }
             queue.drainTo(batch, BATCH - 1);
+            long pending = 0;
             for (Object o : batch) {
                 if (o instanceof Entry e) {
-                    lines.append(e.json().encode()).append('\n');
+                    String line = e.json().encode() + '\n';
+                    long bytes = line.getBytes(StandardCharsets.UTF_8).length;
+                    if (liveSize() + pending + bytes > maxFileBytes) {
+                        // Rotated between whole lines: every file stays readable line by line.
+                        append(lines, written);
+                        rotate();
+                        pending = 0;
+                    }
+                    lines.append(line);
+                    pending += bytes;
                     written.add(e);
                     continue;
                 }
+                pending = 0;
                 append(lines, written);
                 if (o == STOP) {
                     return;
@@ -122,7 +161,7 @@ public final class AuditLog implements AutoCloseable {
             ByteBuffer b = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
             FileChannel c = channel();
             while (b.hasRemaining()) {
-                c.write(b);
+                size += c.write(b);
             }
         } catch (IOException ex) {
             LOG.warnf("cannot append to %s: %s", file, ex.getMessage());
@@ -136,6 +175,45 @@ public final class AuditLog implements AutoCloseable {
             }
         }
         entries.clear();
+    }
+
+    /** The live file's size (writer thread). */
+    private long liveSize() {
+        if (size < 0) {
+            try {
+                size = Files.exists(file) ? Files.size(file) : 0;
+            } catch (IOException e) {
+                size = 0;
+            }
+        }
+        return size;
+    }
+
+    /** {@code file.n}: 1 is the newest rotated file. */
+    public Path rotated(int n) {
+        return file.resolveSibling(file.getFileName() + "." + n);
+    }
+
+    /** The live file becomes {@code .1}, {@code .1} becomes {@code .2} ..., the oldest beyond the limit is deleted. */
+    private void rotate() {
+        try {
+            if (channel != null) {
+                channel.close();
+                channel = null;
+            }
+            Files.deleteIfExists(rotated(rotatedFiles));
+            for (int i = rotatedFiles - 1; i >= 1; i--) {
+                if (Files.exists(rotated(i))) {
+                    Files.move(rotated(i), rotated(i + 1), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+            }
+            if (Files.exists(file)) {
+                Files.move(file, rotated(1), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            LOG.warnf("cannot rotate %s: %s", file, e.getMessage());
+        }
+        size = 0;
     }
 
     /** Runs {@code task} on the writer thread, after every entry recorded before it is written. */
@@ -173,8 +251,20 @@ public final class AuditLog implements AutoCloseable {
 
     /** The entries that match, oldest first; unreadable lines are skipped. */
     public List<Entry> read(Predicate<Entry> filter) {
-        flush();
-        return readFile(filter);
+        // On the writer thread, so a rotation cannot move a file between the reads of two files.
+        try {
+            return onWriter(() -> readFile(filter), 60);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IllegalStateException closedLog && closedLog.getMessage().contains("closed")) {
+                return readFile(filter);
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the audit writer did not answer within 60 s");
+        }
     }
 
     /**
@@ -205,10 +295,19 @@ public final class AuditLog implements AutoCloseable {
         return closed;
     }
 
+    /** The rotated files, oldest first, then the live one. (A read off the writer thread may race a rotation.) */
     private List<Entry> readFile(Predicate<Entry> filter) {
         List<Entry> out = new ArrayList<>();
+        for (int i = rotatedFiles; i >= 1; i--) {
+            readOne(rotated(i), filter, out);
+        }
+        readOne(file, filter, out);
+        return out;
+    }
+
+    private static void readOne(Path file, Predicate<Entry> filter, List<Entry> out) {
         if (!Files.exists(file)) {
-            return out;
+            return;
         }
         try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
             lines.forEach(l -> {
@@ -221,10 +320,11 @@ public final class AuditLog implements AutoCloseable {
                     // a torn or foreign line
                 }
             });
-        } catch (IOException e) {
+        } catch (java.nio.file.NoSuchFileException e) {
+            // rotated away meanwhile
+        } catch (IOException | java.io.UncheckedIOException e) {
             throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        return out;
     }
 
     @Override

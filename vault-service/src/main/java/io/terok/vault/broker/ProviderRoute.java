@@ -6,16 +6,22 @@ import java.util.Map;
 /**
  * How the broker reaches one provider: its upstream, the header that carries the real credential (and its prefix),
  * the environment a task gets ({@code ${base_url}} and {@code ${token}} are filled in at mint time), and where an
- * OAuth access token is refreshed (null: never refreshed; {@code oauthClientId} is sent with the refresh when set).
+ * OAuth access token is refreshed (null: never refreshed; {@code oauthClientId} is sent with the refresh when set), and
+ * what the credential may be used for ({@link RouteRules}; none: the whole API).
  */
 public record ProviderRoute(String name, URI upstream, String authHeader, String authPrefix, Map<String, String> env,
-                            URI oauthRefreshUrl, String oauthClientId) {
+                            URI oauthRefreshUrl, String oauthClientId, RouteRules rules) {
     public ProviderRoute(String name, URI upstream, String authHeader, String authPrefix, Map<String, String> env) {
-        this(name, upstream, authHeader, authPrefix, env, null, null);
+        this(name, upstream, authHeader, authPrefix, env, null, null, RouteRules.NONE);
+    }
+
+    public ProviderRoute(String name, URI upstream, String authHeader, String authPrefix, Map<String, String> env, RouteRules rules) {
+        this(name, upstream, authHeader, authPrefix, env, null, null, rules);
     }
 
     public ProviderRoute {
         env = Map.copyOf(env);
+        rules = rules == null ? RouteRules.NONE : rules;
         if (oauthRefreshUrl != null && (!"http".equals(oauthRefreshUrl.getScheme()) && !"https".equals(oauthRefreshUrl.getScheme())
                 || oauthRefreshUrl.getHost() == null)) {
             throw new IllegalArgumentException("terok.vault.providers." + name + ".oauth-refresh-url: must be an http(s) URL, got "

@@ -3,17 +3,24 @@ package io.terok.vault.broker;
 import java.net.URI;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
-/** The provider routes: shipped defaults, each field overridable and new providers addable through configuration. */
+/** The provider routes: shipped defaults (github and gitlab with their {@link RouteRules}), each field overridable and new providers addable through configuration. */
 public final class RouteTable {
     /** Per-provider overrides from {@code terok.vault.providers.<name>.*}; empty fields keep the default. */
     public record Override(Optional<String> upstream, Optional<String> authHeader, Optional<String> authPrefix,
-                           Map<String, String> env, Optional<String> oauthRefreshUrl, Optional<String> oauthClientId) {
+                           Map<String, String> env, Optional<String> oauthRefreshUrl, Optional<String> oauthClientId,
+                           Optional<List<String>> rules) {
         public Override(Optional<String> upstream, Optional<String> authHeader, Optional<String> authPrefix, Map<String, String> env) {
-            this(upstream, authHeader, authPrefix, env, Optional.empty(), Optional.empty());
+            this(upstream, authHeader, authPrefix, env, Optional.empty(), Optional.empty(), Optional.empty());
+        }
+
+        public Override(Optional<String> upstream, Optional<String> authHeader, Optional<String> authPrefix, Map<String, String> env,
+                        Optional<String> oauthRefreshUrl, Optional<String> oauthClientId) {
+            this(upstream, authHeader, authPrefix, env, oauthRefreshUrl, oauthClientId, Optional.empty());
         }
     }
 
@@ -34,9 +41,11 @@ public final class RouteTable {
         d.put("google", new ProviderRoute("google", URI.create("https://generativelanguage.googleapis.com"), "x-goog-api-key", "",
                 Map.of("GOOGLE_GEMINI_BASE_URL", "${base_url}", "GEMINI_API_KEY", "${token}")));
         d.put("github", new ProviderRoute("github", URI.create("https://api.github.com"), "Authorization", "token ",
-                Map.of("GH_TOKEN", "${token}", "GITHUB_TOKEN", "${token}", "GITHUB_API_URL", "${base_url}")));
+                Map.of("GH_TOKEN", "${token}", "GITHUB_TOKEN", "${token}", "GITHUB_API_URL", "${base_url}"),
+                RouteRules.parse("github rules", RouteRules.GITHUB)));
         d.put("gitlab", new ProviderRoute("gitlab", URI.create("https://gitlab.com"), "PRIVATE-TOKEN", "",
-                Map.of("GITLAB_TOKEN", "${token}", "GITLAB_HOST", "${base_url}", "API_PROTOCOL", "http")));
+                Map.of("GITLAB_TOKEN", "${token}", "GITLAB_HOST", "${base_url}", "API_PROTOCOL", "http"),
+                RouteRules.parse("gitlab rules", RouteRules.GITLAB)));
         return d;
     }
 
@@ -54,7 +63,11 @@ public final class RouteTable {
                     o.authHeader().orElse(base == null ? "Authorization" : base.authHeader()),
                     o.authPrefix().orElse(base == null ? "Bearer " : base.authPrefix()), env,
                     o.oauthRefreshUrl().filter(u -> !u.isBlank()).map(URI::create).orElse(base == null ? null : base.oauthRefreshUrl()),
-                    o.oauthClientId().filter(c -> !c.isBlank()).orElse(base == null ? null : base.oauthClientId())));
+                    o.oauthClientId().filter(c -> !c.isBlank()).orElse(base == null ? null : base.oauthClientId()),
+                    // The operator's list replaces the shipped one whole: rules are read in order, so merging could
+                    // put a shipped allow before the operator's deny.
+                    o.rules().map(l -> RouteRules.parse("terok.vault.providers." + name + ".rules", l))
+                            .orElse(base == null ? RouteRules.NONE : base.rules())));
         });
         return new RouteTable(r);
     }

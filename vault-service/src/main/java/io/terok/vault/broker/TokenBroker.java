@@ -90,6 +90,10 @@ public final class TokenBroker {
         String token;
         boolean oauth;
         String outcome;
+        /** The raw query (null: none), for the method-override check. */
+        String query;
+        /** The route rule that refused the request, or null. */
+        String rule;
         volatile boolean tooLarge;
     }
 
@@ -348,6 +352,7 @@ public final class TokenBroker {
         Exchange x = new Exchange();
         x.method = req.method().name();
         x.path = req.path();
+        x.query = req.query();
         MultiMap in = req.headers();
         authorize(x, in).compose(v -> {
             MultiMap h = MultiMap.caseInsensitiveMultiMap().addAll(in);
@@ -409,9 +414,12 @@ public final class TokenBroker {
     }
 
     private void answer(HttpServerRequest req, Exchange x, int status, String error, String message) {
-        x.outcome = error;
-        req.response().setStatusCode(status).putHeader("content-type", "application/json")
-                .end(new JsonObject().put("error", error).put("message", message).toBuffer());
+        x.outcome = x.rule != null ? error + ":" + x.rule : error;
+        JsonObject body = new JsonObject().put("error", error).put("message", message);
+        if (x.rule != null) {
+            body.put("rule", x.rule);
+        }
+        req.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.toBuffer());
         audit(x, status);
     }
 
@@ -419,11 +427,18 @@ public final class TokenBroker {
     static final class Refused extends RuntimeException {
         final int status;
         final String error;
+        /** The route rule that refused it, or null. */
+        final String rule;
 
         Refused(int status, String error, String message) {
+            this(status, error, message, null);
+        }
+
+        Refused(int status, String error, String message, String rule) {
             super(message, null, false, false);
             this.status = status;
             this.error = error;
+            this.rule = rule;
         }
     }
 
@@ -449,6 +464,11 @@ public final class TokenBroker {
             return Future.failedFuture(new Refused(404, "no_route", "no route for provider " + x.binding.provider()));
         }
         x.route = route.get();
+        Refused ruled = ruleRefusal(x, h);
+        if (ruled != null) {
+            // Before the credential is even looked up: a refused request never carries the key anywhere.
+            return Future.failedFuture(ruled);
+        }
         Optional<Vault.Credential> cred = vault.credential(x.binding.credentialSet(), x.binding.provider());
         if (cred.isEmpty()) {
             return Future.failedFuture(new Refused(502, "credential_missing", "no credential for provider " + x.binding.provider()
@@ -464,6 +484,38 @@ public final class TokenBroker {
             x.oauth = c.oauth();
             return null;
         });
+    }
+
+    /** Headers some frameworks read as the real method: with them a GET the rules allow could act as a PUT. */
+    private static final List<String> METHOD_OVERRIDES = List.of("x-http-method-override", "x-http-method", "x-method-override");
+
+    /**
+     * The route's rules applied to the method and the upstream path (base path + the task's path): a refusal names the
+     * rule. On a route with rules a method override (header, or {@code _method} in the query) is refused too.
+     */
+    private static Refused ruleRefusal(Exchange x, MultiMap h) {
+        RouteRules rules = x.route.rules();
+        if (rules.isEmpty()) {
+            return null;
+        }
+        String provider = x.route.name();
+        boolean override = x.query != null && x.query.toLowerCase(Locale.ROOT).matches("(^|.*&)(_|%5f)method=.*");
+        for (String name : METHOD_OVERRIDES) {
+            override |= h.contains(name);
+        }
+        if (override) {
+            x.rule = "method-override";
+            return new Refused(403, "denied_by_rule", "the " + provider + " route's rules refuse method overrides ("
+                    + String.join(", ", METHOD_OVERRIDES) + ", _method): send the real method", "method-override");
+        }
+        RouteRules.Verdict v = rules.check(x.method, x.route.basePath() + x.path);
+        if (v.allowed()) {
+            return null;
+        }
+        x.rule = v.rule();
+        return new Refused(403, "denied_by_rule", "the " + provider + " route's rule '" + v.text() + "' refuses "
+                + x.method + " " + Printable.line(x.path) + "; the operator can change the rules in terok.vault.providers."
+                + provider + ".rules", v.rule());
     }
 
     /** The credential to use now: an OAuth access token near its expiry is refreshed first (once for all waiting requests). */
@@ -501,6 +553,7 @@ public final class TokenBroker {
         Exchange x = new Exchange();
         x.method = in.method().name();
         x.path = in.path();
+        x.query = in.query();
         Thread loop = Thread.currentThread();
         HttpServerResponse out = in.response();
         out.endHandler(v -> audit(x, out.getStatusCode()));

@@ -200,12 +200,12 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
 
     @Override
     public void addSshKey(AddSshKeyRequest r, StreamObserver<SshKeyInfo> out) {
-        unary(out, () -> info(sshKeys.add(r.getProject(), type(r.getType()), r.getBits(), r.getComment())));
+        unary(out, () -> info(sshKeys.add(r.getProject(), type(r.getType()), r.getBits(), r.getComment(), use(r.getUse(), true))));
     }
 
     @Override
     public void importSshKey(ImportSshKeyRequest r, StreamObserver<SshKeyInfo> out) {
-        unary(out, () -> info(sshKeys.importKey(r.getProject(), r.getPrivateKey(), r.getComment())));
+        unary(out, () -> info(sshKeys.importKey(r.getProject(), r.getPrivateKey(), r.getComment(), use(r.getUse(), true))));
     }
 
     @Override
@@ -220,6 +220,27 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
             SshKeyStore.Exported e = sshKeys.export(r.getId(), r.getIncludePrivate());
             return ExportSshKeyResponse.newBuilder().setPublicKey(e.publicLine()).setPrivateKey(e.privateKey().orElse("")).build();
         });
+    }
+
+    @Override
+    public void setSshKeyUse(io.terok.api.v1.SetSshKeyUseRequest r, StreamObserver<ListSshKeysResponse> out) {
+        unary(out, () -> ListSshKeysResponse.newBuilder()
+                .addAllKeys(sshKeys.setUse(r.getId(), use(r.getUse(), false)).stream().map(VaultGrpcService::info).toList()).build());
+    }
+
+    /** A request's use; unspecified is a gate key where a default is allowed (fail closed), refused where not. */
+    private static SshKeyStore.Use use(io.terok.api.v1.SshKeyUse u, boolean defaulted) {
+        return switch (u) {
+            case SSH_KEY_USE_GATE -> SshKeyStore.Use.GATE;
+            case SSH_KEY_USE_TASK -> SshKeyStore.Use.TASK;
+            case SSH_KEY_USE_UNSPECIFIED -> {
+                if (defaulted) {
+                    yield SshKeyStore.Use.GATE;
+                }
+                throw ServiceException.invalid("use", "say GATE (the gate's sync and forward) or TASK (offered to the project's tasks)");
+            }
+            default -> throw ServiceException.invalid("use", "unknown use " + u.getNumber() + " (GATE or TASK)");
+        };
     }
 
     @Override
@@ -261,7 +282,9 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
     private static SshKeyInfo info(SshKeyStore.Info i) {
         return SshKeyInfo.newBuilder().setId(i.id()).setProject(i.project())
                 .setType(i.type() == SshKey.Type.RSA ? SshKeyType.SSH_KEY_TYPE_RSA : SshKeyType.SSH_KEY_TYPE_ED25519)
-                .setFingerprint(i.fingerprint()).setComment(i.comment()).setPublicKey(i.publicLine()).setCreatedAt(ProtoTime.ofEpochMilli(i.createdAt())).build();
+                .setFingerprint(i.fingerprint()).setComment(i.comment()).setPublicKey(i.publicLine()).setCreatedAt(ProtoTime.ofEpochMilli(i.createdAt()))
+                .setUse(i.use() == SshKeyStore.Use.TASK ? io.terok.api.v1.SshKeyUse.SSH_KEY_USE_TASK : io.terok.api.v1.SshKeyUse.SSH_KEY_USE_GATE)
+                .build();
     }
 
     @Override

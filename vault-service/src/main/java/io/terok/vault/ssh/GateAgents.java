@@ -110,10 +110,11 @@ public final class GateAgents implements AutoCloseable {
             throw ServiceException.precondition("the vault is locked, so the gate cannot use the SSH key of project " + project
                     + ": run `terok vault unlock`");
         }
-        List<AgentProtocol.Identity> ids = keys.identities(project);
+        List<AgentProtocol.Identity> ids = keys.identities(project, SshKeyStore.Use.GATE);
         if (ids.isEmpty()) {
-            throw ServiceException.precondition("project " + project + " has no SSH key in the vault: run `terok ssh add " + project
-                    + "` (or `terok ssh import " + project + " FILE`) and add its public key to the upstream's deploy keys");
+            throw ServiceException.precondition("project " + project + " has no gate SSH key in the vault: run `terok ssh add " + project
+                    + "` (or `terok ssh import " + project + " FILE`) and add its public key to the upstream's deploy keys"
+                    + " (task keys are never used by the gate)");
         }
         byte[] raw = new byte[12];
         RANDOM.nextBytes(raw);
@@ -123,7 +124,7 @@ public final class GateAgents implements AutoCloseable {
         AgentSocket s;
         try {
             // 0600: only the vault's user (the gate runs as that user too) may connect; nothing is ever mounted.
-            s = new AgentSocket(sock, auditName, new AgentProtocol(SshAgents.backend(auditName, project, keys, vault, audit, clock)), "rw-------");
+            s = new AgentSocket(sock, auditName, new AgentProtocol(SshAgents.backend(auditName, project, SshKeyStore.Use.GATE, keys, vault, audit, clock)), "rw-------");
         } catch (IOException e) {
             throw new ServiceException(ServiceException.Kind.INTERNAL, "cannot open a gate ssh agent in " + root + ": " + e.getMessage(), e);
         }

@@ -100,7 +100,7 @@ public final class SshAgents implements AutoCloseable {
             return Optional.empty();
         }
         Ids.project("project", project);
-        if (!keys.hasKeys(project)) {
+        if (!keys.hasKeys(project, SshKeyStore.Use.TASK)) {
             return Optional.empty();
         }
         keys.recordAgent(taskId, project);
@@ -124,7 +124,7 @@ public final class SshAgents implements AutoCloseable {
             }
             // 0711: in a rootful container with userns=auto the task's uid is a stranger to the owner (see the class doc).
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
-            AgentSocket s = new AgentSocket(dir.resolve(SOCKET), taskId, new AgentProtocol(backend(taskId, project, keys, vault, audit, clock)), "rw-rw-rw-");
+            AgentSocket s = new AgentSocket(dir.resolve(SOCKET), taskId, new AgentProtocol(backend(taskId, project, SshKeyStore.Use.TASK, keys, vault, audit, clock)), "rw-rw-rw-");
             open.put(taskId, s);
             LOG.infof("ssh agent opened for task %s (project %s) at %s", taskId, project, s.path());
             return dir;
@@ -195,8 +195,10 @@ public final class SshAgents implements AutoCloseable {
     /**
      * What an agent answers for {@code project}: its keys (none while the vault is locked), each signature read fresh
      * from the database and audited under {@code taskId} (a task id, or {@code gate:<project>} for the gate's agents).
+     * Only keys of {@code use} exist for it: a task's agent never lists or signs with a gate key, and the other way round.
      */
-    static AgentProtocol.Backend backend(String taskId, String project, SshKeyStore keys, Vault vault, AuditLog audit, Clock clock) {
+    static AgentProtocol.Backend backend(String taskId, String project, SshKeyStore.Use use, SshKeyStore keys, Vault vault,
+                                         AuditLog audit, Clock clock) {
         return new AgentProtocol.Backend() {
             @Override
             public List<AgentProtocol.Identity> identities() {
@@ -204,7 +206,7 @@ public final class SshAgents implements AutoCloseable {
                     return List.of();
                 }
                 try {
-                    return keys.identities(project);
+                    return keys.identities(project, use);
                 } catch (ServiceException e) {
                     return List.of();
                 }
@@ -218,7 +220,7 @@ public final class SshAgents implements AutoCloseable {
                 byte[] sig = null;
                 String alg = "";
                 try {
-                    Optional<SshKeyStore.Loaded> k = keys.keysFor(project).stream()
+                    Optional<SshKeyStore.Loaded> k = keys.keysFor(project, use).stream()
                             .filter(l -> Arrays.equals(l.key().publicBlob(), keyBlob)).findFirst();
                     if (k.isEmpty()) {
                         outcome = "unknown_key";

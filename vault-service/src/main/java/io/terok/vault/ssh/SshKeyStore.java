@@ -24,9 +24,28 @@ public final class SshKeyStore {
     private static final Logger LOG = Logger.getLogger(SshKeyStore.class);
     private static final int MAX_COMMENT = 200;
 
+    /**
+     * What a key is for. A gate key signs only for the gate's sync and forward and is never in a task's agent (a task
+     * holding the key the gate forwards with could push past review); a task key is offered to the tasks of the
+     * projects it is assigned to (the assignment is the explicit grant) and never used by the gate.
+     */
+    public enum Use {
+        GATE("gate"), TASK("task");
+
+        public final String dbName;
+
+        Use(String dbName) {
+            this.dbName = dbName;
+        }
+
+        public static Use ofDb(String s) {
+            return "task".equals(s) ? TASK : GATE; // anything unknown: the closed side
+        }
+    }
+
     /** A stored key as the API shows it: never the private half. */
     public record Info(long id, String project, SshKey.Type type, String fingerprint, String comment, String publicLine,
-                       long createdAt) {
+                       long createdAt, Use use) {
     }
 
     /** A project's key ready to sign. */
@@ -50,7 +69,7 @@ public final class SshKeyStore {
     }
 
     /** Generates a key for a project: ed25519, or RSA with {@code bits} (0: {@value SshKey#DEFAULT_RSA_BITS}). */
-    public Info add(String project, SshKey.Type type, int bits, String comment) {
+    public Info add(String project, SshKey.Type type, int bits, String comment, Use use) {
         Ids.project("project", project);
         String c = checkComment(comment == null || comment.isEmpty() ? "terok:" + project : comment);
         if (type == SshKey.Type.ED25519 && bits != 0) {
@@ -62,13 +81,13 @@ public final class SshKeyStore {
         }
         storage.requireOpen(); // a locked vault refuses before the (slow) RSA generation
         SshKey key = SshKey.generate(type, b, c);
-        Info info = store(project, key);
-        LOG.infof("ssh key generated for project %s: %s", project, key);
+        Info info = store(project, key, use);
+        LOG.infof("ssh key generated for project %s (%s use): %s", project, use.dbName, key);
         return info;
     }
 
     /** Imports an OpenSSH private key for a project; {@code comment} (when given) replaces the file's comment. */
-    public Info importKey(String project, String privateKeyText, String comment) {
+    public Info importKey(String project, String privateKeyText, String comment, Use use) {
         Ids.project("project", project);
         SshKey key = SshKey.parseOpenSsh(privateKeyText);
         if (comment != null && !comment.isEmpty()) {
@@ -76,12 +95,12 @@ public final class SshKeyStore {
         } else {
             key = key.withComment(checkComment(key.comment().isEmpty() ? "terok:" + project : key.comment()));
         }
-        Info info = store(project, key);
-        LOG.infof("ssh key imported for project %s: %s", project, key);
+        Info info = store(project, key, use);
+        LOG.infof("ssh key imported for project %s (%s use): %s", project, use.dbName, key);
         return info;
     }
 
-    private Info store(String project, SshKey key) {
+    private Info store(String project, SshKey key, Use use) {
         String fp = key.fingerprint();
         long now = clock.millis();
         SshKey k = key;
@@ -95,8 +114,14 @@ public final class SshKeyStore {
                 row.fingerprint = fp;
                 row.comment = k.comment();
                 row.createdAt = now;
+                row.use = use.dbName;
                 s.persist(row);
                 s.flush();
+            } else if (!row.use.equals(use.dbName)) {
+                // One key, one use: a gate key granted to a task of another project would still push to this one's upstream.
+                throw ServiceException.precondition("key " + fp + " is already in the vault (id " + row.id + ") as a " + row.use
+                        + " key; a key has one use for all its projects: change it with `terok ssh use " + row.id + " "
+                        + use.dbName + "` if that is what you mean");
             }
             s.createNativeMutationQuery("INSERT OR IGNORE INTO ssh_key_projects (project, key_id) VALUES (:p, :k)")
                     .setParameter("p", project).setParameter("k", row.id).executeUpdate();
@@ -132,8 +157,29 @@ public final class SshKeyStore {
         return q.getResultList();
     }
 
-    public boolean hasKeys(String project) {
-        return !assignments(project).isEmpty();
+    /** Whether the project has a key of this use. */
+    public boolean hasKeys(String project, Use use) {
+        return !identities(project, use).isEmpty();
+    }
+
+    /** Changes a key's use for all its projects; the agents read keys per request, so running tasks see it at once. */
+    public List<Info> setUse(long id, Use use) {
+        return storage.inTransaction(s -> {
+            SshKeyRow row = s.find(SshKeyRow.class, id);
+            if (row == null) {
+                throw new ServiceException(ServiceException.Kind.NOT_FOUND, "id: no ssh key " + id + " (see `terok ssh list`)");
+            }
+            row.use = use.dbName;
+            s.merge(row);
+            List<Info> out = new ArrayList<>();
+            for (Object[] kp : assignments(s, "")) {
+                if (((Number) kp[1]).longValue() == id) {
+                    out.add(info(row, (String) kp[0]));
+                }
+            }
+            LOG.infof("ssh key %d %s is now a %s key", id, row.fingerprint, use.dbName);
+            return out;
+        });
     }
 
     private List<Object[]> assignments(String project) {
@@ -169,13 +215,13 @@ public final class SshKeyStore {
         return removed;
     }
 
-    /** A project's keys with their private halves, for the agent; read fresh each time. */
-    public List<Loaded> keysFor(String project) {
+    /** A project's keys of one use with their private halves, for the agent; read fresh each time. */
+    public List<Loaded> keysFor(String project, Use use) {
         return storage.inTransaction(s -> {
             List<Loaded> out = new ArrayList<>();
             for (Object[] kp : assignments(s, project)) {
                 SshKeyRow row = s.find(SshKeyRow.class, ((Number) kp[1]).longValue());
-                if (row != null) {
+                if (row != null && row.use.equals(use.dbName)) {
                     out.add(new Loaded(row.id, SshKey.fromStored(row.privateKey).withComment(row.comment)));
                 }
             }
@@ -183,13 +229,13 @@ public final class SshKeyStore {
         });
     }
 
-    /** The identities of a project, without loading private keys. */
-    public List<AgentProtocol.Identity> identities(String project) {
+    /** The identities of a project's keys of one use, without loading private keys. */
+    public List<AgentProtocol.Identity> identities(String project, Use use) {
         return storage.inTransaction(s -> {
             List<AgentProtocol.Identity> out = new ArrayList<>();
             for (Object[] kp : assignments(s, project)) {
                 SshKeyRow row = s.find(SshKeyRow.class, ((Number) kp[1]).longValue());
-                if (row != null) {
+                if (row != null && row.use.equals(use.dbName)) {
                     out.add(new AgentProtocol.Identity(row.publicKey, row.comment));
                 }
             }
@@ -232,6 +278,6 @@ public final class SshKeyStore {
     private static Info info(SshKeyRow row, String project) {
         SshKey.Type t = SshKey.Type.ofDb(row.keyType);
         String line = t.wireName + " " + java.util.Base64.getEncoder().encodeToString(row.publicKey) + (row.comment.isEmpty() ? "" : " " + row.comment);
-        return new Info(row.id, project, t, row.fingerprint, row.comment, line, row.createdAt);
+        return new Info(row.id, project, t, row.fingerprint, row.comment, line, row.createdAt, Use.ofDb(row.use));
     }
 }

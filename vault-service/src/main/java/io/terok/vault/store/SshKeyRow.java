@@ -35,4 +35,8 @@ public class SshKeyRow {
 
     @Column(name = "created_at", nullable = false)
     public long createdAt;
+
+    /** gate (the gate's sync and forward only) or task (offered to the tasks of its projects); see V4__SshKeyUse. */
+    @Column(name = "key_use", nullable = false)
+    public String use = "gate";
 }

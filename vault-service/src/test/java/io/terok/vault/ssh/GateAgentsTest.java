@@ -54,8 +54,8 @@ class GateAgentsTest {
 
     @Test
     void servesOnlyTheProjectsKeysOnAPrivateSocketAndClosesIt() throws Exception {
-        SshKeyStore.Info mine = keys.add("gp-a", SshKey.Type.ED25519, 0, "gate-a");
-        SshKeyStore.Info other = keys.add("gp-b", SshKey.Type.ED25519, 0, "gate-b");
+        SshKeyStore.Info mine = keys.add("gp-a", SshKey.Type.ED25519, 0, "gate-a", SshKeyStore.Use.GATE);
+        SshKeyStore.Info other = keys.add("gp-b", SshKey.Type.ED25519, 0, "gate-b", SshKeyStore.Use.GATE);
         GateAgents.Opened o = agents.open("gp-a", "sync");
         assertEquals(List.of(mine.fingerprint()), o.fingerprints());
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(agents.root())));
@@ -82,7 +82,7 @@ class GateAgentsTest {
         assertTrue(none.getMessage().contains("terok ssh add gp-empty"), none.getMessage());
         assertThrows(ServiceException.class, () -> agents.open("../evil", "sync"));
         assertThrows(ServiceException.class, () -> agents.open("gp-x", "Sync now"));
-        keys.add("gp-locked", SshKey.Type.ED25519, 0, "");
+        keys.add("gp-locked", SshKey.Type.ED25519, 0, "", SshKeyStore.Use.GATE);
         vault.lock();
         ServiceException locked = assertThrows(ServiceException.class, () -> agents.open("gp-locked", "sync"));
         assertTrue(locked.getMessage().contains("terok vault unlock"), locked.getMessage());
@@ -91,7 +91,7 @@ class GateAgentsTest {
 
     @Test
     void anAgentTheGateForgetsIsClosedWhenIdle() throws Exception {
-        keys.add("gp-idle", SshKey.Type.ED25519, 0, "");
+        keys.add("gp-idle", SshKey.Type.ED25519, 0, "", SshKeyStore.Use.GATE);
         GateAgents.Opened o = agents.open("gp-idle", "forward");
         long deadline = System.currentTimeMillis() + 10_000;
         while (Files.exists(o.socket()) && System.currentTimeMillis() < deadline) {
@@ -103,7 +103,7 @@ class GateAgentsTest {
 
     @Test
     void aRestartedVaultDeletesLeftoverSockets() throws Exception {
-        keys.add("gp-restart", SshKey.Type.ED25519, 0, "");
+        keys.add("gp-restart", SshKey.Type.ED25519, 0, "", SshKeyStore.Use.GATE);
         Path stale = agents.root().resolve("0123456789abcdef01234567.sock");
         Files.writeString(stale, "");
         new GateAgents(agents.root(), keys, vault, audit, Clock.systemUTC(), Duration.ofSeconds(60), Duration.ofMinutes(5)).close();

@@ -70,10 +70,10 @@ class SshAgentsTest {
 
     @Test
     void sshAddListsOnlyTheProjectsKeysAndSshKeygenSignaturesVerify() throws Exception {
-        SshKeyStore.Info ed = keys.add("proj-a", SshKey.Type.ED25519, 0, "a-ed");
+        SshKeyStore.Info ed = keys.add("proj-a", SshKey.Type.ED25519, 0, "a-ed", SshKeyStore.Use.TASK);
         Tools.run(List.of("ssh-keygen", "-q", "-t", "rsa", "-b", "3072", "-N", "", "-C", "a-rsa", "-f", tmp.resolve("rsa").toString()), Map.of(), null).ok();
-        SshKeyStore.Info rsa = keys.importKey("proj-a", Files.readString(tmp.resolve("rsa")), "");
-        SshKeyStore.Info other = keys.add("proj-b", SshKey.Type.ED25519, 0, "b-ed");
+        SshKeyStore.Info rsa = keys.importKey("proj-a", Files.readString(tmp.resolve("rsa")), "", SshKeyStore.Use.TASK);
+        SshKeyStore.Info other = keys.add("proj-b", SshKey.Type.ED25519, 0, "b-ed", SshKeyStore.Use.TASK);
 
         assertTrue(agents.openFor(TaskIds.of("task-none"), "proj-without-keys").isEmpty(), "no keys, no agent");
         Path dir = agents.openFor(TaskIds.of("task-1"), "proj-a").orElseThrow();
@@ -114,9 +114,47 @@ class SshAgentsTest {
         assertTrue(signs.stream().anyMatch(e -> e.path().equals(rsa.fingerprint() + " rsa-sha2-512")), signs.toString());
     }
 
+    /**
+     * Issue 15 item 2, played as the attack: the project's gate key (what the gate forwards upstream with) is never in
+     * the task's agent, so a task cannot `git push git@github.com:...` past review with it; the task key granted to
+     * the project is. Before key uses, ssh-add -l in the task listed the gate key and the agent signed with it.
+     */
+    @Test
+    void aTasksAgentNeverListsOrSignsWithTheProjectsGateKey() throws Exception {
+        SshKeyStore.Info gate = keys.add("proj-g", SshKey.Type.ED25519, 0, "gate-key", SshKeyStore.Use.GATE);
+        SshKeyStore.Info task = keys.add("proj-g", SshKey.Type.ED25519, 0, "task-key", SshKeyStore.Use.TASK);
+        Path sock = agents.openFor(TaskIds.of("task-g"), "proj-g").orElseThrow().resolve(SshAgents.SOCKET);
+        String listed = ssh(sock, "ssh-add", "-l").ok().out();
+        assertTrue(listed.contains(task.fingerprint()), listed);
+        assertFalse(listed.contains(gate.fingerprint()) || listed.contains("gate-key"), "the gate key is not offered: " + listed);
+        Path pub = tmp.resolve("gate.pub");
+        Files.writeString(pub, gate.publicLine() + "\n");
+        Path data = tmp.resolve("push.txt");
+        Files.writeString(data, "a push the review never saw");
+        assertNotEquals(0, ssh(sock, "ssh-keygen", "-Y", "sign", "-f", pub.toString(), "-n", "git", data.toString()).code(),
+                "the agent refuses to sign with the gate key");
+        audit.flush();
+        assertTrue(audit.read(e -> e.provider().equals("ssh-agent") && e.path().startsWith(gate.fingerprint()))
+                .stream().allMatch(e -> e.outcome().equals("unknown_key")));
+
+        // A project with only a gate key gets no task agent at all; marking the key for task use is explicit.
+        keys.add("proj-gate-only", SshKey.Type.ED25519, 0, "only-gate", SshKeyStore.Use.GATE);
+        assertTrue(agents.openFor(TaskIds.of("task-go"), "proj-gate-only").isEmpty());
+        // One key, one use: the gate key cannot be granted to another project's tasks by adding it again as a task key.
+        SshKey gateKey = SshKey.parseOpenSsh(keys.export(gate.id(), true).privateKey().orElseThrow());
+        io.terok.common.ServiceException twice = org.junit.jupiter.api.Assertions.assertThrows(io.terok.common.ServiceException.class,
+                () -> keys.importKey("proj-other", gateKey.toOpenSsh(), "", SshKeyStore.Use.TASK));
+        assertTrue(twice.getMessage().contains("as a gate key") && twice.getMessage().contains("terok ssh use " + gate.id()), twice.getMessage());
+        // Changing the use is seen by the running agent at its next request.
+        keys.setUse(gate.id(), SshKeyStore.Use.TASK);
+        assertTrue(ssh(sock, "ssh-add", "-l").ok().out().contains(gate.fingerprint()));
+        keys.setUse(gate.id(), SshKeyStore.Use.GATE);
+        assertFalse(ssh(sock, "ssh-add", "-l").ok().out().contains(gate.fingerprint()));
+    }
+
     @Test
     void rawProtocolSha1UnknownKeysMalformedAndOversizedMessages() throws Exception {
-        SshKeyStore.Info rsa = keys.add("proj-r", SshKey.Type.RSA, 3072, "r");
+        SshKeyStore.Info rsa = keys.add("proj-r", SshKey.Type.RSA, 3072, "r", SshKeyStore.Use.TASK);
         Path sock = agents.openFor(TaskIds.of("task-r"), "proj-r").orElseThrow().resolve(SshAgents.SOCKET);
         byte[] blob = java.util.Base64.getDecoder().decode(rsa.publicLine().split(" ")[1]);
         try (Raw c = new Raw(sock)) {
@@ -157,7 +195,7 @@ class SshAgentsTest {
 
     @Test
     void revocationCutsLiveConnectionsAndDeletesTheSocket() throws Exception {
-        keys.add("proj-v", SshKey.Type.ED25519, 0, "");
+        keys.add("proj-v", SshKey.Type.ED25519, 0, "", SshKeyStore.Use.TASK);
         Path dir = agents.openFor(TaskIds.of("task-v"), "proj-v").orElseThrow();
         Path sock = dir.resolve(SshAgents.SOCKET);
         try (Raw c = new Raw(sock)) {
@@ -173,7 +211,7 @@ class SshAgentsTest {
 
     @Test
     void aRestartedVaultReopensTheAgentsOfLiveTasksAndClearsStaleOnes() throws Exception {
-        keys.add("proj-s", SshKey.Type.ED25519, 0, "s");
+        keys.add("proj-s", SshKey.Type.ED25519, 0, "s", SshKeyStore.Use.TASK);
         Path dir = agents.openFor(TaskIds.of("task-live"), "proj-s").orElseThrow();
         Object inode = Files.readAttributes(dir, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
         // A directory whose task is gone, with the socket a crashed process left behind.

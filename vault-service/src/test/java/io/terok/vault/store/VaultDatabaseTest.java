@@ -126,10 +126,11 @@ class VaultDatabaseTest {
                     + " VALUES ('t2', 'h2', 'task-b', 'anthropic', 'default', 8, 'proj')");
         }
         try (VaultDatabase db = VaultDatabase.open(file, "pw")) {
-            assertEquals(3, db.schemaVersion());
+            assertEquals(4, db.schemaVersion());
             SshKeyRow k = db.inTransaction(s -> s.find(SshKeyRow.class, 1L));
             assertEquals("SHA256:abc", k.fingerprint);
             assertEquals("old key", k.comment);
+            assertEquals("gate", k.use, "a key stored before uses existed is a gate key: never offered to tasks (fail closed)");
             Number assigned = db.inTransaction(s -> (Number) s.createNativeQuery("SELECT count(*) FROM ssh_key_projects WHERE project = 'proj'",
                     Object.class).getSingleResult());
             assertEquals(1, assigned.intValue());
