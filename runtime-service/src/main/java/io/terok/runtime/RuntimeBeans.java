@@ -2,7 +2,14 @@ package io.terok.runtime;
 
 import io.terok.common.ServiceName;
 import io.terok.common.PrivateFiles;
+import io.terok.agents.build.PodmanImageBuilder;
+import io.terok.agents.stage.Stager;
 import io.terok.runtime.compose.GrpcTaskServices;
+import io.terok.runtime.project.AgentProjectImages;
+import io.terok.runtime.project.GitIdentity;
+import io.terok.runtime.project.GrpcProjectPeers;
+import io.terok.runtime.project.ProjectSetup;
+import io.terok.runtime.project.ProjectStore;
 import io.terok.runtime.panic.EmergencyStop;
 import io.terok.runtime.panic.PanicLock;
 import io.terok.runtime.podman.LibpodClient;
@@ -27,6 +34,7 @@ public class RuntimeBeans {
     private final PodmanEndpoint endpoint = new PodmanEndpoint();
     private LibpodClient client;
     private GrpcTaskServices services;
+    private GrpcProjectPeers peers;
 
     @Produces
     @Singleton
@@ -75,8 +83,24 @@ public class RuntimeBeans {
         return new TaskManager(client, store, services, validator, panic, config.runtimeDir().resolve("seccomp"));
     }
 
+    @Produces
+    @Singleton
+    ProjectSetup projectSetup(RuntimeConfig config, TaskManager tasks) {
+        peers = new GrpcProjectPeers(config.runtimeDir(), config.services().deadline());
+        Path stage = config.projects().stageDir().orElse(config.dataDir().resolve("images").resolve("stage"));
+        AgentProjectImages images = new AgentProjectImages(config.configDir().resolve("agents"),
+                new PodmanImageBuilder().networkForL0AndL2(config.projects().buildNetwork()), new Stager(stage));
+        return new ProjectSetup(new ProjectStore(config.configDir().resolve("projects")), peers, images,
+                new GitIdentity(config.configDir().resolve("config.yaml"), GitIdentity::hostGit),
+                config.projects().defaultBaseImage(),
+                project -> tasks.records().stream().anyMatch(t -> t.getSpec().getProject().equals(project)));
+    }
+
     @PreDestroy
     void close() {
+        if (peers != null) {
+            peers.close();
+        }
         if (services != null) {
             services.close();
         }

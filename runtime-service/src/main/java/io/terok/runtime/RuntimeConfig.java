@@ -24,6 +24,25 @@ public interface RuntimeConfig {
 
     Services services();
 
+    Projects projects();
+
+    interface Projects {
+        /** image.base of a new project that names none. */
+        @WithDefault("docker.io/library/debian:bookworm")
+        String defaultBaseImage();
+
+        /** Where the agents' npm packages are staged for image builds (outside any repository). */
+        Optional<Path> stageDir();
+
+        /**
+         * Give the L0 and L2 build steps the network (apt-get/dnf for a base that lacks tools, a project's snippet).
+         * Off by default: the build containers would use the host's resolver; agents never need it (L1 copies the
+         * host's stage).
+         */
+        @WithDefault("false")
+        boolean buildNetwork();
+    }
+
     interface Podman {
         /** The podman API socket; the user's standard one when unset. */
         Optional<Path> socket();

@@ -1,0 +1,27 @@
+package io.terok.runtime.project;
+
+import java.util.List;
+
+/** What a project needs from gate and vault; {@link GrpcProjectPeers} over their gRPC contracts, fakes in unit tests. */
+public interface ProjectPeers {
+    record SshKey(long id, String fingerprint, String publicKey) {
+    }
+
+    boolean gateHas(String project);
+
+    /** Creates the gate mirror; with {@code sync} fetches the upstream at once (an unreachable one fails and leaves nothing). */
+    void gateCreate(String project, String upstreamUrl, boolean sync);
+
+    void gateSync(String project);
+
+    /** The upstream's default branch as the gate's last sync saw it; empty before one. */
+    String gateDefaultBranch(String project);
+
+    void gateDelete(String project);
+
+    List<SshKey> sshKeys(String project);
+
+    SshKey addSshKey(String project);
+
+    void removeSshKey(long id);
+}
