@@ -10,6 +10,8 @@ import io.terok.cli.host.DoctorCommand;
 import io.terok.cli.host.SetupCommand;
 import io.terok.cli.host.UninstallCommand;
 import io.terok.cli.panic.PanicCommand;
+import io.terok.cli.project.ConfigCommand;
+import io.terok.cli.project.ProjectCommand;
 import io.terok.cli.services.ServicesCommand;
 import io.terok.cli.shield.ShieldCommand;
 import io.terok.cli.task.ExecCommand;
@@ -85,6 +87,8 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
         v.put("shield", ShieldCommand::new);
         v.put("clearance", ClearanceCommand::new);
         v.put("agents", AgentsCommand::new);
+        v.put("project", ProjectCommand::new);
+        v.put("config", ConfigCommand::new);
         v.put("panic", PanicCommand::new);
         v.put("doctor", DoctorCommand::new);
         v.put("completion", CompletionCommand::new);

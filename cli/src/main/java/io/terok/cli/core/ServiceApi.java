@@ -6,6 +6,8 @@ import io.terok.api.v1.ClearanceServiceGrpc;
 import io.terok.api.v1.ClearanceServiceGrpc.ClearanceServiceBlockingStub;
 import io.terok.api.v1.GateServiceGrpc;
 import io.terok.api.v1.GateServiceGrpc.GateServiceBlockingStub;
+import io.terok.api.v1.ProjectServiceGrpc;
+import io.terok.api.v1.ProjectServiceGrpc.ProjectServiceBlockingStub;
 import io.terok.api.v1.RuntimeServiceGrpc;
 import io.terok.api.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import io.terok.api.v1.ShieldServiceGrpc;
@@ -35,6 +37,10 @@ public record ServiceApi<S extends AbstractBlockingStub<S>>(ServiceName service,
             ShieldServiceGrpc::newBlockingStub, Duration.ofSeconds(30));
     public static final ServiceApi<ClearanceServiceBlockingStub> CLEARANCE = new ServiceApi<>(ServiceName.CLEARANCE,
             ClearanceServiceGrpc::newBlockingStub, Duration.ofSeconds(15));
+
+    /** Projects live in runtime-service; init builds images, so it asks for its own long deadline. */
+    public static final ServiceApi<ProjectServiceBlockingStub> PROJECTS = new ServiceApi<>(ServiceName.RUNTIME,
+            ProjectServiceGrpc::newBlockingStub, Duration.ofSeconds(30));
 
     /** A connection for several calls; close it after use. */
     public ServiceClient<S> connect(Context ctx) {

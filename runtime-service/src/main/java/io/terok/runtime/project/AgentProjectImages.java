@@ -9,7 +9,10 @@ import io.terok.agents.stage.Stager;
 import io.terok.api.v1.ProjectSettings;
 import io.terok.common.Printable;
 import io.terok.common.ServiceException;
+import io.terok.common.HostProcess;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -72,6 +75,23 @@ public final class AgentProjectImages implements ProjectImages {
     @Override
     public boolean exists(String image) {
         return podman.exists(image);
+    }
+
+    @Override
+    public boolean removeProjectLayer(String image) {
+        if (!podman.exists(image)) {
+            return false;
+        }
+        try {
+            // Without --force: podman refuses while a container (even a stopped one) uses the image.
+            HostProcess.Result r = HostProcess.of("podman", "rmi", image).timeout(Duration.ofMinutes(2)).run();
+            if (!r.ok()) {
+                throw ServiceException.precondition("podman could not remove " + image + ": " + r.firstLine());
+            }
+            return true;
+        } catch (IOException e) {
+            throw ServiceException.unavailable("podman cannot be run: " + e.getMessage());
+        }
     }
 
     @Override

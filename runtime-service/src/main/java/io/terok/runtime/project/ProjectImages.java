@@ -13,6 +13,9 @@ public interface ProjectImages {
 
     boolean exists(String image);
 
+    /** Removes the project's own layer (L2) if podman holds it and no container uses it; true when removed. */
+    boolean removeProjectLayer(String image);
+
     /** Builds what is missing (progress lines as it goes) and returns the project's image. */
     String build(ProjectSettings s, Consumer<String> progress);
 }

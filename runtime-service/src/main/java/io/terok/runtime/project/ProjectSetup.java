@@ -168,13 +168,27 @@ public final class ProjectSetup {
         if (hasTasks.test(name)) {
             throw ServiceException.precondition("project " + name + " still has tasks: remove them first (terok task list " + name + ")");
         }
-        boolean hasFile = store.find(name).isPresent() || java.nio.file.Files.exists(store.file(name));
+        var settings = store.find(name);
+        boolean hasFile = settings.isPresent() || java.nio.file.Files.exists(store.file(name));
         boolean hasGate = peers.gateHas(name);
-        List<ProjectPeers.SshKey> keys = peers.sshKeys(name);
+        // Only an ssh upstream has keys (init made one); asking the vault otherwise would need it unlocked for nothing.
+        List<ProjectPeers.SshKey> keys = settings.isEmpty() || sshUpstream(settings.get().getUpstreamUrl())
+                ? peers.sshKeys(name) : List.of();
         if (!hasFile && !hasGate && keys.isEmpty()) {
             throw ServiceException.notFound("no project " + name);
         }
         List<String> removed = new ArrayList<>();
+        List<String> kept = new ArrayList<>();
+        store.find(name).ifPresent(s -> {
+            try {
+                String image = images.plan(s);
+                if (images.removeProjectLayer(image)) {
+                    removed.add("image " + image);
+                }
+            } catch (RuntimeException e) {
+                kept.add("image: " + e.getMessage());
+            }
+        });
         if (hasGate) {
             peers.gateDelete(name);
             removed.add("gate mirror " + name);
@@ -187,7 +201,8 @@ public final class ProjectSetup {
             removed.add("config " + store.file(name));
             store.delete(name);
         }
-        LOG.infof("project %s deleted: %s", name, removed);
+        LOG.infof("project %s deleted: %s%s", name, removed, kept.isEmpty() ? "" : " (kept: " + kept + ")");
+        kept.forEach(k -> removed.add("(kept) " + k));
         return removed;
     }
 

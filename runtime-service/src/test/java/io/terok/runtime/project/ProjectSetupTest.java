@@ -93,6 +93,11 @@ class ProjectSetupTest {
             return calls.contains("build");
         }
 
+        public boolean removeProjectLayer(String image) {
+            calls.add("rmi " + image);
+            return calls.contains("build");
+        }
+
         public String build(ProjectSettings s, Consumer<String> progress) {
             calls.add("build");
             if (failBuild != null) {
@@ -176,7 +181,8 @@ class ProjectSetupTest {
     void deleteRemovesEverythingAndIsRefusedWhileTasksExist() {
         setup().init(req("demo", "git@example.com:o/r.git"), l -> { });
         List<String> removed = setup().delete("demo");
-        assertEquals(3, removed.size(), removed.toString());
+        assertEquals(4, removed.size(), removed.toString());
+        assertTrue(removed.contains("image localhost/terok-l2-demo:abc"), removed.toString());
         assertTrue(gate.isEmpty() && keys.isEmpty());
         assertFalse(Files.exists(dir.resolve("projects/demo.yaml")));
         assertEquals(ServiceException.Kind.NOT_FOUND, assertThrows(ServiceException.class, () -> setup().delete("demo")).kind());
