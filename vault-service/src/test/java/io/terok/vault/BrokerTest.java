@@ -103,6 +103,29 @@ class BrokerTest {
         assertEquals("token " + VaultApi.realKey("github"), last("github").get("authorization"));
     }
 
+    /** Gemini's clients send the key in x-goog-api-key: the phantom is taken from there and replaced there. */
+    @Test
+    void geminisKeyHeaderCarriesThePhantomAndTheRealKeyGoesUpstreamInIt() {
+        MintTaskTokensResponse m = api.mint(TaskIds.of("task-google"), "google");
+        String phantom = token(m, "GEMINI_API_KEY");
+        assertEquals("http://127.0.0.1:" + port(), m.getEnvOrThrow("GOOGLE_GEMINI_BASE_URL"));
+        // As the SDK sends it: the ':' of the method is not percent-encoded.
+        given().urlEncodingEnabled(false).header("x-goog-api-key", phantom).body("{}")
+                .post("/v1beta/models/gemini-2.5-pro:generateContent").then().statusCode(200);
+        MultiMap got = last("google");
+        assertEquals(VaultApi.realKey("google"), got.get("x-goog-api-key"));
+        assertEquals("/v1beta/models/gemini-2.5-pro:generateContent", got.get(":path"));
+        assertFalse(got.toString().contains(phantom), "the phantom never leaves: " + got);
+
+        // An Anthropic token smuggled in Gemini's header still only reaches Anthropic, and never as the phantom.
+        String anthropic = token(api.mint(TaskIds.of("task-google-cross"), "anthropic"), "ANTHROPIC_API_KEY");
+        int google = MockUpstreams.COUNT.get("google").get();
+        given().header("x-goog-api-key", anthropic).get("/v1/ok").then().statusCode(200);
+        assertEquals(google, MockUpstreams.COUNT.get("google").get());
+        assertEquals(VaultApi.realKey("anthropic"), last("anthropic").get("x-api-key"));
+        assertNull(last("anthropic").get("x-goog-api-key"), "the task's auth header is removed");
+    }
+
     @Test
     void missingUnknownAndRevokedTokensGet401JsonAndNeverReachAProvider() {
         int before = MockUpstreams.COUNT.values().stream().mapToInt(java.util.concurrent.atomic.AtomicInteger::get).sum();

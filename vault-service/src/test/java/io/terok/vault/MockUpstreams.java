@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (302 to another host), anything else: 200 "ok".
  */
 public class MockUpstreams implements QuarkusTestResourceLifecycleManager {
-    public static final List<String> PROVIDERS = List.of("anthropic", "openai", "github", "gitlab");
+    public static final List<String> PROVIDERS = List.of("anthropic", "openai", "google", "github", "gitlab");
     public static final String PASSPHRASE = "test-vault-passphrase";
     public static final Map<String, List<MultiMap>> RECEIVED = new ConcurrentHashMap<>();
     public static final Map<String, AtomicInteger> COUNT = new ConcurrentHashMap<>();

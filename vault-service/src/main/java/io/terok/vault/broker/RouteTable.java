@@ -29,6 +29,10 @@ public final class RouteTable {
                 Map.of("ANTHROPIC_BASE_URL", "${base_url}", "ANTHROPIC_API_KEY", "${token}")));
         d.put("openai", new ProviderRoute("openai", URI.create("https://api.openai.com"), "Authorization", "Bearer ",
                 Map.of("OPENAI_BASE_URL", "${base_url}/v1", "OPENAI_API_KEY", "${token}")));
+        // Gemini's API (the Gemini CLI, Google's SDKs) takes the key in x-goog-api-key; GOOGLE_GEMINI_BASE_URL is the
+        // Gemini CLI's and the @google/genai SDK's base URL override.
+        d.put("google", new ProviderRoute("google", URI.create("https://generativelanguage.googleapis.com"), "x-goog-api-key", "",
+                Map.of("GOOGLE_GEMINI_BASE_URL", "${base_url}", "GEMINI_API_KEY", "${token}")));
         d.put("github", new ProviderRoute("github", URI.create("https://api.github.com"), "Authorization", "token ",
                 Map.of("GH_TOKEN", "${token}", "GITHUB_TOKEN", "${token}", "GITHUB_API_URL", "${base_url}")));
         d.put("gitlab", new ProviderRoute("gitlab", URI.create("https://gitlab.com"), "PRIVATE-TOKEN", "",

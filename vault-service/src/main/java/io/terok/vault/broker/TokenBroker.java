@@ -41,8 +41,8 @@ import org.jboss.logging.Logger;
  * The token broker: a streaming reverse proxy on Vert.x's HTTP server and client that turns a phantom token into the
  * real credential. (Vert.x's general {@code vertx-http-proxy} did the same with an interceptor, but parsed and
  * re-formatted the Date header, evaluated caching headers and copied every header twice on each request: about a
- * third of the broker's CPU; see docs/benchmarks.md.) The token (from Authorization Bearer/Basic/token, x-api-key or
- * Private-Token, the first one present) selects the provider, so a token can only ever reach its own provider's
+ * third of the broker's CPU; see docs/benchmarks.md.) The token (from Authorization Bearer/Basic/token, x-api-key,
+ * x-goog-api-key (Gemini) or Private-Token, the first one present) selects the provider, so a token can only ever reach its own provider's
  * upstream whatever the path says. Bodies stream both ways; the response is redacted on the fly if the upstream
  * echoes the real secret; hop-by-hop headers are dropped both ways; redirects are relayed, never followed, so the
  * credential is never sent to another host. Every request is audited. WebSocket upgrades are bridged instead of
@@ -58,7 +58,7 @@ public final class TokenBroker {
 
     /** Bodies of a known length up to this size are collected and sent in one write; larger ones stream. */
     private static final long SMALL_BODY = 64 * 1024;
-    private static final List<String> AUTH_HEADERS = List.of("authorization", "x-api-key", "private-token");
+    private static final List<String> AUTH_HEADERS = List.of("authorization", "x-api-key", "x-goog-api-key", "private-token");
     private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
 
@@ -434,7 +434,7 @@ public final class TokenBroker {
     private Future<Void> authorize(Exchange x, MultiMap h) {
         String token = extract(h);
         if (token == null) {
-            return Future.failedFuture(new Refused(401, "missing_token", "no phantom token in Authorization, x-api-key or Private-Token"));
+            return Future.failedFuture(new Refused(401, "missing_token", "no phantom token in Authorization, x-api-key, x-goog-api-key or Private-Token"));
         }
         if (!vault.unlocked()) {
             return Future.failedFuture(new Refused(503, "vault_locked", "the terok vault is locked: run `terok vault unlock` on the host"));
@@ -717,7 +717,7 @@ public final class TokenBroker {
             }
             return cred;
         }
-        for (String name : List.of("x-api-key", "private-token")) {
+        for (String name : List.of("x-api-key", "x-goog-api-key", "private-token")) {
             String t = h.get(name);
             if (t != null && !t.isBlank()) {
                 return t.trim();
