@@ -1,6 +1,7 @@
 package io.terok.cli;
 
 import io.terok.cli.agents.AgentsCommand;
+import io.terok.cli.agenttask.TaskCommand;
 import io.terok.cli.clearance.ClearanceCommand;
 import io.terok.cli.core.CliException;
 import io.terok.cli.core.Context;
@@ -88,6 +89,7 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
         v.put("clearance", ClearanceCommand::new);
         v.put("agents", AgentsCommand::new);
         v.put("project", ProjectCommand::new);
+        v.put("task", TaskCommand::new);
         v.put("config", ConfigCommand::new);
         v.put("panic", PanicCommand::new);
         v.put("doctor", DoctorCommand::new);

@@ -4,6 +4,9 @@ import io.terok.common.ServiceName;
 import io.terok.common.PrivateFiles;
 import io.terok.agents.build.PodmanImageBuilder;
 import io.terok.agents.stage.Stager;
+import io.terok.runtime.agenttask.AgentTaskRunner;
+import io.terok.runtime.agenttask.AgentTaskStore;
+import io.terok.runtime.agenttask.TaskManagerContainers;
 import io.terok.runtime.compose.GrpcTaskServices;
 import io.terok.runtime.project.AgentProjectImages;
 import io.terok.runtime.project.GitIdentity;
@@ -35,6 +38,7 @@ public class RuntimeBeans {
     private LibpodClient client;
     private GrpcTaskServices services;
     private GrpcProjectPeers peers;
+    private Path podmanSocket;
 
     @Produces
     @Singleton
@@ -63,6 +67,7 @@ public class RuntimeBeans {
         }, config.podman().socket().orElse(null), config.runtimeDir(), config.podman().startService(),
                 config.stateDir().resolve("logs").resolve("podman-service.log"));
         client = new LibpodClient(vertx, socket, timeout);
+        podmanSocket = socket;
         services = new GrpcTaskServices(config.runtimeDir(), config.services().deadline().toMillis());
         List<Path> protectedPaths = new ArrayList<>();
         // Sockets, and terok's own records, vault database, gate mirrors and configuration.
@@ -94,6 +99,14 @@ public class RuntimeBeans {
                 new GitIdentity(config.configDir().resolve("config.yaml"), GitIdentity::hostGit),
                 config.projects().defaultBaseImage(),
                 project -> tasks.records().stream().anyMatch(t -> t.getSpec().getProject().equals(project)));
+    }
+
+    @Produces
+    @Singleton
+    AgentTaskRunner agentTaskRunner(RuntimeConfig config, TaskManager tasks, ProjectSetup projects) {
+        AgentProjectImages images = (AgentProjectImages) projects.images();
+        return new AgentTaskRunner(projects, peers, new TaskManagerContainers(tasks, podmanSocket),
+                new AgentTaskStore(config.dataDir().resolve("runtime").resolve("agent-tasks")), images::roster);
     }
 
     @PreDestroy

@@ -115,6 +115,17 @@ public final class GrpcProjectPeers implements ProjectPeers, AutoCloseable {
     }
 
     @Override
+    public int brokerPort() {
+        return call(ServiceName.VAULT, "Status", () -> vault().status(io.terok.api.v1.VaultStatusRequest.getDefaultInstance())).getBrokerPort();
+    }
+
+    @Override
+    public List<io.terok.api.v1.Commit> commits(String project, String branch, String against) {
+        return call(ServiceName.GATE, "Log", () -> gate(deadline).log(io.terok.api.v1.ReviewRequest.newBuilder()
+                .setProject(project).setBranch(branch).setAgainst(against).build())).getCommitsList();
+    }
+
+    @Override
     public List<SshKey> sshKeys(String project) {
         return call(ServiceName.VAULT, "ListSshKeys", () -> vault().listSshKeys(ListSshKeysRequest.newBuilder().setProject(project).build()))
                 .getKeysList().stream().map(GrpcProjectPeers::key).toList();

@@ -19,6 +19,12 @@ public interface ProjectPeers {
 
     void gateDelete(String project);
 
+    /** The vault's token broker port on the host's loopback (VaultStatus.broker_port). */
+    int brokerPort();
+
+    /** The commits of {@code branch} that {@code against} does not have, newest first (gate's sanitised Log). */
+    List<io.terok.api.v1.Commit> commits(String project, String branch, String against);
+
     List<SshKey> sshKeys(String project);
 
     SshKey addSshKey(String project);

@@ -60,6 +60,14 @@ class ProjectSetupTest {
             gate.remove(p);
         }
 
+        public int brokerPort() {
+            return 9420;
+        }
+
+        public List<io.terok.api.v1.Commit> commits(String p, String b, String a) {
+            return List.of();
+        }
+
         public List<SshKey> sshKeys(String p) {
             return keys.entrySet().stream().filter(e -> e.getValue().equals(p))
                     .map(e -> new SshKey(e.getKey(), "SHA256:k" + e.getKey(), "ssh-ed25519 AAAA terok-" + p)).toList();
