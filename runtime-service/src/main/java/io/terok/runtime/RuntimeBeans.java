@@ -106,7 +106,9 @@ public class RuntimeBeans {
     AgentTaskRunner agentTaskRunner(RuntimeConfig config, TaskManager tasks, ProjectSetup projects) {
         AgentProjectImages images = (AgentProjectImages) projects.images();
         return new AgentTaskRunner(projects, peers, new TaskManagerContainers(tasks, podmanSocket),
-                new AgentTaskStore(config.dataDir().resolve("runtime").resolve("agent-tasks")), images::roster);
+                new AgentTaskStore(config.dataDir().resolve("runtime").resolve("agent-tasks"),
+                        config.projects().taskConfigDir().orElse(config.dataDir().resolveSibling(config.dataDir().getFileName() + "-tasks"))),
+                images::roster);
     }
 
     @PreDestroy

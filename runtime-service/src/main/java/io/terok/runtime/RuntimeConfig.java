@@ -31,6 +31,12 @@ public interface RuntimeConfig {
         @WithDefault("docker.io/library/debian:bookworm")
         String defaultBaseImage();
 
+        /**
+         * Where each agent task's own agent configuration lives (mounted into its container); outside terok's own
+         * directories, which no task may mount. Default: beside the data dir, {@code <data dir>-tasks}.
+         */
+        Optional<Path> taskConfigDir();
+
         /** Where the agents' npm packages are staged for image builds (outside any repository). */
         Optional<Path> stageDir();
 

@@ -11,7 +11,8 @@ import java.util.function.Consumer;
 public interface AgentContainers {
     String hostLoopbackAddress();
 
-    Task launch(LaunchRequest request, String taskId);
+    /** {@code ownedMounts}: host paths made for this task, chowned to the container's user by podman. */
+    Task launch(LaunchRequest request, String taskId, java.util.Set<String> ownedMounts);
 
     /** A short command in the task's container; its exit code, stdout and stderr. */
     Exec exec(String taskId, List<String> command, String workdir, Duration timeout);

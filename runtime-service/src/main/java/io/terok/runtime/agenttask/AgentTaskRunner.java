@@ -148,11 +148,19 @@ public final class AgentTaskRunner {
             undo.push("agent task directory", () -> store.delete(id));
             store.save(rec.build());
             Path template = projects.store().dir().resolve(p.getName() + ".d");
-            List<TaskConfig.Mount> mounts = TaskConfig.seed(plan.agent(), first, HOME, template, store.dir(id).resolve("config"));
-            task = containers.launch(LaunchRequest.newBuilder().setRunSpec(spec(p, plan, taskName, image, mounts)).build(), id);
+            List<TaskConfig.Mount> mounts = TaskConfig.seed(plan.agent(), first, HOME, template, store.config(id));
+            // The validator resolves symlinks: the owned paths are the real ones, as the plan names them.
+            java.util.Set<String> owned = new java.util.HashSet<>();
+            for (TaskConfig.Mount m : mounts) {
+                owned.add(m.host().toRealPath().toString());
+            }
+            task = containers.launch(LaunchRequest.newBuilder().setRunSpec(spec(p, plan, taskName, image, mounts)).build(), id, owned);
             undo.push("task container", () -> containers.remove(id));
             events.progress("task " + id + " (" + taskName + ") started from " + image);
             prepareWorkspace(id, task, p, taskBranch, events);
+        } catch (java.io.IOException e) {
+            undo.unwind(taskName);
+            throw ServiceException.internal("cannot resolve the task's configuration directory: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             LOG.warnf("agent task %s could not start, undoing %s: %s", taskName, undo.held(), e.getMessage());
             undo.unwind(taskName);
@@ -196,7 +204,7 @@ public final class AgentTaskRunner {
         RunSpec.Builder s = RunSpec.newBuilder().setName(name).setImage(image).addAllCommand(List.of("sleep", "infinity"))
                 .setWorkdir(WORKSPACE).setNetwork(NetworkMode.NETWORK_MODE_FILTERED).setProject(p.getName())
                 .addProviders(plan.provider()).addAllShieldProfiles(p.getShieldProfilesList()).addAllGpus(p.getGpusList())
-                .putAllEnv(p.getEnvMap()).putEnv("HOME", HOME).putLabels("io.terok.agent", plan.agent().id());
+                .putAllEnv(p.getEnvMap()).putEnv("HOME", HOME).putAnnotations("io.terok.agent", plan.agent().id());
         if (p.hasLimits()) {
             s.setLimits(p.getLimits());
         }

@@ -27,9 +27,21 @@ import org.jboss.logging.Logger;
 public final class AgentTaskStore {
     private static final Logger LOG = Logger.getLogger(AgentTaskStore.class);
     private final Path dir;
+    private final Path configRoot;
 
-    public AgentTaskStore(Path dir) {
+    /**
+     * @param configRoot where each task's agent configuration lives ({@code <configRoot>/<task id>/}): outside terok's
+     *                   own directories, which no task may mount
+     */
+    public AgentTaskStore(Path dir, Path configRoot) {
         this.dir = dir;
+        this.configRoot = configRoot;
+    }
+
+    /** The task's own copy of its agent's configuration (mounted into its container). */
+    public Path config(String id) {
+        PrivateFiles.directory(configRoot);
+        return configRoot.resolve(Ids.taskId("task_id", id));
     }
 
     public Path dir(String id) {
@@ -116,7 +128,11 @@ public final class AgentTaskStore {
     }
 
     public void delete(String id) {
-        Path d = dir(id);
+        deleteTree(configRoot.resolve(Ids.taskId("task_id", id)));
+        deleteTree(dir(id));
+    }
+
+    private static void deleteTree(Path d) {
         if (!Files.exists(d)) {
             return;
         }

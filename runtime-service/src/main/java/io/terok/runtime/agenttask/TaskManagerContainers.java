@@ -36,8 +36,8 @@ public final class TaskManagerContainers implements AgentContainers {
     }
 
     @Override
-    public Task launch(LaunchRequest request, String taskId) {
-        return tasks.launch(request, taskId);
+    public Task launch(LaunchRequest request, String taskId, java.util.Set<String> ownedMounts) {
+        return tasks.launch(request, taskId, ownedMounts);
     }
 
     @Override

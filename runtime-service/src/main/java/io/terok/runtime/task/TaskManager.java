@@ -81,13 +81,21 @@ public final class TaskManager {
 
     /** A launch whose task id the caller chose ({@link #newTaskId}): agent tasks name their branch and files by it first. */
     public Task launch(LaunchRequest request, String id) {
+        return launch(request, id, java.util.Set.of());
+    }
+
+    /**
+     * @param ownedMounts host paths of the spec's volumes that runtime made for this task and podman is to chown to the
+     *                    container's user ({@link ContainerPlan#withOwnedMounts}); in-process only, never from a client
+     */
+    public Task launch(LaunchRequest request, String id, java.util.Set<String> ownedMounts) {
         Ids.taskId("task_id", id);
         if (!request.hasRunSpec()) {
             throw ServiceException.invalid("run_spec", "is required");
         }
         panic.refuse("launching a task");
         RunSpec spec = request.getRunSpec();
-        ContainerPlan plan = validator.validate(spec);
+        ContainerPlan plan = validator.validate(spec).withOwnedMounts(ownedMounts);
         if (!podman.imageExists(plan.image())) {
             throw ServiceException.invalid("run_spec.image", "image '" + plan.image()
                     + "' is not in podman's local storage; build or pull it first (podman images lists what is there)");
