@@ -213,6 +213,47 @@ class AgentTaskEndToEndTest {
     }
 
     @Test
+    @Order(6)
+    void twoTasksOfOneProjectRunAtOnceEachOnItsOwn() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var a = pool.submit(() -> terok.run("task", "run", "demo", "Add agent.txt, commit and push it.", "--name", "twin-a"));
+            var b = pool.submit(() -> terok.run("task", "run", "demo", "Add agent.txt, commit and push it.", "--name", "twin-b"));
+            Terok.Result ra = a.get(5, TimeUnit.MINUTES);
+            Terok.Result rb = b.get(5, TimeUnit.MINUTES);
+            assertEquals(0, ra.exitCode(), ra.out() + ra.err());
+            assertEquals(0, rb.exitCode(), rb.out() + rb.err());
+            String ida = taskId(ra);
+            String idb = taskId(rb);
+            assertNotEquals(ida, idb);
+            // Each pushed to its own branch (the same script and second may well give both the same commit id).
+            String ca = terok.git(gateRepo(), "rev-parse", "refs/heads/terok/" + ida);
+            String cb = terok.git(gateRepo(), "rev-parse", "refs/heads/terok/" + idb);
+            assertEquals("from-the-agent", terok.git(gateRepo(), "show", ca + ":agent.txt"));
+            assertEquals("from-the-agent", terok.git(gateRepo(), "show", cb + ":agent.txt"));
+            // Each has its own phantom token (the broker maps each to its task) and its own agent configuration.
+            String tokenA = terok.run("exec", ida, "printenv", "ANTHROPIC_API_KEY").ok().out().strip();
+            String tokenB = terok.run("exec", idb, "printenv", "ANTHROPIC_API_KEY").ok().out().strip();
+            assertNotEquals(tokenA, tokenB);
+            Path cfgA = terok.home.resolve("data-tasks").resolve(ida).resolve("home/.claude");
+            Path cfgB = terok.home.resolve("data-tasks").resolve(idb).resolve("home/.claude");
+            assertTrue(Files.isDirectory(cfgA) && Files.isDirectory(cfgB));
+            assertNotEquals(cfgA.toRealPath(), cfgB.toRealPath());
+            // One task's workspace only has its own branch checked out.
+            assertEquals("terok/" + ida, terok.run("exec", ida, "git", "-C", "/workspace", "branch", "--show-current").ok().out().strip());
+            // Delete keeps the branch for review; --purge removes it.
+            terok.run("task", "delete", "demo", "twin-a").ok();
+            assertEquals(ca, terok.git(gateRepo(), "rev-parse", "refs/heads/terok/" + ida), "the branch stays for review");
+            assertFalse(Files.exists(terok.home.resolve("data-tasks").resolve(ida)), "its agent configuration is gone");
+            assertNotEquals(0, terok.run("exec", ida, "true").exitCode(), "its container is gone");
+            terok.run("task", "delete", "--purge", "demo", "twin-b").ok();
+            assertEquals("", terok.git(gateRepo(), "for-each-ref", "refs/heads/terok/" + idb), "--purge deletes the branch");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     @Order(5)
     void badInputIsRefusedNamingTheFieldAndLeavesNothing() {
         int tasksBefore = terok.run("task", "list").ok().out().lines().toList().size();
