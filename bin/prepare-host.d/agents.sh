@@ -25,5 +25,5 @@ if [ "${PROFILE:-}" != product ] && [ ! -f "$STAGE_STAMP" ]; then
     java -cp "$REPO_DIR/agents/target/classes:$REPO_DIR/common/target/classes:$(cat "$REPO_DIR/agents/target/prepare-host.cp")" \
         io.terok.agents.stage.StageCommand "$AGENTS_STAGE" localhost/terok-agent-base:bookworm >&2
     touch "$STAGE_STAMP"
+    log "  agents staged in $AGENTS_STAGE"
 fi
-log "  agents staged in $AGENTS_STAGE"
