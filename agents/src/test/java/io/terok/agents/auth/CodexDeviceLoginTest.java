@@ -53,6 +53,7 @@ class CodexDeviceLoginTest {
     String origin;
     Path codex;
     final List<String> requests = Collections.synchronizedList(new ArrayList<>());
+    final List<String> backend = Collections.synchronizedList(new ArrayList<>());
     final AtomicInteger polls = new AtomicInteger();
     volatile boolean refuse;
     final String access = CodexAuthJsonTest.jwt("{\"exp\":" + (Instant.now().getEpochSecond() + 3600)
@@ -85,7 +86,12 @@ class CodexDeviceLoginTest {
         String body = new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         String path = x.getRequestURI().getPath();
         requests.add(x.getRequestMethod() + " " + path + " " + body);
-        if (refuse) {
+        if (path.startsWith("/backend-api/codex/")) {
+            // The model backend: record what a task's Codex sends, answer with an error so it stops.
+            backend.add(x.getRequestMethod() + " " + path + " authorization=" + x.getRequestHeaders().getFirst("Authorization")
+                    + " chatgpt-account-id=" + x.getRequestHeaders().getFirst("ChatGPT-Account-Id"));
+            send(x, 400, "{\"error\":{\"message\":\"scripted refusal\",\"type\":\"invalid_request_error\"}}");
+        } else if (refuse) {
             send(x, 403, "{\"error\":\"access_denied\"}");
         } else if (path.equals("/api/accounts/deviceauth/usercode")) {
             send(x, 200, "{\"device_auth_id\":\"dev-42\",\"user_code\":\"WXYZ-2345\",\"interval\":\"1\"}");
@@ -149,6 +155,17 @@ class CodexDeviceLoginTest {
             HostProcess.Result s = codex(phantomHome, status, "login", "status");
             assertEquals(0, s.exitCode(), s.describeFailure());
             assertTrue(String.join("\n", status).contains("Logged in using ChatGPT"), status + s.stderr());
+
+            // With that file and a model provider that asks for the ChatGPT login (what a task's config.toml gets,
+            // its base_url the broker's), Codex sends the phantom as Bearer and the account id to {base_url}/responses.
+            HostProcess.Result e = codex(phantomHome, new ArrayList<>(), "exec", "--skip-git-repo-check",
+                    "-c", "model_provider=\"broker\"",
+                    "-c", "model_providers.broker={name=\"broker\",base_url=\"" + origin + "/backend-api/codex\","
+                            + "wire_api=\"responses\",requires_openai_auth=true,request_max_retries=0,stream_max_retries=0}",
+                    "say hi");
+            assertNotEquals(0, e.exitCode());
+            assertTrue(backend.contains("POST /backend-api/codex/responses authorization=Bearer terok-phantom-0123456789"
+                    + " chatgpt-account-id=" + ACCOUNT), backend + "\n" + e.stderr());
         } finally {
             deleteTree(home);
             deleteTree(phantomHome);
