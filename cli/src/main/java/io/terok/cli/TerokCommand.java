@@ -1,6 +1,7 @@
 package io.terok.cli;
 
 import io.terok.cli.agents.AgentsCommand;
+import io.terok.cli.agenttask.TaskCommand;
 import io.terok.cli.clearance.ClearanceCommand;
 import io.terok.cli.auth.AuthCommand;
 import io.terok.cli.core.CliException;
@@ -12,6 +13,8 @@ import io.terok.cli.image.ImageCommand;
 import io.terok.cli.host.SetupCommand;
 import io.terok.cli.host.UninstallCommand;
 import io.terok.cli.panic.PanicCommand;
+import io.terok.cli.project.ConfigCommand;
+import io.terok.cli.project.ProjectCommand;
 import io.terok.cli.services.ServicesCommand;
 import io.terok.cli.shield.ShieldCommand;
 import io.terok.cli.task.AttachCommand;
@@ -93,6 +96,9 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
         v.put("clearance", ClearanceCommand::new);
         v.put("image", ImageCommand::new);
         v.put("agents", AgentsCommand::new);
+        v.put("project", ProjectCommand::new);
+        v.put("task", TaskCommand::new);
+        v.put("config", ConfigCommand::new);
         v.put("panic", PanicCommand::new);
         v.put("doctor", DoctorCommand::new);
         v.put("completion", CompletionCommand::new);

@@ -3,7 +3,17 @@ package io.terok.runtime;
 import io.terok.common.ServiceName;
 import io.terok.common.PrivateFiles;
 import io.terok.runtime.attach.AttachSessions;
+import io.terok.agents.build.PodmanImageBuilder;
+import io.terok.agents.stage.Stager;
+import io.terok.runtime.agenttask.AgentTaskRunner;
+import io.terok.runtime.agenttask.AgentTaskStore;
+import io.terok.runtime.agenttask.TaskManagerContainers;
 import io.terok.runtime.compose.GrpcTaskServices;
+import io.terok.runtime.project.AgentProjectImages;
+import io.terok.runtime.project.GitIdentity;
+import io.terok.runtime.project.GrpcProjectPeers;
+import io.terok.runtime.project.ProjectSetup;
+import io.terok.runtime.project.ProjectStore;
 import io.terok.runtime.panic.EmergencyStop;
 import io.terok.runtime.panic.PanicLock;
 import io.terok.runtime.podman.LibpodClient;
@@ -30,6 +40,8 @@ public class RuntimeBeans {
     private final PodmanEndpoint endpoint = new PodmanEndpoint();
     private LibpodClient client;
     private GrpcTaskServices services;
+    private GrpcProjectPeers peers;
+    private Path podmanSocket;
 
     @Produces
     @Singleton
@@ -58,6 +70,7 @@ public class RuntimeBeans {
         }, config.podman().socket().orElse(null), config.runtimeDir(), config.podman().startService(),
                 config.stateDir().resolve("logs").resolve("podman-service.log"));
         client = new LibpodClient(vertx, socket, timeout);
+        podmanSocket = socket;
         services = new GrpcTaskServices(config.runtimeDir(), config.services().deadline().toMillis());
         List<Path> protectedPaths = new ArrayList<>();
         // Sockets, and terok's own records, vault database, gate mirrors and configuration.
@@ -85,8 +98,34 @@ public class RuntimeBeans {
         return new AttachSessions(tasks, client, MAX_ATTACH_SESSIONS);
     }
 
+    @Produces
+    @Singleton
+    ProjectSetup projectSetup(RuntimeConfig config, TaskManager tasks) {
+        peers = new GrpcProjectPeers(config.runtimeDir(), config.services().deadline());
+        Path stage = config.projects().stageDir().orElse(config.dataDir().resolve("images").resolve("stage"));
+        AgentProjectImages images = new AgentProjectImages(config.configDir().resolve("agents"),
+                new PodmanImageBuilder().networkForL0AndL2(config.projects().buildNetwork()), new Stager(stage));
+        return new ProjectSetup(new ProjectStore(config.configDir().resolve("projects")), peers, images,
+                new GitIdentity(config.configDir().resolve("config.yaml"), GitIdentity::hostGit),
+                config.projects().defaultBaseImage(),
+                project -> tasks.records().stream().anyMatch(t -> t.getSpec().getProject().equals(project)));
+    }
+
+    @Produces
+    @Singleton
+    AgentTaskRunner agentTaskRunner(RuntimeConfig config, TaskManager tasks, ProjectSetup projects) {
+        AgentProjectImages images = (AgentProjectImages) projects.images();
+        return new AgentTaskRunner(projects, peers, new TaskManagerContainers(tasks, podmanSocket),
+                new AgentTaskStore(config.dataDir().resolve("runtime").resolve("agent-tasks"),
+                        config.projects().taskConfigDir().orElse(config.dataDir().resolveSibling(config.dataDir().getFileName() + "-tasks"))),
+                images::roster);
+    }
+
     @PreDestroy
     void close() {
+        if (peers != null) {
+            peers.close();
+        }
         if (services != null) {
             services.close();
         }

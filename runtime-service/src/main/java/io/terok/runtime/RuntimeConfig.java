@@ -24,6 +24,31 @@ public interface RuntimeConfig {
 
     Services services();
 
+    Projects projects();
+
+    interface Projects {
+        /** image.base of a new project that names none. */
+        @WithDefault("docker.io/library/debian:bookworm")
+        String defaultBaseImage();
+
+        /**
+         * Where each agent task's own agent configuration lives (mounted into its container); outside terok's own
+         * directories, which no task may mount. Default: beside the data dir, {@code <data dir>-tasks}.
+         */
+        Optional<Path> taskConfigDir();
+
+        /** Where the agents' npm packages are staged for image builds (outside any repository). */
+        Optional<Path> stageDir();
+
+        /**
+         * Give the L0 and L2 build steps the network (apt-get/dnf for a base that lacks tools, a project's snippet).
+         * Off by default: the build containers would use the host's resolver; agents never need it (L1 copies the
+         * host's stage).
+         */
+        @WithDefault("false")
+        boolean buildNetwork();
+    }
+
     interface Podman {
         /** The podman API socket; the user's standard one when unset. */
         Optional<Path> socket();

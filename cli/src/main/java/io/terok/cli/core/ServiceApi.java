@@ -6,6 +6,10 @@ import io.terok.api.v1.ClearanceServiceGrpc;
 import io.terok.api.v1.ClearanceServiceGrpc.ClearanceServiceBlockingStub;
 import io.terok.api.v1.GateServiceGrpc;
 import io.terok.api.v1.GateServiceGrpc.GateServiceBlockingStub;
+import io.terok.api.v1.AgentTaskServiceGrpc;
+import io.terok.api.v1.AgentTaskServiceGrpc.AgentTaskServiceBlockingStub;
+import io.terok.api.v1.ProjectServiceGrpc;
+import io.terok.api.v1.ProjectServiceGrpc.ProjectServiceBlockingStub;
 import io.terok.api.v1.RuntimeServiceGrpc;
 import io.terok.api.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import io.terok.api.v1.ShieldServiceGrpc;
@@ -35,6 +39,14 @@ public record ServiceApi<S extends AbstractBlockingStub<S>>(ServiceName service,
             ShieldServiceGrpc::newBlockingStub, Duration.ofSeconds(30));
     public static final ServiceApi<ClearanceServiceBlockingStub> CLEARANCE = new ServiceApi<>(ServiceName.CLEARANCE,
             ClearanceServiceGrpc::newBlockingStub, Duration.ofSeconds(15));
+
+    /** Projects live in runtime-service; init builds images, so it asks for its own long deadline. */
+    public static final ServiceApi<ProjectServiceBlockingStub> PROJECTS = new ServiceApi<>(ServiceName.RUNTIME,
+            ProjectServiceGrpc::newBlockingStub, Duration.ofSeconds(30));
+
+    /** Agent tasks live in runtime-service; run and followup ask for their own deadlines. */
+    public static final ServiceApi<AgentTaskServiceBlockingStub> AGENT_TASKS = new ServiceApi<>(ServiceName.RUNTIME,
+            AgentTaskServiceGrpc::newBlockingStub, Duration.ofSeconds(60));
 
     /** A connection for several calls; close it after use. */
     public ServiceClient<S> connect(Context ctx) {

@@ -232,7 +232,7 @@ public final class GateCommand {
      * by a forward) with the files each changes, and loudly the binary files and the files left out of the patch.
      * Everything that comes from the task goes through {@link Printable}.
      */
-    static void showReview(java.io.PrintStream out, String project, String branch, DiffResponse r) {
+    public static void showReview(java.io.PrintStream out, String project, String branch, DiffResponse r) {
         out.println("== review of " + project + " " + Printable.line(branch) + " at commit " + r.getCommit()
                 + (r.getUpstreamCommit().isEmpty() ? " (the upstream has no such branch: everything is new)"
                         : " against upstream " + r.getUpstreamCommit()));

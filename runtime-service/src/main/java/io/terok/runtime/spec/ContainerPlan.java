@@ -40,6 +40,19 @@ public record ContainerPlan(
                 merge(hosts, moreHosts), seccompAllow);
     }
 
+    /**
+     * The same plan with podman's {@code U} option on the bind mounts of {@code hostPaths}: podman chowns them to the
+     * container's user (uid 1000 inside, whatever host uid an automatic user namespace gives it). Only for directories
+     * runtime itself made for this task (an agent task's configuration), never for a path a client named.
+     */
+    public ContainerPlan withOwnedMounts(java.util.Set<String> hostPaths) {
+        List<Mount> owned = mounts.stream().map(m -> hostPaths.contains(m.hostPath()) && m.relabel().isEmpty()
+                ? new Mount(m.hostPath(), m.containerPath(), m.readOnly(), "U") : m).toList();
+        return new ContainerPlan(name, image, command, env, workdir, hostname, owned, memoryBytes, cpus, pids, devices,
+                capabilities, annotations, readOnlyRoot, labels, network, tty, shmSizeBytes, tmpfs,
+                ulimits, dnsServers, hosts, seccompAllow);
+    }
+
     public ContainerPlan withLabels(Map<String, String> moreLabels) {
         return new ContainerPlan(name, image, command, env, workdir, hostname, mounts, memoryBytes, cpus, pids, devices,
                 capabilities, annotations, readOnlyRoot, merge(labels, moreLabels), network, tty, shmSizeBytes, tmpfs,

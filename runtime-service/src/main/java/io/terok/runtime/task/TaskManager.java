@@ -9,6 +9,7 @@ import io.terok.api.v1.Task;
 import io.terok.api.v1.TaskEvent;
 import io.terok.api.v1.TaskState;
 import io.terok.common.ProtoTime;
+import io.terok.common.Ids;
 import io.terok.common.ServiceException;
 import io.terok.runtime.compose.LaunchComposition;
 import io.terok.runtime.compose.LaunchContext;
@@ -75,17 +76,30 @@ public final class TaskManager {
     }
 
     public Task launch(LaunchRequest request) {
+        return launch(request, newId());
+    }
+
+    /** A launch whose task id the caller chose ({@link #newTaskId}): agent tasks name their branch and files by it first. */
+    public Task launch(LaunchRequest request, String id) {
+        return launch(request, id, java.util.Set.of());
+    }
+
+    /**
+     * @param ownedMounts host paths of the spec's volumes that runtime made for this task and podman is to chown to the
+     *                    container's user ({@link ContainerPlan#withOwnedMounts}); in-process only, never from a client
+     */
+    public Task launch(LaunchRequest request, String id, java.util.Set<String> ownedMounts) {
+        Ids.taskId("task_id", id);
         if (!request.hasRunSpec()) {
             throw ServiceException.invalid("run_spec", "is required");
         }
         panic.refuse("launching a task");
         RunSpec spec = request.getRunSpec();
-        ContainerPlan plan = validator.validate(spec);
+        ContainerPlan plan = validator.validate(spec).withOwnedMounts(ownedMounts);
         if (!podman.imageExists(plan.image())) {
             throw ServiceException.invalid("run_spec.image", "image '" + plan.image()
                     + "' is not in podman's local storage; build or pull it first (podman images lists what is there)");
         }
-        String id = newId();
         String name = plan.name().isEmpty() ? "terok-" + id.substring(0, 12) : plan.name();
         reserve(name);
         try {
@@ -289,6 +303,15 @@ public final class TaskManager {
             b.setFinishedAt(ProtoTime.of(c.finishedAt()));
         }
         return b.build();
+    }
+
+    /** Where a task container reaches the host's loopback (10.0.2.2 slirp4netns, 169.254.1.2 pasta). */
+    public String hostLoopbackAddress() {
+        return podman.profile().hostLoopbackAddress();
+    }
+
+    public static String newTaskId() {
+        return newId();
     }
 
     private static String newId() {

@@ -1,0 +1,282 @@
+package io.terok.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.terok.api.v1.HooksRequest;
+import io.terok.api.v1.ShieldServiceGrpc;
+import io.terok.common.grpc.UnixChannels;
+import io.terok.scriptedmodel.RecordedRequest;
+import io.terok.scriptedmodel.Script;
+import io.terok.scriptedmodel.ScriptedModelServer;
+import io.terok.scriptedmodel.Step;
+import io.terok.testsupport.FakeInternet;
+import io.terok.testsupport.PrivatePodman;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * `terok task run` headless with the real agents (Claude Code, Codex) built into a project's image, every service
+ * wired (phantom tokens through the broker, the gate, shield's firewall through the OCI hook, clearance), the provider
+ * replaced by the scripted model server on the host's loopback behind the broker. One project, one image, one set of
+ * services for the class.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AgentTaskEndToEndTest {
+    static final String BASE = "localhost/terok-agent-base:bookworm";
+    static final String ANTHROPIC_KEY = "sk-ant-REAL-agent-task-e2e";
+    static final String OPENAI_KEY = "sk-openai-REAL-agent-task-e2e";
+    static Terok terok;
+    static Path upstream;
+    static PrivatePodman podman;
+    static FakeInternet internet;
+    static ScriptedModelServer claudeModel;
+    static ScriptedModelServer codexModel;
+    static final String EDIT = "echo from-the-agent > agent.txt && git add agent.txt && git commit -q -m 'agent: add agent.txt' && git push -q origin HEAD";
+
+    @BeforeAll
+    static void up() throws Exception {
+        terok = new Terok(Terok.freshHome("agenttask", null), null);
+        claudeModel = ScriptedModelServer.start(Script.of(Step.shell(EDIT), Step.text("I added agent.txt and pushed it.")));
+        codexModel = ScriptedModelServer.start(Script.of(Step.shell(EDIT), Step.text("Codex added agent.txt.")));
+        // The task's DNS forwarder asks this netns' resolver, never the machine's.
+        internet = FakeInternet.spec("tat").addresses(2, 3).start();
+        podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
+        terok.env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
+        terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
+        terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
+        terok.env.put("TEROK_PROJECTS_STAGE_DIR", "/var/cache/terok-ci/agents-stage");
+        Files.createDirectories(terok.home.resolve("config"));
+        Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
+                "terok:",
+                "  vault:",
+                "    kernel-keyring: false",
+                "    passphrase-command: printf %s e2e-agent-task-passphrase",
+                "    providers:",
+                "      anthropic:",
+                "        upstream: " + claudeModel.baseUrl(),
+                "      openai:",
+                "        upstream: " + codexModel.baseUrl(),
+                "git:",
+                "  human_name: Task Tester",
+                "  human_email: tester@example.com",
+                ""));
+        terok.run("services", "up").ok();
+        ManagedChannel ch = UnixChannels.open(terok.runtimeDir().resolve("shield.sock"));
+        try {
+            assertTrue(ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .installHooks(HooksRequest.getDefaultInstance()).getInstalled());
+        } finally {
+            ch.shutdownNow();
+        }
+        terok.runWithInput(ANTHROPIC_KEY, "vault", "add", "anthropic").ok();
+        terok.runWithInput(OPENAI_KEY, "vault", "add", "openai").ok();
+        upstream = terok.home.resolve("upstream.git");
+        Path seed = terok.home.resolve("seed");
+        terok.git(terok.home, "init", "-q", "--bare", "-b", "main", upstream.toString());
+        terok.git(terok.home, "clone", "-q", upstream.toString(), seed.toString());
+        Files.writeString(seed.resolve("README"), "upstream\n");
+        terok.git(seed, "add", "README");
+        terok.git(seed, "-c", "user.name=Up", "-c", "user.email=up@example.com", "commit", "-q", "-m", "initial");
+        terok.git(seed, "push", "-q", "origin", "HEAD:main");
+        terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude,codex",
+                "--agent", "claude", "--base-image", BASE).ok();
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (terok != null) {
+            for (String line : terok.run("task", "list").out().lines().skip(1).toList()) {
+                terok.run("task", "delete", "demo", line.split("\\s+")[0]);
+            }
+            terok.run("project", "delete", "demo");
+            ManagedChannel ch = UnixChannels.open(terok.runtimeDir().resolve("shield.sock"));
+            try {
+                ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS).uninstallHooks(HooksRequest.getDefaultInstance());
+            } catch (RuntimeException e) {
+                // best effort: the services go down next
+            } finally {
+                ch.shutdownNow();
+            }
+            terok.run("services", "down");
+        }
+        for (AutoCloseable c : new AutoCloseable[] {claudeModel, codexModel, podman, internet}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    static String taskId(Terok.Result r) {
+        Matcher m = Pattern.compile("== task ([0-9a-f]{32}) ").matcher(r.out());
+        assertTrue(m.find(), r.out() + r.err());
+        return m.group(1);
+    }
+
+    static Path gateRepo() {
+        return terok.home.resolve("data/gate/demo.git");
+    }
+
+    void headlessRunPushesToItsBranchOnly(String agent, ScriptedModelServer model, String realKey, String answer) {
+        Terok.Result r = terok.run("task", "run", "demo", "Add agent.txt, commit and push it.", "--agent", agent);
+        assertEquals(0, r.exitCode(), r.out() + "\n" + r.err());
+        String id = taskId(r);
+        String branch = "terok/" + id;
+        assertTrue(r.out().contains(": done"), r.out());
+        assertTrue(r.out().contains(answer), "the last answer is printed: " + r.out());
+        String pushed = terok.git(gateRepo(), "rev-parse", "refs/heads/" + branch);
+        assertTrue(r.out().contains(pushed.substring(0, 12) + "  agent: add agent.txt"), "the summary lists the commit: " + r.out());
+        assertEquals("from-the-agent\n", terok.git(gateRepo(), "show", pushed + ":agent.txt") + "\n");
+        assertEquals("Task Tester <tester@example.com>", terok.git(gateRepo(), "log", "-1", "--format=%an <%ae>", pushed),
+                "the identity from config.yaml");
+        assertEquals("", terok.git(upstream, "for-each-ref", "refs/heads/" + branch), "the upstream is untouched");
+        // The provider saw the real key (the broker swapped it in); the container only ever held a phantom.
+        assertTrue(model.requests().stream().anyMatch(q -> String.valueOf(q.header(agent.equals("claude") ? "x-api-key" : "authorization")).contains(realKey)));
+        Terok.Result env = terok.run("exec", id, "env").ok();
+        assertFalse(env.out().contains(realKey), "no real key in the task's environment");
+        assertTrue(terok.run("task", "logs", "demo", id).ok().out().contains(answer), "the output is kept");
+    }
+
+    @Test
+    @Order(1)
+    void claudeRunsHeadlessAndItsCommitIsReviewedAndForwarded() {
+        headlessRunPushesToItsBranchOnly("claude", claudeModel, ANTHROPIC_KEY, "I added agent.txt and pushed it.");
+        String id = taskId(terok.run("task", "show", "demo", terok.run("task", "list", "demo").ok().out().lines()
+                .skip(1).findFirst().orElseThrow().split("\\s+")[1]).ok());
+        String pushed = terok.git(gateRepo(), "rev-parse", "refs/heads/terok/" + id);
+        Terok.Result review = terok.run("task", "review", "demo", id.substring(0, 10)).ok();
+        assertTrue(review.out().contains("at commit " + pushed), review.out());
+        assertTrue(review.out().contains("+from-the-agent"), review.out());
+        Terok.Result fwd = terok.run("task", "forward", "demo", id, "--commit", pushed).ok();
+        assertTrue(fwd.out().contains("forwarded " + pushed), fwd.out());
+        assertEquals(pushed, terok.git(upstream, "rev-parse", "refs/heads/terok/" + id), "exactly the reviewed commit upstream");
+    }
+
+    @Test
+    @Order(2)
+    void codexRunsHeadless() {
+        headlessRunPushesToItsBranchOnly("codex", codexModel, OPENAI_KEY, "Codex added agent.txt.");
+    }
+
+    /** The anthropic route's upstream is fixed for the class: another script is served on the same port. */
+    static void serveClaude(Script script) throws Exception {
+        int port = java.net.URI.create(claudeModel.baseUrl()).getPort();
+        claudeModel.close();
+        claudeModel = ScriptedModelServer.start(script, "127.0.0.1", port);
+    }
+
+    @Test
+    @Order(3)
+    void aFollowupContinuesTheSameSession() throws Exception {
+        serveClaude(Script.of(Step.text("hello from the scripted model")));
+        Terok.Result r = terok.run("task", "run", "demo", "Say hello, first prompt.", "--name", "chatty");
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        String branchBefore = terok.run("task", "show", "demo", "chatty").ok().out();
+        Terok.Result f = terok.run("task", "followup", "demo", "chatty", "And now goodbye, second prompt.");
+        assertEquals(0, f.exitCode(), f.out() + f.err());
+        RecordedRequest last = claudeModel.requests().stream().filter(q -> q.body().contains("second prompt")).reduce((x, y) -> y)
+                .orElseThrow(() -> new AssertionError("the follow-up reached the model"));
+        assertTrue(last.body().contains("first prompt") && last.body().contains("hello from the scripted model"),
+                "the follow-up request carries the first exchange");
+        assertTrue(branchBefore.contains("branch terok/"), branchBefore);
+        assertTrue(terok.run("task", "show", "demo", "chatty").ok().out().contains("2 run(s)"));
+    }
+
+    @Test
+    @Order(4)
+    void aTimeoutStopsTheAgentAndSaysSo() throws Exception {
+        serveClaude(Script.of(Step.hang()));
+        long t0 = System.nanoTime();
+        Terok.Result r = terok.run("task", "run", "demo", "Wait.", "--agent", "claude", "--timeout", "5", "--name", "slowpoke");
+        long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+        assertNotEquals(0, r.exitCode(), r.out());
+        assertTrue(r.out().contains(": timed out"), r.out());
+        assertTrue(r.err().contains("timed out after 5 s"), r.err());
+        assertTrue(seconds < 60, "stopped at the timeout, not later: " + seconds + " s");
+        Terok.Result show = terok.run("task", "show", "demo", "slowpoke").ok();
+        assertFalse(show.out().contains("container running"), "nothing left running: " + show.out());
+        serveClaude(Script.of(Step.shell(EDIT), Step.text("I added agent.txt and pushed it.")));
+    }
+
+    @Test
+    @Order(6)
+    void twoTasksOfOneProjectRunAtOnceEachOnItsOwn() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var a = pool.submit(() -> terok.run("task", "run", "demo", "Add agent.txt, commit and push it.", "--name", "twin-a"));
+            var b = pool.submit(() -> terok.run("task", "run", "demo", "Add agent.txt, commit and push it.", "--name", "twin-b"));
+            Terok.Result ra = a.get(5, TimeUnit.MINUTES);
+            Terok.Result rb = b.get(5, TimeUnit.MINUTES);
+            assertEquals(0, ra.exitCode(), ra.out() + ra.err());
+            assertEquals(0, rb.exitCode(), rb.out() + rb.err());
+            String ida = taskId(ra);
+            String idb = taskId(rb);
+            assertNotEquals(ida, idb);
+            // Each pushed to its own branch (the same script and second may well give both the same commit id).
+            String ca = terok.git(gateRepo(), "rev-parse", "refs/heads/terok/" + ida);
+            String cb = terok.git(gateRepo(), "rev-parse", "refs/heads/terok/" + idb);
+            assertEquals("from-the-agent", terok.git(gateRepo(), "show", ca + ":agent.txt"));
+            assertEquals("from-the-agent", terok.git(gateRepo(), "show", cb + ":agent.txt"));
+            // Each has its own phantom token (the broker maps each to its task) and its own agent configuration.
+            String tokenA = terok.run("exec", ida, "printenv", "ANTHROPIC_API_KEY").ok().out().strip();
+            String tokenB = terok.run("exec", idb, "printenv", "ANTHROPIC_API_KEY").ok().out().strip();
+            assertNotEquals(tokenA, tokenB);
+            Path cfgA = terok.home.resolve("data-tasks").resolve(ida).resolve("home/.claude");
+            Path cfgB = terok.home.resolve("data-tasks").resolve(idb).resolve("home/.claude");
+            assertTrue(Files.isDirectory(cfgA) && Files.isDirectory(cfgB));
+            assertNotEquals(cfgA.toRealPath(), cfgB.toRealPath());
+            // One task's workspace only has its own branch checked out.
+            assertEquals("terok/" + ida, terok.run("exec", ida, "git", "-C", "/workspace", "branch", "--show-current").ok().out().strip());
+            // Delete keeps the branch for review; --purge removes it.
+            terok.run("task", "delete", "demo", "twin-a").ok();
+            assertEquals(ca, terok.git(gateRepo(), "rev-parse", "refs/heads/terok/" + ida), "the branch stays for review");
+            assertFalse(Files.exists(terok.home.resolve("data-tasks").resolve(ida)), "its agent configuration is gone");
+            assertNotEquals(0, terok.run("exec", ida, "true").exitCode(), "its container is gone");
+            terok.run("task", "delete", "--purge", "demo", "twin-b").ok();
+            assertEquals("", terok.git(gateRepo(), "for-each-ref", "refs/heads/terok/" + idb), "--purge deletes the branch");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    @Order(5)
+    void badInputIsRefusedNamingTheFieldAndLeavesNothing() {
+        int tasksBefore = terok.run("task", "list").ok().out().lines().toList().size();
+        String[][] cases = {
+            {"no project nosuch", "task", "run", "nosuch", "hi"},
+            {"agent:", "task", "run", "demo", "hi", "--agent", "gemini"},
+            {"provider:", "task", "run", "demo", "hi", "--provider", "openai"},
+            {"name:", "task", "run", "demo", "hi", "--name", "Bad Name"},
+            {"branch:", "task", "run", "demo", "hi", "--branch", "main"},
+            {"PROMPT", "task", "run", "demo"},
+            {"no task", "task", "show", "demo", "nosuchtask"},
+            {"no task", "task", "followup", "demo", "nosuchtask", "hi"},
+            {"no task", "task", "delete", "demo", "nosuchtask"},
+        };
+        for (String[] c : cases) {
+            String[] args = java.util.Arrays.copyOfRange(c, 1, c.length);
+            Terok.Result r = terok.run(args);
+            assertNotEquals(0, r.exitCode(), String.join(" ", args));
+            assertTrue(r.err().contains(c[0]), String.join(" ", args) + ": " + r.err());
+        }
+        assertEquals(tasksBefore, terok.run("task", "list").ok().out().lines().toList().size(), "no task record left");
+        assertEquals("", terok.run("ps", "-a", "-q").out().strip().lines().filter(l -> !l.isBlank())
+                .filter(l -> terok.run("task", "list").out().contains(l.substring(0, Math.min(12, l.length())))).reduce("", (a, b) -> a)
+                .replaceAll(".*", ""), "no stray container");
+    }
+}

@@ -1,0 +1,396 @@
+package io.terok.runtime.agenttask;
+
+import io.terok.agents.roster.AgentDefinition;
+import io.terok.agents.roster.Invocation;
+import io.terok.agents.roster.Roster;
+import io.terok.agents.roster.TaskConfig;
+import io.terok.api.v1.AgentTask;
+import io.terok.api.v1.AgentTaskOutcome;
+import io.terok.api.v1.Commit;
+import io.terok.api.v1.LaunchRequest;
+import io.terok.api.v1.NetworkMode;
+import io.terok.api.v1.ProjectSettings;
+import io.terok.api.v1.PushedCommit;
+import io.terok.api.v1.RunSpec;
+import io.terok.api.v1.Task;
+import io.terok.api.v1.VolumeMount;
+import io.terok.common.Ids;
+import io.terok.common.Printable;
+import io.terok.common.ProtoTime;
+import io.terok.common.ServiceException;
+import io.terok.runtime.compose.UndoStack;
+import io.terok.runtime.project.GitIdentity;
+import io.terok.runtime.project.ProjectPeers;
+import io.terok.runtime.project.ProjectSetup;
+import io.terok.runtime.task.TaskManager;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+
+/**
+ * Headless agent tasks: launch a task container from the project's image through runtime's launch path, clone the
+ * workspace from the gate onto the task's branch, seed the task's own agent configuration, run the agent (argv, never
+ * a shell) with its output streamed and kept, commit and push what it left uncommitted, and report how it ended and
+ * the commits on its branch. Plain Java over {@link AgentContainers}, {@link ProjectPeers} and the project store.
+ */
+public final class AgentTaskRunner {
+    private static final Logger LOG = Logger.getLogger(AgentTaskRunner.class);
+    static final String HOME = "/home/dev";
+    static final String WORKSPACE = "/workspace";
+    /** Stands for the phantom token while rendering: the container's environment (from the vault) carries the real one. */
+    static final String TOKEN_IN_ENVIRONMENT = "terok-phantom-token-is-in-the-environment";
+    private static final Duration GIT = Duration.ofMinutes(2);
+
+    /** One event of a run: a progress line of terok's, a line of the agent's output, or the summary. */
+    public interface Events {
+        void progress(String line);
+
+        void output(String line);
+    }
+
+    private final ProjectSetup projects;
+    private final ProjectPeers peers;
+    private final AgentContainers containers;
+    private final AgentTaskStore store;
+    private final Supplier<Roster> roster;
+    /** Tasks whose agent runs now: one run at a time per task. */
+    private final Map<String, Boolean> running = new ConcurrentHashMap<>();
+
+    public AgentTaskRunner(ProjectSetup projects, ProjectPeers peers, AgentContainers containers, AgentTaskStore store,
+            Supplier<Roster> roster) {
+        this.projects = projects;
+        this.peers = peers;
+        this.containers = containers;
+        this.store = store;
+        this.roster = roster;
+    }
+
+    public AgentTaskStore store() {
+        return store;
+    }
+
+    /** What a run request resolves to before anything is created. */
+    record Plan(ProjectSettings project, AgentDefinition agent, String provider, String model, String name, String branch) {
+    }
+
+    Plan plan(String project, String prompt, String agentId, String provider, String model, String name, String branch,
+            int timeoutSeconds) {
+        Ids.project("project", project);
+        ProjectSettings p = projects.store().get(project);
+        if (prompt == null || prompt.isBlank()) {
+            throw ServiceException.invalid("prompt", "required for a headless run (an interactive session is `terok login`)");
+        }
+        if (timeoutSeconds < 0) {
+            throw ServiceException.invalid("timeout_seconds", "must be 0 (none) or more");
+        }
+        Roster r = roster.get();
+        List<AgentDefinition> inImage = r.select(p.getAgentsList().isEmpty() ? List.of("all") : p.getAgentsList());
+        String id = !agentId.isEmpty() ? agentId : !p.getDefaultAgent().isEmpty() ? p.getDefaultAgent()
+                : inImage.isEmpty() ? "" : inImage.get(0).id();
+        AgentDefinition agent = inImage.stream().filter(a -> a.id().equals(id)).findFirst()
+                .orElseThrow(() -> ServiceException.invalid("agent", "'" + Printable.line(id, 40) + "' is not in project "
+                        + project + "'s image (it has " + inImage.stream().map(AgentDefinition::id).toList() + ")"));
+        boolean projectDefault = agent.id().equals(p.getDefaultAgent()) || p.getDefaultAgent().isEmpty();
+        String prov = !provider.isEmpty() ? provider
+                : projectDefault && !p.getDefaultProvider().isEmpty() ? p.getDefaultProvider() : agent.defaultProvider();
+        if (agent.provider(prov).isEmpty()) {
+            throw ServiceException.invalid("provider", "agent " + agent.id() + " cannot use '" + Printable.line(prov, 40)
+                    + "' (it can use " + agent.providers().keySet() + ")");
+        }
+        String mdl = !model.isEmpty() ? model : projectDefault ? p.getDefaultModel() : "";
+        if (!mdl.isEmpty() && !mdl.matches("[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}")) {
+            throw ServiceException.invalid("model", "'" + Printable.line(mdl, 80) + "' is not a model name");
+        }
+        String n = name.isEmpty() ? "" : Ids.taskName("name", name);
+        String b = branch.isEmpty() ? "" : Ids.branch("branch", branch);
+        if (b.startsWith("refs/heads/")) {
+            b = b.substring(11);
+        }
+        if (!b.isEmpty() && (b.equals(defaultBranch(p)) || store.all().stream().anyMatch(
+                t -> t.getProject().equals(project) && t.getBranch().equals(branch)))) {
+            throw ServiceException.invalid("branch", "'" + b + "' is the project's default branch or another task's");
+        }
+        return new Plan(p, agent, prov, mdl, n, b);
+    }
+
+    private String defaultBranch(ProjectSettings p) {
+        if (!p.getDefaultBranch().isEmpty()) {
+            return p.getDefaultBranch();
+        }
+        String b = peers.gateDefaultBranch(p.getName());
+        return b.isEmpty() ? "main" : b;
+    }
+
+    public AgentTask run(String project, String prompt, String agentId, String provider, String model, int timeoutSeconds,
+            String name, String branch, Events events) {
+        Plan plan = plan(project, prompt, agentId, provider, model, name, branch, timeoutSeconds);
+        ProjectSettings p = plan.project();
+        String id = TaskManager.newTaskId();
+        String taskName = plan.name().isEmpty() ? (p.getName() + "-" + id.substring(0, 8)).replaceAll("^(.{63}).*", "$1") : plan.name();
+        String taskBranch = plan.branch().isEmpty() ? "terok/" + id : plan.branch();
+        String image = projects.images().build(p, events::progress);
+        String brokerUrl = "http://" + hostForUrl(containers.hostLoopbackAddress()) + ":" + peers.brokerPort();
+        Invocation.Launch first = render(plan, Invocation.Mode.HEADLESS, prompt, brokerUrl);
+        UndoStack undo = new UndoStack();
+        AgentTask.Builder rec = AgentTask.newBuilder().setId(id).setName(taskName).setProject(p.getName())
+                .setAgent(plan.agent().id()).setProvider(plan.provider()).setModel(plan.model()).setBranch(taskBranch)
+                .setCreatedAt(ProtoTime.of(Instant.now())).setOutcome(AgentTaskOutcome.AGENT_TASK_OUTCOME_RUNNING);
+        Task task;
+        try {
+            undo.push("agent task directory", () -> store.delete(id));
+            store.save(rec.build());
+            Path template = projects.store().dir().resolve(p.getName() + ".d");
+            List<TaskConfig.Mount> mounts = TaskConfig.seed(plan.agent(), first, HOME, template, store.config(id));
+            // The validator resolves symlinks: the owned paths are the real ones, as the plan names them.
+            java.util.Set<String> owned = new java.util.HashSet<>();
+            for (TaskConfig.Mount m : mounts) {
+                owned.add(m.host().toRealPath().toString());
+            }
+            task = containers.launch(LaunchRequest.newBuilder().setRunSpec(spec(p, plan, taskName, image, mounts)).build(), id, owned);
+            undo.push("task container", () -> containers.remove(id));
+            events.progress("task " + id + " (" + taskName + ") started from " + image);
+            prepareWorkspace(id, task, p, taskBranch, events);
+        } catch (java.io.IOException e) {
+            undo.unwind(taskName);
+            throw ServiceException.internal("cannot resolve the task's configuration directory: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            LOG.warnf("agent task %s could not start, undoing %s: %s", taskName, undo.held(), e.getMessage());
+            undo.unwind(taskName);
+            throw e;
+        }
+        return runAgent(rec.build(), first, plan, prompt, timeoutSeconds, events);
+    }
+
+    public AgentTask followup(String project, String ref, String prompt, int timeoutSeconds, Events events) {
+        AgentTask t = store.resolve(project, ref);
+        if (prompt == null || prompt.isBlank()) {
+            throw ServiceException.invalid("prompt", "required");
+        }
+        if (!containers.state(t.getId()).equals("running")) {
+            throw ServiceException.precondition("task " + t.getName() + " is not running (" + containers.state(t.getId())
+                    + "); start a new task with `terok task run " + t.getProject() + "`");
+        }
+        Plan plan = new Plan(projects.store().get(t.getProject()), roster.get().get(t.getAgent()), t.getProvider(), t.getModel(),
+                t.getName(), t.getBranch());
+        String brokerUrl = "http://" + hostForUrl(containers.hostLoopbackAddress()) + ":" + peers.brokerPort();
+        Invocation.Launch launch = render(plan, Invocation.Mode.FOLLOWUP, prompt, brokerUrl);
+        return runAgent(t.toBuilder().setOutcome(AgentTaskOutcome.AGENT_TASK_OUTCOME_RUNNING).clearFinishedAt().build(),
+                launch, plan, prompt, timeoutSeconds, events);
+    }
+
+    private static String hostForUrl(String host) {
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+
+    private static Invocation.Launch render(Plan plan, Invocation.Mode mode, String prompt, String brokerUrl) {
+        Invocation.Launch l = Invocation.render(plan.agent(), mode, new Invocation.Context(plan.provider(),
+                plan.model().isEmpty() ? null : plan.model(), prompt, brokerUrl, TOKEN_IN_ENVIRONMENT, HOME, WORKSPACE));
+        if (l.files().stream().anyMatch(f -> f.content().contains(TOKEN_IN_ENVIRONMENT))) {
+            throw ServiceException.precondition("agent " + plan.agent().id() + " writes its token into a file; terok passes "
+                    + "the phantom token only by environment so far");
+        }
+        return l;
+    }
+
+    private static RunSpec spec(ProjectSettings p, Plan plan, String name, String image, List<TaskConfig.Mount> mounts) {
+        RunSpec.Builder s = RunSpec.newBuilder().setName(name).setImage(image).addAllCommand(List.of("sleep", "infinity"))
+                .setWorkdir(WORKSPACE).setNetwork(NetworkMode.NETWORK_MODE_FILTERED).setProject(p.getName())
+                .addProviders(plan.provider()).addAllShieldProfiles(p.getShieldProfilesList()).addAllGpus(p.getGpusList())
+                .putAllEnv(p.getEnvMap()).putEnv("HOME", HOME).putAnnotations("io.terok.agent", plan.agent().id());
+        if (p.hasLimits()) {
+            s.setLimits(p.getLimits());
+        }
+        for (TaskConfig.Mount m : mounts) {
+            s.addVolumes(VolumeMount.newBuilder().setHostPath(m.host().toString()).setContainerPath(m.container()).setReadOnly(m.readOnly()));
+        }
+        return s.build();
+    }
+
+    /** The workspace: a clone of the gate on the task's own branch, with the project's git identity. */
+    private void prepareWorkspace(String id, Task task, ProjectSettings p, String branch, Events events) {
+        String url = task.getWiring().getGateUrl();
+        if (url.isEmpty()) {
+            throw ServiceException.precondition("the task has no gate repository (gate opted out?)");
+        }
+        String base = defaultBranch(p);
+        git(id, "clone", List.of("git", "clone", "-q", "--branch", base, url, WORKSPACE));
+        git(id, "branch", List.of("git", "checkout", "-q", "-b", branch));
+        GitIdentity.Resolved who = projects.identity().resolve(p);
+        git(id, "identity", List.of("git", "config", "user.name", who.name()));
+        git(id, "identity", List.of("git", "config", "user.email", who.email()));
+        // `git push` and `git push origin HEAD` from the agent land on the task's branch.
+        git(id, "push config", List.of("git", "config", "push.default", "current"));
+        events.progress("workspace " + WORKSPACE + " cloned from the gate on branch " + branch + " (from " + base + ")");
+    }
+
+    private AgentContainers.Exec git(String id, String what, List<String> argv) {
+        AgentContainers.Exec r = containers.exec(id, argv, WORKSPACE, GIT);
+        if (!r.ok()) {
+            throw ServiceException.precondition("git " + what + " in the task failed (exit " + r.exitCode() + "): "
+                    + Printable.line(r.stderr().isBlank() ? r.stdout() : r.stderr(), 300));
+        }
+        return r;
+    }
+
+    private AgentTask runAgent(AgentTask rec, Invocation.Launch launch, Plan plan, String prompt, int timeoutSeconds, Events events) {
+        String id = rec.getId();
+        if (running.putIfAbsent(id, Boolean.TRUE) != null) {
+            throw ServiceException.precondition("the agent of task " + rec.getName() + " is already running");
+        }
+        try {
+            AgentTask.Builder b = rec.toBuilder().addPrompts(prompt);
+            store.save(b.build());
+            Map<String, String> env = new LinkedHashMap<>(launch.env());
+            env.remove(plan.agent().provider(plan.provider()).orElseThrow().tokenEnv());
+            env.put("HOME", HOME);
+            String start = git(id, "rev-parse", List.of("git", "rev-parse", "HEAD")).stdout().strip();
+            List<String> argv = new ArrayList<>();
+            if (timeoutSeconds > 0) {
+                argv.addAll(List.of("timeout", "-k", "5", Integer.toString(timeoutSeconds)));
+            }
+            argv.addAll(launch.argv());
+            events.progress("running " + plan.agent().id() + " (" + plan.provider() + (plan.model().isEmpty() ? "" : ", " + plan.model())
+                    + ")" + (timeoutSeconds > 0 ? ", timeout " + timeoutSeconds + " s" : ""));
+            List<String> output = new ArrayList<>();
+            Duration deadline = timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds + 30L) : Duration.ofHours(24);
+            int exit = containers.stream(id, argv, env, WORKSPACE, deadline, line -> {
+                synchronized (output) {
+                    output.add(line);
+                }
+                store.appendOutput(id, line);
+                events.output(line);
+            });
+            boolean timedOut = timeoutSeconds > 0 && (exit == 124 || exit == 137);
+            AgentTaskOutcome outcome = timedOut ? AgentTaskOutcome.AGENT_TASK_OUTCOME_TIMED_OUT
+                    : exit == 0 ? AgentTaskOutcome.AGENT_TASK_OUTCOME_DONE : AgentTaskOutcome.AGENT_TASK_OUTCOME_FAILED;
+            b.setExitCode(exit).setOutcome(outcome).setLastAnswer(lastAnswer(output));
+            if (timedOut) {
+                events.progress("timed out after " + timeoutSeconds + " s: the agent was stopped");
+            }
+            try {
+                b.setCommittedLeftovers(saveLeftovers(id, rec.getBranch(), start, events) || rec.getCommittedLeftovers());
+            } catch (RuntimeException e) {
+                b.addWarnings("could not save the work left in the workspace: " + e.getMessage());
+            }
+            if (timedOut) {
+                // Nothing of a timed-out task keeps running.
+                containers.stop(id);
+            }
+            b.clearCommits().addAllCommits(commits(plan.project(), rec.getBranch(), b));
+            b.setFinishedAt(ProtoTime.of(Instant.now()));
+            AgentTask done = b.build();
+            store.save(done);
+            LOG.infof("agent task %s (%s) %s, exit %d, %d commit(s)", id, rec.getName(), outcome, exit, done.getCommitsCount());
+            return done;
+        } finally {
+            running.remove(id);
+        }
+    }
+
+    /** Commits and pushes what the agent left; true when there was something to commit. */
+    private boolean saveLeftovers(String id, String branch, String start, Events events) {
+        boolean dirty = !git(id, "status", List.of("git", "status", "--porcelain")).stdout().isBlank();
+        if (dirty) {
+            git(id, "add", List.of("git", "add", "-A"));
+            git(id, "commit", List.of("git", "commit", "-q", "-m", "terok: work the agent left uncommitted"));
+            events.progress("committed the work the agent left uncommitted");
+        }
+        String head = git(id, "rev-parse", List.of("git", "rev-parse", "HEAD")).stdout().strip();
+        if (!head.equals(start)) {
+            git(id, "push", List.of("git", "push", "-q", "origin", "HEAD:refs/heads/" + branch));
+        }
+        return dirty;
+    }
+
+    private List<PushedCommit> commits(ProjectSettings p, String branch, AgentTask.Builder b) {
+        try {
+            List<PushedCommit> out = new ArrayList<>();
+            for (Commit c : peers.commits(p.getName(), branch, defaultBranch(p))) {
+                out.add(PushedCommit.newBuilder().setId(c.getId()).setSummary(Printable.line(c.getSummary(), 200))
+                        .setAuthor(Printable.line(c.getAuthor(), 120)).build());
+            }
+            return out;
+        } catch (ServiceException e) {
+            // No branch in the gate: the agent pushed nothing and left nothing.
+            if (e.kind() != ServiceException.Kind.NOT_FOUND && e.kind() != ServiceException.Kind.INVALID) {
+                b.addWarnings("gate: " + e.getMessage());
+            }
+            return List.of();
+        }
+    }
+
+    /** The agent's final answer: the last paragraph of its output (agents print it last), at most 4000 characters. */
+    static String lastAnswer(List<String> output) {
+        int end = output.size();
+        while (end > 0 && output.get(end - 1).isBlank()) {
+            end--;
+        }
+        int startIdx = end;
+        while (startIdx > 0 && !output.get(startIdx - 1).isBlank()) {
+            startIdx--;
+        }
+        String text = String.join("\n", output.subList(startIdx, end));
+        return text.length() > 4000 ? text.substring(text.length() - 4000) : text;
+    }
+
+    public AgentTask show(String project, String ref) {
+        AgentTask t = store.resolve(project, ref);
+        return t.toBuilder().setContainerState(containers.state(t.getId())).build();
+    }
+
+    public List<AgentTask> list(String project) {
+        return store.all().stream().filter(t -> project.isEmpty() || t.getProject().equals(project))
+                .map(t -> t.toBuilder().setContainerState(containers.state(t.getId())).build()).toList();
+    }
+
+    public AgentTask stop(String project, String ref) {
+        AgentTask t = store.resolve(project, ref);
+        containers.stop(t.getId());
+        AgentTask.Builder b = t.toBuilder();
+        if (t.getOutcome() == AgentTaskOutcome.AGENT_TASK_OUTCOME_RUNNING) {
+            b.setOutcome(AgentTaskOutcome.AGENT_TASK_OUTCOME_STOPPED).setFinishedAt(ProtoTime.of(Instant.now()));
+        }
+        store.save(b.build());
+        return b.setContainerState(containers.state(t.getId())).build();
+    }
+
+    public List<String> delete(String project, String ref, boolean purge) {
+        AgentTask t = store.resolve(project, ref);
+        List<String> removed = new ArrayList<>();
+        if (purge) {
+            // Deleted with the task's own gate token, from its container, while that token still exists: the gate
+            // grants no one else a branch deletion.
+            if (!containers.state(t.getId()).equals("running")) {
+                throw ServiceException.precondition("--purge needs the task's container running to delete its branch "
+                        + t.getBranch() + " (it is " + containers.state(t.getId()) + "); delete without --purge keeps the branch");
+            }
+            git(t.getId(), "push --delete", List.of("git", "push", "-q", "origin", "--delete", t.getBranch()));
+            removed.add("branch " + t.getBranch());
+        }
+        List<String> warnings;
+        try {
+            warnings = containers.remove(t.getId());
+        } catch (ServiceException e) {
+            if (e.kind() != ServiceException.Kind.NOT_FOUND) {
+                throw e;
+            }
+            warnings = List.of(); // removed already (terok rm): nothing of it is held any more
+        }
+        if (!warnings.isEmpty()) {
+            throw ServiceException.precondition("task " + t.getName() + " was only partly released: " + warnings);
+        }
+        removed.add("container, phantom tokens, gate token, firewall of " + t.getName());
+        store.delete(t.getId());
+        removed.add("agent configuration and output of " + t.getName());
+        LOG.infof("agent task %s (%s) deleted: %s", t.getId(), t.getName(), removed);
+        return removed;
+    }
+}

@@ -1,0 +1,88 @@
+package io.terok.runtime.agenttask;
+
+import io.terok.api.v1.ExecResponse;
+import io.terok.api.v1.LaunchRequest;
+import io.terok.api.v1.Task;
+import io.terok.common.HostProcess;
+import io.terok.common.ServiceException;
+import io.terok.runtime.task.TaskManager;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * {@link AgentContainers} over {@link TaskManager} (launch, exec, stop, remove: the same path as `terok run`) and, for
+ * the agent's long, streamed run, the podman CLI against the very API socket runtime uses ({@code podman --url}), so
+ * the same works when runtime runs in its Quadlet container with the host's podman socket.
+ */
+public final class TaskManagerContainers implements AgentContainers {
+    private final TaskManager tasks;
+    private final Path podmanSocket;
+
+    public TaskManagerContainers(TaskManager tasks, Path podmanSocket) {
+        this.tasks = tasks;
+        this.podmanSocket = podmanSocket;
+    }
+
+    @Override
+    public String hostLoopbackAddress() {
+        return tasks.hostLoopbackAddress();
+    }
+
+    @Override
+    public Task launch(LaunchRequest request, String taskId, java.util.Set<String> ownedMounts) {
+        return tasks.launch(request, taskId, ownedMounts);
+    }
+
+    @Override
+    public Exec exec(String taskId, List<String> command, String workdir, Duration timeout) {
+        ExecResponse r = tasks.exec(taskId, command, Map.of(), workdir, (int) Math.max(1, timeout.toSeconds()));
+        return new Exec(r.getExitCode(), r.getStdout().toString(StandardCharsets.UTF_8), r.getStderr().toString(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public int stream(String taskId, List<String> argv, Map<String, String> env, String workdir, Duration deadline,
+            Consumer<String> lines) {
+        Task t = tasks.inspect(taskId);
+        List<String> cmd = new ArrayList<>(List.of("podman", "--url", "unix://" + podmanSocket, "exec", "--workdir", workdir));
+        // Values here are the agent's settings (paths, broker URL, model), never the phantom token: the container's own
+        // environment carries that, and podman exec inherits it.
+        env.forEach((k, v) -> cmd.addAll(List.of("--env", k + "=" + v)));
+        cmd.add(t.getContainerId());
+        cmd.addAll(argv);
+        try {
+            HostProcess.Result r = HostProcess.of(cmd).timeout(deadline).maxOutput(64 * 1024).lines(lines).run();
+            if (r.timedOut()) {
+                return 124;
+            }
+            return r.exitCode();
+        } catch (IOException e) {
+            throw ServiceException.unavailable("cannot run podman: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void stop(String taskId) {
+        tasks.stop(taskId, 5);
+    }
+
+    @Override
+    public List<String> remove(String taskId) {
+        return tasks.remove(taskId, true).getWarningsList();
+    }
+
+    @Override
+    public String state(String taskId) {
+        try {
+            return tasks.inspect(taskId).getState().name().replace("TASK_STATE_", "").toLowerCase(Locale.ROOT);
+        } catch (ServiceException e) {
+            return "missing";
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.terok.runtime.project;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.terok.api.v1.AddSshKeyRequest;
+import io.terok.api.v1.CreateProjectRequest;
+import io.terok.api.v1.DeleteProjectRequest;
+import io.terok.api.v1.GateServiceGrpc;
+import io.terok.api.v1.ListProjectsRequest;
+import io.terok.api.v1.ListSshKeysRequest;
+import io.terok.api.v1.RemoveSshKeyRequest;
+import io.terok.api.v1.SshKeyInfo;
+import io.terok.api.v1.SshKeyType;
+import io.terok.api.v1.SyncRequest;
+import io.terok.api.v1.VaultServiceGrpc;
+import io.terok.common.Printable;
+import io.terok.common.ServiceException;
+import io.terok.common.ServiceName;
+import io.terok.common.grpc.UnixChannels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/** {@link ProjectPeers} over gate's and vault's gRPC contracts on their Unix sockets. */
+public final class GrpcProjectPeers implements ProjectPeers, AutoCloseable {
+    /** Creating a mirror fetches the whole upstream: give it time. */
+    private static final Duration SYNC_DEADLINE = Duration.ofMinutes(10);
+
+    private final Path runtimeDir;
+    private final Duration deadline;
+    private final Map<ServiceName, ManagedChannel> channels = new EnumMap<>(ServiceName.class);
+
+    public GrpcProjectPeers(Path runtimeDir, Duration deadline) {
+        this.runtimeDir = runtimeDir;
+        this.deadline = deadline;
+    }
+
+    private synchronized ManagedChannel channel(ServiceName s) {
+        if (!Files.exists(s.socket(runtimeDir))) {
+            throw ServiceException.unavailable(s.id() + "-service is not running (no socket at " + s.socket(runtimeDir) + ")");
+        }
+        return channels.computeIfAbsent(s, x -> UnixChannels.open(x.socket(runtimeDir)));
+    }
+
+    private GateServiceGrpc.GateServiceBlockingStub gate(Duration d) {
+        return GateServiceGrpc.newBlockingStub(channel(ServiceName.GATE)).withDeadlineAfter(d.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private VaultServiceGrpc.VaultServiceBlockingStub vault() {
+        return VaultServiceGrpc.newBlockingStub(channel(ServiceName.VAULT)).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** A peer's refusal keeps its status (the CLI shows it), prefixed with the service and what was asked. */
+    private static <T> T call(ServiceName s, String what, Supplier<T> rpc) {
+        try {
+            return rpc.get();
+        } catch (StatusRuntimeException e) {
+            String detail = e.getStatus().getDescription() == null ? e.getStatus().getCode().toString()
+                    : Printable.line(e.getStatus().getDescription(), 400);
+            String msg = s.id() + "-service " + what + ": " + detail;
+            throw switch (e.getStatus().getCode()) {
+                case INVALID_ARGUMENT -> ServiceException.invalid(s.id(), msg);
+                case NOT_FOUND -> ServiceException.notFound(msg);
+                case ALREADY_EXISTS -> ServiceException.exists(msg);
+                case PERMISSION_DENIED -> ServiceException.denied(msg);
+                case UNAVAILABLE, DEADLINE_EXCEEDED, UNIMPLEMENTED -> ServiceException.unavailable(msg);
+                default -> ServiceException.precondition(msg);
+            };
+        }
+    }
+
+    @Override
+    public boolean gateHas(String project) {
+        return call(ServiceName.GATE, "ListProjects", () -> gate(deadline).listProjects(ListProjectsRequest.getDefaultInstance()))
+                .getProjectsList().stream().anyMatch(p -> p.getName().equals(project));
+    }
+
+    @Override
+    public void gateCreate(String project, String upstreamUrl, boolean sync) {
+        ManagedChannel ch = channel(ServiceName.GATE);
+        try {
+            GateServiceGrpc.newBlockingStub(ch).withDeadlineAfter(SYNC_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                    .createProject(CreateProjectRequest.newBuilder().setName(project).setUpstreamUrl(upstreamUrl).setSync(sync).build());
+        } catch (StatusRuntimeException e) {
+            // The gate is there (its socket answered the channel): a refusal is about the upstream.
+            if (e.getStatus().getCode() == io.grpc.Status.Code.ALREADY_EXISTS) {
+                throw ServiceException.exists("gate-service: project " + project + " already exists");
+            }
+            String detail = e.getStatus().getDescription() == null ? e.getStatus().getCode().toString()
+                    : Printable.line(e.getStatus().getDescription(), 400);
+            throw ServiceException.invalid("upstream.url", "the gate cannot mirror " + Printable.line(upstreamUrl, 200) + ": " + detail);
+        }
+    }
+
+    @Override
+    public void gateSync(String project) {
+        call(ServiceName.GATE, "Sync", () -> gate(SYNC_DEADLINE).sync(SyncRequest.newBuilder().setProject(project).build()));
+    }
+
+    @Override
+    public String gateDefaultBranch(String project) {
+        return call(ServiceName.GATE, "ListProjects", () -> gate(deadline).listProjects(ListProjectsRequest.getDefaultInstance()))
+                .getProjectsList().stream().filter(p -> p.getName().equals(project)).findFirst()
+                .map(io.terok.api.v1.Project::getDefaultBranch).orElse("");
+    }
+
+    @Override
+    public void gateDelete(String project) {
+        call(ServiceName.GATE, "DeleteProject", () -> gate(deadline).deleteProject(DeleteProjectRequest.newBuilder().setProject(project).build()));
+    }
+
+    @Override
+    public int brokerPort() {
+        return call(ServiceName.VAULT, "Status", () -> vault().status(io.terok.api.v1.VaultStatusRequest.getDefaultInstance())).getBrokerPort();
+    }
+
+    @Override
+    public List<io.terok.api.v1.Commit> commits(String project, String branch, String against) {
+        return call(ServiceName.GATE, "Log", () -> gate(deadline).log(io.terok.api.v1.ReviewRequest.newBuilder()
+                .setProject(project).setBranch(branch).setAgainst(against).build())).getCommitsList();
+    }
+
+    @Override
+    public List<SshKey> sshKeys(String project) {
+        return call(ServiceName.VAULT, "ListSshKeys", () -> vault().listSshKeys(ListSshKeysRequest.newBuilder().setProject(project).build()))
+                .getKeysList().stream().map(GrpcProjectPeers::key).toList();
+    }
+
+    @Override
+    public SshKey addSshKey(String project) {
+        return key(call(ServiceName.VAULT, "AddSshKey", () -> vault().addSshKey(AddSshKeyRequest.newBuilder().setProject(project)
+                .setType(SshKeyType.SSH_KEY_TYPE_ED25519).setComment("terok-" + project).build())));
+    }
+
+    @Override
+    public void removeSshKey(long id) {
+        call(ServiceName.VAULT, "RemoveSshKey", () -> vault().removeSshKey(RemoveSshKeyRequest.newBuilder().setId(id).build()));
+    }
+
+    private static SshKey key(SshKeyInfo k) {
+        return new SshKey(k.getId(), k.getFingerprint(), k.getPublicKey());
+    }
+
+    @Override
+    public synchronized void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        channels.clear();
+    }
+}

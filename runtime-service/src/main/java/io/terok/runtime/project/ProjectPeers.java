@@ -1,0 +1,33 @@
+package io.terok.runtime.project;
+
+import java.util.List;
+
+/** What a project needs from gate and vault; {@link GrpcProjectPeers} over their gRPC contracts, fakes in unit tests. */
+public interface ProjectPeers {
+    record SshKey(long id, String fingerprint, String publicKey) {
+    }
+
+    boolean gateHas(String project);
+
+    /** Creates the gate mirror; with {@code sync} fetches the upstream at once (an unreachable one fails and leaves nothing). */
+    void gateCreate(String project, String upstreamUrl, boolean sync);
+
+    void gateSync(String project);
+
+    /** The upstream's default branch as the gate's last sync saw it; empty before one. */
+    String gateDefaultBranch(String project);
+
+    void gateDelete(String project);
+
+    /** The vault's token broker port on the host's loopback (VaultStatus.broker_port). */
+    int brokerPort();
+
+    /** The commits of {@code branch} that {@code against} does not have, newest first (gate's sanitised Log). */
+    List<io.terok.api.v1.Commit> commits(String project, String branch, String against);
+
+    List<SshKey> sshKeys(String project);
+
+    SshKey addSshKey(String project);
+
+    void removeSshKey(long id);
+}
