@@ -226,6 +226,34 @@ public final class AgentTaskBenchmark {
         System.out.println(row(t, "terok: `terok " + String.join(" ", wired) + "`"));
         System.out.println();
         System.out.printf("Added by terok: %+.1f ms at the median%n%n", t.median() - p.median());
+
+        // Where the time goes: the same command with one wiring left out at a time, and with none of them.
+        List<List<String>> variants = List.of(
+                List.of("--no-shield"), List.of("--no-clearance"), List.of("--no-gate"), List.of("--no-vault"),
+                List.of("--network", "none", "--no-vault", "--no-gate", "--no-clearance"));
+        System.out.println("| variant of `terok run --rm` | runs | median ms | p10 ms | p90 ms | max ms |");
+        System.out.println("|---|---|---|---|---|---|");
+        for (List<String> optOut : variants) {
+            List<String> argv = new ArrayList<>(List.of("run", "--rm"));
+            argv.addAll(optOut);
+            if (!optOut.contains("--no-gate")) {
+                argv.addAll(List.of("--project", "demo"));
+            }
+            if (!optOut.contains("--no-vault")) {
+                argv.addAll(List.of("--provider", "anthropic"));
+            }
+            argv.addAll(List.of(image, "true"));
+            List<Double> ms = new ArrayList<>();
+            for (int i = -1; i < Math.max(3, runs / 2); i++) {
+                long t0 = System.nanoTime();
+                terok(null, argv.toArray(String[]::new));
+                if (i >= 0) {
+                    ms.add((System.nanoTime() - t0) / 1e6);
+                }
+            }
+            System.out.println(row(new Stats(ms), "`" + String.join(" ", optOut) + "`"));
+        }
+        System.out.println();
     }
 
     /**
