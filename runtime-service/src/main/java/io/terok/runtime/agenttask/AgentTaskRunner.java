@@ -221,13 +221,13 @@ public final class AgentTaskRunner {
             throw ServiceException.precondition("the task has no gate repository (gate opted out?)");
         }
         String base = defaultBranch(p);
-        git(id, "clone", List.of("git", "clone", "-q", "--branch", base, url, WORKSPACE));
-        git(id, "branch", List.of("git", "checkout", "-q", "-b", branch));
         GitIdentity.Resolved who = projects.identity().resolve(p);
-        git(id, "identity", List.of("git", "config", "user.name", who.name()));
-        git(id, "identity", List.of("git", "config", "user.email", who.email()));
-        // `git push` and `git push origin HEAD` from the agent land on the task's branch.
-        git(id, "push config", List.of("git", "config", "push.default", "current"));
+        // One exec for the clone and the repository's settings (`clone -c` writes them into its config): each exec
+        // into the task costs about a tenth of a second before the agent can start (docs/benchmarks.md).
+        // push.default current: `git push` and `git push origin HEAD` from the agent land on the task's branch.
+        git(id, "clone", List.of("git", "clone", "-q", "--branch", base, "-c", "user.name=" + who.name(),
+                "-c", "user.email=" + who.email(), "-c", "push.default=current", url, WORKSPACE));
+        git(id, "branch", List.of("git", "checkout", "-q", "-b", branch));
         events.progress("workspace " + WORKSPACE + " cloned from the gate on branch " + branch + " (from " + base + ")");
     }
 

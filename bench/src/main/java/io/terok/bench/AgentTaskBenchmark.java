@@ -1,0 +1,331 @@
+package io.terok.bench;
+
+import io.grpc.ManagedChannel;
+import io.terok.api.v1.HooksRequest;
+import io.terok.api.v1.ShieldServiceGrpc;
+import io.terok.common.grpc.UnixChannels;
+import io.terok.scriptedmodel.RecordedRequest;
+import io.terok.scriptedmodel.Script;
+import io.terok.scriptedmodel.ScriptedModelServer;
+import io.terok.scriptedmodel.Step;
+import io.terok.testsupport.Cmd;
+import io.terok.testsupport.FakeInternet;
+import io.terok.testsupport.LoopbackPort;
+import io.terok.testsupport.PrivatePodman;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Issue 13's two figures, each against plain {@code podman run} in the same run, alternating so drift on the machine
+ * hits both sides alike:
+ * (1) from starting {@code bin/terok task run demo PROMPT} (services up, the project's image cached) to Claude Code's
+ * first main request at the provider (the scripted model server, through the vault's broker), vs {@code podman run}
+ * of the same image starting Claude Code with the real key and the model server as its base URL;
+ * (2) the whole process {@code terok run --rm --project demo --provider anthropic IMAGE true} (firewall, phantom token,
+ * gate, clearance) vs {@code podman run --rm IMAGE true}.
+ * Usage: AgentTaskBenchmark REPO [RUNS]. As root. Prints Markdown tables.
+ */
+public final class AgentTaskBenchmark {
+    static final String BASE = "localhost/terok-agent-base:bookworm";
+    static final String REAL_KEY = "sk-ant-REAL-bench-agent-task";
+    /** The run's mark in the prompt: it comes back in every request the agent makes for that run. */
+    static final Pattern MARK = Pattern.compile("bench-mark-[a-z]+-\\d+");
+    static final Pattern MAX_TOKENS_ONE = Pattern.compile("\"max_tokens\"\\s*:\\s*1\\b");
+    static final Pattern TOOLS = Pattern.compile("\"tools\"\\s*:\\s*\\[\\s*\\{");
+
+    final Path repo;
+    final Path home;
+    final Map<String, String> env = new LinkedHashMap<>();
+    /** Arrival (System.nanoTime) of the first main request per run mark. */
+    final Map<String, Long> firstMain = new ConcurrentHashMap<>();
+
+    AgentTaskBenchmark(Path repo, Path home) {
+        this.repo = repo;
+        this.home = home;
+        env.put("TEROK_RUNTIME_DIR", home.resolve("run").toString());
+        env.put("TEROK_DATA_DIR", home.resolve("data").toString());
+        env.put("TEROK_STATE_DIR", home.resolve("state").toString());
+        env.put("TEROK_CONFIG_DIR", home.resolve("config").toString());
+        env.put("TEROK_HOME", repo.toString());
+        // Private loopback ports: an operator's own terok on this machine holds the defaults.
+        env.put("TEROK_GATE_HTTP_PORT", Integer.toString(LoopbackPort.free()));
+        env.put("TEROK_VAULT_BROKER_PORT", Integer.toString(LoopbackPort.free()));
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path repo = Path.of(args[0]).toAbsolutePath().normalize();
+        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        Cmd.require(List.of("nft", "nsenter", "ip", "dnsmasq", "podman", "git", "slirp4netns"));
+        Path home = Path.of("/tmp", "terok-bench-task-" + ProcessHandle.current().pid());
+        Files.createDirectories(home);
+        new AgentTaskBenchmark(repo, home).run(runs);
+    }
+
+    /**
+     * What the provider counts as the agent's real work: a Messages request that offers tools and is no token probe
+     * (Claude Code's title and quota requests come first and are not what a person waits for).
+     */
+    static boolean isMain(RecordedRequest r) {
+        return "POST".equals(r.method()) && r.path().endsWith("/v1/messages") && TOOLS.matcher(r.body()).find()
+                && !MAX_TOKENS_ONE.matcher(r.body()).find();
+    }
+
+    void run(int runs) throws Exception {
+        ScriptedModelServer model = null;
+        FakeInternet internet = null;
+        PrivatePodman podman = null;
+        boolean up = false;
+        try {
+            model = ScriptedModelServer.start(Script.of(Step.text("Benchmark answer.")));
+            model.onRequest(r -> {
+                long at = System.nanoTime();
+                Matcher m = MARK.matcher(r.body());
+                if (isMain(r) && m.find()) {
+                    firstMain.putIfAbsent(m.group(), at);
+                }
+            });
+            // The task's DNS forwarder asks this netns' resolver, never the machine's.
+            internet = FakeInternet.spec("tbn").addresses(2, 3).start();
+            podman = new PrivatePodman(home, home.resolve("data/shield/hooks"));
+            env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
+            env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
+            env.put("TEROK_SHIELD_HOOKS_REGISTRATION", home.resolve("containers.conf.d/terok-shield.conf").toString());
+            env.put("TEROK_PROJECTS_STAGE_DIR", System.getenv().getOrDefault("TEROK_AGENTS_STAGE", "/var/cache/terok-ci/agents-stage"));
+            Files.createDirectories(home.resolve("config"));
+            Files.writeString(home.resolve("config/config.yaml"), String.join("\n",
+                    "terok:",
+                    "  vault:",
+                    "    kernel-keyring: false",
+                    "    passphrase-command: printf %s bench-agent-task-passphrase",
+                    "    providers:",
+                    "      anthropic:",
+                    "        upstream: " + model.baseUrl(),
+                    "git:",
+                    "  human_name: Bench",
+                    "  human_email: bench@example.com",
+                    ""));
+            up = true;
+            terok(null, "services", "up");
+            shield(true);
+            terok(REAL_KEY, "vault", "add", "anthropic");
+            Path upstream = home.resolve("upstream.git");
+            Path seed = home.resolve("seed");
+            git(home, "init", "-q", "--bare", "-b", "main", upstream.toString());
+            git(home, "clone", "-q", upstream.toString(), seed.toString());
+            Files.writeString(seed.resolve("README"), "upstream\n");
+            git(seed, "add", "README");
+            git(seed, "commit", "-q", "-m", "initial");
+            git(seed, "push", "-q", "origin", "HEAD:main");
+            terok(null, "project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude",
+                    "--agent", "claude", "--base-image", BASE);
+            Matcher im = Pattern.compile("(?m)^image\\s+(\\S+)  base ").matcher(terok(null, "project", "show", "demo").out());
+            if (!im.find()) {
+                throw new IllegalStateException("project show names no built image");
+            }
+            String image = im.group(1);
+            measureAgentStart(image, model.port(), runs);
+            measureTrivialRun(image, runs);
+        } finally {
+            if (up) {
+                for (String line : terok(null, "task", "list").out().lines().skip(1).toList()) {
+                    Cmd.exec(command("task", "delete", "demo", line.split("\\s+")[0]), null, e -> { }, null, 120);
+                }
+                Cmd.exec(command("project", "delete", "demo"), null, e -> { }, null, 180);
+                try {
+                    shield(false);
+                } catch (RuntimeException e) {
+                    System.err.println("uninstalling the hooks: " + e.getMessage());
+                }
+                Cmd.exec(command("services", "down"), null, e -> { }, null, 120);
+            }
+            for (AutoCloseable c : new AutoCloseable[] {model, podman, internet}) {
+                if (c != null) {
+                    c.close();
+                }
+            }
+            Cmd.exec(List.of("rm", "-rf", home.toString()), null, e -> { }, null, 120);
+        }
+    }
+
+    void measureAgentStart(String image, int modelPort, int runs) {
+        List<Double> terokFirst = new ArrayList<>();
+        List<Double> terokWhole = new ArrayList<>();
+        List<Double> plainFirst = new ArrayList<>();
+        List<Double> plainWhole = new ArrayList<>();
+        List<String> baseline = null;
+        for (int i = -2; i < runs; i++) {
+            String mark = "bench-mark-terok-" + (i + 2);
+            long t0 = System.nanoTime();
+            Cmd.Output r = Cmd.exec(command("task", "run", "demo", "Say hello. " + mark), null, e -> { }, null, 300);
+            long t1 = System.nanoTime();
+            check(r, "terok task run");
+            Matcher id = Pattern.compile("== task ([0-9a-f]{32}) ").matcher(r.out());
+            if (!id.find()) {
+                throw new IllegalStateException("terok task run printed no task id:\n" + r.out() + r.err());
+            }
+            terok(null, "task", "delete", "demo", id.group(1));
+            String plainMark = "bench-mark-podman-" + (i + 2);
+            baseline = baselineAgent(image, modelPort, "Say hello. " + plainMark);
+            long p0 = System.nanoTime();
+            Cmd.Output p = Cmd.exec(baseline, null, e -> { }, null, 300);
+            long p1 = System.nanoTime();
+            check(p, "podman run (baseline)");
+            if (i >= 0) {
+                terokFirst.add((arrival(mark) - t0) / 1e6);
+                terokWhole.add((t1 - t0) / 1e6);
+                plainFirst.add((arrival(plainMark) - p0) / 1e6);
+                plainWhole.add((p1 - p0) / 1e6);
+            }
+        }
+        Stats tf = new Stats(terokFirst);
+        Stats pf = new Stats(plainFirst);
+        System.out.println("### Agent start: command to Claude Code's first main request at the provider (rootful)");
+        System.out.println();
+        System.out.println("| what | runs | median ms | p10 ms | p90 ms | max ms |");
+        System.out.println("|---|---|---|---|---|---|");
+        System.out.println(row(pf, "baseline: `" + String.join(" ", baseline).replace(REAL_KEY, "$KEY") + "` → first request"));
+        System.out.println(row(tf, "terok: `terok task run demo \"Say hello. …\"` → first request (through the broker)"));
+        System.out.println(row(new Stats(plainWhole), "baseline, whole command (agent answered, container removed)"));
+        System.out.println(row(new Stats(terokWhole), "terok, whole command (answered, summary printed)"));
+        System.out.println();
+        System.out.printf("Added by terok to the first request: %+.1f ms at the median, %+.1f ms at the max%n%n",
+                tf.median() - pf.median(), tf.percentile(100) - pf.percentile(100));
+    }
+
+    void measureTrivialRun(String image, int runs) {
+        List<String> plain = List.of("podman", "run", "--rm", image, "true");
+        List<String> wired = List.of("run", "--rm", "--project", "demo", "--provider", "anthropic", image, "true");
+        List<Double> terokMs = new ArrayList<>();
+        List<Double> plainMs = new ArrayList<>();
+        for (int i = -3; i < runs; i++) {
+            long t0 = System.nanoTime();
+            terok(null, wired.toArray(String[]::new));
+            long t1 = System.nanoTime();
+            check(Cmd.exec(plain, null, e -> { }, null, 120), "podman run --rm");
+            long t2 = System.nanoTime();
+            if (i >= 0) {
+                terokMs.add((t1 - t0) / 1e6);
+                plainMs.add((t2 - t1) / 1e6);
+            }
+        }
+        Stats t = new Stats(terokMs);
+        Stats p = new Stats(plainMs);
+        System.out.println("### Whole-process trivial run, every service wired (rootful)");
+        System.out.println();
+        System.out.println("| what | runs | median ms | p10 ms | p90 ms | max ms |");
+        System.out.println("|---|---|---|---|---|---|");
+        System.out.println(row(p, "baseline: `" + String.join(" ", plain) + "`"));
+        System.out.println(row(t, "terok: `terok " + String.join(" ", wired) + "`"));
+        System.out.println();
+        System.out.printf("Added by terok: %+.1f ms at the median%n%n", t.median() - p.median());
+
+        // Where the time goes: the same command with one wiring left out at a time, and with none of them.
+        List<List<String>> variants = List.of(
+                List.of("--no-shield"), List.of("--no-clearance"), List.of("--no-gate"), List.of("--no-vault"),
+                List.of("--network", "none", "--no-vault", "--no-gate", "--no-clearance"));
+        System.out.println("| variant of `terok run --rm` | runs | median ms | p10 ms | p90 ms | max ms |");
+        System.out.println("|---|---|---|---|---|---|");
+        for (List<String> optOut : variants) {
+            List<String> argv = new ArrayList<>(List.of("run", "--rm"));
+            argv.addAll(optOut);
+            if (!optOut.contains("--no-gate")) {
+                argv.addAll(List.of("--project", "demo"));
+            }
+            if (!optOut.contains("--no-vault")) {
+                argv.addAll(List.of("--provider", "anthropic"));
+            }
+            argv.addAll(List.of(image, "true"));
+            List<Double> ms = new ArrayList<>();
+            for (int i = -1; i < Math.max(3, runs / 2); i++) {
+                long t0 = System.nanoTime();
+                terok(null, argv.toArray(String[]::new));
+                if (i >= 0) {
+                    ms.add((System.nanoTime() - t0) / 1e6);
+                }
+            }
+            System.out.println(row(new Stats(ms), "`" + String.join(" ", optOut) + "`"));
+        }
+        System.out.println();
+    }
+
+    /**
+     * Claude Code started directly, as a person would without terok: the same image, user and headless flags, the real
+     * key, the model server on the host's loopback through slirp4netns (10.0.2.2), and a resolver address nothing
+     * answers on, so no lookup ever reaches the machine's DNS.
+     */
+    static List<String> baselineAgent(String image, int modelPort, String prompt) {
+        return List.of("podman", "run", "--rm", "--user=1000:1000", "--network=slirp4netns:allow_host_loopback=true",
+                "--dns=127.0.0.1", "-e", "ANTHROPIC_API_KEY=" + REAL_KEY,
+                "-e", "ANTHROPIC_BASE_URL=http://10.0.2.2:" + modelPort,
+                "-e", "DISABLE_TELEMETRY=1", "-e", "DISABLE_ERROR_REPORTING=1", "-e", "DISABLE_AUTOUPDATER=1",
+                "-e", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
+                image, "claude", "-p", prompt, "--dangerously-skip-permissions");
+    }
+
+    long arrival(String mark) {
+        Long at = firstMain.get(mark);
+        if (at == null) {
+            throw new IllegalStateException("no main request carrying " + mark + " reached the model server");
+        }
+        return at;
+    }
+
+    static String row(Stats s, String name) {
+        return String.format("| %s | %d | %.1f | %.1f | %.1f | %.1f |", name, s.samples().size(), s.median(),
+                s.percentile(10), s.percentile(90), s.percentile(100));
+    }
+
+    static void check(Cmd.Output o, String what) {
+        if (o.code() != 0) {
+            throw new IllegalStateException(what + " exited " + o.code() + "\nstdout: " + o.out() + "\nstderr: " + o.err());
+        }
+    }
+
+    List<String> command(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("env"));
+        env.forEach((k, v) -> cmd.add(k + "=" + v));
+        cmd.add(repo.resolve("bin/terok").toString());
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    Cmd.Output terok(String input, String... args) {
+        Cmd.Output o = Cmd.exec(command(args), null, e -> { }, input == null ? null : input + "\n", 300);
+        check(o, "terok " + String.join(" ", args));
+        return o;
+    }
+
+    void git(Path dir, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString(), "-c", "user.name=Bench",
+                "-c", "user.email=bench@example.invalid"));
+        cmd.addAll(List.of(args));
+        check(Cmd.exec(cmd, null, e -> {
+            e.put("GIT_CONFIG_NOSYSTEM", "1");
+            e.put("HOME", home.toString());
+        }, null, 60), "git " + String.join(" ", args));
+    }
+
+    void shield(boolean install) {
+        ManagedChannel ch = UnixChannels.open(home.resolve("run/shield.sock"));
+        try {
+            var stub = ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
+            if (install) {
+                if (!stub.installHooks(HooksRequest.getDefaultInstance()).getInstalled()) {
+                    throw new IllegalStateException("shield did not install its hooks");
+                }
+            } else {
+                stub.uninstallHooks(HooksRequest.getDefaultInstance());
+            }
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+}
