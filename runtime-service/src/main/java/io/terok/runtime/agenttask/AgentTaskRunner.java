@@ -372,8 +372,18 @@ public final class AgentTaskRunner {
                 throw ServiceException.precondition("--purge needs the task's container running to delete its branch "
                         + t.getBranch() + " (it is " + containers.state(t.getId()) + "); delete without --purge keeps the branch");
             }
-            git(t.getId(), "push --delete", List.of("git", "push", "-q", "origin", "--delete", t.getBranch()));
-            removed.add("branch " + t.getBranch());
+            // A task whose agent never pushed has no branch in the gate: nothing to purge, and no reason to keep the task.
+            AgentContainers.Exec heads = containers.exec(t.getId(), List.of("git", "ls-remote", "--exit-code", "--heads",
+                    "origin", "refs/heads/" + t.getBranch()), WORKSPACE, GIT);
+            if (heads.exitCode() == 2) {
+                removed.add("no branch " + t.getBranch() + " in the gate (never pushed)");
+            } else if (!heads.ok()) {
+                throw ServiceException.precondition("cannot check the task's branch in the gate (git ls-remote exit "
+                        + heads.exitCode() + "): " + Printable.line(heads.stderr(), 300) + "; delete without --purge keeps it");
+            } else {
+                git(t.getId(), "push --delete", List.of("git", "push", "-q", "origin", "--delete", t.getBranch()));
+                removed.add("branch " + t.getBranch());
+            }
         }
         List<String> warnings;
         try {
