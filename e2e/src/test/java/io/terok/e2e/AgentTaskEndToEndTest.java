@@ -263,6 +263,7 @@ class AgentTaskEndToEndTest {
             {"provider:", "task", "run", "demo", "hi", "--provider", "openai"},
             {"name:", "task", "run", "demo", "hi", "--name", "Bad Name"},
             {"branch:", "task", "run", "demo", "hi", "--branch", "main"},
+            // Without a prompt it is interactive, and the test has no terminal.
             {"PROMPT", "task", "run", "demo"},
             {"no task", "task", "show", "demo", "nosuchtask"},
             {"no task", "task", "followup", "demo", "nosuchtask", "hi"},
@@ -278,5 +279,52 @@ class AgentTaskEndToEndTest {
         assertEquals("", terok.run("ps", "-a", "-q").out().strip().lines().filter(l -> !l.isBlank())
                 .filter(l -> terok.run("task", "list").out().contains(l.substring(0, Math.min(12, l.length())))).reduce("", (a, b) -> a)
                 .replaceAll(".*", ""), "no stray container");
+    }
+
+    /**
+     * `terok task run PROJECT` without a prompt puts the operator into Claude Code's own terminal UI in the new task:
+     * typed text reaches the agent (and through the broker the model), the model's answer is on the screen; detaching
+     * leaves the agent running, and `terok login PROJECT TASK` opens it again.
+     */
+    @Test
+    @Order(7)
+    void anInteractiveSessionTalksToTheAgentAndDetachLeavesItRunning() throws Exception {
+        serveClaude(Script.of(Step.text("Interactive hello from the scripted model")));
+        try (Tmux tmux = new Tmux(terok.home.resolve("tmux"))) {
+            Tmux.Session s = tmux.start(terok.commandLine("task", "run", "demo", "--agent", "claude", "--name", "talker"), 120, 40);
+            // Asked once per task: the phantom token is minted after the agent's configuration is written.
+            s.awaitText("Do you want to use this API key", 240);
+            s.key("Up");
+            s.key("Enter");
+            s.awaitText("bypass permissions on", 60);
+            s.type("Say hello interactively, please.");
+            s.key("Enter");
+            s.awaitText("Interactive hello from the scripted model", 90);
+            assertTrue(claudeModel.requests().stream().anyMatch(q -> q.body().contains("Say hello interactively, please.")),
+                    "the typed prompt reached the model");
+            s.key("C-p");
+            s.key("C-q");
+            assertEquals(0, s.awaitExit(30), s.screen());
+            assertTrue(s.screen().contains("detached"), s.screen());
+            Terok.Result show = terok.run("task", "show", "demo", "talker").ok();
+            assertTrue(show.out().contains("container running"), show.out());
+            String id = taskId(show);
+            assertTrue(terok.run("exec", id, "sh", "-c", "cat /proc/[0-9]*/comm").ok().out().lines().anyMatch(l -> l.equals("claude")),
+                    "the detached agent keeps running");
+
+            Tmux.Session again = tmux.start(terok.commandLine("login", "demo", "talker"), 120, 40);
+            again.awaitText("bypass permissions on", 60);
+            assertFalse(again.screen().contains("Do you want to use this API key"), "the answer is kept in the task");
+            again.key("C-p");
+            again.key("C-q");
+            assertEquals(0, again.awaitExit(30), again.screen());
+        }
+        Terok.Result noTask = terok.run("login", "demo", "nosuchtask");
+        assertNotEquals(0, noTask.exitCode());
+        assertTrue(noTask.err().contains("no task"), noTask.err());
+        Terok.Result noProject = terok.run("login", "nosuch", "talker");
+        assertNotEquals(0, noProject.exitCode());
+        assertTrue(noProject.err().contains("no project nosuch"), noProject.err());
+        terok.run("task", "delete", "demo", "talker").ok();
     }
 }
