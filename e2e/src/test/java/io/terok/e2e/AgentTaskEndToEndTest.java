@@ -327,4 +327,43 @@ class AgentTaskEndToEndTest {
         assertTrue(noProject.err().contains("no project nosuch"), noProject.err());
         terok.run("task", "delete", "demo", "talker").ok();
     }
+
+    /** `terok sickbay`: checks from inside a healthy task, a revoked one, and a stopped one; and the host summary. */
+    @Test
+    @Order(8)
+    void sickbayChecksFromInsideTheTask() throws Exception {
+        serveClaude(Script.of(Step.text("fine")));
+        Terok.Result run = terok.run("task", "run", "demo", "Say fine.", "--name", "patient");
+        assertEquals(0, run.exitCode(), run.out() + run.err());
+        String id = taskId(run);
+        Terok.Result healthy = terok.run("sickbay", "demo", "patient");
+        assertEquals(0, healthy.exitCode(), healthy.out() + healthy.err());
+        for (String check : List.of("broker", "gate", "firewall", "dns", "agent")) {
+            assertTrue(healthy.out().lines().anyMatch(l -> l.startsWith("ok     " + check)), check + ": " + healthy.out());
+        }
+        assertTrue(healthy.out().contains("phantom token accepted"), healthy.out());
+        assertTrue(healthy.out().lines().anyMatch(l -> l.startsWith("ok     agent") && l.contains("2.1.")), "the agent's version: " + healthy.out());
+        assertTrue(healthy.out().lines().anyMatch(l -> l.contains("disk") && l.contains("free in /workspace")), healthy.out());
+
+        Terok.Result host = terok.run("sickbay");
+        assertTrue(host.out().lines().anyMatch(l -> l.startsWith("ok     runtime")), host.out());
+        assertTrue(host.out().lines().anyMatch(l -> l.startsWith("ok     task patient") && l.contains("container running")), host.out());
+
+        terok.run("revoke", id).ok();
+        Terok.Result revoked = terok.run("sickbay", "demo", "patient");
+        assertEquals(1, revoked.exitCode(), revoked.out() + revoked.err());
+        assertTrue(revoked.out().lines().anyMatch(l -> l.startsWith("ERROR  broker") && l.contains("terok revoke")), revoked.out());
+        assertTrue(revoked.out().lines().anyMatch(l -> l.startsWith("ERROR  gate") && l.contains("->")), revoked.out());
+        assertTrue(revoked.out().lines().anyMatch(l -> l.startsWith("ok     firewall")), revoked.out());
+
+        terok.run("task", "stop", "demo", "patient").ok();
+        Terok.Result stopped = terok.run("sickbay", "demo", "patient");
+        assertNotEquals(0, stopped.exitCode());
+        assertTrue(stopped.err().contains("is not running"), stopped.err());
+        assertTrue(terok.run("sickbay").out().lines().anyMatch(l -> l.startsWith("WARN   task patient")), "the host summary says so");
+        Terok.Result unknown = terok.run("sickbay", "demo", "nosuchtask");
+        assertNotEquals(0, unknown.exitCode());
+        assertTrue(unknown.err().contains("no task"), unknown.err());
+        terok.run("task", "delete", "demo", "patient").ok();
+    }
 }

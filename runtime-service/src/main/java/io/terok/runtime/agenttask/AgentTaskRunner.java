@@ -8,6 +8,7 @@ import io.terok.api.v1.AgentTask;
 import io.terok.api.v1.AgentTaskOutcome;
 import io.terok.api.v1.Commit;
 import io.terok.api.v1.InteractiveCommand;
+import io.terok.api.v1.SickbayReport;
 import io.terok.api.v1.LaunchRequest;
 import io.terok.api.v1.NetworkMode;
 import io.terok.api.v1.ProjectSettings;
@@ -199,6 +200,25 @@ public final class AgentTaskRunner {
         Invocation.Launch launch = render(plan, Invocation.Mode.INTERACTIVE, null, brokerUrl);
         return InteractiveCommand.newBuilder().setTaskId(t.getId()).setName(t.getName()).addAllArgv(launch.argv())
                 .putAllEnv(agentEnv(launch, plan)).setWorkdir(WORKSPACE).build();
+    }
+
+    /** Health checks from inside the task's running container ({@link Sickbay}). */
+    public SickbayReport sickbay(String project, String ref) {
+        Ids.project("project", project);
+        projects.store().get(project);
+        AgentTask t = store.resolve(project, ref);
+        String state = containers.state(t.getId());
+        if (!state.equals("running")) {
+            throw ServiceException.precondition("task " + t.getName() + " is not running (" + state + "): sickbay checks a "
+                    + "running task from inside; start a new one with `terok task run " + t.getProject() + "`");
+        }
+        Plan plan = new Plan(projects.store().get(t.getProject()), roster.get().get(t.getAgent()), t.getProvider(), t.getModel(),
+                t.getName(), t.getBranch());
+        String brokerUrl = "http://" + hostForUrl(containers.hostLoopbackAddress()) + ":" + peers.brokerPort();
+        List<String> version = render(plan, Invocation.Mode.VERSION, null, brokerUrl).argv();
+        String tokenEnv = plan.agent().provider(plan.provider()).orElseThrow().tokenEnv();
+        return SickbayReport.newBuilder().setTaskId(t.getId()).setName(t.getName())
+                .addAllChecks(new Sickbay(containers, t.getId()).all(brokerUrl, tokenEnv, plan.agent().id(), version)).build();
     }
 
     /** The rendered environment minus the token (the container's own environment has the phantom). */

@@ -14,6 +14,7 @@ import io.terok.api.v1.DeleteAgentTaskRequest;
 import io.terok.api.v1.DeleteAgentTaskResponse;
 import io.terok.api.v1.FollowupAgentTaskRequest;
 import io.terok.api.v1.InteractiveCommand;
+import io.terok.api.v1.SickbayReport;
 import io.terok.api.v1.ListAgentTasksRequest;
 import io.terok.api.v1.ListAgentTasksResponse;
 import io.terok.api.v1.RunAgentTaskRequest;
@@ -104,6 +105,11 @@ public class AgentTaskGrpcService extends AgentTaskServiceGrpc.AgentTaskServiceI
     @Override
     public void interactive(AgentTaskRef r, StreamObserver<InteractiveCommand> out) {
         unary(out, () -> runner.interactive(r.getProject(), r.getTask()));
+    }
+
+    @Override
+    public void sickbay(AgentTaskRef r, StreamObserver<SickbayReport> out) {
+        unary(out, () -> runner.sickbay(r.getProject(), r.getTask()));
     }
 
     @Override
