@@ -59,7 +59,8 @@ class AgentTaskEndToEndTest {
         terok.env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
         terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
         terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
-        terok.env.put("TEROK_PROJECTS_STAGE_DIR", "/var/cache/terok-ci/agents-stage");
+        // The agents staged once per machine (as PodmanBuildTest does), outside the repository.
+        terok.env.put("TEROK_PROJECTS_STAGE_DIR", System.getenv().getOrDefault("TEROK_AGENTS_STAGE", "/var/cache/terok-ci/agents-stage"));
         Files.createDirectories(terok.home.resolve("config"));
         Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
                 "terok:",

@@ -24,7 +24,8 @@ class ProjectEndToEndTest {
     @BeforeAll
     static void up() throws Exception {
         terok = new Terok(Terok.freshHome("project", null), null);
-        terok.env.put("TEROK_PROJECTS_STAGE_DIR", "/var/cache/terok-ci/agents-stage");
+        // The agents staged once per machine (as PodmanBuildTest does), outside the repository.
+        terok.env.put("TEROK_PROJECTS_STAGE_DIR", System.getenv().getOrDefault("TEROK_AGENTS_STAGE", "/var/cache/terok-ci/agents-stage"));
         terok.run("services", "up").ok();
         upstream = terok.home.resolve("upstream.git");
         Path seed = terok.home.resolve("seed");
