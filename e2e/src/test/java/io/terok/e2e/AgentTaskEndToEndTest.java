@@ -367,4 +367,30 @@ class AgentTaskEndToEndTest {
         assertTrue(unknown.err().contains("no task"), unknown.err());
         terok.run("task", "delete", "demo", "patient").ok();
     }
+
+    /** A project's shield.allow is opened in each of its tasks' firewalls at launch; another project's tasks stay closed. */
+    @Test
+    @Order(9)
+    void aProjectsShieldAllowIsOpenedAtLaunch() throws Exception {
+        serveClaude(Script.of(Step.text("fine"), Step.text("fine")));
+        String allowed = internet.ip(3);
+        terok.run("project", "init", "opened", "--upstream", "file://" + upstream, "--agents", "claude,codex",
+                "--agent", "claude", "--base-image", BASE, "--allow", allowed).ok();
+        try {
+            Terok.Result open = terok.run("task", "run", "opened", "Say fine.", "--name", "wide");
+            assertEquals(0, open.exitCode(), open.out() + open.err());
+            assertTrue(open.err().contains("firewall: " + allowed + " allowed"), open.err());
+            Terok.Result closed = terok.run("task", "run", "demo", "Say fine.", "--name", "narrow");
+            assertEquals(0, closed.exitCode(), closed.out() + closed.err());
+            String url = "http://" + allowed + "/";
+            assertEquals(0, terok.run("exec", taskId(open), "curl", "-sS", "-m", "5", "-o", "/dev/null", url).exitCode(),
+                    "the project's shield.allow is open in its task");
+            assertNotEquals(0, terok.run("exec", taskId(closed), "curl", "-sS", "-m", "5", "-o", "/dev/null", url).exitCode(),
+                    "a task of a project without it stays closed");
+        } finally {
+            terok.run("task", "delete", "opened", "wide");
+            terok.run("task", "delete", "demo", "narrow");
+            terok.run("project", "delete", "opened");
+        }
+    }
 }

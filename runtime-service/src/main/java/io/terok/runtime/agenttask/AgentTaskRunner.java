@@ -87,6 +87,7 @@ public final class AgentTaskRunner {
             int timeoutSeconds, boolean interactive) {
         Ids.project("project", project);
         ProjectSettings p = projects.store().get(project);
+        ProjectSetup.refuseOnline(p); // a project file edited to online by hand
         if (interactive && prompt != null && !prompt.isEmpty()) {
             throw ServiceException.invalid("prompt", "must be empty for an interactive task (type it in the session)");
         }
@@ -168,6 +169,12 @@ public final class AgentTaskRunner {
             task = containers.launch(LaunchRequest.newBuilder().setRunSpec(spec(p, plan, taskName, image, mounts)).build(), id, owned);
             undo.push("task container", () -> containers.remove(id));
             events.progress("task " + id + " (" + taskName + ") started from " + image);
+            // The project's shield.allow, opened in this task's running firewall before the agent runs; a refused
+            // target fails the launch (undone above) rather than leaving a task without the access it was promised.
+            for (String target : p.getShieldAllowList()) {
+                peers.shieldAllow(id, target);
+                events.progress("firewall: " + target + " allowed (project's shield.allow)");
+            }
             prepareWorkspace(id, task, p, taskBranch, events);
         } catch (java.io.IOException e) {
             undo.unwind(taskName);
