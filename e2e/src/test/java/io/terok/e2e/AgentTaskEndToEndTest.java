@@ -316,6 +316,9 @@ class AgentTaskEndToEndTest {
             Tmux.Session again = tmux.start(terok.commandLine("login", "demo", "talker"), 120, 40);
             again.awaitText("bypass permissions on", 60);
             assertFalse(again.screen().contains("Do you want to use this API key"), "the answer is kept in the task");
+            // Keys typed before terok has put the terminal into raw mode go through the cooked terminal (ctrl-q is
+            // flow control there): the agent can draw its screen in that moment, so wait until terok surely is raw.
+            Thread.sleep(1500);
             again.key("C-p");
             again.key("C-q");
             assertEquals(0, again.awaitExit(30), again.screen());
