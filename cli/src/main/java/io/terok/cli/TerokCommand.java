@@ -98,6 +98,7 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
         v.put("agents", AgentsCommand::new);
         v.put("project", ProjectCommand::new);
         v.put("task", TaskCommand::new);
+        v.put("sickbay", io.terok.cli.agenttask.SickbayCommand::new);
         v.put("config", ConfigCommand::new);
         v.put("panic", PanicCommand::new);
         v.put("doctor", DoctorCommand::new);

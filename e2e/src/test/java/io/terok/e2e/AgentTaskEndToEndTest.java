@@ -264,6 +264,7 @@ class AgentTaskEndToEndTest {
             {"provider:", "task", "run", "demo", "hi", "--provider", "openai"},
             {"name:", "task", "run", "demo", "hi", "--name", "Bad Name"},
             {"branch:", "task", "run", "demo", "hi", "--branch", "main"},
+            // Without a prompt it is interactive, and the test has no terminal.
             {"PROMPT", "task", "run", "demo"},
             {"no task", "task", "show", "demo", "nosuchtask"},
             {"no task", "task", "followup", "demo", "nosuchtask", "hi"},
@@ -279,5 +280,120 @@ class AgentTaskEndToEndTest {
         assertEquals("", terok.run("ps", "-a", "-q").out().strip().lines().filter(l -> !l.isBlank())
                 .filter(l -> terok.run("task", "list").out().contains(l.substring(0, Math.min(12, l.length())))).reduce("", (a, b) -> a)
                 .replaceAll(".*", ""), "no stray container");
+    }
+
+    /**
+     * `terok task run PROJECT` without a prompt puts the operator into Claude Code's own terminal UI in the new task:
+     * typed text reaches the agent (and through the broker the model), the model's answer is on the screen; detaching
+     * leaves the agent running, and `terok login PROJECT TASK` opens it again.
+     */
+    @Test
+    @Order(7)
+    void anInteractiveSessionTalksToTheAgentAndDetachLeavesItRunning() throws Exception {
+        serveClaude(Script.of(Step.text("Interactive hello from the scripted model")));
+        try (Tmux tmux = new Tmux(terok.home.resolve("tmux"))) {
+            Tmux.Session s = tmux.start(terok.commandLine("task", "run", "demo", "--agent", "claude", "--name", "talker"), 120, 40);
+            // Asked once per task: the phantom token is minted after the agent's configuration is written.
+            s.awaitText("Do you want to use this API key", 240);
+            s.key("Up");
+            s.key("Enter");
+            s.awaitText("bypass permissions on", 60);
+            s.type("Say hello interactively, please.");
+            s.key("Enter");
+            s.awaitText("Interactive hello from the scripted model", 90);
+            assertTrue(claudeModel.requests().stream().anyMatch(q -> q.body().contains("Say hello interactively, please.")),
+                    "the typed prompt reached the model");
+            s.key("C-p");
+            s.key("C-q");
+            assertEquals(0, s.awaitExit(30), s.screen());
+            assertTrue(s.screen().contains("detached"), s.screen());
+            Terok.Result show = terok.run("task", "show", "demo", "talker").ok();
+            assertTrue(show.out().contains("container running"), show.out());
+            String id = taskId(show);
+            assertTrue(terok.run("exec", id, "sh", "-c", "cat /proc/[0-9]*/comm").ok().out().lines().anyMatch(l -> l.equals("claude")),
+                    "the detached agent keeps running");
+
+            Tmux.Session again = tmux.start(terok.commandLine("login", "demo", "talker"), 120, 40);
+            again.awaitText("bypass permissions on", 60);
+            assertFalse(again.screen().contains("Do you want to use this API key"), "the answer is kept in the task");
+            // Keys typed before terok has put the terminal into raw mode go through the cooked terminal (ctrl-q is
+            // flow control there): the agent can draw its screen in that moment, so wait until terok surely is raw.
+            Thread.sleep(1500);
+            again.key("C-p");
+            again.key("C-q");
+            assertEquals(0, again.awaitExit(30), again.screen());
+        }
+        Terok.Result noTask = terok.run("login", "demo", "nosuchtask");
+        assertNotEquals(0, noTask.exitCode());
+        assertTrue(noTask.err().contains("no task"), noTask.err());
+        Terok.Result noProject = terok.run("login", "nosuch", "talker");
+        assertNotEquals(0, noProject.exitCode());
+        assertTrue(noProject.err().contains("no project nosuch"), noProject.err());
+        terok.run("task", "delete", "demo", "talker").ok();
+    }
+
+    /** `terok sickbay`: checks from inside a healthy task, a revoked one, and a stopped one; and the host summary. */
+    @Test
+    @Order(8)
+    void sickbayChecksFromInsideTheTask() throws Exception {
+        serveClaude(Script.of(Step.text("fine")));
+        Terok.Result run = terok.run("task", "run", "demo", "Say fine.", "--name", "patient");
+        assertEquals(0, run.exitCode(), run.out() + run.err());
+        String id = taskId(run);
+        Terok.Result healthy = terok.run("sickbay", "demo", "patient");
+        assertEquals(0, healthy.exitCode(), healthy.out() + healthy.err());
+        for (String check : List.of("broker", "gate", "firewall", "dns", "agent")) {
+            assertTrue(healthy.out().lines().anyMatch(l -> l.startsWith("ok     " + check)), check + ": " + healthy.out());
+        }
+        assertTrue(healthy.out().contains("phantom token accepted"), healthy.out());
+        assertTrue(healthy.out().lines().anyMatch(l -> l.startsWith("ok     agent") && l.contains("2.1.")), "the agent's version: " + healthy.out());
+        assertTrue(healthy.out().lines().anyMatch(l -> l.contains("disk") && l.contains("free in /workspace")), healthy.out());
+
+        Terok.Result host = terok.run("sickbay");
+        assertTrue(host.out().lines().anyMatch(l -> l.startsWith("ok     runtime")), host.out());
+        assertTrue(host.out().lines().anyMatch(l -> l.startsWith("ok     task patient") && l.contains("container running")), host.out());
+
+        terok.run("revoke", id).ok();
+        Terok.Result revoked = terok.run("sickbay", "demo", "patient");
+        assertEquals(1, revoked.exitCode(), revoked.out() + revoked.err());
+        assertTrue(revoked.out().lines().anyMatch(l -> l.startsWith("ERROR  broker") && l.contains("terok revoke")), revoked.out());
+        assertTrue(revoked.out().lines().anyMatch(l -> l.startsWith("ERROR  gate") && l.contains("->")), revoked.out());
+        assertTrue(revoked.out().lines().anyMatch(l -> l.startsWith("ok     firewall")), revoked.out());
+
+        terok.run("task", "stop", "demo", "patient").ok();
+        Terok.Result stopped = terok.run("sickbay", "demo", "patient");
+        assertNotEquals(0, stopped.exitCode());
+        assertTrue(stopped.err().contains("is not running"), stopped.err());
+        assertTrue(terok.run("sickbay").out().lines().anyMatch(l -> l.startsWith("WARN   task patient")), "the host summary says so");
+        Terok.Result unknown = terok.run("sickbay", "demo", "nosuchtask");
+        assertNotEquals(0, unknown.exitCode());
+        assertTrue(unknown.err().contains("no task"), unknown.err());
+        terok.run("task", "delete", "demo", "patient").ok();
+    }
+
+    /** A project's shield.allow is opened in each of its tasks' firewalls at launch; another project's tasks stay closed. */
+    @Test
+    @Order(9)
+    void aProjectsShieldAllowIsOpenedAtLaunch() throws Exception {
+        serveClaude(Script.of(Step.text("fine"), Step.text("fine")));
+        String allowed = internet.ip(3);
+        terok.run("project", "init", "opened", "--upstream", "file://" + upstream, "--agents", "claude,codex",
+                "--agent", "claude", "--base-image", BASE, "--allow", allowed).ok();
+        try {
+            Terok.Result open = terok.run("task", "run", "opened", "Say fine.", "--name", "wide");
+            assertEquals(0, open.exitCode(), open.out() + open.err());
+            assertTrue(open.err().contains("firewall: " + allowed + " allowed"), open.err());
+            Terok.Result closed = terok.run("task", "run", "demo", "Say fine.", "--name", "narrow");
+            assertEquals(0, closed.exitCode(), closed.out() + closed.err());
+            String url = "http://" + allowed + "/";
+            assertEquals(0, terok.run("exec", taskId(open), "curl", "-sS", "-m", "5", "-o", "/dev/null", url).exitCode(),
+                    "the project's shield.allow is open in its task");
+            assertNotEquals(0, terok.run("exec", taskId(closed), "curl", "-sS", "-m", "5", "-o", "/dev/null", url).exitCode(),
+                    "a task of a project without it stays closed");
+        } finally {
+            terok.run("task", "delete", "opened", "wide");
+            terok.run("task", "delete", "demo", "narrow");
+            terok.run("project", "delete", "opened");
+        }
     }
 }

@@ -13,6 +13,7 @@ import io.terok.api.v1.AgentTaskServiceGrpc.AgentTaskServiceBlockingStub;
 import io.terok.api.v1.DeleteAgentTaskRequest;
 import io.terok.api.v1.DiffResponse;
 import io.terok.api.v1.FollowupAgentTaskRequest;
+import io.terok.api.v1.InteractiveCommand;
 import io.terok.api.v1.ForwardRequest;
 import io.terok.api.v1.ListAgentTasksRequest;
 import io.terok.api.v1.PushedCommit;
@@ -24,6 +25,8 @@ import io.terok.cli.core.Context;
 import io.terok.cli.core.ServiceClient;
 import io.terok.cli.core.Verb;
 import io.terok.cli.gate.GateCommand;
+import io.terok.cli.task.DetachKeys;
+import io.terok.cli.task.TerminalSession;
 import io.terok.common.Printable;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -76,6 +79,20 @@ public final class TaskCommand {
         }
     }
 
+    /**
+     * The agent's interactive session in a running agent task: its INTERACTIVE command (from runtime) through Attach,
+     * a real terminal; detaching leaves the agent running in the task. Its exit code (0 after a detach).
+     */
+    public static int interactive(Context ctx, String project, String task, DetachKeys keys) {
+        InteractiveCommand c;
+        try (ServiceClient<AgentTaskServiceBlockingStub> rt = AGENT_TASKS.connect(ctx)) {
+            c = rt.call("cannot open task " + Printable.line(task) + " of " + Printable.line(project),
+                    s -> s.interactive(AgentTaskRef.newBuilder().setProject(project).setTask(task).build()));
+        }
+        return TerminalSession.run(ctx, TerminalSession.Target.command(c.getTaskId(), c.getArgvList(), c.getEnvMap(),
+                c.getWorkdir()), keys);
+    }
+
     static String outcome(AgentTask t) {
         return switch (t.getOutcome()) {
             case AGENT_TASK_OUTCOME_DONE -> "done";
@@ -109,7 +126,8 @@ public final class TaskCommand {
 
     @Command(name = "run", description = {"Start a task on PROJECT and run its agent headless with PROMPT: output streams live, then how it ended,"
             + " its last answer and the commits on its branch. Exit code 0 only when the agent finished.",
-        "Without PROMPT (interactive) see `terok login`."})
+        "Without PROMPT: the task is created the same way and you are put into the agent's interactive session, as "
+            + "`terok login PROJECT TASK` (ctrl-p,ctrl-q detaches and leaves it running)."})
     static final class Run extends Verb {
         @Parameters(index = "0", paramLabel = "PROJECT")
         String project;
@@ -127,14 +145,31 @@ public final class TaskCommand {
         String name = "";
         @Option(names = "--branch", paramLabel = "B", description = "The task's branch in the gate (default terok/<task id>).")
         String branch = "";
+        @Option(names = "--detach-keys", paramLabel = "KEYS", description = "Interactive: keys that detach (default "
+                + "ctrl-p,ctrl-q; TEROK_DETACH_KEYS sets another; \"\" for none).")
+        String detachKeys;
 
         @Override
         public Integer call() {
-            if (prompt.isEmpty()) {
-                throw new CliException("terok task run without a PROMPT would be an interactive session", "give a PROMPT (headless); interactive sessions are `terok login`");
-            }
             if (timeout < 0) {
                 throw CliException.badValue("--timeout", String.valueOf(timeout), "seconds, 0 for none");
+            }
+            if (prompt.isEmpty()) {
+                if (timeout > 0) {
+                    throw CliException.badValue("--timeout", String.valueOf(timeout), "only for a headless run (with a PROMPT)");
+                }
+                if (!TerminalSession.onTerminal()) {
+                    // Checked before anything is created: a task nobody can type into would only be left behind.
+                    throw new CliException("terok task run without a PROMPT is an interactive session and needs a terminal",
+                            "give a PROMPT for a headless run, or run it on a terminal");
+                }
+                DetachKeys keys = DetachKeys.resolve(ctx().env, detachKeys);
+                AgentTask t = follow(ctx(), "cannot start a task on " + project, s -> s.run(RunAgentTaskRequest.newBuilder()
+                        .setProject(project).setInteractive(true).setAgent(agent).setProvider(provider).setModel(model)
+                        .setName(name).setBranch(branch).build()));
+                ctx().err.println("terok: task " + t.getId() + " (" + Printable.line(t.getName()) + ") on branch "
+                        + Printable.line(t.getBranch()) + "; back in later with `terok login " + project + " " + Printable.line(t.getName()) + "`");
+                return interactive(ctx(), project, t.getId(), keys);
             }
             AgentTask t = follow(ctx(), "cannot run a task on " + project, s -> s.run(RunAgentTaskRequest.newBuilder()
                     .setProject(project).setPrompt(prompt).setAgent(agent).setProvider(provider).setModel(model)

@@ -72,7 +72,7 @@ public final class ProjectCommand {
         String gitName = "";
         @Option(names = "--git-email", paramLabel = "EMAIL", description = "E-mail of the agent's commits.")
         String gitEmail = "";
-        @Option(names = "--online", description = "Security mode online: the gate only mirrors (weaker than the default gatekeeping).")
+        @Option(names = "--online", description = "Security mode online (the gate only mirrors): not supported yet, refused with the reason.")
         boolean online;
 
         @Override

@@ -38,19 +38,29 @@ import org.jline.terminal.Size;
  */
 public final class TerminalSession {
     /** What to attach to. */
-    public record Target(String task, List<String> command, boolean replay) {
+    public record Target(String task, List<String> command, boolean replay, java.util.Map<String, String> env, String workdir) {
         /** The task's main process; {@code replay} first shows what it already wrote (right after a launch). */
         public static Target mainProcess(String task, boolean replay) {
-            return new Target(task, List.of(), replay);
+            return new Target(task, List.of(), replay, java.util.Map.of(), "");
         }
 
-        /** A new process in the task running {@code argv} (a shell, an agent's interactive command). */
+        /** A new process in the task running {@code argv} (a shell). */
         public static Target command(String task, List<String> argv) {
+            return command(task, argv, java.util.Map.of(), "");
+        }
+
+        /** A new process with extra environment and a working directory ("" for the container's), e.g. an agent's. */
+        public static Target command(String task, List<String> argv, java.util.Map<String, String> env, String workdir) {
             if (argv.isEmpty()) {
                 throw new IllegalArgumentException("a command needs at least the program");
             }
-            return new Target(task, List.copyOf(argv), false);
+            return new Target(task, List.copyOf(argv), false, java.util.Map.copyOf(env), workdir);
         }
+    }
+
+    /** True when terok's stdin and stdout are a terminal (a session is then a real terminal, not a pipe). */
+    public static boolean onTerminal() {
+        return OperatorTerminal.available();
     }
 
     private final Context ctx;
@@ -85,7 +95,7 @@ public final class TerminalSession {
             StreamObserver<AttachInput> call = RuntimeServiceGrpc.newStub(rt.channel()).attach(rx);
             Sender tx = new Sender(call, rx);
             AttachStart.Builder start = AttachStart.newBuilder().setTask(target.task()).addAllCommand(target.command())
-                    .setReplay(target.replay());
+                    .setReplay(target.replay()).putAllEnv(target.env()).setWorkdir(target.workdir());
             if (!target.command().isEmpty()) {
                 start.setTty(interactive);
             }

@@ -7,6 +7,8 @@ import io.terok.agents.roster.TaskConfig;
 import io.terok.api.v1.AgentTask;
 import io.terok.api.v1.AgentTaskOutcome;
 import io.terok.api.v1.Commit;
+import io.terok.api.v1.InteractiveCommand;
+import io.terok.api.v1.SickbayReport;
 import io.terok.api.v1.LaunchRequest;
 import io.terok.api.v1.NetworkMode;
 import io.terok.api.v1.ProjectSettings;
@@ -82,11 +84,15 @@ public final class AgentTaskRunner {
     }
 
     Plan plan(String project, String prompt, String agentId, String provider, String model, String name, String branch,
-            int timeoutSeconds) {
+            int timeoutSeconds, boolean interactive) {
         Ids.project("project", project);
         ProjectSettings p = projects.store().get(project);
-        if (prompt == null || prompt.isBlank()) {
-            throw ServiceException.invalid("prompt", "required for a headless run (an interactive session is `terok login`)");
+        ProjectSetup.refuseOnline(p); // a project file edited to online by hand
+        if (interactive && prompt != null && !prompt.isEmpty()) {
+            throw ServiceException.invalid("prompt", "must be empty for an interactive task (type it in the session)");
+        }
+        if (!interactive && (prompt == null || prompt.isBlank())) {
+            throw ServiceException.invalid("prompt", "required for a headless run (without one the task is interactive)");
         }
         if (timeoutSeconds < 0) {
             throw ServiceException.invalid("timeout_seconds", "must be 0 (none) or more");
@@ -129,16 +135,22 @@ public final class AgentTaskRunner {
         return b.isEmpty() ? "main" : b;
     }
 
+    /**
+     * Starts a task; with {@code interactive} it stops once the workspace and configuration are ready (the client
+     * opens the agent's interactive session through {@link #interactive}), else it runs the agent headless.
+     */
     public AgentTask run(String project, String prompt, String agentId, String provider, String model, int timeoutSeconds,
-            String name, String branch, Events events) {
-        Plan plan = plan(project, prompt, agentId, provider, model, name, branch, timeoutSeconds);
+            String name, String branch, boolean interactive, Events events) {
+        Plan plan = plan(project, prompt, agentId, provider, model, name, branch, timeoutSeconds, interactive);
         ProjectSettings p = plan.project();
         String id = TaskManager.newTaskId();
         String taskName = plan.name().isEmpty() ? (p.getName() + "-" + id.substring(0, 8)).replaceAll("^(.{63}).*", "$1") : plan.name();
         String taskBranch = plan.branch().isEmpty() ? "terok/" + id : plan.branch();
         String image = projects.images().build(p, events::progress);
         String brokerUrl = "http://" + hostForUrl(containers.hostLoopbackAddress()) + ":" + peers.brokerPort();
-        Invocation.Launch first = render(plan, Invocation.Mode.HEADLESS, prompt, brokerUrl);
+        // The configuration seeded from the first rendering is what the later interactive or follow-up runs use.
+        Invocation.Launch first = render(plan, interactive ? Invocation.Mode.INTERACTIVE : Invocation.Mode.HEADLESS,
+                interactive ? null : prompt, brokerUrl);
         UndoStack undo = new UndoStack();
         AgentTask.Builder rec = AgentTask.newBuilder().setId(id).setName(taskName).setProject(p.getName())
                 .setAgent(plan.agent().id()).setProvider(plan.provider()).setModel(plan.model()).setBranch(taskBranch)
@@ -157,6 +169,12 @@ public final class AgentTaskRunner {
             task = containers.launch(LaunchRequest.newBuilder().setRunSpec(spec(p, plan, taskName, image, mounts)).build(), id, owned);
             undo.push("task container", () -> containers.remove(id));
             events.progress("task " + id + " (" + taskName + ") started from " + image);
+            // The project's shield.allow, opened in this task's running firewall before the agent runs; a refused
+            // target fails the launch (undone above) rather than leaving a task without the access it was promised.
+            for (String target : p.getShieldAllowList()) {
+                peers.shieldAllow(id, target);
+                events.progress("firewall: " + target + " allowed (project's shield.allow)");
+            }
             prepareWorkspace(id, task, p, taskBranch, events);
         } catch (java.io.IOException e) {
             undo.unwind(taskName);
@@ -166,7 +184,56 @@ public final class AgentTaskRunner {
             undo.unwind(taskName);
             throw e;
         }
+        if (interactive) {
+            events.progress("task ready for an interactive session with " + plan.agent().id());
+            return rec.setContainerState(containers.state(id)).build();
+        }
         return runAgent(rec.build(), first, plan, prompt, timeoutSeconds, events);
+    }
+
+    /** What a client runs (through Attach) for the agent's interactive session in a running task. */
+    public InteractiveCommand interactive(String project, String ref) {
+        Ids.project("project", project);
+        projects.store().get(project); // an unknown project is named as such, not as an unknown task
+        AgentTask t = store.resolve(project, ref);
+        String state = containers.state(t.getId());
+        if (!state.equals("running")) {
+            throw ServiceException.precondition("task " + t.getName() + " is not running (" + state
+                    + "); start a new one with `terok task run " + t.getProject() + "`");
+        }
+        Plan plan = new Plan(projects.store().get(t.getProject()), roster.get().get(t.getAgent()), t.getProvider(), t.getModel(),
+                t.getName(), t.getBranch());
+        String brokerUrl = "http://" + hostForUrl(containers.hostLoopbackAddress()) + ":" + peers.brokerPort();
+        Invocation.Launch launch = render(plan, Invocation.Mode.INTERACTIVE, null, brokerUrl);
+        return InteractiveCommand.newBuilder().setTaskId(t.getId()).setName(t.getName()).addAllArgv(launch.argv())
+                .putAllEnv(agentEnv(launch, plan)).setWorkdir(WORKSPACE).build();
+    }
+
+    /** Health checks from inside the task's running container ({@link Sickbay}). */
+    public SickbayReport sickbay(String project, String ref) {
+        Ids.project("project", project);
+        projects.store().get(project);
+        AgentTask t = store.resolve(project, ref);
+        String state = containers.state(t.getId());
+        if (!state.equals("running")) {
+            throw ServiceException.precondition("task " + t.getName() + " is not running (" + state + "): sickbay checks a "
+                    + "running task from inside; start a new one with `terok task run " + t.getProject() + "`");
+        }
+        Plan plan = new Plan(projects.store().get(t.getProject()), roster.get().get(t.getAgent()), t.getProvider(), t.getModel(),
+                t.getName(), t.getBranch());
+        String brokerUrl = "http://" + hostForUrl(containers.hostLoopbackAddress()) + ":" + peers.brokerPort();
+        List<String> version = render(plan, Invocation.Mode.VERSION, null, brokerUrl).argv();
+        String tokenEnv = plan.agent().provider(plan.provider()).orElseThrow().tokenEnv();
+        return SickbayReport.newBuilder().setTaskId(t.getId()).setName(t.getName())
+                .addAllChecks(new Sickbay(containers, t.getId()).all(brokerUrl, tokenEnv, plan.agent().id(), version)).build();
+    }
+
+    /** The rendered environment minus the token (the container's own environment has the phantom). */
+    private static Map<String, String> agentEnv(Invocation.Launch launch, Plan plan) {
+        Map<String, String> env = new LinkedHashMap<>(launch.env());
+        env.remove(plan.agent().provider(plan.provider()).orElseThrow().tokenEnv());
+        env.put("HOME", HOME);
+        return env;
     }
 
     public AgentTask followup(String project, String ref, String prompt, int timeoutSeconds, Events events) {
@@ -248,9 +315,7 @@ public final class AgentTaskRunner {
         try {
             AgentTask.Builder b = rec.toBuilder().addPrompts(prompt);
             store.save(b.build());
-            Map<String, String> env = new LinkedHashMap<>(launch.env());
-            env.remove(plan.agent().provider(plan.provider()).orElseThrow().tokenEnv());
-            env.put("HOME", HOME);
+            Map<String, String> env = agentEnv(launch, plan);
             String start = git(id, "rev-parse", List.of("git", "rev-parse", "HEAD")).stdout().strip();
             List<String> argv = new ArrayList<>();
             if (timeoutSeconds > 0) {

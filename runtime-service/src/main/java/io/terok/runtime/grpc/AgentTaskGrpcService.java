@@ -13,6 +13,8 @@ import io.terok.api.v1.AgentTaskServiceGrpc;
 import io.terok.api.v1.DeleteAgentTaskRequest;
 import io.terok.api.v1.DeleteAgentTaskResponse;
 import io.terok.api.v1.FollowupAgentTaskRequest;
+import io.terok.api.v1.InteractiveCommand;
+import io.terok.api.v1.SickbayReport;
 import io.terok.api.v1.ListAgentTasksRequest;
 import io.terok.api.v1.ListAgentTasksResponse;
 import io.terok.api.v1.RunAgentTaskRequest;
@@ -82,7 +84,7 @@ public class AgentTaskGrpcService extends AgentTaskServiceGrpc.AgentTaskServiceI
     @Override
     public void run(RunAgentTaskRequest r, StreamObserver<AgentTaskEvent> out) {
         streamed(out, ev -> runner.run(r.getProject(), r.getPrompt(), r.getAgent(), r.getProvider(), r.getModel(),
-                r.getTimeoutSeconds(), r.getName(), r.getBranch(), ev));
+                r.getTimeoutSeconds(), r.getName(), r.getBranch(), r.getInteractive(), ev));
     }
 
     @Override
@@ -98,6 +100,16 @@ public class AgentTaskGrpcService extends AgentTaskServiceGrpc.AgentTaskServiceI
     @Override
     public void show(AgentTaskRef r, StreamObserver<AgentTask> out) {
         unary(out, () -> runner.show(r.getProject(), r.getTask()));
+    }
+
+    @Override
+    public void interactive(AgentTaskRef r, StreamObserver<InteractiveCommand> out) {
+        unary(out, () -> runner.interactive(r.getProject(), r.getTask()));
+    }
+
+    @Override
+    public void sickbay(AgentTaskRef r, StreamObserver<SickbayReport> out) {
+        unary(out, () -> runner.sickbay(r.getProject(), r.getTask()));
     }
 
     @Override

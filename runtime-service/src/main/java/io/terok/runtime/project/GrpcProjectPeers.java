@@ -75,6 +75,13 @@ public final class GrpcProjectPeers implements ProjectPeers, AutoCloseable {
     }
 
     @Override
+    public void shieldAllow(String taskId, String target) {
+        call(ServiceName.SHIELD, "Allow " + Printable.line(target, 100), () -> io.terok.api.v1.ShieldServiceGrpc
+                .newBlockingStub(channel(ServiceName.SHIELD)).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+                .allow(io.terok.api.v1.TargetRequest.newBuilder().setTaskId(taskId).setTarget(target).build()));
+    }
+
+    @Override
     public boolean gateHas(String project) {
         return call(ServiceName.GATE, "ListProjects", () -> gate(deadline).listProjects(ListProjectsRequest.getDefaultInstance()))
                 .getProjectsList().stream().anyMatch(p -> p.getName().equals(project));

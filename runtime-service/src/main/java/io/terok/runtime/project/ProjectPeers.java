@@ -22,6 +22,9 @@ public interface ProjectPeers {
     /** The vault's token broker port on the host's loopback (VaultStatus.broker_port). */
     int brokerPort();
 
+    /** Opens {@code target} (domain, address or CIDR, every port) in the running task's firewall (shield's live Allow). */
+    void shieldAllow(String taskId, String target);
+
     /** The commits of {@code branch} that {@code against} does not have, newest first (gate's sanitised Log). */
     List<io.terok.api.v1.Commit> commits(String project, String branch, String against);
 

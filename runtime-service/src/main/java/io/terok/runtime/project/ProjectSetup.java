@@ -56,8 +56,20 @@ public final class ProjectSetup {
         return url.startsWith("ssh://") || !url.contains("://");
     }
 
+    /**
+     * Online mode (the agent's origin is the upstream, the gate only mirrors) is not implemented: accepting it would
+     * promise a mode tasks do not run in, so a project asking for it is refused, before anything is created.
+     */
+    public static void refuseOnline(ProjectSettings s) {
+        if (s.getSecurityMode() == io.terok.api.v1.SecurityMode.SECURITY_MODE_ONLINE) {
+            throw ServiceException.invalid("security", "online is not supported yet (tasks would still push to the gate "
+                    + "only); use the default, gatekeeping: the agent pushes to the gate and you forward what you reviewed");
+        }
+    }
+
     public ProjectInfo init(ProjectSettings requested, Consumer<String> progress) {
         String name = Ids.project("name", requested.getName());
+        refuseOnline(requested);
         ProjectSettings settings = settingsFor(name, requested);
         images.check(settings);
         List<String> warnings = new ArrayList<>();

@@ -60,6 +60,10 @@ class ProjectSetupTest {
             gate.remove(p);
         }
 
+        public void shieldAllow(String taskId, String target) {
+            throw new AssertionError("project setup opens no firewall");
+        }
+
         public int brokerPort() {
             return 9420;
         }
@@ -174,6 +178,9 @@ class ProjectSetupTest {
                 .getMessage().startsWith("upstream.url:"));
         assertTrue(assertThrows(ServiceException.class, () -> setup().init(req("demo", "file:///r").toBuilder().addAgents("nosuch").build(), l -> { }))
                 .getMessage().startsWith("agents.include:"));
+        assertTrue(assertThrows(ServiceException.class, () -> setup().init(req("demo", "file:///r").toBuilder()
+                .setSecurityMode(io.terok.api.v1.SecurityMode.SECURITY_MODE_ONLINE).build(), l -> { }))
+                .getMessage().startsWith("security: online is not supported"));
         assertTrue(calls.isEmpty());
         assertFalse(Files.exists(dir.resolve("projects")));
     }
