@@ -86,16 +86,6 @@ final class OpenAiResponses extends Protocol {
     }
 
     @Override
-    boolean streaming(JsonNode request, String query) {
-        return request.path("stream").asBoolean(false);
-    }
-
-    @Override
-    String model(JsonNode request, String pathModel) {
-        return request.path("model").asText("scripted-model");
-    }
-
-    @Override
     void answer(Reply reply, Answer answer, Turn turn) throws IOException {
         boolean stream = turn.stream();
         String model = turn.model();

@@ -22,14 +22,19 @@ abstract class Protocol {
     /** A quota probe: the agent asks for a single output token to check the key and does not read the answer. */
     abstract boolean tokenProbe(JsonNode request);
 
-    abstract boolean streaming(JsonNode request, String query);
+    /** The JSON APIs say it in the body ({@code "stream": true}); Gemini overrides it (the path and query do). */
+    boolean streaming(JsonNode request, String query) {
+        return request.path("stream").asBoolean(false);
+    }
 
     /** The JSON schema the request wants its answer to follow (structured output), if any. */
     java.util.Optional<JsonNode> structuredOutput(JsonNode request) {
         return java.util.Optional.empty();
     }
 
-    abstract String model(JsonNode request, String pathModel);
+    String model(JsonNode request, String pathModel) {
+        return request.path("model").asText("scripted-model");
+    }
 
     abstract void answer(Reply reply, Answer answer, Turn turn) throws IOException;
 
