@@ -329,7 +329,11 @@ class AgentTaskEndToEndTest {
         Terok.Result noProject = terok.run("login", "nosuch", "talker");
         assertNotEquals(0, noProject.exitCode());
         assertTrue(noProject.err().contains("no project nosuch"), noProject.err());
-        terok.run("task", "delete", "demo", "talker").ok();
+        // The agent only talked: its branch never reached the gate, so --purge has no branch to delete and still
+        // deletes the task.
+        Terok.Result purged = terok.run("task", "delete", "--purge", "demo", "talker").ok();
+        assertTrue(purged.out().contains("never pushed"), purged.out() + purged.err());
+        assertNotEquals(0, terok.run("task", "show", "demo", "talker").exitCode(), "the task is gone");
     }
 
     /** `terok sickbay`: checks from inside a healthy task, a revoked one, and a stopped one; and the host summary. */
