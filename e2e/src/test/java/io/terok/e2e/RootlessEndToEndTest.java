@@ -30,8 +30,30 @@ class RootlessEndToEndTest {
 
     @Test
     void rootlessTaskIsUid1000InsideAndTheOperatorOutside() throws Exception {
+        assertUid1000InsideAndTheOperatorOutside("localhost/terok-busybox:latest");
+    }
+
+    /**
+     * An image whose configuration names root as its user, as every agent image does (its layers are built as root):
+     * the task still runs as uid 1000, mapped to the operator, not as the container's root.
+     */
+    @Test
+    void anImageThatSaysUserRootStillRunsAsUid1000() throws Exception {
+        String image = "localhost/terok-busybox-user-root:latest";
+        Terok.exec(List.of(Terok.REPO.resolve("bin/test-user").toString(), "podman", "import", "--quiet",
+                "--change", "USER root", "--change", "CMD [\"/bin/sh\"]",
+                "--change", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "/var/cache/terok-ci/busybox-rootfs.tar", image),
+                Map.of(), 120).ok();
+        try {
+            assertUid1000InsideAndTheOperatorOutside(image);
+        } finally {
+            Terok.exec(List.of(Terok.REPO.resolve("bin/test-user").toString(), "podman", "rmi", image), Map.of(), 60);
+        }
+    }
+
+    private static void assertUid1000InsideAndTheOperatorOutside(String image) throws Exception {
         Terok.Result r = terok.run("run", "-d", "--name", "rootless-task", "--network", "none", "--read-only",
-                "localhost/terok-busybox:latest", "sh", "-c", "sleep 300").ok();
+                image, "sh", "-c", "sleep 300").ok();
         String id = r.out().trim();
         try {
             Terok.Result inside = terok.run("exec", id, "sh", "-c",

@@ -18,6 +18,7 @@ import io.terok.api.v1.Task;
 import io.terok.api.v1.VolumeMount;
 import io.terok.common.Ids;
 import io.terok.common.Printable;
+import io.terok.common.PrivateFiles;
 import io.terok.common.ProtoTime;
 import io.terok.common.ServiceException;
 import io.terok.runtime.compose.UndoStack;
@@ -160,7 +161,11 @@ public final class AgentTaskRunner {
             undo.push("agent task directory", () -> store.delete(id));
             store.save(rec.build());
             Path template = projects.store().dir().resolve(p.getName() + ".d");
-            List<TaskConfig.Mount> mounts = TaskConfig.seed(plan.agent(), first, HOME, template, store.config(id));
+            List<TaskConfig.Mount> mounts = new ArrayList<>(TaskConfig.seed(plan.agent(), first, HOME, template, store.config(id)));
+            // The workspace is the task's own directory too, owned by the task's user like its configuration: the
+            // image's /workspace belongs to uid 1000 of the image, which a rootless (keep-id) task is not.
+            Path workspace = PrivateFiles.directory(store.config(id).resolve("workspace"));
+            mounts.add(new TaskConfig.Mount(workspace, WORKSPACE, false));
             // The validator resolves symlinks: the owned paths are the real ones, as the plan names them.
             java.util.Set<String> owned = new java.util.HashSet<>();
             for (TaskConfig.Mount m : mounts) {

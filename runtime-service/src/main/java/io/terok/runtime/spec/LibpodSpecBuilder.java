@@ -39,8 +39,10 @@ public final class LibpodSpecBuilder {
             s.put("userns", new JsonObject().put("nsmode", "keep-id").put("value", "uid=" + TASK_UID + ",gid=" + TASK_UID));
         } else {
             s.put("userns", new JsonObject().put("nsmode", "auto"));
-            s.put("user", TASK_UID + ":" + TASK_UID);
         }
+        // keep-id only maps uid 1000 to the operator; without a user the process runs as the container's root (seen
+        // with agent tasks on a rootless podman service: uid 0 inside, a subordinate uid outside).
+        s.put("user", TASK_UID + ":" + TASK_UID);
         if (!plan.capabilities().isEmpty()) {
             s.put("cap_add", new JsonArray(plan.capabilities()));
         }
