@@ -104,7 +104,7 @@ public class RuntimeBeans {
         peers = new GrpcProjectPeers(config.runtimeDir(), config.services().deadline());
         Path stage = config.projects().stageDir().orElse(config.dataDir().resolve("images").resolve("stage"));
         AgentProjectImages images = new AgentProjectImages(config.configDir().resolve("agents"),
-                new PodmanImageBuilder().networkForL0AndL2(config.projects().buildNetwork()), new Stager(stage));
+                new PodmanImageBuilder().networkForL0AndL2(config.projects().buildNetwork()), new Stager(stage), client::imageId);
         return new ProjectSetup(new ProjectStore(config.configDir().resolve("projects")), peers, images,
                 new GitIdentity(config.configDir().resolve("config.yaml"), GitIdentity::hostGit),
                 config.projects().defaultBaseImage(),

@@ -26,6 +26,7 @@ import io.terok.runtime.project.GitIdentity;
 import io.terok.runtime.project.ProjectPeers;
 import io.terok.runtime.project.ProjectSetup;
 import io.terok.runtime.task.TaskManager;
+import io.terok.runtime.trace.StepTimes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -142,12 +143,15 @@ public final class AgentTaskRunner {
      */
     public AgentTask run(String project, String prompt, String agentId, String provider, String model, int timeoutSeconds,
             String name, String branch, boolean interactive, Events events) {
+        StepTimes times = StepTimes.start("agent task start");
         Plan plan = plan(project, prompt, agentId, provider, model, name, branch, timeoutSeconds, interactive);
+        times.mark("plan");
         ProjectSettings p = plan.project();
         String id = TaskManager.newTaskId();
         String taskName = plan.name().isEmpty() ? (p.getName() + "-" + id.substring(0, 8)).replaceAll("^(.{63}).*", "$1") : plan.name();
         String taskBranch = plan.branch().isEmpty() ? "terok/" + id : plan.branch();
         String image = projects.images().build(p, events::progress);
+        times.mark("image");
         String brokerUrl = "http://" + hostForUrl(containers.hostLoopbackAddress()) + ":" + peers.brokerPort();
         // The configuration seeded from the first rendering is what the later interactive or follow-up runs use.
         Invocation.Launch first = render(plan, interactive ? Invocation.Mode.INTERACTIVE : Invocation.Mode.HEADLESS,
@@ -157,6 +161,7 @@ public final class AgentTaskRunner {
                 .setAgent(plan.agent().id()).setProvider(plan.provider()).setModel(plan.model()).setBranch(taskBranch)
                 .setCreatedAt(ProtoTime.of(Instant.now())).setOutcome(AgentTaskOutcome.AGENT_TASK_OUTCOME_RUNNING);
         Task task;
+        String start;
         try {
             undo.push("agent task directory", () -> store.delete(id));
             store.save(rec.build());
@@ -171,7 +176,9 @@ public final class AgentTaskRunner {
             for (TaskConfig.Mount m : mounts) {
                 owned.add(m.host().toRealPath().toString());
             }
+            times.mark("record and configuration");
             task = containers.launch(LaunchRequest.newBuilder().setRunSpec(spec(p, plan, taskName, image, mounts)).build(), id, owned);
+            times.mark("launch");
             undo.push("task container", () -> containers.remove(id));
             events.progress("task " + id + " (" + taskName + ") started from " + image);
             // The project's shield.allow, opened in this task's running firewall before the agent runs; a refused
@@ -180,7 +187,7 @@ public final class AgentTaskRunner {
                 peers.shieldAllow(id, target);
                 events.progress("firewall: " + target + " allowed (project's shield.allow)");
             }
-            prepareWorkspace(id, task, p, taskBranch, events);
+            start = prepareWorkspace(id, task, p, taskBranch, events, times);
         } catch (java.io.IOException e) {
             undo.unwind(taskName);
             throw ServiceException.internal("cannot resolve the task's configuration directory: " + e.getMessage(), e);
@@ -188,12 +195,14 @@ public final class AgentTaskRunner {
             LOG.warnf("agent task %s could not start, undoing %s: %s", taskName, undo.held(), e.getMessage());
             undo.unwind(taskName);
             throw e;
+        } finally {
+            times.done();
         }
         if (interactive) {
             events.progress("task ready for an interactive session with " + plan.agent().id());
             return rec.setContainerState(containers.state(id)).build();
         }
-        return runAgent(rec.build(), first, plan, prompt, timeoutSeconds, events);
+        return runAgent(rec.build(), first, plan, prompt, timeoutSeconds, start, events);
     }
 
     /** What a client runs (through Attach) for the agent's interactive session in a running task. */
@@ -255,7 +264,7 @@ public final class AgentTaskRunner {
         String brokerUrl = "http://" + hostForUrl(containers.hostLoopbackAddress()) + ":" + peers.brokerPort();
         Invocation.Launch launch = render(plan, Invocation.Mode.FOLLOWUP, prompt, brokerUrl);
         return runAgent(t.toBuilder().setOutcome(AgentTaskOutcome.AGENT_TASK_OUTCOME_RUNNING).clearFinishedAt().build(),
-                launch, plan, prompt, timeoutSeconds, events);
+                launch, plan, prompt, timeoutSeconds, null, events);
     }
 
     private static String hostForUrl(String host) {
@@ -286,21 +295,31 @@ public final class AgentTaskRunner {
         return s.build();
     }
 
-    /** The workspace: a clone of the gate on the task's own branch, with the project's git identity. */
-    private void prepareWorkspace(String id, Task task, ProjectSettings p, String branch, Events events) {
+    /**
+     * The workspace: a clone of the gate on the task's own branch, with the project's git identity; returns the commit
+     * the branch starts from.
+     */
+    private String prepareWorkspace(String id, Task task, ProjectSettings p, String branch, Events events, StepTimes times) {
         String url = task.getWiring().getGateUrl();
         if (url.isEmpty()) {
             throw ServiceException.precondition("the task has no gate repository (gate opted out?)");
         }
         String base = defaultBranch(p);
         GitIdentity.Resolved who = projects.identity().resolve(p);
-        // One exec for the clone and the repository's settings (`clone -c` writes them into its config): each exec
-        // into the task costs about a tenth of a second before the agent can start (docs/benchmarks.md).
-        // push.default current: `git push` and `git push origin HEAD` from the agent land on the task's branch.
-        git(id, "clone", List.of("git", "clone", "-q", "--branch", base, "-c", "user.name=" + who.name(),
-                "-c", "user.email=" + who.email(), "-c", "push.default=current", url, WORKSPACE));
-        git(id, "branch", List.of("git", "checkout", "-q", "-b", branch));
+        times.mark("default branch and identity");
+        // One exec for the clone, the repository's settings (`clone -c` writes them into its config), the task's branch
+        // and the commit it starts from: each exec into the task costs 0.1-0.2 s before the agent can start
+        // (docs/benchmarks.md). The script is fixed text; every value reaches it as a positional argument, never
+        // as shell source. push.default current: `git push` and `git push origin HEAD` land on the task's branch.
+        String start = git(id, "clone", List.of("sh", "-c", "git clone -q --branch \"$1\" -c \"user.name=$2\" -c \"user.email=$3\" "
+                + "-c push.default=current -- \"$4\" \"$5\" && cd \"$5\" && git checkout -q -b \"$6\" && git rev-parse HEAD",
+                "terok-workspace", base, who.name(), who.email(), url, WORKSPACE, branch)).stdout().strip();
+        times.mark("clone, branch and start commit");
+        if (!start.matches("[0-9a-f]{40}([0-9a-f]{24})?")) {
+            throw ServiceException.precondition("git in the task named no start commit: " + Printable.line(start, 100));
+        }
         events.progress("workspace " + WORKSPACE + " cloned from the gate on branch " + branch + " (from " + base + ")");
+        return start;
     }
 
     private AgentContainers.Exec git(String id, String what, List<String> argv) {
@@ -312,16 +331,22 @@ public final class AgentTaskRunner {
         return r;
     }
 
-    private AgentTask runAgent(AgentTask rec, Invocation.Launch launch, Plan plan, String prompt, int timeoutSeconds, Events events) {
+    /** @param startCommit the workspace's HEAD before the agent runs, when the caller knows it; else asked for here */
+    private AgentTask runAgent(AgentTask rec, Invocation.Launch launch, Plan plan, String prompt, int timeoutSeconds,
+            String startCommit, Events events) {
         String id = rec.getId();
         if (running.putIfAbsent(id, Boolean.TRUE) != null) {
             throw ServiceException.precondition("the agent of task " + rec.getName() + " is already running");
         }
         try {
+            StepTimes times = StepTimes.start("agent run " + id);
             AgentTask.Builder b = rec.toBuilder().addPrompts(prompt);
             store.save(b.build());
+            times.mark("record");
             Map<String, String> env = agentEnv(launch, plan);
-            String start = git(id, "rev-parse", List.of("git", "rev-parse", "HEAD")).stdout().strip();
+            String start = startCommit != null ? startCommit
+                    : git(id, "rev-parse", List.of("git", "rev-parse", "HEAD")).stdout().strip();
+            times.mark("start commit");
             List<String> argv = new ArrayList<>();
             if (timeoutSeconds > 0) {
                 argv.addAll(List.of("timeout", "-k", "5", Integer.toString(timeoutSeconds)));
@@ -331,7 +356,12 @@ public final class AgentTaskRunner {
                     + ")" + (timeoutSeconds > 0 ? ", timeout " + timeoutSeconds + " s" : ""));
             List<String> output = new ArrayList<>();
             Duration deadline = timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds + 30L) : Duration.ofHours(24);
+            boolean[] first = {true};
             int exit = containers.stream(id, argv, env, WORKSPACE, deadline, line -> {
+                if (first[0]) {
+                    first[0] = false;
+                    times.mark("agent's first output line");
+                }
                 synchronized (output) {
                     output.add(line);
                 }
@@ -358,6 +388,8 @@ public final class AgentTaskRunner {
             b.setFinishedAt(ProtoTime.of(Instant.now()));
             AgentTask done = b.build();
             store.save(done);
+            times.mark("agent ended, leftovers saved, commits listed");
+            times.done();
             LOG.infof("agent task %s (%s) %s, exit %d, %d commit(s)", id, rec.getName(), outcome, exit, done.getCommitsCount());
             return done;
         } finally {

@@ -97,6 +97,17 @@ public final class LibpodClient implements PodmanApi, PodmanSessions {
     }
 
     @Override
+    public Optional<String> imageId(String image) {
+        Reply r = call(HttpMethod.GET, "/images/" + enc(image) + "/json", null, callTimeout);
+        if (r.status == 404) {
+            return Optional.empty();
+        }
+        String id = json(r, "inspect image " + image).getString("Id", "");
+        id = id.startsWith("sha256:") ? id.substring(7) : id;
+        return id.matches("[0-9a-f]{64}") ? Optional.of(id) : Optional.empty();
+    }
+
+    @Override
     public Created create(JsonObject spec) {
         Reply r = call(HttpMethod.POST, "/containers/create", spec.toBuffer(), callTimeout);
         JsonObject body = json(r, "create the container");

@@ -16,6 +16,9 @@ public interface PodmanApi {
 
     boolean imageExists(String image);
 
+    /** The full id of a local image (64 hex digits), or empty when podman has no image by that reference. */
+    Optional<String> imageId(String image);
+
     /** Creates a container from a libpod SpecGenerator document; returns its id and podman's warnings. */
     Created create(JsonObject spec);
 

@@ -26,6 +26,7 @@ import io.terok.runtime.spec.ContainerPlan;
 import io.terok.runtime.spec.LibpodSpecBuilder;
 import io.terok.runtime.spec.RunSpecValidator;
 import io.terok.runtime.spec.SeccompProfile;
+import io.terok.runtime.trace.StepTimes;
 import io.vertx.core.json.JsonObject;
 import java.security.SecureRandom;
 import java.nio.file.Path;
@@ -94,17 +95,22 @@ public final class TaskManager {
             throw ServiceException.invalid("run_spec", "is required");
         }
         panic.refuse("launching a task");
+        StepTimes times = StepTimes.start("launch " + id);
         RunSpec spec = request.getRunSpec();
         ContainerPlan plan = validator.validate(spec).withOwnedMounts(ownedMounts);
+        times.mark("validate");
         if (!podman.imageExists(plan.image())) {
             throw ServiceException.invalid("run_spec.image", "image '" + plan.image()
                     + "' is not in podman's local storage; build or pull it first (podman images lists what is there)");
         }
         String name = plan.name().isEmpty() ? "terok-" + id.substring(0, 12) : plan.name();
+        times.mark("image exists");
         reserve(name);
+        times.mark("name reserved");
         try {
-            return launch(new LaunchContext(id, name, spec, plan, request.getOptOut(), podman.profile().hostLoopbackAddress()));
+            return launch(new LaunchContext(id, name, spec, plan, request.getOptOut(), podman.profile().hostLoopbackAddress()), times);
         } finally {
+            times.done();
             synchronized (reservedNames) {
                 reservedNames.remove(name);
             }
@@ -121,7 +127,7 @@ public final class TaskManager {
         }
     }
 
-    private Task launch(LaunchContext ctx) {
+    private Task launch(LaunchContext ctx, StepTimes times) {
         String id = ctx.taskId();
         String name = ctx.name();
         List<String> warnings = new ArrayList<>();
@@ -132,25 +138,31 @@ public final class TaskManager {
         UndoStack undo = new UndoStack();
         try {
             LaunchComposition.Composed composed = composition.compose(ctx, undo);
+            times.mark("wiring");
             ContainerPlan plan = composed.plan();
             warnings.addAll(composed.warnings());
             Task.Builder record = Task.newBuilder().setId(id).setName(name).setImage(plan.image()).setSpec(ctx.spec())
                     .setCreatedAt(ProtoTime.of(Instant.now())).setWiring(composed.wiring()).addAllWarnings(warnings);
             store.save(record.build());
             undo.push("task record", () -> store.delete(id));
+            times.mark("record");
 
             JsonObject libpodSpec = LibpodSpecBuilder.build(plan, name, Map.of(TASK_LABEL, id), podman.profile(),
                     SeccompProfile.write(seccompDir, plan.seccompAllow()));
             PodmanApi.Created created = podman.create(libpodSpec);
+            times.mark("create");
             undo.push("container", () -> podman.remove(created.id(), true));
             record.setContainerId(created.id()).addAllWarnings(created.warnings());
             store.save(record.build());
 
+            times.mark("record");
             podman.start(created.id());
+            times.mark("start");
             // A panic that began while this launch was under way may have listed the tasks before this one was
             // recorded: the launch is undone rather than left running outside the emergency stop.
             panic.refuse("launching a task");
             composition.confirmShieldLoaded(id, composed.wiring(), created.id());
+            times.mark("shield confirmed");
             LOG.infof("launched task %s (%s) image=%s network=%s opted-out=%s", id, name, plan.image(),
                     plan.network() ? "filtered" : "none", composed.wiring().getOptedOutList());
             return live(record.build());
@@ -171,7 +183,9 @@ public final class TaskManager {
 
     public RemoveResponse remove(String ref, boolean force) {
         Task t = store.resolve(ref);
+        StepTimes times = StepTimes.start("remove " + t.getId());
         Optional<ContainerInfo> info = t.getContainerId().isEmpty() ? Optional.empty() : podman.inspect(t.getContainerId());
+        times.mark("inspect");
         if (info.isPresent() && info.get().running() && !force) {
             throw ServiceException.precondition("task " + t.getName() + " is running; stop it first or remove with force");
         }
@@ -184,7 +198,9 @@ public final class TaskManager {
                 }
             }
         }
+        times.mark("container removed");
         List<String> warnings = release.releaseAll(t);
+        times.mark("wiring released");
         if (warnings.isEmpty()) {
             store.delete(t.getId());
             LOG.infof("removed task %s (%s)", t.getId(), t.getName());
@@ -193,6 +209,8 @@ public final class TaskManager {
             store.save(t.toBuilder().clearWarnings().addAllWarnings(warnings).build());
             LOG.warnf("removed container of task %s but kept its record: %s", t.getName(), warnings);
         }
+        times.mark("record");
+        times.done();
         return RemoveResponse.newBuilder().setId(t.getId()).addAllWarnings(warnings).build();
     }
 

@@ -61,6 +61,11 @@ public final class FakePodman implements PodmanApi {
     }
 
     @Override
+    public java.util.Optional<String> imageId(String image) {
+        return imagePresent ? java.util.Optional.of("0".repeat(64)) : java.util.Optional.empty();
+    }
+
+    @Override
     public synchronized Created create(JsonObject spec) {
         log.record("podman.create");
         lastSpec = spec;
