@@ -100,6 +100,60 @@ class AttachEndToEndTest {
         assertFalse(terok.run("inspect", "e2e-main").ok().out().contains("RUNNING"));
     }
 
+    /**
+     * Keys typed while a session is still starting: runtime is held (SIGSTOP) so terok waits for the session to be
+     * ready, and what the operator types meanwhile must neither be echoed by this terminal (the task's terminal echoes
+     * it, once) nor be eaten by it: ctrl-q of the detach keys is XON to a terminal that is not raw yet. Before the fix
+     * the terminal went raw only once the session was ready, and this test failed at the first awaitRaw.
+     */
+    @Test
+    void keysTypedWhileTheSessionStartsReachTheTaskOnceAndAnEarlyDetachWorks() throws Exception {
+        terok.run("run", "-d", "-t", "--network", "none", "--name", "e2e-early", IMAGE, "sh").ok();
+        long runtime = Long.parseLong(Files.readString(terok.runtimeDir().resolve("pids/runtime.pid")).trim());
+        try {
+            Tmux.Session s;
+            signal(runtime, "STOP");
+            try {
+                s = tmux.start(cli("attach", "e2e-early"), 100, 30);
+                s.awaitRaw("while the session starts", 30);
+                s.type("echo early-$((6*7))");
+                s.key("Enter");
+                Thread.sleep(300);
+                assertFalse(s.screen().contains("echo early"), "this terminal echoed what was typed:\n" + s.screen());
+            } finally {
+                signal(runtime, "CONT");
+            }
+            String screen = s.awaitText("early-42", 30);
+            assertEquals(1, screen.split("echo early-", -1).length - 1, "typed once, echoed once (by the task):\n" + screen);
+            s.key("C-p", "C-q");
+            assertEquals(0, s.awaitExit(20), s.screen());
+
+            Tmux.Session again;
+            signal(runtime, "STOP");
+            try {
+                again = tmux.start(cli("attach", "e2e-early"), 100, 30);
+                again.awaitRaw("while the session starts", 30);
+                again.key("C-p", "C-q");
+                Thread.sleep(300);
+            } finally {
+                signal(runtime, "CONT");
+            }
+            assertEquals(0, again.awaitExit(30), again.screen());
+            assertTrue(again.screen().contains("detached from task e2e-early"), again.screen());
+            Map.Entry<String, String> stty = again.sttyBeforeAfter();
+            assertEquals(stty.getKey(), stty.getValue(), "the terminal's settings are restored");
+            assertTrue(terok.run("inspect", "e2e-early").ok().out().contains("RUNNING"), "the task keeps running");
+        } finally {
+            signal(runtime, "CONT");
+            terok.run("rm", "-f", "e2e-early");
+        }
+    }
+
+    /** Stops or continues runtime-service, which this test class started (`terok services up`). */
+    private static void signal(long pid, String sig) {
+        Terok.exec(List.of("kill", "-" + sig, Long.toString(pid)), Map.of(), 10).ok();
+    }
+
     @Test
     void aSignalToTerokStillRestoresTheTerminal() throws Exception {
         terok.run("run", "-d", "--network", "none", "--name", "e2e-signal", IMAGE, "sleep", "600").ok();

@@ -99,6 +99,25 @@ final class Tmux implements AutoCloseable {
             return Long.parseLong(children.split(" ")[0]);
         }
 
+        /** True when the terminal is raw now (no line editing, no echo), as the command left it. */
+        boolean raw() {
+            String tty = tmux("display-message", "-p", "-t", name, "#{pane_tty}").trim();
+            Cmd.Output o = Cmd.exec(List.of("stty", "-F", tty, "-a"), null, e -> { }, null, 10);
+            return o.code() == 0 && o.out().matches("(?s).*(^|\\s)-icanon(\\s|$).*")
+                    && o.out().matches("(?s).*(^|\\s)-echo(\\s|$).*");
+        }
+
+        /** Waits until the command has made the terminal raw. */
+        void awaitRaw(String when, int seconds) throws InterruptedException {
+            long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+            while (!raw()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the terminal never went raw " + when + "; it shows:\n" + screen());
+                }
+                Thread.sleep(20);
+            }
+        }
+
         /** What the terminal shows now, with the scrollback. */
         String screen() {
             return tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", name);

@@ -91,6 +91,13 @@ public final class TerminalSession {
         boolean interactive = OperatorTerminal.available();
         try (ServiceClient<RuntimeServiceBlockingStub> rt = ServiceApi.RUNTIME.connect(ctx);
                 OperatorTerminal term = interactive ? OperatorTerminal.open() : null) {
+            if (interactive) {
+                // Raw before anything is asked of runtime: keys typed while the session starts wait in the terminal
+                // unechoed and untranslated, and reach the task once it is ready. Cooked until then, the terminal
+                // echoed them here (and the task echoed them again) and swallowed ctrl-q (XON) and ctrl-s, so a
+                // detach typed early never arrived.
+                term.raw();
+            }
             Receiver rx = new Receiver(interactive);
             StreamObserver<AttachInput> call = RuntimeServiceGrpc.newStub(rt.channel()).attach(rx);
             Sender tx = new Sender(call, rx);
@@ -108,8 +115,10 @@ public final class TerminalSession {
                 ctx.err.print("terok: attached to task " + Printable.line(target.task())
                         + (keys.enabled() ? "; " + keys + " detaches" : "") + "\r\n");
                 ctx.err.flush();
-                term.raw();
                 term.onResize(() -> tx.send(AttachInput.newBuilder().setResize(size(term.size())).build()));
+            } else if (interactive) {
+                // The task has no terminal (a main process started without -t): this one goes back to normal.
+                term.close();
             }
             boolean forwardStdin = ready.getTty() || !target.command().isEmpty();
             if (forwardStdin) {
