@@ -316,13 +316,19 @@ class AgentTaskEndToEndTest {
             Tmux.Session again = tmux.start(terok.commandLine("login", "demo", "talker"), 120, 40);
             again.awaitText("bypass permissions on", 60);
             assertFalse(again.screen().contains("Do you want to use this API key"), "the answer is kept in the task");
-            // Keys typed before terok has put the terminal into raw mode go through the cooked terminal (ctrl-q is
-            // flow control there): the agent can draw its screen in that moment, so wait until terok surely is raw.
-            Thread.sleep(1500);
+            // terok takes the terminal raw before it asks for the session: a detach typed now is not flow control.
+            again.awaitRaw("in the session", 10);
             again.key("C-p");
             again.key("C-q");
             assertEquals(0, again.awaitExit(30), again.screen());
         }
+        // The sessions' transcript is kept with the task: `task logs` shows what the agent drew, every control
+        // character as '?'. Claude Code places words by cursor column (ESC [ n G) rather than spaces.
+        Terok.Result logs = terok.run("task", "logs", "demo", "talker").ok();
+        assertFalse(logs.out().contains("\u001b"), "no escape byte reaches the operator's terminal from a transcript");
+        assertTrue(logs.out().contains("?["), "the agent's terminal escapes are shown defused: " + logs.out());
+        String words = String.join("", logs.out().lines().toList()).replaceAll("\\?\\[\\d*[GC]", " ");
+        assertTrue(words.contains("Interactive hello from the scripted model"), words);
         Terok.Result noTask = terok.run("login", "demo", "nosuchtask");
         assertNotEquals(0, noTask.exitCode());
         assertTrue(noTask.err().contains("no task"), noTask.err());

@@ -93,9 +93,12 @@ public class RuntimeBeans {
 
     @Produces
     @Singleton
-    AttachSessions attachSessions(TaskManager tasks) {
-        // The TaskManager parameter is made first, and with it the podman client.
-        return new AttachSessions(tasks, client, MAX_ATTACH_SESSIONS);
+    AttachSessions attachSessions(TaskManager tasks, AgentTaskRunner agentTasks) {
+        // The TaskManager parameter is made first, and with it the podman client. An agent task's interactive
+        // sessions are kept in its output, so `terok task logs` shows them afterwards.
+        AgentTaskStore store = agentTasks.store();
+        return new AttachSessions(tasks, client, MAX_ATTACH_SESSIONS, task -> store.get(task.getId()).isEmpty() ? null
+                : (data, length) -> store.appendTranscript(task.getId(), data, length));
     }
 
     @Produces

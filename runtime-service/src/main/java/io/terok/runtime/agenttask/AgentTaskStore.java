@@ -119,6 +119,40 @@ public final class AgentTaskStore {
                 + (project == null || project.isEmpty() ? "" : " in project " + project) + " (terok task list)");
     }
 
+    /** The most of a task's kept output that interactive sessions may fill: a flood stops being kept, not the disk. */
+    static final long MAX_TRANSCRIPT = 16L * 1024 * 1024;
+
+    /**
+     * Appends raw bytes of an interactive session (terminal output as the agent drew it) to the task's kept output,
+     * which {@code task logs} shows escaped; nothing more once the output holds {@link #MAX_TRANSCRIPT} bytes.
+     *
+     * @return false once the limit is reached (the caller stops sending)
+     */
+    public synchronized boolean appendTranscript(String id, byte[] data, int length) {
+        if (!Files.isDirectory(dir(id))) {
+            return false; // deleted meanwhile: its directory is gone and is not made again
+        }
+        try {
+            Path out = output(id);
+            long size = Files.exists(out) ? Files.size(out) : 0;
+            if (size >= MAX_TRANSCRIPT) {
+                return false;
+            }
+            int keep = (int) Math.min(length, MAX_TRANSCRIPT - size);
+            try (var w = Files.newOutputStream(out, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                w.write(data, 0, keep);
+                if (keep < length) {
+                    w.write("\n[terok: the rest of this session's output was not kept: the task's output reached 16 MiB]\n"
+                            .getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            return keep == length;
+        } catch (IOException e) {
+            LOG.warnf("cannot keep the session output of %s: %s", id, e.getMessage());
+            return false;
+        }
+    }
+
     public synchronized void appendOutput(String id, String line) {
         try {
             Files.writeString(output(id), line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);

@@ -42,6 +42,8 @@ public final class AttachSession {
     private final AtomicBoolean detached = new AtomicBoolean();
     private final AtomicBoolean over = new AtomicBoolean();
     private final Object stdinLock = new Object();
+    /** Where the session's terminal output is kept too (an agent task's interactive session), or null. */
+    private volatile AttachSessions.Transcripts.Sink transcript;
 
     AttachSession(Task task, String execId, boolean tty, HijackedStream stream, PodmanSessions podman, TaskManager tasks,
             AttachPeer peer, Runnable release) {
@@ -53,6 +55,10 @@ public final class AttachSession {
         this.tasks = tasks;
         this.peer = peer;
         this.release = release;
+    }
+
+    void transcript(AttachSessions.Transcripts.Sink sink) {
+        this.transcript = sink;
     }
 
     void begin() {
@@ -144,6 +150,10 @@ public final class AttachSession {
             while ((n = in.read(buf)) >= 0) {
                 if (n == 0) {
                     continue;
+                }
+                AttachSessions.Transcripts.Sink keep = transcript;
+                if (keep != null && !keep.keep(buf, n)) {
+                    transcript = null;
                 }
                 boolean delivered;
                 if (demux == null) {

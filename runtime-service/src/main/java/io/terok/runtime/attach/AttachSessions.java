@@ -23,12 +23,31 @@ public final class AttachSessions {
     private final PodmanSessions podman;
     private final Semaphore slots;
     private final int maxSessions;
+    private final Transcripts transcripts;
+
+    /** Where a session's output is kept besides going to its client, per task; none for most tasks. */
+    public interface Transcripts {
+        /** Keeps one chunk of a session's terminal output; false when no more is kept (the session stops asking). */
+        interface Sink {
+            boolean keep(byte[] data, int length);
+        }
+
+        /** The sink for an exec session with a terminal in {@code task}, or null when its output is not kept. */
+        Sink open(Task task);
+
+        Transcripts NONE = task -> null;
+    }
 
     public AttachSessions(TaskManager tasks, PodmanSessions podman, int maxSessions) {
+        this(tasks, podman, maxSessions, Transcripts.NONE);
+    }
+
+    public AttachSessions(TaskManager tasks, PodmanSessions podman, int maxSessions, Transcripts transcripts) {
         this.tasks = tasks;
         this.podman = podman;
         this.maxSessions = maxSessions;
         this.slots = new Semaphore(maxSessions);
+        this.transcripts = transcripts;
     }
 
     /**
@@ -56,6 +75,9 @@ public final class AttachSessions {
                         start.getWorkdir(), start.getTty());
                 HijackedStream stream = podman.startExec(execId, start.getTty(), rows, columns);
                 session = new AttachSession(task, execId, start.getTty(), stream, podman, tasks, peer, slots::release);
+                if (start.getTty()) {
+                    session.transcript(transcripts.open(task));
+                }
             } else {
                 boolean tty = task.getSpec().getTty();
                 HijackedStream stream = podman.attach(task.getContainerId(), tty, start.getReplay());

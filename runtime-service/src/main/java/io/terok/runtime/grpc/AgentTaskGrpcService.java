@@ -123,6 +123,9 @@ public class AgentTaskGrpcService extends AgentTaskServiceGrpc.AgentTaskServiceI
                 .addAllRemoved(runner.delete(r.getTask().getProject(), r.getTask().getTask(), r.getPurge())).build());
     }
 
+    /** Longest line of kept output sent as one event (the CLI shows up to 4096 characters a line). */
+    static final int MAX_LINE = 4000;
+
     /** The kept output; with follow, new lines until the task's run ends. */
     @Override
     public void logs(AgentTaskLogsRequest r, StreamObserver<AgentTaskEvent> out) {
@@ -146,10 +149,20 @@ public class AgentTaskGrpcService extends AgentTaskServiceGrpc.AgentTaskServiceI
                         send(call, AgentTaskEvent.newBuilder().setOutput(partial.substring(0, nl)).build());
                         partial.delete(0, nl + 1);
                     }
+                    // An interactive session's transcript can go on for long without a newline (a terminal UI
+                    // places its text by cursor moves): it comes in pieces a client shows whole.
+                    while (partial.length() >= MAX_LINE) {
+                        send(call, AgentTaskEvent.newBuilder().setOutput(partial.substring(0, MAX_LINE)).build());
+                        partial.delete(0, MAX_LINE);
+                    }
                 }
                 boolean running = runner.store().get(t.getId()).map(x -> x.getOutcome() == AgentTaskOutcome.AGENT_TASK_OUTCOME_RUNNING).orElse(false);
                 if (!r.getFollow() || !running) {
                     if (!r.getFollow() || pos >= (Files.exists(log) ? Files.size(log) : 0)) {
+                        if (partial.length() > 0) {
+                            // The last line without its newline (a session still open, or cut off) is output too.
+                            send(call, AgentTaskEvent.newBuilder().setOutput(partial.toString()).build());
+                        }
                         break;
                     }
                 }
