@@ -8,11 +8,13 @@ import io.terok.api.v1.RunSpec;
 import io.terok.api.v1.Task;
 import io.terok.api.v1.TaskEvent;
 import io.terok.api.v1.TaskState;
+import io.terok.api.v1.TaskWiring;
 import io.terok.common.ProtoTime;
 import io.terok.common.Ids;
 import io.terok.common.ServiceException;
 import io.terok.runtime.compose.LaunchComposition;
 import io.terok.runtime.compose.LaunchContext;
+import io.terok.runtime.compose.StartComposition;
 import io.terok.runtime.compose.TaskServices;
 import io.terok.runtime.compose.UndoStack;
 import io.terok.runtime.compose.WiringRelease;
@@ -59,6 +61,7 @@ public final class TaskManager {
     private final PanicLock panic;
     private final LaunchComposition composition;
     private final WiringRelease release;
+    private final StartComposition starting;
     /** Names of launches in flight, so two launches cannot both pass the "name free" check. */
     private final Set<String> reservedNames = new HashSet<>();
     private final Path seccompDir;
@@ -73,6 +76,7 @@ public final class TaskManager {
         this.panic = panic;
         this.composition = new LaunchComposition(services);
         this.release = new WiringRelease(services);
+        this.starting = new StartComposition(services);
     }
 
     public Task launch(LaunchRequest request) {
@@ -169,6 +173,54 @@ public final class TaskManager {
         return live(t);
     }
 
+    /**
+     * Starts a stopped task again with the wiring it was launched with ({@link StartComposition}): nothing is minted,
+     * every service the record names is checked first, and a container that came up without its firewall is stopped
+     * again. A running task is returned as it is.
+     */
+    public Task start(String ref) {
+        Task t = store.resolve(ref);
+        requireContainer(t);
+        Optional<ContainerInfo> info = podman.inspect(t.getContainerId());
+        if (info.isEmpty()) {
+            throw ServiceException.precondition("task " + t.getName() + ": its container is gone (removed outside terok); "
+                    + "remove the task (terok rm " + t.getName() + ") to release its wiring, and launch it again");
+        }
+        if (info.get().running()) {
+            return live(t);
+        }
+        panic.refuse("starting a task");
+        starting.prepare(t, podman.profile().hostLoopbackAddress());
+        try {
+            podman.start(t.getContainerId());
+            // As in a launch: a panic that began meanwhile may have listed the tasks while this one was stopped.
+            panic.refuse("starting a task");
+            boolean running = podman.inspect(t.getContainerId()).map(ContainerInfo::running).orElse(false);
+            starting.confirmShieldLoaded(t, running);
+        } catch (RuntimeException e) {
+            LOG.warnf("start of task %s (%s) failed, stopping its container again: %s", t.getId(), t.getName(), e.getMessage());
+            try {
+                podman.stop(t.getContainerId(), 0);
+            } catch (RuntimeException again) {
+                LOG.errorf("could not stop task %s after its failed start: %s", t.getName(), again.getMessage());
+            }
+            throw e;
+        }
+        LOG.infof("started task %s (%s) again%s", t.getId(), t.getName(),
+                t.getWiring().getCredentialsRevoked() ? " (its credentials stay revoked)" : "");
+        return live(t);
+    }
+
+    /** Stop (when it runs), then {@link #start}. */
+    public Task restart(String ref, int graceSeconds) {
+        Task t = store.resolve(ref);
+        requireContainer(t);
+        if (podman.inspect(t.getContainerId()).map(ContainerInfo::running).orElse(false)) {
+            stop(t.getId(), graceSeconds);
+        }
+        return start(t.getId());
+    }
+
     public RemoveResponse remove(String ref, boolean force) {
         Task t = store.resolve(ref);
         Optional<ContainerInfo> info = t.getContainerId().isEmpty() ? Optional.empty() : podman.inspect(t.getContainerId());
@@ -204,6 +256,12 @@ public final class TaskManager {
     public RevokeCredentialsResponse revokeCredentials(String ref) {
         Task t = store.resolve(ref);
         RevokeCredentialsResponse out = release.revokeCredentials(t);
+        TaskWiring w = t.getWiring();
+        if (!w.getCredentialsRevoked() && (!w.getVaultTokenIdsList().isEmpty() || w.getVaultSshAgent() || !w.getGateUrl().isEmpty())) {
+            // Recorded even when a service failed to revoke: a later start revokes again rather than check and use them.
+            t = t.toBuilder().setWiring(w.toBuilder().setCredentialsRevoked(true)).build();
+            store.save(t);
+        }
         if (out.getRevokedCount() > 0) {
             String note = "credentials revoked by the operator (" + String.join(", ", out.getRevokedList()) + ")";
             if (!t.getWarningsList().contains(note)) {
