@@ -135,13 +135,18 @@ public final class TaskManager {
         }
         UndoStack undo = new UndoStack();
         try {
+            // Written before any service is asked: if this process dies mid-launch, the next one finds the record
+            // and undoes what the launch may have taken (reconcileInterruptedLaunches).
+            Task.Builder record = Task.newBuilder().setId(id).setName(name).setImage(ctx.plan().image()).setSpec(ctx.spec())
+                    .setCreatedAt(ProtoTime.of(Instant.now())).setLaunching(true)
+                    .setWiring(TaskWiring.newBuilder().addAllOptedOut(WiringRelease.optedOut(ctx.optOut())));
+            store.save(record.build());
+            undo.push("task record", () -> store.delete(id));
             LaunchComposition.Composed composed = composition.compose(ctx, undo);
             ContainerPlan plan = composed.plan();
             warnings.addAll(composed.warnings());
-            Task.Builder record = Task.newBuilder().setId(id).setName(name).setImage(plan.image()).setSpec(ctx.spec())
-                    .setCreatedAt(ProtoTime.of(Instant.now())).setWiring(composed.wiring()).addAllWarnings(warnings);
+            record.setWiring(composed.wiring()).addAllWarnings(warnings);
             store.save(record.build());
-            undo.push("task record", () -> store.delete(id));
 
             JsonObject libpodSpec = LibpodSpecBuilder.build(plan, name, Map.of(TASK_LABEL, id), podman.profile(),
                     SeccompProfile.write(seccompDir, plan.seccompAllow()));
@@ -155,6 +160,8 @@ public final class TaskManager {
             // recorded: the launch is undone rather than left running outside the emergency stop.
             panic.refuse("launching a task");
             composition.confirmShieldLoaded(id, composed.wiring(), created.id());
+            record.setLaunching(false);
+            store.save(record.build());
             LOG.infof("launched task %s (%s) image=%s network=%s opted-out=%s", id, name, plan.image(),
                     plan.network() ? "filtered" : "none", composed.wiring().getOptedOutList());
             return live(record.build());
@@ -180,6 +187,10 @@ public final class TaskManager {
      */
     public Task start(String ref) {
         Task t = store.resolve(ref);
+        if (t.getLaunching()) {
+            throw ServiceException.precondition("task " + t.getName() + " is being launched, or its launch was cut off "
+                    + "(runtime-service stopped in the middle): wait for it, or remove it (terok rm " + t.getName() + ")");
+        }
         requireContainer(t);
         Optional<ContainerInfo> info = podman.inspect(t.getContainerId());
         if (info.isEmpty()) {
@@ -236,7 +247,7 @@ public final class TaskManager {
                 }
             }
         }
-        List<String> warnings = release.releaseAll(t);
+        List<String> warnings = t.getLaunching() ? release.releaseInterrupted(t) : release.releaseAll(t);
         if (warnings.isEmpty()) {
             store.delete(t.getId());
             LOG.infof("removed task %s (%s)", t.getId(), t.getName());
@@ -270,6 +281,50 @@ public final class TaskManager {
             LOG.warnf("task %s (%s): %s", t.getId(), t.getName(), note);
         }
         return out;
+    }
+
+    /**
+     * Undoes the launches a previous runtime-service process did not finish (it was killed): each record still marked
+     * launching whose name no launch of this process holds. Its labelled container is removed, every service its spec
+     * may have wired is asked to release it (idempotent: a service that never heard of the task has nothing to give
+     * back), and the record is deleted; while a service does not answer the record stays, for the next attempt.
+     *
+     * @return how many interrupted launches are still not undone
+     */
+    public int reconcileInterruptedLaunches() {
+        int left = 0;
+        for (Task t : store.all()) {
+            if (!t.getLaunching()) {
+                continue;
+            }
+            synchronized (reservedNames) {
+                if (reservedNames.contains(t.getName())) {
+                    continue; // this process is launching it right now
+                }
+            }
+            try {
+                for (ContainerInfo c : podman.list(TASK_LABEL)) {
+                    if (t.getId().equals(c.labels().get(TASK_LABEL))) {
+                        podman.remove(c.id(), true);
+                    }
+                }
+            } catch (RuntimeException e) {
+                LOG.warnf("interrupted launch of task %s (%s): cannot remove its container yet: %s", t.getId(), t.getName(),
+                        e.getMessage());
+                left++;
+                continue;
+            }
+            List<String> failures = release.releaseInterrupted(t);
+            if (failures.isEmpty()) {
+                store.delete(t.getId());
+                LOG.warnf("undid the interrupted launch of task %s (%s): container, tokens, gate token, firewall state and "
+                        + "clearance registration released", t.getId(), t.getName());
+            } else {
+                left++;
+                LOG.warnf("interrupted launch of task %s (%s) not yet undone: %s", t.getId(), t.getName(), failures);
+            }
+        }
+        return left;
     }
 
     public List<Task> list(boolean all) {
