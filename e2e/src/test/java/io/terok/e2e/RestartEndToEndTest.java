@@ -55,7 +55,7 @@ class RestartEndToEndTest {
     static void up() throws Exception {
         Cmd.require(List.of("nft", "nsenter", "ip", "dnsmasq", "busybox", "podman", "git"));
         terok = new Terok(Terok.freshHome("restart", null), null);
-        internet = FakeInternet.spec("trs").addresses(2, 3).start();
+        internet = FakeInternet.spec("trs").addresses(2, 5).start();
         podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
         terok.env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
         terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
@@ -210,8 +210,46 @@ class RestartEndToEndTest {
         assertFullyWired("after the services, the podman service and the task came back");
     }
 
+    /**
+     * Shield, then clearance, killed before the operator's Allow reaches it: the verdict fails and nothing is opened (the
+     * task's ruleset stays loaded in its network namespace without shield); once they are back a new request is raised
+     * for the same destination and its Allow opens it.
+     */
     @Test
     @Order(4)
+    void anAllowWithShieldOrClearanceKilledFailsClosed() throws Exception {
+        for (String killed : List.of("shield", "clearance")) {
+            String url = "http://" + internet.ip(killed.equals("shield") ? 4 : 5) + "/";
+            String dst = url.substring("http://".length(), url.length() - 1) + ":80";
+            String request = requestFor(url, dst, killed + " running");
+            terok.kill9(killed);
+            Terok.Result allow = terok.run("clearance", "allow", request);
+            assertNotEquals(0, allow.exitCode(), killed + " killed: " + allow.out() + allow.err());
+            assertFalse(reaches(url), killed + " killed: nothing was opened");
+            terok.run("services", "up").ok();
+            assertFalse(reaches(url), killed + " back: still nothing opened without a verdict applied");
+            terok.run("clearance", "allow", requestFor(url, dst, killed + " back")).ok();
+            assertTrue(reaches(url), killed + " back: the next Allow opened " + dst);
+        }
+    }
+
+    /** Connects to {@code url} from the task until clearance lists a request for {@code dst} naming the task; its id. */
+    static String requestFor(String url, String dst, String when) throws InterruptedException {
+        for (int i = 0; i < 80; i++) {
+            inTask("curl -sS -m 1 -o /dev/null " + url + " 2>/dev/null");
+            for (String line : terok.run("clearance", "list").ok().out().lines().toList()) {
+                if (line.contains("-> " + dst + "/")) {
+                    assertTrue(line.startsWith(TASK + " -> "), when + ": " + line);
+                    return line.substring(line.indexOf("[request ") + 9, line.length() - 1);
+                }
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError(when + ": no clearance request for " + dst + " within 20 s");
+    }
+
+    @Test
+    @Order(5)
     void aRevokedTaskStaysRevokedAcrossARestart() throws Exception {
         terok.run("revoke", TASK).ok();
         Terok.Result restarted = terok.run("restart", "-t", "1", TASK).ok();

@@ -89,7 +89,7 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
     @Override
     public void list(ListTasksRequest request, StreamObserver<ListTasksResponse> out) {
         unary(out, () -> ListTasksResponse.newBuilder().addAllTasks(tasks.list(request.getAll()))
-                .setPanic(emergencyStop.state()).build());
+                .setPanic(emergencyStop.state()).addAllUnreadableRecords(tasks.unreadableRecords()).build());
     }
 
     @Override

@@ -342,6 +342,11 @@ public final class TaskManager {
         return out;
     }
 
+    /** The task record files that could not be read, each with why. */
+    public List<String> unreadableRecords() {
+        return store.unreadable();
+    }
+
     /** The task records as stored, without asking podman (for when podman does not answer). */
     public List<Task> records() {
         return store.all();
