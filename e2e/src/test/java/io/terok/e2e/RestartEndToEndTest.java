@@ -267,4 +267,27 @@ class RestartEndToEndTest {
         assertTrue(reaches("http://" + internet.ip(2) + "/"), "still behind its firewall, as launched");
         assertFalse(reaches("http://" + internet.ip(3) + "/"));
     }
+
+    /**
+     * The task's record names a firewall shield no longer knows (its state released behind runtime's back): the start is
+     * refused with an error naming shield and what to do, and the container stays stopped: never started unfiltered.
+     */
+    @Test
+    @Order(6)
+    void aTaskWhoseFirewallStateIsGoneIsNotStarted() throws Exception {
+        String id = terok.run("inspect", TASK).ok().out().replaceAll("(?s).*\"id\": \"([0-9a-f]{32})\".*", "$1");
+        terok.run("stop", "-t", "1", TASK).ok();
+        ManagedChannel ch = UnixChannels.open(terok.runtimeDir().resolve("shield.sock"));
+        try {
+            ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .releaseTask(io.terok.api.v1.ShieldTaskRef.newBuilder().setTaskId(id).build());
+        } finally {
+            ch.shutdownNow();
+        }
+        Terok.Result start = terok.run("start", TASK);
+        assertNotEquals(0, start.exitCode(), start.out());
+        assertTrue(start.err().contains("shield-service has no firewall state for it any more")
+                && start.err().contains("terok rm " + TASK), start.err());
+        assertEquals("exited", podmanState(), "not started without its firewall");
+    }
 }
