@@ -81,6 +81,8 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
         v.put("run", RunCommand::new);
         v.put("ps", PsCommand::new);
         v.put("stop", StopCommand::new);
+        v.put("start", io.terok.cli.task.StartCommand.Start::new);
+        v.put("restart", io.terok.cli.task.StartCommand.Restart::new);
         v.put("rm", RmCommand::new);
         v.put("revoke", RevokeCommand::new);
         v.put("logs", LogsCommand::new);
@@ -130,7 +132,7 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
     }
 
     /** Verbs that talk to the runtime service first thing. */
-    private static final Set<String> RUNTIME_VERBS = Set.of("run", "ps", "stop", "rm", "logs", "exec", "attach", "login", "wait", "inspect", "panic", "revoke");
+    private static final Set<String> RUNTIME_VERBS = Set.of("run", "ps", "stop", "start", "restart", "rm", "logs", "exec", "attach", "login", "wait", "inspect", "panic", "revoke");
 
     public static void main(String[] args) {
         String verb = verbNamed(args);

@@ -78,6 +78,21 @@ final class Terok {
         return git(dir, "rev-parse", "HEAD");
     }
 
+    /**
+     * SIGKILL to one of this installation's services: only the pid its pid file names, and only while that process
+     * still runs the service's jar. Returns once it is gone.
+     */
+    void kill9(String service) throws Exception {
+        long pid = Long.parseLong(Files.readString(runtimeDir().resolve("pids/" + service + ".pid")).strip());
+        String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
+        if (!cmdline.contains(service + "-service") || !cmdline.contains("quarkus-run.jar")) {
+            throw new AssertionError("pid " + pid + " is not " + service + "-service: " + cmdline);
+        }
+        ProcessHandle h = ProcessHandle.of(pid).orElseThrow();
+        exec(List.of("kill", "-9", Long.toString(pid)), Map.of(), 30).ok();
+        h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     /** After the tests: the services stopped and the installation's directory, with its vault and mirrors, gone. */
     void discard() {
         run("services", "down");

@@ -39,7 +39,7 @@ import picocli.CommandLine.Parameters;
 /** {@code terok task ...}: agent tasks on a project (runtime's AgentTaskService; review and forward through the gate). */
 @Command(name = "task", description = "Agent tasks: run an agent headless on a project, follow up, review and forward what it pushed.",
         subcommands = {TaskCommand.Run.class, TaskCommand.Followup.class, TaskCommand.ListVerb.class, TaskCommand.Show.class,
-            TaskCommand.Logs.class, TaskCommand.Stop.class, TaskCommand.Delete.class, TaskCommand.Review.class, TaskCommand.Forward.class})
+            TaskCommand.Logs.class, TaskCommand.Stop.class, TaskCommand.Restart.class, TaskCommand.Delete.class, TaskCommand.Review.class, TaskCommand.Forward.class})
 public final class TaskCommand {
     /** Runs without a timeout last as long as the agent works. */
     static final Duration RUN = Duration.ofDays(1);
@@ -246,6 +246,18 @@ public final class TaskCommand {
         public Integer call() {
             AgentTask t = AGENT_TASKS.call(ctx(), "cannot stop " + task, s -> s.stop(ref()));
             ctx().out.println("stopped " + t.getName() + " (container " + t.getContainerState() + ")");
+            return 0;
+        }
+    }
+
+    @Command(name = "restart", description = "Bring the task's container back (stopped or running) with its firewall, phantom token, "
+            + "gate token and SSH agent; revoked credentials stay revoked. The agent is not run again: followup continues it, "
+            + "login opens it.")
+    static final class Restart extends OnTask {
+        @Override
+        public Integer call() {
+            AgentTask t = AGENT_TASKS.call(ctx(), "cannot restart " + task, s -> s.restart(ref()));
+            ctx().out.println("restarted " + Printable.line(t.getName(), 80) + " (container " + t.getContainerState() + ")");
             return 0;
         }
     }

@@ -3,6 +3,7 @@ package io.terok.cli.task;
 import com.google.protobuf.Timestamp;
 import io.terok.api.v1.ListTasksRequest;
 import io.terok.api.v1.ListTasksResponse;
+import io.terok.common.Printable;
 import io.terok.api.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import io.terok.api.v1.Task;
 import io.terok.api.v1.TaskState;
@@ -43,6 +44,9 @@ public final class PsCommand extends Verb {
         if (listed.getPanic().getActive()) {
             ctx.warn("terok is in panic mode since " + Times.toSecond(listed.getPanic().getSince())
                     + ": no task is launched until `terok panic --clear`");
+        }
+        for (String bad : listed.getUnreadableRecordsList()) {
+            ctx.warn("task record " + Printable.line(bad, 400) + " - its task is not listed; fix the file or move it away");
         }
         if (json) {
             ctx.out.println(Json.array(tasks));

@@ -172,6 +172,20 @@ class RuntimeVerbsTest {
     }
 
     @Test
+    void startAndRestartSayWhenCredentialsStayRevoked() {
+        Cli start = Cli.run(env, "start", "terok-abc", "revoked", "nope");
+        assertEquals(1, start.exit(), start::toString);
+        assertEquals("terok-abc\nrevoked (its credentials stay revoked)\n", start.out());
+        assertTrue(start.err().contains("terok: cannot start nope: no task 'nope'"), start::toString);
+        assertEquals(TaskRef.newBuilder().setTask("terok-abc").build(), calls.get(0));
+
+        Cli restart = Cli.run(env, "restart", "-t", "3", "terok-abc");
+        assertEquals(0, restart.exit(), restart::toString);
+        assertEquals(StopRequest.newBuilder().setTask("terok-abc").setGraceSeconds(3).build(), calls.get(calls.size() - 1));
+        assertEquals(2, Cli.run(env, "restart", "-t", "0", "a").exit());
+    }
+
+    @Test
     void completionScriptCoversTheVerbs() {
         Cli r = Cli.run(env, "completion");
         assertEquals(0, r.exit());
@@ -243,6 +257,23 @@ class RuntimeVerbsTest {
 
         @Override
         public void stop(StopRequest request, StreamObserver<Task> response) {
+            answer(request, response, RUNNING);
+        }
+
+        @Override
+        public void start(TaskRef request, StreamObserver<Task> response) {
+            if (request.getTask().equals("revoked")) {
+                answer(request, response, RUNNING.toBuilder().setWiring(io.terok.api.v1.TaskWiring.newBuilder()
+                        .setCredentialsRevoked(true)).build());
+            } else if (known(request.getTask())) {
+                answer(request, response, RUNNING);
+            } else {
+                notFound(request, request.getTask(), response);
+            }
+        }
+
+        @Override
+        public void restart(StopRequest request, StreamObserver<Task> response) {
             answer(request, response, RUNNING);
         }
 

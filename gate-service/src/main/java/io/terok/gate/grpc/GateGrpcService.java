@@ -35,16 +35,20 @@ import io.terok.api.v1.RevokeTaskTokenRequest;
 import io.terok.api.v1.RevokeTaskTokenResponse;
 import io.terok.api.v1.SyncRequest;
 import io.terok.api.v1.SyncResponse;
+import io.terok.api.v1.TaskTokensRequest;
+import io.terok.api.v1.TaskTokensResponse;
 import io.terok.api.v1.TrustHostResponse;
 import io.terok.common.Ids;
 import io.terok.common.ProtoTime;
 import io.terok.common.ServiceException;
 import io.terok.gate.GateService;
 import io.terok.gate.repo.History;
+import io.terok.gate.token.TokenStore;
 import io.terok.gate.repo.Records;
 import io.terok.service.GrpcCalls;
 import jakarta.inject.Inject;
 import java.time.Instant;
+import java.util.List;
 import java.util.function.Supplier;
 
 /** terok.v1.GateService: a thin adapter from gRPC to {@link GateService} and its parts. */
@@ -112,6 +116,16 @@ public class GateGrpcService extends GateServiceGrpc.GateServiceImplBase {
     public void revokeTaskToken(RevokeTaskTokenRequest r, StreamObserver<RevokeTaskTokenResponse> out) {
         unary(out, () -> {
             return RevokeTaskTokenResponse.newBuilder().setRevoked(gate.revoke(r.getTaskId())).build();
+        });
+    }
+
+    @Override
+    public void taskTokens(TaskTokensRequest r, StreamObserver<TaskTokensResponse> out) {
+        unary(out, () -> {
+            String task = Ids.taskId("task_id", r.getTaskId());
+            List<TokenStore.Entry> held = gate.tokens().list().stream().filter(e -> e.task().equals(task)).toList();
+            return TaskTokensResponse.newBuilder().setCount(held.size())
+                    .addAllProjects(held.stream().map(TokenStore.Entry::project).distinct().toList()).build();
         });
     }
 

@@ -28,6 +28,9 @@ public interface AgentContainers {
 
     void stop(String taskId);
 
+    /** Stops the container when it runs and starts it again with its wiring (RuntimeService.Restart). */
+    void restart(String taskId);
+
     /** Removes the container and releases its tokens, gate token, firewall and clearance registration. */
     List<String> remove(String taskId);
 

@@ -464,6 +464,14 @@ public final class AgentTaskRunner {
         return b.setContainerState(containers.state(t.getId())).build();
     }
 
+    /** The task's container back with its wiring; the agent is not run (followup continues it). */
+    public AgentTask restart(String project, String ref) {
+        AgentTask t = store.resolve(project, ref);
+        containers.restart(t.getId());
+        LOG.infof("agent task %s (%s) restarted", t.getId(), t.getName());
+        return t.toBuilder().setContainerState(containers.state(t.getId())).build();
+    }
+
     public List<String> delete(String project, String ref, boolean purge) {
         AgentTask t = store.resolve(project, ref);
         List<String> removed = new ArrayList<>();

@@ -73,6 +73,11 @@ public final class TaskManagerContainers implements AgentContainers {
     }
 
     @Override
+    public void restart(String taskId) {
+        tasks.restart(taskId, 5);
+    }
+
+    @Override
     public List<String> remove(String taskId) {
         return tasks.remove(taskId, true).getWarningsList();
     }

@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.terok.api.v1.ClearanceServiceGrpc;
 import io.terok.api.v1.GateServiceGrpc;
+import io.terok.api.v1.ListTokensRequest;
 import io.terok.api.v1.LockRequest;
 import io.terok.api.v1.MintTaskTokenRequest;
 import io.terok.api.v1.MintTaskTokenResponse;
@@ -18,6 +19,7 @@ import io.terok.api.v1.RevokeTaskTokenRequest;
 import io.terok.api.v1.RevokeTaskTokensRequest;
 import io.terok.api.v1.ShieldServiceGrpc;
 import io.terok.api.v1.ShieldTaskRef;
+import io.terok.api.v1.TaskTokensRequest;
 import io.terok.api.v1.UnregisterTaskRequest;
 import io.terok.api.v1.VaultServiceGrpc;
 import io.terok.api.v1.VolumeMount;
@@ -101,6 +103,19 @@ public final class GrpcTaskServices implements TaskServices, AutoCloseable {
     }
 
     @Override
+    public boolean shieldKnows(String taskId) {
+        try {
+            call(ServiceName.SHIELD, "Status", () -> shield().status(ShieldTaskRef.newBuilder().setTaskId(taskId).build()));
+            return true;
+        } catch (ServiceUnavailableException e) {
+            if (e.code() == Status.Code.NOT_FOUND) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    @Override
     public void releaseShield(String taskId) {
         call(ServiceName.SHIELD, "ReleaseTask", () -> shield().releaseTask(ShieldTaskRef.newBuilder().setTaskId(taskId).build()));
     }
@@ -121,6 +136,12 @@ public final class GrpcTaskServices implements TaskServices, AutoCloseable {
     }
 
     @Override
+    public List<String> vaultTokenIds(String taskId) {
+        return call(ServiceName.VAULT, "ListTokens", () -> vault().listTokens(ListTokensRequest.newBuilder().setTaskId(taskId).build()))
+                .getTokensList().stream().map(PhantomToken::getId).toList();
+    }
+
+    @Override
     public GateWiring mintGateToken(String taskId, String project, String hostAddress) {
         MintTaskTokenResponse r = call(ServiceName.GATE, "MintTaskToken", () -> gate().mintTaskToken(MintTaskTokenRequest.newBuilder()
                 .setTaskId(taskId).setProject(project).setHostAddress(hostAddress).build()));
@@ -130,6 +151,12 @@ public final class GrpcTaskServices implements TaskServices, AutoCloseable {
     @Override
     public void revokeGateToken(String taskId) {
         call(ServiceName.GATE, "RevokeTaskToken", () -> gate().revokeTaskToken(RevokeTaskTokenRequest.newBuilder().setTaskId(taskId).build()));
+    }
+
+    @Override
+    public int gateTokens(String taskId) {
+        return call(ServiceName.GATE, "TaskTokens", () -> gate().taskTokens(TaskTokensRequest.newBuilder().setTaskId(taskId).build()))
+                .getCount();
     }
 
     @Override

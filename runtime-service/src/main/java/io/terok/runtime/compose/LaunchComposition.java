@@ -102,6 +102,9 @@ public final class LaunchComposition {
         g.relayedHosts.addAll(v.relayedHosts());
         g.wiring.addAllVaultTokenIds(v.tokenIds());
         g.wiring.setVaultSshAgent(!v.mounts().isEmpty());
+        if (!v.mounts().isEmpty()) {
+            g.wiring.setVaultSshAgentDir(v.mounts().get(0).hostPath());
+        }
     }
 
     private void gate(LaunchContext ctx, Gathered g, UndoStack undo) {
@@ -163,7 +166,7 @@ public final class LaunchComposition {
         }
     }
 
-    private static <T> T required(String service, String consequence, Supplier<T> step) {
+    static <T> T required(String service, String consequence, Supplier<T> step) {
         try {
             return step.get();
         } catch (ServiceUnavailableException e) {

@@ -22,14 +22,24 @@ public interface TaskServices {
      */
     boolean shieldLoaded(String taskId, String containerId);
 
+    /** False when shield answers that it has no state for the task (released, or its state directory lost). */
+    boolean shieldKnows(String taskId);
+
     VaultWiring mintVaultTokens(String taskId, String project, List<String> providers, String hostAddress);
 
     void revokeVaultTokens(String taskId);
+
+    /** The ids of the phantom tokens the vault still holds for the task. */
+    List<String> vaultTokenIds(String taskId);
 
     GateWiring mintGateToken(String taskId, String project, String hostAddress);
 
     void revokeGateToken(String taskId);
 
+    /** How many live gate tokens the task holds. */
+    int gateTokens(String taskId);
+
+    /** Idempotent: registering a task again (after clearance restarted and forgot it) only refreshes its name. */
     void registerClearance(String taskId, String name, String project);
 
     void unregisterClearance(String taskId);

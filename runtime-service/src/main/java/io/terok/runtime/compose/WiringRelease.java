@@ -40,6 +40,49 @@ public final class WiringRelease {
         return failures;
     }
 
+    /**
+     * Releases what a launch that was cut off may have taken: its record's wiring was not written yet, so every service
+     * its spec needs is asked (releases are idempotent), except those the launch opted out of.
+     */
+    public List<String> releaseInterrupted(Task t) {
+        List<String> failures = new ArrayList<>();
+        String id = t.getId();
+        io.terok.api.v1.RunSpec spec = t.getSpec();
+        List<String> out = t.getWiring().getOptedOutList();
+        boolean filtered = spec.getNetwork() != io.terok.api.v1.NetworkMode.NETWORK_MODE_NONE;
+        if (filtered && !out.contains("shield") && !out.contains("clearance")) {
+            attempt(failures, "clearance registration", "run remove again", () -> services.unregisterClearance(id));
+        }
+        if (filtered && !out.contains("shield")) {
+            attempt(failures, "shield state", "run remove again", () -> services.releaseShield(id));
+        }
+        if (!spec.getProject().isEmpty() && !out.contains("gate")) {
+            attempt(failures, "gate token", "run remove again", () -> services.revokeGateToken(id));
+        }
+        if ((!spec.getProject().isEmpty() || !spec.getProvidersList().isEmpty()) && !out.contains("vault")) {
+            attempt(failures, "vault tokens and SSH agent", "run remove again", () -> services.revokeVaultTokens(id));
+        }
+        return failures;
+    }
+
+    /** The services a launch request opted out of, as the record names them. */
+    public static List<String> optedOut(io.terok.api.v1.ServiceOptOut o) {
+        List<String> out = new ArrayList<>();
+        if (o.getShield()) {
+            out.add("shield");
+        }
+        if (o.getVault()) {
+            out.add("vault");
+        }
+        if (o.getGate()) {
+            out.add("gate");
+        }
+        if (o.getClearance()) {
+            out.add("clearance");
+        }
+        return out;
+    }
+
     /** Takes back the task's credentials (phantom tokens and SSH agent, gate token) only. */
     public RevokeCredentialsResponse revokeCredentials(Task t) {
         TaskWiring w = t.getWiring();

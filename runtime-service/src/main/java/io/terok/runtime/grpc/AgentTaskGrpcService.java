@@ -118,6 +118,11 @@ public class AgentTaskGrpcService extends AgentTaskServiceGrpc.AgentTaskServiceI
     }
 
     @Override
+    public void restart(AgentTaskRef r, StreamObserver<AgentTask> out) {
+        unary(out, () -> runner.restart(r.getProject(), r.getTask()));
+    }
+
+    @Override
     public void delete(DeleteAgentTaskRequest r, StreamObserver<DeleteAgentTaskResponse> out) {
         unary(out, () -> DeleteAgentTaskResponse.newBuilder()
                 .addAllRemoved(runner.delete(r.getTask().getProject(), r.getTask().getTask(), r.getPurge())).build());

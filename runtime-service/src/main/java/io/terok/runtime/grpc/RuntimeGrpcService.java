@@ -72,6 +72,16 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
     }
 
     @Override
+    public void start(TaskRef request, StreamObserver<Task> out) {
+        unary(out, () -> tasks.start(request.getTask()));
+    }
+
+    @Override
+    public void restart(StopRequest request, StreamObserver<Task> out) {
+        unary(out, () -> tasks.restart(request.getTask(), request.getGraceSeconds()));
+    }
+
+    @Override
     public void remove(RemoveRequest request, StreamObserver<RemoveResponse> out) {
         unary(out, () -> tasks.remove(request.getTask(), request.getForce()));
     }
@@ -79,7 +89,7 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
     @Override
     public void list(ListTasksRequest request, StreamObserver<ListTasksResponse> out) {
         unary(out, () -> ListTasksResponse.newBuilder().addAllTasks(tasks.list(request.getAll()))
-                .setPanic(emergencyStop.state()).build());
+                .setPanic(emergencyStop.state()).addAllUnreadableRecords(tasks.unreadableRecords()).build());
     }
 
     @Override

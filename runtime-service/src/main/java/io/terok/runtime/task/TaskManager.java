@@ -8,11 +8,13 @@ import io.terok.api.v1.RunSpec;
 import io.terok.api.v1.Task;
 import io.terok.api.v1.TaskEvent;
 import io.terok.api.v1.TaskState;
+import io.terok.api.v1.TaskWiring;
 import io.terok.common.ProtoTime;
 import io.terok.common.Ids;
 import io.terok.common.ServiceException;
 import io.terok.runtime.compose.LaunchComposition;
 import io.terok.runtime.compose.LaunchContext;
+import io.terok.runtime.compose.StartComposition;
 import io.terok.runtime.compose.TaskServices;
 import io.terok.runtime.compose.UndoStack;
 import io.terok.runtime.compose.WiringRelease;
@@ -60,6 +62,7 @@ public final class TaskManager {
     private final PanicLock panic;
     private final LaunchComposition composition;
     private final WiringRelease release;
+    private final StartComposition starting;
     /** Names of launches in flight, so two launches cannot both pass the "name free" check. */
     private final Set<String> reservedNames = new HashSet<>();
     private final Path seccompDir;
@@ -74,6 +77,7 @@ public final class TaskManager {
         this.panic = panic;
         this.composition = new LaunchComposition(services);
         this.release = new WiringRelease(services);
+        this.starting = new StartComposition(services);
     }
 
     public Task launch(LaunchRequest request) {
@@ -137,14 +141,19 @@ public final class TaskManager {
         }
         UndoStack undo = new UndoStack();
         try {
+            // Written before any service is asked: if this process dies mid-launch, the next one finds the record
+            // and undoes what the launch may have taken (reconcileInterruptedLaunches).
+            Task.Builder record = Task.newBuilder().setId(id).setName(name).setImage(ctx.plan().image()).setSpec(ctx.spec())
+                    .setCreatedAt(ProtoTime.of(Instant.now())).setLaunching(true)
+                    .setWiring(TaskWiring.newBuilder().addAllOptedOut(WiringRelease.optedOut(ctx.optOut())));
+            store.save(record.build());
+            undo.push("task record", () -> store.delete(id));
             LaunchComposition.Composed composed = composition.compose(ctx, undo);
             times.mark("wiring");
             ContainerPlan plan = composed.plan();
             warnings.addAll(composed.warnings());
-            Task.Builder record = Task.newBuilder().setId(id).setName(name).setImage(plan.image()).setSpec(ctx.spec())
-                    .setCreatedAt(ProtoTime.of(Instant.now())).setWiring(composed.wiring()).addAllWarnings(warnings);
+            record.setWiring(composed.wiring()).addAllWarnings(warnings);
             store.save(record.build());
-            undo.push("task record", () -> store.delete(id));
             times.mark("record");
 
             JsonObject libpodSpec = LibpodSpecBuilder.build(plan, name, Map.of(TASK_LABEL, id), podman.profile(),
@@ -163,6 +172,8 @@ public final class TaskManager {
             panic.refuse("launching a task");
             composition.confirmShieldLoaded(id, composed.wiring(), created.id());
             times.mark("shield confirmed");
+            record.setLaunching(false);
+            store.save(record.build());
             LOG.infof("launched task %s (%s) image=%s network=%s opted-out=%s", id, name, plan.image(),
                     plan.network() ? "filtered" : "none", composed.wiring().getOptedOutList());
             return live(record.build());
@@ -179,6 +190,58 @@ public final class TaskManager {
         podman.stop(t.getContainerId(), graceSeconds <= 0 ? 10 : graceSeconds);
         LOG.infof("stopped task %s (%s)", t.getId(), t.getName());
         return live(t);
+    }
+
+    /**
+     * Starts a stopped task again with the wiring it was launched with ({@link StartComposition}): nothing is minted,
+     * every service the record names is checked first, and a container that came up without its firewall is stopped
+     * again. A running task is returned as it is.
+     */
+    public Task start(String ref) {
+        Task t = store.resolve(ref);
+        if (t.getLaunching()) {
+            throw ServiceException.precondition("task " + t.getName() + " is being launched, or its launch was cut off "
+                    + "(runtime-service stopped in the middle): wait for it, or remove it (terok rm " + t.getName() + ")");
+        }
+        requireContainer(t);
+        Optional<ContainerInfo> info = podman.inspect(t.getContainerId());
+        if (info.isEmpty()) {
+            throw ServiceException.precondition("task " + t.getName() + ": its container is gone (removed outside terok); "
+                    + "remove the task (terok rm " + t.getName() + ") to release its wiring, and launch it again");
+        }
+        if (info.get().running()) {
+            return live(t);
+        }
+        panic.refuse("starting a task");
+        starting.prepare(t, podman.profile().hostLoopbackAddress());
+        try {
+            podman.start(t.getContainerId());
+            // As in a launch: a panic that began meanwhile may have listed the tasks while this one was stopped.
+            panic.refuse("starting a task");
+            boolean running = podman.inspect(t.getContainerId()).map(ContainerInfo::running).orElse(false);
+            starting.confirmShieldLoaded(t, running);
+        } catch (RuntimeException e) {
+            LOG.warnf("start of task %s (%s) failed, stopping its container again: %s", t.getId(), t.getName(), e.getMessage());
+            try {
+                podman.stop(t.getContainerId(), 0);
+            } catch (RuntimeException again) {
+                LOG.errorf("could not stop task %s after its failed start: %s", t.getName(), again.getMessage());
+            }
+            throw e;
+        }
+        LOG.infof("started task %s (%s) again%s", t.getId(), t.getName(),
+                t.getWiring().getCredentialsRevoked() ? " (its credentials stay revoked)" : "");
+        return live(t);
+    }
+
+    /** Stop (when it runs), then {@link #start}. */
+    public Task restart(String ref, int graceSeconds) {
+        Task t = store.resolve(ref);
+        requireContainer(t);
+        if (podman.inspect(t.getContainerId()).map(ContainerInfo::running).orElse(false)) {
+            stop(t.getId(), graceSeconds);
+        }
+        return start(t.getId());
     }
 
     public RemoveResponse remove(String ref, boolean force) {
@@ -199,7 +262,7 @@ public final class TaskManager {
             }
         }
         times.mark("container removed");
-        List<String> warnings = release.releaseAll(t);
+        List<String> warnings = t.getLaunching() ? release.releaseInterrupted(t) : release.releaseAll(t);
         times.mark("wiring released");
         if (warnings.isEmpty()) {
             store.delete(t.getId());
@@ -222,6 +285,12 @@ public final class TaskManager {
     public RevokeCredentialsResponse revokeCredentials(String ref) {
         Task t = store.resolve(ref);
         RevokeCredentialsResponse out = release.revokeCredentials(t);
+        TaskWiring w = t.getWiring();
+        if (!w.getCredentialsRevoked() && (!w.getVaultTokenIdsList().isEmpty() || w.getVaultSshAgent() || !w.getGateUrl().isEmpty())) {
+            // Recorded even when a service failed to revoke: a later start revokes again rather than check and use them.
+            t = t.toBuilder().setWiring(w.toBuilder().setCredentialsRevoked(true)).build();
+            store.save(t);
+        }
         if (out.getRevokedCount() > 0) {
             String note = "credentials revoked by the operator (" + String.join(", ", out.getRevokedList()) + ")";
             if (!t.getWarningsList().contains(note)) {
@@ -230,6 +299,50 @@ public final class TaskManager {
             LOG.warnf("task %s (%s): %s", t.getId(), t.getName(), note);
         }
         return out;
+    }
+
+    /**
+     * Undoes the launches a previous runtime-service process did not finish (it was killed): each record still marked
+     * launching whose name no launch of this process holds. Its labelled container is removed, every service its spec
+     * may have wired is asked to release it (idempotent: a service that never heard of the task has nothing to give
+     * back), and the record is deleted; while a service does not answer the record stays, for the next attempt.
+     *
+     * @return how many interrupted launches are still not undone
+     */
+    public int reconcileInterruptedLaunches() {
+        int left = 0;
+        for (Task t : store.all()) {
+            if (!t.getLaunching()) {
+                continue;
+            }
+            synchronized (reservedNames) {
+                if (reservedNames.contains(t.getName())) {
+                    continue; // this process is launching it right now
+                }
+            }
+            try {
+                for (ContainerInfo c : podman.list(TASK_LABEL)) {
+                    if (t.getId().equals(c.labels().get(TASK_LABEL))) {
+                        podman.remove(c.id(), true);
+                    }
+                }
+            } catch (RuntimeException e) {
+                LOG.warnf("interrupted launch of task %s (%s): cannot remove its container yet: %s", t.getId(), t.getName(),
+                        e.getMessage());
+                left++;
+                continue;
+            }
+            List<String> failures = release.releaseInterrupted(t);
+            if (failures.isEmpty()) {
+                store.delete(t.getId());
+                LOG.warnf("undid the interrupted launch of task %s (%s): container, tokens, gate token, firewall state and "
+                        + "clearance registration released", t.getId(), t.getName());
+            } else {
+                left++;
+                LOG.warnf("interrupted launch of task %s (%s) not yet undone: %s", t.getId(), t.getName(), failures);
+            }
+        }
+        return left;
     }
 
     public List<Task> list(boolean all) {
@@ -245,6 +358,11 @@ public final class TaskManager {
             }
         }
         return out;
+    }
+
+    /** The task record files that could not be read, each with why. */
+    public List<String> unreadableRecords() {
+        return store.unreadable();
     }
 
     /** The task records as stored, without asking podman (for when podman does not answer). */

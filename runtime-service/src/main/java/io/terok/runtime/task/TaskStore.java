@@ -54,23 +54,42 @@ public final class TaskStore {
         if (!Files.exists(f)) {
             return Optional.empty();
         }
-        return Optional.ofNullable(read(f));
+        try {
+            return Optional.of(read(f));
+        } catch (InvalidProtocolBufferException e) {
+            throw ServiceException.precondition("task record " + f + " is unreadable (" + e.getMessage()
+                    + "): fix it or move it away");
+        }
     }
 
     public synchronized List<Task> all() {
+        return scan().tasks();
+    }
+
+    /** The records that could not be read: the file and why (a corrupt record must not make its task vanish silently). */
+    public synchronized List<String> unreadable() {
+        return scan().unreadable();
+    }
+
+    private record Scan(List<Task> tasks, List<String> unreadable) {
+    }
+
+    private Scan scan() {
         List<Task> out = new ArrayList<>();
+        List<String> bad = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.json")) {
             for (Path f : ds) {
-                Task t = read(f);
-                if (t != null) {
-                    out.add(t);
+                try {
+                    out.add(read(f));
+                } catch (InvalidProtocolBufferException e) {
+                    bad.add(f + ": " + e.getMessage());
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list task records in " + dir, e);
         }
         out.sort(Comparator.comparing((Task t) -> t.getCreatedAt().getSeconds()).thenComparing(Task::getId));
-        return out;
+        return new Scan(out, bad);
     }
 
     public synchronized void delete(String id) {
@@ -99,21 +118,27 @@ public final class TaskStore {
         if (byPrefix.size() > 1) {
             throw ServiceException.notFound("task: '" + ref + "' matches " + byPrefix.size() + " tasks; give more of the id");
         }
-        throw ServiceException.notFound("task: no task '" + ref + "' (see `terok ps -a`)");
+        List<String> bad = unreadable();
+        throw ServiceException.notFound("task: no task '" + ref + "' (see `terok ps -a`)" + (bad.isEmpty() ? ""
+                : "; " + bad.size() + " task record(s) could not be read, it may be one of them: " + String.join("; ", bad)));
     }
 
     private Path file(String id) {
         return dir.resolve(id + ".json");
     }
 
-    private static Task read(Path f) {
+    private static Task read(Path f) throws InvalidProtocolBufferException {
         try {
             Task.Builder b = Task.newBuilder();
             JsonFormat.parser().ignoringUnknownFields().merge(Files.readString(f, StandardCharsets.UTF_8), b);
-            return b.build();
+            Task t = b.build();
+            if (!Ids.isTaskId(t.getId()) || !f.getFileName().toString().equals(t.getId() + ".json")) {
+                throw new InvalidProtocolBufferException("its id '" + t.getId() + "' does not match its file name");
+            }
+            return t;
         } catch (InvalidProtocolBufferException e) {
-            LOG.warnf("ignoring unreadable task record %s: %s", f, e.getMessage());
-            return null;
+            LOG.warnf("unreadable task record %s: %s", f, e.getMessage());
+            throw e;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read task record " + f, e);
         }

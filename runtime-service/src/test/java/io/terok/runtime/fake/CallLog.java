@@ -13,14 +13,30 @@ import java.util.function.Supplier;
 public final class CallLog {
     private final List<String> calls = new ArrayList<>();
     private final Map<String, Supplier<RuntimeException>> failures = new HashMap<>();
+    private final java.util.Set<String> kills = new java.util.HashSet<>();
 
     /** {@code call} throws what {@code failure} makes (it is still logged, as attempted). */
     public void fail(String call, Supplier<RuntimeException> failure) {
         failures.put(call, failure);
     }
 
+    /** The process dies at {@code call}: it throws {@link Killed}, which no undo catches (as after a kill -9). */
+    public synchronized void kill(String call) {
+        kills.add(call);
+    }
+
+    /** What a killed process "throws": an Error, so no catch of RuntimeException runs an undo. */
+    public static final class Killed extends Error {
+        public Killed(String at) {
+            super("killed at " + at);
+        }
+    }
+
     synchronized void record(String call) {
         calls.add(call);
+        if (kills.contains(call)) {
+            throw new Killed(call);
+        }
         Supplier<RuntimeException> f = failures.get(call);
         if (f != null) {
             throw f.get();
@@ -43,5 +59,6 @@ public final class CallLog {
 
     public synchronized void clearFailures() {
         failures.clear();
+        kills.clear();
     }
 }

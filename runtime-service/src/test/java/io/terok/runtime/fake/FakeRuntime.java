@@ -18,12 +18,13 @@ public final class FakeRuntime {
 
     public final CallLog log = new CallLog();
     public final FakePodman podman = new FakePodman(log);
-    public final FakeTaskServices services = new FakeTaskServices(log);
+    public final FakeTaskServices services;
     public final TaskStore store;
     public final PanicLock panic;
     public final TaskManager tasks;
 
     public FakeRuntime(Path dir) {
+        services = new FakeTaskServices(log, dir.resolve("vault-ssh"));
         store = new TaskStore(dir.resolve("tasks"));
         panic = new PanicLock(dir.resolve("panic.lock"), Clock.systemUTC());
         tasks = new TaskManager(podman, store, services, new RunSpecValidator(List.of(dir), Set.of(), 4), panic,

@@ -22,8 +22,22 @@ public final class FakeTaskServices implements TaskServices {
     private List<Integer> shieldSawPorts = List.of();
     private List<String> shieldSawRelayed = List.of();
 
-    public FakeTaskServices(CallLog log) {
+    /** Where the vault's SSH agent directories are (on a revoked task's start, runtime re-creates one empty). */
+    private final java.nio.file.Path agentRoot;
+
+    public FakeTaskServices(CallLog log, java.nio.file.Path agentRoot) {
         this.log = log;
+        this.agentRoot = agentRoot;
+    }
+
+    /** The service forgets the task (lost state, a replaced database) without being asked to release it. */
+    public synchronized void forget(String service, String taskId) {
+        held.remove(service + ":" + taskId);
+    }
+
+    /** The host directory the vault gives a task for its SSH agent. */
+    public java.nio.file.Path agentDir(String taskId) {
+        return agentRoot.resolve("agent-" + taskId);
     }
 
     /** False: the podman in use does not run shield's hook, so the firewall never loads. */
@@ -76,9 +90,27 @@ public final class FakeTaskServices implements TaskServices {
     }
 
     @Override
+    public synchronized boolean shieldKnows(String taskId) {
+        log.record("shield.status");
+        return held.contains("shield:" + taskId);
+    }
+
+    @Override
+    public synchronized List<String> vaultTokenIds(String taskId) {
+        log.record("vault.list");
+        return held.contains("vault:" + taskId) ? List.of("tok-claude") : List.of();
+    }
+
+    @Override
+    public synchronized int gateTokens(String taskId) {
+        log.record("gate.tokens");
+        return held.contains("gate:" + taskId) ? 1 : 0;
+    }
+
+    @Override
     public synchronized VaultWiring mintVaultTokens(String taskId, String project, List<String> providers, String hostAddress) {
         take("vault", "mint", taskId);
-        List<Mount> agent = project.isEmpty() ? List.of() : List.of(new Mount("/tmp/agent-" + taskId, "/run/ssh-agent.sock", true, ""));
+        List<Mount> agent = project.isEmpty() ? List.of() : List.of(new Mount(agentDir(taskId).toString(), "/run/terok/ssh-agent", true, ""));
         return new VaultWiring(providers.stream().map(p -> "tok-" + p).toList(),
                 Map.of("ANTHROPIC_BASE_URL", "http://" + hostAddress + ":" + VAULT_PORT), agent, List.of(VAULT_PORT),
                 providers.isEmpty() ? List.of() : List.of("api.anthropic.com"));
