@@ -2,6 +2,7 @@ package io.terok.cli.project;
 
 import static io.terok.cli.core.ServiceApi.PROJECTS;
 
+import io.terok.agents.roster.Roster;
 import io.terok.api.v1.DeleteProjectSettingsRequest;
 import io.terok.api.v1.InitProjectEvent;
 import io.terok.api.v1.InitProjectRequest;
@@ -18,19 +19,24 @@ import io.terok.cli.core.Context;
 import io.terok.cli.core.ServiceClient;
 import io.terok.cli.core.Verb;
 import io.terok.common.Printable;
+import io.terok.common.ServiceException;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code terok project ...}: a repository plus the settings its tasks share (runtime's ProjectService). */
 @Command(name = "project", description = "Projects: a repository and the settings its agent tasks share (<config dir>/projects/NAME.yaml).",
-        subcommands = {ProjectCommand.Init.class, ProjectCommand.ListVerb.class, ProjectCommand.Show.class, ProjectCommand.Delete.class})
+        subcommands = {ProjectCommand.Init.class, ProjectCommand.Wizard.class, ProjectCommand.ListVerb.class, ProjectCommand.Show.class, ProjectCommand.Delete.class})
 public final class ProjectCommand {
     /** An image build from a cold cache takes minutes. */
     static final Duration INIT = Duration.ofMinutes(30);
@@ -93,27 +99,7 @@ public final class ProjectCommand {
                 }
                 s.setLimits(l);
             }
-            ProjectInfo info = null;
-            try (ServiceClient<ProjectServiceBlockingStub> rt = PROJECTS.connect(ctx)) {
-                info = rt.call("cannot initialise project " + name, () -> {
-                    Iterator<InitProjectEvent> events = rt.stub(INIT).init(InitProjectRequest.newBuilder().setSettings(s).build());
-                    ProjectInfo last = null;
-                    while (events.hasNext()) {
-                        InitProjectEvent e = events.next();
-                        if (e.hasProject()) {
-                            last = e.getProject();
-                        } else {
-                            ctx.err.println(Printable.line(e.getProgress(), 4096));
-                        }
-                    }
-                    return last;
-                });
-            }
-            if (info == null) {
-                throw new CliException("runtime ended project init without an answer", "see `terok project show " + name + "`");
-            }
-            print(info, ctx.out);
-            return 0;
+            return init(ctx, s.build());
         }
 
         static long memoryBytes(String v) {
@@ -128,6 +114,58 @@ public final class ProjectCommand {
                 default -> 1L;
             };
             return Long.parseLong(m.group(1)) * unit;
+        }
+    }
+
+    /** Init's RPC and output, shared by init and the wizard so both create a project the same way. */
+    static int init(Context ctx, ProjectSettings s) {
+        String name = s.getName();
+        ProjectInfo info;
+        try (ServiceClient<ProjectServiceBlockingStub> rt = PROJECTS.connect(ctx)) {
+            info = rt.call("cannot initialise project " + name, () -> {
+                Iterator<InitProjectEvent> events = rt.stub(INIT).init(InitProjectRequest.newBuilder().setSettings(s).build());
+                ProjectInfo last = null;
+                while (events.hasNext()) {
+                    InitProjectEvent e = events.next();
+                    if (e.hasProject()) {
+                        last = e.getProject();
+                    } else {
+                        ctx.err.println(Printable.line(e.getProgress(), 4096));
+                    }
+                }
+                return last;
+            });
+        }
+        if (info == null) {
+            throw new CliException("runtime ended project init without an answer", "see `terok project show " + name + "`");
+        }
+        print(info, ctx.out);
+        return 0;
+    }
+
+    @Command(name = "wizard", description = "The same as `project init`, by questions on a terminal: each answer checked at once, "
+            + "a summary to confirm, then init runs.")
+    static final class Wizard extends Verb {
+        @Override
+        public Integer call() {
+            Context ctx = ctx();
+            if (System.console() == null) {
+                throw new CliException("project wizard asks questions and needs a terminal (stdin and stdout are not a TTY)",
+                        "use `terok project init NAME --upstream URL [--branch B --agent A ...]`", CliException.USAGE, null);
+            }
+            Roster roster;
+            try {
+                roster = Roster.load(ctx.paths.configDir().resolve("agents"));
+            } catch (ServiceException e) {
+                throw new CliException(e.getMessage(), "fix or remove that file in " + ctx.paths.configDir().resolve("agents"));
+            }
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            Optional<ProjectSettings> s = new ProjectWizard(in, ctx.out, roster).ask();
+            if (s.isEmpty()) {
+                ctx.err.println("not confirmed: nothing was created");
+                return CliException.FAILED;
+            }
+            return init(ctx, s.get());
         }
     }
 

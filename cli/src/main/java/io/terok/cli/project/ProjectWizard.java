@@ -1,0 +1,115 @@
+package io.terok.cli.project;
+
+import io.terok.agents.roster.AgentDefinition;
+import io.terok.agents.roster.Roster;
+import io.terok.api.v1.ProjectSettings;
+import io.terok.cli.core.CliException;
+import io.terok.common.Ids;
+import io.terok.common.Printable;
+import io.terok.common.ServiceException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The questions of {@code terok project wizard}: the settings {@code terok project init} takes, asked one by one.
+ * An answer is checked at once with the rules that exist outside runtime (Ids for name and branch, the agent roster
+ * for agent and provider) and asked again naming what was wrong; every other rule is runtime's, applied by Init to the
+ * whole settings before anything is created. Plain class so a test drives it with scripted lines.
+ */
+final class ProjectWizard {
+    private final BufferedReader in;
+    private final PrintStream out;
+    private final Roster roster;
+
+    ProjectWizard(BufferedReader in, PrintStream out, Roster roster) {
+        this.in = in;
+        this.out = out;
+        this.roster = roster;
+    }
+
+    /** The settings to init with, or empty when the operator declined the summary. */
+    Optional<ProjectSettings> ask() {
+        ProjectSettings.Builder s = ProjectSettings.newBuilder();
+        s.setName(ask("Project name", "", v -> Ids.project("name", v)));
+        s.setUpstreamUrl(ask("Upstream URL (file:///path, https://..., ssh://... or user@host:path)", "", v -> {
+            if (v.isEmpty()) {
+                throw ServiceException.invalid("upstream", "required: the repository the project's tasks work on");
+            }
+            return v;
+        }));
+        s.setDefaultBranch(ask("Default branch (empty: the upstream's HEAD)", "", v -> v.isEmpty() ? v : Ids.branch("branch", v)));
+        AgentDefinition agent = roster.get(ask("Agent (" + String.join(", ", tested()) + ")",
+                tested().contains("claude") ? "claude" : tested().get(0), v -> {
+                    if (!tested().contains(v)) {
+                        throw ServiceException.invalid("agent", "'" + Printable.line(v, 40) + "' is not a tested agent of the roster ("
+                                + String.join(", ", tested()) + ")");
+                    }
+                    return v;
+                }));
+        s.setDefaultAgent(agent.id());
+        List<String> providers = List.copyOf(agent.providers().keySet());
+        s.setDefaultProvider(ask("Provider (" + String.join(", ", providers) + "; empty: the agent's default)", "", v -> {
+            if (!v.isEmpty() && !providers.contains(v)) {
+                throw ServiceException.invalid("provider", "'" + Printable.line(v, 40) + "' is not a provider of " + agent.id()
+                        + " (" + String.join(", ", providers) + ")");
+            }
+            return v;
+        }));
+        s.setDefaultModel(ask("Model (empty: the provider's default)", "", v -> v));
+        String profiles = ask("Shield profiles, comma-separated (empty: the default profile)", "", v -> v);
+        if (!profiles.isEmpty()) {
+            s.addAllShieldProfiles(Arrays.stream(profiles.split(",")).map(String::strip).filter(p -> !p.isEmpty()).toList());
+        }
+        s.setGitName(ask("Author name of the agent's commits (empty: config.yaml's git.human_name, else host git)", "", v -> v));
+        s.setGitEmail(ask("Author e-mail (empty: as for the name)", "", v -> v));
+
+        ProjectSettings settings = s.build();
+        out.println();
+        out.println("project   " + settings.getName());
+        out.println("upstream  " + Printable.line(settings.getUpstreamUrl(), 300) + "  branch "
+                + (settings.getDefaultBranch().isEmpty() ? "(upstream's HEAD)" : settings.getDefaultBranch()));
+        out.println("agent     " + settings.getDefaultAgent() + "  provider " + orDefault(settings.getDefaultProvider())
+                + "  model " + orDefault(Printable.line(settings.getDefaultModel(), 128)));
+        out.println("shield    " + (settings.getShieldProfilesCount() == 0 ? "(default)" : Printable.line(String.join(",", settings.getShieldProfilesList()), 300)));
+        out.println("git       " + orDefault(Printable.line(settings.getGitName(), 128)) + " <" + orDefault(Printable.line(settings.getGitEmail(), 256)) + ">");
+        String yes = ask("Create project " + settings.getName() + "? [y/N]", "n", v -> v);
+        return yes.equalsIgnoreCase("y") || yes.equalsIgnoreCase("yes") ? Optional.of(settings) : Optional.empty();
+    }
+
+    private List<String> tested() {
+        return roster.all().stream().filter(a -> !a.untested()).map(AgentDefinition::id).toList();
+    }
+
+    private static String orDefault(String v) {
+        return v.isEmpty() ? "(default)" : v;
+    }
+
+    /** Asks until {@code check} takes the answer (empty line: {@code fallback}); its error is shown and the question repeated. */
+    private String ask(String question, String fallback, Function<String, String> check) {
+        while (true) {
+            out.print(question + (fallback.isEmpty() ? "" : " [" + fallback + "]") + ": ");
+            out.flush();
+            String line;
+            try {
+                line = in.readLine();
+            } catch (IOException e) {
+                throw new CliException("cannot read the answer: " + e.getMessage(), "use `terok project init` with options");
+            }
+            if (line == null) {
+                out.println();
+                throw new CliException("input ended before the wizard was done; nothing was created", "run the wizard again, or use `terok project init`");
+            }
+            String v = line.strip().isEmpty() ? fallback : line.strip();
+            try {
+                return check.apply(v);
+            } catch (ServiceException e) {
+                out.println("  " + Printable.line(e.getMessage(), 400) + "; try again");
+            }
+        }
+    }
+}

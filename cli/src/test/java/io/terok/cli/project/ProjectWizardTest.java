@@ -1,0 +1,104 @@
+package io.terok.cli.project;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.terok.agents.roster.Roster;
+import io.terok.cli.Cli;
+import io.terok.api.v1.ProjectSettings;
+import io.terok.cli.core.CliException;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The wizard's questions driven by scripted answers, against the shipped roster. */
+class ProjectWizardTest {
+    private final ByteArrayOutputStream shown = new ByteArrayOutputStream();
+
+    private Optional<ProjectSettings> answer(String... lines) {
+        BufferedReader in = new BufferedReader(new StringReader(String.join("\n", lines) + "\n"));
+        return new ProjectWizard(in, new PrintStream(shown, true, StandardCharsets.UTF_8), Roster.shipped()).ask();
+    }
+
+    private String shown() {
+        return shown.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void badAnswersAreAskedAgainNamingTheFieldAndConfirmedSettingsAreWhatInitGets() {
+        Optional<ProjectSettings> s = answer(
+                "Bad Name", "demo",
+                "", "file:///srv/demo.git",
+                "-evil", "trunk",
+                "nosuchagent", "",
+                "nosuchprovider", "anthropic",
+                "claude-sonnet-4",
+                "dev, strict",
+                "Ada Lovelace", "ada@example.org",
+                "y");
+        assertTrue(s.isPresent(), shown());
+        ProjectSettings p = s.get();
+        assertEquals("demo", p.getName());
+        assertEquals("file:///srv/demo.git", p.getUpstreamUrl());
+        assertEquals("trunk", p.getDefaultBranch());
+        assertEquals("claude", p.getDefaultAgent(), "an empty answer takes the default agent");
+        assertEquals("anthropic", p.getDefaultProvider());
+        assertEquals("claude-sonnet-4", p.getDefaultModel());
+        assertEquals(List.of("dev", "strict"), p.getShieldProfilesList());
+        assertEquals("Ada Lovelace", p.getGitName());
+        assertEquals("ada@example.org", p.getGitEmail());
+        String out = shown();
+        assertTrue(out.contains("name: 'Bad Name' is not a project name"), out);
+        assertTrue(out.contains("upstream: required"), out);
+        assertTrue(out.contains("branch: '-evil' is not a valid branch name"), out);
+        assertTrue(out.contains("agent: 'nosuchagent' is not a tested agent"), out);
+        assertTrue(out.contains("provider: 'nosuchprovider' is not a provider of claude"), out);
+        assertTrue(out.contains("Create project demo? [y/N]"), out);
+    }
+
+    @Test
+    void emptyAnswersLeaveTheDefaultsToInit() {
+        ProjectSettings p = answer("demo", "https://example.org/demo.git", "", "", "", "", "", "", "", "yes").orElseThrow();
+        assertEquals("", p.getDefaultBranch(), "runtime takes the upstream's HEAD");
+        assertEquals("claude", p.getDefaultAgent());
+        assertEquals("", p.getDefaultProvider());
+        assertEquals(0, p.getShieldProfilesCount());
+        assertEquals("", p.getGitName(), "runtime takes config.yaml's git.human_name, else host git");
+    }
+
+    @Test
+    void aDeclinedSummaryGivesNothingToCreate() {
+        assertTrue(answer("demo", "file:///srv/demo.git", "", "", "", "", "", "", "", "n").isEmpty());
+        assertTrue(answer("demo", "file:///srv/demo.git", "", "", "", "", "", "", "", "").isEmpty(), "the default is no");
+    }
+
+    @Test
+    void inputEndingEarlyIsAClearErrorNotAProject() {
+        CliException e = assertThrows(CliException.class, () -> answer("demo"));
+        assertTrue(e.getMessage().contains("nothing was created"), e.getMessage());
+    }
+
+    @Test
+    void withoutATerminalTheVerbRefusesAndPointsToInit(@TempDir Path config) {
+        // surefire's JVM has no console, as under a script or a pipe.
+        Cli r = Cli.run(Map.of("TEROK_CONFIG_DIR", config.toString()), "project", "wizard");
+        assertEquals(CliException.USAGE, r.exit(), r.toString());
+        assertTrue(r.err().contains("needs a terminal") && r.err().contains("terok project init NAME --upstream URL"), r.toString());
+    }
+
+    @Test
+    void anAgentControlledLookingAnswerIsShownDefused() {
+        answer("demo", "file:///srv/demo.git", "", "", "", "", "", "Evil\u001b[2J", "", "n");
+        assertFalse(shown().contains("\u001b"), "no escape byte reaches the terminal");
+    }
+}
