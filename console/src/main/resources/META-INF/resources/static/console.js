@@ -55,8 +55,30 @@ document.addEventListener("submit", async (ev) => {
     form.dispatchEvent(new CustomEvent("terok:done", { detail: data, bubbles: true }));
     const then = form.getAttribute("data-then");
     if (then) window.location.assign(then);
+    else if (then === "") window.location.reload();
   } catch (e) {
     if (out) { out.textContent = e.message; out.classList.add("error"); }
     else window.alert(e.message);
   }
+});
+
+// The panic button: a first request only fetches a confirmation code; the operator confirms; a second request
+// with the code engages the panic.
+document.addEventListener("DOMContentLoaded", () => {
+  const button = document.getElementById("panic");
+  if (!button) return;
+  button.addEventListener("click", async () => {
+    const headers = { "X-CSRF-Token": terokCsrf(), "Content-Type": "application/json", "Accept": "application/json" };
+    try {
+      const ask = await fetch("/api/panic", { method: "POST", headers, body: "{}", credentials: "same-origin" });
+      const first = await ask.json();
+      if (ask.status !== 409 || !first.confirm) throw new Error(first.error || "the console did not offer a confirmation");
+      if (!window.confirm(first.message + "?")) return;
+      const res = await fetch("/api/panic", { method: "POST", headers, body: JSON.stringify({ confirm: first.confirm }), credentials: "same-origin" });
+      const done = await res.json();
+      window.alert(res.ok ? done.message : (done.error || res.status));
+    } catch (e) {
+      window.alert(e.message);
+    }
+  });
 });

@@ -46,5 +46,9 @@ document.addEventListener("DOMContentLoaded", () => {
   if (!root) return;
   const es = new EventSource(root.getAttribute("data-live"));
   es.onmessage = (ev) => renderOverview(JSON.parse(ev.data));
-  document.addEventListener("terok:done", () => {});
+  const start = document.getElementById("start-form");
+  if (start) start.addEventListener("terok:done", (ev) => {
+    const d = ev.detail;
+    window.location.assign("/tasks/" + encodeURIComponent(d.project) + "/" + encodeURIComponent(d.name));
+  });
 });

@@ -30,6 +30,8 @@ public class OverviewSource {
 
     @Inject
     ServiceStubs stubs;
+    @Inject
+    TaskActions actions;
 
     /** One read of projects, tasks and pending prompts; a service that does not answer becomes a problem line. */
     public Overview read() {
@@ -54,6 +56,7 @@ public class OverviewSource {
         } catch (StatusRuntimeException e) {
             problems.add("prompts: " + ServiceErrors.message(e));
         }
+        problems.addAll(actions.recentFailures());
         return Overview.of(projects, tasks, pending, problems);
     }
 
