@@ -4,6 +4,7 @@ import io.terok.cli.agents.AgentsCommand;
 import io.terok.cli.agenttask.TaskCommand;
 import io.terok.cli.clearance.ClearanceCommand;
 import io.terok.cli.auth.AuthCommand;
+import io.terok.cli.console.ConsoleCommand;
 import io.terok.cli.core.CliException;
 import io.terok.cli.core.Context;
 import io.terok.cli.core.Prewarm;
@@ -67,7 +68,7 @@ import picocli.CommandLine.Spec;
 public final class TerokCommand implements Callable<Integer>, Context.Root {
     /**
      * The verbs, in help order. Each noun has its package (io.terok.cli.task, .services, .vault, .gate, .shield,
-     * .clearance, .host, .panic, .agents, .image, .auth; a new noun gets its own), all built on io.terok.cli.core. Registered lazily:
+     * .clearance, .host, .panic, .agents, .image, .auth, .console; a new noun gets its own), all built on io.terok.cli.core. Registered lazily:
      * picocli's model of one verb is built far faster than all.
      */
     private static final Map<String, Supplier<Object>> VERBS = verbs();
@@ -101,6 +102,7 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
         v.put("sickbay", io.terok.cli.agenttask.SickbayCommand::new);
         v.put("config", ConfigCommand::new);
         v.put("panic", PanicCommand::new);
+        v.put("console", ConsoleCommand::new);
         v.put("doctor", DoctorCommand::new);
         v.put("completion", CompletionCommand::new);
         v.put("cds-train", CdsTrainCommand::new);

@@ -39,6 +39,7 @@ final class Terok {
         // Private loopback ports too: an operator's own terok (bin/quickstart leaves it running) holds the defaults.
         env.put("TEROK_GATE_HTTP_PORT", Integer.toString(LoopbackPort.free()));
         env.put("TEROK_VAULT_BROKER_PORT", Integer.toString(LoopbackPort.free()));
+        env.put("TEROK_CONSOLE_PORT", Integer.toString(LoopbackPort.free()));
     }
 
     /** The entries of a directory under the runtime dir (e.g. open SSH agents); none when it does not exist. */

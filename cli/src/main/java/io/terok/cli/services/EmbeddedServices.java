@@ -71,7 +71,7 @@ public final class EmbeddedServices {
         }
         for (ServiceName s : toStart) {
             Files.deleteIfExists(layout.socket(s)); // a stale socket (nobody listens) blocks the bind
-            Process p = start(ctx, layout, s);
+            Process p = start(ctx, layout, layout.jar(s), layout.logFile(s), JVM_OPTIONS);
             PidFiles.write(layout.pidFile(s), p.pid());
             progress(ctx, s, "starting (pid " + p.pid() + ", log " + layout.logFile(s) + ")");
             waiting.add(new Starting(s, Optional.of(p.toHandle()), System.nanoTime()));
@@ -115,7 +115,8 @@ public final class EmbeddedServices {
         return CliException.FAILED;
     }
 
-    private static Process start(Context ctx, ServiceLayout layout, ServiceName s) throws IOException {
+    /** Starts one jar as a background process of its own session, its output appended to {@code log}. */
+    static Process start(Context ctx, ServiceLayout layout, Path jar, Path log, List<String> jvmOptions) throws IOException {
         List<String> cmd = new ArrayList<>();
         // Own session: closing the terminal the services were started from must not take them down.
         for (String setsid : List.of("/usr/bin/setsid", "/bin/setsid")) {
@@ -125,10 +126,9 @@ public final class EmbeddedServices {
             }
         }
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(JVM_OPTIONS);
+        cmd.addAll(jvmOptions);
         cmd.add("-jar");
-        cmd.add(layout.jar(s).toAbsolutePath().normalize().toString());
-        Path log = layout.logFile(s);
+        cmd.add(jar.toAbsolutePath().normalize().toString());
         if (Files.exists(log)) {
             Files.move(log, log.resolveSibling(log.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
         }

@@ -4,12 +4,13 @@ import io.terok.cli.core.Verb;
 import java.io.IOException;
 import picocli.CommandLine.Command;
 
-@Command(name = "down", description = {"Stop the services `terok services up` started (and nothing else): SIGTERM, "
+@Command(name = "down", description = {"Stop the services and the console `terok services up` started (and nothing else): SIGTERM, "
         + "then SIGKILL after 10 s.",
     "A pid file is only trusted while /proc/<pid>/cmdline still names the service's quarkus-run.jar."})
 final class ServicesDownCommand extends Verb {
     @Override
     public Integer call() throws IOException {
-        return EmbeddedServices.down(ctx());
+        int exit = EmbeddedServices.down(ctx());
+        return new EmbeddedConsole(ctx()).down() ? exit : io.terok.cli.core.CliException.FAILED;
     }
 }

@@ -10,7 +10,7 @@ import java.util.Optional;
 import picocli.CommandLine.Command;
 
 @Command(name = "status", description = {"One line per service: name, socket, health, and the pid if `terok services up` "
-        + "started it.", "Exits 0 when all five are healthy, 1 otherwise."})
+        + "started it.", "Then the web console's line (its address when it runs).", "Exits 0 when all five are healthy, 1 otherwise."})
 final class ServicesStatusCommand extends Verb {
     @Override
     public Integer call() {
@@ -28,6 +28,8 @@ final class ServicesStatusCommand extends Verb {
             allHealthy &= r.serving();
             ctx.out.println(line(s, layout, r, socketWidth));
         }
+        // The console is optional: its line informs, it does not change the exit code.
+        ctx.out.println(new EmbeddedConsole(ctx).statusLine(socketWidth));
         return allHealthy ? 0 : 1;
     }
 

@@ -4,6 +4,7 @@ import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.terok.common.console.ConsoleLoginTokens;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -39,12 +40,24 @@ public class GuardFilter {
         filters.register(this::filter, Integer.MAX_VALUE);
     }
 
+    /**
+     * The host and port the client asked for: the Host header, or HTTP/2's :authority (a client that upgraded
+     * with h2c sends no Host header). Null when it cannot be read, which the guard refuses.
+     */
+    static String authority(HttpServerRequest req) {
+        HostAndPort a = req.authority();
+        if (a == null || a.host() == null) {
+            return null;
+        }
+        return a.port() >= 0 ? a.host() + ":" + a.port() : a.host();
+    }
+
     void filter(RoutingContext rc) {
         HttpServerRequest req = rc.request();
         HttpServerResponse res = rc.response();
         ConsoleGuard.HEADERS.forEach(res::putHeader);
         ConsoleGuard.Decision d = guard.check(new ConsoleGuard.Request(req.method().name(), req.path(), req.query(),
-                req.getHeader("Host"), req.getHeader("Origin"), req.getHeader("Cookie"),
+                authority(req), req.getHeader("Origin"), req.getHeader("Cookie"),
                 req.getHeader(ConsoleGuard.CSRF_HEADER), req.localAddress() == null ? -1 : req.localAddress().port()));
         if (d instanceof ConsoleGuard.Refuse r) {
             if (r.status() != 401 || !req.path().equals("/login")) {

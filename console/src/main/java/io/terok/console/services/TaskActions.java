@@ -47,7 +47,7 @@ public class TaskActions {
 
     /** What a start asks for; only {@code project} and {@code prompt} are required. */
     public record StartRequest(String project, String prompt, String agent, String provider, String model,
-                               String name, Integer timeoutSeconds) {
+                               String name, String branch, Integer timeoutSeconds) {
     }
 
     /** What a start answers: the task's name (its page is /tasks/PROJECT/NAME) and runtime's first word on it. */
@@ -75,6 +75,9 @@ public class TaskActions {
         }
         if (r.model() != null) {
             b.setModel(r.model().trim());
+        }
+        if (r.branch() != null && !r.branch().isBlank()) {
+            b.setBranch(Ids.branch("branch", r.branch()));
         }
         if (r.timeoutSeconds() != null) {
             b.setTimeoutSeconds(r.timeoutSeconds());

@@ -26,8 +26,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
-/** What the console changes: start, stop and delete a task; the panic button. The guard has checked CSRF for all. */
-@Path("/api")
+/**
+ * What the console changes: start, stop and delete a task; the panic button. The guard has checked CSRF for all.
+ * Rooted at "/" like every resource here: JAX-RS picks the class by its own path first, so a class at "/api" would
+ * hide the other classes' /api/... methods.
+ */
+@Path("/")
 @Produces(MediaType.APPLICATION_JSON)
 public class ActionResource {
     private static final Logger LOG = Logger.getLogger(ActionResource.class);
@@ -45,7 +49,7 @@ public class ActionResource {
     }
 
     @POST
-    @Path("tasks")
+    @Path("api/tasks")
     @Consumes(MediaType.APPLICATION_JSON)
     @Blocking
     public Response start(TaskActions.StartRequest body) {
@@ -53,14 +57,14 @@ public class ActionResource {
     }
 
     @POST
-    @Path("tasks/{project}/{task}/stop")
+    @Path("api/tasks/{project}/{task}/stop")
     @Blocking
     public TaskSummary stop(@PathParam("project") String project, @PathParam("task") String task) {
         return actions.stop(project, task);
     }
 
     @DELETE
-    @Path("tasks/{project}/{task}")
+    @Path("api/tasks/{project}/{task}")
     @Blocking
     public Map<String, Object> delete(@PathParam("project") String project, @PathParam("task") String task,
                                       @QueryParam("purge") boolean purge) {
@@ -74,7 +78,7 @@ public class ActionResource {
      * blocked, the vault locked and held.
      */
     @POST
-    @Path("panic")
+    @Path("api/panic")
     @Consumes(MediaType.APPLICATION_JSON)
     @Blocking
     public Response panic(PanicBody body) {
