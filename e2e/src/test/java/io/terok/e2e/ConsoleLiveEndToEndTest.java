@@ -8,25 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.ManagedChannel;
 import io.terok.api.v1.HooksRequest;
 import io.terok.api.v1.ShieldServiceGrpc;
-import io.terok.common.console.ConsoleLoginTokens;
 import io.terok.common.grpc.UnixChannels;
 import io.terok.scriptedmodel.Script;
 import io.terok.scriptedmodel.ScriptedModelServer;
 import io.terok.scriptedmodel.Step;
 import io.terok.testsupport.FakeInternet;
-import io.terok.testsupport.LoopbackPort;
 import io.terok.testsupport.PrivatePodman;
 import io.terok.testsupport.browser.Browser;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -45,8 +39,9 @@ import org.openqa.selenium.WebElement;
  * (Claude Code against the scripted model through the broker) and its real firewall: the agent's output appears while
  * the page is open; a connection the task tries shows up as a pending prompt; clicking Allow lets the task's next
  * connection through (checked from inside the task); the task's timeline shows block → prompt → verdict → first
- * packet through, linked; markup the task controls (a domain it looked up, the agent's answer) stays text. Services,
- * console, browser and the project's image are set up once for the class.
+ * packet through, linked; typing in the terminal reaches the task; markup the task controls (a domain it looked up,
+ * the agent's answer, the shell's output) stays text. Services and console (through bin/terok: `terok services up`,
+ * `terok console`), browser and the project's image are set up once for the class.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleLiveEndToEndTest {
@@ -58,7 +53,6 @@ class ConsoleLiveEndToEndTest {
     static PrivatePodman podman;
     static FakeInternet internet;
     static ScriptedModelServer model;
-    static Process console;
     static int consolePort;
     static Browser browser;
     static String task;
@@ -107,36 +101,14 @@ class ConsoleLiveEndToEndTest {
         terok.git(seed, "push", "-q", "origin", "HEAD:main");
         terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude",
                 "--agent", "claude", "--base-image", BASE).ok();
-        console = startConsole();
+        // `terok services up` started the console too; `terok console` prints the one-time login address
+        consolePort = Integer.parseInt(terok.env.get("TEROK_CONSOLE_PORT"));
+        java.util.regex.Matcher login = java.util.regex.Pattern.compile("(http://127\\.0\\.0\\.1:" + consolePort
+                + "/login\\?token=[0-9a-f]{64})").matcher(terok.run("console").ok().out());
+        assertTrue(login.find(), "terok console prints the login address");
         browser = Browser.start();
-        browser.open(base() + "/login?token=" + new ConsoleLoginTokens(terok.runtimeDir()).mint());
+        browser.open(login.group(1));
         browser.awaitText(Duration.ofSeconds(20), "#clearance h2", "Waiting for your answer");
-    }
-
-    /** The console's jar as `terok services up` starts a service: its own process, this installation's directories. */
-    static Process startConsole() throws Exception {
-        consolePort = LoopbackPort.free();
-        List<String> cmd = new ArrayList<>(List.of("env"));
-        terok.env.forEach((k, v) -> cmd.add(k + "=" + v));
-        cmd.add("TEROK_CONSOLE_PORT=" + consolePort);
-        cmd.addAll(List.of("java", "-Xmx256m", "-XX:+UseSerialGC", "-jar",
-                Terok.REPO.resolve("console/target/quarkus-app/quarkus-run.jar").toString()));
-        Path log = terok.home.resolve("console.log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        HttpClient http = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY).build();
-        for (int i = 0; i < 300; i++) {
-            try {
-                http.send(HttpRequest.newBuilder(URI.create(base() + "/")).timeout(Duration.ofSeconds(2)).build(),
-                        HttpResponse.BodyHandlers.discarding());
-                return p;
-            } catch (IOException e) {
-                if (!p.isAlive()) {
-                    throw new AssertionError("the console exited: " + Files.readString(log));
-                }
-                Thread.sleep(100);
-            }
-        }
-        throw new AssertionError("the console did not answer in 30 s: " + Files.readString(log));
     }
 
     static String base() {
@@ -147,10 +119,6 @@ class ConsoleLiveEndToEndTest {
     static void down() throws Exception {
         if (browser != null) {
             browser.close();
-        }
-        if (console != null) {
-            console.destroy();
-            console.waitFor(10, TimeUnit.SECONDS);
         }
         if (terok != null) {
             if (run != null) {
@@ -264,9 +232,12 @@ class ConsoleLiveEndToEndTest {
                 "until curl -s -m 1 -o /dev/null http://" + ip + "/; do sleep 0.02; done; echo through"))
                 .redirectErrorStream(true).start();
         Thread.sleep(1500);
+        js("window.__answered = null; new MutationObserver(() => { if (!window.__answered) window.__answered = Date.now(); })"
+                + ".observe(document.getElementById('clearance-result'), {childList: true, characterData: true, subtree: true});");
         long clickedAt = ((Number) js("return Date.now();")).longValue();
         row.findElement(By.cssSelector("button.allow")).click();
         browser.awaitText(Duration.ofSeconds(20), "#clearance-result", "Allowed " + ip + ":80/tcp");
+        long answeredAt = ((Number) js("return window.__answered;")).longValue();
         assertTrue(retry.waitFor(30, TimeUnit.SECONDS), "the task's retry loop got through");
         assertTrue(new String(retry.getInputStream().readAllBytes()).contains("through"));
         assertTrue(reaches("http://" + ip + "/"), "checked from inside the task: the next connection goes through");
@@ -303,7 +274,10 @@ class ConsoleLiveEndToEndTest {
                 seenAt - blockedAt.toEpochMilli());
         System.out.printf("[bench] click on Allow -> first packet through: %d ms (the task retries every ~20 ms + curl start)%n",
                 passedAt.toEpochMilli() - clickedAt);
-        long rss = Files.readAllLines(Path.of("/proc/" + console.pid() + "/status")).stream()
+        System.out.printf("[bench]   of which click -> the console's answer to the verdict shown: %d ms%n",
+                answeredAt - clickedAt);
+        String consolePid = Files.readString(terok.runtimeDir().resolve("pids/console.pid")).strip();
+        long rss = Files.readAllLines(Path.of("/proc/" + consolePid + "/status")).stream()
                 .filter(l -> l.startsWith("VmRSS:")).map(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElse(-1L);
         System.out.printf("[bench] console RSS with two pages served: %d MiB%n", rss / 1024);
     }

@@ -21,9 +21,10 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 
 /**
  * Pending clearance requests of every task, live, and the operator's Allow/Deny on them (the guard has checked the
- * session, CSRF token, Host and Origin of every request here).
+ * session, CSRF token, Host and Origin of every request here). Rooted at / like every console resource (a class at a
+ * longer path would hide the other classes' methods under it).
  */
-@Path("/api/clearance")
+@Path("/")
 @Produces(MediaType.APPLICATION_JSON)
 public class ClearanceResource {
     private static final Logger LOG = Logger.getLogger(ClearanceResource.class);
@@ -38,7 +39,7 @@ public class ClearanceResource {
     }
 
     @GET
-    @Path("pending")
+    @Path("api/clearance/pending")
     @Blocking
     public List<PendingPrompt> pending() {
         return stubs.clearance().listPending(ListPendingRequestsRequest.getDefaultInstance()).getRequestsList().stream()
@@ -50,7 +51,7 @@ public class ClearanceResource {
      * server-sent events carrying the same JSON as {@link #pending()}.
      */
     @GET
-    @Path("events")
+    @Path("api/clearance/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<List<PendingPrompt>> events() {
@@ -67,7 +68,7 @@ public class ClearanceResource {
 
     /** Allow or Deny one pending request: clearance's Verdict, as the desktop notification's buttons call it. */
     @POST
-    @Path("verdict")
+    @Path("api/clearance/verdict")
     @Consumes(MediaType.APPLICATION_JSON)
     @Blocking
     public VerdictAnswer verdict(VerdictBody body) {

@@ -11,12 +11,13 @@ import jakarta.ws.rs.core.MediaType;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 /** A task's timeline: its JSON and its live stream (the task by its full id, as the task page names it). */
-@Path("/api/tasks/{project}/{task}/timeline")
+@Path("/")
 public class TimelineResource {
     @Inject
     TimelineFeed feed;
 
     @GET
+    @Path("api/tasks/{project}/{task}/timeline")
     @Produces(MediaType.APPLICATION_JSON)
     @Blocking
     public TimelineFeed.Snapshot json(@PathParam("project") String project, @PathParam("task") String task) {
@@ -24,7 +25,7 @@ public class TimelineResource {
     }
 
     @GET
-    @Path("events")
+    @Path("api/tasks/{project}/{task}/timeline/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<TimelineFeed.Snapshot> events(@PathParam("project") String project, @PathParam("task") String task) {
