@@ -152,7 +152,7 @@ public class ShieldGrpcService extends ShieldServiceGrpc.ShieldServiceImplBase {
             }
         }
         ServerCallStreamObserver<BlockedConnection> so = (ServerCallStreamObserver<BlockedConnection>) out;
-        AutoCloseable sub = events.subscribe(task, e -> {
+        AutoCloseable sub = events.subscribe(task, r.getIncludePassed(), e -> {
             synchronized (so) {
                 if (!so.isCancelled()) {
                     so.onNext(event(e));
@@ -230,7 +230,7 @@ public class ShieldGrpcService extends ShieldServiceGrpc.ShieldServiceImplBase {
     static BlockedConnection event(BlockedEvent e) {
         BlockedConnection.Builder b = BlockedConnection.newBuilder().setTaskId(e.taskId()).setDestinationIp(e.destinationIp())
                 .setDestinationPort(e.destinationPort()).setProtocol(e.protocol()).setDomain(e.domain() == null ? "" : e.domain())
-                .setTime(ProtoTime.of(e.time())).setCount(e.count());
+                .setTime(ProtoTime.of(e.time())).setCount(e.count()).setPassed(e.passed());
         if (!e.shieldState().isEmpty()) {
             b.setShieldState(ShieldState.valueOf(e.shieldState()));
         }

@@ -36,6 +36,12 @@ class BlockedEventHubTest {
         assertEquals("icmp", NflogLine.parse("IP 10.0.2.100 > 198.18.0.3: ICMP echo request, id 1, seq 1, length 64")
                 .orElseThrow().protocol());
         assertTrue(NflogLine.parse("tcpdump: listening on nflog:100").isEmpty());
+        // with -e, as the hub reads two groups at once: each line names its group
+        assertEquals(Optional.of(new NflogLine.Logged(102, new NflogLine.Packet("198.18.0.3", 82, "tcp"))),
+                NflogLine.parseLogged("version 0, resource ID 102, IPv4, length 108: 10.0.2.100.34758 > 198.18.0.3.82: tcp 0"));
+        assertEquals(Optional.of(new NflogLine.Logged(100, new NflogLine.Packet("2001:db8::1", 443, "tcp"))),
+                NflogLine.parseLogged("version 0, resource ID 100, IPv6, length 88: fd00::1.41234 > 2001:db8::1.443: tcp 0"));
+        assertTrue(NflogLine.parseLogged("IP 10.0.2.100.41234 > 198.18.0.3.80: tcp 0").isEmpty());
     }
 
     @Test

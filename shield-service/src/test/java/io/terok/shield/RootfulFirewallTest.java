@@ -3,6 +3,8 @@ package io.terok.shield;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -316,10 +318,31 @@ class RootfulFirewallTest {
             String port81 = "http://" + internet.ip(5) + ":81/";
             assertFalse(shield.podman.reaches(t.name(), port80));
             assertFalse(shield.podman.reaches(t.name(), port81));
+            LinkedBlockingQueue<BlockedEvent> passed = new LinkedBlockingQueue<>();
+            LinkedBlockingQueue<BlockedEvent> plain = new LinkedBlockingQueue<>();
+            shield.hub().subscribe(t.task(), true, e -> {
+                if (e.passed()) {
+                    passed.add(e);
+                }
+            });
+            shield.hub().subscribe(t.task(), plain::add);
+            Thread.sleep(700);   // the hub's reader attaches within a scan (200 ms here)
             // what a clearance verdict for "198.19.N.5:80/tcp" sends
             var s = shield.manager.allow(t.task(), internet.ip(5), 80, "tcp");
             assertTrue(s.allowed().contains(internet.ip(5) + ":80/tcp"), s.toString());
             assertTrue(shield.podman.reaches(t.name(), port80), "the port the prompt showed is open");
+            // the first packet through after the Allow is reported once (the verdict's effect, for the timeline)
+            BlockedEvent first = passed.poll(5, TimeUnit.SECONDS);
+            assertNotNull(first, "the first packet through after the Allow is reported");
+            assertEquals(internet.ip(5), first.destinationIp());
+            assertEquals(80, first.destinationPort());
+            assertEquals("tcp", first.protocol());
+            assertTrue(shield.podman.reaches(t.name(), port80));
+            assertNull(passed.poll(1, TimeUnit.SECONDS), "only the first one: the one-shot element is gone");
+            assertTrue(plain.stream().noneMatch(BlockedEvent::passed), "a subscriber that did not ask never sees one");
+            assertTrue(shield.manager.auditLog(t.task(), 100).stream()
+                    .anyMatch(a -> a.action().equals("passed") && a.destination().equals(internet.ip(5) + ":80")),
+                    "audited as passed");
             assertFalse(shield.podman.reaches(t.name(), port81), "another port of the same address stays closed");
             Sh.Out r = shield.podman.podman("restart", "-t", "0", t.name());
             assertEquals(0, r.code(), r.both());

@@ -57,6 +57,11 @@ final class TestShield implements AutoCloseable {
         }
     }
 
+    /** The hub {@link #hub(NetnsRunner)} made. */
+    BlockedEventHub hub() {
+        return hub;
+    }
+
     /** A blocked-event hub over this shield's tasks that scans often; closed with the shield. */
     BlockedEventHub hub(NetnsRunner runner) {
         hub = new BlockedEventHub(manager.store(), runner, 100, Duration.ofSeconds(30), Clock.systemUTC(),

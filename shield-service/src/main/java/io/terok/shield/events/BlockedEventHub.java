@@ -3,6 +3,7 @@ package io.terok.shield.events;
 import io.terok.shield.dns.TaskDnsForwarder;
 import io.terok.shield.netns.NetnsRunner;
 import io.terok.shield.netns.TaskPids;
+import io.terok.shield.policy.RulesetGenerator;
 import io.terok.shield.task.AuditLog;
 import io.terok.shield.task.TaskStore;
 import java.io.BufferedReader;
@@ -32,14 +33,14 @@ import java.util.regex.Pattern;
  * Turns the packets a task's firewall rejects into {@link BlockedEvent}s. For every running task (the pid file the
  * hook writes) it runs one reader in the task's network namespace, {@code tcpdump -i nflog:GROUP}, which sees
  * exactly the packets of the logged reject rules (blocked and private; explicit denies and bypass logging use
- * another group). Events are de-duplicated per task and destination within a window, written to the task's audit
+ * another group) and, on a third group, the first packet through after each Allow with a port. Events are de-duplicated per task and destination within a window, written to the task's audit
  * log and handed to subscribers (the BlockedEvents stream). The domain comes from the task's forwarder log.
  */
 public final class BlockedEventHub implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BlockedEventHub.class.getName());
     private static final Pattern DNS_ANSWER = Pattern.compile("\\b(?:reply|cached) (\\S+) is ([0-9a-fA-F:.]+)$");
 
-    private record Subscriber(String task, Consumer<BlockedEvent> sink) {
+    private record Subscriber(String task, boolean includePassed, Consumer<BlockedEvent> sink) {
     }
 
     private record Reader(int pid, Process process) {
@@ -94,9 +95,14 @@ public final class BlockedEventHub implements AutoCloseable {
         scanner.start();
     }
 
-    /** Receives every event of {@code task} (every task when empty) until closed. */
+    /** Receives every blocked and state event of {@code task} (every task when empty) until closed. */
     public AutoCloseable subscribe(String task, Consumer<BlockedEvent> sink) {
-        Subscriber s = new Subscriber(task == null ? "" : task, sink);
+        return subscribe(task, false, sink);
+    }
+
+    /** As {@link #subscribe(String, Consumer)}, and with {@code includePassed} the first packets through as well. */
+    public AutoCloseable subscribe(String task, boolean includePassed, Consumer<BlockedEvent> sink) {
+        Subscriber s = new Subscriber(task == null ? "" : task, includePassed, sink);
         subscribers.add(s);
         scan();
         return () -> subscribers.remove(s);
@@ -136,7 +142,9 @@ public final class BlockedEventHub implements AutoCloseable {
 
     private void start(String task, int pid) {
         List<String> argv = new ArrayList<>(runner.enter(pid));
-        argv.addAll(List.of("tcpdump", "-n", "-l", "-q", "-t", "-Z", "root", "-i", "nflog:" + group));
+        // one reader for both groups; -e makes each line name its group ("resource ID")
+        argv.addAll(List.of("tcpdump", "-e", "-n", "-l", "-q", "-t", "-Z", "root", "-i",
+                "nflog:" + group + "," + RulesetGenerator.passedGroup(group)));
         try {
             ProcessBuilder pb = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD);
             pb.environment().put("PATH", NetnsRunner.PATH);
@@ -154,9 +162,14 @@ public final class BlockedEventHub implements AutoCloseable {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
-                Optional<NflogLine.Packet> pkt = NflogLine.parse(line);
-                if (pkt.isPresent()) {
-                    offer(task, pkt.get());
+                Optional<NflogLine.Logged> logged = NflogLine.parseLogged(line);
+                if (logged.isEmpty()) {
+                    continue;
+                }
+                if (logged.get().group() == RulesetGenerator.passedGroup(group)) {
+                    passed(task, logged.get().packet());
+                } else {
+                    offer(task, logged.get().packet());
                 }
             }
         } catch (IOException e) {
@@ -196,6 +209,25 @@ public final class BlockedEventHub implements AutoCloseable {
         deliver(task, e);
     }
 
+    /**
+     * The first packet the task sent through an Allow with a port: the ruleset logs it once per Allow (a one-shot set
+     * element), so it is neither de-duplicated nor folded. Audited as {@code passed}.
+     */
+    public void passed(String task, NflogLine.Packet pkt) {
+        String domain = domainOf(task, pkt.destination()).orElse("");
+        BlockedEvent e = BlockedEvent.passed(task, pkt.destination(), pkt.port(), pkt.protocol(), domain, clock.instant());
+        try {
+            if (store.exists(task)) {
+                audit.append(store.auditLog(task), task, "passed",
+                        pkt.destination() + (pkt.port() > 0 ? ":" + pkt.port() : ""),
+                        pkt.protocol() + (domain.isEmpty() ? "" : " " + domain));
+            }
+        } catch (RuntimeException ex) {
+            LOG.fine("audit append failed: " + ex.getMessage());
+        }
+        deliver(task, e);
+    }
+
     /** Tells subscribers the task's shield is now in this state (a ShieldState name). */
     public void stateChanged(String task, String shieldState) {
         deliver(task, BlockedEvent.stateChange(task, shieldState, clock.instant()));
@@ -203,7 +235,7 @@ public final class BlockedEventHub implements AutoCloseable {
 
     private void deliver(String task, BlockedEvent e) {
         for (Subscriber s : subscribers) {
-            if (s.task.isEmpty() || s.task.equals(task)) {
+            if ((s.task.isEmpty() || s.task.equals(task)) && (s.includePassed || !e.passed())) {
                 try {
                     s.sink.accept(e);
                 } catch (RuntimeException ex) {

@@ -23,13 +23,14 @@ public final class RulesetGenerator {
     public static final String PREFIX_PRIVATE = "TEROK_SHIELD_PRIVATE: ";
     public static final String PREFIX_BYPASS = "TEROK_SHIELD_BYPASS: ";
     public static final String PREFIX_QUARANTINE = "TEROK_SHIELD_QUARANTINE: ";
+    public static final String PREFIX_PASSED = "TEROK_SHIELD_PASSED: ";
     private static final String REJECT = "reject with icmpx admin-prohibited";
 
     private final int logGroup;
     private final String learnedTimeout;
 
     public RulesetGenerator(int logGroup, String learnedTimeout) {
-        if (logGroup < 0 || logGroup > 65534) {
+        if (logGroup < 0 || logGroup > 65533) {
             throw new IllegalArgumentException("log group " + logGroup);
         }
         if (!learnedTimeout.matches("[1-9][0-9]{0,5}[smhd]")) {
@@ -41,6 +42,11 @@ public final class RulesetGenerator {
 
     public int logGroup() {
         return logGroup;
+    }
+
+    /** The NFLOG group of the first packet through after an Allow with a port (group + 2). */
+    public static int passedGroup(int logGroup) {
+        return logGroup + 2;
     }
 
     /** The file the OCI hook loads with {@code nft -f}: replaces any existing table, then fills the sets. */
@@ -122,11 +128,24 @@ public final class RulesetGenerator {
         return sb.toString();
     }
 
-    /** The sets of single allowed ports: declared in the table, or (live) added when missing. */
+    /**
+     * The sets of single allowed ports, and their one-shot twins {@code first_port_v4/v6}: declared in the table, or
+     * (live) added when missing. An Allow with a port puts its element into both; the first packet of the task to it
+     * is logged (the "first packet through" after a verdict) and deletes the element on the packet path, so only
+     * that one packet is ever logged.
+     */
     private static String portSets(boolean live) {
         String pre = live ? "add set " + TABLE + " " : "  set ";
         return pre + "allow_port_v4 { type ipv4_addr . inet_proto . inet_service; }\n"
-                + pre + "allow_port_v6 { type ipv6_addr . inet_proto . inet_service; }\n";
+                + pre + "allow_port_v6 { type ipv6_addr . inet_proto . inet_service; }\n"
+                + pre + "first_port_v4 { type ipv4_addr . inet_proto . inet_service; flags dynamic; }\n"
+                + pre + "first_port_v6 { type ipv6_addr . inet_proto . inet_service; flags dynamic; }\n";
+    }
+
+    /** Arms the one-shot log of the first packet the task sends to {@code pt} (after an Allow with a port). */
+    public String firstPacket(PortTarget pt) {
+        return portSets(true) + "add element " + TABLE + " first_port_" + (pt.address().kind() == Target.Kind.V4 ? "v4" : "v6")
+                + " { " + pt.element() + " }\n";
     }
 
     /** Forgets every address the DNS forwarder learned. */
@@ -156,9 +175,13 @@ public final class RulesetGenerator {
         return m == Mode.DOWN || m == Mode.DOWN_ALL ? "accept" : "drop";
     }
 
-    /** Blocked and private rejects go to the events group; explicit denies and bypass logging to the next one. */
+    /**
+     * Blocked and private rejects go to the events group; explicit denies and bypass logging to the next one; the
+     * first packet through after an Allow with a port to the one after that.
+     */
     private String log(String prefix) {
-        int g = prefix.equals(PREFIX_BLOCKED) || prefix.equals(PREFIX_PRIVATE) ? logGroup : logGroup + 1;
+        int g = prefix.equals(PREFIX_BLOCKED) || prefix.equals(PREFIX_PRIVATE) ? logGroup
+                : prefix.equals(PREFIX_PASSED) ? passedGroup(logGroup) : logGroup + 1;
         // queue-threshold 1: the kernel otherwise batches logged packets and flushes them on a timer of up to
         // a second, which delays every blocked-connection event (and the operator's prompt) by that much.
         return "log prefix \"" + prefix + "\" group " + g + " queue-threshold 1";
@@ -204,6 +227,11 @@ public final class RulesetGenerator {
             out.append(o).append("ip6 daddr { ").append(join(never, Target.Kind.V6)).append(" } counter ")
                     .append(log(PREFIX_PRIVATE)).append(' ').append(REJECT).append('\n');
         }
+        // no verdict: the one-shot log (it deletes its element) and on to the accept below
+        out.append(o).append("ip daddr . meta l4proto . th dport @first_port_v4 delete @first_port_v4 { ip daddr . meta l4proto . th dport } ")
+                .append(log(PREFIX_PASSED)).append('\n');
+        out.append(o).append("ip6 daddr . meta l4proto . th dport @first_port_v6 delete @first_port_v6 { ip6 daddr . meta l4proto . th dport } ")
+                .append(log(PREFIX_PASSED)).append('\n');
         out.append(o).append("ip daddr . meta l4proto . th dport @allow_port_v4 accept\n");
         out.append(o).append("ip6 daddr . meta l4proto . th dport @allow_port_v6 accept\n");
         out.append(o).append("ip daddr @allow_v4 accept\n");

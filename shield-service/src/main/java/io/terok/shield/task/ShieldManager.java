@@ -244,7 +244,8 @@ public final class ShieldManager {
                     + " is relayed by the vault for this task, which reaches it through the broker with its phantom token"
                     : shadow.isEmpty() ? "" : "still denied by " + shadow.stream().map(Target::canonical).toList()
                     + " (deny beats allow)";
-            change(before, after, t, pt.canonical(), "allowed", detail);
+            // in the same nft transaction as the allow: the first packet through cannot slip past the one-shot log
+            change(before, after, t, pt.canonical(), "allowed", detail, generator.firstPacket(pt));
             if (!detail.isEmpty()) {
                 notes.add(pt.canonical() + " is " + detail);
             }
@@ -320,12 +321,17 @@ public final class ShieldManager {
     }
 
     private void change(Policy before, Policy after, Target t, String shown, String action, String detail) {
+        change(before, after, t, shown, action, detail, "");
+    }
+
+    /** @param alsoNft nft text applied live with the new elements, in the same transaction (only for an address) */
+    private void change(Policy before, Policy after, Target t, String shown, String action, String detail, String alsoNft) {
         String taskId = before.taskId();
         synchronized (lock(taskId)) {
             OptionalInt pid = TaskPids.running(store.dir(taskId));
             boolean domains = ForwarderDomains.differ(before, after);
             if (pid.isPresent() && t.isAddress()) {
-                runner.nft(pid.getAsInt(), generator.elements(after));
+                runner.nft(pid.getAsInt(), generator.elements(after) + alsoNft);
             }
             if (pid.isPresent() && !t.isAddress() && action.equals("denied")) {
                 // addresses learned for the denied name must go now, not when their timeout runs out; the

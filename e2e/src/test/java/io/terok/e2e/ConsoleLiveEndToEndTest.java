@@ -1,0 +1,334 @@
+package io.terok.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.terok.api.v1.HooksRequest;
+import io.terok.api.v1.ShieldServiceGrpc;
+import io.terok.common.grpc.UnixChannels;
+import io.terok.scriptedmodel.Script;
+import io.terok.scriptedmodel.ScriptedModelServer;
+import io.terok.scriptedmodel.Step;
+import io.terok.testsupport.FakeInternet;
+import io.terok.testsupport.PrivatePodman;
+import io.terok.testsupport.browser.Browser;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebElement;
+
+/**
+ * The console's live parts in a real browser (headless Chromium) against the real services, a real agent task
+ * (Claude Code against the scripted model through the broker) and its real firewall: the agent's output appears while
+ * the page is open; a connection the task tries shows up as a pending prompt; clicking Allow lets the task's next
+ * connection through (checked from inside the task); the task's timeline shows block → prompt → verdict → first
+ * packet through, linked; typing in the terminal reaches the task; markup the task controls (a domain it looked up,
+ * the agent's answer, the shell's output) stays text. Services and console (through bin/terok: `terok services up`,
+ * `terok console`), browser and the project's image are set up once for the class.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConsoleLiveEndToEndTest {
+    static final String BASE = "localhost/terok-agent-base:bookworm";
+    static final String HOSTILE = "<svg/onload=alert(1)>";
+    static final String ANSWER = "<img src=x onerror=alert(2)><script>alert(3)</script>console-live-answer";
+    static final Path DOCS = Terok.REPO.resolve("docs");
+    static Terok terok;
+    static PrivatePodman podman;
+    static FakeInternet internet;
+    static ScriptedModelServer model;
+    static int consolePort;
+    static Browser browser;
+    static String task;
+    static CompletableFuture<Terok.Result> run;
+
+    @BeforeAll
+    static void up() throws Exception {
+        terok = new Terok(Terok.freshHome("console-live", null), null);
+        // The agent waits a little before it answers, so the page is open while it runs.
+        model = ScriptedModelServer.start(Script.of(Step.shell("sleep 4; echo agent-worked"), Step.text(ANSWER)));
+        internet = FakeInternet.spec("tcl").addresses(2, 5).name("evil.test", 5).start();
+        podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
+        terok.env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
+        terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
+        terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
+        terok.env.put("TEROK_PROJECTS_STAGE_DIR", System.getenv().getOrDefault("TEROK_AGENTS_STAGE", "/var/cache/terok-ci/agents-stage"));
+        Files.createDirectories(terok.home.resolve("config"));
+        Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
+                "terok:",
+                "  vault:",
+                "    kernel-keyring: false",
+                "    passphrase-command: printf %s e2e-console-live-passphrase",
+                "    providers:",
+                "      anthropic:",
+                "        upstream: " + model.baseUrl(),
+                "git:",
+                "  human_name: Console Tester",
+                "  human_email: console@example.com",
+                ""));
+        terok.run("services", "up").ok();
+        ManagedChannel ch = UnixChannels.open(terok.runtimeDir().resolve("shield.sock"));
+        try {
+            assertTrue(ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .installHooks(HooksRequest.getDefaultInstance()).getInstalled());
+        } finally {
+            ch.shutdownNow();
+        }
+        terok.runWithInput("sk-ant-REAL-console-live", "vault", "add", "anthropic").ok();
+        Path upstream = terok.home.resolve("upstream.git");
+        Path seed = terok.home.resolve("seed");
+        terok.git(terok.home, "init", "-q", "--bare", "-b", "main", upstream.toString());
+        terok.git(terok.home, "clone", "-q", upstream.toString(), seed.toString());
+        Files.writeString(seed.resolve("README"), "upstream\n");
+        terok.git(seed, "add", "README");
+        terok.git(seed, "-c", "user.name=Up", "-c", "user.email=up@example.com", "commit", "-q", "-m", "initial");
+        terok.git(seed, "push", "-q", "origin", "HEAD:main");
+        terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude",
+                "--agent", "claude", "--base-image", BASE).ok();
+        // `terok services up` started the console too; `terok console` prints the one-time login address
+        consolePort = Integer.parseInt(terok.env.get("TEROK_CONSOLE_PORT"));
+        java.util.regex.Matcher login = java.util.regex.Pattern.compile("(http://127\\.0\\.0\\.1:" + consolePort
+                + "/login\\?token=[0-9a-f]{64})").matcher(terok.run("console").ok().out());
+        assertTrue(login.find(), "terok console prints the login address");
+        browser = Browser.start();
+        browser.open(login.group(1));
+        browser.awaitText(Duration.ofSeconds(20), "#clearance h2", "Waiting for your answer");
+    }
+
+    static String base() {
+        return "http://127.0.0.1:" + consolePort;
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (browser != null) {
+            browser.close();
+        }
+        if (terok != null) {
+            if (run != null) {
+                run.orTimeout(120, TimeUnit.SECONDS).exceptionally(e -> null).join();
+            }
+            for (String line : terok.run("task", "list").out().lines().skip(1).toList()) {
+                terok.run("task", "delete", "demo", line.split("\\s+")[0]);
+            }
+            terok.run("project", "delete", "demo");
+            ManagedChannel ch = UnixChannels.open(terok.runtimeDir().resolve("shield.sock"));
+            try {
+                ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS).uninstallHooks(HooksRequest.getDefaultInstance());
+            } catch (RuntimeException e) {
+                // best effort: the services go down next
+            } finally {
+                ch.shutdownNow();
+            }
+            terok.run("services", "down");
+        }
+        for (AutoCloseable c : new AutoCloseable[] {model, podman, internet}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    static Object js(String script, Object... args) {
+        return ((JavascriptExecutor) browser.driver()).executeScript(script, args);
+    }
+
+    /** No dialog opened and no element of the injected kinds exists in the page: the markup stayed text. */
+    static void nothingInjected(String where) {
+        assertFalse(browser.alertOpen(), where + ": a script ran (an alert is open)");
+        assertEquals(0L, js("return document.querySelectorAll("
+                        + "'main svg, main img, main [onload], main [onerror], main script:not([src^=\"/static/\"])').length;"),
+                where + ": markup from the task became elements");
+    }
+
+    boolean reaches(String url) {
+        return terok.run("exec", task, "curl", "-sS", "-m", "3", "-o", "/dev/null", url).exitCode() == 0;
+    }
+
+    @Test
+    @Order(1)
+    void theAgentsOutputAppearsWhileThePageIsOpen() throws Exception {
+        run = CompletableFuture.supplyAsync(() -> terok.run("task", "run", "demo", "Do the work."));
+        // the task's page as soon as the task exists, while the agent still works
+        for (int i = 0; i < 600 && task == null; i++) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("terok/([0-9a-f]{32})")
+                    .matcher(terok.run("task", "list").out());
+            if (m.find()) {
+                task = m.group(1);
+            }
+            if (task == null) {
+                Thread.sleep(200);
+            }
+        }
+        assertNotNull(task, "the task is listed");
+        // its agent is running (the output stream of a task still being launched ends at once)
+        java.util.regex.Pattern agentRunning = java.util.regex.Pattern.compile("running\\s+terok/" + task);
+        for (int i = 0; i < 300 && !agentRunning.matcher(terok.run("task", "list").out()).find(); i++) {
+            Thread.sleep(100);
+        }
+        browser.open(base() + "/tasks/demo/" + task);
+        browser.awaitText(Duration.ofSeconds(20), "h2", "Timeline");
+        assertFalse(run.isDone(), "the page is open while the agent runs");
+        WebElement out;
+        try {
+            out = browser.awaitText(Duration.ofSeconds(90), "#output", "console-live-answer");
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("the answer did not appear; the page shows: "
+                    + browser.driver().findElement(By.id("output")).getAttribute("textContent")
+                    + "\nthe output stream now: " + js("const c = new AbortController(); setTimeout(() => c.abort(), 3000);"
+                    + " return fetch(arguments[0], {signal: c.signal}).then(r => r.status + ' ' + r.headers.get('content-type'))"
+                    + ".catch(x => String(x));", "/api/tasks/demo/" + task + "/output")
+                    + "\nterok task logs: " + terok.run("task", "logs", "demo", task).out(), e);
+        }
+        assertTrue(out.getText().contains(ANSWER), "the agent's markup is shown as its text: " + out.getText());
+        nothingInjected("output");
+        Terok.Result r = run.get(120, TimeUnit.SECONDS);
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+    }
+
+    @Test
+    @Order(2)
+    void aBlockedConnectionIsAskedAboutAllowLetsTheNextThroughAndTheTimelineLinksItAll() throws Exception {
+        String ip = internet.ip(5);
+        // The task looks up a name that is markup (the fake internet answers every *.evil.test), then connects to
+        // its address: the firewall's domain for the block is that name.
+        // (a raw DNS query to the task's resolver: the C library would refuse to ask for such a name)
+        terok.run("exec", task, "python3", "-c", String.join("\n",
+                "import socket, struct",
+                "ns = [l.split()[1] for l in open('/etc/resolv.conf') if l.startswith('nameserver')][0]",
+                "name = '" + HOSTILE + ".evil.test'",
+                "q = struct.pack('>HHHHHH', 4242, 0x0100, 1, 0, 0, 0) + b''.join(bytes([len(p)]) + p.encode() for p in name.split('.')) + b'\\0' + struct.pack('>HH', 1, 1)",
+                "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3); s.sendto(q, (ns, 53)); s.recv(512)")).ok();
+        browser.open(base() + "/");
+        browser.awaitText(Duration.ofSeconds(20), "#clearance h2", "Waiting for your answer");
+        js("window.__seen = null; new MutationObserver(() => { if (!window.__seen && document.querySelector("
+                + "'#clearance tr.prompt')) window.__seen = Date.now(); }).observe(document.getElementById('clearance-rows'),"
+                + " {childList: true, subtree: true});");
+        assertFalse(reaches("http://" + ip + "/"), "not allowed yet: refused");
+        WebElement row = browser.awaitText(Duration.ofSeconds(20), "#clearance tr.prompt", ip + ":80/tcp");
+        long seenAt = ((Number) js("return window.__seen;")).longValue();
+        assertTrue(row.getText().contains(HOSTILE + ".evil.test"), "the domain the task looked up, as text: " + row.getText());
+        nothingInjected("clearance");
+        browser.screenshot(DOCS.resolve("console-clearance.png"));
+
+        // The task retries in a tight loop; the operator clicks Allow.
+        Process retry = new ProcessBuilder(terok.commandLine("exec", task, "sh", "-c",
+                "until curl -s -m 1 -o /dev/null http://" + ip + "/; do sleep 0.02; done; echo through"))
+                .redirectErrorStream(true).start();
+        Thread.sleep(1500);
+        js("window.__answered = null; new MutationObserver(() => { if (!window.__answered) window.__answered = Date.now(); })"
+                + ".observe(document.getElementById('clearance-result'), {childList: true, characterData: true, subtree: true});");
+        long clickedAt = ((Number) js("return Date.now();")).longValue();
+        row.findElement(By.cssSelector("button.allow")).click();
+        browser.awaitText(Duration.ofSeconds(20), "#clearance-result", "Allowed " + ip + ":80/tcp");
+        long answeredAt = ((Number) js("return window.__answered;")).longValue();
+        assertTrue(retry.waitFor(30, TimeUnit.SECONDS), "the task's retry loop got through");
+        assertTrue(new String(retry.getInputStream().readAllBytes()).contains("through"));
+        assertTrue(reaches("http://" + ip + "/"), "checked from inside the task: the next connection goes through");
+        assertFalse(reaches("http://" + ip + ":81/"), "the prompt was for port 80 only");
+        browser.await(Duration.ofSeconds(20), d -> d.findElements(By.cssSelector("#clearance tr.prompt")).stream()
+                .noneMatch(e -> e.getText().contains(ip + ":80/tcp")));
+
+        // The task's timeline: block -> prompt -> verdict -> first packet through, each effect naming its cause.
+        browser.open(base() + "/tasks/demo/" + task);
+        WebElement passed = browser.awaitText(Duration.ofSeconds(20), "#timeline-items li[data-kind=PASSED]", ip + ":80/tcp");
+        assertTrue(passed.getText().contains("after verdict"), passed.getText());
+        WebElement verdict = browser.awaitText(Duration.ofSeconds(20), "#timeline-items li[data-kind=VERDICT]", "allowed by the operator");
+        assertTrue(verdict.getText().contains("after asked"), verdict.getText());
+        WebElement prompt = browser.awaitText(Duration.ofSeconds(20), "#timeline-items li[data-kind=PROMPT]", ip + ":80/tcp");
+        assertTrue(prompt.getText().contains("after blocked"), prompt.getText());
+        assertTrue(prompt.getText().contains(HOSTILE), "the hostile domain, as text: " + prompt.getText());
+        List<String> kinds = browser.driver().findElements(By.cssSelector("#timeline-items li")).stream()
+                .map(e -> e.getAttribute("data-kind")).toList();
+        int b = kinds.indexOf("BLOCKED");
+        int p = kinds.indexOf("PROMPT");
+        int v = kinds.indexOf("VERDICT");
+        int t = kinds.indexOf("PASSED");
+        assertTrue(b >= 0 && b < p && p < v && v < t, "in order: " + kinds);
+        assertTrue(kinds.contains("RELAYED"), "the agent's provider calls through the broker are on it too: " + kinds);
+        nothingInjected("timeline");
+        js("document.querySelector('#timeline-items li[data-kind=PASSED]').scrollIntoView({block: 'center'});");
+        browser.screenshot(DOCS.resolve("console-timeline.png"));
+
+        // For docs/benchmarks.md: shield's stamp of the block and of the first packet through, against the page.
+        Instant blockedAt = Instant.parse(browser.driver().findElement(
+                By.cssSelector("#timeline-items li[data-kind=BLOCKED] .time")).getAttribute("title"));
+        Instant passedAt = Instant.parse(passed.findElement(By.cssSelector(".time")).getAttribute("title"));
+        System.out.printf("[bench] blocked packet -> prompt visible in the open page: %d ms%n",
+                seenAt - blockedAt.toEpochMilli());
+        System.out.printf("[bench] click on Allow -> first packet through: %d ms (the task retries every ~20 ms + curl start)%n",
+                passedAt.toEpochMilli() - clickedAt);
+        System.out.printf("[bench]   of which click -> the console's answer to the verdict shown: %d ms%n",
+                answeredAt - clickedAt);
+        String consolePid = Files.readString(terok.runtimeDir().resolve("pids/console.pid")).strip();
+        long rss = Files.readAllLines(Path.of("/proc/" + consolePid + "/status")).stream()
+                .filter(l -> l.startsWith("VmRSS:")).map(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElse(-1L);
+        System.out.printf("[bench] console RSS with two pages served: %d MiB%n", rss / 1024);
+    }
+    @Test
+    @Order(3)
+    void typingInTheTerminalReachesTheTaskAndItsAnswerIsShown() throws Exception {
+        browser.open(base() + "/tasks/demo/" + task);
+        browser.driver().findElement(By.id("terminal-open")).click();
+        browser.await(Duration.ofSeconds(20), d -> d.findElement(By.id("terminal")).getAttribute("class").contains("open"));
+        WebElement line = browser.driver().findElement(By.id("terminal-line"));
+        line.sendKeys("echo \"$((6*7))-from-$(hostname)\"; id -u; echo '<b id=injected>bold</b>'");
+        line.submit();
+        WebElement screen = browser.awaitText(Duration.ofSeconds(20), "#terminal-screen", "42-from-");
+        browser.awaitText(Duration.ofSeconds(20), "#terminal-screen", "<b id=injected>bold</b>");
+        assertTrue(screen.getText().lines().anyMatch(l -> l.strip().equals("1000")), "the task's user: " + screen.getText());
+        assertEquals(0L, js("return document.querySelectorAll('#injected').length;"), "the shell's output stays text");
+        browser.screenshot(DOCS.resolve("console-terminal.png"));
+        browser.driver().findElement(By.id("terminal-close")).click();
+        browser.awaitText(Duration.ofSeconds(20), "#terminal-screen", "[closed]");
+    }
+
+    @Test
+    @Order(4)
+    void theTerminalsUpgradeNeedsTheSessionItsCsrfTokenAndTheConsolesOrigin() throws Exception {
+        String cookie = browser.driver().manage().getCookies().stream().filter(c -> c.getName().equals("terok_console"))
+                .map(c -> c.getName() + "=" + c.getValue()).findFirst().orElseThrow();
+        String csrf = (String) js("return terokCsrf();");
+        String path = "/api/tasks/demo/" + task + "/terminal?csrf=";
+        assertTrue(upgrades(path + csrf, cookie, base()), "positive control: the page's own upgrade works");
+        assertFalse(upgrades(path + "0".repeat(csrf.length()), cookie, base()), "a wrong CSRF token is refused");
+        assertFalse(upgrades("/api/tasks/demo/" + task + "/terminal", cookie, base()), "no CSRF token is refused");
+        assertFalse(upgrades(path + csrf, cookie, "http://evil.example"), "another site's page is refused");
+        assertFalse(upgrades(path + csrf, null, base()), "without the session it is refused");
+    }
+
+    /** Whether a WebSocket upgrade with these credentials is accepted (and then closed at once). */
+    static boolean upgrades(String path, String cookie, String origin) {
+        java.net.http.WebSocket.Builder b = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY).build()
+                .newWebSocketBuilder().header("Origin", origin);
+        if (cookie != null) {
+            b.header("Cookie", cookie);
+        }
+        try {
+            java.net.http.WebSocket ws = b.buildAsync(URI.create("ws://127.0.0.1:" + consolePort + path),
+                    new java.net.http.WebSocket.Listener() { }).get(10, TimeUnit.SECONDS);
+            ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
+            return true;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return false;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
