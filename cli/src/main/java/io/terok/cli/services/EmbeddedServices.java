@@ -26,6 +26,17 @@ import java.util.concurrent.TimeoutException;
  */
 public final class EmbeddedServices {
     static final List<String> JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC");
+    /** Replaces {@link #JVM_OPTIONS} (whitespace-separated; {@code {service}} stands for the service's name). */
+    static final String JVM_OPTIONS_ENV = "TEROK_SERVICE_JVM_OPTS";
+
+    /** The JVM options of {@code s}: {@link #JVM_OPTIONS}, or the operator's {@code TEROK_SERVICE_JVM_OPTS}. */
+    static List<String> jvmOptions(Map<String, String> env, ServiceName s) {
+        String custom = env.get(JVM_OPTIONS_ENV);
+        if (custom == null || custom.isBlank()) {
+            return JVM_OPTIONS;
+        }
+        return List.of(custom.trim().replace("{service}", s.id()).split("\\s+"));
+    }
 
     private EmbeddedServices() {
     }
@@ -69,6 +80,7 @@ public final class EmbeddedServices {
                     "build them with `./mvnw -B -DskipTests package` in " + layout.home()
                             + " (or point TEROK_HOME at an installation)");
         }
+        ListenerPorts.check(ctx, toStart);
         for (ServiceName s : toStart) {
             Files.deleteIfExists(layout.socket(s)); // a stale socket (nobody listens) blocks the bind
             Process p = start(ctx, layout, s);
@@ -125,7 +137,7 @@ public final class EmbeddedServices {
             }
         }
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(JVM_OPTIONS);
+        cmd.addAll(jvmOptions(ctx.env, s));
         cmd.add("-jar");
         cmd.add(layout.jar(s).toAbsolutePath().normalize().toString());
         Path log = layout.logFile(s);
