@@ -178,6 +178,7 @@ class SeveralUsersEndToEndTest {
     @Test
     void aTakenPortIsOneLineNamingThePortItsHolderAndTheSettingAndNothingStarts() throws Exception {
         Terok t = new Terok(Terok.freshHome("users-taken", null), null);
+        t.env.put("TEROK_PORT_REGISTRY_DIR", registry.toString()); // the gate's port is claimed: never in the host's registry
         try (ServerSocket held = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = held.getLocalPort();
             t.env.put("TEROK_VAULT_BROKER_PORT", Integer.toString(port));
@@ -209,6 +210,7 @@ class SeveralUsersEndToEndTest {
                 .filter(l -> l.startsWith("gate-http=")).findFirst().orElseThrow().substring("gate-http=".length()));
         Terok other = new Terok(Terok.freshHome("users-taken-rootless", USER), USER);
         other.env.put("TEROK_GATE_HTTP_PORT", Integer.toString(rootGate));
+        other.env.put("TEROK_PORT_REGISTRY_DIR", registry.toString());
         try {
             Terok.Result r = other.run("services", "up");
             assertEquals(1, r.exitCode(), r.out() + r.err());
