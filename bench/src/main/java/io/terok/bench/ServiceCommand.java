@@ -17,7 +17,7 @@ final class ServiceCommand {
      * (a JFR recording, say), running {@code <module>/target/quarkus-app/quarkus-run.jar} of the checkout.
      */
     static List<String> of(Path repo, String module) {
-        List<String> argv = new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+UseSerialGC"));
+        List<String> argv = new ArrayList<>(List.of("java", "-Xmx256m", "-Xms16m", "-XX:+UseSerialGC"));
         String extra = System.getenv("TEROK_BENCH_JVM_OPTS");
         if (extra != null && !extra.isBlank()) {
             argv.addAll(List.of(extra.trim().split("\\s+")));

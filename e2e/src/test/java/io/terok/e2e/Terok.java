@@ -40,6 +40,11 @@ final class Terok {
         env.put("TEROK_GATE_HTTP_PORT", Integer.toString(LoopbackPort.free()));
         env.put("TEROK_VAULT_BROKER_PORT", Integer.toString(LoopbackPort.free()));
         env.put("TEROK_CONSOLE_PORT", Integer.toString(LoopbackPort.free()));
+        if (asUser == null) {
+            // The services' class-data archives, shared by every test's installation (each has a fresh state dir):
+            // recorded by the first test class, mapped by the others (cached outside the repository).
+            env.put("TEROK_SERVICE_CDS_DIR", "/var/cache/terok-ci/cds");
+        }
     }
 
     /** The entries of a directory under the runtime dir (e.g. open SSH agents); none when it does not exist. */

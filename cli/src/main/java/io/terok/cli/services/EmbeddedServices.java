@@ -25,7 +25,23 @@ import java.util.concurrent.TimeoutException;
  * pid file. `terok services up|down` and `terok setup` use it.
  */
 public final class EmbeddedServices {
-    static final List<String> JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC");
+    /**
+     * -Xms16m: the heap starts small and grows as needed; the default initial heap (1/64 of the RAM, capped at
+     * -Xmx) had every service touch a 256 MiB heap's young generation before its first collection: 150-210 MiB
+     * less for the five together (docs/reliability.md, "Lean services"). -Xmx256m stays: the load tests need it.
+     */
+    static final List<String> JVM_OPTIONS = List.of("-Xmx256m", "-Xms16m", "-XX:+UseSerialGC");
+    /** Replaces {@link #JVM_OPTIONS} (whitespace-separated; {@code {service}} stands for the service's name). */
+    static final String JVM_OPTIONS_ENV = "TEROK_SERVICE_JVM_OPTS";
+
+    /** The JVM options of {@code s}: {@link #JVM_OPTIONS}, or the operator's {@code TEROK_SERVICE_JVM_OPTS}. */
+    static List<String> jvmOptions(Map<String, String> env, ServiceName s) {
+        String custom = env.get(JVM_OPTIONS_ENV);
+        if (custom == null || custom.isBlank()) {
+            return JVM_OPTIONS;
+        }
+        return List.of(custom.trim().replace("{service}", s.id()).split("\\s+"));
+    }
 
     private EmbeddedServices() {
     }
@@ -69,9 +85,10 @@ public final class EmbeddedServices {
                     "build them with `./mvnw -B -DskipTests package` in " + layout.home()
                             + " (or point TEROK_HOME at an installation)");
         }
+        ListenerPorts.check(ctx, toStart);
         for (ServiceName s : toStart) {
             Files.deleteIfExists(layout.socket(s)); // a stale socket (nobody listens) blocks the bind
-            Process p = start(ctx, layout, layout.jar(s), layout.logFile(s), JVM_OPTIONS);
+            Process p = start(ctx, layout, layout.jar(s), layout.logFile(s), serviceJvmOptions(ctx, layout, s));
             PidFiles.write(layout.pidFile(s), p.pid());
             progress(ctx, s, "starting (pid " + p.pid() + ", log " + layout.logFile(s) + ")");
             waiting.add(new Starting(s, Optional.of(p.toHandle()), System.nanoTime()));
@@ -115,6 +132,17 @@ public final class EmbeddedServices {
         return CliException.FAILED;
     }
 
+    /** A service's options: {@link #jvmOptions} and, unless TEROK_SERVICE_CDS=0, its class-data archive. */
+    private static List<String> serviceJvmOptions(Context ctx, ServiceLayout layout, ServiceName s) {
+        List<String> options = new ArrayList<>(jvmOptions(ctx.env, s));
+        if (!"0".equals(ctx.env.get(ClassDataArchive.ENV))) {
+            String dir = ctx.env.get(ClassDataArchive.DIR_ENV);
+            options.addAll(ClassDataArchive.options(dir == null || dir.isBlank() ? ctx.paths.stateDir().resolve("cds") : Path.of(dir),
+                    s, layout.jar(s)));
+        }
+        return options;
+    }
+
     /** Starts one jar as a background process of its own session, its output appended to {@code log}. */
     static Process start(Context ctx, ServiceLayout layout, Path jar, Path log, List<String> jvmOptions) throws IOException {
         List<String> cmd = new ArrayList<>();
@@ -143,6 +171,9 @@ public final class EmbeddedServices {
             }
         });
         env.put("TEROK_RUNTIME_DIR", layout.runtimeDir.toString());
+        // glibc's malloc keeps an arena per thread up to 8 per core; two are plenty for a service (-14 MiB for the
+        // five). An operator's own MALLOC_ARENA_MAX wins.
+        env.putIfAbsent("MALLOC_ARENA_MAX", "2");
         return pb.start();
     }
 

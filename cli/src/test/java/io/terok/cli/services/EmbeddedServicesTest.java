@@ -47,7 +47,9 @@ class EmbeddedServicesTest {
         home = Files.createDirectory(tmp.resolve("home"));
         state = tmp.resolve("state");
         env = new HashMap<>(Map.of("TEROK_RUNTIME_DIR", runtime.toString(), "TEROK_HOME", home.toString(),
-                "TEROK_STATE_DIR", state.toString(), "PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin")));
+                "TEROK_STATE_DIR", state.toString(), "PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"),
+                // the loopback ports' claims stay in the test's directory, not the host's /var/tmp/terok-ports
+                "TEROK_PORT_REGISTRY_DIR", state.resolve("ports").toString()));
     }
 
     @AfterEach

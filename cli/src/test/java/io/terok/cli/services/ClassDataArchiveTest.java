@@ -1,0 +1,41 @@
+package io.terok.cli.services;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.terok.common.ServiceName;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ClassDataArchiveTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theFirstStartRecordsLaterStartsMapAndANewBuildRecordsAnew() throws Exception {
+        Path app = Files.createDirectories(dir.resolve("gate-service/target/quarkus-app/lib/main"));
+        Path jar = Files.writeString(app.getParent().resolve("quarkus-run.jar"), "jar");
+        Files.writeString(app.resolve("x.jar"), "lib");
+        Path cds = dir.resolve("state/cds");
+
+        String record = ClassDataArchive.options(cds, ServiceName.GATE, jar).get(0);
+        assertTrue(record.startsWith("-XX:ArchiveClassesAtExit=" + cds.resolve("gate-")), record);
+        Path archive = Path.of(record.substring(record.indexOf('=') + 1));
+        assertEquals(record, ClassDataArchive.options(cds, ServiceName.GATE, jar).get(0), "not written yet: record again");
+
+        Files.writeString(archive, "archive"); // what the JVM writes at its exit
+        List<String> use = ClassDataArchive.options(cds, ServiceName.GATE, jar);
+        assertEquals(List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"), use);
+
+        Files.setLastModifiedTime(app.resolve("x.jar"), FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+        String again = ClassDataArchive.options(cds, ServiceName.GATE, jar).get(0);
+        assertTrue(again.startsWith("-XX:ArchiveClassesAtExit="), "a new build records its own archive: " + again);
+        assertFalse(again.endsWith(archive.toString()));
+        assertFalse(Files.exists(archive), "the old build's archive is gone");
+    }
+}
