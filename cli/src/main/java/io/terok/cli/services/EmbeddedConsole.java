@@ -3,6 +3,10 @@ package io.terok.cli.services;
 import io.terok.cli.core.CliException;
 import io.terok.cli.core.Context;
 import io.terok.common.PrivateFiles;
+import io.terok.common.ports.LoopbackListener;
+import io.terok.common.ports.PortHolder;
+import io.terok.common.ports.PortRegistry;
+import io.terok.common.ports.PortTakenException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +69,17 @@ public final class EmbeddedConsole {
         }
     }
 
+    /** The console's port: the operator's setting, else this user's recorded one (as the vault's and gate's). */
+    private int port() {
+        LoopbackListener l = LoopbackListener.CONSOLE;
+        try {
+            return l.resolve(l.configured(ctx.env, key -> ListenerPorts.fromFile(ctx.paths.configFile(), key)),
+                    PortRegistry.forUser(ctx.paths, ctx.env), PortHolder.host());
+        } catch (PortTakenException | IllegalArgumentException e) {
+            throw new CliException("console: " + e.getMessage(), "the console was not started; the services are unaffected");
+        }
+    }
+
     /** Starts the console unless it answers already, and waits up to {@code timeoutSeconds}; its port. */
     public int up(int timeoutSeconds) throws IOException {
         OptionalInt now = running();
@@ -83,7 +99,9 @@ public final class EmbeddedConsole {
             PrivateFiles.directory(layout.pidDir);
             Files.createDirectories(layout.logDir);
             Files.deleteIfExists(portFile()); // a stale one names a port nobody serves
-            Process p = EmbeddedServices.start(ctx, layout, jar(), logFile(), JVM_OPTIONS);
+            int port = port();
+            Process p = EmbeddedServices.start(ctx, layout, jar(), logFile(), JVM_OPTIONS,
+                    Map.of(LoopbackListener.CONSOLE.envVar(), Integer.toString(port)));
             PidFiles.write(pidFile(), p.pid());
             progress("starting (pid " + p.pid() + ", log " + logFile() + ")");
             process = Optional.of(p.toHandle());

@@ -145,6 +145,12 @@ public final class EmbeddedServices {
 
     /** Starts one jar as a background process of its own session, its output appended to {@code log}. */
     static Process start(Context ctx, ServiceLayout layout, Path jar, Path log, List<String> jvmOptions) throws IOException {
+        return start(ctx, layout, jar, log, jvmOptions, Map.of());
+    }
+
+    /** As above, with {@code extraEnv} (decided by the caller, e.g. a port) added to the process's environment. */
+    static Process start(Context ctx, ServiceLayout layout, Path jar, Path log, List<String> jvmOptions,
+            Map<String, String> extraEnv) throws IOException {
         List<String> cmd = new ArrayList<>();
         // Own session: closing the terminal the services were started from must not take them down.
         for (String setsid : List.of("/usr/bin/setsid", "/bin/setsid")) {
@@ -174,6 +180,7 @@ public final class EmbeddedServices {
         // glibc's malloc keeps an arena per thread up to 8 per core; two are plenty for a service (-14 MiB for the
         // five). An operator's own MALLOC_ARENA_MAX wins.
         env.putIfAbsent("MALLOC_ARENA_MAX", "2");
+        env.putAll(extraEnv);
         return pb.start();
     }
 

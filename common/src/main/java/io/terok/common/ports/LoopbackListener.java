@@ -18,6 +18,8 @@ import java.util.function.Function;
 public record LoopbackListener(String name, String key, int preferred) {
     public static final LoopbackListener VAULT_BROKER = new LoopbackListener("vault-broker", "terok.vault.broker-port", 9420);
     public static final LoopbackListener GATE_HTTP = new LoopbackListener("gate-http", "terok.gate.http-port", 9419);
+    /** The web console: per user like the others, so a second user's console never meets the first one's port. */
+    public static final LoopbackListener CONSOLE = new LoopbackListener("console", "terok.console.port", 9421);
 
     /** The environment variable SmallRye reads for {@link #key} ({@code terok.vault.broker-port} -> {@code TEROK_VAULT_BROKER_PORT}). */
     public String envVar() {
