@@ -1,0 +1,285 @@
+package io.terok.cli.auth;
+
+import static io.terok.cli.core.ServiceApi.PROJECTS;
+import static io.terok.cli.core.ServiceApi.RUNTIME;
+import static io.terok.cli.core.ServiceApi.VAULT;
+
+import com.google.protobuf.Timestamp;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.terok.agents.auth.CodexAuthJson;
+import io.terok.agents.auth.DeviceCodePrompt;
+import io.terok.agents.auth.SubscriptionLogin;
+import io.terok.api.v1.AttachInput;
+import io.terok.api.v1.AttachOutput;
+import io.terok.api.v1.AttachStart;
+import io.terok.api.v1.CredentialInfo;
+import io.terok.api.v1.CredentialKind;
+import io.terok.api.v1.ExecRequest;
+import io.terok.api.v1.ExecResponse;
+import io.terok.api.v1.LaunchRequest;
+import io.terok.api.v1.ListProjectSettingsRequest;
+import io.terok.api.v1.NetworkMode;
+import io.terok.api.v1.ProjectInfo;
+import io.terok.api.v1.PutCredentialRequest;
+import io.terok.api.v1.RemoveRequest;
+import io.terok.api.v1.RunSpec;
+import io.terok.api.v1.RuntimeServiceGrpc;
+import io.terok.api.v1.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
+import io.terok.api.v1.ShowProjectRequest;
+import io.terok.api.v1.Task;
+import io.terok.api.v1.VolumeMount;
+import io.terok.cli.core.CliException;
+import io.terok.cli.core.Context;
+import io.terok.cli.core.ServiceApi;
+import io.terok.cli.core.ServiceClient;
+import io.terok.common.Printable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A subscription login run by the agent's own CLI inside a throwaway hardened container: the project's agent image,
+ * a read-only root (the login's home on tmpfs), no providers, no project, and shield's default-deny firewall with only
+ * the vendor's login hosts open. The person sees the vendor's link (as terok knows it) and the one-time code taken out
+ * of the login's output; when the login ends well, the file it wrote is read through an exec (into memory, never onto
+ * the host's disk), checked, and its tokens stored in the vault. The container is removed whatever happens.
+ */
+final class ContainerLogin {
+    private final Context ctx;
+    private final SubscriptionLogin login;
+    private final String credentialSet;
+
+    ContainerLogin(Context ctx, SubscriptionLogin login, String credentialSet) {
+        this.ctx = ctx;
+        this.login = login;
+        this.credentialSet = credentialSet;
+    }
+
+    int run(String project, Duration timeout, Path caFile) {
+        String what = "the " + login.vendor() + " login for provider " + login.provider();
+        if (caFile != null && !Files.isReadable(caFile)) {
+            throw new CliException("--ca-file " + caFile + ": not a readable file; nothing stored", "give a PEM bundle",
+                    CliException.USAGE, null);
+        }
+        String image = image(project);
+        String name = "terok-login-" + login.agent() + "-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
+        RunSpec.Builder spec = RunSpec.newBuilder().setName(name).setImage(image)
+                // The login runs through an exec; the main process only keeps the container up, at most this long.
+                .addAllCommand(List.of("sleep", Long.toString(timeout.toSeconds() + 120)))
+                .setNetwork(NetworkMode.NETWORK_MODE_FILTERED).addShieldProfiles(login.shieldProfile())
+                .setReadOnlyRoot(true).setWorkdir("/tmp").putLabels("io.terok.login", login.provider())
+                .putAllEnv(login.env());
+        if (caFile != null) {
+            spec.addVolumes(VolumeMount.newBuilder().setHostPath(caFile.toAbsolutePath().toString())
+                    .setContainerPath(SubscriptionLogin.CA_PATH).setReadOnly(true)).putEnv(login.caEnv(), SubscriptionLogin.CA_PATH);
+        }
+        ctx.err.println("terok: starting " + what + " in a throwaway container (" + image + "; egress: shield profile "
+                + login.shieldProfile() + " only)");
+        Task task = RUNTIME.call(ctx, "cannot start the login container for " + login.provider(), rt -> rt.launch(
+                LaunchRequest.newBuilder().setRunSpec(spec).build()));
+        String id = task.getId();
+        try {
+            byte[] file = loginInContainer(id, what, timeout);
+            CodexAuthJson.ChatGptLogin tokens;
+            try {
+                tokens = CodexAuthJson.read(new String(file, StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                throw new CliException(what + " failed: " + e.getMessage() + "; nothing stored",
+                        "run `terok auth " + login.agent() + " --subscription` again");
+            }
+            PutCredentialRequest.Builder put = PutCredentialRequest.newBuilder().setProvider(login.provider())
+                    .setCredentialSet(credentialSet).setKind(CredentialKind.CREDENTIAL_KIND_OAUTH)
+                    .setOauthAccessToken(tokens.accessToken()).setOauthRefreshToken(tokens.refreshToken())
+                    .setOauthAccountId(tokens.accountId());
+            tokens.accessExpiresAt().ifPresent(t -> put.setOauthExpiresAt(Timestamp.newBuilder().setSeconds(t.getEpochSecond())));
+            CredentialInfo info = VAULT.call(ctx, "cannot store the " + login.provider() + " credential", v -> v.putCredential(put.build()));
+            ctx.out.println("logged in: the " + login.vendor() + " tokens of account " + tokens.accountId() + " are in the vault as"
+                    + " provider " + info.getProvider() + " (set " + info.getCredentialSet() + "); a task gets phantoms only:"
+                    + " `terok task run PROJECT --agent " + login.agent() + " --provider " + login.provider() + " PROMPT`");
+            return 0;
+        } finally {
+            remove(id, name);
+        }
+    }
+
+    /** The project's image, or the first built project image that carries the agent. */
+    private String image(String project) {
+        List<ProjectInfo> candidates;
+        if (project != null) {
+            ProjectInfo one = PROJECTS.call(ctx, "cannot read project " + project, p -> p.show(ShowProjectRequest.newBuilder()
+                    .setProject(project).build()));
+            candidates = List.of(one);
+        } else {
+            candidates = PROJECTS.call(ctx, "cannot list the projects", p -> p.list(ListProjectSettingsRequest.getDefaultInstance()))
+                    .getProjectsList();
+        }
+        for (ProjectInfo p : candidates) {
+            List<String> agents = p.getSettings().getAgentsList();
+            boolean carries = agents.isEmpty() || agents.contains("all") || agents.contains(login.agent());
+            if (carries && p.getImageBuilt() && !p.getImage().isEmpty()) {
+                return p.getImage();
+            }
+        }
+        String which = project != null ? "project " + project + "'s image is not built or does not carry " + login.agent()
+                : "no project has a built image with " + login.agent();
+        throw new CliException("the " + login.vendor() + " login runs " + login.agent() + " from a project's image, but " + which
+                + "; nothing stored", "`terok project init NAME --upstream URL --agents " + login.agent()
+                + "` (or `--project NAME` naming one whose image has it)", CliException.USAGE, null);
+    }
+
+    /** Runs the login through an exec session; the file it wrote, read into memory. */
+    private byte[] loginInContainer(String id, String what, Duration timeout) {
+        DeviceCodePrompt prompt = new DeviceCodePrompt(login.deviceLink());
+        Deque<String> tail = new ArrayDeque<>();
+        Session s = new Session(line -> {
+            synchronized (tail) {
+                tail.addLast(line);
+                if (tail.size() > 12) {
+                    tail.removeFirst();
+                }
+            }
+            boolean before = prompt.prompt().isPresent();
+            prompt.accept(line);
+            if (!before && prompt.prompt().isPresent()) {
+                DeviceCodePrompt.Prompt p = prompt.prompt().get();
+                ctx.out.println();
+                ctx.out.println("To log in to " + login.vendor() + ", open " + p.link());
+                ctx.out.println("and enter the code " + p.code() + "   (it expires after about 15 minutes)");
+                ctx.out.println();
+                ctx.out.flush();
+            }
+            return !prompt.sawForeignLink();
+        });
+        try (ServiceClient<RuntimeServiceBlockingStub> rt = ServiceApi.RUNTIME.connect(ctx)) {
+            ClientCallStreamObserver<AttachInput> call = (ClientCallStreamObserver<AttachInput>)
+                    RuntimeServiceGrpc.newStub(rt.channel()).attach(s);
+            call.onNext(AttachInput.newBuilder().setStart(AttachStart.newBuilder().setTask(id).addAllCommand(login.command())
+                    .putAllEnv(login.env()).setWorkdir("/tmp")).build());
+            // The login reads nothing: its stdin ends now.
+            call.onCompleted();
+            boolean ended;
+            try {
+                ended = s.done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                ended = false;
+            }
+            if (!ended) {
+                call.cancel("timed out", null);
+                throw new CliException(what + " timed out after " + timeout.toSeconds() + " s (nobody entered the code?);"
+                        + " nothing stored", "run `terok auth " + login.agent() + " --subscription` again and enter the code"
+                        + " within the time (--timeout SECONDS)");
+            }
+            if (s.foreign) {
+                call.cancel("foreign link", null);
+                throw new CliException(what + " was stopped: the login printed a link other than " + login.deviceLink()
+                        + " (a tampered image?); nothing stored", "rebuild the project's image and check where it came from");
+            }
+            if (s.error != null) {
+                throw rt.failure("cannot run the login in its container", s.error instanceof io.grpc.StatusRuntimeException sre
+                        ? sre : io.grpc.Status.UNKNOWN.withDescription(String.valueOf(s.error.getMessage())).asRuntimeException());
+            }
+            if (s.exitCode != 0) {
+                String said;
+                synchronized (tail) {
+                    said = String.join(" | ", tail);
+                }
+                throw new CliException(what + " failed: `" + String.join(" ", login.command()) + "` ended with exit code "
+                        + s.exitCode + (said.isBlank() ? "" : " (it said: " + Printable.line(said, 400) + ")") + "; nothing stored",
+                        "check the account and run `terok auth " + login.agent() + " --subscription` again");
+            }
+            ExecResponse cat = rt.call("cannot read the login's result", r -> r.exec(ExecRequest.newBuilder().setTask(id)
+                    .addAllCommand(List.of("cat", login.resultFile())).setTimeoutSeconds(30).build()));
+            if (cat.getExitCode() != 0) {
+                throw new CliException(what + " ended without writing " + login.resultFile() + "; nothing stored",
+                        "run `terok auth " + login.agent() + " --subscription` again");
+            }
+            return cat.getStdout().toByteArray();
+        }
+    }
+
+    private void remove(String id, String name) {
+        try {
+            RUNTIME.call(ctx, "cannot remove the login container " + name, rt -> rt.remove(RemoveRequest.newBuilder().setTask(id)
+                    .setForce(true).build()));
+        } catch (CliException e) {
+            ctx.err.println("terok: WARNING: the login container " + name + " was not removed (" + e.getMessage()
+                    + "): remove it with `terok rm -f " + name + "`");
+        }
+    }
+
+    /** What comes back from the exec session: lines of output, then the end. */
+    private static final class Session implements ClientResponseObserver<AttachInput, AttachOutput> {
+        interface Lines {
+            /** @return false to stop the login */
+            boolean line(String line);
+        }
+
+        private final Lines lines;
+        private final StringBuilder partial = new StringBuilder();
+        final CountDownLatch done = new CountDownLatch(1);
+        volatile int exitCode = -1;
+        volatile boolean foreign;
+        volatile Throwable error;
+
+        Session(Lines lines) {
+            this.lines = lines;
+        }
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<AttachInput> requestStream) {
+        }
+
+        @Override
+        public void onNext(AttachOutput out) {
+            switch (out.getOutputCase()) {
+                case STDOUT -> feed(out.getStdout().toStringUtf8());
+                case STDERR -> feed(out.getStderr().toStringUtf8());
+                case END -> exitCode = out.getEnd().getExitCode();
+                default -> {
+                }
+            }
+        }
+
+        private void feed(String text) {
+            partial.append(text);
+            int nl;
+            while ((nl = partial.indexOf("\n")) >= 0) {
+                String line = partial.substring(0, nl);
+                partial.delete(0, nl + 1);
+                // Hostile text: escape sequences are stripped by the prompt parser, and nothing of it is shown raw.
+                if (!lines.line(Printable.line(line, 1000)) && !foreign) {
+                    foreign = true;
+                    done.countDown();
+                }
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            error = t;
+            done.countDown();
+        }
+
+        @Override
+        public void onCompleted() {
+            if (partial.length() > 0) {
+                String rest = partial.toString();
+                partial.setLength(0);
+                if (!lines.line(Printable.line(rest, 1000))) {
+                    foreign = true;
+                }
+            }
+            done.countDown();
+        }
+    }
+}
