@@ -20,6 +20,8 @@ import java.util.TreeSet;
  */
 public final class FakeInternet implements AutoCloseable {
     public static final int RESOLVER = 2;
+    /** The host end of the veth pair (in the root namespace): where {@link Spec#hostName} names point. */
+    public static final int HOST = 1;
 
     public final String ns;
     /** The first three octets, e.g. {@code 198.19.123}. */
@@ -61,6 +63,20 @@ public final class FakeInternet implements AutoCloseable {
             }
             names.put(name, last);
             return addresses(last, last);
+        }
+
+        /**
+         * A vendor's real name (one a program has compiled in, e.g. {@code auth.openai.com}) that this resolver, and
+         * only this resolver, answers with the host end of the veth pair, {@link #hostIp()}: the test binds its own
+         * server (TLS with its own CA) there. Containers reach it like any fake-internet address; the machine's own
+         * resolver never learns the name.
+         */
+        public Spec hostName(String name) {
+            if (!name.matches("[a-z0-9]([a-z0-9.-]{0,200}[a-z0-9])?") || !name.contains(".") || name.contains("..")) {
+                throw new IllegalArgumentException("name " + name + ": a DNS name");
+            }
+            names.put(name, HOST);
+            return this;
         }
 
         /** Serves HTTP on {@code port} too (every address; 80 always). */
@@ -157,6 +173,11 @@ public final class FakeInternet implements AutoCloseable {
             throw new IllegalStateException("no private address: Spec.privateAddress()");
         }
         return privateIp;
+    }
+
+    /** The host end of the veth pair: a test's own server bound here is reached from the fake internet's side. */
+    public String hostIp() {
+        return ip(HOST);
     }
 
     public String resolver() {

@@ -76,11 +76,12 @@ final class ContainerLogin {
                 // The login runs through an exec; the main process only keeps the container up, at most this long.
                 .addAllCommand(List.of("sleep", Long.toString(timeout.toSeconds() + 120)))
                 .setNetwork(NetworkMode.NETWORK_MODE_FILTERED).addShieldProfiles(login.shieldProfile())
-                .setReadOnlyRoot(true).setWorkdir("/tmp").putLabels("io.terok.login", login.provider())
+                .setReadOnlyRoot(true).setWorkdir("/tmp").putLabels("terok-login", login.provider())
                 .putAllEnv(login.env());
         if (caFile != null) {
             spec.addVolumes(VolumeMount.newBuilder().setHostPath(caFile.toAbsolutePath().toString())
-                    .setContainerPath(SubscriptionLogin.CA_PATH).setReadOnly(true)).putEnv(login.caEnv(), SubscriptionLogin.CA_PATH);
+                    .setContainerPath(SubscriptionLogin.CA_PATH).setReadOnly(true));
+            login.caEnv().forEach(v -> spec.putEnv(v, SubscriptionLogin.CA_PATH));
         }
         ctx.err.println("terok: starting " + what + " in a throwaway container (" + image + "; egress: shield profile "
                 + login.shieldProfile() + " only)");
@@ -140,16 +141,22 @@ final class ContainerLogin {
     private byte[] loginInContainer(String id, String what, Duration timeout) {
         DeviceCodePrompt prompt = new DeviceCodePrompt(login.deviceLink());
         Deque<String> tail = new ArrayDeque<>();
-        Session s = new Session(line -> {
+        java.util.concurrent.atomic.AtomicBoolean shown = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<String> foreign = new java.util.concurrent.atomic.AtomicReference<>();
+        Session s = new Session(raw -> {
+            // The raw line only reaches the parser (which strips escape sequences itself); a person sees it sanitised.
             synchronized (tail) {
-                tail.addLast(line);
+                tail.addLast(Printable.line(raw, 300));
                 if (tail.size() > 12) {
                     tail.removeFirst();
                 }
             }
-            boolean before = prompt.prompt().isPresent();
-            prompt.accept(line);
-            if (!before && prompt.prompt().isPresent()) {
+            prompt.accept(raw);
+            if (prompt.sawForeignLink() && !shown.get() && foreign.get() == null) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("https?://[^\\s\\x1b\\x07]+").matcher(raw);
+                foreign.set(m.find() ? Printable.line(m.group(), 120) : "?");
+            }
+            if (prompt.prompt().isPresent() && shown.compareAndSet(false, true)) {
                 DeviceCodePrompt.Prompt p = prompt.prompt().get();
                 ctx.out.println();
                 ctx.out.println("To log in to " + login.vendor() + ", open " + p.link());
@@ -157,32 +164,47 @@ final class ContainerLogin {
                 ctx.out.println();
                 ctx.out.flush();
             }
-            return !prompt.sawForeignLink();
         });
         try (ServiceClient<RuntimeServiceBlockingStub> rt = ServiceApi.RUNTIME.connect(ctx)) {
+            List<String> mkdir = new java.util.ArrayList<>(List.of("mkdir", "-p", "-m", "700", "--"));
+            mkdir.addAll(login.dirs());
+            ExecResponse made = rt.call("cannot prepare the login's home", r -> r.exec(ExecRequest.newBuilder().setTask(id)
+                    .addAllCommand(mkdir).setTimeoutSeconds(30).build()));
+            if (made.getExitCode() != 0) {
+                throw new CliException(what + " could not start: mkdir in its container failed (exit " + made.getExitCode() + "): "
+                        + Printable.line(made.getStderr().toStringUtf8(), 300) + "; nothing stored", "see the runtime service's log");
+            }
             ClientCallStreamObserver<AttachInput> call = (ClientCallStreamObserver<AttachInput>)
                     RuntimeServiceGrpc.newStub(rt.channel()).attach(s);
             call.onNext(AttachInput.newBuilder().setStart(AttachStart.newBuilder().setTask(id).addAllCommand(login.command())
                     .putAllEnv(login.env()).setWorkdir("/tmp")).build());
             // The login reads nothing: its stdin ends now.
             call.onCompleted();
-            boolean ended;
+            // A link other than the vendor's before the code was shown (a tampered image phishing): the code is never
+            // shown, and the login is stopped unless it ends by itself right after (a failing login names its URLs).
+            long deadline = System.nanoTime() + timeout.toNanos();
+            long foreignSince = 0;
+            boolean ended = false;
             try {
-                ended = s.done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                while (!(ended = s.done.await(200, TimeUnit.MILLISECONDS)) && System.nanoTime() < deadline) {
+                    if (foreign.get() != null && foreignSince == 0) {
+                        foreignSince = System.nanoTime();
+                    }
+                    if (foreignSince != 0 && System.nanoTime() - foreignSince > TimeUnit.SECONDS.toNanos(5)) {
+                        call.cancel("foreign link", null);
+                        throw new CliException(what + " was stopped: the login printed a link other than " + login.deviceLink()
+                                + " (a tampered image? do not open " + foreign.get() + "); nothing stored",
+                                "rebuild the project's image and check where it came from");
+                    }
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                ended = false;
             }
             if (!ended) {
                 call.cancel("timed out", null);
                 throw new CliException(what + " timed out after " + timeout.toSeconds() + " s (nobody entered the code?);"
                         + " nothing stored", "run `terok auth " + login.agent() + " --subscription` again and enter the code"
                         + " within the time (--timeout SECONDS)");
-            }
-            if (s.foreign) {
-                call.cancel("foreign link", null);
-                throw new CliException(what + " was stopped: the login printed a link other than " + login.deviceLink()
-                        + " (a tampered image?); nothing stored", "rebuild the project's image and check where it came from");
             }
             if (s.error != null) {
                 throw rt.failure("cannot run the login in its container", s.error instanceof io.grpc.StatusRuntimeException sre
@@ -220,15 +242,13 @@ final class ContainerLogin {
     /** What comes back from the exec session: lines of output, then the end. */
     private static final class Session implements ClientResponseObserver<AttachInput, AttachOutput> {
         interface Lines {
-            /** @return false to stop the login */
-            boolean line(String line);
+            void line(String raw);
         }
 
         private final Lines lines;
         private final StringBuilder partial = new StringBuilder();
         final CountDownLatch done = new CountDownLatch(1);
         volatile int exitCode = -1;
-        volatile boolean foreign;
         volatile Throwable error;
 
         Session(Lines lines) {
@@ -256,11 +276,7 @@ final class ContainerLogin {
             while ((nl = partial.indexOf("\n")) >= 0) {
                 String line = partial.substring(0, nl);
                 partial.delete(0, nl + 1);
-                // Hostile text: escape sequences are stripped by the prompt parser, and nothing of it is shown raw.
-                if (!lines.line(Printable.line(line, 1000)) && !foreign) {
-                    foreign = true;
-                    done.countDown();
-                }
+                lines.line(line.length() > 4000 ? line.substring(0, 4000) : line);
             }
         }
 
@@ -275,9 +291,7 @@ final class ContainerLogin {
             if (partial.length() > 0) {
                 String rest = partial.toString();
                 partial.setLength(0);
-                if (!lines.line(Printable.line(rest, 1000))) {
-                    foreign = true;
-                }
+                lines.line(rest.length() > 4000 ? rest.substring(0, 4000) : rest);
             }
             done.countDown();
         }
