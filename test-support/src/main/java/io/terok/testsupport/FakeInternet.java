@@ -152,7 +152,10 @@ public final class FakeInternet implements AutoCloseable {
             List<String> dns = new ArrayList<>(List.of("ip", "netns", "exec", ns, "dnsmasq", "--keep-in-foreground",
                     "--no-resolv", "--no-hosts", "--bind-interfaces", "--listen-address=" + ip(RESOLVER),
                     "--except-interface=lo", "--pid-file=", "--user=root"));
-            spec.names.forEach((name, last) -> dns.add("--address=/" + name + "/" + ip(last)));
+            // --local: the names are answered here and never forwarded, so a query for another type (AAAA) gets an
+            // empty answer instead of REFUSED (no upstream), which musl's resolver (Codex's static binary) takes as
+            // a failed lookup of the whole name.
+            spec.names.forEach((name, last) -> dns.addAll(List.of("--address=/" + name + "/" + ip(last), "--local=/" + name + "/")));
             procs.add(Cmd.spawn(dns.toArray(String[]::new)));
             for (int port : spec.ports) {
                 waitHttp(ip(RESOLVER) + ":" + port);

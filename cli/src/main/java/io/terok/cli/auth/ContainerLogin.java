@@ -83,13 +83,15 @@ final class ContainerLogin {
                     .setContainerPath(SubscriptionLogin.CA_PATH).setReadOnly(true));
             login.caEnv().forEach(v -> spec.putEnv(v, SubscriptionLogin.CA_PATH));
         }
+        // The exec session gets the same variables as the container (explicitly: what an exec inherits is podman's call).
+        java.util.Map<String, String> execEnv = new java.util.LinkedHashMap<>(spec.getEnvMap());
         ctx.err.println("terok: starting " + what + " in a throwaway container (" + image + "; egress: shield profile "
                 + login.shieldProfile() + " only)");
         Task task = RUNTIME.call(ctx, "cannot start the login container for " + login.provider(), rt -> rt.launch(
                 LaunchRequest.newBuilder().setRunSpec(spec).build()));
         String id = task.getId();
         try {
-            byte[] file = loginInContainer(id, what, timeout);
+            byte[] file = loginInContainer(id, what, timeout, execEnv);
             CodexAuthJson.ChatGptLogin tokens;
             try {
                 tokens = CodexAuthJson.read(new String(file, StandardCharsets.UTF_8));
@@ -138,7 +140,7 @@ final class ContainerLogin {
     }
 
     /** Runs the login through an exec session; the file it wrote, read into memory. */
-    private byte[] loginInContainer(String id, String what, Duration timeout) {
+    private byte[] loginInContainer(String id, String what, Duration timeout, java.util.Map<String, String> execEnv) {
         DeviceCodePrompt prompt = new DeviceCodePrompt(login.deviceLink());
         Deque<String> tail = new ArrayDeque<>();
         java.util.concurrent.atomic.AtomicBoolean shown = new java.util.concurrent.atomic.AtomicBoolean();
@@ -177,7 +179,7 @@ final class ContainerLogin {
             ClientCallStreamObserver<AttachInput> call = (ClientCallStreamObserver<AttachInput>)
                     RuntimeServiceGrpc.newStub(rt.channel()).attach(s);
             call.onNext(AttachInput.newBuilder().setStart(AttachStart.newBuilder().setTask(id).addAllCommand(login.command())
-                    .putAllEnv(login.env()).setWorkdir("/tmp")).build());
+                    .putAllEnv(execEnv).setWorkdir("/tmp")).build());
             // The login reads nothing: its stdin ends now.
             call.onCompleted();
             // A link other than the vendor's before the code was shown (a tampered image phishing): the code is never
