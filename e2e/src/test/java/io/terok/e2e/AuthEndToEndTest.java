@@ -162,7 +162,10 @@ class AuthEndToEndTest {
         assertTrue(apiKey.err().contains("this is an anthropic API key, not a subscription token"), apiKey.err());
         Terok.Result codex = terok.runWithInput("{}", "auth", "codex", "--subscription");
         assertEquals(2, codex.exitCode(), codex.err());
-        assertTrue(codex.err().contains("provider openai has no subscription login") && codex.err().contains("ChatGPT"), codex.err());
+        // Codex's ChatGPT login runs in a container from a project's image; this installation has no project.
+        assertTrue(codex.err().contains("the ChatGPT login runs codex from a project's image") && codex.err().contains("nothing stored"),
+                codex.err());
+        assertFalse(credentials().contains("chatgpt"), credentials());
         assertTrue(credentials().contains("credential default/anthropic  api_key"), "the API key is still the one stored");
 
         Terok.Result r = terok.runWithInput(SUBSCRIPTION_TOKEN, "auth", "claude", "--subscription");

@@ -160,7 +160,9 @@ public final class ScriptedModelServer implements AutoCloseable {
             converse(reply, new AnthropicMessages(), request, null, false);
         } else if (post && path.equals("/v1/messages/count_tokens")) {
             reply.json(200, JSON.objectNode().put("input_tokens", estimateTokens(request.body())));
-        } else if (post && (path.equals("/v1/responses") || path.equals("/responses"))) {
+        } else if (post && (path.equals("/v1/responses") || path.equals("/responses")
+                // ChatGPT's backend for Codex on a ChatGPT login (https://chatgpt.com/backend-api/codex + /responses)
+                || path.equals("/backend-api/codex/responses"))) {
             converse(reply, new OpenAiResponses(), request, null, false);
         } else if (post && (path.equals("/v1/chat/completions") || path.equals("/chat/completions"))) {
             converse(reply, new OpenAiChat(), request, null, false);

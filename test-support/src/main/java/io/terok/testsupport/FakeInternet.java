@@ -20,6 +20,8 @@ import java.util.TreeSet;
  */
 public final class FakeInternet implements AutoCloseable {
     public static final int RESOLVER = 2;
+    /** The host end of the veth pair (in the root namespace): where {@link Spec#hostName} names point. */
+    public static final int HOST = 1;
 
     public final String ns;
     /** The first three octets, e.g. {@code 198.19.123}. */
@@ -61,6 +63,20 @@ public final class FakeInternet implements AutoCloseable {
             }
             names.put(name, last);
             return addresses(last, last);
+        }
+
+        /**
+         * A vendor's real name (one a program has compiled in, e.g. {@code auth.openai.com}) that this resolver, and
+         * only this resolver, answers with the host end of the veth pair, {@link #hostIp()}: the test binds its own
+         * server (TLS with its own CA) there. Containers reach it like any fake-internet address; the machine's own
+         * resolver never learns the name.
+         */
+        public Spec hostName(String name) {
+            if (!name.matches("[a-z0-9]([a-z0-9.-]{0,200}[a-z0-9])?") || !name.contains(".") || name.contains("..")) {
+                throw new IllegalArgumentException("name " + name + ": a DNS name");
+            }
+            names.put(name, HOST);
+            return this;
         }
 
         /** Serves HTTP on {@code port} too (every address; 80 always). */
@@ -136,7 +152,10 @@ public final class FakeInternet implements AutoCloseable {
             List<String> dns = new ArrayList<>(List.of("ip", "netns", "exec", ns, "dnsmasq", "--keep-in-foreground",
                     "--no-resolv", "--no-hosts", "--bind-interfaces", "--listen-address=" + ip(RESOLVER),
                     "--except-interface=lo", "--pid-file=", "--user=root"));
-            spec.names.forEach((name, last) -> dns.add("--address=/" + name + "/" + ip(last)));
+            // --local: the names are answered here and never forwarded, so a query for another type (AAAA) gets an
+            // empty answer instead of REFUSED (no upstream), which musl's resolver (Codex's static binary) takes as
+            // a failed lookup of the whole name.
+            spec.names.forEach((name, last) -> dns.addAll(List.of("--address=/" + name + "/" + ip(last), "--local=/" + name + "/")));
             procs.add(Cmd.spawn(dns.toArray(String[]::new)));
             for (int port : spec.ports) {
                 waitHttp(ip(RESOLVER) + ":" + port);
@@ -157,6 +176,11 @@ public final class FakeInternet implements AutoCloseable {
             throw new IllegalStateException("no private address: Spec.privateAddress()");
         }
         return privateIp;
+    }
+
+    /** The host end of the veth pair: a test's own server bound here is reached from the fake internet's side. */
+    public String hostIp() {
+        return ip(HOST);
     }
 
     public String resolver() {

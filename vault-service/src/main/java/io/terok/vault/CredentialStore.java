@@ -79,8 +79,16 @@ public final class CredentialStore implements VaultStorage.Cache {
                 + "' (known: " + routes.names() + ")"));
     }
 
+    /** An account id goes into a header and a task's file: one narrow shape (a ChatGPT account id is a UUID). */
+    static final java.util.regex.Pattern ACCOUNT_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,128}");
+
     public Credential put(String credentialSet, String provider, String kind, String secret, String refreshToken,
-                          Long expiresAt) {
+                          Long expiresAt, String accountId) {
+        String account = accountId == null || accountId.isEmpty() ? null : accountId;
+        if (account != null && (!kind.equals("oauth") || !ACCOUNT_ID.matcher(account).matches())) {
+            throw ServiceException.invalid("oauth_account_id", kind.equals("oauth")
+                    ? "must be 1 to 128 letters, digits, '-' or '_'" : "only an OAuth credential names an account");
+        }
         String s = set(credentialSet);
         route("provider", provider);
         if (!kind.equals("api_key") && !kind.equals("oauth")) {
@@ -102,6 +110,7 @@ public final class CredentialStore implements VaultStorage.Cache {
                 row.secret = secret;
                 row.refreshToken = refreshToken == null || refreshToken.isEmpty() ? null : refreshToken;
                 row.expiresAt = expiresAt;
+                row.accountId = account;
                 row.updatedAt = now;
                 session.persist(row);
                 return row;
@@ -179,7 +188,7 @@ public final class CredentialStore implements VaultStorage.Cache {
     }
 
     private static Credential credential(CredentialRow c) {
-        return new Credential(c.credentialSet, c.provider, c.kind, c.secret, c.refreshToken, c.expiresAt, c.updatedAt);
+        return new Credential(c.credentialSet, c.provider, c.kind, c.secret, c.refreshToken, c.expiresAt, c.updatedAt, c.accountId);
     }
 
     private static String key(String set, String provider) {

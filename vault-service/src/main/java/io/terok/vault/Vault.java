@@ -26,8 +26,9 @@ public final class Vault implements AutoCloseable {
                           Long expiresAt, String hash) {
     }
 
+    /** {@code accountId}: the account an OAuth credential belongs to (ChatGPT), null when none. */
     public record Credential(String credentialSet, String provider, String kind, String secret, String refreshToken,
-                             Long expiresAt, long updatedAt) {
+                             Long expiresAt, long updatedAt, String accountId) {
         public boolean oauth() {
             return "oauth".equals(kind);
         }
@@ -116,7 +117,12 @@ public final class Vault implements AutoCloseable {
 
     public Credential putCredential(String credentialSet, String provider, String kind, String secret, String refreshToken,
                                     Long expiresAt) {
-        return credentials.put(credentialSet, provider, kind, secret, refreshToken, expiresAt);
+        return credentials.put(credentialSet, provider, kind, secret, refreshToken, expiresAt, null);
+    }
+
+    public Credential putCredential(String credentialSet, String provider, String kind, String secret, String refreshToken,
+                                    Long expiresAt, String accountId) {
+        return credentials.put(credentialSet, provider, kind, secret, refreshToken, expiresAt, accountId);
     }
 
     public List<Credential> listCredentials(String credentialSet) {

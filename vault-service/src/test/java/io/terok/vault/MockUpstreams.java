@@ -66,6 +66,9 @@ public class MockUpstreams implements QuarkusTestResourceLifecycleManager {
             token.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             config.put("terok.vault.providers.openai.oauth-refresh-url", "http://127.0.0.1:" + token.actualPort() + "/oauth/token");
             config.put("terok.vault.providers.openai.oauth-client-id", OAUTH_CLIENT_ID);
+            // The ChatGPT route on the openai mock (its requests are recorded there), never refreshing at the real issuer.
+            config.put("terok.vault.providers.chatgpt.upstream", "http://127.0.0.1:" + PORTS.get("openai") + "/backend-api/codex");
+            config.put("terok.vault.providers.chatgpt.oauth-refresh-url", "http://127.0.0.1:" + token.actualPort() + "/oauth/token");
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

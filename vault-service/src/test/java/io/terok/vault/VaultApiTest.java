@@ -68,8 +68,8 @@ class VaultApiTest {
         Path db = Path.of(s.getDatabasePath());
         assertEquals(MockUpstreams.dataDir.resolve("vault/credentials.db"), db);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(db)));
-        // The five shipped routes plus the test's "down" provider (an upstream nothing listens on).
-        assertEquals(6, api.stub().listProviders(ListProvidersRequest.getDefaultInstance()).getProvidersCount());
+        // The six shipped routes (chatgpt among them) plus the test's "down" provider (an upstream nothing listens on).
+        assertEquals(7, api.stub().listProviders(ListProvidersRequest.getDefaultInstance()).getProvidersCount());
     }
 
     @Test

@@ -64,11 +64,25 @@ public record AgentDefinition(String id, String name, boolean untested, String s
      * @param env      environment to set, values are templates ({@code {broker_url}}, {@code {token}}, ...)
      * @param files    configuration files to write before the agent starts
      */
-    public record Provider(String id, String tokenEnv, Map<String, Template> env, List<ConfigFile> files) {
+    public record Provider(String id, String tokenEnv, Map<String, Template> env, List<ConfigFile> files, LoginFile loginFile) {
         public Provider {
             env = Map.copyOf(env);
             files = List.copyOf(files);
         }
+
+        public Provider(String id, String tokenEnv, Map<String, Template> env, List<ConfigFile> files) {
+            this(id, tokenEnv, env, files, null);
+        }
+    }
+
+    /**
+     * A login file the agent reads its subscription credential from, written into the running task holding the
+     * phantom (it is known only once the vault minted it): {@code shape} names the vendor's format ({@code
+     * codex-chatgpt}: Codex's auth.json of a ChatGPT login, {@link io.terok.agents.auth.LoginFiles}), the phantom comes
+     * from the provider's token variable and the account the login names from {@code accountEnv} (the vault's route
+     * environment sets both).
+     */
+    public record LoginFile(Template path, String shape, String accountEnv) {
     }
 
     /**

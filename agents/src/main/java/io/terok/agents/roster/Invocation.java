@@ -47,13 +47,26 @@ public final class Invocation {
      * What to run. {@code env} holds the phantom token: pass it to the container by environment (or a file), never
      * by printing it. {@code configDirs} are the absolute writable directories to seed from the project template.
      */
-    public record Launch(List<String> argv, Map<String, String> env, List<File> files, List<String> configDirs) {
+    public record Launch(List<String> argv, Map<String, String> env, List<File> files, List<String> configDirs,
+                         LoginFile loginFile) {
         public Launch {
             argv = List.copyOf(argv);
             env = Map.copyOf(env);
             files = List.copyOf(files);
             configDirs = List.copyOf(configDirs);
         }
+
+        public Launch(List<String> argv, Map<String, String> env, List<File> files, List<String> configDirs) {
+            this(argv, env, files, configDirs, null);
+        }
+    }
+
+    /**
+     * The provider's login file ({@link AgentDefinition.LoginFile}) with its path rendered: the runtime writes it into
+     * the running task from the phantom in {@code tokenEnv} and the account in {@code accountEnv}
+     * ({@link io.terok.agents.auth.LoginFiles#render}). Null when the provider has none.
+     */
+    public record LoginFile(String path, String shape, String tokenEnv, String accountEnv) {
     }
 
     public static Launch render(AgentDefinition agent, Mode mode, Context ctx) {
@@ -107,7 +120,10 @@ public final class Invocation {
                 }
             }
             List<String> dirs = agent.configDirs().stream().map(d -> home + "/" + d).toList();
-            return new Launch(argv, env, files, dirs);
+            AgentDefinition.LoginFile lf = provider.loginFile();
+            LoginFile login = lf == null || mode == Mode.VERSION ? null
+                    : new LoginFile(lf.path().render(values), lf.shape(), provider.tokenEnv(), lf.accountEnv());
+            return new Launch(argv, env, files, dirs, login);
         } catch (IllegalArgumentException e) {
             throw ServiceException.invalid(agent.id() + " " + mode.name().toLowerCase(), e.getMessage());
         }

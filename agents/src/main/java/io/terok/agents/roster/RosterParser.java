@@ -183,13 +183,33 @@ public final class RosterParser {
                     throw fail(source, f, "provider ids match " + ID.pattern());
                 }
                 Map<String, Object> p = map(e.getValue(), f);
-                keys(p, f + ".", "token_env", "env", "files");
+                keys(p, f + ".", "token_env", "env", "files", "login_file");
                 String tokenEnv = matching(p, f + ".", "token_env", ENV_NAME, true);
                 Map<String, Template> env = env(p.get("env"), f + ".env", PROVIDER_NAMES);
                 List<ConfigFile> files = files(p.get("files"), f + ".files");
-                providers.put(id, new Provider(id, tokenEnv, env, files));
+                providers.put(id, new Provider(id, tokenEnv, env, files, loginFile(p.get("login_file"), f + ".login_file")));
             }
             return providers;
+        }
+
+        AgentDefinition.LoginFile loginFile(Object value, String field) {
+            if (value == null) {
+                return null;
+            }
+            Map<String, Object> m = map(value, field);
+            keys(m, field + ".", "path", "shape", "account_env");
+            Template path = template(string(m, field + ".", "path", true), field + ".path", STATIC_NAMES);
+            String p = path.source();
+            if (!(p.startsWith("{home}/") || p.startsWith("{config_dir}/")) || p.contains("/../") || p.endsWith("/..")
+                    || p.contains("/./")) {
+                throw fail(source, field + ".path", "a path under {home}/ or {config_dir}/, without . or .. segments");
+            }
+            String shape = string(m, field + ".", "shape", true);
+            if (!io.terok.agents.auth.LoginFiles.SHAPES.contains(shape)) {
+                throw fail(source, field + ".shape", "one of " + io.terok.agents.auth.LoginFiles.SHAPES);
+            }
+            String accountEnv = matching(m, field + ".", "account_env", ENV_NAME, true);
+            return new AgentDefinition.LoginFile(path, shape, accountEnv);
         }
 
         List<ConfigFile> files(Object value, String field) {

@@ -49,6 +49,19 @@ class InvocationTest {
     }
 
     @Test
+    void codexOnAChatGptLoginGetsAModelProviderOfTheLoginAndALoginFileHoldingThePhantom() {
+        AgentDefinition codex = ROSTER.get("codex");
+        assertEquals("openai", codex.defaultProvider(), "an API key stays the default");
+        Invocation.Launch l = Invocation.render(codex, Invocation.Mode.HEADLESS, ctx("chatgpt", null, "fix it"));
+        String toml = l.files().get(0).content();
+        assertTrue(toml.contains("base_url = \"http://localhost:9419\"") && toml.contains("requires_openai_auth = true"), toml);
+        assertFalse(toml.contains("env_key"), "the token comes from auth.json, not the environment: " + toml);
+        assertEquals(new Invocation.LoginFile("/home/dev/.codex/auth.json", "codex-chatgpt", "TEROK_CHATGPT_TOKEN",
+                "TEROK_CHATGPT_ACCOUNT_ID"), l.loginFile());
+        assertEquals(null, Invocation.render(codex, Invocation.Mode.HEADLESS, ctx("openai", null, "x")).loginFile());
+    }
+
+    @Test
     void codexGetsItsProviderFromConfigToml() {
         AgentDefinition codex = ROSTER.get("codex");
         Invocation.Launch l = Invocation.render(codex, Invocation.Mode.HEADLESS, ctx("openai", "gpt-5.4", "fix it"));

@@ -121,6 +121,13 @@ class RosterTest {
         Files.delete(dir.resolve("x.yaml"));
         assertTrue(error(dir, "x.yaml", base.replace("config_dirs: [.agent]", "config_dirs: [../etc]"))
                 .contains("config_dirs[0]"));
+        Files.delete(dir.resolve("x.yaml"));
+        String login = "    token_env: OPENAI_API_KEY\n    login_file:\n      path: \"%s\"\n      shape: %s\n      account_env: ACC\n";
+        assertTrue(error(dir, "x.yaml", base.replace("    token_env: OPENAI_API_KEY\n", login.formatted("/etc/passwd", "codex-chatgpt")))
+                .contains("providers.openai.login_file.path"));
+        Files.delete(dir.resolve("x.yaml"));
+        assertTrue(error(dir, "x.yaml", base.replace("    token_env: OPENAI_API_KEY\n", login.formatted("{config_dir}/a.json", "netrc")))
+                .contains("providers.openai.login_file.shape: one of [codex-chatgpt]"));
     }
 
     @Test

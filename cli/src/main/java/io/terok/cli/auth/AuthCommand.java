@@ -45,9 +45,23 @@ public final class AuthCommand extends Verb {
     @Option(names = "--set", paramLabel = "SET", description = "Credential set (default: default).")
     String set = "";
 
-    @Option(names = "--subscription", description = {"Store a subscription token instead of an API key: for claude"
-            + " (anthropic), the long-lived token `claude setup-token` prints (sk-ant-oat01-...), typed without echo or piped in."})
+    @Option(names = {"--subscription", "--device-auth"}, description = {"A subscription instead of an API key. claude"
+            + " (anthropic): the long-lived token `claude setup-token` prints (sk-ant-oat01-...), typed without echo or piped in."
+            + " codex (openai, chatgpt): Codex's own ChatGPT device login, run in a throwaway container whose only egress is"
+            + " auth.openai.com; you open the link shown and enter the code."})
     boolean subscription;
+
+    @Option(names = "--project", paramLabel = "PROJECT", description = "For a login in a container: the project whose image"
+            + " runs the agent's login (default: the first project whose built image carries the agent).")
+    String project;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "For a login in a container: how long to wait for"
+            + " you to enter the code (default: 900).")
+    long timeoutSeconds = 900;
+
+    @Option(names = "--ca-file", paramLabel = "PEM", description = "For a login in a container: a PEM bundle the agent trusts"
+            + " instead of its own roots (a TLS-inspecting proxy's CA).")
+    java.nio.file.Path caFile;
 
     @Override
     public Integer call() {
@@ -61,6 +75,10 @@ public final class AuthCommand extends Verb {
             return list(ctx, providers);
         }
         String name = provider != null ? resolve(ctx, provider, providers) : menu(ctx, providers);
+        if (name.equals("chatgpt") && !subscription) {
+            throw new CliException("provider chatgpt takes a ChatGPT login, not an API key; nothing stored",
+                    "`terok auth codex --subscription`", CliException.USAGE, null);
+        }
         if (subscription) {
             return storeSubscription(ctx, name);
         }
@@ -82,10 +100,17 @@ public final class AuthCommand extends Verb {
      * sends as Anthropic expects one (Bearer plus its OAuth beta flag) while the task keeps its phantom API key.
      */
     private int storeSubscription(Context ctx, String name) {
+        if (name.equals("openai") || name.equals("chatgpt")) {
+            if (timeoutSeconds < 10 || timeoutSeconds > 3600) {
+                throw new CliException("--timeout: " + timeoutSeconds + " is not between 10 and 3600 seconds; nothing stored",
+                        "`terok auth codex --subscription --timeout 900`", CliException.USAGE, null);
+            }
+            return new ContainerLogin(ctx, io.terok.agents.auth.SubscriptionLogin.CODEX, set)
+                    .run(project, java.time.Duration.ofSeconds(timeoutSeconds), caFile);
+        }
         if (!name.equals("anthropic")) {
             throw new CliException("provider " + name + " has no subscription login in terok; nothing stored",
-                    name.equals("openai") ? "Codex's ChatGPT login is not supported yet: store an OpenAI API key with `terok auth openai`"
-                            : "store an API key with `terok auth " + name + "`", CliException.USAGE, null);
+                    "store an API key with `terok auth " + name + "`", CliException.USAGE, null);
         }
         String token = VaultCommand.secret("Claude subscription token (from `claude setup-token`): ").strip();
         KeyShapes.subscriptionProblem(name, token).ifPresent(p -> {
@@ -108,8 +133,11 @@ public final class AuthCommand extends Verb {
             return given;
         }
         Optional<AgentDefinition> agent = roster(ctx).flatMap(r -> r.find(given));
-        if (agent.isPresent() && agent.get().providers().size() == 1) {
-            String p = agent.get().providers().keySet().iterator().next();
+        // A provider with a login file (Codex's chatgpt) is a subscription's: the API-key providers decide.
+        List<String> keyed = agent.map(a -> a.providers().values().stream().filter(p -> p.loginFile() == null)
+                .map(AgentDefinition.Provider::id).toList()).orElse(List.of());
+        if (agent.isPresent() && keyed.size() == 1) {
+            String p = keyed.get(0);
             if (byName.containsKey(p)) {
                 return p;
             }

@@ -26,6 +26,12 @@ public interface AgentContainers {
     /** Runs argv in the container as its user, every output line (sanitised) to {@code lines}; the exit code. */
     int stream(String taskId, List<String> argv, Map<String, String> env, String workdir, Duration deadline, Consumer<String> lines);
 
+    /**
+     * Writes {@code content} to {@code path} inside the running container, as the container's user, private (0600),
+     * the content through stdin (never argv): a file that must hold what only the running task knows, its phantom.
+     */
+    void writeFile(String taskId, String path, String content);
+
     void stop(String taskId);
 
     /** Stops the container when it runs and starts it again with its wiring (RuntimeService.Restart). */

@@ -188,6 +188,7 @@ public final class AgentTaskRunner {
                 events.progress("firewall: " + target + " allowed (project's shield.allow)");
             }
             start = prepareWorkspace(id, task, p, taskBranch, events, times);
+            writeLoginFile(id, first, events);
         } catch (java.io.IOException e) {
             undo.unwind(taskName);
             throw ServiceException.internal("cannot resolve the task's configuration directory: " + e.getMessage(), e);
@@ -293,6 +294,32 @@ public final class AgentTaskRunner {
             s.addVolumes(VolumeMount.newBuilder().setHostPath(m.host().toString()).setContainerPath(m.container()).setReadOnly(m.readOnly()));
         }
         return s.build();
+    }
+
+    /**
+     * A subscription provider's login file (Codex's auth.json of a ChatGPT login): rendered with the phantom and the
+     * account the vault gave the container (its environment, read back by an exec) and written inside the running task,
+     * so the file holds only what the task already holds and is owned by the task's user.
+     */
+    private void writeLoginFile(String id, Invocation.Launch launch, Events events) {
+        Invocation.LoginFile login = launch.loginFile();
+        if (login == null) {
+            return;
+        }
+        AgentContainers.Exec env = containers.exec(id, List.of("printenv", login.tokenEnv(), login.accountEnv()), HOME, GIT);
+        List<String> values = env.stdout().lines().toList();
+        if (!env.ok() || values.size() != 2) {
+            throw ServiceException.precondition("the task has no " + login.tokenEnv() + " or " + login.accountEnv()
+                    + " from the vault, so its " + login.path() + " cannot be written");
+        }
+        String content;
+        try {
+            content = io.terok.agents.auth.LoginFiles.render(login.shape(), values.get(0), values.get(1), Instant.now());
+        } catch (IllegalArgumentException e) {
+            throw ServiceException.precondition(e.getMessage());
+        }
+        containers.writeFile(id, login.path(), content);
+        events.progress("login file " + login.path() + " written (phantom tokens only)");
     }
 
     /**

@@ -68,6 +68,23 @@ public final class TaskManagerContainers implements AgentContainers {
     }
 
     @Override
+    public void writeFile(String taskId, String path, String content) {
+        Task t = tasks.inspect(taskId);
+        // A fixed script; the path is its argument and the content its stdin, so neither is ever parsed by a shell.
+        List<String> cmd = List.of("podman", "--url", "unix://" + podmanSocket, "exec", "-i", t.getContainerId(),
+                "sh", "-c", "umask 077 && cat > \"$1\"", "terok-write-file", path);
+        try {
+            HostProcess.Result r = HostProcess.of(cmd).stdin(content).timeout(Duration.ofSeconds(30)).maxOutput(16 * 1024).run();
+            if (r.exitCode() != 0) {
+                throw ServiceException.precondition("cannot write " + path + " in the task (exit " + r.exitCode() + "): "
+                        + io.terok.common.Printable.line(r.stderr(), 300));
+            }
+        } catch (IOException e) {
+            throw ServiceException.unavailable("cannot run podman: " + e.getMessage());
+        }
+    }
+
+    @Override
     public void stop(String taskId) {
         tasks.stop(taskId, 5);
     }

@@ -17,7 +17,8 @@ import java.util.Map;
  * domain per line; {@code #} starts a comment. Every entry is validated; a bad one names the profile and line.
  */
 public final class Profiles {
-    public static final List<String> BUILTIN = List.of("base", "dev-standard", "python", "node", "rust", "go", "cdn-wide", "containers");
+    public static final List<String> BUILTIN = List.of("base", "dev-standard", "python", "node", "rust", "go", "cdn-wide", "containers",
+            "login-openai", "login-anthropic");
 
     /** {@code ports}: the ports a domain line names (canonical domain to ports); absent: {@link Policy#DEFAULT_PORTS}. */
     public record Profile(String name, List<Target> entries, String origin, Map<String, List<Integer>> ports) {

@@ -29,4 +29,15 @@ final class OAuthHeaders {
             h.set(header, String.join(",", flags));
         });
     }
+
+    /**
+     * A credential that names its account (a ChatGPT login) sends it in {@code ChatGPT-Account-Id}, as Codex does: the
+     * vault's copy replaces whatever the task sent, so a task cannot point the real token at another account's data.
+     */
+    static void account(String accountId, MultiMap h) {
+        h.remove("chatgpt-account-id");
+        if (accountId != null && !accountId.isEmpty()) {
+            h.set("ChatGPT-Account-Id", accountId);
+        }
+    }
 }

@@ -38,6 +38,14 @@ public final class RouteTable {
                 Map.of("OPENAI_BASE_URL", "${base_url}/v1", "OPENAI_API_KEY", "${token}")));
         // Gemini's API (the Gemini CLI, Google's SDKs) takes the key in x-goog-api-key; GOOGLE_GEMINI_BASE_URL is the
         // Gemini CLI's and the @google/genai SDK's base URL override.
+        // A ChatGPT subscription (Codex's ChatGPT login, `terok auth codex --subscription`): Codex sends its model
+        // requests to {base_url}/responses with the login's access token as Bearer and the account id in
+        // ChatGPT-Account-Id (measured on the real CLI, docs/agents.md). The access token lives about an hour and is
+        // refreshed at OpenAI's issuer with Codex's own client id. The task gets the phantom and the account id; Codex's
+        // roster entry writes them into a phantom auth.json.
+        d.put("chatgpt", new ProviderRoute("chatgpt", URI.create("https://chatgpt.com/backend-api/codex"), "Authorization", "Bearer ",
+                Map.of("TEROK_CHATGPT_TOKEN", "${token}", "TEROK_CHATGPT_ACCOUNT_ID", "${account_id}"),
+                URI.create("https://auth.openai.com/oauth/token"), "app_EMoamEEZ73f0CkXaXp7hrann", RouteRules.NONE));
         d.put("google", new ProviderRoute("google", URI.create("https://generativelanguage.googleapis.com"), "x-goog-api-key", "",
                 Map.of("GOOGLE_GEMINI_BASE_URL", "${base_url}", "GEMINI_API_KEY", "${token}")));
         d.put("github", new ProviderRoute("github", URI.create("https://api.github.com"), "Authorization", "token ",

@@ -89,6 +89,8 @@ public final class TokenBroker {
         String secret;
         String token;
         boolean oauth;
+        /** The account the OAuth credential names (ChatGPT), null when none. */
+        String accountId;
         String outcome;
         /** The raw query (null: none), for the method-override check. */
         String query;
@@ -482,6 +484,7 @@ public final class TokenBroker {
             x.token = token;
             x.secret = c.secret();
             x.oauth = c.oauth();
+            x.accountId = c.accountId();
             return null;
         });
     }
@@ -540,6 +543,7 @@ public final class TokenBroker {
         if (x.oauth) {
             h.set("Authorization", "Bearer " + x.secret);
             OAuthHeaders.add(x.route.name(), h);
+            OAuthHeaders.account(x.accountId, h);
         } else {
             h.set(x.route.authHeader(), x.route.authPrefix() + x.secret);
         }

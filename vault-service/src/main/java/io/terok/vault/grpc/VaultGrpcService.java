@@ -140,7 +140,8 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
             };
             String secret = kind.equals("oauth") ? r.getOauthAccessToken() : r.getApiKey();
             Long expires = r.hasOauthExpiresAt() ? r.getOauthExpiresAt().getSeconds() * 1000 : null;
-            return info(vault.putCredential(r.getCredentialSet(), r.getProvider(), kind, secret, r.getOauthRefreshToken(), expires));
+            return info(vault.putCredential(r.getCredentialSet(), r.getProvider(), kind, secret, r.getOauthRefreshToken(), expires,
+                    r.getOauthAccountId()));
         });
     }
 
@@ -166,7 +167,7 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
                     .addAllTokens(minted.stream().map(m -> token(m.binding())).toList());
             if (!minted.isEmpty()) {
                 int port = VaultBeans.brokerPort();
-                b.putAllEnv(TaskWiring.env(vault.routes(), minted, r.getHostAddress(), port)).addHostPorts(port)
+                b.putAllEnv(TaskWiring.env(vault.routes(), minted, r.getHostAddress(), port, vault::credential)).addHostPorts(port)
                         .addAllRelayedHosts(TaskWiring.relayedHosts(vault.routes(), minted));
             }
             try {
@@ -362,6 +363,9 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
                 .setUpdatedAt(ProtoTime.ofEpochMilli(c.updatedAt()));
         if (c.expiresAt() != null) {
             b.setOauthExpiresAt(ProtoTime.ofEpochMilli(c.expiresAt()));
+        }
+        if (c.accountId() != null) {
+            b.setOauthAccountId(c.accountId());
         }
         return b.build();
     }

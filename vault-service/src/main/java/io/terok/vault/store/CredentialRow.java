@@ -36,6 +36,10 @@ public class CredentialRow {
     @Column(name = "expires_at")
     public Long expiresAt;
 
+    /** The account an OAuth credential belongs to (a ChatGPT account id), null when it names none; see V5__OAuthAccount. */
+    @Column(name = "account_id")
+    public String accountId;
+
     @Column(name = "updated_at", nullable = false)
     public long updatedAt;
 }

@@ -7,6 +7,7 @@ import io.terok.vault.store.migration.V1__Initial;
 import io.terok.vault.store.migration.V2__TokenScopeAndProviderNames;
 import io.terok.vault.store.migration.V3__SshAgents;
 import io.terok.vault.store.migration.V4__SshKeyUse;
+import io.terok.vault.store.migration.V5__OAuthAccount;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +45,7 @@ import org.hibernate.cfg.AvailableSettings;
 public final class VaultDatabase implements AutoCloseable {
     /** Schema migrations in order; the newest is the version this build expects. */
     public static final List<JavaMigration> MIGRATIONS = List.of(new V1__Initial(), new V2__TokenScopeAndProviderNames(),
-            new V3__SshAgents(), new V4__SshKeyUse());
+            new V3__SshAgents(), new V4__SshKeyUse(), new V5__OAuthAccount());
     public static final int SCHEMA_VERSION = MIGRATIONS.size();
     private static final byte[] SQLITE_HEADER = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
     private static final int POOL_SIZE = 4;
