@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.ManagedChannel;
 import io.terok.agents.AgentImages;
 import io.terok.agents.build.PodmanImageBuilder;
 import io.terok.agents.roster.AgentDefinition;
@@ -13,9 +12,6 @@ import io.terok.agents.roster.Invocation;
 import io.terok.agents.roster.Roster;
 import io.terok.agents.roster.TaskConfig;
 import io.terok.agents.stage.Stager;
-import io.terok.api.v1.HooksRequest;
-import io.terok.api.v1.ShieldServiceGrpc;
-import io.terok.common.grpc.UnixChannels;
 import io.terok.scriptedmodel.RecordedRequest;
 import io.terok.scriptedmodel.Script;
 import io.terok.scriptedmodel.ScriptedModelServer;
@@ -28,7 +24,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -121,13 +116,7 @@ class AgentHeadlessEndToEndTest {
         for (Map.Entry<String, String> key : REAL_KEY.entrySet()) {
             terok.runWithInput(key.getValue(), "vault", "add", key.getKey()).ok();
         }
-        ManagedChannel ch = UnixChannels.open(terok.runtimeDir().resolve("shield.sock"));
-        try {
-            assertTrue(ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .installHooks(HooksRequest.getDefaultInstance()).getInstalled());
-        } finally {
-            ch.shutdownNow();
-        }
+        terok.installShieldHooks();
         // The project's template for its tasks' agent configuration (outside terok's own directories, which
         // cannot be mounted into a task).
         tasks = Path.of(terok.home + "-tasks");

@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.ManagedChannel;
-import io.terok.api.v1.HooksRequest;
-import io.terok.api.v1.ShieldServiceGrpc;
-import io.terok.common.grpc.UnixChannels;
 import io.terok.scriptedmodel.RecordedRequest;
 import io.terok.scriptedmodel.Script;
 import io.terok.scriptedmodel.ScriptedModelServer;
@@ -77,23 +73,10 @@ class AgentTaskEndToEndTest {
                 "  human_email: tester@example.com",
                 ""));
         terok.run("services", "up").ok();
-        ManagedChannel ch = UnixChannels.open(terok.runtimeDir().resolve("shield.sock"));
-        try {
-            assertTrue(ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .installHooks(HooksRequest.getDefaultInstance()).getInstalled());
-        } finally {
-            ch.shutdownNow();
-        }
+        terok.installShieldHooks();
         terok.runWithInput(ANTHROPIC_KEY, "vault", "add", "anthropic").ok();
         terok.runWithInput(OPENAI_KEY, "vault", "add", "openai").ok();
-        upstream = terok.home.resolve("upstream.git");
-        Path seed = terok.home.resolve("seed");
-        terok.git(terok.home, "init", "-q", "--bare", "-b", "main", upstream.toString());
-        terok.git(terok.home, "clone", "-q", upstream.toString(), seed.toString());
-        Files.writeString(seed.resolve("README"), "upstream\n");
-        terok.git(seed, "add", "README");
-        terok.git(seed, "-c", "user.name=Up", "-c", "user.email=up@example.com", "commit", "-q", "-m", "initial");
-        terok.git(seed, "push", "-q", "origin", "HEAD:main");
+        upstream = terok.seedUpstream();
         terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude,codex",
                 "--agent", "claude", "--base-image", BASE).ok();
     }
@@ -105,14 +88,7 @@ class AgentTaskEndToEndTest {
                 terok.run("task", "delete", "demo", line.split("\\s+")[0]);
             }
             terok.run("project", "delete", "demo");
-            ManagedChannel ch = UnixChannels.open(terok.runtimeDir().resolve("shield.sock"));
-            try {
-                ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS).uninstallHooks(HooksRequest.getDefaultInstance());
-            } catch (RuntimeException e) {
-                // best effort: the services go down next
-            } finally {
-                ch.shutdownNow();
-            }
+            terok.uninstallShieldHooksQuietly();
             terok.run("services", "down");
         }
         for (AutoCloseable c : new AutoCloseable[] {claudeModel, codexModel, podman, internet}) {

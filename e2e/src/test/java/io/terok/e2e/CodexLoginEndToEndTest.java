@@ -9,10 +9,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import io.grpc.ManagedChannel;
-import io.terok.api.v1.HooksRequest;
-import io.terok.api.v1.ShieldServiceGrpc;
-import io.terok.common.grpc.UnixChannels;
 import io.terok.scriptedmodel.RecordedRequest;
 import io.terok.scriptedmodel.Script;
 import io.terok.scriptedmodel.ScriptedModelServer;
@@ -32,7 +28,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -111,21 +106,8 @@ class CodexLoginEndToEndTest {
                 "  human_email: login@example.com",
                 ""));
         terok.run("services", "up").ok();
-        ManagedChannel ch = UnixChannels.open(terok.runtimeDir().resolve("shield.sock"));
-        try {
-            assertTrue(ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .installHooks(HooksRequest.getDefaultInstance()).getInstalled());
-        } finally {
-            ch.shutdownNow();
-        }
-        Path upstream = terok.home.resolve("upstream.git");
-        Path seed = terok.home.resolve("seed");
-        terok.git(terok.home, "init", "-q", "--bare", "-b", "main", upstream.toString());
-        terok.git(terok.home, "clone", "-q", upstream.toString(), seed.toString());
-        Files.writeString(seed.resolve("README"), "upstream\n");
-        terok.git(seed, "add", "README");
-        terok.git(seed, "-c", "user.name=Up", "-c", "user.email=up@example.com", "commit", "-q", "-m", "initial");
-        terok.git(seed, "push", "-q", "origin", "HEAD:main");
+        terok.installShieldHooks();
+        Path upstream = terok.seedUpstream();
         // The same agents as AgentTaskEndToEndTest: the cached L0 and L1 are shared, only this project's L2 is built.
         terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude,codex",
                 "--agent", "codex", "--base-image", BASE).ok();
@@ -138,14 +120,7 @@ class CodexLoginEndToEndTest {
                 terok.run("task", "delete", "demo", line.split("\\s+")[0]);
             }
             terok.run("project", "delete", "demo");
-            ManagedChannel ch = UnixChannels.open(terok.runtimeDir().resolve("shield.sock"));
-            try {
-                ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS).uninstallHooks(HooksRequest.getDefaultInstance());
-            } catch (RuntimeException e) {
-                // best effort: the services go down next
-            } finally {
-                ch.shutdownNow();
-            }
+            terok.uninstallShieldHooksQuietly();
             terok.run("services", "down");
         }
         if (issuer != null) {

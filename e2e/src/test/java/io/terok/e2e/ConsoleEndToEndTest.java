@@ -11,9 +11,7 @@ import io.grpc.ManagedChannel;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import io.terok.api.v1.GetPanicStateRequest;
-import io.terok.api.v1.HooksRequest;
 import io.terok.api.v1.RuntimeServiceGrpc;
-import io.terok.api.v1.ShieldServiceGrpc;
 import io.terok.common.grpc.UnixChannels;
 import io.terok.scriptedmodel.Script;
 import io.terok.scriptedmodel.ScriptedModelServer;
@@ -96,22 +94,9 @@ class ConsoleEndToEndTest {
                 ""));
         Terok.Result services = terok.run("services", "up").ok();
         assertTrue(services.out().contains("console") && services.out().contains("up ("), services.out());
-        ManagedChannel ch = UnixChannels.open(terok.runtimeDir().resolve("shield.sock"));
-        try {
-            assertTrue(ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .installHooks(HooksRequest.getDefaultInstance()).getInstalled());
-        } finally {
-            ch.shutdownNow();
-        }
+        terok.installShieldHooks();
         terok.runWithInput(KEY, "vault", "add", "anthropic").ok();
-        upstream = terok.home.resolve("upstream.git");
-        Path seed = terok.home.resolve("seed");
-        terok.git(terok.home, "init", "-q", "--bare", "-b", "main", upstream.toString());
-        terok.git(terok.home, "clone", "-q", upstream.toString(), seed.toString());
-        Files.writeString(seed.resolve("README"), "upstream\n");
-        terok.git(seed, "add", "README");
-        terok.git(seed, "-c", "user.name=Up", "-c", "user.email=up@example.com", "commit", "-q", "-m", "initial");
-        terok.git(seed, "push", "-q", "origin", "HEAD:main");
+        upstream = terok.seedUpstream();
         terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude",
                 "--agent", "claude", "--base-image", BASE).ok();
     }
@@ -124,14 +109,7 @@ class ConsoleEndToEndTest {
                 terok.run("task", "delete", "demo", line.split("\\s+")[0]);
             }
             terok.run("project", "delete", "demo");
-            ManagedChannel ch = UnixChannels.open(terok.runtimeDir().resolve("shield.sock"));
-            try {
-                ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS).uninstallHooks(HooksRequest.getDefaultInstance());
-            } catch (RuntimeException e) {
-                // best effort: the services go down next
-            } finally {
-                ch.shutdownNow();
-            }
+            terok.uninstallShieldHooksQuietly();
             Terok.Result down = terok.run("services", "down");
             assertTrue(down.out().contains("console    stopped"), down.out());
         }

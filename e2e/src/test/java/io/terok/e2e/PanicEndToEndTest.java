@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import io.grpc.ManagedChannel;
-import io.terok.api.v1.HooksRequest;
-import io.terok.api.v1.ShieldServiceGrpc;
-import io.terok.common.grpc.UnixChannels;
 import io.terok.testsupport.Cmd;
 import io.terok.testsupport.FakeInternet;
 import io.terok.testsupport.PrivatePodman;
@@ -22,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,13 +67,7 @@ class PanicEndToEndTest {
                 ""));
         terok.run("services", "up").ok();
         terok.runWithInput(REAL_KEY, "vault", "add", "anthropic").ok();
-        ManagedChannel ch = UnixChannels.open(terok.runtimeDir().resolve("shield.sock"));
-        try {
-            assertTrue(ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .installHooks(HooksRequest.getDefaultInstance()).getInstalled());
-        } finally {
-            ch.shutdownNow();
-        }
+        terok.installShieldHooks();
     }
 
     @AfterAll

@@ -9,7 +9,6 @@ import com.sun.net.httpserver.HttpServer;
 import io.grpc.ManagedChannel;
 import io.terok.api.v1.CreateProjectRequest;
 import io.terok.api.v1.GateServiceGrpc;
-import io.terok.api.v1.HooksRequest;
 import io.terok.api.v1.ShieldServiceGrpc;
 import io.terok.common.grpc.UnixChannels;
 import io.terok.testsupport.Cmd;
@@ -81,13 +80,7 @@ class RestartEndToEndTest {
                 ""));
         terok.run("services", "up").ok();
         terok.runWithInput(REAL_KEY, "vault", "add", "anthropic").ok();
-        ManagedChannel ch = UnixChannels.open(terok.runtimeDir().resolve("shield.sock"));
-        try {
-            assertTrue(ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .installHooks(HooksRequest.getDefaultInstance()).getInstalled());
-        } finally {
-            ch.shutdownNow();
-        }
+        terok.installShieldHooks();
         Path upstream = terok.home.resolve("upstream.git");
         Path seed = terok.home.resolve("seed");
         terok.git(terok.home, "init", "-q", "--bare", "-b", "main", upstream.toString());

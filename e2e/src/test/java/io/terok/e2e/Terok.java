@@ -62,6 +62,45 @@ final class Terok {
         return home.resolve("run");
     }
 
+    /** Installs shield's OCI hooks into this installation's podman (what `terok setup` does); fails the test if not. */
+    void installShieldHooks() {
+        io.grpc.ManagedChannel ch = io.terok.common.grpc.UnixChannels.open(runtimeDir().resolve("shield.sock"));
+        try {
+            if (!io.terok.api.v1.ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .installHooks(io.terok.api.v1.HooksRequest.getDefaultInstance()).getInstalled()) {
+                throw new AssertionError("shield did not install its OCI hooks");
+            }
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    /** Best effort at the end of a test class: the services go down next either way. */
+    void uninstallShieldHooksQuietly() {
+        io.grpc.ManagedChannel ch = io.terok.common.grpc.UnixChannels.open(runtimeDir().resolve("shield.sock"));
+        try {
+            io.terok.api.v1.ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .uninstallHooks(io.terok.api.v1.HooksRequest.getDefaultInstance());
+        } catch (RuntimeException e) {
+            // the services are not up, or shield already went
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    /** A bare upstream {@code <home>/upstream.git} whose {@code main} holds one commit (a README); its path. */
+    Path seedUpstream() throws IOException {
+        Path upstream = home.resolve("upstream.git");
+        Path seed = home.resolve("seed");
+        git(home, "init", "-q", "--bare", "-b", "main", upstream.toString());
+        git(home, "clone", "-q", upstream.toString(), seed.toString());
+        Files.writeString(seed.resolve("README"), "upstream\n");
+        git(seed, "add", "README");
+        git(seed, "-c", "user.name=Up", "-c", "user.email=up@example.com", "commit", "-q", "-m", "initial");
+        git(seed, "push", "-q", "origin", "HEAD:main");
+        return upstream;
+    }
+
     /** The operator's git in {@code dir} (no system config, this installation's home); its trimmed output. */
     String git(Path dir, String... args) {
         List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString(), "-c", "user.name=Operator",
