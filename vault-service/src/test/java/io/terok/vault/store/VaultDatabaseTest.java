@@ -126,7 +126,7 @@ class VaultDatabaseTest {
                     + " VALUES ('t2', 'h2', 'task-b', 'anthropic', 'default', 8, 'proj')");
         }
         try (VaultDatabase db = VaultDatabase.open(file, "pw")) {
-            assertEquals(5, db.schemaVersion());
+            assertEquals(VaultDatabase.SCHEMA_VERSION, db.schemaVersion());
             SshKeyRow k = db.inTransaction(s -> s.find(SshKeyRow.class, 1L));
             assertEquals("SHA256:abc", k.fingerprint);
             assertEquals("old key", k.comment);
