@@ -28,11 +28,22 @@ public class ServiceSocket {
     @ConfigProperty(name = "quarkus.application.name", defaultValue = "terok")
     String service;
 
+    @ConfigProperty(name = "quarkus.http.domain-socket-enabled", defaultValue = "false")
+    boolean enabled;
+
     void prepareDirectory(@Observes @Priority(1) StartupEvent event) {
+        // Without a socket of its own (the console serves no gRPC) the setting is Quarkus's default,
+        // /var/run/io.quarkus.app.socket: making its directory private would chmod the host's /run 0700 as root.
+        if (!enabled) {
+            return;
+        }
         PrivateFiles.directory(Path.of(socket).getParent());
     }
 
     void restrict(@ObservesAsync DomainSocketServerStart event) {
+        if (!enabled) {
+            return;
+        }
         Path path = Path.of(socket);
         try {
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
