@@ -67,6 +67,8 @@ public final class AgentTaskRunner {
     private final Supplier<Roster> roster;
     /** Tasks whose agent runs now: one run at a time per task. */
     private final Map<String, Boolean> running = new ConcurrentHashMap<>();
+    /** Tasks an operator stopped while their agent ran: the agent's end (killed with the container) is not a failure. */
+    private final java.util.Set<String> stopRequested = ConcurrentHashMap.newKeySet();
 
     public AgentTaskRunner(ProjectSetup projects, ProjectPeers peers, AgentContainers containers, AgentTaskStore store,
             Supplier<Roster> roster) {
@@ -396,7 +398,9 @@ public final class AgentTaskRunner {
                 events.output(line);
             });
             boolean timedOut = timeoutSeconds > 0 && (exit == 124 || exit == 137);
-            AgentTaskOutcome outcome = timedOut ? AgentTaskOutcome.AGENT_TASK_OUTCOME_TIMED_OUT
+            boolean stopped = stopRequested.remove(id);
+            AgentTaskOutcome outcome = stopped ? AgentTaskOutcome.AGENT_TASK_OUTCOME_STOPPED
+                    : timedOut ? AgentTaskOutcome.AGENT_TASK_OUTCOME_TIMED_OUT
                     : exit == 0 ? AgentTaskOutcome.AGENT_TASK_OUTCOME_DONE : AgentTaskOutcome.AGENT_TASK_OUTCOME_FAILED;
             b.setExitCode(exit).setOutcome(outcome).setLastAnswer(lastAnswer(output));
             if (timedOut) {
@@ -421,6 +425,7 @@ public final class AgentTaskRunner {
             return done;
         } finally {
             running.remove(id);
+            stopRequested.remove(id);
         }
     }
 
@@ -482,6 +487,11 @@ public final class AgentTaskRunner {
 
     public AgentTask stop(String project, String ref) {
         AgentTask t = store.resolve(project, ref);
+        if (running.containsKey(t.getId())) {
+            // Before the container stops: the agent's thread then records the end as stopped, not as a failure
+            // overwriting what this call saves.
+            stopRequested.add(t.getId());
+        }
         containers.stop(t.getId());
         AgentTask.Builder b = t.toBuilder();
         if (t.getOutcome() == AgentTaskOutcome.AGENT_TASK_OUTCOME_RUNNING) {
