@@ -44,7 +44,12 @@ class ConsoleLiveEndToEndTest {
     static final String BASE = "localhost/terok-agent-base:bookworm";
     static final String HOSTILE = "<svg/onload=alert(1)>";
     static final String ANSWER = "<img src=x onerror=alert(2)><script>alert(3)</script>console-live-answer";
-    static final Path DOCS = Terok.REPO.resolve("docs");
+    /**
+     * Where the screenshots go: docs/ when asked for (TEROK_DOCS_SCREENSHOTS=1, to refresh docs/console.md's
+     * pictures), else the build directory, so a test run never rewrites tracked files.
+     */
+    static final Path DOCS = "1".equals(System.getenv("TEROK_DOCS_SCREENSHOTS"))
+            ? Terok.REPO.resolve("docs") : Terok.REPO.resolve("e2e/target/screenshots");
     static Terok terok;
     static PrivatePodman podman;
     static FakeInternet internet;
