@@ -1,6 +1,7 @@
-// The task's terminal: a line terminal over a WebSocket to the console, which bridges it to a shell in the task.
-// The shell's bytes go into the page as text (textContent) with terminal escape sequences dropped, so nothing the
-// task writes can become markup or move anything.
+// The task's terminal: xterm.js (served from its WebJar) over a WebSocket to the console, which bridges it to a shell
+// in the task on a TTY (runtime's Attach, as `terok login`). Keystrokes go out raw as binary frames; the shell's bytes
+// come back as binary frames and are handed to xterm.write(), which interprets them as a terminal would and draws them
+// on its canvas: they never become markup. Text frames are the console's control messages (JSON).
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -8,38 +9,72 @@ document.addEventListener("DOMContentLoaded", () => {
   if (!section) return;
   const open = document.getElementById("terminal-open");
   const screen = document.getElementById("terminal-screen");
-  const form = document.getElementById("terminal-form");
-  const line = document.getElementById("terminal-line");
+  const bar = document.getElementById("terminal-bar");
+  const status = document.getElementById("terminal-status");
+  const encoder = new TextEncoder();
   let ws = null;
-  // CSI and OSC sequences, and other escapes: dropped; other control characters but newline and tab shown as "?"
-  const ESC = /\x1b\[[0-?]*[ -\/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[@-_]/g;
+  let term = null;
+  let fit = null;
 
-  function show(text) {
-    const clean = text.replace(ESC, "").replace(/\r\n/g, "\n").replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "?");
-    const stick = screen.scrollTop + screen.clientHeight >= screen.scrollHeight - 4;
-    screen.append(document.createTextNode(clean));
-    if (stick) screen.scrollTop = screen.scrollHeight;
+  function say(text) { status.textContent = text; }
+
+  function send(data) {
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(data);
+  }
+
+  function control(msg) {
+    let m;
+    try { m = JSON.parse(msg); } catch (e) { return; }
+    if (m.ready) { say("connected: a shell in the task"); section.classList.add("open"); term.focus(); }
+    if (m.end) {
+      const how = m.end.detached ? "detached: the shell keeps running in the task" : "the shell ended, exit " + Number(m.end.exitCode);
+      say(how);
+      section.setAttribute("data-exit", m.end.detached ? "detached" : String(Number(m.end.exitCode)));
+    }
+    if (m.error) say("terok: " + String(m.error));
   }
 
   open.addEventListener("click", () => {
     if (ws) return;
+    screen.hidden = false;
+    bar.hidden = false;
+    open.hidden = true;
+    section.removeAttribute("data-exit");
+    if (!term) {
+      term = new Terminal({ cursorBlink: true, scrollback: 5000, fontFamily: "monospace", fontSize: 14 });
+      fit = new FitAddon.FitAddon();
+      term.loadAddon(fit);
+      term.open(screen);
+      // Keys as the task's terminal expects them: UTF-8 text, and onBinary's bytes (some mouse reports) as they are.
+      term.onData((d) => send(encoder.encode(d)));
+      term.onBinary((d) => send(Uint8Array.from(d, (c) => c.charCodeAt(0) & 0xff)));
+      term.onResize((s) => send(JSON.stringify({ resize: { cols: s.cols, rows: s.rows } })));
+      new ResizeObserver(() => { if (!screen.hidden) fit.fit(); }).observe(screen);
+      // The test reads what the terminal shows through xterm's buffer (the canvas has no text to read).
+      window.terokTerminal = term;
+    } else {
+      term.reset();
+    }
+    fit.fit();
     const url = new URL(section.getAttribute("data-socket"), window.location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     url.searchParams.set("csrf", terokCsrf());
+    say("connecting...");
     ws = new WebSocket(url);
-    screen.hidden = false;
-    form.hidden = false;
-    open.hidden = true;
-    ws.onopen = () => { section.classList.add("open"); line.focus(); };
-    ws.onmessage = (ev) => show(String(ev.data));
-    ws.onclose = () => { show("\n[closed]\n"); section.classList.remove("open"); ws = null; form.hidden = true; open.hidden = false; };
+    ws.binaryType = "arraybuffer";
+    ws.onopen = () => send(JSON.stringify({ start: { cols: term.cols, rows: term.rows } }));
+    ws.onmessage = (ev) => {
+      if (typeof ev.data === "string") control(ev.data);
+      else term.write(new Uint8Array(ev.data));
+    };
+    ws.onclose = () => {
+      if (!section.hasAttribute("data-exit")) say(status.textContent.startsWith("terok:") ? status.textContent : "closed");
+      section.classList.remove("open");
+      ws = null;
+      open.hidden = false;
+      open.textContent = "Open a new shell";
+    };
   });
-  form.addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    if (!ws || ws.readyState !== WebSocket.OPEN) return;
-    show("$ " + line.value + "\n");
-    ws.send(line.value + "\n");
-    line.value = "";
-  });
+  document.getElementById("terminal-detach").addEventListener("click", () => send(JSON.stringify({ detach: true })));
   document.getElementById("terminal-close").addEventListener("click", () => { if (ws) ws.close(); });
 });

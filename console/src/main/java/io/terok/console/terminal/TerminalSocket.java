@@ -3,53 +3,96 @@ package io.terok.console.terminal;
 import com.google.protobuf.ByteString;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.PathParam;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.terok.api.v1.AttachDetach;
 import io.terok.api.v1.AttachInput;
 import io.terok.api.v1.AttachOutput;
 import io.terok.api.v1.AttachStart;
 import io.terok.api.v1.RuntimeServiceGrpc;
+import io.terok.api.v1.WindowSize;
 import io.terok.common.Ids;
 import io.terok.common.Printable;
 import io.terok.common.ServiceName;
 import io.terok.console.services.ServiceErrors;
 import io.terok.console.services.ServiceStubs;
+import io.vertx.core.buffer.Buffer;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
- * An in-browser terminal into a running task: a WebSocket bridged to runtime's Attach, the mechanism `terok login`
- * and `terok exec` use. Each connection starts a shell in the task ({@code bash -l}, as the task's user, no TTY: the
- * page is a line terminal, text in and text out); what the page sends is the shell's input, what the shell writes
- * comes back as text. Closing the page ends the shell (its stdin closes); the task keeps running. The upgrade was
- * checked by {@link TerminalUpgradeCheck} (session, CSRF token, Origin).
+ * An in-browser terminal into a running task: a WebSocket bridged to runtime's Attach with a TTY, the mechanism
+ * {@code terok login} uses. The page (xterm.js) sends {@code {"start":{cols,rows}}} first, and the console starts
+ * {@code bash -l} in the task, as the task's user, on a terminal of that size; then every keystroke travels raw in
+ * binary frames (Ctrl-C is the byte 0x03, which the task's terminal turns into SIGINT), a resize of the page's
+ * terminal becomes Attach's resize, and the shell's bytes come back in binary frames, unfiltered: xterm.js interprets
+ * them as a terminal does and draws them on its canvas, so nothing the task writes becomes markup. Control from the
+ * console to the page is text: {@code {"ready":true}}, {@code {"end":{"exitCode":n,"detached":b}}},
+ * {@code {"error":"..."}}. Closing the page ends the shell (its stdin closes and the exec session with it); Detach
+ * leaves it running. The upgrade was checked by {@link TerminalUpgradeCheck} (session, CSRF token, Origin).
  */
 @WebSocket(path = "/api/tasks/{project}/{task}/terminal")
 public class TerminalSocket {
     private static final Logger LOG = Logger.getLogger(TerminalSocket.class);
-    /** The longest line the page may send at once. */
+    /** The most the page may send in one frame (a paste): more is cut. */
     static final int MAX_INPUT = 64 * 1024;
 
     @Inject
     ServiceStubs stubs;
 
-    /** The endpoint is one bean for all connections: each connection's shell input, by connection id. */
+    /** The endpoint is one bean for all connections: each connection's Attach call, by connection id. */
     private final Map<String, ClientCallStreamObserver<AttachInput>> inputs = new ConcurrentHashMap<>();
 
     @OnOpen
     void open(WebSocketConnection connection, @PathParam("project") String project, @PathParam("task") String task) {
         if (!Ids.isProject(project) || !Ids.isTaskId(task)) {
-            connection.sendTextAndAwait("terok: project or task id malformed\n");
-            connection.closeAndAwait();
+            fail(connection, "project or task id malformed");
+        }
+    }
+
+    @OnTextMessage
+    void control(WebSocketConnection connection, String text) {
+        TerminalMessage m;
+        try {
+            m = TerminalMessage.parse(text);
+        } catch (IllegalArgumentException e) {
+            fail(connection, e.getMessage());
             return;
         }
+        ClientCallStreamObserver<AttachInput> in = inputs.get(connection.id());
+        if (m instanceof TerminalMessage.Start s) {
+            if (in != null) {
+                fail(connection, "the shell was already started");
+                return;
+            }
+            start(connection, connection.pathParam("task"), s);
+        } else if (in == null) {
+            fail(connection, "start the shell first: {\"start\":{\"cols\":..,\"rows\":..}}");
+        } else if (m instanceof TerminalMessage.Resize r) {
+            send(in, AttachInput.newBuilder().setResize(size(r.cols(), r.rows())).build());
+        } else {
+            send(in, AttachInput.newBuilder().setDetach(AttachDetach.getDefaultInstance()).build());
+        }
+    }
+
+    @OnBinaryMessage
+    void typed(WebSocketConnection connection, Buffer keys) {
+        ClientCallStreamObserver<AttachInput> in = inputs.get(connection.id());
+        if (in == null) {
+            return;
+        }
+        byte[] b = keys.getBytes();
+        send(in, AttachInput.newBuilder().setStdin(ByteString.copyFrom(b, 0, Math.min(b.length, MAX_INPUT))).build());
+    }
+
+    private void start(WebSocketConnection connection, String task, TerminalMessage.Start s) {
         RuntimeServiceGrpc.newStub(stubs.channel(ServiceName.RUNTIME)).attach(new ClientResponseObserver<AttachInput, AttachOutput>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<AttachInput> requests) {
@@ -59,10 +102,11 @@ public class TerminalSocket {
             @Override
             public void onNext(AttachOutput o) {
                 switch (o.getOutputCase()) {
-                    case STDOUT -> send(connection, o.getStdout().toString(StandardCharsets.UTF_8));
-                    case STDERR -> send(connection, o.getStderr().toString(StandardCharsets.UTF_8));
-                    case END -> send(connection, "\n[the shell ended"
-                            + (o.getEnd().getDetached() ? "" : ", exit " + o.getEnd().getExitCode()) + "]\n");
+                    case READY -> text(connection, "{\"ready\":true}");
+                    case STDOUT -> bytes(connection, o.getStdout());
+                    case STDERR -> bytes(connection, o.getStderr());
+                    case END -> text(connection, "{\"end\":{\"exitCode\":" + o.getEnd().getExitCode()
+                            + ",\"detached\":" + o.getEnd().getDetached() + "}}");
                     default -> {
                     }
                 }
@@ -70,27 +114,52 @@ public class TerminalSocket {
 
             @Override
             public void onError(Throwable t) {
-                String why = t instanceof io.grpc.StatusRuntimeException s ? ServiceErrors.message(s) : "the session failed";
-                send(connection, "\n[terok: " + why + "]\n");
-                close(connection);
+                inputs.remove(connection.id());
+                fail(connection, t instanceof io.grpc.StatusRuntimeException e ? ServiceErrors.message(e) : "the session failed");
             }
 
             @Override
             public void onCompleted() {
+                inputs.remove(connection.id());
                 close(connection);
             }
         });
-        ClientCallStreamObserver<AttachInput> input = inputs.get(connection.id());
-        input.onNext(AttachInput.newBuilder().setStart(AttachStart.newBuilder().setTask(task)
-                .addCommand("bash").addCommand("-l")).build());
-        LOG.infof("terminal opened into task %s", task);
+        send(inputs.get(connection.id()), AttachInput.newBuilder().setStart(AttachStart.newBuilder().setTask(task)
+                .addCommand("bash").addCommand("-l").setTty(true).setSize(size(s.cols(), s.rows()))).build());
+        LOG.infof("terminal opened into task %s (%dx%d)", task, s.cols(), s.rows());
     }
 
-    private static void send(WebSocketConnection connection, String text) {
-        if (connection.isOpen()) {
-            // the task's bytes as text: the page shows them with textContent, escape sequences and all visible
-            connection.sendText(text).subscribe().with(x -> { }, e -> { });
+    private static WindowSize size(int cols, int rows) {
+        return WindowSize.newBuilder().setColumns(cols).setRows(rows).build();
+    }
+
+    /** grpc-java's call is not thread-safe: keystrokes, resizes and the close come from different threads. */
+    private static void send(ClientCallStreamObserver<AttachInput> in, AttachInput message) {
+        synchronized (in) {
+            try {
+                in.onNext(message);
+            } catch (RuntimeException e) {
+                LOG.debug("attach already closed: " + Printable.line(e.getMessage()));
+            }
         }
+    }
+
+    private static void bytes(WebSocketConnection connection, ByteString b) {
+        if (connection.isOpen()) {
+            connection.sendBinary(Buffer.buffer(b.toByteArray())).subscribe().with(x -> { }, e -> { });
+        }
+    }
+
+    private static void text(WebSocketConnection connection, String json) {
+        if (connection.isOpen()) {
+            connection.sendText(json).subscribe().with(x -> { }, e -> { });
+        }
+    }
+
+    /** Tells the page why (as JSON data: the page shows it as text) and closes. */
+    private static void fail(WebSocketConnection connection, String why) {
+        text(connection, "{\"error\":" + TerminalMessage.JSON.valueToTree(Printable.line(why)) + "}");
+        close(connection);
     }
 
     private static void close(WebSocketConnection connection) {
@@ -99,30 +168,26 @@ public class TerminalSocket {
         }
     }
 
-    @OnTextMessage
-    void typed(WebSocketConnection connection, String line) {
-        ClientCallStreamObserver<AttachInput> in = inputs.get(connection.id());
-        if (in == null) {
-            return;
-        }
-        String s = line.length() > MAX_INPUT ? line.substring(0, MAX_INPUT) : line;
-        synchronized (in) {
-            in.onNext(AttachInput.newBuilder().setStdin(ByteString.copyFromUtf8(s)).build());
-        }
-    }
-
     @OnClose
     void closed(WebSocketConnection connection) {
         ClientCallStreamObserver<AttachInput> in = inputs.remove(connection.id());
-        if (in != null) {
+        if (in == null) {
+            return;
+        }
+        // A shell on a TTY does not end when its stdin's pipe closes (the terminal stays): Ctrl-C ends what runs in
+        // the foreground, then Ctrl-D on the empty line ends bash, as closing a terminal window would. Apart: the
+        // terminal throws away input it holds when Ctrl-C interrupts, a Ctrl-D sent with it would be lost. Then the
+        // call's input side closes; the task keeps running.
+        send(in, AttachInput.newBuilder().setStdin(ByteString.copyFrom(new byte[] {3})).build());
+        java.util.concurrent.CompletableFuture.delayedExecutor(300, java.util.concurrent.TimeUnit.MILLISECONDS).execute(() -> {
+            send(in, AttachInput.newBuilder().setStdin(ByteString.copyFrom(new byte[] {4})).build());
             synchronized (in) {
                 try {
-                    // the shell's stdin closes with the call's input side: bash exits; the task keeps running
                     in.onCompleted();
                 } catch (RuntimeException e) {
                     LOG.debug("attach already closed: " + Printable.line(e.getMessage()));
                 }
             }
-        }
+        });
     }
 }

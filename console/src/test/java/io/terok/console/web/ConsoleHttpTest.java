@@ -45,7 +45,12 @@ class ConsoleHttpTest {
                 .header("Content-Security-Policy", containsString("script-src 'self'"))
                 .header("X-Content-Type-Options", "nosniff").header("Referrer-Policy", "no-referrer");
         given().get("/static/console.js").then().statusCode(200).header("Content-Security-Policy", containsString("frame-ancestors 'none'"));
+        given().get("/webjars/xterm/4.9.0/lib/xterm.js").then().statusCode(401);
         String cookie = login();
+        // the terminal's emulator, from its WebJar (no CDN), under the same headers
+        given().header("Cookie", cookie).get("/webjars/xterm/4.9.0/lib/xterm.js").then().statusCode(200)
+                .header("Content-Security-Policy", containsString("script-src 'self'"));
+        given().header("Cookie", cookie).get("/webjars/xterm-addon-fit/0.3.0/lib/xterm-addon-fit.js").then().statusCode(200);
         given().header("Cookie", cookie).get("/").then().statusCode(200)
                 .body(containsString("a terok service is not running"));
         given().header("Cookie", cookie).header("Host", "evil.example:" + RestAssured.port).get("/api/overview").then().statusCode(421);
