@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class QuadletSetupTest {
-    static final List<String> SERVICES = List.of("runtime", "vault", "gate", "shield", "clearance");
+    /** The images setup builds: the five services' and the web console's. */
+    static final List<String> SERVICES = List.of("runtime", "vault", "gate", "shield", "clearance", "console");
     static final String VAULT_VOLUME = "terok-vault-data";
 
     @TempDir
@@ -81,10 +82,12 @@ class QuadletSetupTest {
     void setupInstallsUnitsTargetHooksImagesAndCompletion() throws IOException {
         Terok.Result r = terok.run("setup", "--user").ok();
         List<Path> shipped;
-        try (Stream<Path> s = Files.list(Terok.REPO.resolve("deploy/quadlet"))) {
+        try (Stream<Path> s = Stream.concat(Files.list(Terok.REPO.resolve("deploy/quadlet")),
+                Files.list(Terok.REPO.resolve("deploy/quadlet/console")))) {
             shipped = s.filter(p -> p.getFileName().toString().startsWith("terok")).sorted().toList();
         }
-        assertEquals(14, shipped.size(), shipped.toString());
+        // the five services' units, their volumes, the target, and the web console's container and pod
+        assertEquals(16, shipped.size(), shipped.toString());
         for (Path src : shipped) {
             String name = src.getFileName().toString();
             Path installed = name.endsWith(".target") ? home.resolve("config/systemd/user").resolve(name) : quadletDir().resolve(name);
@@ -121,7 +124,7 @@ class QuadletSetupTest {
         String images = imageIds();
         Terok.Result r = terok.run("setup", "--user").ok();
         List<String> items = r.out().lines().filter(l -> l.startsWith("  ") && !l.startsWith("    ")).toList();
-        assertTrue(items.size() >= 14 + 1 + 5 + 1, r.out());
+        assertTrue(items.size() >= 16 + 1 + 6 + 1, r.out());
         for (String line : items) {
             assertTrue(line.contains(": unchanged") || line.startsWith("  systemd: not reachable")
                     || line.startsWith("  vault passphrase: none"), "second run: " + line);
@@ -134,7 +137,7 @@ class QuadletSetupTest {
     @Order(3)
     void doctorChecksTheDeploymentOneLinePerCheckWithTheFix() throws IOException {
         Terok.Result r = terok.run("doctor", "--user");
-        assertTrue(r.out().lines().anyMatch(l -> l.matches("  Quadlet units \\.+ ok \\(14 current in .*")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("  Quadlet units \\.+ ok \\(16 current in .*")), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("  Quadlet images \\.+ ok .*")), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("  Quadlet firewall hooks \\.+ ok .*")), r.out());
         // No systemd user manager on this host: said, with what to do instead.

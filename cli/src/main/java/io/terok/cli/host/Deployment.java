@@ -2,7 +2,6 @@ package io.terok.cli.host;
 
 import io.terok.cli.core.CliException;
 import io.terok.cli.core.Context;
-import io.terok.common.ServiceName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +28,8 @@ final class Deployment {
     static final String TARGET = "terok.target";
     /** The images the units run ({@code Image=} in each .container). */
     static final String IMAGE_PREFIX = "localhost/terok-";
+    /** The web console's units, beside the services' in deploy/quadlet/ (installed into the same Quadlet directory). */
+    static final String CONSOLE_UNITS = "console";
     /** Named volumes holding the services' data (kept by uninstall unless --purge). */
     static final List<String> DATA_VOLUMES = List.of("terok-vault-data", "terok-gate-data", "terok-runtime-data");
     /** The line that makes a rootful unit differ from the rootless one (keep-id exists only for rootless podman). */
@@ -144,7 +145,7 @@ final class Deployment {
                 : Path.of("/etc/bash_completion.d/terok");
     }
 
-    static String image(ServiceName s) {
+    static String image(DeployedImage s) {
         return IMAGE_PREFIX + s.id() + ":latest";
     }
 
@@ -153,16 +154,24 @@ final class Deployment {
         return (name.endsWith(".target") ? systemdDir() : quadletDir()).resolve(name);
     }
 
-    /** The unit files shipped in {@code deploy/quadlet/} (sorted by name). */
+    /**
+     * The unit files shipped in {@code deploy/quadlet/} and the web console's in {@code deploy/quadlet/console/},
+     * sorted by name; all go into the one Quadlet directory.
+     */
     static List<Path> shippedUnits(Path terokHome) throws IOException {
         Path dir = terokHome.resolve("deploy/quadlet");
         if (!Files.isDirectory(dir)) {
             throw new CliException("no unit files at " + dir, "set TEROK_HOME to the terok checkout or installation");
         }
         List<Path> units = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            s.filter(p -> isUnitName(p.getFileName().toString())).sorted().forEach(units::add);
+        for (Path d : List.of(dir, dir.resolve(CONSOLE_UNITS))) {
+            if (Files.isDirectory(d)) {
+                try (Stream<Path> s = Files.list(d)) {
+                    s.filter(p -> isUnitName(p.getFileName().toString())).forEach(units::add);
+                }
+            }
         }
+        units.sort(java.util.Comparator.comparing(p -> p.getFileName().toString()));
         return units;
     }
 

@@ -4,7 +4,6 @@ import io.terok.cli.core.CliException;
 import io.terok.cli.core.Context;
 import io.terok.cli.services.Health;
 import io.terok.common.HostProcess;
-import io.terok.common.ServiceName;
 import io.terok.shield.hooks.HooksInstaller;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -109,12 +108,12 @@ final class DeploymentChecks {
         }
         ImageBuilder b = new ImageBuilder(ctx.terokHome(), podman.toString());
         List<String> missing = new ArrayList<>();
-        for (ServiceName s : ServiceName.values()) {
+        for (DeployedImage s : DeployedImage.values()) {
             if (!b.exists(s)) {
                 missing.add(Deployment.image(s));
             }
         }
-        return missing.isEmpty() ? Check.ok(label, "localhost/terok-<service>:latest for all five")
+        return missing.isEmpty() ? Check.ok(label, "localhost/terok-<name>:latest for the five services and the console")
                 : Check.error(label, "missing: " + String.join(", ", missing), "run `terok setup " + flag + "`");
     }
 

@@ -3,7 +3,6 @@ package io.terok.cli.host;
 import io.terok.cli.core.CliException;
 import io.terok.cli.core.FileTrees;
 import io.terok.common.HostProcess;
-import io.terok.common.ServiceName;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -43,11 +42,11 @@ final class ImageBuilder {
         this.podman = podman;
     }
 
-    Path appDir(ServiceName s) {
-        return terokHome.resolve(s.id() + "-service/target/quarkus-app");
+    Path appDir(DeployedImage s) {
+        return terokHome.resolve(s.module()).resolve("target/quarkus-app");
     }
 
-    Path containerfile(ServiceName s) {
+    Path containerfile(DeployedImage s) {
         return terokHome.resolve("deploy/images/Containerfile." + s.id());
     }
 
@@ -75,7 +74,7 @@ final class ImageBuilder {
     }
 
     /** Refuses when the service's quarkus-app is not built. */
-    void requireBuilt(ServiceName s) {
+    void requireBuilt(DeployedImage s) {
         Path jar = appDir(s).resolve("quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             throw new CliException("the " + s.id() + " service is not built: no " + jar,
@@ -84,7 +83,7 @@ final class ImageBuilder {
     }
 
     /** Digest of everything the image is built from. */
-    String inputDigest(ServiceName s, String baseId) throws IOException {
+    String inputDigest(DeployedImage s, String baseId) throws IOException {
         requireBuilt(s);
         Path app = appDir(s);
         MessageDigest md = sha256();
@@ -102,14 +101,14 @@ final class ImageBuilder {
     }
 
     /** The input digest recorded on the installed image, or null when the image is missing. */
-    String installedDigest(ServiceName s) throws IOException {
+    String installedDigest(DeployedImage s) throws IOException {
         HostProcess.Result r = HostProcess.of(podman, "image", "inspect", "--format",
                 "{{index .Labels \"" + INPUT_LABEL + "\"}}", Deployment.image(s)).timeout(QUICK).run();
         return r.ok() ? r.stdout().strip() : null;
     }
 
     /** Builds the image unless the installed one was built from the same inputs. */
-    Outcome ensure(ServiceName s, String base, String baseId) throws IOException {
+    Outcome ensure(DeployedImage s, String base, String baseId) throws IOException {
         String digest = inputDigest(s, baseId);
         if (digest.equals(installedDigest(s))) {
             return Outcome.UNCHANGED;
@@ -132,7 +131,7 @@ final class ImageBuilder {
     }
 
     /** Removes the service's image; true when there was one. */
-    boolean remove(ServiceName s) throws IOException {
+    boolean remove(DeployedImage s) throws IOException {
         HostProcess.Result exists = HostProcess.of(podman, "image", "exists", Deployment.image(s)).timeout(QUICK).run();
         if (!exists.ok()) {
             return false;
@@ -144,12 +143,12 @@ final class ImageBuilder {
         return true;
     }
 
-    boolean exists(ServiceName s) throws IOException {
+    boolean exists(DeployedImage s) throws IOException {
         return HostProcess.of(podman, "image", "exists", Deployment.image(s)).timeout(QUICK).run().ok();
     }
 
     /** The build context: quarkus-app/ (hard links where possible, so no copy of ~100 MB), the health check, the Containerfile. */
-    private void stageContext(ServiceName s, Path stage) throws IOException {
+    private void stageContext(DeployedImage s, Path stage) throws IOException {
         Files.copy(containerfile(s), stage.resolve("Containerfile"));
         Files.copy(healthcheck(), stage.resolve("healthcheck"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
         Path app = appDir(s);

@@ -5,7 +5,6 @@ import io.terok.cli.core.Context;
 import io.terok.cli.core.FileTrees;
 import io.terok.common.HostProcess;
 import io.terok.common.PrivateFiles;
-import io.terok.common.ServiceName;
 import io.terok.shield.hooks.HooksInstaller;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +56,7 @@ final class QuadletInstall {
             images = images();
             base = baseImage != null ? baseImage : ctx.env.getOrDefault("TEROK_BASE_IMAGE", ImageBuilder.DEFAULT_BASE);
             baseId = images.baseId(base);
-            for (ServiceName s : ServiceName.values()) {
+            for (DeployedImage s : DeployedImage.values()) {
                 images.requireBuilt(s);
             }
         }
@@ -67,14 +66,7 @@ final class QuadletInstall {
         item("vault passphrase", passphrase.state() + " (" + passphrase.detail() + ")");
         passphrase.notes().forEach(n -> ctx.out.println("    note: " + n));
 
-        boolean unitsChanged = false;
-        for (Path src : Deployment.shippedUnits(terokHome)) {
-            String name = src.getFileName().toString();
-            Path to = dep.unitTarget(name);
-            String state = write(to, dep.unitContent(name, Files.readString(src, StandardCharsets.UTF_8)), "rw-r--r--");
-            unitsChanged |= !state.equals("unchanged");
-            item("unit " + name, state + " (" + to + ")");
-        }
+        boolean unitsChanged = installUnits();
         // Directories the units bind-mount (podman refuses a missing bind source); systemd would create some itself.
         dir(dep.shieldTaskDir());
 
@@ -96,7 +88,7 @@ final class QuadletInstall {
         }
 
         if (buildImages) {
-            for (ServiceName s : ServiceName.values()) {
+            for (DeployedImage s : DeployedImage.values()) {
                 ImageBuilder.Outcome o = images.ensure(s, base, baseId);
                 item("image " + Deployment.image(s), o == ImageBuilder.Outcome.UNCHANGED ? "unchanged" : "built (from " + base + ")");
             }
@@ -128,28 +120,14 @@ final class QuadletInstall {
             HostProcess.Result r = systemd.run("stop", Deployment.TARGET);
             item("services", r.ok() ? "stopped (" + systemd.command("stop", Deployment.TARGET) + ")" : "stop failed: " + r.firstLine());
         }
-        boolean removedUnits = false;
-        for (Path dir : List.of(dep.quadletDir(), dep.systemdDir())) {
-            if (!Files.isDirectory(dir)) {
-                continue;
-            }
-            List<Path> ours;
-            try (Stream<Path> s = Files.list(dir)) {
-                ours = s.filter(p -> Deployment.isUnitName(p.getFileName().toString())).sorted().toList();
-            }
-            for (Path p : ours) {
-                Files.delete(p);
-                removedUnits = true;
-                item("unit " + p.getFileName(), "removed (" + p + ")");
-            }
-        }
+        boolean removedUnits = removeUnits();
         if (!removedUnits) {
             item("units", "none installed");
         }
         boolean hooksRemoved = hooks().uninstall();
         item("firewall hooks", hooksRemoved ? "removed (" + dep.shieldHooksDir() + ")" : "none installed");
         ImageBuilder images = images();
-        for (ServiceName s : ServiceName.values()) {
+        for (DeployedImage s : DeployedImage.values()) {
             item("image " + Deployment.image(s), images.remove(s) ? "removed" : "none");
         }
         item("bash completion", Files.deleteIfExists(dep.completionFile()) ? "removed" : "none");
@@ -178,6 +156,42 @@ final class QuadletInstall {
             systemd.run("daemon-reload");
         }
         return 0;
+    }
+
+    /**
+     * Every shipped unit (the five services', the web console's, the target) as this mode installs it; true when one
+     * was written.
+     */
+    boolean installUnits() throws IOException {
+        boolean changed = false;
+        for (Path src : Deployment.shippedUnits(terokHome)) {
+            String name = src.getFileName().toString();
+            Path to = dep.unitTarget(name);
+            String state = write(to, dep.unitContent(name, Files.readString(src, StandardCharsets.UTF_8)), "rw-r--r--");
+            changed |= !state.equals("unchanged");
+            item("unit " + name, state + " (" + to + ")");
+        }
+        return changed;
+    }
+
+    /** Removes every terok unit from the Quadlet and systemd directories (also ones an older version shipped). */
+    boolean removeUnits() throws IOException {
+        boolean removed = false;
+        for (Path dir : List.of(dep.quadletDir(), dep.systemdDir())) {
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            List<Path> ours;
+            try (Stream<Path> s = Files.list(dir)) {
+                ours = s.filter(p -> Deployment.isUnitName(p.getFileName().toString())).sorted().toList();
+            }
+            for (Path p : ours) {
+                Files.delete(p);
+                removed = true;
+                item("unit " + p.getFileName(), "removed (" + p + ")");
+            }
+        }
+        return removed;
     }
 
     private void item(String what, String state) {

@@ -112,6 +112,9 @@ class QuadletUnitsTest {
         for (String v : Deployment.DATA_VOLUMES) {
             names.add(v + "-volume.service");
         }
+        // the web console (deploy/quadlet/console/), installed beside the five
+        names.add("terok-console.service");
+        names.add("terok-console-pod.service");
         return names;
     }
 
@@ -136,11 +139,17 @@ class QuadletUnitsTest {
     @Test
     void userUnitsGenerateEveryServicePodAndVolumeWithTheirPrivileges() throws Exception {
         Generated g = generate(REPO.resolve("deploy/quadlet"), true);
-        // Quadlet also reads subdirectories: the web console's units (not installed by setup yet) generate cleanly too.
-        assertClean(g, Set.of("terok-console.service", "terok-console-pod.service"));
+        // Quadlet also reads subdirectories: the web console's units in deploy/quadlet/console/ generate with the five.
+        assertClean(g);
         String console = g.units().get("terok-console.service");
         assertTrue(console.contains("WantedBy=terok.target") && console.contains("PartOf=terok.target"), console);
-        assertTrue(execStart(console).contains("--cap-drop all") && execStart(console).contains("--read-only"), execStart(console));
+        assertTrue(execStart(console).contains("--cap-drop all") && execStart(console).contains("--read-only")
+                && execStart(console).contains("--security-opt=no-new-privileges"), execStart(console));
+        assertTrue(execStart(console).contains("-v %t/terok:%t/terok") && execStart(console).contains("--pull never")
+                && execStart(console).endsWith(" localhost/terok-console:latest"), execStart(console));
+        assertFalse(execStart(console).contains("--cap-add"), "the console gets no capability");
+        assertTrue(g.units().get("terok-console-pod.service").contains("--network host"),
+                "the console listens on the host's loopback (its own 127.0.0.1 default), so the host's network");
         for (ServiceName s : ServiceName.values()) {
             String unit = g.units().get("terok-" + s.id() + ".service");
             String run = execStart(unit);
@@ -222,12 +231,48 @@ class QuadletUnitsTest {
     }
 
     @Test
-    void theTargetWantsAllFiveServices() throws IOException {
+    void theTargetWantsAllFiveServicesAndTheConsole() throws IOException {
         String target = Files.readString(REPO.resolve("deploy/quadlet/terok.target"));
-        for (ServiceName s : ServiceName.values()) {
+        for (DeployedImage s : DeployedImage.values()) {
             assertTrue(target.matches("(?s).*\\nWants=[^\\n]*terok-" + s.id() + "\\.service.*"), s.id());
         }
         assertTrue(target.contains("WantedBy=default.target"));
+    }
+
+    /**
+     * What {@code terok setup --user} writes (its unit step, with this checkout as TEROK_HOME) into a private home:
+     * the five services', the console's and the target, all of which the real generator accepts from the Quadlet
+     * directory; a second run changes nothing; {@code terok uninstall}'s unit step leaves none behind.
+     */
+    @Test
+    void setupInstallsTheConsolesUnitsBesideTheFiveAndUninstallRemovesThem() throws Exception {
+        Path home = Files.createDirectories(tmp.resolve("home"));
+        // no PATH: nothing here may reach the machine's systemd or podman
+        Map<String, String> env = Map.of("HOME", home.toString(), "TEROK_HOME", REPO.toString(), "PATH", "");
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        io.terok.cli.core.Context ctx = new io.terok.cli.core.Context(new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+                System.err, env);
+        Deployment dep = Deployment.of(Deployment.Mode.USER, ctx);
+        QuadletInstall install = new QuadletInstall(ctx, dep);
+
+        assertTrue(install.installUnits(), "a first setup writes the units");
+        for (String unit : List.of("terok-console.container", "terok-console.pod", "terok-runtime.container")) {
+            assertTrue(Files.isRegularFile(dep.quadletDir().resolve(unit)), unit + " installed in " + dep.quadletDir());
+        }
+        assertEquals(Files.readString(REPO.resolve("deploy/quadlet/console/terok-console.container")),
+                Files.readString(dep.quadletDir().resolve("terok-console.container")));
+        assertTrue(Files.readString(dep.systemdDir().resolve("terok.target")).contains("terok-console.service"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("unit terok-console.container: installed"), out.toString(StandardCharsets.UTF_8));
+        Generated g = generate(dep.quadletDir(), true);
+        assertClean(g);
+        assertTrue(g.units().containsKey("terok-console.service"));
+
+        assertFalse(install.installUnits(), "a second setup changes nothing");
+
+        assertTrue(install.removeUnits());
+        try (java.util.stream.Stream<Path> left = java.util.stream.Stream.concat(Files.list(dep.quadletDir()), Files.list(dep.systemdDir()))) {
+            assertEquals(List.of(), left.toList(), "uninstall leaves no unit behind");
+        }
     }
 
     @Test
