@@ -6,7 +6,9 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.terok.api.v1.ClearanceEventsRequest;
 import io.terok.api.v1.ListPendingRequestsRequest;
 import io.terok.api.v1.VerdictResponse;
+import io.terok.console.security.GuardFilter;
 import io.terok.console.services.ServiceStubs;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -66,17 +68,29 @@ public class ClearanceResource {
                 .skip().repetitions();
     }
 
-    /** Allow or Deny one pending request: clearance's Verdict, as the desktop notification's buttons call it. */
+    /**
+     * Allow or Deny one pending request: clearance's Verdict, as the desktop notification's buttons call it. The
+     * answer's {@code Server-Timing} header gives the stages (the guard, clearance's ListPending, its Verdict, which
+     * includes shield opening the firewall): the page's own timing of the request shows the rest, so a slow click can be
+     * taken apart (docs/benchmarks.md, "Console").
+     */
     @POST
     @Path("api/clearance/verdict")
     @Consumes(MediaType.APPLICATION_JSON)
     @Blocking
-    public VerdictAnswer verdict(VerdictBody body) {
+    public VerdictAnswer verdict(VerdictBody body, RoutingContext rc) {
+        long t0 = System.nanoTime();
         var pending = stubs.clearance().listPending(ListPendingRequestsRequest.getDefaultInstance()).getRequestsList();
         var request = Verdicts.request(pending, body == null ? null : body.requestId(), body == null ? null : body.decision());
+        long t1 = System.nanoTime();
         VerdictResponse r = stubs.clearance().verdict(request);
+        long t2 = System.nanoTime();
+        Long guard = rc.get(GuardFilter.GUARD_NANOS);
+        String timing = String.format(java.util.Locale.ROOT, "guard;dur=%.1f, pending;dur=%.1f, verdict;dur=%.1f",
+                (guard == null ? 0 : guard) / 1e6, (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+        rc.response().putHeader("Server-Timing", timing);
         String outcome = r.getOutcome().name().replace("OUTCOME_", "");
-        LOG.infof("operator's verdict on request %s of task %s: %s", request.getRequestId(), request.getTaskId(), outcome);
+        LOG.infof("operator's verdict on request %s of task %s: %s (%s)", request.getRequestId(), request.getTaskId(), outcome, timing);
         return new VerdictAnswer(request.getRequestId(), outcome,
                 io.terok.common.Printable.line(r.getDetail().isEmpty() ? outcome.toLowerCase() : r.getDetail(), 400));
     }

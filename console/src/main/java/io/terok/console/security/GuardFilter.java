@@ -22,6 +22,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class GuardFilter {
     public static final String SESSION = "terok.console.session";
+    /** How long the guard took on this request, in nanoseconds (a resource may report it, see ClearanceResource). */
+    public static final String GUARD_NANOS = "terok.console.guard-nanos";
     private static final Logger LOG = Logger.getLogger(GuardFilter.class);
 
     private final ConsoleGuard guard;
@@ -53,6 +55,7 @@ public class GuardFilter {
     }
 
     void filter(RoutingContext rc) {
+        long start = System.nanoTime();
         HttpServerRequest req = rc.request();
         HttpServerResponse res = rc.response();
         ConsoleGuard.HEADERS.forEach(res::putHeader);
@@ -73,6 +76,7 @@ public class GuardFilter {
             if (p.session() != null) {
                 rc.put(SESSION, p.session());
             }
+            rc.put(GUARD_NANOS, System.nanoTime() - start);
             rc.next();
         }
     }
