@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 
 /**
@@ -35,7 +36,8 @@ import org.openqa.selenium.WebElement;
  * (Claude Code against the scripted model through the broker) and its real firewall: the agent's output appears while
  * the page is open; a connection the task tries shows up as a pending prompt; clicking Allow lets the task's next
  * connection through (checked from inside the task); the task's timeline shows block → prompt → verdict → first
- * packet through, linked; typing in the terminal reaches the task; markup the task controls (a domain it looked up,
+ * packet through, linked; the terminal is the task's terminal (keys typed reach its shell, a resize is seen, Ctrl-C
+ * interrupts, the exit code is shown, Close ends the shell and Detach leaves it); markup the task controls (a domain it looked up,
  * the agent's answer, the shell's output) stays text. Services and console (through bin/terok: `terok services up`,
  * `terok console`), browser and the project's image are set up once for the class.
  */
@@ -64,7 +66,7 @@ class ConsoleLiveEndToEndTest {
         terok = new Terok(Terok.freshHome("console-live", null), null);
         // The agent waits a little before it answers, so the page is open while it runs.
         model = ScriptedModelServer.start(Script.of(Step.shell("sleep 4; echo agent-worked"), Step.text(ANSWER)));
-        internet = FakeInternet.spec("tcl").addresses(2, 5).name("evil.test", 5).start();
+        internet = FakeInternet.spec("tcl").addresses(2, 5).addresses(11, 10 + Math.max(ROUNDS, 2)).name("evil.test", 5).start();
         podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
         terok.env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
         terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
@@ -94,6 +96,7 @@ class ConsoleLiveEndToEndTest {
         java.util.regex.Matcher login = java.util.regex.Pattern.compile("(http://127\\.0\\.0\\.1:" + consolePort
                 + "/login\\?token=[0-9a-f]{64})").matcher(terok.run("console").ok().out());
         assertTrue(login.find(), "terok console prints the login address");
+        idleRssKb = rssKb();
         browser = Browser.start();
         browser.open(login.group(1));
         browser.awaitText(Duration.ofSeconds(20), "#clearance h2", "Waiting for your answer");
@@ -134,7 +137,7 @@ class ConsoleLiveEndToEndTest {
     static void nothingInjected(String where) {
         assertFalse(browser.alertOpen(), where + ": a script ran (an alert is open)");
         assertEquals(0L, js("return document.querySelectorAll("
-                        + "'main svg, main img, main [onload], main [onerror], main script:not([src^=\"/static/\"])').length;"),
+                        + "'main svg, main img, main [onload], main [onerror], main script:not([src^=\"/static/\"]):not([src^=\"/webjars/\"])').length;"),
                 where + ": markup from the task became elements");
     }
 
@@ -208,19 +211,8 @@ class ConsoleLiveEndToEndTest {
         nothingInjected("clearance");
         browser.screenshot(DOCS.resolve("console-clearance.png"));
 
-        // The task retries in a tight loop; the operator clicks Allow.
-        Process retry = new ProcessBuilder(terok.commandLine("exec", task, "sh", "-c",
-                "until curl -s -m 1 -o /dev/null http://" + ip + "/; do sleep 0.02; done; echo through"))
-                .redirectErrorStream(true).start();
-        Thread.sleep(1500);
-        js("window.__answered = null; new MutationObserver(() => { if (!window.__answered) window.__answered = Date.now(); })"
-                + ".observe(document.getElementById('clearance-result'), {childList: true, characterData: true, subtree: true});");
-        long clickedAt = ((Number) js("return Date.now();")).longValue();
-        row.findElement(By.cssSelector("button.allow")).click();
-        browser.awaitText(Duration.ofSeconds(20), "#clearance-result", "Allowed " + ip + ":80/tcp");
-        long answeredAt = ((Number) js("return window.__answered;")).longValue();
-        assertTrue(retry.waitFor(30, TimeUnit.SECONDS), "the task's retry loop got through");
-        assertTrue(new String(retry.getInputStream().readAllBytes()).contains("through"));
+        // The task retries in a tight loop (running before the click); the operator clicks Allow.
+        AllowRound first = allow(row, ip);
         assertTrue(reaches("http://" + ip + "/"), "checked from inside the task: the next connection goes through");
         assertFalse(reaches("http://" + ip + ":81/"), "the prompt was for port 80 only");
         browser.await(Duration.ofSeconds(20), d -> d.findElements(By.cssSelector("#clearance tr.prompt")).stream()
@@ -253,31 +245,189 @@ class ConsoleLiveEndToEndTest {
         Instant passedAt = Instant.parse(passed.findElement(By.cssSelector(".time")).getAttribute("title"));
         System.out.printf("[bench] blocked packet -> prompt visible in the open page: %d ms%n",
                 seenAt - blockedAt.toEpochMilli());
-        System.out.printf("[bench] click on Allow -> first packet through: %d ms (the task retries every ~20 ms + curl start)%n",
-                passedAt.toEpochMilli() - clickedAt);
-        System.out.printf("[bench]   of which click -> the console's answer to the verdict shown: %d ms%n",
-                answeredAt - clickedAt);
-        String consolePid = Files.readString(terok.runtimeDir().resolve("pids/console.pid")).strip();
-        long rss = Files.readAllLines(Path.of("/proc/" + consolePid + "/status")).stream()
-                .filter(l -> l.startsWith("VmRSS:")).map(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElse(-1L);
-        System.out.printf("[bench] console RSS with two pages served: %d MiB%n", rss / 1024);
+        System.out.printf("[bench] click on Allow -> first packet through (shield's stamp): %d ms%n",
+                passedAt.toEpochMilli() - first.clickedAt());
+        System.out.println("[bench] round 1: " + first);
+        // More rounds for the benchmark (bench/run-console sets TEROK_CONSOLE_BENCH_ROUNDS), each to a fresh address.
+        List<AllowRound> rounds = new java.util.ArrayList<>(List.of(first));
+        browser.open(base() + "/");
+        browser.awaitText(Duration.ofSeconds(20), "#clearance h2", "Waiting for your answer");
+        for (int i = 1; i < ROUNDS; i++) {
+            String next = internet.ip(10 + i);
+            assertFalse(reaches("http://" + next + "/"), "not allowed yet: refused");
+            rounds.add(allow(browser.awaitText(Duration.ofSeconds(20), "#clearance tr.prompt", next + ":80/tcp"), next));
+            System.out.println("[bench] round " + (i + 1) + ": " + rounds.get(i));
+        }
+        if (rounds.size() > 1) {
+            System.out.println("[bench] " + rounds.size() + " rounds, median/min/max ms:");
+            for (var f : List.<java.util.Map.Entry<String, java.util.function.ToLongFunction<AllowRound>>>of(
+                    java.util.Map.entry("click -> task's first connection", AllowRound::clickToConnected),
+                    java.util.Map.entry("click -> the page's request starts", AllowRound::clickToRequest),
+                    java.util.Map.entry("the page's request (send to last byte)", AllowRound::request),
+                    java.util.Map.entry("click -> the answer shown", AllowRound::clickToAnswer))) {
+                long[] ms = rounds.stream().mapToLong(f.getValue()).sorted().toArray();
+                System.out.printf("[bench]   %s: %d / %d / %d%n", f.getKey(), ms[ms.length / 2], ms[0], ms[ms.length - 1]);
+            }
+        }
+        System.out.printf("[bench] console RSS idle (started, no page served): %d MiB%n", idleRssKb / 1024);
+        System.out.printf("[bench] console RSS with two pages served: %d MiB%n", rssKb() / 1024);
     }
-    @Test
-    @Order(3)
-    void typingInTheTerminalReachesTheTaskAndItsAnswerIsShown() throws Exception {
-        browser.open(base() + "/tasks/demo/" + task);
+    /** Rounds of Allow the test times (1 unless bench/run-console asks for more). */
+    static final int ROUNDS = Integer.parseInt(System.getenv().getOrDefault("TEROK_CONSOLE_BENCH_ROUNDS", "1"));
+    static long idleRssKb;
+
+    static long rssKb() throws java.io.IOException {
+        String consolePid = Files.readString(terok.runtimeDir().resolve("pids/console.pid")).strip();
+        return Files.readAllLines(Path.of("/proc/" + consolePid + "/status")).stream()
+                .filter(l -> l.startsWith("VmRSS:")).map(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElse(-1L);
+    }
+
+    /**
+     * One Allow, timed (ms, this host's CLOCK_REALTIME everywhere: the page's Date.now(), the task's date): from the
+     * click to the task's first successful connection, to the page's verdict request starting, that request's own
+     * duration, to the answer shown; and the console's stages from its Server-Timing header.
+     */
+    record AllowRound(long clickedAt, long clickToConnected, long clickToRequest, long request, long clickToAnswer, String serverTiming) {
+        @Override
+        public String toString() {
+            return String.format("click -> first connection %d ms; click -> request sent %d ms; request %d ms (console: %s);"
+                    + " click -> answer shown %d ms", clickToConnected, clickToRequest, request, serverTiming, clickToAnswer);
+        }
+    }
+
+    /** Starts the task's retry loop, waits until it runs, clicks Allow on {@code row}, and times the round. */
+    static AllowRound allow(WebElement row, String ip) throws Exception {
+        // the loop marks that it runs in a file (terok exec hands its output over only at the end)
+        String marker = "/tmp/retrying-" + ip;
+        Process retry = new ProcessBuilder(terok.commandLine("exec", task, "sh", "-c", "touch " + marker
+                + "; until curl -s -m 1 -o /dev/null http://" + ip + "/; do sleep 0.02; done; echo through $(date +%s%N)"))
+                .redirectErrorStream(true).start();
+        for (int i = 0; terok.run("exec", task, "test", "-e", marker).exitCode() != 0; i++) {
+            assertTrue(i < 30 && retry.isAlive(), "the task's retry loop did not start");
+            Thread.sleep(200);
+        }
+        Thread.sleep(300);
+        js("window.__answered = null; new MutationObserver(() => { if (!window.__answered) window.__answered = Date.now(); })"
+                + ".observe(document.getElementById('clearance-result'), {childList: true, characterData: true, subtree: true});"
+                + " performance.clearResourceTimings();");
+        long clickedAt = ((Number) js("return Date.now();")).longValue();
+        row.findElement(By.cssSelector("button.allow")).click();
+        browser.awaitText(Duration.ofSeconds(20), "#clearance-result", "Allowed " + ip + ":80/tcp");
+        long answeredAt = ((Number) js("return window.__answered;")).longValue();
+        assertTrue(retry.waitFor(30, TimeUnit.SECONDS), "the task's retry loop got through");
+        String output = new String(retry.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        java.util.regex.Matcher through = java.util.regex.Pattern.compile("through (\\d+)").matcher(output);
+        assertTrue(through.find(), "the loop's output: " + output);
+        long connectedAt = Long.parseLong(through.group(1)) / 1_000_000;
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> req = (java.util.Map<String, Object>) js("const e = performance.getEntriesByType('resource')"
+                + ".filter(x => x.name.endsWith('/api/clearance/verdict')).pop();"
+                + " return {start: performance.timeOrigin + e.startTime, dur: e.responseEnd - e.startTime,"
+                + " timing: e.serverTiming.map(t => t.name + '=' + t.duration.toFixed(1)).join(' ')};");
+        long start = Math.round(((Number) req.get("start")).doubleValue());
+        return new AllowRound(clickedAt, connectedAt - clickedAt, start - clickedAt,
+                Math.round(((Number) req.get("dur")).doubleValue()), answeredAt - clickedAt, String.valueOf(req.get("timing")));
+    }
+
+    /** What the page's terminal shows, line by line (xterm draws on a canvas: its buffer is the text). */
+    static String terminalText() {
+        return (String) js("const b = window.terokTerminal.buffer.active; const out = [];"
+                + " for (let i = 0; i < b.length; i++) out.push(b.getLine(i).translateToString(true)); return out.join('\\n');");
+    }
+
+    static String awaitTerminal(String text) {
+        try {
+            return browser.await(Duration.ofSeconds(20), d -> terminalText().contains(text) ? terminalText() : null);
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("the terminal never showed " + text + "; it shows:\n" + terminalText(), e);
+        }
+    }
+
+    /** Keys typed into xterm (its hidden textarea has the focus in a real page too). */
+    static void type(CharSequence... keys) {
+        browser.driver().findElement(By.cssSelector("#terminal .xterm-helper-textarea")).sendKeys(keys);
+    }
+
+    static long cols() {
+        return ((Number) js("return window.terokTerminal.cols;")).longValue();
+    }
+
+    static long rows() {
+        return ((Number) js("return window.terokTerminal.rows;")).longValue();
+    }
+
+    static void openShell() {
+        browser.await(Duration.ofSeconds(20), d -> d.findElement(By.id("terminal-open")).isDisplayed());
         browser.driver().findElement(By.id("terminal-open")).click();
         browser.await(Duration.ofSeconds(20), d -> d.findElement(By.id("terminal")).getAttribute("class").contains("open"));
-        WebElement line = browser.driver().findElement(By.id("terminal-line"));
-        line.sendKeys("echo \"$((6*7))-from-$(hostname)\"; id -u; echo '<b id=injected>bold</b>'");
-        line.submit();
-        WebElement screen = browser.awaitText(Duration.ofSeconds(20), "#terminal-screen", "42-from-");
-        browser.awaitText(Duration.ofSeconds(20), "#terminal-screen", "<b id=injected>bold</b>");
-        assertTrue(screen.getText().lines().anyMatch(l -> l.strip().equals("1000")), "the task's user: " + screen.getText());
-        assertEquals(0L, js("return document.querySelectorAll('#injected').length;"), "the shell's output stays text");
+    }
+
+    /** The process id of the shell in the page's terminal, as the shell says. */
+    static String shellPid() {
+        type("echo \"pid=$$\"", Keys.ENTER);
+        java.util.regex.Pattern pid = java.util.regex.Pattern.compile("pid=(\\d+)");
+        return browser.await(Duration.ofSeconds(20), d -> {
+            java.util.regex.Matcher m = pid.matcher(terminalText());
+            return m.find() ? m.group(1) : null;
+        });
+    }
+
+    /** Whether a process of that pid lives in the task. */
+    boolean alive(String pid) {
+        return terok.run("exec", task, "test", "-d", "/proc/" + pid).exitCode() == 0;
+    }
+
+    @Test
+    @Order(3)
+    void theTerminalIsTheTasksTerminalKeysResizeCtrlCAndTheExitCode() throws Exception {
+        browser.driver().manage().window().setSize(new org.openqa.selenium.Dimension(1280, 900));
+        browser.open(base() + "/tasks/demo/" + task);
+        openShell();
+        // typing reaches the task's shell, on a TTY of the page's size, as the task's user; its answer is shown
+        type("echo \"$((6*7))-from-$(hostname)\"; id -u; echo \"size=$(stty size)\"; echo '<b id=injected>bold</b>'", Keys.ENTER);
+        String shown = awaitTerminal("42-from-");
+        awaitTerminal("<b id=injected>bold</b>");
+        shown = terminalText();
+        assertTrue(shown.lines().anyMatch(l -> l.strip().equals("1000")), "the task's user: " + shown);
+        assertTrue(shown.contains("size=" + rows() + " " + cols()), "the task's terminal has the page's size: " + shown);
+        assertEquals(0L, js("return document.querySelectorAll('#injected, main b').length;"), "the shell's output stays text");
+
+        // a resize of the page's terminal is seen by the task
+        long before = cols();
+        browser.driver().manage().window().setSize(new org.openqa.selenium.Dimension(900, 760));
+        browser.await(Duration.ofSeconds(10), d -> cols() < before);
+        type("clear; echo \"cols=$(tput cols) rows=$(tput lines)\"", Keys.ENTER);
+        awaitTerminal("cols=" + cols() + " rows=" + rows());
+
+        // Ctrl-C interrupts a running command (the shell goes on; the command after && never ran)
+        type("sleep 300 && echo \"after-\"sleep", Keys.ENTER);
+        Thread.sleep(1000);
+        type(Keys.chord(Keys.CONTROL, "c"));
+        type("echo \"rc=$?\"", Keys.ENTER);
+        awaitTerminal("rc=130");
+        assertFalse(terminalText().lines().anyMatch(l -> l.strip().equals("after-sleep")), terminalText());
         browser.screenshot(DOCS.resolve("console-terminal.png"));
+
+        // the exit code is shown
+        type("exit 3", Keys.ENTER);
+        browser.await(Duration.ofSeconds(20), d -> "3".equals(d.findElement(By.id("terminal")).getAttribute("data-exit")));
+        assertTrue(browser.driver().findElement(By.id("terminal-status")).getText().contains("exit 3"));
+
+        // Close ends the shell; Detach leaves it running
+        openShell();
+        String closed = shellPid();
+        assertTrue(alive(closed), "positive control: the shell runs in the task");
         browser.driver().findElement(By.id("terminal-close")).click();
-        browser.awaitText(Duration.ofSeconds(20), "#terminal-screen", "[closed]");
+        for (int i = 0; i < 50 && alive(closed); i++) {
+            Thread.sleep(200);
+        }
+        assertFalse(alive(closed), "closing the terminal ended its shell: no stray shell in the task");
+        openShell();
+        String detached = shellPid();
+        browser.driver().findElement(By.id("terminal-detach")).click();
+        browser.await(Duration.ofSeconds(20), d -> "detached".equals(d.findElement(By.id("terminal")).getAttribute("data-exit")));
+        assertTrue(alive(detached), "a detached shell keeps running");
+        terok.run("exec", task, "kill", "-HUP", detached);
     }
 
     @Test
