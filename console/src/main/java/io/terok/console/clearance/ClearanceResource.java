@@ -70,9 +70,9 @@ public class ClearanceResource {
 
     /**
      * Allow or Deny one pending request: clearance's Verdict, as the desktop notification's buttons call it. The
-     * answer's {@code Server-Timing} header gives the stages (the guard, clearance's ListPending, its Verdict, which
-     * includes shield opening the firewall): the page's own timing of the request shows the rest, so a slow click can be
-     * taken apart (docs/benchmarks.md, "Console").
+     * answer's {@code Server-Timing} header gives the stages (the guard, the dispatch to this method, clearance's
+     * ListPending, its Verdict, which includes shield opening the firewall): the page's own timing of the request shows
+     * the rest, so a slow click can be taken apart (docs/benchmarks.md, "Console").
      */
     @POST
     @Path("api/clearance/verdict")
@@ -86,8 +86,10 @@ public class ClearanceResource {
         VerdictResponse r = stubs.clearance().verdict(request);
         long t2 = System.nanoTime();
         Long guard = rc.get(GuardFilter.GUARD_NANOS);
-        String timing = String.format(java.util.Locale.ROOT, "guard;dur=%.1f, pending;dur=%.1f, verdict;dur=%.1f",
-                (guard == null ? 0 : guard) / 1e6, (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+        Long passed = rc.get(GuardFilter.PASSED_AT);
+        // dispatch: from the guard to this method (routing, the worker thread, reading the JSON body)
+        String timing = String.format(java.util.Locale.ROOT, "guard;dur=%.1f, dispatch;dur=%.1f, pending;dur=%.1f, verdict;dur=%.1f",
+                (guard == null ? 0 : guard) / 1e6, (passed == null ? 0 : t0 - passed) / 1e6, (t1 - t0) / 1e6, (t2 - t1) / 1e6);
         rc.response().putHeader("Server-Timing", timing);
         String outcome = r.getOutcome().name().replace("OUTCOME_", "");
         LOG.infof("operator's verdict on request %s of task %s: %s (%s)", request.getRequestId(), request.getTaskId(), outcome, timing);

@@ -24,6 +24,8 @@ public class GuardFilter {
     public static final String SESSION = "terok.console.session";
     /** How long the guard took on this request, in nanoseconds (a resource may report it, see ClearanceResource). */
     public static final String GUARD_NANOS = "terok.console.guard-nanos";
+    /** When the guard let this request through ({@link System#nanoTime()}): the resource's dispatch starts there. */
+    public static final String PASSED_AT = "terok.console.passed-at";
     private static final Logger LOG = Logger.getLogger(GuardFilter.class);
 
     private final ConsoleGuard guard;
@@ -76,7 +78,9 @@ public class GuardFilter {
             if (p.session() != null) {
                 rc.put(SESSION, p.session());
             }
-            rc.put(GUARD_NANOS, System.nanoTime() - start);
+            long passed = System.nanoTime();
+            rc.put(GUARD_NANOS, passed - start);
+            rc.put(PASSED_AT, passed);
             rc.next();
         }
     }
