@@ -157,7 +157,7 @@ class AuthEndToEndTest {
     @Test
     @Order(4)
     void aClaudeSubscriptionTokenIsStoredAsOneAndATaskUsesItThroughItsPhantom() {
-        Terok.Result apiKey = terok.runWithInput(ANTHROPIC_KEY, "auth", "claude", "--subscription");
+        Terok.Result apiKey = terok.runWithInput(ANTHROPIC_KEY, "auth", "claude", "--subscription", "--paste-token");
         assertEquals(1, apiKey.exitCode(), apiKey.err());
         assertTrue(apiKey.err().contains("this is an anthropic API key, not a subscription token"), apiKey.err());
         Terok.Result codex = terok.runWithInput("{}", "auth", "codex", "--subscription");
@@ -165,10 +165,15 @@ class AuthEndToEndTest {
         // Codex's ChatGPT login runs in a container from a project's image; this installation has no project.
         assertTrue(codex.err().contains("the ChatGPT login runs codex from a project's image") && codex.err().contains("nothing stored"),
                 codex.err());
+        // So does Claude's setup-token login (without --paste-token).
+        Terok.Result claude = terok.run("auth", "claude", "--subscription");
+        assertEquals(2, claude.exitCode(), claude.err());
+        assertTrue(claude.err().contains("the Claude login runs claude from a project's image") && claude.err().contains("nothing stored"),
+                claude.err());
         assertFalse(credentials().contains("chatgpt"), credentials());
         assertTrue(credentials().contains("credential default/anthropic  api_key"), "the API key is still the one stored");
 
-        Terok.Result r = terok.runWithInput(SUBSCRIPTION_TOKEN, "auth", "claude", "--subscription");
+        Terok.Result r = terok.runWithInput(SUBSCRIPTION_TOKEN, "auth", "claude", "--subscription", "--paste-token");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(credentials().contains("credential default/anthropic  oauth"), credentials());
         assertTrue(terok.run("auth", "--list").ok().out().lines().anyMatch(l -> l.matches("anthropic\\s+subscription\\s+default.*")));

@@ -187,15 +187,19 @@ class CodexLoginEndToEndTest {
                 + b.encodeToString(claims.getBytes(StandardCharsets.UTF_8)) + ".c2lnbmF0dXJl";
     }
 
-    /** A CA and a certificate for {@code name}, made by the real openssl. */
-    static void certificates(Path dir, String name) throws IOException {
+    /** A CA and a certificate for {@code name} (and {@code more} names), made by the real openssl. */
+    static void certificates(Path dir, String name, String... more) throws IOException {
         String d = dir.toString();
         Cmd.ok("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=terok login test CA",
                 "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
                 "-keyout", d + "/ca.key", "-out", d + "/ca.pem");
         Cmd.ok("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + name, "-keyout", d + "/server.key",
                 "-out", d + "/server.csr");
-        Files.writeString(dir.resolve("ext.cnf"), "subjectAltName=DNS:" + name + "\nextendedKeyUsage=serverAuth\n"
+        StringBuilder san = new StringBuilder("DNS:" + name);
+        for (String m : more) {
+            san.append(",DNS:").append(m);
+        }
+        Files.writeString(dir.resolve("ext.cnf"), "subjectAltName=" + san + "\nextendedKeyUsage=serverAuth\n"
                 + "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n");
         Cmd.ok("openssl", "x509", "-req", "-in", d + "/server.csr", "-CA", d + "/ca.pem", "-CAkey", d + "/ca.key",
                 "-CAcreateserial", "-days", "2", "-extfile", d + "/ext.cnf", "-out", d + "/server.pem");

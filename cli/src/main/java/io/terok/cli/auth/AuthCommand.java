@@ -45,11 +45,15 @@ public final class AuthCommand extends Verb {
     @Option(names = "--set", paramLabel = "SET", description = "Credential set (default: default).")
     String set = "";
 
-    @Option(names = {"--subscription", "--device-auth"}, description = {"A subscription instead of an API key. claude"
-            + " (anthropic): the long-lived token `claude setup-token` prints (sk-ant-oat01-...), typed without echo or piped in."
-            + " codex (openai, chatgpt): Codex's own ChatGPT device login, run in a throwaway container whose only egress is"
-            + " auth.openai.com; you open the link shown and enter the code."})
+    @Option(names = {"--subscription", "--device-auth"}, description = {"A subscription instead of an API key, by the agent's"
+            + " own login run in a throwaway container whose only egress is the vendor's login hosts. claude (anthropic):"
+            + " `claude setup-token`; you open the link shown, sign in, and paste the code the page shows."
+            + " codex (openai, chatgpt): Codex's ChatGPT device login; you open the link shown and enter the code."})
     boolean subscription;
+
+    @Option(names = "--paste-token", description = "With --subscription for claude: no login container; the token `claude"
+            + " setup-token` printed where you ran it (sk-ant-oat01-...), typed without echo or piped in.")
+    boolean pasteToken;
 
     @Option(names = "--project", paramLabel = "PROJECT", description = "For a login in a container: the project whose image"
             + " runs the agent's login (default: the first project whose built image carries the agent).")
@@ -79,6 +83,10 @@ public final class AuthCommand extends Verb {
             throw new CliException("provider chatgpt takes a ChatGPT login, not an API key; nothing stored",
                     "`terok auth codex --subscription`", CliException.USAGE, null);
         }
+        if (pasteToken && !subscription) {
+            throw new CliException("--paste-token goes with --subscription; nothing stored",
+                    "`terok auth claude --subscription --paste-token`", CliException.USAGE, null);
+        }
         if (subscription) {
             return storeSubscription(ctx, name);
         }
@@ -100,13 +108,20 @@ public final class AuthCommand extends Verb {
      * sends as Anthropic expects one (Bearer plus its OAuth beta flag) while the task keeps its phantom API key.
      */
     private int storeSubscription(Context ctx, String name) {
-        if (name.equals("openai") || name.equals("chatgpt")) {
+        if (pasteToken && !name.equals("anthropic")) {
+            throw new CliException("--paste-token is for a Claude subscription token (provider anthropic), not " + name
+                    + "; nothing stored", "`terok auth claude --subscription --paste-token`", CliException.USAGE, null);
+        }
+        boolean inContainer = name.equals("openai") || name.equals("chatgpt") || (name.equals("anthropic") && !pasteToken);
+        if (inContainer) {
             if (timeoutSeconds < 10 || timeoutSeconds > 3600) {
                 throw new CliException("--timeout: " + timeoutSeconds + " is not between 10 and 3600 seconds; nothing stored",
-                        "`terok auth codex --subscription --timeout 900`", CliException.USAGE, null);
+                        "`terok auth " + (name.equals("anthropic") ? "claude" : "codex") + " --subscription --timeout 900`",
+                        CliException.USAGE, null);
             }
-            return new ContainerLogin(ctx, io.terok.agents.auth.SubscriptionLogin.CODEX, set)
-                    .run(project, java.time.Duration.ofSeconds(timeoutSeconds), caFile);
+            io.terok.agents.auth.SubscriptionLogin login = name.equals("anthropic") ? io.terok.agents.auth.SubscriptionLogin.CLAUDE
+                    : io.terok.agents.auth.SubscriptionLogin.CODEX;
+            return new ContainerLogin(ctx, login, set).run(project, java.time.Duration.ofSeconds(timeoutSeconds), caFile);
         }
         if (!name.equals("anthropic")) {
             throw new CliException("provider " + name + " has no subscription login in terok; nothing stored",
@@ -115,7 +130,8 @@ public final class AuthCommand extends Verb {
         String token = VaultCommand.secret("Claude subscription token (from `claude setup-token`): ").strip();
         KeyShapes.subscriptionProblem(name, token).ifPresent(p -> {
             throw new CliException(p + "; nothing stored", "run `claude setup-token` where you are logged in to Claude,"
-                    + " then paste the whole token it prints into `terok auth claude --subscription`");
+                    + " then paste the whole token it prints into `terok auth claude --subscription --paste-token`"
+                    + " (or let terok run the login: `terok auth claude --subscription`)");
         });
         CredentialInfo info = VAULT.call(ctx, "cannot store the " + name + " subscription token", v -> v.putCredential(
                 PutCredentialRequest.newBuilder().setProvider(name).setCredentialSet(set)

@@ -91,6 +91,10 @@ final class ContainerLogin {
                 LaunchRequest.newBuilder().setRunSpec(spec).build()));
         String id = task.getId();
         try {
+            if (login.pastesCode()) {
+                storeSetupToken(setupTokenInContainer(id, what, timeout, execEnv), what);
+                return 0;
+            }
             byte[] file = loginInContainer(id, what, timeout, execEnv);
             CodexAuthJson.ChatGptLogin tokens;
             try {
@@ -231,6 +235,137 @@ final class ContainerLogin {
         }
     }
 
+    /** The token setup-token printed, stored as the subscription's OAuth credential (it lives a year; no refresh). */
+    private void storeSetupToken(String token, String what) {
+        KeyShapes.subscriptionProblem(login.provider(), token).ifPresent(p -> {
+            throw new CliException(what + " printed something that is not a token (" + p + "); nothing stored",
+                    "run `terok auth " + login.agent() + " --subscription` again");
+        });
+        CredentialInfo info = VAULT.call(ctx, "cannot store the " + login.provider() + " subscription token", v -> v.putCredential(
+                PutCredentialRequest.newBuilder().setProvider(login.provider()).setCredentialSet(credentialSet)
+                        .setKind(CredentialKind.CREDENTIAL_KIND_OAUTH).setOauthAccessToken(token).build()));
+        ctx.out.println("logged in: the Claude subscription token is in the vault as provider " + info.getProvider() + " (set "
+                + info.getCredentialSet() + "); a task gets a phantom only: `terok task run PROJECT --agent claude PROMPT`");
+    }
+
+    /**
+     * Runs {@code claude setup-token} on a TTY (it draws nothing without one) through an exec session: shows the
+     * authorize link terok rebuilt from its checked parts, reads the code the person pastes (checked, then typed into the
+     * login's terminal), and returns the token the login prints. The screen is never shown: it ends with the token.
+     */
+    private String setupTokenInContainer(String id, String what, Duration timeout, java.util.Map<String, String> execEnv) {
+        io.terok.agents.auth.SetupTokenScreen screen = new io.terok.agents.auth.SetupTokenScreen();
+        java.util.concurrent.BlockingQueue<String> pasted = new java.util.concurrent.LinkedBlockingQueue<>();
+        String again = "run `terok auth " + login.agent() + " --subscription` again";
+        Session s = new Session(raw -> { }, screen::accept);
+        try (ServiceClient<RuntimeServiceBlockingStub> rt = ServiceApi.RUNTIME.connect(ctx)) {
+            List<String> mkdir = new java.util.ArrayList<>(List.of("mkdir", "-p", "-m", "700", "--"));
+            mkdir.addAll(login.dirs());
+            ExecResponse made = rt.call("cannot prepare the login's home", r -> r.exec(ExecRequest.newBuilder().setTask(id)
+                    .addAllCommand(mkdir).setTimeoutSeconds(30).build()));
+            if (made.getExitCode() != 0) {
+                throw new CliException(what + " could not start: mkdir in its container failed (exit " + made.getExitCode() + "): "
+                        + Printable.line(made.getStderr().toStringUtf8(), 300) + "; nothing stored", "see the runtime service's log");
+            }
+            ClientCallStreamObserver<AttachInput> call = (ClientCallStreamObserver<AttachInput>)
+                    RuntimeServiceGrpc.newStub(rt.channel()).attach(s);
+            // A wide terminal: the link and the token are each drawn on one line, never wrapped.
+            call.onNext(AttachInput.newBuilder().setStart(AttachStart.newBuilder().setTask(id).addAllCommand(login.command())
+                    .setTty(true).setSize(io.terok.api.v1.WindowSize.newBuilder().setColumns(2000).setRows(50))
+                    .putAllEnv(execEnv).setWorkdir("/tmp")).build());
+            long deadline = System.nanoTime() + timeout.toNanos();
+            boolean asked = false;
+            String typed = null;
+            try {
+                while (System.nanoTime() < deadline) {
+                    java.util.Optional<String> token = screen.token();
+                    if (token.isPresent()) {
+                        call.cancel("token read", null);
+                        return token.get();
+                    }
+                    if (screen.foreignLink().isPresent()) {
+                        call.cancel("foreign link", null);
+                        throw new CliException(what + " was stopped: the login printed a sign-in link other than Anthropic's"
+                                + " (a tampered image? do not open " + Printable.line(screen.foreignLink().get(), 120)
+                                + "); nothing stored", "rebuild the project's image and check where it came from");
+                    }
+                    if (screen.error().isPresent()) {
+                        call.cancel("login failed", null);
+                        throw new CliException(what + " failed: Anthropic did not take the code (Claude Code said: "
+                                + Printable.line(screen.error().get(), 300) + "); nothing stored",
+                                again + ", open the new link and paste the code its page shows");
+                    }
+                    if (screen.link().isPresent() && !asked) {
+                        asked = true;
+                        ctx.out.println();
+                        ctx.out.println("To log in to Claude, open " + screen.link().get().url());
+                        ctx.out.println("sign in, and paste the code the page shows (CODE#STATE) here.");
+                        ctx.out.flush();
+                        readLineInBackground(pasted);
+                    }
+                    if (s.done.getCount() == 0) {
+                        break;
+                    }
+                    String line = pasted.poll(200, TimeUnit.MILLISECONDS);
+                    if (line != null && typed == null) {
+                        String code = line.strip();
+                        java.util.Optional<String> problem = io.terok.agents.auth.SetupTokenScreen.pastedProblem(code,
+                                screen.link().get());
+                        if (problem.isPresent()) {
+                            call.cancel("bad code", null);
+                            throw new CliException(what + ": " + problem.get() + "; nothing stored", again);
+                        }
+                        typed = code;
+                        call.onNext(AttachInput.newBuilder().setStdin(com.google.protobuf.ByteString.copyFromUtf8(code)).build());
+                        // Claude Code's prompt takes a paste and its Enter as separate events, like a person's keystrokes.
+                        Thread.sleep(300);
+                        call.onNext(AttachInput.newBuilder().setStdin(com.google.protobuf.ByteString.copyFromUtf8("\r")).build());
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (screen.token().isPresent()) {
+                return screen.token().get();
+            }
+            if (s.done.getCount() != 0) {
+                call.cancel("timed out", null);
+                throw new CliException(what + " timed out after " + timeout.toSeconds() + " s ("
+                        + (typed == null ? "nobody pasted the code" : "no token after the code was pasted") + "); nothing stored",
+                        again + " and paste the code within the time (--timeout SECONDS)");
+            }
+            if (s.error != null) {
+                throw rt.failure("cannot run the login in its container", s.error instanceof io.grpc.StatusRuntimeException sre
+                        ? sre : io.grpc.Status.UNKNOWN.withDescription(String.valueOf(s.error.getMessage())).asRuntimeException());
+            }
+            throw new CliException(what + " failed: `" + String.join(" ", login.command()) + "` ended with exit code " + s.exitCode
+                    + " before printing a token; nothing stored", again);
+        }
+    }
+
+    /** One line from the person: the terminal without echo, else standard input; handed over when it comes. */
+    private static void readLineInBackground(java.util.concurrent.BlockingQueue<String> into) {
+        Thread t = new Thread(() -> {
+            String line;
+            java.io.Console console = System.console();
+            if (console != null) {
+                char[] c = console.readPassword("code: ");
+                line = c == null ? null : new String(c);
+            } else {
+                try {
+                    line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                } catch (java.io.IOException e) {
+                    line = null;
+                }
+            }
+            if (line != null) {
+                into.add(line);
+            }
+        }, "terok-login-code");
+        t.setDaemon(true);
+        t.start();
+    }
+
     private void remove(String id, String name) {
         try {
             RUNTIME.call(ctx, "cannot remove the login container " + name, rt -> rt.remove(RemoveRequest.newBuilder().setTask(id)
@@ -248,13 +383,20 @@ final class ContainerLogin {
         }
 
         private final Lines lines;
+        private final java.util.function.Consumer<String> chunks;
         private final StringBuilder partial = new StringBuilder();
         final CountDownLatch done = new CountDownLatch(1);
         volatile int exitCode = -1;
         volatile Throwable error;
 
         Session(Lines lines) {
+            this(lines, chunk -> { });
+        }
+
+        /** @param chunks every piece of output as it comes (a TTY's drawing has no useful lines) */
+        Session(Lines lines, java.util.function.Consumer<String> chunks) {
             this.lines = lines;
+            this.chunks = chunks;
         }
 
         @Override
@@ -273,6 +415,7 @@ final class ContainerLogin {
         }
 
         private void feed(String text) {
+            chunks.accept(text);
             partial.append(text);
             int nl;
             while ((nl = partial.indexOf("\n")) >= 0) {

@@ -6,20 +6,20 @@ import io.terok.api.v1.ProjectSettings;
 import io.terok.cli.core.CliException;
 import io.terok.common.Ids;
 import io.terok.common.Printable;
+import io.terok.common.ProjectRules;
 import io.terok.common.ServiceException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * The questions of {@code terok project wizard}: the settings {@code terok project init} takes, asked one by one.
- * An answer is checked at once with the rules that exist outside runtime (Ids for name and branch, the agent roster
- * for agent and provider) and asked again naming what was wrong; every other rule is runtime's, applied by Init to the
- * whole settings before anything is created. Plain class so a test drives it with scripted lines.
+ * Each answer is checked at once with the project file's own rules ({@link ProjectRules}, named by the field as the
+ * file spells it) and the agent roster, and asked again naming what was wrong; runtime's Init applies the same rules
+ * to the whole settings again before anything is created. Plain class so a test drives it with scripted lines.
  */
 final class ProjectWizard {
     private final BufferedReader in;
@@ -36,17 +36,13 @@ final class ProjectWizard {
     Optional<ProjectSettings> ask() {
         ProjectSettings.Builder s = ProjectSettings.newBuilder();
         s.setName(ask("Project name", "", v -> Ids.project("name", v)));
-        s.setUpstreamUrl(ask("Upstream URL (file:///path, https://..., ssh://... or user@host:path)", "", v -> {
-            if (v.isEmpty()) {
-                throw ServiceException.invalid("upstream", "required: the repository the project's tasks work on");
-            }
-            return v;
-        }));
-        s.setDefaultBranch(ask("Default branch (empty: the upstream's HEAD)", "", v -> v.isEmpty() ? v : Ids.branch("branch", v)));
+        s.setUpstreamUrl(ask("Upstream URL (file:///path, https://..., ssh://... or user@host:path)", "",
+                v -> ProjectRules.upstreamUrl("upstream.url", v)));
+        s.setDefaultBranch(ask("Default branch (empty: the upstream's HEAD)", "", v -> v.isEmpty() ? v : ProjectRules.branch("upstream.branch", v)));
         AgentDefinition agent = roster.get(ask("Agent (" + String.join(", ", tested()) + ")",
                 tested().contains("claude") ? "claude" : tested().get(0), v -> {
-                    if (!tested().contains(v)) {
-                        throw ServiceException.invalid("agent", "'" + Printable.line(v, 40) + "' is not a tested agent of the roster ("
+                    if (!tested().contains(ProjectRules.matching("agents.default", v, ProjectRules.AGENT))) {
+                        throw ServiceException.invalid("agents.default", "'" + Printable.line(v, 40) + "' is not a tested agent of the roster ("
                                 + String.join(", ", tested()) + ")");
                     }
                     return v;
@@ -54,19 +50,22 @@ final class ProjectWizard {
         s.setDefaultAgent(agent.id());
         List<String> providers = List.copyOf(agent.providers().keySet());
         s.setDefaultProvider(ask("Provider (" + String.join(", ", providers) + "; empty: the agent's default)", "", v -> {
-            if (!v.isEmpty() && !providers.contains(v)) {
-                throw ServiceException.invalid("provider", "'" + Printable.line(v, 40) + "' is not a provider of " + agent.id()
+            if (!v.isEmpty() && !providers.contains(ProjectRules.matching("agents.provider", v, ProjectRules.PROVIDER))) {
+                throw ServiceException.invalid("agents.provider", "'" + Printable.line(v, 40) + "' is not a provider of " + agent.id()
                         + " (" + String.join(", ", providers) + ")");
             }
             return v;
         }));
-        s.setDefaultModel(ask("Model (empty: the provider's default)", "", v -> v));
-        String profiles = ask("Shield profiles, comma-separated (empty: the default profile)", "", v -> v);
+        s.setDefaultModel(ask("Model (empty: the provider's default)", "",
+                v -> v.isEmpty() ? v : ProjectRules.matching("agents.model", v, ProjectRules.MODEL)));
+        String profiles = ask("Shield profiles, comma-separated (empty: the default profile)", "",
+                v -> String.join(",", ProjectRules.commaList("shield.profiles", v, ProjectRules.PROFILE)));
         if (!profiles.isEmpty()) {
-            s.addAllShieldProfiles(Arrays.stream(profiles.split(",")).map(String::strip).filter(p -> !p.isEmpty()).toList());
+            s.addAllShieldProfiles(List.of(profiles.split(",")));
         }
-        s.setGitName(ask("Author name of the agent's commits (empty: config.yaml's git.human_name, else host git)", "", v -> v));
-        s.setGitEmail(ask("Author e-mail (empty: as for the name)", "", v -> v));
+        s.setGitName(ask("Author name of the agent's commits (empty: config.yaml's git.human_name, else host git)", "",
+                v -> v.isEmpty() ? v : ProjectRules.gitName("git.name", v)));
+        s.setGitEmail(ask("Author e-mail (empty: as for the name)", "", v -> v.isEmpty() ? v : ProjectRules.gitEmail("git.email", v)));
 
         ProjectSettings settings = s.build();
         out.println();

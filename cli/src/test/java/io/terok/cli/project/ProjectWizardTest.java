@@ -59,11 +59,45 @@ class ProjectWizardTest {
         assertEquals("ada@example.org", p.getGitEmail());
         String out = shown();
         assertTrue(out.contains("name: 'Bad Name' is not a project name"), out);
-        assertTrue(out.contains("upstream: required"), out);
-        assertTrue(out.contains("branch: '-evil' is not a valid branch name"), out);
-        assertTrue(out.contains("agent: 'nosuchagent' is not a tested agent"), out);
-        assertTrue(out.contains("provider: 'nosuchprovider' is not a provider of claude"), out);
+        assertTrue(out.contains("upstream.url: required"), out);
+        assertTrue(out.contains("upstream.branch: '-evil' is not a valid git branch name"), out);
+        assertTrue(out.contains("agents.default: 'nosuchagent' is not a tested agent"), out);
+        assertTrue(out.contains("agents.provider: 'nosuchprovider' is not a provider of claude"), out);
         assertTrue(out.contains("Create project demo? [y/N]"), out);
+    }
+
+    /**
+     * Every field the wizard asks is refused, naming the field as the project file spells it, with the file's own rule
+     * (ProjectRules): what the file would refuse at init is never taken here first.
+     */
+    @Test
+    void eachFieldsBadInputIsRefusedNamingTheFieldWithTheProjectFilesRule() {
+        Optional<ProjectSettings> s = answer(
+                "demo",
+                "ftp://example.org/demo.git", "file:///srv/demo.git",
+                "main..x", "main",
+                "Claude", "claude",
+                "Anthropic", "anthropic",
+                "bad model!", "claude-opus",
+                "dev, Strict!", "dev",
+                "Ada <ada>", "Ada",
+                "not-an-address", "ada@example.org",
+                "y");
+        assertTrue(s.isPresent(), shown());
+        String out = shown();
+        for (String refused : List.of(
+                "upstream.url: 'ftp://example.org/demo.git' is not a file:///, https://, ssh:// or user@host:path URL",
+                "upstream.branch: 'main..x' is not a valid git branch name",
+                "agents.default: 'Claude' does not match",
+                "agents.provider: 'Anthropic' does not match",
+                "agents.model: 'bad model!' does not match",
+                "shield.profiles: 'Strict!' does not match",
+                "git.name: a person's name",
+                "git.email: 'not-an-address' is not an e-mail address")) {
+            assertTrue(out.contains(refused + "") , "refused: " + refused + "\n" + out);
+        }
+        assertEquals("claude-opus", s.get().getDefaultModel());
+        assertEquals(List.of("dev"), s.get().getShieldProfilesList());
     }
 
     @Test
@@ -98,7 +132,8 @@ class ProjectWizardTest {
 
     @Test
     void anAgentControlledLookingAnswerIsShownDefused() {
-        answer("demo", "file:///srv/demo.git", "", "", "", "", "", "Evil\u001b[2J", "", "n");
+        answer("demo", "file:///srv/demo.git", "", "", "", "", "", "Evil\u001b[2J", "", "", "n");
         assertFalse(shown().contains("\u001b"), "no escape byte reaches the terminal");
+        assertTrue(shown().contains("git.name: a person's name"), "refused as the project file refuses it: " + shown());
     }
 }

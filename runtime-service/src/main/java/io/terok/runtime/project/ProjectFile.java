@@ -5,6 +5,7 @@ import io.terok.api.v1.ResourceLimits;
 import io.terok.api.v1.SecurityMode;
 import io.terok.common.Ids;
 import io.terok.common.Printable;
+import io.terok.common.ProjectRules;
 import io.terok.common.ServiceException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,22 +41,6 @@ import org.yaml.snakeyaml.error.YAMLException;
  * </pre>
  */
 public final class ProjectFile {
-    /** Roster ids (the agents module's rule) or "all". */
-    static final Pattern AGENT = Pattern.compile("[a-z][a-z0-9-]{0,31}");
-    static final Pattern PROVIDER = Pattern.compile("[a-z][a-z0-9-]{0,31}");
-    /** Model names as agents spell them: "claude-sonnet-4-5", "gpt-5.1-codex", "openai/gpt-4o", "model:tag". */
-    static final Pattern MODEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}");
-    /** An image reference: [registry[:port]/]path[:tag][@sha256:...], lower case repository. */
-    static final Pattern IMAGE = Pattern.compile(
-            "([a-z0-9.-]+(:[0-9]{1,5})?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?");
-    static final Pattern PROFILE = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
-    /** A domain name, an IPv4/IPv6 address or a CIDR; shield checks it again before it reaches nft. */
-    static final Pattern ALLOW = Pattern.compile("([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}|[0-9.]{7,15}(/[0-9]{1,2})?|[0-9a-f:]{2,39}(/[0-9]{1,3})?");
-    static final Pattern ENV_NAME = Pattern.compile("[A-Z_][A-Z0-9_]{0,127}");
-    static final Pattern GPU = Pattern.compile("[a-z0-9.-]+/[a-z0-9.-]+=[A-Za-z0-9_.:-]+");
-    static final Pattern MEMORY = Pattern.compile("([0-9]{1,12})([kmg]?)b?");
-    static final Pattern EMAIL = Pattern.compile("[^\\s<>@]{1,64}@[^\\s<>@]{1,255}");
-
     private ProjectFile() {
     }
 
@@ -163,21 +148,15 @@ public final class ProjectFile {
             b.setUpstreamUrl(upstreamUrl(string(up, "upstream.url", true)));
             String branch = string(up, "upstream.branch", false);
             if (branch != null) {
-                if (!Ids.isBranch(branch)) {
-                    throw fail(source, "upstream.branch", "'" + Printable.line(branch, 80) + "' is not a valid git branch name");
-                }
-                b.setDefaultBranch(branch.startsWith("refs/heads/") ? branch.substring(11) : branch);
+                b.setDefaultBranch(ProjectRules.branch(source + ": upstream.branch", branch));
             }
             if (m.containsKey("image")) {
                 Map<String, Object> im = map(m.get("image"), "image");
                 keys(im, "image.", "base", "family", "snippet");
-                b.setBaseImage(opt(matching(im, "image.base", IMAGE)));
+                b.setBaseImage(opt(matching(im, "image.base", ProjectRules.IMAGE)));
                 String family = string(im, "image.family", false);
                 if (family != null) {
-                    if (!family.equals("deb") && !family.equals("rpm")) {
-                        throw fail(source, "image.family", "'" + Printable.line(family, 40) + "' is not deb or rpm");
-                    }
-                    b.setFamily(family);
+                    b.setFamily(ProjectRules.family(source + ": image.family", family));
                 }
                 String snippet = string(im, "image.snippet", false);
                 if (snippet != null) {
@@ -187,14 +166,14 @@ public final class ProjectFile {
             if (m.containsKey("agents")) {
                 Map<String, Object> ag = map(m.get("agents"), "agents");
                 keys(ag, "agents.", "include", "default", "provider", "model");
-                List<String> include = list(ag.get("include"), "agents.include", AGENT);
+                List<String> include = list(ag.get("include"), "agents.include", ProjectRules.AGENT);
                 if (include.contains("all") && include.size() > 1) {
                     throw fail(source, "agents.include", "'all' stands alone (it means every tested agent)");
                 }
                 b.addAllAgents(include);
-                b.setDefaultAgent(opt(matching(ag, "agents.default", AGENT)));
-                b.setDefaultProvider(opt(matching(ag, "agents.provider", PROVIDER)));
-                b.setDefaultModel(opt(matching(ag, "agents.model", MODEL)));
+                b.setDefaultAgent(opt(matching(ag, "agents.default", ProjectRules.AGENT)));
+                b.setDefaultProvider(opt(matching(ag, "agents.provider", ProjectRules.PROVIDER)));
+                b.setDefaultModel(opt(matching(ag, "agents.model", ProjectRules.MODEL)));
                 if (!b.getDefaultAgent().isEmpty() && !include.isEmpty() && !include.contains("all")
                         && !include.contains(b.getDefaultAgent())) {
                     throw fail(source, "agents.default", "'" + b.getDefaultAgent() + "' is not in agents.include " + include);
@@ -203,15 +182,15 @@ public final class ProjectFile {
             if (m.containsKey("shield")) {
                 Map<String, Object> sh = map(m.get("shield"), "shield");
                 keys(sh, "shield.", "profiles", "allow");
-                b.addAllShieldProfiles(list(sh.get("profiles"), "shield.profiles", PROFILE));
-                b.addAllShieldAllow(list(sh.get("allow"), "shield.allow", ALLOW));
+                b.addAllShieldProfiles(list(sh.get("profiles"), "shield.profiles", ProjectRules.PROFILE));
+                b.addAllShieldAllow(list(sh.get("allow"), "shield.allow", ProjectRules.ALLOW));
             }
             if (m.containsKey("resources")) {
                 Map<String, Object> r = map(m.get("resources"), "resources");
                 keys(r, "resources.", "memory", "cpus", "pids", "gpus");
                 ResourceLimits.Builder l = ResourceLimits.newBuilder();
                 if (r.containsKey("memory")) {
-                    Matcher mm = MEMORY.matcher(String.valueOf(r.get("memory")).toLowerCase(Locale.ROOT));
+                    Matcher mm = ProjectRules.MEMORY.matcher(String.valueOf(r.get("memory")).toLowerCase(Locale.ROOT));
                     if (!mm.matches()) {
                         throw fail(source, "resources.memory", "'" + Printable.line(String.valueOf(r.get("memory")), 40)
                                 + "' is not a size such as 512m or 4g");
@@ -243,13 +222,13 @@ public final class ProjectFile {
                 if (l.getMemoryBytes() > 0 || l.getCpus() > 0 || l.getPids() > 0) {
                     b.setLimits(l);
                 }
-                b.addAllGpus(list(r.get("gpus"), "resources.gpus", GPU));
+                b.addAllGpus(list(r.get("gpus"), "resources.gpus", ProjectRules.GPU));
             }
             if (m.containsKey("env")) {
                 Map<String, Object> env = map(m.get("env"), "env");
                 for (Map.Entry<String, Object> e : new TreeMap<>(env).entrySet()) {
                     String field = "env." + Printable.line(e.getKey(), 64);
-                    if (!ENV_NAME.matcher(e.getKey()).matches()) {
+                    if (!ProjectRules.ENV_NAME.matcher(e.getKey()).matches()) {
                         throw fail(source, field, "not a variable name ([A-Z_][A-Z0-9_]*)");
                     }
                     if (e.getKey().startsWith("TEROK_")) {
@@ -271,17 +250,11 @@ public final class ProjectFile {
                 keys(g, "git.", "name", "email");
                 String gn = string(g, "git.name", false);
                 if (gn != null) {
-                    if (gn.isBlank() || gn.length() > 128 || gn.chars().anyMatch(c -> c < 0x20 || c == 0x7f || c == '<' || c == '>')) {
-                        throw fail(source, "git.name", "a person's name: 1-128 printable characters, no < or >");
-                    }
-                    b.setGitName(gn);
+                    b.setGitName(ProjectRules.gitName(source + ": git.name", gn));
                 }
                 String ge = string(g, "git.email", false);
                 if (ge != null) {
-                    if (!EMAIL.matcher(ge).matches() || ge.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-                        throw fail(source, "git.email", "'" + Printable.line(ge, 80) + "' is not an e-mail address");
-                    }
-                    b.setGitEmail(ge);
+                    b.setGitEmail(ProjectRules.gitEmail(source + ": git.email", ge));
                 }
             }
             if (m.containsKey("security")) {
@@ -295,16 +268,8 @@ public final class ProjectFile {
             return b.build();
         }
 
-        /** The same URL forms the gate takes; the gate checks them again (and reaches the upstream). */
         String upstreamUrl(String url) {
-            boolean scpLike = url.matches("[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\\s:]+");
-            boolean known = url.startsWith("file:///") || url.startsWith("https://") || url.startsWith("ssh://")
-                    || url.startsWith("http://") || scpLike;
-            if (!known || url.length() > 2048 || url.chars().anyMatch(c -> c <= 0x20 || c == 0x7f)) {
-                throw fail(source, "upstream.url", "'" + Printable.line(url, 120)
-                        + "' is not a file:///, https://, ssh:// or user@host:path URL");
-            }
-            return url;
+            return ProjectRules.upstreamUrl(source + ": upstream.url", url);
         }
 
         String snippet(String s) {
@@ -366,10 +331,7 @@ public final class ProjectFile {
 
         String matching(Map<String, Object> m, String field, Pattern p) {
             String v = string(m, field, false);
-            if (v != null && !p.matcher(v).matches()) {
-                throw fail(source, field, "'" + Printable.line(v, 80) + "' does not match " + p.pattern());
-            }
-            return v;
+            return v == null ? null : ProjectRules.matching(source + ": " + field, v, p);
         }
 
         List<String> list(Object v, String field, Pattern p) {
@@ -380,17 +342,7 @@ public final class ProjectFile {
             if (in == null) {
                 throw fail(source, field, "expected a list");
             }
-            List<String> out = new ArrayList<>();
-            for (Object o : in) {
-                String s = String.valueOf(o).strip();
-                if (!p.matcher(s).matches()) {
-                    throw fail(source, field, "'" + Printable.line(s, 80) + "' does not match " + p.pattern());
-                }
-                if (!out.contains(s)) {
-                    out.add(s);
-                }
-            }
-            return out;
+            return ProjectRules.list(source + ": " + field, in, p);
         }
 
         static String opt(String s) {
