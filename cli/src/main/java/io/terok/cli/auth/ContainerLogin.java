@@ -172,14 +172,7 @@ final class ContainerLogin {
             }
         });
         try (ServiceClient<RuntimeServiceBlockingStub> rt = ServiceApi.RUNTIME.connect(ctx)) {
-            List<String> mkdir = new java.util.ArrayList<>(List.of("mkdir", "-p", "-m", "700", "--"));
-            mkdir.addAll(login.dirs());
-            ExecResponse made = rt.call("cannot prepare the login's home", r -> r.exec(ExecRequest.newBuilder().setTask(id)
-                    .addAllCommand(mkdir).setTimeoutSeconds(30).build()));
-            if (made.getExitCode() != 0) {
-                throw new CliException(what + " could not start: mkdir in its container failed (exit " + made.getExitCode() + "): "
-                        + Printable.line(made.getStderr().toStringUtf8(), 300) + "; nothing stored", "see the runtime service's log");
-            }
+            prepareHome(rt, id, what);
             ClientCallStreamObserver<AttachInput> call = (ClientCallStreamObserver<AttachInput>)
                     RuntimeServiceGrpc.newStub(rt.channel()).attach(s);
             call.onNext(AttachInput.newBuilder().setStart(AttachStart.newBuilder().setTask(id).addAllCommand(login.command())
@@ -235,6 +228,18 @@ final class ContainerLogin {
         }
     }
 
+    /** The login's home directories, private to the container's user, before the login writes into them. */
+    private void prepareHome(ServiceClient<RuntimeServiceBlockingStub> rt, String id, String what) {
+        List<String> mkdir = new java.util.ArrayList<>(List.of("mkdir", "-p", "-m", "700", "--"));
+        mkdir.addAll(login.dirs());
+        ExecResponse made = rt.call("cannot prepare the login's home", r -> r.exec(ExecRequest.newBuilder().setTask(id)
+                .addAllCommand(mkdir).setTimeoutSeconds(30).build()));
+        if (made.getExitCode() != 0) {
+            throw new CliException(what + " could not start: mkdir in its container failed (exit " + made.getExitCode() + "): "
+                    + Printable.line(made.getStderr().toStringUtf8(), 300) + "; nothing stored", "see the runtime service's log");
+        }
+    }
+
     /** The token setup-token printed, stored as the subscription's OAuth credential (it lives a year; no refresh). */
     private void storeSetupToken(String token, String what) {
         KeyShapes.subscriptionProblem(login.provider(), token).ifPresent(p -> {
@@ -259,14 +264,7 @@ final class ContainerLogin {
         String again = "run `terok auth " + login.agent() + " --subscription` again";
         Session s = new Session(raw -> { }, screen::accept);
         try (ServiceClient<RuntimeServiceBlockingStub> rt = ServiceApi.RUNTIME.connect(ctx)) {
-            List<String> mkdir = new java.util.ArrayList<>(List.of("mkdir", "-p", "-m", "700", "--"));
-            mkdir.addAll(login.dirs());
-            ExecResponse made = rt.call("cannot prepare the login's home", r -> r.exec(ExecRequest.newBuilder().setTask(id)
-                    .addAllCommand(mkdir).setTimeoutSeconds(30).build()));
-            if (made.getExitCode() != 0) {
-                throw new CliException(what + " could not start: mkdir in its container failed (exit " + made.getExitCode() + "): "
-                        + Printable.line(made.getStderr().toStringUtf8(), 300) + "; nothing stored", "see the runtime service's log");
-            }
+            prepareHome(rt, id, what);
             ClientCallStreamObserver<AttachInput> call = (ClientCallStreamObserver<AttachInput>)
                     RuntimeServiceGrpc.newStub(rt.channel()).attach(s);
             // A wide terminal: the link and the token are each drawn on one line, never wrapped.
