@@ -79,7 +79,17 @@ public final class LoadBenchmark {
     }
 
     /** What the others saw in one phase. */
-    record Phase(String name, Stats launchMs, Stats providerMs, Stats promptMs, String flood) {
+    record Phase(String name, Stats launchMs, Stats providerMs, Stats promptMs, String flood, String cpu) {
+    }
+
+    /** Each service's CPU time so far (user + system, ms), from the pids in its pid file. */
+    Map<String, Double> serviceCpu() throws java.io.IOException {
+        Map<String, Double> cpu = new java.util.TreeMap<>();
+        for (String s : List.of("runtime", "vault", "gate", "shield", "clearance")) {
+            long pid = Long.parseLong(Files.readString(home.resolve("run/pids/" + s + ".pid")).strip());
+            cpu.put(s, ProcessCpu.ownMs(pid));
+        }
+        return cpu;
     }
 
     void run(int launches, int rate) throws Exception {
@@ -145,14 +155,14 @@ public final class LoadBenchmark {
             String load = Files.readString(Path.of("/proc/loadavg")).strip();
             System.out.printf("### Flood isolation (%d launches, provider calls every 50 ms meanwhile, flood rate %d/s; load average at the end: %s)%n%n",
                     launches, rate, load);
-            System.out.println("| phase | launch p50 ms | launch p95 ms | provider call p50 ms | provider call p95 ms | blocked → pending request p50 ms | the flood |");
-            System.out.println("|---|---|---|---|---|---|---|");
+            System.out.println("| phase | launch p50 ms | launch p95 ms | provider call p50 ms | provider call p95 ms | blocked → pending request p50 ms | the flood | services' CPU % of one core |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
             Phase base = phases.get(0);
             for (Phase p : phases) {
-                System.out.printf("| %s | %.0f (%s) | %.0f | %.1f (%s) | %.1f | %.0f (%s) | %s |%n", p.name(),
+                System.out.printf("| %s | %.0f (%s) | %.0f | %.1f (%s) | %.1f | %.0f (%s) | %s | %s |%n", p.name(),
                         p.launchMs().median(), ratio(p.launchMs().median(), base.launchMs().median()), p.launchMs().percentile(95),
                         p.providerMs().median(), ratio(p.providerMs().median(), base.providerMs().median()), p.providerMs().percentile(95),
-                        p.promptMs().median(), ratio(p.promptMs().median(), base.promptMs().median()), p.flood());
+                        p.promptMs().median(), ratio(p.promptMs().median(), base.promptMs().median()), p.flood(), p.cpu());
             }
             System.out.println();
             System.out.println("pending clearance requests of the flooder at the end: " + pending(label("flooder")).size()
@@ -307,6 +317,8 @@ public final class LoadBenchmark {
                 }
             }
         }, "victim-calls");
+        Map<String, Double> cpu0 = serviceCpu();
+        long c0 = System.nanoTime();
         caller.start();
         List<Double> launchMs = new ArrayList<>();
         for (int i = 0; i < launches; i++) {
@@ -323,11 +335,17 @@ public final class LoadBenchmark {
         }
         stop.set(true);
         caller.join(30_000);
+        Map<String, Double> cpu1 = serviceCpu();
+        double wall = (System.nanoTime() - c0) / 1e6;
         String flood = end.get();
         if (failed.get() != null) {
             throw failed.get();
         }
-        return new Phase(name, new Stats(launchMs), new Stats(providerMs), new Stats(promptMs), flood.isEmpty() ? "none" : flood);
+        StringBuilder cpu = new StringBuilder();
+        cpu1.forEach((s, ms) -> cpu.append(cpu.length() > 0 ? ", " : "").append(s).append(' ')
+                .append(String.format("%.0f", 100 * (ms - cpu0.get(s)) / wall)));
+        return new Phase(name, new Stats(launchMs), new Stats(providerMs), new Stats(promptMs), flood.isEmpty() ? "none" : flood,
+                cpu.toString());
     }
 
     static int victimPort = 20000;
