@@ -379,10 +379,12 @@ class LoadEndToEndTest {
         providerSaw.clear();
         List<Callable<String>> streams = new ArrayList<>();
         AtomicInteger hostStreams = new AtomicInteger();
+        List<Double> hostStreamSeconds = new CopyOnWriteArrayList<>();
         for (int s = 0; s < STREAMS - TASKS; s++) {
             Task t = all.get(s % TASKS);
             streams.add(() -> {
                 hostStreams.incrementAndGet();
+                long began = System.nanoTime();
                 HttpRequest req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(120)).header("x-api-key", t.phantom())
                         .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"stream\":true}")).build();
                 HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
@@ -392,6 +394,7 @@ class LoadEndToEndTest {
                         body.append(line).append('\n');
                     }
                 }
+                hostStreamSeconds.add(seconds(began));
                 return body.toString();
             });
         }
@@ -428,6 +431,10 @@ class LoadEndToEndTest {
         assertEquals(List.of(REAL_KEY), providerSaw.stream().distinct().toList(), "the provider saw only the real key");
         report.add(String.format("load: %d concurrent SSE streams (%d events, %d ms apart; %d from the host, %d from tasks)"
                 + " in %.1f s: %.1f streams/s", STREAMS, EVENTS, EVENT_GAP_MS, hostStreams.get(), TASKS, wall, STREAMS / wall));
+        List<Double> sorted = hostStreamSeconds.stream().sorted().toList();
+        report.add(String.format("load: one host stream took %.2f s at the median, %.2f s at most (%.2f s of events at the"
+                + " provider); the streams from tasks include a podman exec each", sorted.get(sorted.size() / 2),
+                sorted.get(sorted.size() - 1), EVENTS * EVENT_GAP_MS / 1000.0));
     }
 
     /**
