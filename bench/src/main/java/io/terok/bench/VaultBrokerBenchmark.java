@@ -71,7 +71,11 @@ public final class VaultBrokerBenchmark {
         Path home = Files.createTempDirectory("terok-bench-vault");
         Files.createDirectories(home.resolve("config"));
         Files.writeString(home.resolve("config/config.yaml"), "terok:\n  vault:\n    broker-port: " + brokerPort
-                + "\n    kernel-keyring: false\n    passphrase-command: printf %s bench-passphrase\n    providers:\n      anthropic:\n"
+                + "\n    kernel-keyring: false\n    passphrase-command: printf %s bench-passphrase\n"
+                // the relay's own cost, from one phantom token as fast as it goes: the per-task allowance would
+                // answer most of it 429 (bench/run-load measures the allowance)
+                + "    task-request-rate: 0\n    task-max-in-flight: 0\n"
+                + "    providers:\n      anthropic:\n"
                 + "        upstream: http://127.0.0.1:" + mock.getAddress().getPort() + "\n");
         Map<String, String> env = new HashMap<>();
         for (String d : List.of("runtime", "data", "state", "config")) {

@@ -4,6 +4,7 @@ import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.StartupEvent;
 import io.terok.vault.broker.AuditLog;
 import io.terok.vault.broker.RouteTable;
+import io.terok.vault.broker.TaskRequestLimiter;
 import io.terok.vault.broker.TokenBroker;
 import io.terok.vault.git.GitCredentials;
 import io.terok.vault.git.GitHosts;
@@ -74,7 +75,9 @@ public class VaultBeans {
     TokenBroker broker(Vertx vertx, Vault vault, AuditLog audit, VaultConfig config) {
         broker = new TokenBroker(vertx, vault, audit, new TokenBroker.Settings(config.vault().maxRequestBytes(),
                 config.vault().upstreamConnectTimeout(), config.vault().upstreamIdleTimeout(),
-                config.vault().websocketMaxMessageBytes(), config.vault().oauthRefreshMargin(), config.vault().oauthRefreshTimeout()));
+                config.vault().websocketMaxMessageBytes(), config.vault().oauthRefreshMargin(), config.vault().oauthRefreshTimeout(),
+                new TaskRequestLimiter.Limits(config.vault().taskRequestRate(), config.vault().taskRequestBurst(),
+                        config.vault().taskMaxInFlight())));
         return broker;
     }
 

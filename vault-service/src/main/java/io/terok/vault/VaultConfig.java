@@ -58,6 +58,22 @@ public interface VaultConfig {
         @WithDefault("keyctl")
         String keyctl();
 
+        /**
+         * Requests a second one task may send through the broker, sustained (all its phantom tokens together); past it
+         * and its burst the broker answers 429 with Retry-After, so a flooding task cannot spend the shared real key's
+         * upstream allowance or the broker's connections. 0 switches the bound off.
+         */
+        @WithDefault("20")
+        double taskRequestRate();
+
+        /** Requests one task may send at once above its rate (the bucket's size). */
+        @WithDefault("60")
+        int taskRequestBurst();
+
+        /** Requests (streams included) one task may have in flight through the broker at once; 0: no bound. */
+        @WithDefault("32")
+        int taskMaxInFlight();
+
         /** Largest request body the broker forwards (by Content-Length). */
         @WithDefault("134217728")
         long maxRequestBytes();

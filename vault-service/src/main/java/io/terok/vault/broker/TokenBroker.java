@@ -51,7 +51,7 @@ import org.jboss.logging.Logger;
  */
 public final class TokenBroker {
     public record Settings(long maxRequestBytes, Duration connectTimeout, Duration idleTimeout, int maxWebSocketMessageBytes,
-                           Duration oauthRefreshMargin, Duration oauthRefreshTimeout) {
+                           Duration oauthRefreshMargin, Duration oauthRefreshTimeout, TaskRequestLimiter.Limits taskLimits) {
     }
 
     private static final Logger LOG = Logger.getLogger(TokenBroker.class);
@@ -67,6 +67,7 @@ public final class TokenBroker {
     private final Settings settings;
     private final Vertx vertx;
     private final HttpClient client;
+    private final TaskRequestLimiter limiter;
     /**
      * One upstream client (and connection pool) per event loop. A shared pool hands a request a connection that may
      * live on another event loop, so each write and each answer crosses threads (a wake-up and a context switch
@@ -92,6 +93,10 @@ public final class TokenBroker {
         /** The account the OAuth credential names (ChatGPT), null when none. */
         String accountId;
         String outcome;
+        /** The task's admission (released when the exchange ends), null before it or when refused. */
+        TaskRequestLimiter.Permit permit;
+        /** Seconds for Retry-After when the task's allowance refused the request, else 0. */
+        long retryAfter;
         /** The raw query (null: none), for the method-override check. */
         String query;
         /** The route rule that refused the request, or null. */
@@ -179,6 +184,7 @@ public final class TokenBroker {
         this.audit = audit;
         this.settings = settings;
         this.vertx = vertx;
+        this.limiter = new TaskRequestLimiter(settings.taskLimits());
         this.client = newClient();
         this.refresher = new OAuthRefresher(vertx, client, vault, settings.oauthRefreshMargin(), settings.oauthRefreshTimeout());
         this.webSockets = vertx.createWebSocketClient(new WebSocketClientOptions()
@@ -236,6 +242,7 @@ public final class TokenBroker {
      * task keeps nothing it opened with them. Returns how many were cut.
      */
     public int cutTask(String taskId) {
+        limiter.forget(taskId);
         java.util.Set<Runnable> cuts = openStreams.remove(taskId);
         if (cuts == null) {
             return 0;
@@ -415,8 +422,17 @@ public final class TokenBroker {
         });
     }
 
+    private static void release(Exchange x) {
+        if (x.permit != null) {
+            x.permit.release();
+        }
+    }
+
     private void answer(HttpServerRequest req, Exchange x, int status, String error, String message) {
         x.outcome = x.rule != null ? error + ":" + x.rule : error;
+        if (x.retryAfter > 0) {
+            req.response().putHeader("retry-after", Long.toString(x.retryAfter));
+        }
         JsonObject body = new JsonObject().put("error", error).put("message", message);
         if (x.rule != null) {
             body.put("rule", x.rule);
@@ -560,8 +576,12 @@ public final class TokenBroker {
         x.query = in.query();
         Thread loop = Thread.currentThread();
         HttpServerResponse out = in.response();
-        out.endHandler(v -> audit(x, out.getStatusCode()));
+        out.endHandler(v -> {
+            release(x);
+            audit(x, out.getStatusCode());
+        });
         out.closeHandler(v -> {
+            release(x);
             if (x.outcome == null) {
                 x.outcome = "client_closed";
             }
@@ -575,6 +595,13 @@ public final class TokenBroker {
         boolean hasBody = chunked || in.headers().contains("content-length");
         in.pause();
         authorize(x, in.headers()).compose(v -> {
+            // After the token check (a stranger's request never spends a task's allowance), before any upstream.
+            TaskRequestLimiter.Admission a = limiter.admit(x.binding.taskId(), System.nanoTime());
+            if (a instanceof TaskRequestLimiter.Refusal r) {
+                x.retryAfter = r.retryAfterSeconds();
+                return Future.failedFuture(new Refused(429, "rate_limited", r.reason()));
+            }
+            x.permit = (TaskRequestLimiter.Permit) a;
             MultiMap h = MultiMap.caseInsensitiveMultiMap().addAll(in.headers());
             prepareHeaders(h, x);
             ProviderRoute r = x.route;

@@ -1,0 +1,446 @@
+package io.terok.bench;
+
+import com.sun.net.httpserver.HttpServer;
+import io.grpc.ManagedChannel;
+import io.terok.api.v1.ClearanceRequest;
+import io.terok.api.v1.ClearanceServiceGrpc;
+import io.terok.api.v1.HooksRequest;
+import io.terok.api.v1.ListPendingRequestsRequest;
+import io.terok.api.v1.ShieldServiceGrpc;
+import io.terok.common.grpc.UnixChannels;
+import io.terok.testsupport.Cmd;
+import io.terok.testsupport.FakeInternet;
+import io.terok.testsupport.PrivatePodman;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Issue 16's flood isolation: does one task that floods slow the others? A victim's measures, in the same run, with
+ * no flood (baseline) and with one flooding task: a thousand blocked connections a second from inside its container,
+ * a thousand provider requests a second through the broker with its phantom token, and both together. Measured for
+ * the others: the launch of a filtered task with tokens (`terok run -d`, as an operator runs it), the latency of a
+ * provider call through the broker with a running task's phantom token, and how long a blocked connection of that
+ * task takes to become a pending clearance request. Target: no more than 20 % slower than the baseline. After each
+ * flood: nothing was opened for the flooder (a blocked destination still refused).
+ * The provider flood comes from the host with the flooder's phantom token: the broker sees a task's connection on
+ * its loopback port either way (slirp4netns relays the container's to it), and a host client can keep the rate.
+ * Usage: LoadBenchmark REPO [LAUNCHES_PER_PHASE] [FLOOD_RATE]. As root. Prints Markdown tables.
+ */
+public final class LoadBenchmark {
+    static final String REAL_KEY = "sk-ant-bench-load-REAL";
+    final Path repo;
+    final Path home;
+    final Map<String, String> env = new LinkedHashMap<>();
+    FakeInternet internet;
+    HttpServer provider;
+    final AtomicLong providerCalls = new AtomicLong();
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).executor(Executors.newFixedThreadPool(8)).build();
+
+    LoadBenchmark(Path repo, Path home) {
+        this.repo = repo;
+        this.home = home;
+        env.put("TEROK_RUNTIME_DIR", home.resolve("run").toString());
+        env.put("TEROK_DATA_DIR", home.resolve("data").toString());
+        env.put("TEROK_STATE_DIR", home.resolve("state").toString());
+        env.put("TEROK_CONFIG_DIR", home.resolve("config").toString());
+        env.put("TEROK_HOME", repo.toString());
+        env.put("TEROK_PORT_REGISTRY_DIR", home.resolve("ports").toString());
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path repo = Path.of(args[0]).toAbsolutePath().normalize();
+        int launches = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+        int rate = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
+        Cmd.require(List.of("nft", "nsenter", "ip", "dnsmasq", "podman", "slirp4netns"));
+        Path home = Path.of("/tmp", "terok-bench-load-" + ProcessHandle.current().pid());
+        Files.createDirectories(home);
+        new LoadBenchmark(repo, home).run(launches, rate);
+        System.exit(0);
+    }
+
+    /** What the others saw in one phase. */
+    record Phase(String name, Stats launchMs, Stats providerMs, Stats promptMs, String flood, String cpu) {
+    }
+
+    /** Each service's CPU time so far (user + system, ms), from the pids in its pid file. */
+    Map<String, Double> serviceCpu() throws java.io.IOException {
+        Map<String, Double> cpu = new java.util.TreeMap<>();
+        for (String s : List.of("runtime", "vault", "gate", "shield", "clearance")) {
+            long pid = Long.parseLong(Files.readString(home.resolve("run/pids/" + s + ".pid")).strip());
+            cpu.put(s, ProcessCpu.ownMs(pid));
+        }
+        return cpu;
+    }
+
+    void run(int launches, int rate) throws Exception {
+        PrivatePodman podman = null;
+        boolean up = false;
+        try {
+            internet = FakeInternet.spec("tbl").addresses(2, 5).start();
+            podman = new PrivatePodman(home, home.resolve("data/shield/hooks"));
+            env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
+            env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
+            env.put("TEROK_SHIELD_HOOKS_REGISTRATION", home.resolve("containers.conf.d/terok-shield.conf").toString());
+            provider = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
+            provider.setExecutor(Executors.newFixedThreadPool(16));
+            byte[] answer = "{\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":\"ok\"}]}".getBytes(StandardCharsets.UTF_8);
+            provider.createContext("/", ex -> {
+                providerCalls.incrementAndGet();
+                ex.getRequestBody().readAllBytes();
+                ex.getResponseHeaders().add("content-type", "application/json");
+                ex.sendResponseHeaders(200, answer.length);
+                ex.getResponseBody().write(answer);
+                ex.close();
+            });
+            provider.start();
+            Files.createDirectories(home.resolve("config"));
+            Files.writeString(home.resolve("config/config.yaml"), String.join("\n",
+                    "terok:",
+                    "  vault:",
+                    "    kernel-keyring: false",
+                    "    passphrase-command: printf %s bench-load-passphrase",
+                    "    providers:",
+                    "      anthropic:",
+                    "        upstream: http://127.0.0.1:" + provider.getAddress().getPort(),
+                    ""));
+            up = true;
+            terok(null, "services", "up");
+            hooks(true);
+            terok(REAL_KEY, "vault", "add", "anthropic");
+            Path upstream = home.resolve("upstream.git");
+            Path seed = home.resolve("seed");
+            git(home, "init", "-q", "--bare", "-b", "main", upstream.toString());
+            git(home, "clone", "-q", upstream.toString(), seed.toString());
+            git(seed, "commit", "-q", "--allow-empty", "-m", "initial");
+            git(seed, "push", "-q", "origin", "HEAD:main");
+            terok(null, "gate", "create", "demo", "file://" + upstream);
+            terok(null, "run", "-d", "--name", "victim", "--project", "demo", "--provider", "anthropic",
+                    "localhost/terok-agent:latest", "sleep", "3600");
+            terok(null, "run", "-d", "--name", "flooder", "--project", "demo", "--provider", "anthropic",
+                    "localhost/terok-agent:latest", "sleep", "3600");
+            String victimPhantom = inTask("victim", "printenv ANTHROPIC_API_KEY").strip();
+            String flooderPhantom = inTask("flooder", "printenv ANTHROPIC_API_KEY").strip();
+            String victimId = label("victim");
+            URI broker = URI.create("http://127.0.0.1:" + brokerPort() + "/v1/messages");
+            // warm-up: the JIT of every path the phases use
+            measure("warm-up", Math.max(2, launches / 2), broker, victimPhantom, victimId, () -> "");
+
+            List<Phase> phases = new ArrayList<>();
+            phases.add(measure("no flood (baseline)", launches, broker, victimPhantom, victimId, () -> ""));
+            phases.add(flooded("blocked-connection flood", launches, broker, victimPhantom, victimId, rate, true, false, flooderPhantom));
+            phases.add(flooded("provider-request flood", launches, broker, victimPhantom, victimId, rate, false, true, flooderPhantom));
+            phases.add(flooded("both floods", launches, broker, victimPhantom, victimId, rate, true, true, flooderPhantom));
+            phases.add(measure("no flood (again)", launches, broker, victimPhantom, victimId, () -> ""));
+
+            String load = Files.readString(Path.of("/proc/loadavg")).strip();
+            System.out.printf("### Flood isolation (%d launches, provider calls every 50 ms meanwhile, flood rate %d/s; load average at the end: %s)%n%n",
+                    launches, rate, load);
+            System.out.println("| phase | launch p50 ms | launch p95 ms | provider call p50 ms | provider call p95 ms | blocked → pending request p50 ms | the flood | services' CPU % of one core |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
+            Phase base = phases.get(0);
+            for (Phase p : phases) {
+                System.out.printf("| %s | %.0f (%s) | %.0f | %.1f (%s) | %.1f | %.0f (%s) | %s | %s |%n", p.name(),
+                        p.launchMs().median(), ratio(p.launchMs().median(), base.launchMs().median()), p.launchMs().percentile(95),
+                        p.providerMs().median(), ratio(p.providerMs().median(), base.providerMs().median()), p.providerMs().percentile(95),
+                        p.promptMs().median(), ratio(p.promptMs().median(), base.promptMs().median()), p.flood(), p.cpu());
+            }
+            System.out.println();
+            System.out.println("pending clearance requests of the flooder at the end: " + pending(label("flooder")).size()
+                    + "; of the victim: " + pending(victimId).size());
+        } finally {
+            if (up) {
+                Cmd.exec(command("rm", "-f", "victim"), null, e -> { }, null, 120);
+                Cmd.exec(command("rm", "-f", "flooder"), null, e -> { }, null, 120);
+                try {
+                    hooks(false);
+                } catch (RuntimeException e) {
+                    System.err.println("uninstalling the hooks: " + e.getMessage());
+                }
+                Cmd.exec(command("services", "down"), null, e -> { }, null, 120);
+            }
+            if (provider != null) {
+                provider.stop(0);
+            }
+            for (AutoCloseable c : new AutoCloseable[] {podman, internet}) {
+                if (c != null) {
+                    c.close();
+                }
+            }
+            Cmd.exec(List.of("rm", "-rf", home.toString()), null, e -> { }, null, 120);
+        }
+    }
+
+    static String ratio(double v, double base) {
+        return String.format("%+.0f %%", (v / base - 1) * 100);
+    }
+
+    interface FloodReport {
+        String get() throws Exception;
+    }
+
+    Phase flooded(String name, int launches, URI broker, String victimPhantom, String victimId, int rate, boolean blocked,
+                  boolean requests, String flooderPhantom) throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> threads = new ArrayList<>();
+        Process conns = null;
+        AtomicLong sent = new AtomicLong();
+        Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+        long t0 = System.nanoTime();
+        if (blocked) {
+            // From inside the flooder's container: every 20 ms, one curl connects in parallel to the destinations due
+            // by then (RATE a second, each a new port: a new blocked destination for shield and clearance), each with
+            // a 2 s deadline so a dropped packet cannot stall the pace; curl's exit code per connection is counted.
+            String script = "rate=" + rate + "; start=${EPOCHREALTIME/./}; n=0; ips=(" + internet.ip(3) + " " + internet.ip(4)
+                    + " " + internet.ip(5) + "); : > /tmp/codes; while [ ! -e /tmp/stop ]; do now=${EPOCHREALTIME/./};"
+                    + " due=$(( (now-start)*rate/1000000 )); if [ $due -gt $n ]; then f=/tmp/batch$n;"
+                    + " { while [ $n -lt $due ]; do printf 'url = \"http://%s:%d/\"\noutput = \"/dev/null\"\n'"
+                    + " ${ips[n%3]} $((1024 + n % 60000)); n=$((n+1)); done; } > $f;"
+                    + " ( curl -sZ --parallel-max 300 --connect-timeout 2 -m 3 -w '%{exitcode}\n' -K $f >> /tmp/codes 2>/dev/null;"
+                    + " rm -f $f ) & fi; sleep 0.02; done; wait; echo SENT=$n; echo CODES=$(sort /tmp/codes | uniq -c | tr -s ' \n' ' ');"
+                    + " rm -f /tmp/stop /tmp/codes";
+            conns = new ProcessBuilder(podmanCmd("exec", "flooder", "bash", "-c", script)).redirectErrorStream(true).start();
+        }
+        if (requests) {
+            HttpRequest req = HttpRequest.newBuilder(broker).timeout(Duration.ofSeconds(30)).header("x-api-key", flooderPhantom)
+                    .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"flood\":true}")).build();
+            AtomicLong slot = new AtomicLong();
+            long start = System.nanoTime();
+            for (int i = 0; i < 16; i++) {
+                Thread t = new Thread(() -> {
+                    while (!stop.get()) {
+                        long due = start + slot.getAndIncrement() * 1_000_000_000L / rate;
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            try {
+                                TimeUnit.NANOSECONDS.sleep(wait);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                        int code;
+                        try {
+                            code = http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
+                        } catch (Exception e) {
+                            code = -1;
+                        }
+                        sent.incrementAndGet();
+                        statuses.computeIfAbsent(code, k -> new AtomicInteger()).incrementAndGet();
+                    }
+                }, "flood-" + i);
+                t.setDaemon(true);
+                t.start();
+                threads.add(t);
+            }
+        }
+        Thread.sleep(2000); // the flood at full rate before the others are measured
+        Process floodConns = conns;
+        Phase p = measure(name, launches, broker, victimPhantom, victimId, () -> {
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join(30_000);
+            }
+            double s = (System.nanoTime() - t0) / 1e9;
+            StringBuilder f = new StringBuilder();
+            if (floodConns != null) {
+                inTask("flooder", "touch /tmp/stop");
+                floodConns.waitFor(60, TimeUnit.SECONDS);
+                String out = new String(floodConns.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("SENT=(\\d+)\\s+CODES=(.*)").matcher(out);
+                if (!m.find()) {
+                    throw new IllegalStateException("the connection flood did not report: " + out);
+                }
+                f.append(String.format("%.0f blocked connections/s (curl exit codes, count code: %s)",
+                        Long.parseLong(m.group(1)) / s, m.group(2).strip()));
+            }
+            if (!threads.isEmpty()) {
+                f.append(f.length() > 0 ? ", " : "").append(String.format("%.0f provider requests/s (status: %s)", sent.get() / s, statuses));
+            }
+            // A flood never opens anything: the flooder's blocked destinations stay refused.
+            String probe = inTask("flooder", "curl -s -m 3 -o /dev/null http://" + internet.ip(3) + "/ && echo OPEN || echo REFUSED").strip();
+            if (!probe.equals("REFUSED")) {
+                throw new IllegalStateException("the flood opened a destination for the flooder: " + probe);
+            }
+            return f.toString();
+        });
+        return p;
+    }
+
+    /**
+     * The others' figures: LAUNCHES launches of a filtered task with tokens, one after the other (each removed
+     * untimed), provider calls with the victim's phantom token every 50 ms meanwhile, and 3 of the victim's blocked
+     * connections, each to a new destination, timed until clearance lists its pending request.
+     */
+    Phase measure(String name, int launches, URI broker, String victimPhantom, String victimId, FloodReport end) throws Exception {
+        List<Double> providerMs = new CopyOnWriteArrayList<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        HttpRequest req = HttpRequest.newBuilder(broker).timeout(Duration.ofSeconds(30)).header("x-api-key", victimPhantom)
+                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"victim\":true}")).build();
+        Thread caller = new Thread(() -> {
+            while (!stop.get()) {
+                long t = System.nanoTime();
+                try {
+                    HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() != 200) {
+                        failed.set(new IllegalStateException("the victim's provider call answered " + r.statusCode() + ": " + r.body()));
+                        return;
+                    }
+                } catch (java.io.IOException | InterruptedException e) {
+                    failed.set(new IllegalStateException("the victim's provider call failed: " + e, e));
+                    return;
+                }
+                providerMs.add((System.nanoTime() - t) / 1e6);
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "victim-calls");
+        Map<String, Double> cpu0 = serviceCpu();
+        long c0 = System.nanoTime();
+        caller.start();
+        List<Double> launchMs = new ArrayList<>();
+        for (int i = 0; i < launches; i++) {
+            long t = System.nanoTime();
+            terok(null, "run", "-d", "--name", "other", "--project", "demo", "--provider", "anthropic",
+                    "localhost/terok-agent:latest", "sleep", "600");
+            launchMs.add((System.nanoTime() - t) / 1e6);
+            terok(null, "rm", "-f", "other");
+        }
+        List<Double> promptMs = new ArrayList<>();
+        // 3 a phase: clearance keeps at most 20 pending requests a task (six phases with the warm-up)
+        for (int i = 0; i < 3; i++) {
+            promptMs.add(promptLatency(victimId));
+        }
+        stop.set(true);
+        caller.join(30_000);
+        Map<String, Double> cpu1 = serviceCpu();
+        double wall = (System.nanoTime() - c0) / 1e6;
+        String flood = end.get();
+        if (failed.get() != null) {
+            throw failed.get();
+        }
+        StringBuilder cpu = new StringBuilder();
+        cpu1.forEach((s, ms) -> cpu.append(cpu.length() > 0 ? ", " : "").append(s).append(' ')
+                .append(String.format("%.0f", 100 * (ms - cpu0.get(s)) / wall)));
+        return new Phase(name, new Stats(launchMs), new Stats(providerMs), new Stats(promptMs), flood.isEmpty() ? "none" : flood,
+                cpu.toString());
+    }
+
+    static int victimPort = 20000;
+
+    /** The victim connects to a destination it never tried; how long until clearance lists its request. */
+    double promptLatency(String victimId) throws Exception {
+        int port = ++victimPort;
+        long t = System.nanoTime();
+        inTask("victim", "curl -s -m 1 -o /dev/null http://" + internet.ip(2) + ":" + port + "/; true");
+        while (System.nanoTime() - t < 30_000_000_000L) {
+            for (ClearanceRequest r : pending(victimId)) {
+                if (r.getDestinationPort() == port) {
+                    return (System.nanoTime() - t) / 1e6;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("the victim's blocked connection to port " + port + " raised no clearance request in 30 s");
+    }
+
+    List<ClearanceRequest> pending(String taskId) {
+        ManagedChannel ch = UnixChannels.open(home.resolve("run/clearance.sock"));
+        try {
+            return ClearanceServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .listPending(ListPendingRequestsRequest.newBuilder().setTaskId(taskId).build()).getRequestsList();
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    String brokerPort() throws Exception {
+        String url = inTask("victim", "printenv ANTHROPIC_BASE_URL").strip();
+        return url.replaceAll(".*:(\\d+).*", "$1");
+    }
+
+    String label(String name) {
+        return Cmd.exec(podmanCmd("inspect", "--format", "{{index .Config.Labels \"io.terok.task\"}}", name), null, e -> { }, null, 30)
+                .out().strip();
+    }
+
+    List<String> podmanCmd(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("podman", "--url=unix://" + env.get("TEROK_PODMAN_SOCKET")));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    String inTask(String name, String script) {
+        List<String> cmd = podmanCmd("exec", name, "bash", "-c", script);
+        Cmd.Output o = Cmd.exec(cmd, null, e -> { }, null, 60);
+        if (o.code() != 0) {
+            throw new IllegalStateException("in " + name + ": " + script + " exited " + o.code() + ": " + o.err());
+        }
+        return o.out();
+    }
+
+    void hooks(boolean install) {
+        ManagedChannel ch = UnixChannels.open(home.resolve("run/shield.sock"));
+        try {
+            var stub = ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
+            if (install) {
+                if (!stub.installHooks(HooksRequest.getDefaultInstance()).getInstalled()) {
+                    throw new IllegalStateException("shield did not install its hooks");
+                }
+            } else {
+                stub.uninstallHooks(HooksRequest.getDefaultInstance());
+            }
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    List<String> command(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("env"));
+        env.forEach((k, v) -> cmd.add(k + "=" + v));
+        cmd.add(repo.resolve("bin/terok").toString());
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    Cmd.Output terok(String input, String... args) {
+        Cmd.Output o = Cmd.exec(command(args), null, e -> { }, input == null ? null : input + "\n", 300);
+        if (o.code() != 0) {
+            throw new IllegalStateException("terok " + String.join(" ", args) + " exited " + o.code() + "\nstdout: "
+                    + o.out() + "\nstderr: " + o.err());
+        }
+        return o;
+    }
+
+    void git(Path dir, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString(), "-c", "user.name=Bench",
+                "-c", "user.email=bench@example.invalid"));
+        cmd.addAll(List.of(args));
+        Cmd.Output o = Cmd.exec(cmd, null, e -> { }, null, 60);
+        if (o.code() != 0) {
+            throw new IllegalStateException("git " + String.join(" ", args) + ": " + o.err());
+        }
+    }
+}

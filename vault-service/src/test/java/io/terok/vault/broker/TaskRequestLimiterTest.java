@@ -1,0 +1,88 @@
+package io.terok.vault.broker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.terok.vault.broker.TaskRequestLimiter.Limits;
+import io.terok.vault.broker.TaskRequestLimiter.Permit;
+import io.terok.vault.broker.TaskRequestLimiter.Refusal;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TaskRequestLimiterTest {
+    static final long S = 1_000_000_000L;
+
+    @Test
+    void aFloodingTaskIsHeldToItsRateWhileAnotherTaskKeepsItsWholeAllowance() {
+        TaskRequestLimiter l = new TaskRequestLimiter(new Limits(20, 40, 0));
+        int admitted = 0;
+        // 1000 requests in one second from the flooder: its burst, then the rate
+        for (int i = 0; i < 1000; i++) {
+            if (l.admit("flooder", i * S / 1000) instanceof Permit p) {
+                admitted++;
+                p.release();
+            }
+        }
+        assertTrue(admitted >= 40 && admitted <= 40 + 21, "burst plus about a second of rate, got " + admitted);
+        for (int i = 0; i < 40; i++) {
+            assertInstanceOf(Permit.class, l.admit("victim", S), "the other task's request " + i + " is admitted");
+        }
+    }
+
+    @Test
+    void aRefusalSaysWhyAndWhenToRetry() {
+        TaskRequestLimiter l = new TaskRequestLimiter(new Limits(0.5, 1, 0));
+        assertInstanceOf(Permit.class, l.admit("t", 0));
+        Refusal r = assertInstanceOf(Refusal.class, l.admit("t", 0));
+        assertEquals(2, r.retryAfterSeconds(), "one request every two seconds");
+        assertTrue(r.reason().contains("0.5 requests a second") && r.reason().contains("slow down"), r.reason());
+        assertInstanceOf(Permit.class, l.admit("t", 2 * S), "after the wait it is admitted again");
+    }
+
+    @Test
+    void theInFlightCapHoldsUntilARequestEnds() {
+        TaskRequestLimiter l = new TaskRequestLimiter(new Limits(0, 0, 3));
+        List<Permit> open = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            open.add(assertInstanceOf(Permit.class, l.admit("t", 0)));
+        }
+        Refusal r = assertInstanceOf(Refusal.class, l.admit("t", 0));
+        assertTrue(r.reason().contains("3 requests in flight"), r.reason());
+        assertInstanceOf(Permit.class, l.admit("other", 0), "another task is not affected");
+        open.get(0).release();
+        open.get(0).release(); // twice changes nothing
+        assertInstanceOf(Permit.class, l.admit("t", 0));
+        assertInstanceOf(Refusal.class, l.admit("t", 0), "a double release did not free a second slot");
+    }
+
+    @Test
+    void aClockGoingBackwardsNeverMintsAllowance() {
+        TaskRequestLimiter l = new TaskRequestLimiter(new Limits(10, 1, 0));
+        assertInstanceOf(Permit.class, l.admit("t", 5 * S));
+        assertInstanceOf(Refusal.class, l.admit("t", 0));
+        assertInstanceOf(Refusal.class, l.admit("t", 5 * S));
+        assertInstanceOf(Permit.class, l.admit("t", 5 * S + S / 10));
+    }
+
+    @Test
+    void aRateWithoutABurstIsAConfigurationError() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TaskRequestLimiter(new Limits(10, 0, 0)));
+        assertTrue(e.getMessage().contains("terok.vault.task-request-burst"), e.getMessage());
+    }
+
+    @Test
+    void forgettingATaskGivesAFreshAllowanceAndAnOldPermitCannotHurtIt() {
+        TaskRequestLimiter l = new TaskRequestLimiter(new Limits(1, 1, 1));
+        Permit old = assertInstanceOf(Permit.class, l.admit("t", 0));
+        assertInstanceOf(Refusal.class, l.admit("t", 0));
+        l.forget("t");
+        Permit fresh = assertInstanceOf(Permit.class, l.admit("t", 0));
+        old.release();
+        assertInstanceOf(Refusal.class, l.admit("t", 2 * S), "the fresh permit still holds the only slot");
+        fresh.release();
+        assertInstanceOf(Permit.class, l.admit("t", 2 * S));
+    }
+}
