@@ -7,21 +7,25 @@
 #    sources are never touched: a trixie source there would upgrade libc and systemd on the whole machine.
 #  - minbase plus only what the test runs inside: systemd + the user manager (dbus-user-session, libpam-systemd),
 #    podman 5 and what it needs rootless (netavark, aardvark-dns, conmon, crun/runc, uidmap, passt = pasta, the
-#    default rootless network of podman 5, fuse-overlayfs, catatonit), the shield hook's tools (nftables,
+#    default rootless network of podman 5, fuse-overlayfs, catatonit; slirp4netns for root's tasks: rootful podman 5
+#    refuses pasta), the shield hook's tools (nftables,
 #    dnsmasq-base, iproute2), git (the gate's upstream), gnome-keyring + libsecret-tools (the vault passphrase in
 #    tk's Secret Service). No JRE: the test mounts the host's JDK 17 read-only for `bin/terok` (the services run
 #    in their own images, which carry their JRE).
 #  - cached as a tar ($SYSTEMD5_TAR, what a CI cache keeps) and unpacked beside it as the directory the test boots
 #    (read-only, through an overlay). The version is part of both names: a changed package list or configuration
 #    gets new ones, an older checkout on the same machine keeps booting its own.
-SYSTEMD5_VERSION=1   # bump when the package list or the configuration below changes
+SYSTEMD5_VERSION=3   # bump when the package list or the configuration below changes
 SYSTEMD5_ROOT=$CACHE_DIR/debian-trixie-systemd-$SYSTEMD5_VERSION
 SYSTEMD5_TAR=$SYSTEMD5_ROOT.tar
-SYSTEMD5_PACKAGES=systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,podman,netavark,aardvark-dns,crun,runc,conmon,uidmap,passt,fuse-overlayfs,catatonit,nftables,dnsmasq-base,iproute2,procps,git,gnome-keyring,libsecret-tools
-# Same VM limits as the host's podman (see CONTAINERS_CONF in bin/prepare-host): default ulimits above the VM's hard
-# limits, and runc (cgroups v1 hybrid under this kernel). Everything else is podman 5's default (pasta, netavark).
+SYSTEMD5_PACKAGES=systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,podman,netavark,aardvark-dns,crun,runc,conmon,uidmap,passt,slirp4netns,fuse-overlayfs,catatonit,nftables,dnsmasq-base,iproute2,procps,git,gnome-keyring,libsecret-tools
+# The test boots this root on a pure cgroup v2 hierarchy (what every podman 5 host has; this VM's kernel is cgroups
+# v1 hybrid, whose v2 hierarchy carries no controller). Hence pids_limit = 0: podman's default pids limit needs the
+# pids controller (runc: pids.max: no such file). Default ulimits: the VM's hard limits are lower (as for the host's
+# podman, CONTAINERS_CONF in bin/prepare-host). Everything else is podman 5's default (pasta, netavark, quadlet).
 SYSTEMD5_CONTAINERS_CONF="$MARKER
 [containers]
+pids_limit = 0
 default_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]
 
 [engine]
@@ -54,10 +58,10 @@ build_systemd5_tar() {
     printf '%s\n' "$SYSTEMD5_CONTAINERS_CONF" >"$root/home/tk/.config/containers/containers.conf"
     printf '[storage]\ndriver = "overlay"\n' >"$root/home/tk/.config/containers/storage.conf"
     chown 1000:1000 "$root/home/tk/.config/containers/"*.conf
-    # Podman 5 on cgroups v1 warns on every call (stderr); the deprecation is known, the warning is noise here.
-    install -d "$root/etc/environment.d" "$root/etc/systemd/system.conf.d"
-    echo 'PODMAN_IGNORE_CGROUPSV1_WARNING=1' >"$root/etc/environment.d/90-terok-podman.conf"
-    printf '[Manager]\nDefaultEnvironment=PODMAN_IGNORE_CGROUPSV1_WARNING=1\n' >"$root/etc/systemd/system.conf.d/90-terok-podman.conf"
+    # Podman 5's Quadlet units wait for the system's network-online.target (podman-user-wait-network-online.service).
+    # On a host, NetworkManager or networkd reaches it; this container has no network manager (--network=none, only
+    # loopback), so the target is simply part of the boot.
+    ln -sfn /usr/lib/systemd/system/network-online.target "$root/etc/systemd/system/multi-user.target.wants/network-online.target"
     [ -x "$root/usr/libexec/podman/quadlet" ] || die "podman5: the trixie podman has no /usr/libexec/podman/quadlet"
     [ -e "$root/usr/lib/systemd/user-generators/podman-user-generator" ] \
         || die "podman5: the trixie podman has no user generator"
