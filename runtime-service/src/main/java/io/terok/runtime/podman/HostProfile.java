@@ -2,7 +2,7 @@ package io.terok.runtime.podman;
 
 /**
  * What the podman we talk to can do, read once from its API: it decides the user namespace (keep-id
- * rootless, auto as root) and the network backend (slirp4netns on podman 4, pasta on 5+).
+ * rootless, auto as root) and the network backend (pasta for rootless podman 5+, slirp4netns otherwise).
  */
 public record HostProfile(boolean rootless, int podmanMajor, String podmanVersion, boolean initAvailable, String cgroupVersion) {
     /** Address at which pasta maps the host's loopback into the container (--map-host-loopback). */
@@ -10,8 +10,12 @@ public record HostProfile(boolean rootless, int podmanMajor, String podmanVersio
     /** slirp4netns with allow_host_loopback=true forwards this address to the host's 127.0.0.1. */
     public static final String SLIRP_HOST_LOOPBACK = "10.0.2.2";
 
+    /**
+     * Pasta is podman 5's rootless default, and rootless only: rootful podman 5 refuses it ("pasta networking is only
+     * supported for rootless mode"), so root keeps slirp4netns (which podman 5 still ships) as on podman 4.
+     */
     public boolean pasta() {
-        return podmanMajor >= 5;
+        return rootless && podmanMajor >= 5;
     }
 
     /** Where a task container reaches services listening on the host's loopback. */
