@@ -178,15 +178,18 @@ class AuthEndToEndTest {
         assertTrue(credentials().contains("credential default/anthropic  oauth"), credentials());
         assertTrue(terok.run("auth", "--list").ok().out().lines().anyMatch(l -> l.matches("anthropic\\s+subscription\\s+default.*")));
 
-        // A task: Claude Code's way of calling (its phantom as x-api-key, its own beta flags); Anthropic gets the token
-        // as a subscription token. The task never holds it.
-        String script = "echo KEY=$ANTHROPIC_API_KEY; curl -sS --noproxy '*' --max-time 20 -H \"x-api-key: $ANTHROPIC_API_KEY\""
-                + " -H 'anthropic-beta: claude-code-20250219' \"$ANTHROPIC_BASE_URL/v1/messages\"; echo;"
+        // A task: Claude Code's way of calling on a subscription (its phantom in CLAUDE_CODE_OAUTH_TOKEN, sent as Bearer
+        // with the OAuth beta flag beside its own); no API key in the task. Anthropic gets the token as a subscription
+        // token. The task never holds it.
+        String script = "echo KEY=$CLAUDE_CODE_OAUTH_TOKEN API=${ANTHROPIC_API_KEY-unset}; curl -sS --noproxy '*' --max-time 20"
+                + " -H \"Authorization: Bearer $CLAUDE_CODE_OAUTH_TOKEN\" -H 'anthropic-beta: claude-code-20250219,oauth-2025-04-20'"
+                + " \"$ANTHROPIC_BASE_URL/v1/messages\"; echo;"
                 + " grep -rs " + SUBSCRIPTION_TOKEN + " / --exclude-dir=proc --exclude-dir=sys >/dev/null && echo FOUND-TOKEN; true";
         Terok.Result task = terok.run("run", "--rm", "--name", "auth-claude-sub", "--provider", "anthropic", "--no-shield",
                 "localhost/terok-agent:latest", "sh", "-c", script);
         assertEquals(0, task.exitCode(), task.out() + task.err());
-        assertTrue(task.out().contains("KEY=terok-p-") && task.out().contains("\"text\":\"hi\""), task.out());
+        assertTrue(task.out().contains("KEY=terok-p-") && task.out().contains("API=unset") && task.out().contains("\"text\":\"hi\""),
+                task.out());
         assertFalse(task.out().contains(BODY) || task.out().contains("FOUND-TOKEN"), task.out());
         assertEquals("Bearer " + SUBSCRIPTION_TOKEN + " | null | claude-code-20250219,oauth-2025-04-20", seen.get(seen.size() - 1));
     }

@@ -336,6 +336,12 @@ class ClaudeLoginEndToEndTest {
         Terok.Result grep = terok.run("exec", "-e", "A=" + TOKEN.substring(0, half), "-e", "B=" + TOKEN.substring(half), id, "sh", "-c",
                 "T=\"$A$B\"; env | grep -cF \"$T\"; grep -rlF \"$T\" /home /etc /tmp /workspace 2>/dev/null; true");
         assertEquals("0", grep.ok().out().strip(), "the real token in the task's environment or files");
+        // A subscription's phantom is handed over as one, so Claude Code itself runs as on a subscription (Bearer and
+        // the OAuth beta flag, no API-key question); an API key beside it would win and turn it back into x-api-key.
+        String env = terok.run("exec", id, "sh", "-c", "echo \"oauth=$CLAUDE_CODE_OAUTH_TOKEN\"; echo \"api=${ANTHROPIC_API_KEY-unset}\"")
+                .ok().out();
+        assertTrue(env.contains("oauth=terok-p-"), "the phantom in CLAUDE_CODE_OAUTH_TOKEN: " + env.replace(TOKEN, "<REAL>"));
+        assertTrue(env.contains("api=unset"), "no ANTHROPIC_API_KEY in a subscription task: " + env.replace(TOKEN, "<REAL>"));
         assertTrue(terok.run("exec", id, "cat", "/workspace/ran.txt").ok().out().contains("claude-ran"), "the tool call ran in the task");
     }
 }

@@ -137,7 +137,7 @@ public final class AuthCommand extends Verb {
                 PutCredentialRequest.newBuilder().setProvider(name).setCredentialSet(set)
                         .setKind(CredentialKind.CREDENTIAL_KIND_OAUTH).setOauthAccessToken(token).build()));
         ctx.out.println("stored the Claude subscription token for " + info.getProvider() + " in set " + info.getCredentialSet()
-                + " (tasks keep a phantom API key; the broker sends the token as a subscription token)");
+                + " (a task gets a phantom in CLAUDE_CODE_OAUTH_TOKEN; the broker sends the real token)");
         return 0;
     }
 

@@ -38,15 +38,24 @@ final class Sickbay {
     }
 
     /**
+     * Where the vault puts a subscription's phantom instead of the roster's {@code token_env} (the vault's
+     * TaskWiring.SUBSCRIPTION_TOKEN_ENV): a Claude task on a subscription has CLAUDE_CODE_OAUTH_TOKEN only.
+     */
+    static final java.util.Map<String, String> SUBSCRIPTION_TOKEN_ENV = java.util.Map.of("ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN");
+
+    /**
      * The broker with the task's own phantom token: an upstream call on the provider's route. The broker's own refusal
      * (its error codes) means the token is not accepted; any answer of the upstream means it was.
      */
     SickbayCheck broker(String brokerUrl, String tokenEnv) {
-        AgentContainers.Exec r = exec(List.of("sh", "-c", "tok=$(printenv \"$1\") || exit 3; "
-                + "curl -sS -m 10 -H \"x-api-key: $tok\" -w '\\nHTTP %{http_code}' \"$2/v1/models\"", "sh", tokenEnv, brokerUrl));
+        String subscriptionEnv = SUBSCRIPTION_TOKEN_ENV.getOrDefault(tokenEnv, tokenEnv);
+        AgentContainers.Exec r = exec(List.of("sh", "-c", "tok=$(printenv \"$1\" || printenv \"$3\") || exit 3; "
+                + "curl -sS -m 10 -H \"x-api-key: $tok\" -w '\\nHTTP %{http_code}' \"$2/v1/models\"", "sh", tokenEnv, brokerUrl,
+                subscriptionEnv));
         String out = r.stdout();
         if (r.exitCode() == 3) {
-            return check("broker", SickbayLevel.SICKBAY_LEVEL_ERROR, "no " + tokenEnv + " in the task's environment",
+            String names = tokenEnv + (subscriptionEnv.equals(tokenEnv) ? "" : " or " + subscriptionEnv);
+            return check("broker", SickbayLevel.SICKBAY_LEVEL_ERROR, "no " + names + " in the task's environment",
                     "start a new task (`terok task run`); the vault injects the phantom token at launch");
         }
         if (r.exitCode() != 0) {
