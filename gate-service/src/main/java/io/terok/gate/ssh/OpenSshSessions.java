@@ -38,6 +38,7 @@ public final class OpenSshSessions extends SshSessionFactory {
     private final Path agentSocket;
     private final Path knownHosts;
     private static final long STDERR_WAIT_MILLIS = 5_000;
+    private static final long EXIT_GRACE_MILLIS = 1_000;
     private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     private final List<Thread> drains = new ArrayList<>();
 
@@ -134,8 +135,25 @@ public final class OpenSshSessions extends SshSessionFactory {
 
             @Override
             public synchronized void disconnect() {
+                // ssh may still be writing why it failed (the host-key warning is many lines) when JGit gives up:
+                // killing it at once cut that text to its first line, and the failure could no longer be explained.
+                // So its stdin is closed first and it gets a moment to finish on its own.
                 for (Process p : processes) {
-                    p.destroy();
+                    try {
+                        p.getOutputStream().close();
+                    } catch (IOException e) {
+                        // already closed by JGit
+                    }
+                }
+                for (Process p : processes) {
+                    try {
+                        if (!p.waitFor(EXIT_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
+                            p.destroy();
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        p.destroy();
+                    }
                 }
                 processes.clear();
             }

@@ -97,7 +97,8 @@ class LaunchUndoTest {
         assertTrue(t.getWiring().getVaultSshAgent());
         assertTrue(t.getWiring().getShieldApplied());
         assertTrue(t.getWiring().getClearanceRegistered());
-        assertEquals("http://169.254.1.2:18701/demo.git", t.getWiring().getGateUrl());
+        // The fake is rootful podman 5: slirp4netns (rootful podman refuses pasta), whose host loopback is 10.0.2.2.
+        assertEquals("http://10.0.2.2:18701/demo.git", t.getWiring().getGateUrl());
         assertEquals(List.of(), t.getWiring().getOptedOutList());
         // Shield opens exactly the vault's and the gate's ports and closes what the vault relays.
         assertEquals(List.of(FakeTaskServices.VAULT_PORT, FakeTaskServices.GATE_PORT), services.shieldSawPorts());
