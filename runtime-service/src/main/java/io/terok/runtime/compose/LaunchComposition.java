@@ -174,7 +174,8 @@ public final class LaunchComposition {
      * hooks dir; otherwise the container would run unfiltered.
      */
     public void confirmShieldLoaded(String taskId, TaskWiring wiring, String containerId) {
-        if (wiring.getShieldApplied() && !services.shieldLoaded(taskId, containerId)) {
+        if (wiring.getShieldApplied() && !required("shield", "cannot confirm that the task's firewall loaded, so the "
+                + "launch is undone", () -> services.shieldLoaded(taskId, containerId))) {
             throw new ServiceUnavailableException("shield", "the firewall did not load when the container started: "
                     + "the podman service in use does not run shield's hook. Run `terok setup`, then restart the "
                     + "podman API service (`terok services down && terok services up` restarts terok's own)");

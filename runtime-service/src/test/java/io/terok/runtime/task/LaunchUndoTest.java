@@ -223,7 +223,8 @@ class LaunchUndoTest {
         log.fail("shield.loaded", down("shield"));
         log.fail("shield.release", down("shield"));
         RuntimeException e = assertThrows(RuntimeException.class, () -> tasks.launch(request(everything())));
-        assertTrue(e.getMessage().contains("shield-service is not running"), "the launch's own failure is reported: " + e.getMessage());
+        assertTrue(e.getMessage().contains("shield-service is not running") && e.getMessage().contains("`terok services up`"),
+                "the launch's own failure is reported, with the fix: " + e.getMessage());
         assertEquals(FULL_UNDO, log.after("shield.loaded"));
         assertEquals(1, services.held().size(), "only the shield that would not release is left: " + services.held());
         assertTrue(services.held().iterator().next().startsWith("shield:"), services.held().toString());
