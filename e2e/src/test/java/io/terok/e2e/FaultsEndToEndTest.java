@@ -184,7 +184,9 @@ class FaultsEndToEndTest {
                 new Point("its record written", id -> true),
                 new Point("its gate token minted", id -> uncheck(() -> gateTokens().contains(id))),
                 new Point("its shield state prepared", id -> Files.isDirectory(terok.home.resolve("state/shield/" + id))),
-                new Point("its container created", id -> !containersOf(id).isEmpty()));
+                // `ps` alone, no inspect: the point must be seen (and the kill sent) before the launch can finish
+                new Point("its container created", id -> !Cmd.exec(List.of("podman", "--url=unix://" + podman.socket, "ps",
+                        "-aq", "--filter", "label=io.terok.task=" + id), null, e -> { }, null, 60).out().isBlank()));
         for (Point point : points) {
             List<String> before = recordIds();
             Process launch = new ProcessBuilder(terok.commandLine("run", "-d", "--name", "e2e-fault-launch", "--project",
