@@ -5,16 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpHandler;
 import io.grpc.ManagedChannel;
 import io.terok.api.v1.CreateProjectRequest;
 import io.terok.api.v1.GateServiceGrpc;
-import io.terok.api.v1.HooksRequest;
 import io.terok.api.v1.ListTokensRequest;
 import io.terok.api.v1.MintTaskTokenRequest;
 import io.terok.api.v1.MintTaskTokenResponse;
 import io.terok.api.v1.MintTaskTokensRequest;
-import io.terok.api.v1.ShieldServiceGrpc;
 import io.terok.api.v1.VaultServiceGrpc;
 import io.terok.common.grpc.UnixChannels;
 import io.terok.testsupport.Cmd;
@@ -23,7 +21,6 @@ import io.terok.testsupport.PrivatePodman;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,7 +33,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -45,33 +41,26 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Services killed with SIGKILL in the middle of their work, as real processes (only the pid their pid file names,
- * checked against its command line): runtime-service at measured points of a launch, the vault during a proxied
- * streaming response, the gate during a push. After each: nothing runs without its firewall, nothing the failed
- * operation took outlives it once the service is back, no file is half-written, and the same work succeeds again.
+ * Faults on purpose, with real processes (a kill only of the pid its pid file names, checked against its command line):
+ * runtime-service at measured points of a launch; vault, gate, shield and clearance right before and right after their
+ * call of a launch (held there by runtime's test-only launch barrier); podman's API service stopped during a launch;
+ * the vault during a proxied streaming response; the gate during a push; the gate's disk full during a push. After
+ * each: nothing runs without its firewall, nothing the failed operation took outlives it once the part is back, no
+ * file is half-written, and the same work succeeds again. One installation, services started once.
  */
 class FaultsEndToEndTest {
     static final String REAL_KEY = "sk-ant-faults-REAL-0123456789";
+    static Installation installation;
     static Terok terok;
     static PrivatePodman podman;
-    static FakeInternet internet;
-    static HttpServer provider;
-    static final List<String> providerSaw = new CopyOnWriteArrayList<>();
-    static Path upstream;
+    static List<String> providerSaw;
+    /** The test-only launch barrier's directory (runtime-service holds a launch at a step while its hold file exists). */
+    static Path barrier;
 
-    @BeforeAll
-    static void up() throws Exception {
-        Cmd.require(List.of("nft", "nsenter", "ip", "dnsmasq", "busybox", "podman", "git", "curl"));
-        terok = new Terok(Terok.freshHome("faults", null), null);
-        internet = FakeInternet.spec("tfl").addresses(2, 2).start();
-        podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
-        terok.env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
-        terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
-        terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
-        // A provider that streams: 40 server-sent events, 50 ms apart (2 s), so a kill lands in the middle.
-        provider = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        provider.createContext("/", ex -> {
-            providerSaw.add(String.valueOf(ex.getRequestHeaders().getFirst("x-api-key")));
+    /** A provider that streams: 40 server-sent events, 50 ms apart (2 s), so a kill lands in the middle. */
+    static HttpHandler streaming(List<String> saw) {
+        return ex -> {
+            saw.add(String.valueOf(ex.getRequestHeaders().getFirst("x-api-key")));
             try (InputStream in = ex.getRequestBody()) {
                 in.readAllBytes();
             }
@@ -87,51 +76,28 @@ class FaultsEndToEndTest {
             } catch (IOException | InterruptedException e) {
                 // the client went away
             }
-        });
-        provider.start();
-        Files.createDirectories(terok.home.resolve("config"));
-        Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
-                "terok:",
-                "  vault:",
-                "    kernel-keyring: false",
-                "    passphrase-command: printf %s e2e-faults-passphrase",
-                "    providers:",
-                "      anthropic:",
-                "        upstream: http://127.0.0.1:" + provider.getAddress().getPort(),
-                ""));
-        terok.run("services", "up").ok();
-        terok.runWithInput(REAL_KEY, "vault", "add", "anthropic").ok();
-        try (Grpc g = new Grpc("shield")) {
-            assertTrue(ShieldServiceGrpc.newBlockingStub(g.ch).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .installHooks(HooksRequest.getDefaultInstance()).getInstalled());
-        }
-        upstream = terok.home.resolve("upstream.git");
-        Path seed = terok.home.resolve("seed");
-        terok.git(terok.home, "init", "-q", "--bare", "-b", "main", upstream.toString());
-        terok.git(terok.home, "clone", "-q", upstream.toString(), seed.toString());
-        terok.git(seed, "commit", "-q", "--allow-empty", "-m", "initial");
-        terok.git(seed, "push", "-q", "origin", "HEAD:main");
-        try (Grpc g = new Grpc("gate")) {
-            GateServiceGrpc.newBlockingStub(g.ch).withDeadlineAfter(60, TimeUnit.SECONDS).createProject(CreateProjectRequest
-                    .newBuilder().setName("e2e-faults").setUpstreamUrl("file://" + upstream).setSync(true).build());
-        }
+        };
+    }
+
+    @BeforeAll
+    static void up() throws Exception {
+        barrier = Files.createTempDirectory("terok-e2e-barrier");
+        installation = Installation.start("faults", FakeInternet.spec("tfl").addresses(2, 2), REAL_KEY,
+                FaultsEndToEndTest::streaming, Map.of("TEROK_TEST_LAUNCH_BARRIER_DIR", barrier.toString()))
+                .withProject("e2e-faults");
+        terok = installation.terok;
+        podman = installation.podman;
+        providerSaw = installation.providerSaw;
     }
 
     @AfterAll
     static void down() {
-        if (podman != null) {
-            Cmd.run("sh", "-c", "podman --url=unix://" + podman.socket + " ps -aq --filter label=io.terok.task"
-                    + " | xargs -r podman --url=unix://" + podman.socket + " rm -f -t 0");
-            podman.close();
+        unmountFull();
+        if (installation != null) {
+            installation.close();
         }
-        if (terok != null) {
-            terok.discard();
-        }
-        if (provider != null) {
-            provider.stop(0);
-        }
-        if (internet != null) {
-            internet.close();
+        if (barrier != null) {
+            Cmd.run("rm", "-rf", barrier.toString());
         }
     }
 
@@ -172,8 +138,12 @@ class FaultsEndToEndTest {
     }
 
     static List<String> containersOf(String taskId) {
-        return Cmd.run("podman", "--url=unix://" + podman.socket, "ps", "-a", "--filter", "label=io.terok.task=" + taskId,
-                "--format", "{{.ID}} {{.State}}").out().lines().filter(l -> !l.isBlank()).toList();
+        // stdout only: podman's warnings on stderr are not containers. The state from inspect ("running"): podman 4's
+        // `ps --format {{.State}}` says "Up", which a check for "running" never matched.
+        return Cmd.exec(List.of("podman", "--url=unix://" + podman.socket, "ps", "-aq", "--filter", "label=io.terok.task=" + taskId),
+                null, e -> { }, null, 60).out().lines().filter(l -> !l.isBlank()).map(c -> c + " " + Cmd.exec(List.of("podman",
+                "--url=unix://" + podman.socket, "inspect", "--format", "{{.State.Status}}", c), null, e -> { }, null, 60)
+                .out().strip()).map(l -> l.endsWith(" ") ? l + "gone" : l).toList();
     }
 
     static boolean waitFor(Supplier<Boolean> condition, Duration timeout) throws InterruptedException {
@@ -214,7 +184,9 @@ class FaultsEndToEndTest {
                 new Point("its record written", id -> true),
                 new Point("its gate token minted", id -> uncheck(() -> gateTokens().contains(id))),
                 new Point("its shield state prepared", id -> Files.isDirectory(terok.home.resolve("state/shield/" + id))),
-                new Point("its container created", id -> !containersOf(id).isEmpty()));
+                // `ps` alone, no inspect: the point must be seen (and the kill sent) before the launch can finish
+                new Point("its container created", id -> !Cmd.exec(List.of("podman", "--url=unix://" + podman.socket, "ps",
+                        "-aq", "--filter", "label=io.terok.task=" + id), null, e -> { }, null, 60).out().isBlank()));
         for (Point point : points) {
             List<String> before = recordIds();
             Process launch = new ProcessBuilder(terok.commandLine("run", "-d", "--name", "e2e-fault-launch", "--project",
@@ -236,7 +208,8 @@ class FaultsEndToEndTest {
             assertTrue(waitFor(() -> uncheck(() -> !recordIds().contains(id[0]) && containersOf(id[0]).isEmpty()
                     && !gateTokens().contains(id[0]) && !Files.exists(terok.home.resolve("state/shield/" + id[0]))),
                     Duration.ofSeconds(60)), "killed after " + point.name() + ": the launch was not undone: records "
-                    + recordIds() + ", containers " + containersOf(id[0]));
+                    + recordIds() + ", containers " + containersOf(id[0]) + ", runtime's log: " + Cmd.run("sh", "-c",
+                    "grep -h 'interrupted launch\\|undo' " + terok.home.resolve("state/logs") + "/runtime.log* | tail -20").out());
             try (Grpc g = new Grpc("vault")) {
                 assertEquals(0, VaultServiceGrpc.newBlockingStub(g.ch).withDeadlineAfter(30, TimeUnit.SECONDS)
                         .listTokens(ListTokensRequest.newBuilder().setTaskId(id[0]).build()).getTokensCount(),
@@ -246,6 +219,235 @@ class FaultsEndToEndTest {
         terok.run("run", "-d", "--name", "e2e-fault-launch", "--project", "e2e-faults", "--provider", "anthropic",
                 "localhost/terok-agent:latest", "sleep", "600").ok();
         terok.run("rm", "-f", "e2e-fault-launch").ok();
+    }
+
+    /** The containers of the step launches (by name: podman's storage is the machine's, others' tasks are there too). */
+    static List<String> taskContainers() {
+        return Cmd.exec(List.of("podman", "--url=unix://" + podman.socket, "ps", "-aq", "--filter", "name=^e2e-fault-step$"),
+                null, e -> { }, null, 60).out().lines().filter(l -> !l.isBlank()).toList();
+    }
+
+    static int vaultTokens(String taskId) {
+        try (Grpc g = new Grpc("vault")) {
+            return VaultServiceGrpc.newBlockingStub(g.ch).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .listTokens(ListTokensRequest.newBuilder().setTaskId(taskId).build()).getTokensCount();
+        }
+    }
+
+    /** Nothing of the task is held: no record, container, gate token, shield state or phantom token. */
+    static boolean released(String id) {
+        return uncheck(() -> !recordIds().contains(id) && containersOf(id).isEmpty() && !gateTokens().contains(id)
+                && !Files.exists(terok.home.resolve("state/shield/" + id)));
+    }
+
+    static final List<String> LAUNCH = List.of("run", "-d", "--name", "e2e-fault-step", "--project", "e2e-faults",
+            "--provider", "anthropic", "localhost/terok-agent:latest", "sleep", "600");
+
+    /**
+     * Each service (vault, gate, shield, clearance) killed as a real process while runtime-service holds a filtered
+     * launch with a phantom token and a gate token right before its call (the launch fails naming it and the fix,
+     * and gives back what the others took), and right after it (the launch needs it no more and completes, except
+     * shield, which it asks again whether the firewall loaded: the launch fails, and what shield could not give back
+     * then is released once it is back). Each time: no container runs without its firewall; once `terok services up`
+     * brought the service back, a failed launch left nothing (record, container, phantom token, gate token, shield
+     * state), a completed one holds its wiring, and the same launch succeeds.
+     */
+    @Test
+    void aServiceKilledBeforeOrAfterItsStepOfALaunch() throws Exception {
+        record Case(String service, String step, boolean fails) {
+        }
+        List<Case> cases = List.of(
+                new Case("vault", "before-vault", true), new Case("vault", "after-vault", false),
+                new Case("gate", "before-gate", true), new Case("gate", "after-gate", false),
+                new Case("shield", "before-shield", true), new Case("shield", "after-shield", true),
+                new Case("clearance", "before-clearance", true), new Case("clearance", "after-clearance", false));
+        for (Case c : cases) {
+            String what = c.service() + " killed " + c.step().replace("-", " its step (") + ")";
+            List<String> recordsBefore = recordIds();
+            Path hold = barrier.resolve(c.step() + ".hold");
+            Path reached = barrier.resolve(c.step() + ".reached");
+            Files.deleteIfExists(reached);
+            Files.createFile(hold);
+            Path log = terok.home.resolve("launch.log");
+            Process launch = new ProcessBuilder(terok.commandLine(LAUNCH.toArray(String[]::new)))
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            String id;
+            try {
+                assertTrue(waitFor(() -> uncheck(() -> Files.exists(reached) && Files.size(reached) == 32),
+                        Duration.ofSeconds(90)), what + ": the step was not reached: " + uncheck(() -> Files.readString(log)));
+                id = Files.readString(reached);
+                kill9(c.service());
+            } finally {
+                Files.deleteIfExists(hold);
+            }
+            assertTrue(launch.waitFor(120, TimeUnit.SECONDS), what + ": the launch did not return");
+            String said = Files.readString(log);
+            assertNoContainerRunsUnfiltered(id, what);
+            if (c.fails()) {
+                assertNotEquals(0, launch.exitValue(), what + ": the launch is reported failed: " + said);
+                assertTrue(said.contains(c.service() + "-service") && said.contains("terok services up"),
+                        what + ": the failure names the service and the fix: " + said);
+            } else {
+                assertEquals(0, launch.exitValue(), what + ": the launch needed it no more: " + said);
+            }
+
+            terok.run("services", "up").ok();
+            if (c.fails()) {
+                assertTrue(waitFor(() -> released(id), Duration.ofSeconds(60)), what + ": the launch left something: records "
+                        + recordIds() + ", containers " + containersOf(id) + ", shield state "
+                        + Files.exists(terok.home.resolve("state/shield/" + id)));
+                assertEquals(0, vaultTokens(id), what + ": no phantom token is left");
+                terok.run(LAUNCH.toArray(String[]::new)).ok();
+            } else {
+                assertTrue(recordIds().contains(id), what + ": the task is recorded");
+                assertTrue(gateTokens().contains(id), what + ": it holds its gate token");
+                assertEquals(1, vaultTokens(id), what + ": and its phantom token");
+                assertEquals(List.of("running"), containersOf(id).stream().map(l -> l.split(" ")[1]).toList());
+            }
+            assertNoContainerRunsUnfiltered(id, what + ", after services up");
+            terok.run("rm", "-f", "e2e-fault-step").ok();
+            assertTrue(waitFor(() -> uncheck(() -> recordIds().equals(recordsBefore)) && released(id) && taskContainers().isEmpty(),
+                    Duration.ofSeconds(30)), what + ": rm released everything: records " + recordIds() + ", containers "
+                    + Cmd.run("podman", "--url=unix://" + podman.socket, "ps", "-a", "--format",
+                    "{{.ID}} {{.Names}} {{.State}} {{.Labels}}").out());
+        }
+    }
+
+    /**
+     * podman's API service stopped while runtime-service holds a filtered launch with a phantom token and a gate token,
+     * right before the container is created and right after: the launch fails naming podman's API service and how to
+     * bring it back, nothing runs, and once the service is back nothing is left (the container created before podman
+     * went is removed by the reconciler, which the failed launch left its record to), and the same launch succeeds.
+     */
+    @Test
+    void podmansApiServiceGoneDuringALaunch() throws Exception {
+        for (String step : List.of("before-create", "after-create")) {
+            String what = "podman's API service stopped " + step.replace("-", " the container is ") + "d";
+            List<String> recordsBefore = recordIds();
+            Path hold = barrier.resolve(step + ".hold");
+            Path reached = barrier.resolve(step + ".reached");
+            Files.deleteIfExists(reached);
+            Files.createFile(hold);
+            Path log = terok.home.resolve("launch.log");
+            Process launch = new ProcessBuilder(terok.commandLine(LAUNCH.toArray(String[]::new)))
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            String id;
+            try {
+                assertTrue(waitFor(() -> uncheck(() -> Files.exists(reached) && Files.size(reached) == 32),
+                        Duration.ofSeconds(90)), what + ": the step was not reached: " + uncheck(() -> Files.readString(log)));
+                id = Files.readString(reached);
+                installation.podman.close();
+            } finally {
+                Files.deleteIfExists(hold);
+            }
+            assertTrue(launch.waitFor(120, TimeUnit.SECONDS), what + ": the launch did not return");
+            String said = Files.readString(log);
+            assertNotEquals(0, launch.exitValue(), what + ": the launch is reported failed: " + said);
+            assertTrue(said.contains("podman's API service at " + podman.socket + " is not reachable")
+                    && said.contains("podman.socket"), what + ": the failure names podman and the fix: " + said);
+
+            podman = installation.restartPodman();
+            assertNoContainerRunsUnfiltered(id, what);
+            assertTrue(waitFor(() -> released(id), Duration.ofSeconds(90)), what + ": the launch left something: records "
+                    + recordIds() + ", containers " + containersOf(id));
+            assertEquals(0, vaultTokens(id), what + ": no phantom token is left");
+            terok.run(LAUNCH.toArray(String[]::new)).ok();
+            terok.run("rm", "-f", "e2e-fault-step").ok();
+            assertTrue(waitFor(() -> uncheck(() -> recordIds().equals(recordsBefore)) && taskContainers().isEmpty(), Duration.ofSeconds(30)),
+                    what + ": rm released everything: records " + recordIds() + ", containers " + Cmd.run("podman",
+                    "--url=unix://" + podman.socket, "ps", "-a", "--format", "{{.ID}} {{.Names}} {{.State}} {{.Labels}}").out());
+        }
+    }
+
+    /** The loop-mounted small filesystem over the gate's project (unmounted even on failure, also in {@link #down}). */
+    static Path fullMount;
+
+    static void unmountFull() {
+        if (fullMount != null && Cmd.run("mountpoint", "-q", fullMount.toString()).code() == 0) {
+            if (Cmd.run("umount", fullMount.toString()).code() != 0) {
+                Cmd.run("umount", "-l", fullMount.toString()); // the gate still holds a file open there
+            }
+        }
+        fullMount = null;
+        if (terok != null) {
+            Cmd.run("rm", "-f", terok.home.resolve("gate-disk.img").toString());
+        }
+    }
+
+    /**
+     * The gate's repository of a project on a small filesystem (a loop-mounted ext4 image) that is full when a task
+     * pushes 8 MB: the push fails with the disk named to the pusher, the gate's refs are whole (`git fsck`, the branch
+     * absent, main as it was), a clone of what the gate had still works, and once space is freed the same push lands.
+     */
+    @Test
+    void aFullDiskUnderTheGateFailsThePushAndKeepsWhatItHad() throws Exception {
+        Cmd.require(List.of("mkfs.ext4", "mount", "umount", "mountpoint", "fallocate", "truncate", "df"));
+        try (Grpc g = new Grpc("gate")) {
+            GateServiceGrpc.newBlockingStub(g.ch).withDeadlineAfter(60, TimeUnit.SECONDS).createProject(CreateProjectRequest
+                    .newBuilder().setName("e2e-full").setUpstreamUrl("file://" + installation.upstream).setSync(true).build());
+        }
+        Path repo = terok.home.resolve("data/gate/e2e-full.git");
+        Path image = terok.home.resolve("gate-disk.img");
+        Path staging = terok.home.resolve("gate-disk-staging");
+        Files.createDirectories(staging);
+        try {
+            assertEquals(0, Cmd.run("truncate", "-s", "48M", image.toString()).code());
+            assertEquals(0, Cmd.run("mkfs.ext4", "-q", "-F", "-m", "0", image.toString()).code());
+            // The project's files onto the small filesystem, which is then mounted over the project's directory.
+            fullMount = staging;
+            assertEquals(0, Cmd.run("mount", "-o", "loop", image.toString(), staging.toString()).code());
+            assertEquals(0, Cmd.run("cp", "-a", repo + "/.", staging + "/").code());
+            assertEquals(0, Cmd.run("umount", staging.toString()).code());
+            fullMount = repo;
+            assertEquals(0, Cmd.run("mount", "-o", "loop", image.toString(), repo.toString()).code());
+            long avail = Long.parseLong(Cmd.run("df", "--output=avail", "-B1", repo.toString()).out().strip().lines()
+                    .reduce((a, b) -> b).orElseThrow().strip());
+            Path filler = repo.resolve("lost+found/filler");
+            assertEquals(0, Cmd.run("fallocate", "-l", Long.toString(avail - (2L << 20)), filler.toString()).code());
+            String mainBefore = Cmd.run("git", "--git-dir", repo.toString(), "rev-parse", "refs/heads/main").out().strip();
+
+            String task = HexFormat.of().formatHex(java.security.SecureRandom.getSeed(16));
+            MintTaskTokenResponse access;
+            try (Grpc g = new Grpc("gate")) {
+                access = GateServiceGrpc.newBlockingStub(g.ch).withDeadlineAfter(30, TimeUnit.SECONDS).mintTaskToken(
+                        MintTaskTokenRequest.newBuilder().setTaskId(task).setProject("e2e-full").setHostAddress("127.0.0.1").build());
+            }
+            Map<String, String> gitEnv = new java.util.LinkedHashMap<>(access.getEnvMap());
+            gitEnv.put("GIT_CONFIG_NOSYSTEM", "1");
+            gitEnv.put("HOME", terok.home.toString());
+            Path work = terok.home.resolve("full-work");
+            Terok.exec(List.of("git", "clone", "-q", access.getCloneUrl(), work.toString()), gitEnv, 60).ok();
+            byte[] noise = new byte[8 << 20];
+            new java.util.Random(11).nextBytes(noise);
+            Files.write(work.resolve("big.bin"), noise);
+            terok.git(work, "add", "big.bin");
+            terok.git(work, "commit", "-q", "-m", "big");
+            String commit = terok.git(work, "rev-parse", "HEAD");
+            List<String> push = List.of("git", "-C", work.toString(), "push", "origin", "HEAD:refs/heads/big");
+
+            Terok.Result refused = Terok.exec(push, gitEnv, 120);
+            assertNotEquals(0, refused.exitCode(), "the push cannot land on a full disk: " + refused.out() + refused.err());
+            assertTrue(refused.err().contains("No space left on device"), "the pusher is told why: " + refused.err());
+            assertEquals("", Cmd.run("git", "--git-dir", repo.toString(), "for-each-ref", "refs/heads/big").out().strip(),
+                    "no branch from the failed push");
+            assertEquals(mainBefore, Cmd.run("git", "--git-dir", repo.toString(), "rev-parse", "refs/heads/main").out().strip());
+            Cmd.Result fsck = Cmd.run("git", "--git-dir", repo.toString(), "fsck", "--no-dangling");
+            assertEquals(0, fsck.code(), "the gate's repository is whole: " + fsck.out());
+            Path again = terok.home.resolve("full-clone");
+            Terok.exec(List.of("git", "clone", "-q", access.getCloneUrl(), again.toString()), gitEnv, 60).ok();
+            assertEquals(mainBefore, terok.git(again, "rev-parse", "HEAD"), "the gate still serves what it had");
+
+            Files.delete(filler);
+            Terok.exec(push, gitEnv, 120).ok();
+            assertEquals(commit, Cmd.run("git", "--git-dir", repo.toString(), "rev-parse", "refs/heads/big").out().strip(),
+                    "the same push lands once there is space");
+            try (Grpc g = new Grpc("gate")) {
+                GateServiceGrpc.newBlockingStub(g.ch).withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .revokeTaskToken(io.terok.api.v1.RevokeTaskTokenRequest.newBuilder().setTaskId(task).build());
+            }
+        } finally {
+            unmountFull();
+        }
     }
 
     /**

@@ -5,19 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import io.terok.testsupport.Cmd;
 import io.terok.testsupport.FakeInternet;
 import io.terok.testsupport.PrivatePodman;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,60 +26,25 @@ import org.junit.jupiter.api.Test;
  */
 class PanicEndToEndTest {
     static final String REAL_KEY = "sk-ant-panic-REAL-0123456789";
+    static Installation installation;
     static Terok terok;
     static PrivatePodman podman;
     static FakeInternet internet;
-    static HttpServer provider;
-    static final List<String> providerSaw = new CopyOnWriteArrayList<>();
+    static List<String> providerSaw;
 
     @BeforeAll
     static void up() throws Exception {
-        Cmd.require(List.of("nft", "nsenter", "ip", "dnsmasq", "busybox", "podman", "curl"));
-        terok = new Terok(Terok.freshHome("panic", null), null);
-        internet = FakeInternet.spec("tpa").addresses(2, 2).start();
-        podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
-        terok.env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
-        terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
-        terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
-        provider = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        provider.createContext("/", ex -> {
-            providerSaw.add(String.valueOf(ex.getRequestHeaders().getFirst("x-api-key")));
-            byte[] body = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
-        provider.start();
-        Files.createDirectories(terok.home.resolve("config"));
-        Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
-                "terok:",
-                "  vault:",
-                "    kernel-keyring: false",
-                "    passphrase-command: printf %s e2e-panic-passphrase",
-                "    providers:",
-                "      anthropic:",
-                "        upstream: http://127.0.0.1:" + provider.getAddress().getPort(),
-                ""));
-        terok.run("services", "up").ok();
-        terok.runWithInput(REAL_KEY, "vault", "add", "anthropic").ok();
-        terok.installShieldHooks();
+        installation = Installation.start("panic", FakeInternet.spec("tpa").addresses(2, 2), REAL_KEY, Installation::json);
+        terok = installation.terok;
+        podman = installation.podman;
+        internet = installation.internet;
+        providerSaw = installation.providerSaw;
     }
 
     @AfterAll
     static void down() {
-        if (podman != null) {
-            // whatever state the test ended in (services down after the fallback): the containers go by podman
-            Cmd.run("podman", "--url=unix://" + podman.socket, "rm", "-f", "-t", "0", "e2e-panic", "e2e-panic-raw");
-            podman.close();
-        }
-        if (terok != null) {
-            terok.discard();
-        }
-        if (provider != null) {
-            provider.stop(0);
-        }
-        if (internet != null) {
-            internet.close();
+        if (installation != null) {
+            installation.close();
         }
     }
 

@@ -5,21 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import io.grpc.ManagedChannel;
-import io.terok.api.v1.CreateProjectRequest;
-import io.terok.api.v1.GateServiceGrpc;
 import io.terok.api.v1.ShieldServiceGrpc;
 import io.terok.common.grpc.UnixChannels;
 import io.terok.testsupport.Cmd;
 import io.terok.testsupport.FakeInternet;
 import io.terok.testsupport.PrivatePodman;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,58 +35,22 @@ import org.junit.jupiter.api.TestMethodOrder;
 class RestartEndToEndTest {
     static final String REAL_KEY = "sk-ant-restart-REAL-0123456789";
     static final String TASK = "e2e-restart";
+    static Installation installation;
     static Terok terok;
     static PrivatePodman podman;
     static FakeInternet internet;
-    static HttpServer provider;
-    static final List<String> providerSaw = new CopyOnWriteArrayList<>();
+    static List<String> providerSaw;
     /** Each check blocks a new port, so a request left pending from an earlier round cannot answer for this one. */
     static int blockedPort = 8100;
 
     @BeforeAll
     static void up() throws Exception {
-        Cmd.require(List.of("nft", "nsenter", "ip", "dnsmasq", "busybox", "podman", "git"));
-        terok = new Terok(Terok.freshHome("restart", null), null);
-        internet = FakeInternet.spec("trs").addresses(2, 5).start();
-        podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
-        terok.env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
-        terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
-        terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
-        provider = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        provider.createContext("/", ex -> {
-            providerSaw.add(String.valueOf(ex.getRequestHeaders().getFirst("x-api-key")));
-            byte[] body = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
-        provider.start();
-        Files.createDirectories(terok.home.resolve("config"));
-        Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
-                "terok:",
-                "  vault:",
-                "    kernel-keyring: false",
-                "    passphrase-command: printf %s e2e-restart-passphrase",
-                "    providers:",
-                "      anthropic:",
-                "        upstream: http://127.0.0.1:" + provider.getAddress().getPort(),
-                ""));
-        terok.run("services", "up").ok();
-        terok.runWithInput(REAL_KEY, "vault", "add", "anthropic").ok();
-        terok.installShieldHooks();
-        Path upstream = terok.home.resolve("upstream.git");
-        Path seed = terok.home.resolve("seed");
-        terok.git(terok.home, "init", "-q", "--bare", "-b", "main", upstream.toString());
-        terok.git(terok.home, "clone", "-q", upstream.toString(), seed.toString());
-        terok.git(seed, "commit", "-q", "--allow-empty", "-m", "initial");
-        terok.git(seed, "push", "-q", "origin", "HEAD:main");
-        ManagedChannel gate = UnixChannels.open(terok.runtimeDir().resolve("gate.sock"));
-        try {
-            GateServiceGrpc.newBlockingStub(gate).withDeadlineAfter(60, TimeUnit.SECONDS).createProject(CreateProjectRequest
-                    .newBuilder().setName("e2e-restart").setUpstreamUrl("file://" + upstream).setSync(true).build());
-        } finally {
-            gate.shutdownNow();
-        }
+        installation = Installation.start("restart", FakeInternet.spec("trs").addresses(2, 5), REAL_KEY, Installation::json)
+                .withProject("e2e-restart");
+        terok = installation.terok;
+        podman = installation.podman;
+        internet = installation.internet;
+        providerSaw = installation.providerSaw;
         terok.run("ssh", "add", "e2e-restart", "--use", "task", "--comment", "restart-key").ok();
         terok.run("run", "-d", "--name", TASK, "--project", "e2e-restart", "--provider", "anthropic",
                 "localhost/terok-agent:latest", "sleep", "3600").ok();
@@ -102,18 +59,8 @@ class RestartEndToEndTest {
 
     @AfterAll
     static void down() {
-        if (podman != null) {
-            Cmd.run("podman", "--url=unix://" + podman.socket, "rm", "-f", "-t", "0", TASK);
-            podman.close();
-        }
-        if (terok != null) {
-            terok.discard();
-        }
-        if (provider != null) {
-            provider.stop(0);
-        }
-        if (internet != null) {
-            internet.close();
+        if (installation != null) {
+            installation.close();
         }
     }
 
@@ -194,9 +141,7 @@ class RestartEndToEndTest {
         terok.run("services", "down").ok();
         Cmd.run("podman", "--url=unix://" + podman.socket, "stop", "-t", "1", TASK);
         assertEquals("exited", podmanState());
-        podman.close();
-        Files.deleteIfExists(podman.socket);
-        podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
+        podman = installation.restartPodman();
         terok.run("services", "up").ok();
         Terok.Result started = terok.run("start", TASK);
         assertEquals(0, started.exitCode(), started.out() + started.err());

@@ -1,5 +1,6 @@
 package io.terok.common.grpc;
 
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.EventLoopGroup;
@@ -28,6 +29,35 @@ public final class UnixChannels {
                 .overrideAuthority("localhost")
                 .maxInboundMessageSize(64 * 1024 * 1024)
                 .build();
+    }
+
+    /**
+     * Makes a channel whose service was gone try again now. gRPC waits out a reconnect backoff (1 s, growing to two
+     * minutes) after a failed connection and fails every call meanwhile, even once the service is back: a launch right
+     * after `terok services up` was refused with "vault-service is not running". Call before each call of a long-lived
+     * channel: when it is failing, the backoff is cut short and this waits (at most half a second; a Unix socket
+     * connects or refuses at once) until the new attempt has settled, so the call meets the service as it is now.
+     */
+    public static void reconnectIfFailing(ManagedChannel ch) {
+        if (ch.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
+            return;
+        }
+        ch.resetConnectBackoff();
+        long end = System.nanoTime() + 500_000_000L;
+        boolean left = false;
+        while (System.nanoTime() < end) {
+            ConnectivityState st = ch.getState(true);
+            if (st == ConnectivityState.READY || left && st == ConnectivityState.TRANSIENT_FAILURE) {
+                return;
+            }
+            left |= st != ConnectivityState.TRANSIENT_FAILURE;
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /**

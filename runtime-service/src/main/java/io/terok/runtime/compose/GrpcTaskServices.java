@@ -48,6 +48,8 @@ public final class GrpcTaskServices implements TaskServices, AutoCloseable {
     }
 
     private <T> T call(ServiceName s, String what, Supplier<T> rpc) {
+        // A service restarted since the last failed call answers this one (not only after gRPC's backoff).
+        io.terok.common.grpc.UnixChannels.reconnectIfFailing(channel(s));
         try {
             return rpc.get();
         } catch (StatusRuntimeException e) {

@@ -24,9 +24,16 @@ public final class LaunchComposition {
     private static final Logger LOG = Logger.getLogger(LaunchComposition.class);
 
     private final TaskServices services;
+    private final LaunchBarrier barrier;
 
     public LaunchComposition(TaskServices services) {
+        this(services, LaunchBarrier.inert());
+    }
+
+    /** @param barrier test-only: holds the launch before and after each service's call (inert in an installation) */
+    public LaunchComposition(TaskServices services, LaunchBarrier barrier) {
         this.services = services;
+        this.barrier = barrier;
     }
 
     /** The plan with the services' env, mounts, annotations, DNS and hosts added, and what was wired. */
@@ -71,9 +78,11 @@ public final class LaunchComposition {
             if (optOut.getVault()) {
                 optedOut("vault", ctx, "no credentials are wired for " + spec.getProvidersList(), g);
             } else {
+                barrier.at("before-vault", ctx.taskId());
                 TaskServices.VaultWiring v = required("vault", "cannot wire credentials for " + spec.getProvidersList(),
                         () -> services.mintVaultTokens(ctx.taskId(), spec.getProject(), spec.getProvidersList(), ctx.hostAddress()));
                 useVault(ctx, v, g, undo);
+                barrier.at("after-vault", ctx.taskId());
             }
         } else if (!spec.getProject().isEmpty() && !optOut.getVault()) {
             // No providers: the vault is only asked for the project's SSH agent. Best effort - without an agent the
@@ -116,9 +125,11 @@ public final class LaunchComposition {
             optedOut("gate", ctx, "the task has no gate repository for project " + project, g);
             return;
         }
+        barrier.at("before-gate", ctx.taskId());
         TaskServices.GateWiring w = required("gate", "cannot give the task its repository",
                 () -> services.mintGateToken(ctx.taskId(), project, ctx.hostAddress()));
         undo.push("gate token", () -> services.revokeGateToken(ctx.taskId()));
+        barrier.at("after-gate", ctx.taskId());
         g.env.putAll(w.env());
         g.hostPorts.addAll(w.hostPorts());
         g.wiring.setGateUrl(w.cloneUrl());
@@ -129,10 +140,12 @@ public final class LaunchComposition {
             optedOut("shield", ctx, "the task gets UNFILTERED network egress", g);
             return;
         }
+        barrier.at("before-shield", ctx.taskId());
         TaskServices.ShieldWiring s = required("shield", "refusing to launch with unfiltered egress",
                 () -> services.prepareShield(ctx.taskId(), ctx.name(), ctx.spec().getShieldProfilesList(), g.hostPorts,
                         ctx.hostAddress(), g.relayedHosts));
         undo.push("shield state", () -> services.releaseShield(ctx.taskId()));
+        barrier.at("after-shield", ctx.taskId());
         g.annotations.putAll(s.annotations());
         g.dns.addAll(s.dnsServers());
         g.mounts.addAll(s.mounts());
@@ -145,11 +158,13 @@ public final class LaunchComposition {
             optedOut("clearance", ctx, "blocked connections will not reach the operator", g);
             return;
         }
+        barrier.at("before-clearance", ctx.taskId());
         required("clearance", "blocked connections could not reach the operator", () -> {
             services.registerClearance(ctx.taskId(), ctx.name(), ctx.spec().getProject());
             return null;
         });
         undo.push("clearance registration", () -> services.unregisterClearance(ctx.taskId()));
+        barrier.at("after-clearance", ctx.taskId());
         g.wiring.setClearanceRegistered(true);
     }
 
@@ -159,7 +174,8 @@ public final class LaunchComposition {
      * hooks dir; otherwise the container would run unfiltered.
      */
     public void confirmShieldLoaded(String taskId, TaskWiring wiring, String containerId) {
-        if (wiring.getShieldApplied() && !services.shieldLoaded(taskId, containerId)) {
+        if (wiring.getShieldApplied() && !required("shield", "cannot confirm that the task's firewall loaded, so the "
+                + "launch is undone", () -> services.shieldLoaded(taskId, containerId))) {
             throw new ServiceUnavailableException("shield", "the firewall did not load when the container started: "
                     + "the podman service in use does not run shield's hook. Run `terok setup`, then restart the "
                     + "podman API service (`terok services down && terok services up` restarts terok's own)");

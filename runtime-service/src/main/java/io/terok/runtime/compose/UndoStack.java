@@ -32,15 +32,19 @@ public final class UndoStack {
      * Gives back every step, most recent first; an undo that fails is logged and the rest still run.
      *
      * @param task names the launch in the log
+     * @return the steps that could not be given back (empty when all were)
      */
-    public void unwind(String task) {
+    public List<String> unwind(String task) {
+        List<String> failed = new java.util.ArrayList<>();
         while (!steps.isEmpty()) {
             Step s = steps.pop();
             try {
                 s.undo().run();
             } catch (RuntimeException e) {
+                failed.add(s.what());
                 LOG.errorf("could not undo a launch step of %s (%s): %s", task, s.what(), e.getMessage());
             }
         }
+        return failed;
     }
 }

@@ -365,7 +365,7 @@ public final class LibpodClient implements PodmanApi, PodmanSessions {
                 resp.exceptionHandler(onEnd::accept);
                 resp.endHandler(v -> onEnd.accept(null));
             });
-        }).onFailure(e -> onEnd.accept(new PodmanException("podman at " + socketPath + " did not answer: " + e.getMessage(), e)));
+        }).onFailure(e -> onEnd.accept(new PodmanException(notReachable(socketPath, e), e)));
         return () -> requestRef.thenAccept(req -> req.reset());
     }
 
@@ -389,7 +389,7 @@ public final class LibpodClient implements PodmanApi, PodmanSessions {
             Thread.currentThread().interrupt();
             throw new PodmanException("interrupted while calling podman", e);
         } catch (ExecutionException e) {
-            throw new PodmanException("podman at " + socketPath + " is not reachable: " + e.getCause().getMessage(), e.getCause());
+            throw new PodmanException(notReachable(socketPath, e.getCause()), e.getCause());
         }
     }
 
@@ -446,5 +446,15 @@ public final class LibpodClient implements PodmanApi, PodmanSessions {
 
     public void close() {
         http.close();
+    }
+
+    /**
+     * Podman's API service gone (stopped, crashed, a host that has not started it yet): what to do, not only what
+     * failed. The call did nothing in podman; what the caller took before it is given back by the caller.
+     */
+    static String notReachable(Path socketPath, Throwable cause) {
+        return "podman's API service at " + socketPath + " is not reachable (" + cause.getMessage() + "): start it "
+                + "again (`systemctl start podman.socket`, rootless `systemctl --user start podman.socket`; the one "
+                + "terok started itself comes back with `terok services down && terok services up`) and retry";
     }
 }

@@ -44,7 +44,9 @@ public final class GrpcProjectPeers implements ProjectPeers, AutoCloseable {
         if (!Files.exists(s.socket(runtimeDir))) {
             throw ServiceException.unavailable(s.id() + "-service is not running (no socket at " + s.socket(runtimeDir) + ")");
         }
-        return channels.computeIfAbsent(s, x -> UnixChannels.open(x.socket(runtimeDir)));
+        ManagedChannel ch = channels.computeIfAbsent(s, x -> UnixChannels.open(x.socket(runtimeDir)));
+        UnixChannels.reconnectIfFailing(ch); // a peer restarted since a failed call answers now, not after gRPC's backoff
+        return ch;
     }
 
     private GateServiceGrpc.GateServiceBlockingStub gate(Duration d) {

@@ -49,6 +49,8 @@ public final class VaultDatabase implements AutoCloseable {
     public static final int SCHEMA_VERSION = MIGRATIONS.size();
     private static final byte[] SQLITE_HEADER = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
     private static final int POOL_SIZE = 4;
+    /** How long a call waits for a lock another process holds on the file before it fails (see {@link DatabaseLock}). */
+    static final int BUSY_TIMEOUT_SECONDS = 15;
 
     private final Path file;
     private final AgroalDataSource pool;
@@ -93,6 +95,9 @@ public final class VaultDatabase implements AutoCloseable {
             return new VaultDatabase(file, pool, sessionFactory(pool), version);
         } catch (FlywayException e) {
             pool.close();
+            DatabaseLock.explain(file, e).ifPresent(locked -> {
+                throw locked;
+            });
             throw new ServiceException(ServiceException.Kind.INTERNAL, "cannot migrate " + file + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             pool.close();
@@ -109,7 +114,11 @@ public final class VaultDatabase implements AutoCloseable {
     }
 
     public <T> T inTransaction(Function<Session, T> work) {
-        return sessions.fromTransaction(work);
+        try {
+            return sessions.fromTransaction(work);
+        } catch (RuntimeException e) {
+            throw DatabaseLock.explain(file, e).orElseThrow(() -> e);
+        }
     }
 
     /** A raw connection for work outside the entities (tests, the rekey). */
@@ -198,6 +207,9 @@ public final class VaultDatabase implements AutoCloseable {
              ResultSet r = s.executeQuery("SELECT count(*) FROM sqlite_master")) {
             r.next();
         } catch (SQLException e) {
+            DatabaseLock.explain(file, e).ifPresent(locked -> {
+                throw locked;
+            });
             String m = String.valueOf(e.getMessage());
             if (!created && (m.contains("NOTADB") || m.contains("not a database") || m.contains("encrypted"))) {
                 throw new ServiceException(ServiceException.Kind.DENIED, "wrong passphrase for " + file
@@ -225,7 +237,7 @@ public final class VaultDatabase implements AutoCloseable {
         p.setProperty("key", passphrase);
         p.setProperty("transaction_mode", "IMMEDIATE");
         p.setProperty("journal_mode", "WAL");
-        p.setProperty("busy_timeout", "15000");
+        p.setProperty("busy_timeout", Integer.toString(BUSY_TIMEOUT_SECONDS * 1000));
         p.setProperty("foreign_keys", "true");
         return p;
     }

@@ -170,4 +170,58 @@ class VaultDatabaseTest {
             assertEquals("openai", db.inTransaction(s -> s.find(TokenRow.class, "x")).provider);
         }
     }
+
+    private static CredentialRow credential(String provider) {
+        CredentialRow c = new CredentialRow();
+        c.credentialSet = "default";
+        c.provider = provider;
+        c.kind = "api_key";
+        c.secret = "sk-" + provider;
+        c.updatedAt = 1;
+        return c;
+    }
+
+    /**
+     * Another process holds an exclusive transaction on the file: a write fails after the busy timeout with one line
+     * naming the file, the holder's pid and the fix (before: Hibernate's "could not execute statement [SQLITE_BUSY]"
+     * as INTERNAL, with a stack trace in the log), nothing is written, and once the holder lets go the same write lands.
+     */
+    @Test
+    void aDatabaseLockedByAnotherProcessFailsNamingTheHolderAndWorksOnceReleased() throws Exception {
+        Path file = dir.resolve("vault/credentials.db");
+        String pw = "right horse battery";
+        try (VaultDatabase db = VaultDatabase.open(file, pw)) {
+            Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                    System.getProperty("java.class.path"), LockHolder.class.getName(), file.toString(), pw)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            try {
+                java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream(),
+                        StandardCharsets.UTF_8));
+                assertEquals("locked", out.readLine(), "the other process holds the lock");
+                long started = System.nanoTime();
+                ServiceException e = assertThrows(ServiceException.class, () -> db.inTransaction(s -> {
+                    s.persist(credential("mine"));
+                    return null;
+                }));
+                long waited = (System.nanoTime() - started) / 1_000_000_000L;
+                assertTrue(waited < VaultDatabase.BUSY_TIMEOUT_SECONDS + 10, "no hang: " + waited + " s");
+                assertEquals(ServiceException.Kind.PRECONDITION, e.kind());
+                assertTrue(e.getMessage().startsWith("the vault database " + file + " is locked by another process (pid "
+                        + holder.pid() + ": "), e.getMessage());
+                assertTrue(e.getMessage().contains("java") && e.getMessage().contains("nothing was written")
+                        && e.getMessage().contains("Close that process"), e.getMessage());
+                assertFalse(e.getMessage().contains("\n"), "one line");
+            } finally {
+                holder.getOutputStream().close();
+                assertTrue(holder.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            db.inTransaction(s -> {
+                s.persist(credential("mine"));
+                return null;
+            });
+            List<String> providers = db.inTransaction(s -> s.createSelectionQuery("select provider from CredentialRow",
+                    String.class).getResultList());
+            assertEquals(List.of("mine"), providers, "the failed write left nothing, the holder's rollback neither");
+        }
+    }
 }
