@@ -24,6 +24,7 @@ import io.terok.api.v1.UnregisterTaskRequest;
 import io.terok.api.v1.VaultServiceGrpc;
 import io.terok.api.v1.VolumeMount;
 import io.terok.common.ServiceName;
+import io.terok.common.grpc.ServiceChannel;
 import io.terok.runtime.spec.Mount;
 import java.nio.file.Path;
 import java.util.EnumMap;
@@ -36,7 +37,7 @@ import java.util.function.Supplier;
 public final class GrpcTaskServices implements TaskServices, AutoCloseable {
     private final Path runtimeDir;
     private final long deadlineMillis;
-    private final Map<ServiceName, ManagedChannel> channels = new EnumMap<>(ServiceName.class);
+    private final Map<ServiceName, ServiceChannel> channels = new EnumMap<>(ServiceName.class);
 
     public GrpcTaskServices(Path runtimeDir, long deadlineMillis) {
         this.runtimeDir = runtimeDir;
@@ -44,12 +45,11 @@ public final class GrpcTaskServices implements TaskServices, AutoCloseable {
     }
 
     private synchronized ManagedChannel channel(ServiceName s) {
-        return channels.computeIfAbsent(s, x -> io.terok.common.grpc.UnixChannels.open(x.socket(runtimeDir)));
+        // A service restarted since the last failed call answers this one (not only after gRPC's backoff).
+        return channels.computeIfAbsent(s, x -> new ServiceChannel(x.socket(runtimeDir))).get();
     }
 
     private <T> T call(ServiceName s, String what, Supplier<T> rpc) {
-        // A service restarted since the last failed call answers this one (not only after gRPC's backoff).
-        io.terok.common.grpc.UnixChannels.reconnectIfFailing(channel(s));
         try {
             return rpc.get();
         } catch (StatusRuntimeException e) {
@@ -188,7 +188,7 @@ public final class GrpcTaskServices implements TaskServices, AutoCloseable {
 
     @Override
     public synchronized void close() {
-        channels.values().forEach(ManagedChannel::shutdownNow);
+        channels.values().forEach(ServiceChannel::close);
         channels.clear();
     }
 }

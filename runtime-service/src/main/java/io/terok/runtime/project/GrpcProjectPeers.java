@@ -16,7 +16,7 @@ import io.terok.api.v1.VaultServiceGrpc;
 import io.terok.common.Printable;
 import io.terok.common.ServiceException;
 import io.terok.common.ServiceName;
-import io.terok.common.grpc.UnixChannels;
+import io.terok.common.grpc.ServiceChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +33,7 @@ public final class GrpcProjectPeers implements ProjectPeers, AutoCloseable {
 
     private final Path runtimeDir;
     private final Duration deadline;
-    private final Map<ServiceName, ManagedChannel> channels = new EnumMap<>(ServiceName.class);
+    private final Map<ServiceName, ServiceChannel> channels = new EnumMap<>(ServiceName.class);
 
     public GrpcProjectPeers(Path runtimeDir, Duration deadline) {
         this.runtimeDir = runtimeDir;
@@ -44,9 +44,8 @@ public final class GrpcProjectPeers implements ProjectPeers, AutoCloseable {
         if (!Files.exists(s.socket(runtimeDir))) {
             throw ServiceException.unavailable(s.id() + "-service is not running (no socket at " + s.socket(runtimeDir) + ")");
         }
-        ManagedChannel ch = channels.computeIfAbsent(s, x -> UnixChannels.open(x.socket(runtimeDir)));
-        UnixChannels.reconnectIfFailing(ch); // a peer restarted since a failed call answers now, not after gRPC's backoff
-        return ch;
+        // a peer restarted since a failed call answers now, not after gRPC's backoff
+        return channels.computeIfAbsent(s, x -> new ServiceChannel(x.socket(runtimeDir))).get();
     }
 
     private GateServiceGrpc.GateServiceBlockingStub gate(Duration d) {
@@ -157,7 +156,7 @@ public final class GrpcProjectPeers implements ProjectPeers, AutoCloseable {
 
     @Override
     public synchronized void close() {
-        channels.values().forEach(ManagedChannel::shutdownNow);
+        channels.values().forEach(ServiceChannel::close);
         channels.clear();
     }
 }
