@@ -14,6 +14,7 @@ import io.terok.api.v1.RuntimeServiceGrpc;
 import io.terok.api.v1.ShieldServiceGrpc;
 import io.terok.api.v1.VaultServiceGrpc;
 import io.terok.common.ServiceName;
+import io.terok.common.grpc.ServiceChannel;
 import io.terok.common.grpc.UnixChannels;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,13 +29,13 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * The console's way to every service: one grpc-java channel per service socket in the runtime directory (common's
  * {@link UnixChannels}, as the CLI and runtime use), opened on first use. Unary calls get the console's deadline;
  * streams (events, logs) get none and last as long as the page that watches them. A channel to a service that is
- * down reconnects by itself once the service is back.
+ * down is reconnected on the first use after the service is back ({@link ServiceChannel}).
  */
 @ApplicationScoped
 public class ServiceStubs {
     private final Path runtimeDir;
     private final long deadlineMillis;
-    private final Map<ServiceName, ManagedChannel> channels = new EnumMap<>(ServiceName.class);
+    private final Map<ServiceName, ServiceChannel> channels = new EnumMap<>(ServiceName.class);
 
     ServiceStubs(@ConfigProperty(name = "terok.runtime-dir") Path runtimeDir,
                  @ConfigProperty(name = "terok.console.deadline") Duration deadline) {
@@ -46,8 +47,9 @@ public class ServiceStubs {
         return runtimeDir;
     }
 
+    /** A service restarted since a failed call answers the next one, not only after gRPC's reconnect backoff. */
     public synchronized ManagedChannel channel(ServiceName s) {
-        return channels.computeIfAbsent(s, x -> UnixChannels.open(x.socket(runtimeDir)));
+        return channels.computeIfAbsent(s, x -> new ServiceChannel(x.socket(runtimeDir))).get();
     }
 
     public ProjectServiceGrpc.ProjectServiceBlockingStub projects() {
@@ -105,7 +107,7 @@ public class ServiceStubs {
 
     @PreDestroy
     synchronized void close() {
-        channels.values().forEach(ManagedChannel::shutdownNow);
+        channels.values().forEach(ServiceChannel::close);
         channels.clear();
     }
 }
