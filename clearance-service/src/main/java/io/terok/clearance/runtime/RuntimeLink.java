@@ -10,7 +10,7 @@ import io.terok.api.v1.TaskEvent;
 import io.terok.api.v1.TaskEventKind;
 import io.terok.clearance.StreamFollower;
 import io.terok.clearance.domain.Clearance;
-import io.terok.common.grpc.UnixChannels;
+import io.terok.common.grpc.ServiceChannel;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
@@ -24,10 +24,11 @@ public final class RuntimeLink implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RuntimeLink.class);
     private final Path socket;
     private final StreamFollower follower = new StreamFollower();
-    private ManagedChannel channel;
+    private final ServiceChannel channel;
 
     public RuntimeLink(Path socket) {
         this.socket = socket;
+        this.channel = new ServiceChannel(socket);
     }
 
     public void follow(Clearance clearance) {
@@ -35,13 +36,10 @@ public final class RuntimeLink implements AutoCloseable {
     }
 
     private void session(Clearance clearance) {
-        synchronized (this) {
-            if (channel == null) {
-                channel = UnixChannels.open(socket);
-            }
-        }
-        Iterator<TaskEvent> it = RuntimeServiceGrpc.newBlockingStub(channel).events(EventsRequest.getDefaultInstance());
-        relearn(clearance);
+        // Runtime restarted since the stream was lost is subscribed to again now, not after gRPC's reconnect backoff.
+        ManagedChannel ch = channel.get();
+        Iterator<TaskEvent> it = RuntimeServiceGrpc.newBlockingStub(ch).events(EventsRequest.getDefaultInstance());
+        relearn(ch, clearance);
         while (it.hasNext()) {
             TaskEvent e = it.next();
             if (e.getKind() == TaskEventKind.TASK_EVENT_KIND_DIED || e.getKind() == TaskEventKind.TASK_EVENT_KIND_STOPPED) {
@@ -58,8 +56,8 @@ public final class RuntimeLink implements AutoCloseable {
      * it are learned again from runtime's records, so their requests name them as before. Subscribed first, listed
      * second: a task that stops in between is still dropped by its event.
      */
-    private void relearn(Clearance clearance) {
-        ListTasksResponse tasks = RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+    private void relearn(ManagedChannel ch, Clearance clearance) {
+        ListTasksResponse tasks = RuntimeServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .list(ListTasksRequest.getDefaultInstance());
         int n = 0;
         for (Task t : tasks.getTasksList()) {
@@ -74,10 +72,8 @@ public final class RuntimeLink implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
         follower.close();
-        if (channel != null) {
-            channel.shutdownNow();
-        }
+        channel.close();
     }
 }

@@ -13,7 +13,7 @@ import io.terok.clearance.domain.Clearance;
 import io.terok.clearance.domain.Destination;
 import io.terok.clearance.domain.FirewallControl;
 import io.terok.common.grpc.HealthProbe;
-import io.terok.common.grpc.UnixChannels;
+import io.terok.common.grpc.ServiceChannel;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +27,7 @@ public final class ShieldLink implements FirewallControl, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ShieldLink.class);
     private final Path socket;
     private final long deadlineMillis;
-    private ManagedChannel channel;
+    private final ServiceChannel channel;
     private final StreamFollower follower = new StreamFollower();
     private volatile boolean connected;
     private volatile String detail = "not connected yet";
@@ -35,13 +35,12 @@ public final class ShieldLink implements FirewallControl, AutoCloseable {
     public ShieldLink(Path socket, long deadlineMillis) {
         this.socket = socket;
         this.deadlineMillis = deadlineMillis;
+        this.channel = new ServiceChannel(socket);
     }
 
-    private synchronized ManagedChannel channel() {
-        if (channel == null) {
-            channel = UnixChannels.open(socket);
-        }
-        return channel;
+    /** Shield restarted since a failed call or a lost stream answers now, not after gRPC's reconnect backoff. */
+    private ManagedChannel channel() {
+        return channel.get();
     }
 
     @Override
@@ -119,10 +118,8 @@ public final class ShieldLink implements FirewallControl, AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
         follower.close();
-        if (channel != null) {
-            channel.shutdownNow();
-        }
+        channel.close();
     }
 }
