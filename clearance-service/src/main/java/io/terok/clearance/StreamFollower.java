@@ -8,8 +8,8 @@ import org.jboss.logging.Logger;
  */
 public final class StreamFollower implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(StreamFollower.class);
-    private static final long FIRST_PAUSE_MS = 200;
-    private static final long LONGEST_PAUSE_MS = 5_000;
+    private final long firstPauseMs;
+    private final long longestPauseMs;
 
     /** One session: returns when the stream ends, throws when it fails. */
     public interface Session {
@@ -17,6 +17,16 @@ public final class StreamFollower implements AutoCloseable {
     }
 
     private volatile Thread thread;
+
+    /** Pauses of 200 ms growing to 5 s: quick after a restart, quiet while a service stays down. */
+    public StreamFollower() {
+        this(200, 5_000);
+    }
+
+    public StreamFollower(long firstPauseMs, long longestPauseMs) {
+        this.firstPauseMs = firstPauseMs;
+        this.longestPauseMs = longestPauseMs;
+    }
 
     public void start(String name, Session session) {
         Thread t = new Thread(() -> loop(name, session), name);
@@ -26,7 +36,7 @@ public final class StreamFollower implements AutoCloseable {
     }
 
     private void loop(String name, Session session) {
-        long pause = FIRST_PAUSE_MS;
+        long pause = firstPauseMs;
         while (thread == Thread.currentThread()) {
             long started = System.nanoTime();
             try {
@@ -38,14 +48,14 @@ public final class StreamFollower implements AutoCloseable {
             }
             // A session that ran for a while was healthy: reconnect quickly after it ends.
             if (System.nanoTime() - started > 10_000_000_000L) {
-                pause = FIRST_PAUSE_MS;
+                pause = firstPauseMs;
             }
             try {
                 Thread.sleep(pause);
             } catch (InterruptedException e) {
                 return;
             }
-            pause = Math.min(pause * 2, LONGEST_PAUSE_MS);
+            pause = Math.min(pause * 2, longestPauseMs);
         }
     }
 

@@ -23,11 +23,16 @@ import org.jboss.logging.Logger;
 public final class RuntimeLink implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RuntimeLink.class);
     private final Path socket;
-    private final StreamFollower follower = new StreamFollower();
+    private final StreamFollower follower;
     private final ServiceChannel channel;
 
     public RuntimeLink(Path socket) {
+        this(socket, new StreamFollower());
+    }
+
+    public RuntimeLink(Path socket, StreamFollower follower) {
         this.socket = socket;
+        this.follower = follower;
         this.channel = new ServiceChannel(socket);
     }
 

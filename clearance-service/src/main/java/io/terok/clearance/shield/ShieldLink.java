@@ -28,12 +28,17 @@ public final class ShieldLink implements FirewallControl, AutoCloseable {
     private final Path socket;
     private final long deadlineMillis;
     private final ServiceChannel channel;
-    private final StreamFollower follower = new StreamFollower();
+    private final StreamFollower follower;
     private volatile boolean connected;
     private volatile String detail = "not connected yet";
 
     public ShieldLink(Path socket, long deadlineMillis) {
+        this(socket, deadlineMillis, new StreamFollower());
+    }
+
+    public ShieldLink(Path socket, long deadlineMillis, StreamFollower follower) {
         this.socket = socket;
+        this.follower = follower;
         this.deadlineMillis = deadlineMillis;
         this.channel = new ServiceChannel(socket);
     }
