@@ -18,6 +18,7 @@ import io.terok.common.grpc.UnixChannels;
 import io.terok.testsupport.Cmd;
 import io.terok.testsupport.FakeInternet;
 import io.terok.testsupport.PrivatePodman;
+import io.terok.testsupport.SmallDisk;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -92,7 +93,6 @@ class FaultsEndToEndTest {
 
     @AfterAll
     static void down() {
-        unmountFull();
         if (installation != null) {
             installation.close();
         }
@@ -359,21 +359,6 @@ class FaultsEndToEndTest {
         }
     }
 
-    /** The loop-mounted small filesystem over the gate's project (unmounted even on failure, also in {@link #down}). */
-    static Path fullMount;
-
-    static void unmountFull() {
-        if (fullMount != null && Cmd.run("mountpoint", "-q", fullMount.toString()).code() == 0) {
-            if (Cmd.run("umount", fullMount.toString()).code() != 0) {
-                Cmd.run("umount", "-l", fullMount.toString()); // the gate still holds a file open there
-            }
-        }
-        fullMount = null;
-        if (terok != null) {
-            Cmd.run("rm", "-f", terok.home.resolve("gate-disk.img").toString());
-        }
-    }
-
     /**
      * The gate's repository of a project on a small filesystem (a loop-mounted ext4 image) that is full when a task
      * pushes 8 MB: the push fails with the disk named to the pusher, the gate's refs are whole (`git fsck`, the branch
@@ -381,29 +366,14 @@ class FaultsEndToEndTest {
      */
     @Test
     void aFullDiskUnderTheGateFailsThePushAndKeepsWhatItHad() throws Exception {
-        Cmd.require(List.of("mkfs.ext4", "mount", "umount", "mountpoint", "fallocate", "truncate", "df"));
         try (Grpc g = new Grpc("gate")) {
             GateServiceGrpc.newBlockingStub(g.ch).withDeadlineAfter(60, TimeUnit.SECONDS).createProject(CreateProjectRequest
                     .newBuilder().setName("e2e-full").setUpstreamUrl("file://" + installation.upstream).setSync(true).build());
         }
         Path repo = terok.home.resolve("data/gate/e2e-full.git");
-        Path image = terok.home.resolve("gate-disk.img");
-        Path staging = terok.home.resolve("gate-disk-staging");
-        Files.createDirectories(staging);
-        try {
-            assertEquals(0, Cmd.run("truncate", "-s", "48M", image.toString()).code());
-            assertEquals(0, Cmd.run("mkfs.ext4", "-q", "-F", "-m", "0", image.toString()).code());
-            // The project's files onto the small filesystem, which is then mounted over the project's directory.
-            fullMount = staging;
-            assertEquals(0, Cmd.run("mount", "-o", "loop", image.toString(), staging.toString()).code());
-            assertEquals(0, Cmd.run("cp", "-a", repo + "/.", staging + "/").code());
-            assertEquals(0, Cmd.run("umount", staging.toString()).code());
-            fullMount = repo;
-            assertEquals(0, Cmd.run("mount", "-o", "loop", image.toString(), repo.toString()).code());
-            long avail = Long.parseLong(Cmd.run("df", "--output=avail", "-B1", repo.toString()).out().strip().lines()
-                    .reduce((a, b) -> b).orElseThrow().strip());
-            Path filler = repo.resolve("lost+found/filler");
-            assertEquals(0, Cmd.run("fallocate", "-l", Long.toString(avail - (2L << 20)), filler.toString()).code());
+        // The project's files onto a small filesystem mounted over its directory, filled but 2 MB.
+        try (SmallDisk disk = SmallDisk.over(repo, terok.home.resolve("gate-disk.img"), 48)) {
+            disk.fill(2L << 20);
             String mainBefore = Cmd.run("git", "--git-dir", repo.toString(), "rev-parse", "refs/heads/main").out().strip();
 
             String task = HexFormat.of().formatHex(java.security.SecureRandom.getSeed(16));
@@ -437,7 +407,7 @@ class FaultsEndToEndTest {
             Terok.exec(List.of("git", "clone", "-q", access.getCloneUrl(), again.toString()), gitEnv, 60).ok();
             assertEquals(mainBefore, terok.git(again, "rev-parse", "HEAD"), "the gate still serves what it had");
 
-            Files.delete(filler);
+            disk.free();
             Terok.exec(push, gitEnv, 120).ok();
             assertEquals(commit, Cmd.run("git", "--git-dir", repo.toString(), "rev-parse", "refs/heads/big").out().strip(),
                     "the same push lands once there is space");
@@ -445,8 +415,6 @@ class FaultsEndToEndTest {
                 GateServiceGrpc.newBlockingStub(g.ch).withDeadlineAfter(30, TimeUnit.SECONDS)
                         .revokeTaskToken(io.terok.api.v1.RevokeTaskTokenRequest.newBuilder().setTaskId(task).build());
             }
-        } finally {
-            unmountFull();
         }
     }
 

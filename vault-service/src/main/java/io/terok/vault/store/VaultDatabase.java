@@ -95,8 +95,8 @@ public final class VaultDatabase implements AutoCloseable {
             return new VaultDatabase(file, pool, sessionFactory(pool), version);
         } catch (FlywayException e) {
             pool.close();
-            DatabaseLock.explain(file, e).ifPresent(locked -> {
-                throw locked;
+            explain(file, e).ifPresent(known -> {
+                throw known;
             });
             throw new ServiceException(ServiceException.Kind.INTERNAL, "cannot migrate " + file + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -117,8 +117,13 @@ public final class VaultDatabase implements AutoCloseable {
         try {
             return sessions.fromTransaction(work);
         } catch (RuntimeException e) {
-            throw DatabaseLock.explain(file, e).orElseThrow(() -> e);
+            throw explain(file, e).orElseThrow(() -> e);
         }
+    }
+
+    /** The database's own failures a person can fix (locked by another process, its disk full) as one clear line. */
+    static java.util.Optional<ServiceException> explain(Path file, Throwable failure) {
+        return DatabaseLock.explain(file, failure).or(() -> DiskFull.explain(file, failure));
     }
 
     /** A raw connection for work outside the entities (tests, the rekey). */
@@ -207,8 +212,8 @@ public final class VaultDatabase implements AutoCloseable {
              ResultSet r = s.executeQuery("SELECT count(*) FROM sqlite_master")) {
             r.next();
         } catch (SQLException e) {
-            DatabaseLock.explain(file, e).ifPresent(locked -> {
-                throw locked;
+            explain(file, e).ifPresent(known -> {
+                throw known;
             });
             String m = String.valueOf(e.getMessage());
             if (!created && (m.contains("NOTADB") || m.contains("not a database") || m.contains("encrypted"))) {
