@@ -127,11 +127,25 @@ final class QuadletInstall {
         boolean hooksRemoved = hooks().uninstall();
         item("firewall hooks", hooksRemoved ? "removed (" + dep.shieldHooksDir() + ")" : "none installed");
         ImageBuilder images = images();
+        Path podman = HostProcess.which("podman", ctx.env.get("PATH"));
+        // The containers go first, and are waited for: an image removed under a container still stopping drops the
+        // container's record while its process runs on (see ContainerRemoval).
+        List<String> imageNames = java.util.Arrays.stream(DeployedImage.values()).map(Deployment::image).toList();
+        List<String> containerNames = java.util.Arrays.stream(DeployedImage.values()).map(s -> "terok-" + s.id()).toList();
+        ContainerRemoval.Result containers = new ContainerRemoval(podman.toString()).removeAll(imageNames, containerNames,
+                ContainerRemoval.STOP_TIME.plusSeconds(20));
+        if (!containers.left().isEmpty()) {
+            item("containers", "STILL running after " + ContainerRemoval.STOP_TIME.plusSeconds(20).toSeconds() + " s: "
+                    + String.join(", ", containers.left().stream().map(ContainerRemoval.Left::describe).toList())
+                    + "; the images are kept for them. Another podman is stopping them (systemd's ExecStop or a `podman rm`):"
+                    + " run `terok uninstall " + dep.mode.systemctlFlag() + (purge ? " --purge" : "") + "` again once they are gone");
+            return 1;
+        }
+        item("containers", containers.removed() == 0 ? "none" : "removed (" + containers.removed() + "), none left running");
         for (DeployedImage s : DeployedImage.values()) {
             item("image " + Deployment.image(s), images.remove(s) ? "removed" : "none");
         }
         item("bash completion", Files.deleteIfExists(dep.completionFile()) ? "removed" : "none");
-        Path podman = HostProcess.which("podman", ctx.env.get("PATH"));
         if (purge) {
             for (String v : Deployment.DATA_VOLUMES) {
                 HostProcess.Result r = HostProcess.of(podman.toString(), "volume", "rm", "--force", v).timeout(ImageBuilder.QUICK).run();
