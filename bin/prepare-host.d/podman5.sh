@@ -2,7 +2,8 @@
 # Podman 5 under systemd (deploy-test's Podman5SystemdEndToEndTest): a Debian 13 (trixie) root filesystem with
 # systemd, a user manager for the lingering user `tk` (uid 1000) and Debian 13's rootless podman 5 with its own
 # Quadlet generator, booted by the test as a systemd container (`podman run --systemd=always --rootfs DIR:O`).
-# Sourced by bin/prepare-host (idempotent) after deploy.sh.
+# Run by bin/prepare-host in the background (a subshell with its own log, overlapping the image builds and the
+# other parts; idempotent); it needs only the packages and the helpers prepare-host defines before step 5.
 #  - debootstrap trixie INTO A DIRECTORY from the Debian mirror this machine already uses. The machine's own apt
 #    sources are never touched: a trixie source there would upgrade libc and systemd on the whole machine.
 #  - minbase plus only what the test runs inside: systemd + the user manager (dbus-user-session, libpam-systemd),
