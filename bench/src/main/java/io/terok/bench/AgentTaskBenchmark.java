@@ -1,9 +1,5 @@
 package io.terok.bench;
 
-import io.grpc.ManagedChannel;
-import io.terok.api.v1.HooksRequest;
-import io.terok.api.v1.ShieldServiceGrpc;
-import io.terok.common.grpc.UnixChannels;
 import io.terok.scriptedmodel.RecordedRequest;
 import io.terok.scriptedmodel.Script;
 import io.terok.scriptedmodel.ScriptedModelServer;
@@ -11,15 +7,11 @@ import io.terok.scriptedmodel.Step;
 import io.terok.testsupport.Cmd;
 import io.terok.testsupport.FakeInternet;
 import io.terok.testsupport.LoopbackPort;
-import io.terok.testsupport.PrivatePodman;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -41,32 +33,24 @@ public final class AgentTaskBenchmark {
     static final Pattern MAX_TOKENS_ONE = Pattern.compile("\"max_tokens\"\\s*:\\s*1\\b");
     static final Pattern TOOLS = Pattern.compile("\"tools\"\\s*:\\s*\\[\\s*\\{");
 
-    final Path repo;
-    final Path home;
-    final Map<String, String> env = new LinkedHashMap<>();
+    final PrivateInstallation inst;
     /** Arrival (System.nanoTime) of the first main request per run mark. */
     final Map<String, Long> firstMain = new ConcurrentHashMap<>();
 
-    AgentTaskBenchmark(Path repo, Path home) {
-        this.repo = repo;
-        this.home = home;
-        env.put("TEROK_RUNTIME_DIR", home.resolve("run").toString());
-        env.put("TEROK_DATA_DIR", home.resolve("data").toString());
-        env.put("TEROK_STATE_DIR", home.resolve("state").toString());
-        env.put("TEROK_CONFIG_DIR", home.resolve("config").toString());
-        env.put("TEROK_HOME", repo.toString());
+    AgentTaskBenchmark(PrivateInstallation inst) {
+        this.inst = inst;
         // Private loopback ports: an operator's own terok on this machine holds the defaults.
-        env.put("TEROK_GATE_HTTP_PORT", Integer.toString(LoopbackPort.free()));
-        env.put("TEROK_VAULT_BROKER_PORT", Integer.toString(LoopbackPort.free()));
+        inst.env.put("TEROK_GATE_HTTP_PORT", Integer.toString(LoopbackPort.free()));
+        inst.env.put("TEROK_VAULT_BROKER_PORT", Integer.toString(LoopbackPort.free()));
     }
 
     public static void main(String[] args) throws Exception {
         Path repo = Path.of(args[0]).toAbsolutePath().normalize();
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-        Cmd.require(List.of("nft", "nsenter", "ip", "dnsmasq", "podman", "git", "slirp4netns"));
-        Path home = Path.of("/tmp", "terok-bench-task-" + ProcessHandle.current().pid());
-        Files.createDirectories(home);
-        new AgentTaskBenchmark(repo, home).run(runs);
+        // The task's DNS forwarder asks the fake internet's resolver, never the machine's.
+        try (PrivateInstallation inst = PrivateInstallation.create(repo, "task", FakeInternet.spec("tbn").addresses(2, 3))) {
+            new AgentTaskBenchmark(inst).run(runs);
+        }
     }
 
     /**
@@ -80,9 +64,7 @@ public final class AgentTaskBenchmark {
 
     void run(int runs) throws Exception {
         ScriptedModelServer model = null;
-        FakeInternet internet = null;
-        PrivatePodman podman = null;
-        boolean up = false;
+        boolean project = false;
         try {
             model = ScriptedModelServer.start(Script.of(Step.text("Benchmark answer.")));
             model.onRequest(r -> {
@@ -92,15 +74,8 @@ public final class AgentTaskBenchmark {
                     firstMain.putIfAbsent(m.group(), at);
                 }
             });
-            // The task's DNS forwarder asks this netns' resolver, never the machine's.
-            internet = FakeInternet.spec("tbn").addresses(2, 3).start();
-            podman = new PrivatePodman(home, home.resolve("data/shield/hooks"));
-            env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
-            env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
-            env.put("TEROK_SHIELD_HOOKS_REGISTRATION", home.resolve("containers.conf.d/terok-shield.conf").toString());
-            env.put("TEROK_PROJECTS_STAGE_DIR", System.getenv().getOrDefault("TEROK_AGENTS_STAGE", "/var/cache/terok-ci/agents-stage"));
-            Files.createDirectories(home.resolve("config"));
-            Files.writeString(home.resolve("config/config.yaml"), String.join("\n",
+            inst.env.put("TEROK_PROJECTS_STAGE_DIR", System.getenv().getOrDefault("TEROK_AGENTS_STAGE", "/var/cache/terok-ci/agents-stage"));
+            inst.config(
                     "terok:",
                     "  vault:",
                     "    kernel-keyring: false",
@@ -110,23 +85,14 @@ public final class AgentTaskBenchmark {
                     "        upstream: " + model.baseUrl(),
                     "git:",
                     "  human_name: Bench",
-                    "  human_email: bench@example.com",
-                    ""));
-            up = true;
-            terok(null, "services", "up");
-            shield(true);
-            terok(REAL_KEY, "vault", "add", "anthropic");
-            Path upstream = home.resolve("upstream.git");
-            Path seed = home.resolve("seed");
-            git(home, "init", "-q", "--bare", "-b", "main", upstream.toString());
-            git(home, "clone", "-q", upstream.toString(), seed.toString());
-            Files.writeString(seed.resolve("README"), "upstream\n");
-            git(seed, "add", "README");
-            git(seed, "commit", "-q", "-m", "initial");
-            git(seed, "push", "-q", "origin", "HEAD:main");
-            terok(null, "project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude",
+                    "  human_email: bench@example.com");
+            inst.start();
+            inst.terok(REAL_KEY, "vault", "add", "anthropic");
+            Path upstream = inst.seedUpstream();
+            project = true;
+            inst.terok(null, "project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude",
                     "--agent", "claude", "--base-image", BASE);
-            Matcher im = Pattern.compile("(?m)^image\\s+(\\S+)  base ").matcher(terok(null, "project", "show", "demo").out());
+            Matcher im = Pattern.compile("(?m)^image\\s+(\\S+)  base ").matcher(inst.terok(null, "project", "show", "demo").out());
             if (!im.find()) {
                 throw new IllegalStateException("project show names no built image");
             }
@@ -134,24 +100,15 @@ public final class AgentTaskBenchmark {
             measureAgentStart(image, model.port(), runs);
             measureTrivialRun(image, runs);
         } finally {
-            if (up) {
-                for (String line : terok(null, "task", "list").out().lines().skip(1).toList()) {
-                    Cmd.exec(command("task", "delete", "demo", line.split("\\s+")[0]), null, e -> { }, null, 120);
+            if (project) {
+                for (String line : inst.terok(null, "task", "list").out().lines().skip(1).toList()) {
+                    inst.terokQuietly(120, "task", "delete", "demo", line.split("\\s+")[0]);
                 }
-                Cmd.exec(command("project", "delete", "demo"), null, e -> { }, null, 180);
-                try {
-                    shield(false);
-                } catch (RuntimeException e) {
-                    System.err.println("uninstalling the hooks: " + e.getMessage());
-                }
-                Cmd.exec(command("services", "down"), null, e -> { }, null, 120);
+                inst.terokQuietly(180, "project", "delete", "demo");
             }
-            for (AutoCloseable c : new AutoCloseable[] {model, podman, internet}) {
-                if (c != null) {
-                    c.close();
-                }
+            if (model != null) {
+                model.close();
             }
-            Cmd.exec(List.of("rm", "-rf", home.toString()), null, e -> { }, null, 120);
         }
     }
 
@@ -164,14 +121,14 @@ public final class AgentTaskBenchmark {
         for (int i = -2; i < runs; i++) {
             String mark = "bench-mark-terok-" + (i + 2);
             long t0 = System.nanoTime();
-            Cmd.Output r = Cmd.exec(command("task", "run", "demo", "Say hello. " + mark), null, e -> { }, null, 300);
+            Cmd.Output r = Cmd.exec(inst.command("task", "run", "demo", "Say hello. " + mark), null, e -> { }, null, 300);
             long t1 = System.nanoTime();
             check(r, "terok task run");
             Matcher id = Pattern.compile("== task ([0-9a-f]{32}) ").matcher(r.out());
             if (!id.find()) {
                 throw new IllegalStateException("terok task run printed no task id:\n" + r.out() + r.err());
             }
-            terok(null, "task", "delete", "demo", id.group(1));
+            inst.terok(null, "task", "delete", "demo", id.group(1));
             String plainMark = "bench-mark-podman-" + (i + 2);
             baseline = baselineAgent(image, modelPort, "Say hello. " + plainMark);
             long p0 = System.nanoTime();
@@ -207,7 +164,7 @@ public final class AgentTaskBenchmark {
         List<Double> plainMs = new ArrayList<>();
         for (int i = -3; i < runs; i++) {
             long t0 = System.nanoTime();
-            terok(null, wired.toArray(String[]::new));
+            inst.terok(null, wired.toArray(String[]::new));
             long t1 = System.nanoTime();
             check(Cmd.exec(plain, null, e -> { }, null, 120), "podman run --rm");
             long t2 = System.nanoTime();
@@ -246,7 +203,7 @@ public final class AgentTaskBenchmark {
             List<Double> ms = new ArrayList<>();
             for (int i = -1; i < Math.max(3, runs / 2); i++) {
                 long t0 = System.nanoTime();
-                terok(null, argv.toArray(String[]::new));
+                inst.terok(null, argv.toArray(String[]::new));
                 if (i >= 0) {
                     ms.add((System.nanoTime() - t0) / 1e6);
                 }
@@ -286,46 +243,6 @@ public final class AgentTaskBenchmark {
     static void check(Cmd.Output o, String what) {
         if (o.code() != 0) {
             throw new IllegalStateException(what + " exited " + o.code() + "\nstdout: " + o.out() + "\nstderr: " + o.err());
-        }
-    }
-
-    List<String> command(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("env"));
-        env.forEach((k, v) -> cmd.add(k + "=" + v));
-        cmd.add(repo.resolve("bin/terok").toString());
-        cmd.addAll(List.of(args));
-        return cmd;
-    }
-
-    Cmd.Output terok(String input, String... args) {
-        Cmd.Output o = Cmd.exec(command(args), null, e -> { }, input == null ? null : input + "\n", 300);
-        check(o, "terok " + String.join(" ", args));
-        return o;
-    }
-
-    void git(Path dir, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString(), "-c", "user.name=Bench",
-                "-c", "user.email=bench@example.invalid"));
-        cmd.addAll(List.of(args));
-        check(Cmd.exec(cmd, null, e -> {
-            e.put("GIT_CONFIG_NOSYSTEM", "1");
-            e.put("HOME", home.toString());
-        }, null, 60), "git " + String.join(" ", args));
-    }
-
-    void shield(boolean install) {
-        ManagedChannel ch = UnixChannels.open(home.resolve("run/shield.sock"));
-        try {
-            var stub = ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
-            if (install) {
-                if (!stub.installHooks(HooksRequest.getDefaultInstance()).getInstalled()) {
-                    throw new IllegalStateException("shield did not install its hooks");
-                }
-            } else {
-                stub.uninstallHooks(HooksRequest.getDefaultInstance());
-            }
-        } finally {
-            ch.shutdownNow();
         }
     }
 }

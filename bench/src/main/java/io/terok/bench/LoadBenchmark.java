@@ -4,13 +4,10 @@ import com.sun.net.httpserver.HttpServer;
 import io.grpc.ManagedChannel;
 import io.terok.api.v1.ClearanceRequest;
 import io.terok.api.v1.ClearanceServiceGrpc;
-import io.terok.api.v1.HooksRequest;
 import io.terok.api.v1.ListPendingRequestsRequest;
-import io.terok.api.v1.ShieldServiceGrpc;
 import io.terok.common.grpc.UnixChannels;
 import io.terok.testsupport.Cmd;
 import io.terok.testsupport.FakeInternet;
-import io.terok.testsupport.PrivatePodman;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,34 +43,25 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class LoadBenchmark {
     static final String REAL_KEY = "sk-ant-bench-load-REAL";
-    final Path repo;
-    final Path home;
-    final Map<String, String> env = new LinkedHashMap<>();
-    FakeInternet internet;
+    final PrivateInstallation inst;
+    final FakeInternet internet;
     HttpServer provider;
     final AtomicLong providerCalls = new AtomicLong();
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).executor(Executors.newFixedThreadPool(8)).build();
 
-    LoadBenchmark(Path repo, Path home) {
-        this.repo = repo;
-        this.home = home;
-        env.put("TEROK_RUNTIME_DIR", home.resolve("run").toString());
-        env.put("TEROK_DATA_DIR", home.resolve("data").toString());
-        env.put("TEROK_STATE_DIR", home.resolve("state").toString());
-        env.put("TEROK_CONFIG_DIR", home.resolve("config").toString());
-        env.put("TEROK_HOME", repo.toString());
-        env.put("TEROK_PORT_REGISTRY_DIR", home.resolve("ports").toString());
+    LoadBenchmark(PrivateInstallation inst) {
+        this.inst = inst;
+        this.internet = inst.internet;
     }
 
     public static void main(String[] args) throws Exception {
         Path repo = Path.of(args[0]).toAbsolutePath().normalize();
         int launches = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         int rate = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
-        Cmd.require(List.of("nft", "nsenter", "ip", "dnsmasq", "podman", "slirp4netns"));
-        Path home = Path.of("/tmp", "terok-bench-load-" + ProcessHandle.current().pid());
-        Files.createDirectories(home);
-        new LoadBenchmark(repo, home).run(launches, rate);
+        try (PrivateInstallation inst = PrivateInstallation.create(repo, "load", FakeInternet.spec("tbl").addresses(2, 5))) {
+            new LoadBenchmark(inst).run(launches, rate);
+        }
         System.exit(0);
     }
 
@@ -86,21 +73,13 @@ public final class LoadBenchmark {
     Map<String, Double> serviceCpu() throws java.io.IOException {
         Map<String, Double> cpu = new java.util.TreeMap<>();
         for (String s : List.of("runtime", "vault", "gate", "shield", "clearance")) {
-            long pid = Long.parseLong(Files.readString(home.resolve("run/pids/" + s + ".pid")).strip());
-            cpu.put(s, ProcessCpu.ownMs(pid));
+            cpu.put(s, ProcessCpu.ownMs(inst.pid(s)));
         }
         return cpu;
     }
 
     void run(int launches, int rate) throws Exception {
-        PrivatePodman podman = null;
-        boolean up = false;
         try {
-            internet = FakeInternet.spec("tbl").addresses(2, 5).start();
-            podman = new PrivatePodman(home, home.resolve("data/shield/hooks"));
-            env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
-            env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
-            env.put("TEROK_SHIELD_HOOKS_REGISTRATION", home.resolve("containers.conf.d/terok-shield.conf").toString());
             provider = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
             provider.setExecutor(Executors.newFixedThreadPool(16));
             byte[] answer = "{\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":\"ok\"}]}".getBytes(StandardCharsets.UTF_8);
@@ -113,30 +92,20 @@ public final class LoadBenchmark {
                 ex.close();
             });
             provider.start();
-            Files.createDirectories(home.resolve("config"));
-            Files.writeString(home.resolve("config/config.yaml"), String.join("\n",
+            inst.config(
                     "terok:",
                     "  vault:",
                     "    kernel-keyring: false",
                     "    passphrase-command: printf %s bench-load-passphrase",
                     "    providers:",
                     "      anthropic:",
-                    "        upstream: http://127.0.0.1:" + provider.getAddress().getPort(),
-                    ""));
-            up = true;
-            terok(null, "services", "up");
-            hooks(true);
-            terok(REAL_KEY, "vault", "add", "anthropic");
-            Path upstream = home.resolve("upstream.git");
-            Path seed = home.resolve("seed");
-            git(home, "init", "-q", "--bare", "-b", "main", upstream.toString());
-            git(home, "clone", "-q", upstream.toString(), seed.toString());
-            git(seed, "commit", "-q", "--allow-empty", "-m", "initial");
-            git(seed, "push", "-q", "origin", "HEAD:main");
-            terok(null, "gate", "create", "demo", "file://" + upstream);
-            terok(null, "run", "-d", "--name", "victim", "--project", "demo", "--provider", "anthropic",
+                    "        upstream: http://127.0.0.1:" + provider.getAddress().getPort());
+            inst.start();
+            inst.terok(REAL_KEY, "vault", "add", "anthropic");
+            inst.terok(null, "gate", "create", "demo", "file://" + inst.seedUpstream());
+            inst.terok(null, "run", "-d", "--name", "victim", "--project", "demo", "--provider", "anthropic",
                     "localhost/terok-agent:latest", "sleep", "3600");
-            terok(null, "run", "-d", "--name", "flooder", "--project", "demo", "--provider", "anthropic",
+            inst.terok(null, "run", "-d", "--name", "flooder", "--project", "demo", "--provider", "anthropic",
                     "localhost/terok-agent:latest", "sleep", "3600");
             String victimPhantom = inTask("victim", "printenv ANTHROPIC_API_KEY").strip();
             String flooderPhantom = inTask("flooder", "printenv ANTHROPIC_API_KEY").strip();
@@ -168,25 +137,11 @@ public final class LoadBenchmark {
             System.out.println("pending clearance requests of the flooder at the end: " + pending(label("flooder")).size()
                     + "; of the victim: " + pending(victimId).size());
         } finally {
-            if (up) {
-                Cmd.exec(command("rm", "-f", "victim"), null, e -> { }, null, 120);
-                Cmd.exec(command("rm", "-f", "flooder"), null, e -> { }, null, 120);
-                try {
-                    hooks(false);
-                } catch (RuntimeException e) {
-                    System.err.println("uninstalling the hooks: " + e.getMessage());
-                }
-                Cmd.exec(command("services", "down"), null, e -> { }, null, 120);
-            }
+            inst.terokQuietly(120, "rm", "-f", "victim");
+            inst.terokQuietly(120, "rm", "-f", "flooder");
             if (provider != null) {
                 provider.stop(0);
             }
-            for (AutoCloseable c : new AutoCloseable[] {podman, internet}) {
-                if (c != null) {
-                    c.close();
-                }
-            }
-            Cmd.exec(List.of("rm", "-rf", home.toString()), null, e -> { }, null, 120);
         }
     }
 
@@ -218,7 +173,7 @@ public final class LoadBenchmark {
                     + " ( curl -sZ --parallel-max 300 --connect-timeout 2 -m 3 -w '%{exitcode}\n' -K $f >> /tmp/codes 2>/dev/null;"
                     + " rm -f $f ) & fi; sleep 0.02; done; wait; echo SENT=$n; echo CODES=$(sort /tmp/codes | uniq -c | tr -s ' \n' ' ');"
                     + " rm -f /tmp/stop /tmp/codes";
-            conns = new ProcessBuilder(podmanCmd("exec", "flooder", "bash", "-c", script)).redirectErrorStream(true).start();
+            conns = new ProcessBuilder(inst.podman("exec", "flooder", "bash", "-c", script)).redirectErrorStream(true).start();
         }
         if (requests) {
             HttpRequest req = HttpRequest.newBuilder(broker).timeout(Duration.ofSeconds(30)).header("x-api-key", flooderPhantom)
@@ -323,10 +278,10 @@ public final class LoadBenchmark {
         List<Double> launchMs = new ArrayList<>();
         for (int i = 0; i < launches; i++) {
             long t = System.nanoTime();
-            terok(null, "run", "-d", "--name", "other", "--project", "demo", "--provider", "anthropic",
+            inst.terok(null, "run", "-d", "--name", "other", "--project", "demo", "--provider", "anthropic",
                     "localhost/terok-agent:latest", "sleep", "600");
             launchMs.add((System.nanoTime() - t) / 1e6);
-            terok(null, "rm", "-f", "other");
+            inst.terok(null, "rm", "-f", "other");
         }
         List<Double> promptMs = new ArrayList<>();
         // 3 a phase: clearance keeps at most 20 pending requests a task (six phases with the warm-up)
@@ -367,7 +322,7 @@ public final class LoadBenchmark {
     }
 
     List<ClearanceRequest> pending(String taskId) {
-        ManagedChannel ch = UnixChannels.open(home.resolve("run/clearance.sock"));
+        ManagedChannel ch = UnixChannels.open(inst.home.resolve("run/clearance.sock"));
         try {
             return ClearanceServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
                     .listPending(ListPendingRequestsRequest.newBuilder().setTaskId(taskId).build()).getRequestsList();
@@ -382,65 +337,16 @@ public final class LoadBenchmark {
     }
 
     String label(String name) {
-        return Cmd.exec(podmanCmd("inspect", "--format", "{{index .Config.Labels \"io.terok.task\"}}", name), null, e -> { }, null, 30)
+        return Cmd.exec(inst.podman("inspect", "--format", "{{index .Config.Labels \"io.terok.task\"}}", name), null, e -> { }, null, 30)
                 .out().strip();
     }
 
-    List<String> podmanCmd(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("podman", "--url=unix://" + env.get("TEROK_PODMAN_SOCKET")));
-        cmd.addAll(List.of(args));
-        return cmd;
-    }
-
     String inTask(String name, String script) {
-        List<String> cmd = podmanCmd("exec", name, "bash", "-c", script);
+        List<String> cmd = inst.podman("exec", name, "bash", "-c", script);
         Cmd.Output o = Cmd.exec(cmd, null, e -> { }, null, 60);
         if (o.code() != 0) {
             throw new IllegalStateException("in " + name + ": " + script + " exited " + o.code() + ": " + o.err());
         }
         return o.out();
-    }
-
-    void hooks(boolean install) {
-        ManagedChannel ch = UnixChannels.open(home.resolve("run/shield.sock"));
-        try {
-            var stub = ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
-            if (install) {
-                if (!stub.installHooks(HooksRequest.getDefaultInstance()).getInstalled()) {
-                    throw new IllegalStateException("shield did not install its hooks");
-                }
-            } else {
-                stub.uninstallHooks(HooksRequest.getDefaultInstance());
-            }
-        } finally {
-            ch.shutdownNow();
-        }
-    }
-
-    List<String> command(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("env"));
-        env.forEach((k, v) -> cmd.add(k + "=" + v));
-        cmd.add(repo.resolve("bin/terok").toString());
-        cmd.addAll(List.of(args));
-        return cmd;
-    }
-
-    Cmd.Output terok(String input, String... args) {
-        Cmd.Output o = Cmd.exec(command(args), null, e -> { }, input == null ? null : input + "\n", 300);
-        if (o.code() != 0) {
-            throw new IllegalStateException("terok " + String.join(" ", args) + " exited " + o.code() + "\nstdout: "
-                    + o.out() + "\nstderr: " + o.err());
-        }
-        return o;
-    }
-
-    void git(Path dir, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString(), "-c", "user.name=Bench",
-                "-c", "user.email=bench@example.invalid"));
-        cmd.addAll(List.of(args));
-        Cmd.Output o = Cmd.exec(cmd, null, e -> { }, null, 60);
-        if (o.code() != 0) {
-            throw new IllegalStateException("git " + String.join(" ", args) + ": " + o.err());
-        }
     }
 }
