@@ -99,26 +99,6 @@ class Podman5SystemdEndToEndTest extends SystemdDeploymentTestBase {
         assertTrue(config.contains("      anthropic:\n        upstream: " + MODEL), config);
     }
 
-    /**
-     * KNOWN DEFECT (open, see docs/reliability.md "Podman 5 under systemd"): the firewall is loaded by the OCI hook
-     * with the HOST's nft (Debian 13: nftables 1.1.3), live changes are made by the shield container with the
-     * IMAGE's nft (Debian 12: 1.0.6), and 1.0.6 crashes (SIGSEGV, exit 139) on the table 1.1.3 wrote. The task stays
-     * firewalled (deny by default, checked right after this), but `terok shield allow` fails. This asserts today's
-     * behaviour so the day the shield image and the host agree it fails here and the strict check of the base class
-     * (the address in the task's allow set) takes over again: delete this override then.
-     */
-    @Override
-    void liveAllow(String task) {
-        Terok.Result allow = asTk(TEROK, "shield", "allow", task, "198.18.0.7");
-        assertTrue(allow.exitCode() != 0 && allow.err().contains("nft refused the change"), "live allow: " + allow);
-        String pid = asTk("podman", "inspect", "--format", "{{.State.Pid}}", task).ok().out().strip();
-        Terok.Result crash = asTk("podman", "exec", "terok-shield", "sh", "-c",
-                "nsenter -t " + pid + " -U -n nft list table inet terok_shield >/dev/null 2>&1; echo $?");
-        assertEquals("139", crash.ok().out().strip(), "the image's nft still crashes on the host nft's table");
-        Terok.Result set = asTk("sh", "-c", "podman unshare nsenter -t " + pid + " -n nft list set inet terok_shield allow_v4");
-        assertTrue(set.ok().out().contains("allow_v4") && !set.out().contains("198.18.0.7"), "nothing half-done: " + set.out());
-    }
-
     /** The broker forwarded the phantom-token request to the scripted model (an answer of its own, not the broker's 401). */
     @Override
     void assertBrokerAnswered(String status) {

@@ -404,13 +404,15 @@ class RootfulFirewallTest {
     void aFloodOfBlockedConnectionsAndLookupsLeavesTheLogsUnderTheirCaps() throws Exception {
         try (Started t = Started.with("shield-flood-", List.of())) {
             Path dir = shield.manager.store().dir(t.task());
-            // one task: 300 blocked connections to distinct ports, each after a DNS lookup
-            Sh.Out flood = shield.podman.podman("exec", t.name(), "sh", "-c", "for p in $(seq 2000 2299); do "
-                    + "getent hosts name.test >/dev/null; curl -s -m 1 -o /dev/null http://" + internet.ip(5) + ":$p/; done; true");
+            // one task: 300 blocked connections to distinct destinations (150 addresses, 2 ports each: each one an
+            // event, none folded), each after a DNS lookup
+            String net = internet.ip(5).substring(0, internet.ip(5).lastIndexOf('.') + 1);
+            Sh.Out flood = shield.podman.podman("exec", t.name(), "sh", "-c", "for a in $(seq 100 249); do for p in 2298 2299; do "
+                    + "getent hosts name.test >/dev/null; curl -s -m 1 -o /dev/null http://" + net + "$a:$p/; done; done; true");
             assertEquals(0, flood.code(), flood.both());
             Path audit = shield.manager.store().auditLog(t.task());
             Path dns = dir.resolve("dnsmasq.log");
-            for (int i = 0; i < 50 && !shield.manager.auditLog(t.task(), 1).toString().contains(":2299"); i++) {
+            for (int i = 0; i < 50 && !shield.manager.auditLog(t.task(), 1).toString().contains(net + "249:2299"); i++) {
                 Thread.sleep(100);
             }
             Thread.sleep(600);   // a scan of the hub after the flood
@@ -428,6 +430,54 @@ class RootfulFirewallTest {
             }
             assertTrue(Files.readString(dns).contains("www.name.test"), Files.readString(dns));
             assertTrue(shield.podman.reaches(t.name(), "http://name.test/"), "the task still works");
+        }
+    }
+
+    /**
+     * Issue 16: one task floods (2000 blocked connects to new ports of one address, from inside its container) while
+     * another makes one blocked connection to a new destination. The other task's event arrives promptly; the
+     * flooder's flood costs at most 8 events per 30 s window (EventFolder: the first 8 ports of the address per
+     * window, the rest folded); every flood connect was refused at once (TCP reset), none timed out. Before the folding each of the
+     * 2000 connects was an event (and an audit line and a forwarder-log read); before the reset, ICMP answers were
+     * rate-limited and connects timed out.
+     */
+    @Test
+    @Order(15)
+    void aFloodingTaskIsFoldedAndAnotherTasksBlockedConnectionArrivesPromptly() throws Exception {
+        try (Started flooder = Started.with("shield-flooder-", List.of()); Started victim = Started.with("shield-victim-", List.of())) {
+            List<BlockedEvent> fromFlooder = new java.util.concurrent.CopyOnWriteArrayList<>();
+            LinkedBlockingQueue<BlockedEvent> fromVictim = new LinkedBlockingQueue<>();
+            shield.hub().subscribe(flooder.task(), fromFlooder::add);
+            shield.hub().subscribe(victim.task(), fromVictim::add);
+            Thread.sleep(700);   // both readers attached (a scan every 200 ms here)
+            String target = internet.ip(5);
+            long floodStart = System.nanoTime();
+            var flood = java.util.concurrent.CompletableFuture.supplyAsync(() -> shield.podman.podman("exec", flooder.name(), "sh", "-c",
+                    "r=0; t=0; o=0; for p in $(seq 3000 4999); do curl -s -m 2 -o /dev/null http://" + target + ":$p/;"
+                            + " case $? in 7) r=$((r+1));; 28) t=$((t+1));; *) o=$((o+1));; esac; done; echo refused=$r timedout=$t other=$o"));
+            while (fromFlooder.size() < 8 && !flood.isDone()) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(500);   // well into the flood
+            assertFalse(flood.isDone(), "the flood still runs while the other task connects");
+            long t0 = System.nanoTime();
+            assertFalse(shield.podman.reaches(victim.name(), "http://" + internet.ip(4) + ":7777/"));
+            BlockedEvent e = fromVictim.poll(10, TimeUnit.SECONDS);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertNotNull(e, "the other task's blocked connection arrives during the flood");
+            assertEquals(internet.ip(4), e.destinationIp());
+            assertEquals(7777, e.destinationPort());
+            assertTrue(ms < 3000, "promptly: " + ms + " ms");
+            Sh.Out out = flood.get(5, TimeUnit.MINUTES);
+            long windows = (System.nanoTime() - floodStart) / 30_000_000_000L + 1;   // the hub's window here: 30 s
+            assertEquals("refused=2000 timedout=0 other=0", out.out().strip(), out.both());
+            Thread.sleep(500);
+            long floodEvents = fromFlooder.stream().filter(x -> x.destinationIp().equals(target)).count();
+            assertTrue(floodEvents >= 1 && floodEvents <= 8 * windows, "the flooder's events are bounded: " + floodEvents
+                    + " in " + windows + " window(s)");
+            assertTrue(shield.manager.auditLog(flooder.task(), 10_000).stream().filter(a -> a.action().equals("blocked")).count() <= 8 * windows,
+                    "and so are its audit lines");
+            System.out.printf("flood: 2000 refused connects, %d events; the other task's event after %d ms%n", floodEvents, ms);
         }
     }
 }

@@ -65,11 +65,26 @@ class RulesetGeneratorTest {
         int allow = line(r, "output ip daddr @allow_v4 accept");
         int priv = line(r, "10.0.0.0/8");
         int learned = line(r, "output ip daddr @learned_v4 accept");
-        int fin = line(r, "prefix \"TEROK_SHIELD_BLOCKED: \" group 100 queue-threshold 1 reject");
+        int fin = line(r, "prefix \"TEROK_SHIELD_BLOCKED: \" group 100 queue-threshold 1 goto refuse");
         assertTrue(line(r, "oifname \"lo\" accept") < deny);
         assertTrue(deny < est && est < dns && dns < host && host < allow && allow < priv && priv < learned && learned < fin, r);
         assertEquals(line(r, "policy drop; }"), line(r, "chain output"));
         assertTrue(r.contains("chain input { type filter hook input priority filter; policy drop; }"));
+    }
+
+    @Test
+    void everyRefusalResetsTcpAndAnswersTheRestWithIcmp() {
+        for (Mode m : Mode.values()) {
+            String r = GEN.full(policy(m));
+            assertTrue(r.contains("  chain refuse { }\n"), r);
+            int tcp = line(r, "add rule inet terok_shield refuse meta l4proto tcp reject with tcp reset");
+            assertTrue(tcp < line(r, "add rule inet terok_shield refuse reject with icmpx admin-prohibited"), r);
+            assertFalse(r.lines().anyMatch(l -> l.contains(" output ") && l.contains("reject")), "outputs only goto refuse:\n" + r);
+            // a mode switch (also of a container started before the chain existed) creates and refills it
+            String sw = GEN.modeSwitch(policy(m));
+            assertTrue(line(sw, "add chain inet terok_shield refuse") < line(sw, "flush chain inet terok_shield refuse"), sw);
+            assertTrue(line(sw, "flush chain inet terok_shield refuse") < line(sw, "refuse meta l4proto tcp reject with tcp reset"), sw);
+        }
     }
 
     @Test

@@ -23,7 +23,8 @@ import java.util.stream.Stream;
 /**
  * Builds the service images {@code localhost/terok-<svc>:latest} with podman from {@code deploy/images/} and the
  * service's {@code target/quarkus-app/}. An image whose label {@value #INPUT_LABEL} equals the digest of its inputs
- * (Containerfile, health check, every file of quarkus-app, the base image's id) is left alone, so running
+ * (Containerfile, health check, every file of quarkus-app, the base image's id; for shield the host's nft and dnsmasq,
+ * see {@link HostTools}) is left alone, so running
  * {@code terok setup} again changes nothing.
  */
 final class ImageBuilder {
@@ -90,6 +91,11 @@ final class ImageBuilder {
         update(md, "base " + baseId + "\n");
         digestFile(md, "Containerfile", containerfile(s));
         digestFile(md, "healthcheck", healthcheck());
+        if (s == DeployedImage.SHIELD) {
+            for (Path f : HostTools.inputs(HostTools.system().find())) {
+                digestFile(md, "host " + f, f);
+            }
+        }
         List<Path> files = new ArrayList<>();
         try (Stream<Path> w = Files.walk(app)) {
             w.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).sorted().forEach(files::add);
@@ -147,10 +153,16 @@ final class ImageBuilder {
         return HostProcess.of(podman, "image", "exists", Deployment.image(s)).timeout(QUICK).run().ok();
     }
 
-    /** The build context: quarkus-app/ (hard links where possible, so no copy of ~100 MB), the health check, the Containerfile. */
+    /**
+     * The build context: quarkus-app/ (hard links where possible, so no copy of ~100 MB), the health check, the
+     * Containerfile; for shield also host-tools/ (the host's nft and dnsmasq).
+     */
     private void stageContext(DeployedImage s, Path stage) throws IOException {
         Files.copy(containerfile(s), stage.resolve("Containerfile"));
         Files.copy(healthcheck(), stage.resolve("healthcheck"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        if (s == DeployedImage.SHIELD) {
+            HostTools.stage(HostTools.system().find(), stage);
+        }
         Path app = appDir(s);
         Path dest = stage.resolve("quarkus-app");
         Files.walkFileTree(app, new SimpleFileVisitor<>() {

@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  * Turns the packets a task's firewall rejects into {@link BlockedEvent}s. For every running task (the pid file the
  * hook writes) it runs one reader in the task's network namespace, {@code tcpdump -i nflog:GROUP}, which sees
  * exactly the packets of the logged reject rules (blocked and private; explicit denies and bypass logging use
- * another group) and, on a third group, the first packet through after each Allow with a port. Events are de-duplicated per task and destination within a window, written to the task's audit
+ * another group) and, on a third group, the first packet through after each Allow with a port. Events are folded per task and destination
+ * address within a window ({@link EventFolder}: a flood costs a bounded number of events), written to the task's audit
  * log and handed to subscribers (the BlockedEvents stream). The domain comes from the task's forwarder log.
  */
 public final class BlockedEventHub implements AutoCloseable {
@@ -46,19 +47,15 @@ public final class BlockedEventHub implements AutoCloseable {
     private record Reader(int pid, Process process) {
     }
 
-    private record Seen(Instant first, int count) {
-    }
-
     private final TaskStore store;
     private final NetnsRunner runner;
     private final int group;
-    private final Duration window;
     private final Clock clock;
     private final AuditLog audit;
     private final long dnsLogMaxBytes;
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
     private final Map<String, Reader> readers = new ConcurrentHashMap<>();
-    private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+    private final EventFolder folder;
     private final Thread scanner;
     private volatile boolean closed;
 
@@ -70,11 +67,20 @@ public final class BlockedEventHub implements AutoCloseable {
     /** @param dnsLogMaxBytes size past which each scan rotates a task's dnsmasq query log */
     public BlockedEventHub(TaskStore store, NetnsRunner runner, int group, Duration window, Clock clock, AuditLog audit,
                            Duration scanEvery, long dnsLogMaxBytes) {
+        this(store, runner, group, window, clock, audit, scanEvery, dnsLogMaxBytes, DEFAULT_PORTS_PER_ADDRESS);
+    }
+
+    /** Events per address and window: the first packet to each of this many ports; the rest folded (see EventFolder). */
+    public static final int DEFAULT_PORTS_PER_ADDRESS = 8;
+
+    /** @param portsPerAddress ports of one address that get an event of their own per window ({@link EventFolder}) */
+    public BlockedEventHub(TaskStore store, NetnsRunner runner, int group, Duration window, Clock clock, AuditLog audit,
+                           Duration scanEvery, long dnsLogMaxBytes, int portsPerAddress) {
+        this.folder = new EventFolder(window, portsPerAddress);
         this.dnsLogMaxBytes = dnsLogMaxBytes;
         this.store = store;
         this.runner = runner;
         this.group = group;
-        this.window = window;
         this.clock = clock;
         this.audit = audit;
         this.scanner = new Thread(() -> {
@@ -113,9 +119,16 @@ public final class BlockedEventHub implements AutoCloseable {
         if (closed) {
             return;
         }
-        // folded repeats older than the window are done with: a flood of distinct destinations must not pile up here
-        Instant now = clock.instant();
-        seen.values().removeIf(x -> Duration.between(x.first, now).compareTo(window) >= 0);
+        // ended windows: what a flood had folded goes to the audit once ("N more blocked connections ... folded")
+        for (EventFolder.Folded f : folder.expire(clock.instant())) {
+            try {
+                if (store.exists(f.task())) {
+                    audit.append(store.auditLog(f.task()), f.task(), "blocked_folded", f.address(), f.describe());
+                }
+            } catch (RuntimeException ex) {
+                LOG.fine("audit append failed: " + ex.getMessage());
+            }
+        }
         for (String task : store.taskIds()) {
             OptionalInt pid = TaskPids.running(store.dir(task));
             if (pid.isPresent()) {
@@ -134,6 +147,7 @@ public final class BlockedEventHub implements AutoCloseable {
         readers.keySet().removeIf(t -> {
             if (!store.exists(t)) {
                 readers.get(t).process.destroy();
+                folder.forget(t);
                 return true;
             }
             return false;
@@ -182,21 +196,13 @@ public final class BlockedEventHub implements AutoCloseable {
             return;   // IPv6 multicast
         }
         Instant now = clock.instant();
-        String key = task + "|" + pkt.destination() + "|" + pkt.port() + "|" + pkt.protocol();
-        int[] emitCount = {0};
-        seen.compute(key, (k, s) -> {
-            if (s == null || Duration.between(s.first, now).compareTo(window) >= 0) {
-                // this one plus the repeats folded since the last event
-                emitCount[0] = s == null ? 1 : s.count + 1;
-                return new Seen(now, 0);
-            }
-            return new Seen(s.first, s.count + 1);
-        });
-        if (emitCount[0] == 0) {
+        // folded before any work (the forwarder log's tail, the audit, the subscribers): a flood costs a map lookup
+        EventFolder.Emit emit = folder.offer(task, pkt.destination(), pkt.port(), pkt.protocol(), now);
+        if (emit == null) {
             return;
         }
         String domain = domainOf(task, pkt.destination()).orElse("");
-        BlockedEvent e = new BlockedEvent(task, pkt.destination(), pkt.port(), pkt.protocol(), domain, now, emitCount[0]);
+        BlockedEvent e = new BlockedEvent(task, pkt.destination(), pkt.port(), pkt.protocol(), domain, now, emit.count());
         try {
             if (store.exists(task)) {
                 audit.append(store.auditLog(task), task, "blocked",

@@ -26,6 +26,9 @@ public interface NetnsRunner {
     /** Applies an nft script atomically ({@code nft -f -}); throws with nft's message when it refuses. */
     default void nft(int pid, String script) {
         HostProcess.Result r = run(pid, List.of("nft", "-f", "-"), script, Duration.ofSeconds(10));
+        if (r.exitCode() > 128) {
+            throw crashed(pid, r);
+        }
         if (r.exitCode() != 0) {
             throw ServiceException.precondition("nft refused the change in the netns of pid " + pid + ": "
                     + r.stderr().strip());
@@ -35,6 +38,21 @@ public interface NetnsRunner {
     /** {@code nft list table inet terok_shield}, or empty when the table is not there. */
     default String listTable(int pid) {
         HostProcess.Result r = run(pid, List.of("nft", "list", "table", "inet", "terok_shield"), null, Duration.ofSeconds(10));
+        if (r.exitCode() > 128) {
+            throw crashed(pid, r);
+        }
         return r.exitCode() == 0 ? r.stdout() : "";
+    }
+
+    /**
+     * nft killed by a signal: typically an nft older than the host's (which the hook loads the table with) that
+     * cannot read the table, e.g. Debian 12's 1.0.6 on Debian 13's (SIGSEGV). Nothing was changed; the task keeps
+     * its firewall. Not "no table": a status must never read a crash as a task without a firewall.
+     */
+    static ServiceException crashed(int pid, HostProcess.Result r) {
+        return ServiceException.precondition("nft crashed (exit " + r.exitCode() + ", signal " + (r.exitCode() - 128)
+                + ") reading the firewall in the netns of pid " + pid + "; nothing was changed and the task stays filtered."
+                + " The shield's nft cannot read the table the host's nft loaded: run `terok setup` to rebuild the shield"
+                + " image with the host's nft");
     }
 }
