@@ -162,6 +162,15 @@ class OnlineEndToEndTest {
         Terok.Result other = terok.run("exec", id, "curl", "-s", "-m", "5", "-o", "/dev/null", "http://" + internet.ip(3) + "/");
         assertNotEquals(0, other.exitCode(), "another host of the fake internet is refused: " + other.out() + other.err());
 
+        // A server at the upstream's address with another host key (an impersonator) gets no push: the task's ssh
+        // accepts only the key the gate pinned.
+        sshd.changeHostKey();
+        Terok.Result spoofed = terok.run("exec", id, "git", "-C", "/workspace", "push", "-q", "origin", "HEAD:refs/heads/spoofed");
+        assertNotEquals(0, spoofed.exitCode(), spoofed.out());
+        assertTrue(spoofed.err().contains("REMOTE HOST IDENTIFICATION HAS CHANGED") || spoofed.err().contains("Host key verification failed"),
+                spoofed.err());
+        assertEquals("", terok.git(upstream, "for-each-ref", "refs/heads/spoofed"));
+
         // Review shows the branch against the upstream's default branch; forward has nothing to do, and says so.
         Terok.Result review = terok.run("task", "review", "web", id).ok();
         assertTrue(review.out().contains("+from-the-agent"), review.out());
