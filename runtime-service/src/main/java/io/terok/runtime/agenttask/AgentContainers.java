@@ -27,6 +27,27 @@ public interface AgentContainers {
     int stream(String taskId, List<String> argv, Map<String, String> env, String workdir, Duration deadline, Consumer<String> lines);
 
     /**
+     * Follows the output of the container's own process (stdout and stderr, each line sanitised), from its start:
+     * the agent a headless task starts with ({@link TaskStart}). Close it to stop following.
+     */
+    Output follow(String taskId);
+
+    /** A followed output: the calling thread takes its lines, so nothing of the reader runs on podman's I/O thread. */
+    interface Output extends AutoCloseable {
+        /** The next line; {@link #END} when the container's output ended (it exited), {@link #TIMED_OUT} at the deadline. */
+        String next(java.time.Instant deadline);
+
+        @Override
+        void close();
+    }
+
+    /** Marks the end of a followed output; compared by identity. */
+    @SuppressWarnings("StringOperationCanBeSimplified")
+    String END = new String("end of output");
+    @SuppressWarnings("StringOperationCanBeSimplified")
+    String TIMED_OUT = new String("deadline reached");
+
+    /**
      * Writes {@code content} to {@code path} inside the running container, as the container's user, private (0600),
      * the content through stdin (never argv): a file that must hold what only the running task knows, its phantom.
      */

@@ -167,8 +167,17 @@ public final class AgentTaskRunner {
                 .setAgent(plan.agent().id()).setProvider(plan.provider()).setModel(plan.model()).setBranch(taskBranch)
                 .setCreatedAt(ProtoTime.of(Instant.now())).setOutcome(AgentTaskOutcome.AGENT_TASK_OUTCOME_RUNNING)
                 .setUpstreamUrl(online == null ? "" : online.url());
+        // A headless task starts its agent with the container (TaskStart): no exec round trips before the agent's first
+        // request. The old way, the container idle and the workspace and agent exec'd in, stays for what must happen
+        // between the launch and the agent: an interactive session, a login file written with the phantom the vault
+        // gave the container, the project's shield.allow and an online project's upstream opened in the running
+        // firewall (with the workspace's remotes set after the clone).
+        boolean fromStart = !interactive && first.loginFile() == null && p.getShieldAllowList().isEmpty() && online == null;
         Task task;
-        String start;
+        String start = null;
+        AgentContainers.Output output = null;
+        String nonce = null;
+        String base = null;
         try {
             undo.push("agent task directory", () -> store.delete(id));
             store.save(rec.build());
@@ -183,26 +192,53 @@ public final class AgentTaskRunner {
             for (TaskConfig.Mount m : mounts) {
                 owned.add(m.host().toRealPath().toString());
             }
+            List<String> command = List.of("sleep", "infinity");
+            if (fromStart) {
+                base = defaultBranch(p);
+                GitIdentity.Resolved who = projects.identity().resolve(p);
+                // The nonce reaches the script through a file it removes before the agent starts (TaskStart).
+                nonce = TaskStart.nonce();
+                Path startDir = PrivateFiles.directory(store.config(id).resolve("start"));
+                PrivateFiles.write(startDir.resolve("nonce"), nonce);
+                owned.add(startDir.toRealPath().toString());
+                mounts.add(new TaskConfig.Mount(startDir, TaskStart.NONCE_DIR, false));
+                command = TaskStart.command(TaskStart.NONCE_FILE, base, who.name(), who.email(), "", WORKSPACE, taskBranch,
+                        agentArgv(first, plan, timeoutSeconds));
+            }
             times.mark("record and configuration");
-            task = containers.launch(LaunchRequest.newBuilder().setRunSpec(spec(p, plan, taskName, image, mounts)).build(), id, owned);
+            task = containers.launch(LaunchRequest.newBuilder().setRunSpec(spec(p, plan, taskName, image, mounts, command)).build(),
+                    id, owned);
             times.mark("launch");
             undo.push("task container", () -> containers.remove(id));
             events.progress("task " + id + " (" + taskName + ") started from " + image);
+            if (fromStart) {
+                if (task.getWiring().getGateUrl().isEmpty()) {
+                    throw ServiceException.precondition("the task has no gate repository (gate opted out?)");
+                }
+                output = containers.follow(id);
+                start = awaitWorkspace(output, new TaskStart.Reader(nonce), times);
+                events.progress("workspace " + WORKSPACE + " cloned from the gate on branch " + taskBranch + " (from " + base
+                        + ") as the task started; " + plan.agent().id() + " runs in it");
+            }
             // The project's shield.allow, opened in this task's running firewall before the agent runs; a refused
             // target fails the launch (undone above) rather than leaving a task without the access it was promised.
             for (String target : p.getShieldAllowList()) {
                 peers.shieldAllow(id, target);
                 events.progress("firewall: " + target + " allowed (project's shield.allow)");
             }
-            WorkspaceRemotes remotes = online == null ? WorkspaceRemotes.gatekeeping(gateUrl(task))
-                    : openUpstream(id, p, online, gateUrl(task), events);
-            start = prepareWorkspace(id, p, taskBranch, remotes, events, times);
-            writeLoginFile(id, first, events);
+            if (!fromStart) {
+                WorkspaceRemotes remotes = online == null ? WorkspaceRemotes.gatekeeping(gateUrl(task))
+                        : openUpstream(id, p, online, gateUrl(task), events);
+                start = prepareWorkspace(id, p, taskBranch, remotes, events, times);
+                writeLoginFile(id, first, events);
+            }
         } catch (java.io.IOException e) {
+            closeQuietly(output);
             undo.unwind(taskName);
             throw ServiceException.internal("cannot resolve the task's configuration directory: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             LOG.warnf("agent task %s could not start, undoing %s: %s", taskName, undo.held(), e.getMessage());
+            closeQuietly(output);
             undo.unwind(taskName);
             throw e;
         } finally {
@@ -212,7 +248,136 @@ public final class AgentTaskRunner {
             events.progress("task ready for an interactive session with " + plan.agent().id());
             return rec.setContainerState(containers.state(id)).build();
         }
-        return runAgent(rec.build(), first, plan, prompt, timeoutSeconds, start, events);
+        if (fromStart) {
+            return runAgent(rec.build(), plan, prompt, timeoutSeconds, start, events,
+                    new Started(output, new TaskStart.Reader(nonce), timeoutSeconds));
+        }
+        return runAgent(rec.build(), plan, prompt, timeoutSeconds, start, events, new Exec(first, plan, timeoutSeconds));
+    }
+
+    private static void closeQuietly(AgentContainers.Output output) {
+        if (output != null) {
+            output.close();
+        }
+    }
+
+    /** How long the task's start may take to clone the workspace before the agent starts. */
+    private static final Duration WORKSPACE_READY = Duration.ofMinutes(2);
+
+    /**
+     * Reads the started container's output up to the script's report that the workspace is ready; its start commit.
+     * Anything before is git's: it names the failure when the container ends instead.
+     */
+    private static String awaitWorkspace(AgentContainers.Output output, TaskStart.Reader reader, StepTimes times) {
+        Instant deadline = Instant.now().plus(WORKSPACE_READY);
+        List<String> before = new ArrayList<>();
+        while (true) {
+            String line = output.next(deadline);
+            if (line == AgentContainers.END || line == AgentContainers.TIMED_OUT) {
+                throw ServiceException.precondition("the task's workspace could not be cloned from the gate"
+                        + (line == AgentContainers.TIMED_OUT ? " within " + WORKSPACE_READY.toSeconds() + " s" : "")
+                        + (before.isEmpty() ? "" : ": " + Printable.line(String.join(" / ", before), 300)));
+            }
+            if (reader.read(line) instanceof TaskStart.Started s) {
+                times.mark("container started, workspace cloned");
+                return s.commit();
+            }
+            if (before.size() < 20) {
+                before.add(line);
+            }
+        }
+    }
+
+    /** The agent's argv as the task runs it: the rendered one, its settings through env(1), and the timeout. */
+    private static List<String> agentArgv(Invocation.Launch launch, Plan plan, int timeoutSeconds) {
+        List<String> argv = new ArrayList<>();
+        if (timeoutSeconds > 0) {
+            argv.addAll(List.of("timeout", "-k", "5", Integer.toString(timeoutSeconds)));
+        }
+        // env(1) rather than the container's environment: the rendered settings must win over the wiring's, as
+        // `podman exec --env` does for a follow-up. Values are paths, the broker URL and the model, never the token.
+        argv.add("env");
+        argv.add("--");
+        agentEnv(launch, plan).forEach((k, v) -> argv.add(k + "=" + v));
+        argv.addAll(launch.argv());
+        return argv;
+    }
+
+    /** One run of the agent in a task, its output lines to {@code lines}; its exit code (124/137 at the timeout). */
+    private interface AgentProcess extends AutoCloseable {
+        int run(String id, Consumer<String> lines);
+
+        @Override
+        default void close() {
+        }
+    }
+
+    /** The agent exec'd into the running task (a follow-up, or a task that had to be prepared first). */
+    private final class Exec implements AgentProcess {
+        private final Invocation.Launch launch;
+        private final Plan plan;
+        private final int timeoutSeconds;
+
+        Exec(Invocation.Launch launch, Plan plan, int timeoutSeconds) {
+            this.launch = launch;
+            this.plan = plan;
+            this.timeoutSeconds = timeoutSeconds;
+        }
+
+        @Override
+        public int run(String id, Consumer<String> lines) {
+            Duration deadline = timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds + 30L) : Duration.ofHours(24);
+            return containers.stream(id, agentArgv(launch, plan, timeoutSeconds), Map.of(), WORKSPACE, deadline, lines);
+        }
+    }
+
+    /** The agent the task's container started with (TaskStart), followed to the script's report of its exit. */
+    private static final class Started implements AgentProcess {
+        private final AgentContainers.Output output;
+        private final TaskStart.Reader reader;
+        private final int timeoutSeconds;
+
+        Started(AgentContainers.Output output, TaskStart.Reader reader, int timeoutSeconds) {
+            this.output = output;
+            this.reader = reader;
+            this.timeoutSeconds = timeoutSeconds;
+        }
+
+        @Override
+        public int run(String id, Consumer<String> lines) {
+            Instant deadline = Instant.now().plus(timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds + 30L) : Duration.ofHours(24));
+            // The script writes a line break before its report (the agent's last line may lack one): a blank line
+            // just before the report is the script's, not the agent's.
+            boolean blankHeld = false;
+            while (true) {
+                String line = output.next(deadline);
+                if (line == AgentContainers.TIMED_OUT) {
+                    return 124;
+                }
+                if (line == AgentContainers.END) {
+                    return 137; // the container ended under the agent (stopped, killed)
+                }
+                TaskStart.Line l = reader.read(line);
+                if (l instanceof TaskStart.Exited e) {
+                    if (!e.before().isEmpty()) {
+                        lines.accept(e.before());
+                    }
+                    return e.exitCode();
+                }
+                if (blankHeld) {
+                    lines.accept("");
+                }
+                blankHeld = line.isEmpty();
+                if (!blankHeld) {
+                    lines.accept(line);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            output.close();
+        }
     }
 
     /** What a client runs (through Attach) for the agent's interactive session in a running task. */
@@ -274,7 +439,7 @@ public final class AgentTaskRunner {
         String brokerUrl = "http://" + hostForUrl(containers.hostLoopbackAddress()) + ":" + peers.brokerPort();
         Invocation.Launch launch = render(plan, Invocation.Mode.FOLLOWUP, prompt, brokerUrl);
         return runAgent(t.toBuilder().setOutcome(AgentTaskOutcome.AGENT_TASK_OUTCOME_RUNNING).clearFinishedAt().build(),
-                launch, plan, prompt, timeoutSeconds, null, events);
+                plan, prompt, timeoutSeconds, null, events, new Exec(launch, plan, timeoutSeconds));
     }
 
     private static String hostForUrl(String host) {
@@ -291,8 +456,9 @@ public final class AgentTaskRunner {
         return l;
     }
 
-    private static RunSpec spec(ProjectSettings p, Plan plan, String name, String image, List<TaskConfig.Mount> mounts) {
-        RunSpec.Builder s = RunSpec.newBuilder().setName(name).setImage(image).addAllCommand(List.of("sleep", "infinity"))
+    private static RunSpec spec(ProjectSettings p, Plan plan, String name, String image, List<TaskConfig.Mount> mounts,
+            List<String> command) {
+        RunSpec.Builder s = RunSpec.newBuilder().setName(name).setImage(image).addAllCommand(command)
                 .setWorkdir(WORKSPACE).setNetwork(NetworkMode.NETWORK_MODE_FILTERED).setProject(p.getName())
                 .addProviders(plan.provider()).addAllShieldProfiles(p.getShieldProfilesList()).addAllGpus(p.getGpusList())
                 .putAllEnv(p.getEnvMap()).putEnv("HOME", HOME).putAnnotations("io.terok.agent", plan.agent().id());
@@ -398,8 +564,8 @@ public final class AgentTaskRunner {
     }
 
     /** @param startCommit the workspace's HEAD before the agent runs, when the caller knows it; else asked for here */
-    private AgentTask runAgent(AgentTask rec, Invocation.Launch launch, Plan plan, String prompt, int timeoutSeconds,
-            String startCommit, Events events) {
+    private AgentTask runAgent(AgentTask rec, Plan plan, String prompt, int timeoutSeconds, String startCommit,
+            Events events, AgentProcess agent) {
         String id = rec.getId();
         if (running.putIfAbsent(id, Boolean.TRUE) != null) {
             throw ServiceException.precondition("the agent of task " + rec.getName() + " is already running");
@@ -409,21 +575,14 @@ public final class AgentTaskRunner {
             AgentTask.Builder b = rec.toBuilder().addPrompts(prompt);
             store.save(b.build());
             times.mark("record");
-            Map<String, String> env = agentEnv(launch, plan);
             String start = startCommit != null ? startCommit
                     : git(id, "rev-parse", List.of("git", "rev-parse", "HEAD")).stdout().strip();
             times.mark("start commit");
-            List<String> argv = new ArrayList<>();
-            if (timeoutSeconds > 0) {
-                argv.addAll(List.of("timeout", "-k", "5", Integer.toString(timeoutSeconds)));
-            }
-            argv.addAll(launch.argv());
             events.progress("running " + plan.agent().id() + " (" + plan.provider() + (plan.model().isEmpty() ? "" : ", " + plan.model())
                     + ")" + (timeoutSeconds > 0 ? ", timeout " + timeoutSeconds + " s" : ""));
             List<String> output = new ArrayList<>();
-            Duration deadline = timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds + 30L) : Duration.ofHours(24);
             boolean[] first = {true};
-            int exit = containers.stream(id, argv, env, WORKSPACE, deadline, line -> {
+            int exit = agent.run(id, line -> {
                 if (first[0]) {
                     first[0] = false;
                     times.mark("agent's first output line");
@@ -462,6 +621,7 @@ public final class AgentTaskRunner {
             LOG.infof("agent task %s (%s) %s, exit %d, %d commit(s)", id, rec.getName(), outcome, exit, done.getCommitsCount());
             return done;
         } finally {
+            agent.close();
             running.remove(id);
             stopRequested.remove(id);
         }

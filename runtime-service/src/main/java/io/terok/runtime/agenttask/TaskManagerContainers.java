@@ -5,6 +5,8 @@ import io.terok.api.v1.LaunchRequest;
 import io.terok.api.v1.Task;
 import io.terok.common.HostProcess;
 import io.terok.common.ServiceException;
+import io.terok.runtime.podman.OutputSink;
+import io.terok.runtime.podman.StreamHandle;
 import io.terok.runtime.task.TaskManager;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -64,6 +66,80 @@ public final class TaskManagerContainers implements AgentContainers {
             return r.exitCode();
         } catch (IOException e) {
             throw ServiceException.unavailable("cannot run podman: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public Output follow(String taskId) {
+        java.util.concurrent.BlockingQueue<String> queue = new java.util.concurrent.LinkedBlockingQueue<>();
+        LineSplitter out = new LineSplitter(queue::add);
+        LineSplitter err = new LineSplitter(queue::add);
+        StreamHandle h = tasks.logs(taskId, true, 0, new OutputSink() {
+            @Override
+            public void output(int stream, byte[] data) {
+                (stream == 2 ? err : out).feed(data);
+            }
+
+            @Override
+            public void end(Throwable error) {
+                out.flush();
+                err.flush();
+                queue.add(END);
+            }
+        });
+        return new Output() {
+            @Override
+            public String next(java.time.Instant deadline) {
+                try {
+                    long ms = Math.max(0, java.time.Duration.between(java.time.Instant.now(), deadline).toMillis());
+                    String line = queue.poll(ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    return line == null ? TIMED_OUT : line;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return END;
+                }
+            }
+
+            @Override
+            public void close() {
+                h.close();
+            }
+        };
+    }
+
+    /** Bytes to sanitised lines of at most 4096 characters (as {@link HostProcess#lines}); UTF-8 decoded per line. */
+    static final class LineSplitter {
+        private static final int MAX_LINE = 4096;
+        private final Consumer<String> lines;
+        private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+
+        LineSplitter(Consumer<String> lines) {
+            this.lines = lines;
+        }
+
+        void feed(byte[] data) {
+            for (byte b : data) {
+                if (b == '\n') {
+                    emit();
+                } else if (pending.size() < 4 * MAX_LINE) {
+                    pending.write(b);
+                }
+            }
+        }
+
+        void flush() {
+            if (pending.size() > 0) {
+                emit();
+            }
+        }
+
+        private void emit() {
+            String line = pending.toString(StandardCharsets.UTF_8);
+            pending.reset();
+            if (line.endsWith("\r")) {
+                line = line.substring(0, line.length() - 1);
+            }
+            lines.accept(io.terok.common.Printable.line(line, MAX_LINE));
         }
     }
 
