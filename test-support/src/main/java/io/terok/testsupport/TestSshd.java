@@ -10,7 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
- * A real OpenSSH server on 127.0.0.1 for tests: its own host key and config in a directory of the test, public keys
+ * A real OpenSSH server on 127.0.0.1 (or another address of the host) for tests: its own host key and config in a directory of the test, public keys
  * let in through {@link #authorize} (each restricted to git-shell, so a key opens repositories and nothing else),
  * bare repositories made by {@link #repository}. The test ends it with {@link #close()} (by handle, never by name).
  * Needs {@code /usr/sbin/sshd}, {@code ssh-keygen}, {@code git} and {@code git-shell} (bin/prepare-host installs them);
@@ -18,22 +18,32 @@ import java.util.List;
  */
 public final class TestSshd implements AutoCloseable {
     private final Path dir;
+    private final String address;
     private final int port;
     private Process sshd;
     private String hostKey;
 
-    private TestSshd(Path dir, int port) {
+    private TestSshd(Path dir, String address, int port) {
         this.dir = dir;
+        this.address = address;
         this.port = port;
     }
 
     /** Starts sshd with a fresh ed25519 host key, files under {@code dir}, on a free loopback port. */
     public static TestSshd start(Path dir) {
+        return start(dir, "127.0.0.1");
+    }
+
+    /**
+     * Listens on {@code address} instead, e.g. a {@link FakeInternet}'s {@link FakeInternet#hostIp()}: an upstream a
+     * task's firewall may open (it never opens the host's loopback).
+     */
+    public static TestSshd start(Path dir, String address) {
         Cmd.require(List.of("/usr/sbin/sshd", "ssh-keygen", "git", "git-shell"));
         try {
             Files.createDirectories(dir);
             Files.writeString(dir.resolve("authorized_keys"), "", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            TestSshd s = new TestSshd(dir, LoopbackPort.free());
+            TestSshd s = new TestSshd(dir, address, LoopbackPort.free());
             s.newHostKey();
             s.writeConfig();
             s.launch();
@@ -65,9 +75,9 @@ public final class TestSshd implements AutoCloseable {
         }
     }
 
-    /** {@code ssh://root@127.0.0.1:<port><path>}: the URL of a repository of this server. */
+    /** {@code ssh://root@<address>:<port><path>}: the URL of a repository of this server. */
     public String url(Path repository) {
-        return "ssh://" + System.getProperty("user.name") + "@127.0.0.1:" + port + repository.toAbsolutePath();
+        return "ssh://" + System.getProperty("user.name") + "@" + address + ":" + port + repository.toAbsolutePath();
     }
 
     /** Lets a public key ({@code authorized_keys} line without options) in, for git commands only. */
@@ -107,7 +117,7 @@ public final class TestSshd implements AutoCloseable {
     private void writeConfig() throws IOException {
         Files.writeString(dir.resolve("sshd_config"), String.join("\n",
                 "Port " + port,
-                "ListenAddress 127.0.0.1",
+                "ListenAddress " + address,
                 "HostKey " + dir.resolve("host_key"),
                 "PidFile " + dir.resolve("sshd.pid"),
                 "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
@@ -130,7 +140,7 @@ public final class TestSshd implements AutoCloseable {
             long deadline = System.currentTimeMillis() + 15_000;
             while (true) {
                 try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                    s.connect(new InetSocketAddress(address, port), 500);
                     return;
                 } catch (IOException e) {
                     if (!sshd.isAlive() || System.currentTimeMillis() > deadline) {

@@ -115,8 +115,15 @@ public final class TaskCommand {
         if (t.getCommittedLeftovers()) {
             out.println("== terok committed the work the agent left uncommitted");
         }
-        out.println("== " + t.getCommitsCount() + " commit(s) on " + Printable.line(t.getBranch()) + " in the gate"
-                + (t.getCommitsCount() > 0 ? " (review: terok task review " + t.getProject() + " " + t.getName() + ")" : "") + ":");
+        if (!t.getUpstreamUrl().isEmpty()) {
+            // Online mode: the commits are upstream already; the gate's copy is what is listed and reviewable.
+            out.println("== " + t.getCommitsCount() + " commit(s) on " + Printable.line(t.getBranch()) + ", pushed to the upstream "
+                    + Printable.line(t.getUpstreamUrl(), 300) + " (online mode) and to the gate as a checkpoint"
+                    + (t.getCommitsCount() > 0 ? " (review: terok task review " + t.getProject() + " " + t.getName() + ")" : "") + ":");
+        } else {
+            out.println("== " + t.getCommitsCount() + " commit(s) on " + Printable.line(t.getBranch()) + " in the gate"
+                    + (t.getCommitsCount() > 0 ? " (review: terok task review " + t.getProject() + " " + t.getName() + ")" : "") + ":");
+        }
         for (PushedCommit c : t.getCommitsList()) {
             out.println("  " + c.getId().substring(0, Math.min(12, c.getId().length())) + "  " + Printable.line(c.getSummary()));
         }
@@ -308,6 +315,12 @@ public final class TaskCommand {
         @Override
         public Integer call() {
             AgentTask t = AGENT_TASKS.call(ctx(), "cannot find " + task, s -> s.show(ref()));
+            if (!t.getUpstreamUrl().isEmpty()) {
+                ctx().err.println("task " + Printable.line(t.getName()) + " runs in online mode: its branch " + Printable.line(t.getBranch())
+                        + " went to the upstream " + Printable.line(t.getUpstreamUrl(), 300) + " directly, so there is nothing to forward"
+                        + " (`terok task review` shows what it pushed; merge it upstream as any branch)");
+                return 1;
+            }
             String expected = commit;
             if (expected.isEmpty()) {
                 String against = defaultBranch(ctx(), project);

@@ -78,7 +78,8 @@ public final class ProjectCommand {
         String gitName = "";
         @Option(names = "--git-email", paramLabel = "EMAIL", description = "E-mail of the agent's commits.")
         String gitEmail = "";
-        @Option(names = "--online", description = "Security mode online (the gate only mirrors): not supported yet, refused with the reason.")
+        @Option(names = "--online", description = "Security mode online: the agent pushes to the upstream itself (an ssh or https upstream;"
+                + " the gate only mirrors and keeps a checkpoint). Weaker than the default, gatekeeping: see docs/tasks.md.")
         boolean online;
 
         @Override
@@ -186,6 +187,10 @@ public final class ProjectCommand {
         if (!i.getSshPublicKey().isEmpty()) {
             out.println("deploy key (add it to the upstream with write access):");
             out.println("  " + Printable.line(i.getSshPublicKey(), 2000));
+        }
+        if (!i.getTaskSshPublicKey().isEmpty()) {
+            out.println("task key (online mode: the tasks push upstream with it, through the vault's agent; add it with write access):");
+            out.println("  " + Printable.line(i.getTaskSshPublicKey(), 2000));
         }
         i.getWarningsList().forEach(w -> out.println("WARNING: " + Printable.line(w, 1000)));
     }

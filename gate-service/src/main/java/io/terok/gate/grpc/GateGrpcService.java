@@ -136,6 +136,12 @@ public class GateGrpcService extends GateServiceGrpc.GateServiceImplBase {
     }
 
     @Override
+    public void pinnedHostKeys(ProjectRef r, StreamObserver<io.terok.api.v1.PinnedHostKeysResponse> out) {
+        unary(out, () -> io.terok.api.v1.PinnedHostKeysResponse.newBuilder()
+                .addAllKnownHosts(gate.projects().pinnedHostKeys(Ids.project("project", r.getProject()))).build());
+    }
+
+    @Override
     public void sync(SyncRequest r, StreamObserver<SyncResponse> out) {
         unary(out, () -> {
             Records.SyncResult s = gate.mirror().sync(Ids.project("project", r.getProject()));

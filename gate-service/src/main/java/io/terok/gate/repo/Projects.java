@@ -166,6 +166,21 @@ public class Projects {
         return path(project).resolve("terok").resolve("known_hosts");
     }
 
+    /** The pinned host key lines (known_hosts format), none before the first ssh sync. */
+    public List<String> pinnedHostKeys(String project) {
+        meta(project);
+        ReentrantLock lock = lock(project);
+        lock.lock();
+        try {
+            Path f = knownHosts(project);
+            return Files.exists(f) ? Files.readAllLines(f, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList() : List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the host keys of " + project + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Forgets the pinned host keys: the next ssh sync pins the key the server presents then. Returns the lines dropped. */
     public List<String> forgetHostKeys(String project) {
         meta(project);

@@ -23,6 +23,7 @@ import io.terok.common.ProtoTime;
 import io.terok.common.ServiceException;
 import io.terok.runtime.compose.UndoStack;
 import io.terok.runtime.project.GitIdentity;
+import io.terok.runtime.project.OnlineUpstream;
 import io.terok.runtime.project.ProjectPeers;
 import io.terok.runtime.project.ProjectSetup;
 import io.terok.runtime.task.TaskManager;
@@ -69,6 +70,8 @@ public final class AgentTaskRunner {
     private final Map<String, Boolean> running = new ConcurrentHashMap<>();
     /** Tasks an operator stopped while their agent ran: the agent's end (killed with the container) is not a failure. */
     private final java.util.Set<String> stopRequested = ConcurrentHashMap.newKeySet();
+    /** Resolves an online upstream's host for the task's firewall (the host's resolver; a table in unit tests). */
+    OnlineUpstream.Resolver resolver = OnlineUpstream.Resolver.SYSTEM;
 
     public AgentTaskRunner(ProjectSetup projects, ProjectPeers peers, AgentContainers containers, AgentTaskStore store,
             Supplier<Roster> roster) {
@@ -91,7 +94,7 @@ public final class AgentTaskRunner {
             int timeoutSeconds, boolean interactive) {
         Ids.project("project", project);
         ProjectSettings p = projects.store().get(project);
-        ProjectSetup.refuseOnline(p); // a project file edited to online by hand
+        ProjectSetup.online(p); // a project file edited to online by hand, with an upstream no firewall can open
         if (interactive && prompt != null && !prompt.isEmpty()) {
             throw ServiceException.invalid("prompt", "must be empty for an interactive task (type it in the session)");
         }
@@ -159,14 +162,17 @@ public final class AgentTaskRunner {
         Invocation.Launch first = render(plan, interactive ? Invocation.Mode.INTERACTIVE : Invocation.Mode.HEADLESS,
                 interactive ? null : prompt, brokerUrl);
         UndoStack undo = new UndoStack();
+        OnlineUpstream online = ProjectSetup.online(p);
         AgentTask.Builder rec = AgentTask.newBuilder().setId(id).setName(taskName).setProject(p.getName())
                 .setAgent(plan.agent().id()).setProvider(plan.provider()).setModel(plan.model()).setBranch(taskBranch)
-                .setCreatedAt(ProtoTime.of(Instant.now())).setOutcome(AgentTaskOutcome.AGENT_TASK_OUTCOME_RUNNING);
+                .setCreatedAt(ProtoTime.of(Instant.now())).setOutcome(AgentTaskOutcome.AGENT_TASK_OUTCOME_RUNNING)
+                .setUpstreamUrl(online == null ? "" : online.url());
         // A headless task starts its agent with the container (TaskStart): no exec round trips before the agent's first
         // request. The old way, the container idle and the workspace and agent exec'd in, stays for what must happen
         // between the launch and the agent: an interactive session, a login file written with the phantom the vault
-        // gave the container, the project's shield.allow opened in the running firewall.
-        boolean fromStart = !interactive && first.loginFile() == null && p.getShieldAllowList().isEmpty();
+        // gave the container, the project's shield.allow and an online project's upstream opened in the running
+        // firewall (with the workspace's remotes set after the clone).
+        boolean fromStart = !interactive && first.loginFile() == null && p.getShieldAllowList().isEmpty() && online == null;
         Task task;
         String start = null;
         AgentContainers.Output output = null;
@@ -221,7 +227,9 @@ public final class AgentTaskRunner {
                 events.progress("firewall: " + target + " allowed (project's shield.allow)");
             }
             if (!fromStart) {
-                start = prepareWorkspace(id, task, p, taskBranch, events, times);
+                WorkspaceRemotes remotes = online == null ? WorkspaceRemotes.gatekeeping(gateUrl(task))
+                        : openUpstream(id, p, online, gateUrl(task), events);
+                start = prepareWorkspace(id, p, taskBranch, remotes, events, times);
                 writeLoginFile(id, first, events);
             }
         } catch (java.io.IOException e) {
@@ -489,15 +497,35 @@ public final class AgentTaskRunner {
         events.progress("login file " + login.path() + " written (phantom tokens only)");
     }
 
-    /**
-     * The workspace: a clone of the gate on the task's own branch, with the project's git identity; returns the commit
-     * the branch starts from.
-     */
-    private String prepareWorkspace(String id, Task task, ProjectSettings p, String branch, Events events, StepTimes times) {
+    private static String gateUrl(Task task) {
         String url = task.getWiring().getGateUrl();
         if (url.isEmpty()) {
             throw ServiceException.precondition("the task has no gate repository (gate opted out?)");
         }
+        return url;
+    }
+
+    /**
+     * Online mode: opens exactly the upstream's address(es) and port in the task's running firewall (each address
+     * checked here and again by shield before it reaches nft) and returns the workspace's remotes, with the host keys
+     * the gate pinned for an ssh upstream. A refusal fails the launch, which the caller undoes.
+     */
+    private WorkspaceRemotes openUpstream(String id, ProjectSettings p, OnlineUpstream online, String gateUrl, Events events) {
+        List<String> pinned = online.scheme() == OnlineUpstream.Scheme.SSH ? peers.gatePinnedHostKeys(p.getName()) : List.of();
+        WorkspaceRemotes remotes = WorkspaceRemotes.online(online, gateUrl, pinned);
+        for (String address : online.addresses(resolver)) {
+            peers.shieldAllowPort(id, address, online.port());
+            events.progress("firewall: " + address + " port " + online.port() + " allowed (the upstream, online mode)");
+        }
+        return remotes;
+    }
+
+    /**
+     * The workspace: a clone of the gate on the task's own branch, with the project's git identity and the remotes of
+     * the project's security mode; returns the commit the branch starts from.
+     */
+    private String prepareWorkspace(String id, ProjectSettings p, String branch, WorkspaceRemotes remotes, Events events,
+            StepTimes times) {
         String base = defaultBranch(p);
         GitIdentity.Resolved who = projects.identity().resolve(p);
         times.mark("default branch and identity");
@@ -505,14 +533,24 @@ public final class AgentTaskRunner {
         // and the commit it starts from: each exec into the task costs 0.1-0.2 s before the agent can start
         // (docs/benchmarks.md). The script is fixed text; every value reaches it as a positional argument, never
         // as shell source. push.default current: `git push` and `git push origin HEAD` land on the task's branch.
+        // Online ($7 the upstream): the gate's remote is renamed `gate` (its tracking refs with it) and origin becomes
+        // the upstream; $8 is git's ssh command pinned to the gate's host keys.
         String start = git(id, "clone", List.of("sh", "-c", "git clone -q --branch \"$1\" -c \"user.name=$2\" -c \"user.email=$3\" "
-                + "-c push.default=current -- \"$4\" \"$5\" && cd \"$5\" && git checkout -q -b \"$6\" && git rev-parse HEAD",
-                "terok-workspace", base, who.name(), who.email(), url, WORKSPACE, branch)).stdout().strip();
+                + "-c push.default=current -- \"$4\" \"$5\" && cd \"$5\" && { [ \"$7\" = \"$4\" ] || { git remote rename origin gate "
+                + "&& git remote add origin \"$7\"; }; } && { [ -z \"$8\" ] || git config core.sshCommand \"$8\"; } "
+                + "&& git checkout -q -b \"$6\" && git rev-parse HEAD",
+                "terok-workspace", base, who.name(), who.email(), remotes.cloneFrom(), WORKSPACE, branch, remotes.origin(),
+                remotes.sshCommand())).stdout().strip();
+        if (!remotes.sshCommand().isEmpty()) {
+            containers.writeFile(id, WorkspaceRemotes.KNOWN_HOSTS, String.join("\n", remotes.knownHosts()) + "\n");
+        }
         times.mark("clone, branch and start commit");
         if (!start.matches("[0-9a-f]{40}([0-9a-f]{24})?")) {
             throw ServiceException.precondition("git in the task named no start commit: " + Printable.line(start, 100));
         }
-        events.progress("workspace " + WORKSPACE + " cloned from the gate on branch " + branch + " (from " + base + ")");
+        events.progress("workspace " + WORKSPACE + " cloned from the gate on branch " + branch + " (from " + base + ")"
+                + (remotes.online() ? "; origin is the upstream " + Printable.line(remotes.origin(), 200) + " (online mode), "
+                + "remote gate the gate" : ""));
         return start;
     }
 
@@ -565,7 +603,8 @@ public final class AgentTaskRunner {
                 events.progress("timed out after " + timeoutSeconds + " s: the agent was stopped");
             }
             try {
-                b.setCommittedLeftovers(saveLeftovers(id, rec.getBranch(), start, events) || rec.getCommittedLeftovers());
+                b.setCommittedLeftovers(saveLeftovers(id, rec.getBranch(), !rec.getUpstreamUrl().isEmpty(), start, events)
+                        || rec.getCommittedLeftovers());
             } catch (RuntimeException e) {
                 b.addWarnings("could not save the work left in the workspace: " + e.getMessage());
             }
@@ -588,8 +627,11 @@ public final class AgentTaskRunner {
         }
     }
 
-    /** Commits and pushes what the agent left; true when there was something to commit. */
-    private boolean saveLeftovers(String id, String branch, String start, Events events) {
+    /**
+     * Commits and pushes what the agent left; true when there was something to commit. Online, the branch goes to the
+     * upstream (origin) and, as a checkpoint, to the gate; a refused upstream push still leaves the gate's copy.
+     */
+    private boolean saveLeftovers(String id, String branch, boolean online, String start, Events events) {
         boolean dirty = !git(id, "status", List.of("git", "status", "--porcelain")).stdout().isBlank();
         if (dirty) {
             git(id, "add", List.of("git", "add", "-A"));
@@ -598,7 +640,23 @@ public final class AgentTaskRunner {
         }
         String head = git(id, "rev-parse", List.of("git", "rev-parse", "HEAD")).stdout().strip();
         if (!head.equals(start)) {
-            git(id, "push", List.of("git", "push", "-q", "origin", "HEAD:refs/heads/" + branch));
+            if (online) {
+                RuntimeException upstream = null;
+                try {
+                    git(id, "push", List.of("git", "push", "-q", "origin", "HEAD:refs/heads/" + branch));
+                    events.progress("pushed " + branch + " to the upstream (online mode)");
+                } catch (RuntimeException e) {
+                    upstream = e;
+                }
+                git(id, "push to the gate", List.of("git", "push", "-q", "gate", "HEAD:refs/heads/" + branch));
+                events.progress("pushed " + branch + " to the gate (checkpoint)");
+                if (upstream != null) {
+                    throw ServiceException.precondition("the push to the upstream failed (the gate holds the branch): "
+                            + upstream.getMessage());
+                }
+            } else {
+                git(id, "push", List.of("git", "push", "-q", "origin", "HEAD:refs/heads/" + branch));
+            }
         }
         return dirty;
     }
@@ -679,15 +737,17 @@ public final class AgentTaskRunner {
                         + t.getBranch() + " (it is " + containers.state(t.getId()) + "); delete without --purge keeps the branch");
             }
             // A task whose agent never pushed has no branch in the gate: nothing to purge, and no reason to keep the task.
+            // Online, origin is the upstream: only the gate's copy is terok's to purge.
+            String gate = t.getUpstreamUrl().isEmpty() ? "origin" : "gate";
             AgentContainers.Exec heads = containers.exec(t.getId(), List.of("git", "ls-remote", "--exit-code", "--heads",
-                    "origin", "refs/heads/" + t.getBranch()), WORKSPACE, GIT);
+                    gate, "refs/heads/" + t.getBranch()), WORKSPACE, GIT);
             if (heads.exitCode() == 2) {
                 removed.add("no branch " + t.getBranch() + " in the gate (never pushed)");
             } else if (!heads.ok()) {
                 throw ServiceException.precondition("cannot check the task's branch in the gate (git ls-remote exit "
                         + heads.exitCode() + "): " + Printable.line(heads.stderr(), 300) + "; delete without --purge keeps it");
             } else {
-                git(t.getId(), "push --delete", List.of("git", "push", "-q", "origin", "--delete", t.getBranch()));
+                git(t.getId(), "push --delete", List.of("git", "push", "-q", gate, "--delete", t.getBranch()));
                 removed.add("branch " + t.getBranch());
             }
         }

@@ -73,9 +73,12 @@ final class Sickbay {
 
     /** The gate with the task's own token, as the agent's git push would use it. */
     SickbayCheck gate() {
-        AgentContainers.Exec r = exec(List.of("git", "-C", AgentTaskRunner.WORKSPACE, "ls-remote", "-q", "origin", "HEAD"));
+        // Online mode: origin is the upstream and the gate is the remote named gate.
+        AgentContainers.Exec r = exec(List.of("sh", "-c", "cd \"$1\" && r=origin && { git remote | grep -qx gate && r=gate; }; "
+                + "git ls-remote -q \"$r\" HEAD && echo \"remote=$r\"", "terok-sickbay", AgentTaskRunner.WORKSPACE));
         if (r.ok()) {
-            return check("gate", SickbayLevel.SICKBAY_LEVEL_OK, "reachable, token accepted (git ls-remote origin)", "");
+            return check("gate", SickbayLevel.SICKBAY_LEVEL_OK, "reachable, token accepted (git ls-remote "
+                    + (r.stdout().contains("remote=gate") ? "gate" : "origin") + ")", "");
         }
         String err = firstLine(r);
         boolean refused = err.contains("401") || err.contains("403") || err.toLowerCase().contains("authentication")

@@ -83,6 +83,20 @@ public final class GrpcProjectPeers implements ProjectPeers, AutoCloseable {
     }
 
     @Override
+    public void shieldAllowPort(String taskId, String address, int port) {
+        call(ServiceName.SHIELD, "Allow " + Printable.line(address, 100) + " port " + port, () -> io.terok.api.v1.ShieldServiceGrpc
+                .newBlockingStub(channel(ServiceName.SHIELD)).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+                .allow(io.terok.api.v1.TargetRequest.newBuilder().setTaskId(taskId).setTarget(address).setPort(port)
+                        .setProtocol("tcp").build()));
+    }
+
+    @Override
+    public List<String> gatePinnedHostKeys(String project) {
+        return call(ServiceName.GATE, "PinnedHostKeys", () -> gate(deadline).pinnedHostKeys(io.terok.api.v1.ProjectRef.newBuilder()
+                .setProject(project).build())).getKnownHostsList();
+    }
+
+    @Override
     public boolean gateHas(String project) {
         return call(ServiceName.GATE, "ListProjects", () -> gate(deadline).listProjects(ListProjectsRequest.getDefaultInstance()))
                 .getProjectsList().stream().anyMatch(p -> p.getName().equals(project));
@@ -140,9 +154,10 @@ public final class GrpcProjectPeers implements ProjectPeers, AutoCloseable {
     }
 
     @Override
-    public SshKey addSshKey(String project) {
+    public SshKey addSshKey(String project, boolean task) {
         return key(call(ServiceName.VAULT, "AddSshKey", () -> vault().addSshKey(AddSshKeyRequest.newBuilder().setProject(project)
-                .setType(SshKeyType.SSH_KEY_TYPE_ED25519).setComment("terok-" + project).build())));
+                .setType(SshKeyType.SSH_KEY_TYPE_ED25519).setComment("terok-" + project + (task ? "-task" : ""))
+                .setUse(task ? io.terok.api.v1.SshKeyUse.SSH_KEY_USE_TASK : io.terok.api.v1.SshKeyUse.SSH_KEY_USE_GATE).build())));
     }
 
     @Override
@@ -151,7 +166,7 @@ public final class GrpcProjectPeers implements ProjectPeers, AutoCloseable {
     }
 
     private static SshKey key(SshKeyInfo k) {
-        return new SshKey(k.getId(), k.getFingerprint(), k.getPublicKey());
+        return new SshKey(k.getId(), k.getFingerprint(), k.getPublicKey(), k.getUse() == io.terok.api.v1.SshKeyUse.SSH_KEY_USE_TASK);
     }
 
     @Override

@@ -57,20 +57,18 @@ public final class ProjectSetup {
     }
 
     /**
-     * Online mode (the agent's origin is the upstream, the gate only mirrors) is not implemented: accepting it would
-     * promise a mode tasks do not run in, so a project asking for it is refused, before anything is created.
+     * Online mode (the agent's origin is the upstream, the gate only mirrors) needs an upstream the task's firewall can
+     * open (see {@link OnlineUpstream}); a project asking for it with another upstream is refused before anything is
+     * created. Returns the upstream, or null in gatekeeping mode.
      */
-    public static void refuseOnline(ProjectSettings s) {
-        if (s.getSecurityMode() == io.terok.api.v1.SecurityMode.SECURITY_MODE_ONLINE) {
-            throw ServiceException.invalid("security", "online is not supported yet (tasks would still push to the gate "
-                    + "only); use the default, gatekeeping: the agent pushes to the gate and you forward what you reviewed");
-        }
+    public static OnlineUpstream online(ProjectSettings s) {
+        return s.getSecurityMode() == SecurityMode.SECURITY_MODE_ONLINE ? OnlineUpstream.of(s.getUpstreamUrl()) : null;
     }
 
     public ProjectInfo init(ProjectSettings requested, Consumer<String> progress) {
         String name = Ids.project("name", requested.getName());
-        refuseOnline(requested);
         ProjectSettings settings = settingsFor(name, requested);
+        OnlineUpstream online = online(settings);
         images.check(settings);
         List<String> warnings = new ArrayList<>();
         UndoStack undo = new UndoStack();
@@ -82,10 +80,18 @@ public final class ProjectSetup {
             }
             String url = settings.getUpstreamUrl();
             boolean ssh = sshUpstream(url);
-            if (ssh && peers.sshKeys(name).isEmpty()) {
-                ProjectPeers.SshKey key = peers.addSshKey(name);
+            List<ProjectPeers.SshKey> keys = ssh ? peers.sshKeys(name) : List.of();
+            if (ssh && keys.stream().noneMatch(k -> !k.task())) {
+                ProjectPeers.SshKey key = peers.addSshKey(name, false);
                 undo.push("ssh key " + key.fingerprint(), () -> peers.removeSshKey(key.id()));
                 progress.accept("made an SSH key for " + name + " in the vault: " + key.fingerprint());
+            }
+            // Online: the tasks push to the upstream themselves, signed by the vault's agent with a key of their own
+            // (the gate's key is never offered to a task), which needs write access upstream.
+            if (online != null && online.scheme() == OnlineUpstream.Scheme.SSH && keys.stream().noneMatch(ProjectPeers.SshKey::task)) {
+                ProjectPeers.SshKey key = peers.addSshKey(name, true);
+                undo.push("task ssh key " + key.fingerprint(), () -> peers.removeSshKey(key.id()));
+                progress.accept("made an SSH key for " + name + "'s tasks (online mode) in the vault: " + key.fingerprint());
             }
             if (!peers.gateHas(name)) {
                 peers.gateCreate(name, url, !ssh);
@@ -237,7 +243,11 @@ public final class ProjectSetup {
         }
         if (sshUpstream(s.getUpstreamUrl())) {
             try {
-                peers.sshKeys(s.getName()).stream().findFirst().ifPresent(k -> b.setSshPublicKey(k.publicKey()));
+                List<ProjectPeers.SshKey> keys = peers.sshKeys(s.getName());
+                keys.stream().filter(k -> !k.task()).findFirst().ifPresent(k -> b.setSshPublicKey(k.publicKey()));
+                if (s.getSecurityMode() == SecurityMode.SECURITY_MODE_ONLINE) {
+                    keys.stream().filter(ProjectPeers.SshKey::task).findFirst().ifPresent(k -> b.setTaskSshPublicKey(k.publicKey()));
+                }
             } catch (RuntimeException e) {
                 b.addWarnings("vault: " + e.getMessage());
             }

@@ -27,6 +27,7 @@ class ProjectSetupTest {
 
     final Set<String> gate = new HashSet<>();
     final Map<Long, String> keys = new HashMap<>();
+    final Set<Long> taskKeys = new HashSet<>();
     final List<String> calls = new ArrayList<>();
     RuntimeException failBuild;
     RuntimeException failGate;
@@ -64,6 +65,14 @@ class ProjectSetupTest {
             throw new AssertionError("project setup opens no firewall");
         }
 
+        public void shieldAllowPort(String taskId, String address, int port) {
+            throw new AssertionError("project setup opens no firewall");
+        }
+
+        public List<String> gatePinnedHostKeys(String p) {
+            return List.of();
+        }
+
         public int brokerPort() {
             return 9420;
         }
@@ -74,14 +83,21 @@ class ProjectSetupTest {
 
         public List<SshKey> sshKeys(String p) {
             return keys.entrySet().stream().filter(e -> e.getValue().equals(p))
-                    .map(e -> new SshKey(e.getKey(), "SHA256:k" + e.getKey(), "ssh-ed25519 AAAA terok-" + p)).toList();
+                    .map(e -> key(e.getKey(), p, taskKeys.contains(e.getKey()))).toList();
         }
 
-        public SshKey addSshKey(String p) {
+        public SshKey addSshKey(String p, boolean task) {
             long id = next++;
             keys.put(id, p);
-            calls.add("addSshKey " + p);
-            return new SshKey(id, "SHA256:k" + id, "ssh-ed25519 AAAA terok-" + p);
+            if (task) {
+                taskKeys.add(id);
+            }
+            calls.add("addSshKey " + p + (task ? " task" : ""));
+            return key(id, p, task);
+        }
+
+        SshKey key(long id, String p, boolean task) {
+            return new SshKey(id, "SHA256:k" + id, "ssh-ed25519 AAAA terok-" + p + (task ? "-task" : ""), task);
         }
 
         public void removeSshKey(long id) {
@@ -180,7 +196,10 @@ class ProjectSetupTest {
                 .getMessage().startsWith("agents.include:"));
         assertTrue(assertThrows(ServiceException.class, () -> setup().init(req("demo", "file:///r").toBuilder()
                 .setSecurityMode(io.terok.api.v1.SecurityMode.SECURITY_MODE_ONLINE).build(), l -> { }))
-                .getMessage().startsWith("security: online is not supported"));
+                .getMessage().startsWith("security: online lets the task push to its upstream itself"));
+        assertTrue(assertThrows(ServiceException.class, () -> setup().init(req("demo", "ssh://git@127.0.0.1:2222/r.git").toBuilder()
+                .setSecurityMode(io.terok.api.v1.SecurityMode.SECURITY_MODE_ONLINE).build(), l -> { }))
+                .getMessage().contains("never opens"));
         assertTrue(calls.isEmpty());
         assertFalse(Files.exists(dir.resolve("projects")));
     }
@@ -190,6 +209,21 @@ class ProjectSetupTest {
         ProjectInfo info = setup().init(req("demo", "git@example.com:o/r.git"), l -> { });
         assertEquals("ssh-ed25519 AAAA terok-demo", info.getSshPublicKey());
         assertTrue(info.getWarnings(0).contains("terok gate sync demo"), info.getWarningsList().toString());
+    }
+
+    /** Online with an ssh upstream: the gate's key and a second key for the tasks, both shown; gatekeeping has no task key. */
+    @Test
+    void anOnlineSshProjectGetsATaskKeyOfItsOwn() {
+        ProjectInfo info = setup().init(req("demo", "git@example.com:o/r.git").toBuilder()
+                .setSecurityMode(io.terok.api.v1.SecurityMode.SECURITY_MODE_ONLINE).build(), l -> { });
+        assertEquals("ssh-ed25519 AAAA terok-demo", info.getSshPublicKey());
+        assertEquals("ssh-ed25519 AAAA terok-demo-task", info.getTaskSshPublicKey());
+        assertEquals(List.of("addSshKey demo", "addSshKey demo task"), calls.subList(0, 2));
+        calls.clear();
+        setup().init(req("demo", ""), l -> { });
+        assertFalse(calls.stream().anyMatch(c -> c.startsWith("addSshKey")), "idempotent: " + calls);
+        assertEquals(2, setup().delete("demo").stream().filter(r -> r.startsWith("ssh key")).count(), "both keys go with the project");
+        assertEquals("", setup().init(req("gk", "git@example.com:o/r.git"), l -> { }).getTaskSshPublicKey());
     }
 
     @Test

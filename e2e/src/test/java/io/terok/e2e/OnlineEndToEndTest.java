@@ -1,0 +1,193 @@
+package io.terok.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.terok.scriptedmodel.Script;
+import io.terok.scriptedmodel.ScriptedModelServer;
+import io.terok.scriptedmodel.Step;
+import io.terok.testsupport.Cmd;
+import io.terok.testsupport.FakeInternet;
+import io.terok.testsupport.PrivatePodman;
+import io.terok.testsupport.TestSshd;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A project in online mode (issue 13): its upstream is a real git server over ssh on the fake internet (the test's own
+ * sshd on the host end of the fake internet's veth, which a task's firewall may open: it never opens the host's
+ * loopback). Claude Code, run headless by `terok task run` with the scripted provider, commits and pushes to origin,
+ * which is the upstream: the commit lands on the upstream's task branch directly, signed by the vault's SSH agent (the
+ * key never enters the container), terok commits and pushes the work the agent left, the gate holds a copy of the
+ * branch, and the task's firewall still refuses another host of the fake internet. The same project in gatekeeping
+ * mode not reaching upstream is AgentTaskEndToEndTest's. Same base and agents as that class: the L0/L1 layers are
+ * shared.
+ */
+class OnlineEndToEndTest {
+    static final String BASE = "localhost/terok-agent-base:bookworm";
+    static final String ANTHROPIC_KEY = "sk-ant-REAL-online-e2e";
+    static final String EDIT = "echo from-the-agent > agent.txt && git add agent.txt && git commit -q -m 'agent: add agent.txt' "
+            + "&& git push -q origin HEAD && echo left-over > leftover.txt";
+    static Terok terok;
+    static PrivatePodman podman;
+    static FakeInternet internet;
+    static ScriptedModelServer model;
+    static TestSshd sshd;
+    static Path upstream;
+
+    @BeforeAll
+    static void up() throws Exception {
+        Cmd.require(List.of("/usr/sbin/sshd", "ssh-keygen", "git", "git-shell"));
+        terok = new Terok(Terok.freshHome("online", null), null);
+        model = ScriptedModelServer.start(Script.of(Step.shell(EDIT), Step.text("I added agent.txt and pushed it upstream.")));
+        internet = FakeInternet.spec("onl").addresses(2, 3).start();
+        sshd = TestSshd.start(terok.home.resolve("sshd"), internet.hostIp());
+        upstream = sshd.repository("online");
+        podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
+        terok.env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
+        terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
+        terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
+        terok.env.put("TEROK_PROJECTS_STAGE_DIR", System.getenv().getOrDefault("TEROK_AGENTS_STAGE", "/var/cache/terok-ci/agents-stage"));
+        Files.createDirectories(terok.home.resolve("config"));
+        Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
+                "terok:",
+                "  vault:",
+                "    kernel-keyring: false",
+                "    passphrase-command: printf %s e2e-online-passphrase",
+                "    providers:",
+                "      anthropic:",
+                "        upstream: " + model.baseUrl(),
+                "git:",
+                "  human_name: Online Tester",
+                "  human_email: online@example.com",
+                ""));
+        terok.run("services", "up").ok();
+        terok.installShieldHooks();
+        terok.runWithInput(ANTHROPIC_KEY, "vault", "add", "anthropic").ok();
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (terok != null) {
+            for (String line : terok.run("task", "list").out().lines().skip(1).toList()) {
+                terok.run("task", "delete", "web", line.split("\\s+")[0]);
+            }
+            terok.run("project", "delete", "web");
+            terok.uninstallShieldHooksQuietly();
+            terok.run("services", "down");
+        }
+        for (AutoCloseable c : new AutoCloseable[] {sshd, model, podman, internet}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    /** The public line printed under {@code heading} by `project init|show`. */
+    static String keyAfter(String out, String heading) {
+        List<String> lines = out.lines().toList();
+        for (int i = 0; i < lines.size() - 1; i++) {
+            if (lines.get(i).startsWith(heading)) {
+                return lines.get(i + 1).strip();
+            }
+        }
+        throw new AssertionError("no '" + heading + "' in: " + out);
+    }
+
+    @Test
+    void theAgentPushesToTheUpstreamItselfThroughTheVaultsAgentAndNothingElseOpens() throws Exception {
+        String url = sshd.url(upstream);
+        Terok.Result init = terok.run("project", "init", "web", "--upstream", url, "--online", "--agents", "claude,codex",
+                "--agent", "claude", "--base-image", BASE);
+        assertEquals(0, init.exitCode(), init.out() + init.err());
+        assertTrue(init.out().contains("security  online"), init.out());
+        String gateKey = keyAfter(init.out(), "deploy key");
+        String taskKey = keyAfter(init.out(), "task key");
+        assertNotEquals(gateKey, taskKey, "the tasks sign with a key of their own, never the gate's");
+        // The operator adds both as deploy keys upstream; the gate's first sync pins the upstream's host key.
+        sshd.authorize(gateKey);
+        sshd.authorize(taskKey);
+        terok.run("gate", "sync", "web").ok();
+
+        Terok.Result r = terok.run("task", "run", "web", "Add agent.txt, commit and push it.");
+        assertEquals(0, r.exitCode(), r.out() + "\n" + r.err() + "\nsshd: " + sshd.log());
+        Matcher m = Pattern.compile("== task ([0-9a-f]{32}) ").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        String id = m.group(1);
+        String branch = "terok/" + id;
+        assertTrue(r.err().contains("port " + sshd.port() + " allowed (the upstream, online mode)"), r.err());
+
+        // The agent's commit and terok's commit of the left-over work are on the upstream's task branch.
+        String head = terok.git(upstream, "rev-parse", "refs/heads/" + branch);
+        assertEquals("terok: work the agent left uncommitted", terok.git(upstream, "log", "-1", "--format=%s", head));
+        assertEquals("agent: add agent.txt", terok.git(upstream, "log", "-1", "--format=%s", head + "^"));
+        assertEquals("from-the-agent", terok.git(upstream, "show", head + ":agent.txt"));
+        assertEquals("Online Tester <online@example.com>", terok.git(upstream, "log", "-1", "--format=%an <%ae>", head + "^"));
+        // The gate holds the same branch (checkpoint); the summary says where the commits went.
+        Path gate = Path.of(terok.run("gate", "path", "web").ok().out().trim());
+        assertEquals(head, terok.git(gate, "rev-parse", "refs/heads/" + branch), "the gate holds a copy");
+        assertTrue(r.out().contains("pushed to the upstream " + url + " (online mode) and to the gate as a checkpoint"), r.out());
+        assertTrue(r.out().contains(head.substring(0, 12) + "  terok: work the agent left uncommitted"), r.out());
+
+        // The pushes were signed by the vault's agent for this task; the container holds no key of its own.
+        String audit = Files.readString(terok.home.resolve("data/vault/audit.jsonl"));
+        assertTrue(audit.lines().anyMatch(l -> l.contains(id) && l.contains("\"provider\":\"ssh-agent\"")
+                && l.contains("\"outcome\":\"ok\"")), "the task's signatures are audited: " + audit);
+        Terok.Result in = terok.run("exec", id, "sh", "-c", "ssh-add -l; ls -a ~/.ssh 2>&1; git -C /workspace remote -v");
+        assertTrue(in.out().contains("terok-web-task (ED25519)"), "the task's agent offers the task key: " + in.out());
+        assertFalse(in.out().contains("terok-web (ED25519)"), "never the gate's key: " + in.out());
+        assertTrue(in.out().contains("origin\t" + url + " (push)") && in.out().contains("gate\thttp"), in.out());
+        String taskKeyId = terok.run("ssh", "list", "web").ok().out().lines().filter(l -> l.contains("terok-web-task"))
+                .findFirst().orElseThrow().strip().split("\\s+")[0];
+        List<String> body = terok.run("ssh", "export", taskKeyId, "--private").ok().out().lines()
+                .filter(l -> !l.startsWith("-----")).skip(1).limit(2).toList();
+        StringBuilder grep = new StringBuilder("found=0; for p in");
+        body.forEach(l -> grep.append(" '").append(l).append("'"));
+        grep.append("; do if grep -rqsF \"$p\" / --exclude-dir=proc --exclude-dir=sys; then found=1; fi;")
+                .append(" if env | grep -qF \"$p\"; then found=1; fi; done; echo found=$found");
+        Terok.Result search = terok.run("exec", id, "sh", "-c", grep.toString());
+        assertTrue(search.out().contains("found=0"), "the upstream key is not in the container: " + search.out() + search.err());
+
+        // Exactly the upstream was opened: another host of the fake internet stays refused (it answers the host).
+        Terok.exec(List.of("curl", "-s", "-m", "5", "-o", "/dev/null", "http://" + internet.ip(3) + "/"), Map.of(), 30).ok();
+        Terok.Result other = terok.run("exec", id, "curl", "-s", "-m", "5", "-o", "/dev/null", "http://" + internet.ip(3) + "/");
+        assertNotEquals(0, other.exitCode(), "another host of the fake internet is refused: " + other.out() + other.err());
+
+        // A server at the upstream's address with another host key (an impersonator) gets no push: the task's ssh
+        // accepts only the key the gate pinned.
+        sshd.changeHostKey();
+        Terok.Result spoofed = terok.run("exec", id, "git", "-C", "/workspace", "push", "-q", "origin", "HEAD:refs/heads/spoofed");
+        assertNotEquals(0, spoofed.exitCode(), spoofed.out());
+        assertTrue(spoofed.err().contains("REMOTE HOST IDENTIFICATION HAS CHANGED") || spoofed.err().contains("Host key verification failed"),
+                spoofed.err());
+        assertEquals("", terok.git(upstream, "for-each-ref", "refs/heads/spoofed"));
+
+        // Review shows the branch against the upstream's default branch; forward has nothing to do, and says so.
+        Terok.Result review = terok.run("task", "review", "web", id).ok();
+        assertTrue(review.out().contains("+from-the-agent"), review.out());
+        Terok.Result fwd = terok.run("task", "forward", "web", id);
+        assertNotEquals(0, fwd.exitCode());
+        assertTrue(fwd.err().contains("online mode") && fwd.err().contains("nothing to forward"), fwd.err());
+    }
+
+    @Test
+    void anOnlineProjectWhoseUpstreamNoFirewallCanOpenIsRefusedAndNothingIsCreated() throws Exception {
+        Path local = terok.seedUpstream();
+        Terok.Result r = terok.run("project", "init", "local", "--upstream", "file://" + local, "--online", "--agents", "claude",
+                "--base-image", BASE);
+        assertNotEquals(0, r.exitCode());
+        assertTrue(r.err().contains("security: online") && r.err().contains("a path on this machine"), r.err());
+        assertFalse(terok.run("project", "list").ok().out().contains("local "), "no project file");
+        assertFalse(terok.run("gate", "list").ok().out().contains("local"), "no gate mirror");
+        assertFalse(Files.exists(terok.home.resolve("config/projects/local.yaml")));
+    }
+}
