@@ -250,9 +250,9 @@ public final class AgentTaskRunner {
         }
         if (fromStart) {
             return runAgent(rec.build(), plan, prompt, timeoutSeconds, start, events,
-                    new Started(output, new TaskStart.Reader(nonce), timeoutSeconds));
+                    new StartedAgent(output, new TaskStart.Reader(nonce), timeoutSeconds));
         }
-        return runAgent(rec.build(), plan, prompt, timeoutSeconds, start, events, new Exec(first, plan, timeoutSeconds));
+        return runAgent(rec.build(), plan, prompt, timeoutSeconds, start, events, new ExecdAgent(first, plan, timeoutSeconds));
     }
 
     private static void closeQuietly(AgentContainers.Output output) {
@@ -313,12 +313,12 @@ public final class AgentTaskRunner {
     }
 
     /** The agent exec'd into the running task (a follow-up, or a task that had to be prepared first). */
-    private final class Exec implements AgentProcess {
+    private final class ExecdAgent implements AgentProcess {
         private final Invocation.Launch launch;
         private final Plan plan;
         private final int timeoutSeconds;
 
-        Exec(Invocation.Launch launch, Plan plan, int timeoutSeconds) {
+        ExecdAgent(Invocation.Launch launch, Plan plan, int timeoutSeconds) {
             this.launch = launch;
             this.plan = plan;
             this.timeoutSeconds = timeoutSeconds;
@@ -332,12 +332,12 @@ public final class AgentTaskRunner {
     }
 
     /** The agent the task's container started with (TaskStart), followed to the script's report of its exit. */
-    private static final class Started implements AgentProcess {
+    private static final class StartedAgent implements AgentProcess {
         private final AgentContainers.Output output;
         private final TaskStart.Reader reader;
         private final int timeoutSeconds;
 
-        Started(AgentContainers.Output output, TaskStart.Reader reader, int timeoutSeconds) {
+        StartedAgent(AgentContainers.Output output, TaskStart.Reader reader, int timeoutSeconds) {
             this.output = output;
             this.reader = reader;
             this.timeoutSeconds = timeoutSeconds;
@@ -439,7 +439,7 @@ public final class AgentTaskRunner {
         String brokerUrl = "http://" + hostForUrl(containers.hostLoopbackAddress()) + ":" + peers.brokerPort();
         Invocation.Launch launch = render(plan, Invocation.Mode.FOLLOWUP, prompt, brokerUrl);
         return runAgent(t.toBuilder().setOutcome(AgentTaskOutcome.AGENT_TASK_OUTCOME_RUNNING).clearFinishedAt().build(),
-                plan, prompt, timeoutSeconds, null, events, new Exec(launch, plan, timeoutSeconds));
+                plan, prompt, timeoutSeconds, null, events, new ExecdAgent(launch, plan, timeoutSeconds));
     }
 
     private static String hostForUrl(String host) {
