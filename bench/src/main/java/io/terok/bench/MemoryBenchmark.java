@@ -1,6 +1,7 @@
 package io.terok.bench;
 
 import io.terok.common.ServiceName;
+import io.terok.testsupport.Cmd;
 import io.terok.testsupport.FakeInternet;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -88,6 +89,10 @@ public final class MemoryBenchmark {
         Map<ServiceName, Memory> loaded = measure();
         Thread.sleep(settle * 1000L);
         Map<ServiceName, Memory> settled = measure();
+        Map<ServiceName, String> breakdown = new EnumMap<>(ServiceName.class);
+        for (ServiceName s : ServiceName.values()) {
+            breakdown.put(s, breakdown(pid(s)));
+        }
 
         Map<ServiceName, List<Double>> alone = new EnumMap<>(ServiceName.class);
         for (int i = 0; i < starts; i++) {
@@ -120,6 +125,15 @@ public final class MemoryBenchmark {
         }
         System.out.printf("| **all five** | %.0f | %.0f | %.0f | %.0f | | max %.1f |%n%n", mib(sums[0]), mib(sums[1]),
                 mib(sums[2]), mib(sums[3]), maxAlone);
+        System.out.println("### Where the MiB are, settled (committed MiB from `jcmd PID VM.native_memory summary`"
+                + " when -XX:NativeMemoryTracking=summary is among the options; heap used from `GC.heap_info`)");
+        System.out.println();
+        System.out.println("| service | threads | " + String.join(" | ", NMT_CATEGORIES) + " | heap used |");
+        System.out.println("|---|---|" + "---|".repeat(NMT_CATEGORIES.size()) + "---|");
+        for (ServiceName s : ServiceName.values()) {
+            System.out.println("| " + s.id() + " | " + breakdown.get(s) + " |");
+        }
+        System.out.println();
     }
 
     static double mib(long kib) {
@@ -156,6 +170,39 @@ public final class MemoryBenchmark {
                     kib(Files.readString(proc.resolve("smaps_rollup")), "Pss:")));
         }
         return m;
+    }
+
+    /** The NMT categories worth a column; the rest (Symbol, Internal, Other, ...) are small. */
+    static final List<String> NMT_CATEGORIES = List.of("Java Heap", "Class", "Shared class space", "Thread", "Code", "GC", "Compiler",
+            "Symbol", "Internal", "Other", "Arena Chunk");
+    static final Pattern NMT_LINE = Pattern.compile("(?m)^-\\s+(.+?) \\(reserved=\\d+KB, committed=(\\d+)KB\\)");
+    static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+
+    /** One table row's cells after the name: threads, the NMT categories' committed MiB (or -), heap used. */
+    String breakdown(long pid) throws IOException {
+        List<String> cells = new ArrayList<>();
+        cells.add(Long.toString(kib(Files.readString(Path.of("/proc", Long.toString(pid), "status")), "Threads:")));
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        String nmt = Cmd.exec(List.of(jcmd, Long.toString(pid), "VM.native_memory", "summary"), null, e -> { }, null, 60).out();
+        Map<String, Long> committed = new LinkedHashMap<>();
+        Matcher m = NMT_LINE.matcher(nmt);
+        while (m.find()) {
+            committed.put(m.group(1).trim(), Long.parseLong(m.group(2)));
+        }
+        for (String c : NMT_CATEGORIES) {
+            Long k = committed.get(c);
+            cells.add(k == null ? "-" : String.format("%.0f", mib(k)));
+        }
+        String heap = Cmd.exec(List.of(jcmd, Long.toString(pid), "GC.heap_info"), null, e -> { }, null, 60).out();
+        long used = 0;
+        for (String line : heap.lines().filter(l -> l.contains("generation") || l.contains("heap")).toList()) {
+            Matcher h = HEAP_USED.matcher(line); // SerialGC: the young and the tenured generation; G1: one heap line
+            if (h.find()) {
+                used += Long.parseLong(h.group(1));
+            }
+        }
+        cells.add(String.format("%.0f", mib(used)));
+        return String.join(" | ", cells);
     }
 
     static long kib(String table, String field) {

@@ -6,6 +6,8 @@ import io.terok.vault.Vault.Credential;
 import io.terok.vault.broker.ProviderRoute;
 import io.terok.vault.broker.RouteTable;
 import io.terok.vault.store.CredentialRow;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Comparator;
@@ -14,7 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
-import org.hibernate.Session;
 import org.jboss.logging.Logger;
 
 /**
@@ -43,8 +44,8 @@ public final class CredentialStore implements VaultStorage.Cache {
     }
 
     @Override
-    public void load(Session session) {
-        for (CredentialRow c : session.createSelectionQuery("from CredentialRow", CredentialRow.class).getResultList()) {
+    public void load(Connection connection) throws SQLException {
+        for (CredentialRow c : CredentialRow.all(connection)) {
             credentials.put(key(c.credentialSet, c.provider), credential(c));
         }
     }
@@ -99,8 +100,8 @@ public final class CredentialStore implements VaultStorage.Cache {
         }
         return storage.withOpen(d -> {
             long now = clock.millis();
-            CredentialRow saved = d.inTransaction(session -> {
-                CredentialRow row = find(session, s, provider);
+            CredentialRow saved = d.inTransaction(c -> {
+                CredentialRow row = CredentialRow.find(c, s, provider);
                 if (row == null) {
                     row = new CredentialRow();
                     row.credentialSet = s;
@@ -112,7 +113,7 @@ public final class CredentialStore implements VaultStorage.Cache {
                 row.expiresAt = expiresAt;
                 row.accountId = account;
                 row.updatedAt = now;
-                session.persist(row);
+                row.save(c);
                 return row;
             });
             Credential c = credential(saved);
@@ -136,8 +137,7 @@ public final class CredentialStore implements VaultStorage.Cache {
         }
         return storage.withOpen(d -> {
             credentials.remove(key(s, provider));
-            int n = d.inTransaction(session -> session.createMutationQuery("delete from CredentialRow where credentialSet = :s and provider = :p")
-                    .setParameter("s", s).setParameter("p", provider).executeUpdate());
+            int n = d.inTransaction(c -> CredentialRow.delete(c, s, provider));
             if (n > 0) {
                 LOG.infof("credential deleted: set=%s provider=%s", s, provider);
             }
@@ -152,8 +152,8 @@ public final class CredentialStore implements VaultStorage.Cache {
     public Credential refreshed(Credential old, String accessToken, String refreshToken, Long expiresAt) {
         return storage.withOpen(d -> {
             long now = clock.millis();
-            CredentialRow saved = d.inTransaction(session -> {
-                CredentialRow row = find(session, old.credentialSet(), old.provider());
+            CredentialRow saved = d.inTransaction(c -> {
+                CredentialRow row = CredentialRow.find(c, old.credentialSet(), old.provider());
                 if (row == null || row.updatedAt != old.updatedAt() || !row.secret.equals(old.secret())) {
                     return null;
                 }
@@ -161,6 +161,7 @@ public final class CredentialStore implements VaultStorage.Cache {
                 row.refreshToken = refreshToken;
                 row.expiresAt = expiresAt;
                 row.updatedAt = now;
+                row.save(c);
                 return row;
             });
             if (saved == null) {
@@ -180,11 +181,6 @@ public final class CredentialStore implements VaultStorage.Cache {
     /** The broker's view: the credential a token opens, from memory. */
     public Optional<Credential> get(String credentialSet, String provider) {
         return Optional.ofNullable(credentials.get(key(credentialSet, provider)));
-    }
-
-    private static CredentialRow find(Session session, String set, String provider) {
-        return session.createSelectionQuery("from CredentialRow where credentialSet = :s and provider = :p", CredentialRow.class)
-                .setParameter("s", set).setParameter("p", provider).uniqueResult();
     }
 
     private static Credential credential(CredentialRow c) {

@@ -6,6 +6,8 @@ import io.terok.common.ServiceException;
 import io.terok.vault.Vault.Binding;
 import io.terok.vault.Vault.Minted;
 import io.terok.vault.store.TokenRow;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -13,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.hibernate.Session;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,8 +38,8 @@ public final class TokenStore implements VaultStorage.Cache {
     }
 
     @Override
-    public void load(Session session) {
-        for (TokenRow t : session.createSelectionQuery("from TokenRow", TokenRow.class).getResultList()) {
+    public void load(Connection c) throws SQLException {
+        for (TokenRow t : TokenRow.all(c)) {
             tokensByHash.put(t.tokenHash, binding(t));
         }
     }
@@ -91,8 +92,10 @@ public final class TokenStore implements VaultStorage.Cache {
                 rows.add(r);
                 minted.add(new Minted(binding(r), token));
             }
-            d.inTransaction(session -> {
-                rows.forEach(session::persist);
+            d.inTransaction(c -> {
+                for (TokenRow r : rows) {
+                    r.insert(c);
+                }
                 return null;
             });
             minted.forEach(m -> tokensByHash.put(m.binding().hash(), m.binding()));
@@ -109,8 +112,7 @@ public final class TokenStore implements VaultStorage.Cache {
         }
         return storage.withOpen(d -> {
             tokensByHash.values().removeIf(b -> b.taskId().equals(taskId));
-            int n = d.inTransaction(session -> session.createMutationQuery("delete from TokenRow where taskId = :t")
-                    .setParameter("t", taskId).executeUpdate());
+            int n = d.inTransaction(c -> TokenRow.deleteOfTask(c, taskId));
             if (n > 0) {
                 LOG.infof("revoked %d token(s) of task %s", n, Printable.line(taskId));
             }
@@ -120,10 +122,8 @@ public final class TokenStore implements VaultStorage.Cache {
 
     public List<Binding> list(String taskId) {
         boolean all = taskId == null || taskId.isEmpty();
-        return storage.inTransaction(session -> session.createSelectionQuery(
-                        all ? "from TokenRow order by createdAt, id" : "from TokenRow where taskId = :t order by createdAt, id", TokenRow.class)
-                .setProperties(all ? Map.of() : Map.of("t", taskId))
-                .getResultList().stream().map(TokenStore::binding).toList());
+        return storage.inTransaction(c -> (all ? TokenRow.all(c) : TokenRow.ofTask(c, taskId)).stream()
+                .map(TokenStore::binding).toList());
     }
 
     /** The broker's check: a live, unexpired token, compared by its hash in constant time. */

@@ -1,13 +1,15 @@
 package io.terok.vault;
 
 import io.terok.common.ServiceException;
+import io.terok.vault.store.Sql;
 import io.terok.vault.store.VaultDatabase;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.hibernate.Session;
 
 /**
  * The vault's storage as its parts see it: the open {@link VaultDatabase} while the vault is unlocked, nothing while it
@@ -18,7 +20,7 @@ import org.hibernate.Session;
 public final class VaultStorage {
     /** A part's in-memory view of its rows: loaded when the database opens, dropped when it closes. */
     public interface Cache {
-        void load(Session session);
+        void load(Connection c) throws SQLException;
 
         void clear();
     }
@@ -62,7 +64,7 @@ public final class VaultStorage {
     }
 
     /** One transaction on the open database; a locked vault: {@link #locked()}. */
-    public <T> T inTransaction(Function<Session, T> work) {
+    public <T> T inTransaction(Sql.Work<T> work) {
         return withOpen(d -> d.inTransaction(work));
     }
 
@@ -84,8 +86,10 @@ public final class VaultStorage {
     /** Makes {@code opened} the vault's database and loads every part's view from it; call under {@link #exclusive}. */
     void attach(VaultDatabase opened) {
         caches.forEach(Cache::clear);
-        opened.inTransaction(s -> {
-            caches.forEach(c -> c.load(s));
+        opened.inTransaction(c -> {
+            for (Cache cache : caches) {
+                cache.load(c);
+            }
             return null;
         });
         db = opened;

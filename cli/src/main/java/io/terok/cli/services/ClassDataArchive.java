@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -56,6 +58,20 @@ final class ClassDataArchive {
             return List.of(); // no archive this time; the service starts as it always did
         }
         return Stream.concat(Stream.of("-XX:ArchiveClassesAtExit=" + archive), QUIET.stream()).toList();
+    }
+
+    /** A JVM writing its archive at exit gets this long to stop (see {@link EmbeddedServices#down}). */
+    static final long RECORDING_GRACE_MILLIS = 90_000;
+
+    /**
+     * The archive {@code process} writes when it exits, if it was started to record one. Writing it takes long: the
+     * vault's 10,000-odd classes took more than 10 s on a loaded 2-core machine, so `services down`'s SIGKILL after its
+     * usual grace left a truncated archive that every later start silently failed to map.
+     */
+    static Optional<Path> recordedBy(ProcessHandle process) {
+        String prefix = "-XX:ArchiveClassesAtExit=";
+        return process.info().arguments().stream().flatMap(Arrays::stream).filter(a -> a.startsWith(prefix)).findFirst()
+                .map(a -> Path.of(a.substring(prefix.length())));
     }
 
     static String sha256(String s) {

@@ -31,14 +31,21 @@ public final class EmbeddedServices {
      * less for the five together (docs/reliability.md, "Lean services"). -Xmx256m stays: the load tests need it.
      */
     static final List<String> JVM_OPTIONS = List.of("-Xmx256m", "-Xms16m", "-XX:+UseSerialGC");
+    /**
+     * C1 only, for the services that serve a person's commands and a task's launch, where no loop runs hot: C2's
+     * compiler threads, its arenas and its larger code cost each JVM about 10 MiB resident. The gate (JGit's pack
+     * work; C1 only halved its push throughput) and the vault (the token broker relays every provider call) keep C2.
+     */
+    static final List<String> C1_ONLY = List.of("-XX:TieredStopAtLevel=1");
     /** Replaces {@link #JVM_OPTIONS} (whitespace-separated; {@code {service}} stands for the service's name). */
     static final String JVM_OPTIONS_ENV = "TEROK_SERVICE_JVM_OPTS";
 
-    /** The JVM options of {@code s}: {@link #JVM_OPTIONS}, or the operator's {@code TEROK_SERVICE_JVM_OPTS}. */
+    /** The JVM options of {@code s}: {@link #JVM_OPTIONS} (and {@link #C1_ONLY}), or the operator's {@code TEROK_SERVICE_JVM_OPTS}. */
     static List<String> jvmOptions(Map<String, String> env, ServiceName s) {
         String custom = env.get(JVM_OPTIONS_ENV);
         if (custom == null || custom.isBlank()) {
-            return JVM_OPTIONS;
+            return s == ServiceName.GATE || s == ServiceName.VAULT ? JVM_OPTIONS
+                    : java.util.stream.Stream.concat(JVM_OPTIONS.stream(), C1_ONLY.stream()).toList();
         }
         return List.of(custom.trim().replace("{service}", s.id()).split("\\s+"));
     }
@@ -220,17 +227,23 @@ public final class EmbeddedServices {
                 stopping.put(s, live.get());
             }
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GRACE_MILLIS);
+        long signalled = System.nanoTime();
         int exit = 0;
         for (Map.Entry<ServiceName, ProcessHandle> e : stopping.entrySet()) {
             ServiceName s = e.getKey();
             ProcessHandle h = e.getValue();
-            if (exited(h, Math.max(0, deadline - System.nanoTime()))) {
+            Optional<Path> archive = ClassDataArchive.recordedBy(h);
+            long grace = archive.isPresent() ? ClassDataArchive.RECORDING_GRACE_MILLIS : GRACE_MILLIS;
+            if (exited(h, Math.max(0, signalled + TimeUnit.MILLISECONDS.toNanos(grace) - System.nanoTime()))) {
                 progress(ctx, s, "stopped (pid " + h.pid() + ")");
             } else {
                 h.destroyForcibly();
                 if (exited(h, TimeUnit.SECONDS.toNanos(5))) {
-                    progress(ctx, s, "killed (pid " + h.pid() + " ignored SIGTERM for 10 s)");
+                    progress(ctx, s, "killed (pid " + h.pid() + " ignored SIGTERM for " + grace / 1000 + " s)");
+                    if (archive.isPresent()) {
+                        // killed while writing: a truncated archive would be kept and never map; the next start records anew
+                        Files.deleteIfExists(archive.get());
+                    }
                 } else {
                     progress(ctx, s, "FAILED: pid " + h.pid() + " survived SIGKILL");
                     exit = CliException.FAILED;

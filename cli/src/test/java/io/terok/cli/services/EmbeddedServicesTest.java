@@ -115,6 +115,26 @@ class EmbeddedServicesTest {
         assertFalse(Files.exists(runtime.resolve("gate.sock")));
     }
 
+    /**
+     * A service started to record its class-data archive writes it when it exits, which took the vault more than the
+     * usual 10 s grace on a loaded machine: `down` waits for it instead of killing it mid-write (before: SIGKILL after
+     * 10 s, a truncated archive that every later start silently failed to map, so the vault and the runtime never
+     * started from an archive).
+     */
+    @Test
+    void downWaitsForAServiceWritingItsClassDataArchive() throws Exception {
+        Path archive = tmp.resolve("cds/runtime-test.jsa");
+        Files.createDirectories(archive.getParent());
+        Process service = start("sh", "-c", "trap 'sleep 12; echo complete > \"${0#-XX:ArchiveClassesAtExit=}\"; exit 0' TERM; while :; do sleep 0.1; done",
+                "-XX:ArchiveClassesAtExit=" + archive, jar(ServiceName.RUNTIME).toString());
+        writePid(ServiceName.RUNTIME, service.pid());
+        Thread.sleep(300); // the trap is set
+        Cli r = Cli.run(env, "services", "down");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("  runtime    stopped (pid " + service.pid() + ")"), r::toString);
+        assertEquals("complete\n", Files.readString(archive), "the archive was written to its end");
+    }
+
     @Test
     void downRemovesAStalePidFile() throws Exception {
         Process gone = start("true");

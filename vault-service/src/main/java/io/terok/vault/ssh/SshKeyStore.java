@@ -5,14 +5,16 @@ import io.terok.common.ServiceException;
 import io.terok.vault.VaultStorage;
 import io.terok.vault.store.SshAgentRow;
 import io.terok.vault.store.SshKeyRow;
+import io.terok.vault.store.Sql;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.hibernate.Session;
 import org.jboss.logging.Logger;
 
 /**
@@ -105,7 +107,7 @@ public final class SshKeyStore {
         long now = clock.millis();
         SshKey k = key;
         return storage.inTransaction(s -> {
-            SshKeyRow row = s.createSelectionQuery("from SshKeyRow where fingerprint = :f", SshKeyRow.class).setParameter("f", fp).uniqueResult();
+            SshKeyRow row = SshKeyRow.byFingerprint(s, fp);
             if (row == null) {
                 row = new SshKeyRow();
                 row.keyType = k.type().dbName;
@@ -115,16 +117,14 @@ public final class SshKeyStore {
                 row.comment = k.comment();
                 row.createdAt = now;
                 row.use = use.dbName;
-                s.persist(row);
-                s.flush();
+                row.insert(s);
             } else if (!row.use.equals(use.dbName)) {
                 // One key, one use: a gate key granted to a task of another project would still push to this one's upstream.
                 throw ServiceException.precondition("key " + fp + " is already in the vault (id " + row.id + ") as a " + row.use
                         + " key; a key has one use for all its projects: change it with `terok ssh use " + row.id + " "
                         + use.dbName + "` if that is what you mean");
             }
-            s.createNativeMutationQuery("INSERT OR IGNORE INTO ssh_key_projects (project, key_id) VALUES (:p, :k)")
-                    .setParameter("p", project).setParameter("k", row.id).executeUpdate();
+            Sql.update(s, "INSERT OR IGNORE INTO ssh_key_projects (project, key_id) VALUES (?, ?)", project, row.id);
             return info(row, project);
         });
     }
@@ -136,25 +136,25 @@ public final class SshKeyStore {
         }
         return storage.inTransaction(s -> {
             List<Info> out = new ArrayList<>();
-            for (Object[] kp : assignments(s, project)) {
-                SshKeyRow row = s.find(SshKeyRow.class, ((Number) kp[1]).longValue());
+            for (Assignment a : assignments(s, project)) {
+                SshKeyRow row = SshKeyRow.find(s, a.keyId());
                 if (row != null) {
-                    out.add(info(row, (String) kp[0]));
+                    out.add(info(row, a.project()));
                 }
             }
             return out;
         });
     }
 
-    @SuppressWarnings("unchecked")
-    private static List<Object[]> assignments(Session s, String project) {
+    /** A key given to a project. */
+    private record Assignment(String project, long keyId) {
+    }
+
+    private static List<Assignment> assignments(Connection c, String project) throws SQLException {
         boolean all = project == null || project.isEmpty();
-        var q = s.createNativeQuery("SELECT project, key_id FROM ssh_key_projects" + (all ? "" : " WHERE project = :p")
-                + " ORDER BY project, key_id", Object[].class);
-        if (!all) {
-            q.setParameter("p", project);
-        }
-        return q.getResultList();
+        Sql.RowReader<Assignment> read = r -> new Assignment(r.getString("project"), r.getLong("key_id"));
+        return all ? Sql.list(c, "SELECT project, key_id FROM ssh_key_projects ORDER BY project, key_id", read)
+                : Sql.list(c, "SELECT project, key_id FROM ssh_key_projects WHERE project = ? ORDER BY project, key_id", read, project);
     }
 
     /** Whether the project has a key of this use. */
@@ -165,16 +165,16 @@ public final class SshKeyStore {
     /** Changes a key's use for all its projects; the agents read keys per request, so running tasks see it at once. */
     public List<Info> setUse(long id, Use use) {
         return storage.inTransaction(s -> {
-            SshKeyRow row = s.find(SshKeyRow.class, id);
+            SshKeyRow row = SshKeyRow.find(s, id);
             if (row == null) {
                 throw new ServiceException(ServiceException.Kind.NOT_FOUND, "id: no ssh key " + id + " (see `terok ssh list`)");
             }
             row.use = use.dbName;
-            s.merge(row);
+            SshKeyRow.setUse(s, id, use.dbName);
             List<Info> out = new ArrayList<>();
-            for (Object[] kp : assignments(s, "")) {
-                if (((Number) kp[1]).longValue() == id) {
-                    out.add(info(row, (String) kp[0]));
+            for (Assignment a : assignments(s, "")) {
+                if (a.keyId() == id) {
+                    out.add(info(row, a.project()));
                 }
             }
             LOG.infof("ssh key %d %s is now a %s key", id, row.fingerprint, use.dbName);
@@ -182,7 +182,7 @@ public final class SshKeyStore {
         });
     }
 
-    private List<Object[]> assignments(String project) {
+    private List<Assignment> assignments(String project) {
         return storage.inTransaction(s -> assignments(s, project));
     }
 
@@ -191,7 +191,7 @@ public final class SshKeyStore {
     }
 
     public Exported export(long id, boolean includePrivate) {
-        SshKeyRow row = storage.inTransaction(s -> s.find(SshKeyRow.class, id));
+        SshKeyRow row = storage.inTransaction(s -> SshKeyRow.find(s, id));
         if (row == null) {
             throw new ServiceException(ServiceException.Kind.NOT_FOUND, "id: no ssh key " + id + " (see `terok ssh list`)");
         }
@@ -206,8 +206,8 @@ public final class SshKeyStore {
     /** Deletes a key and its project assignments. */
     public boolean remove(long id) {
         boolean removed = storage.inTransaction(s -> {
-            s.createNativeMutationQuery("DELETE FROM ssh_key_projects WHERE key_id = :k").setParameter("k", id).executeUpdate();
-            return s.createMutationQuery("delete from SshKeyRow where id = :k").setParameter("k", id).executeUpdate() > 0;
+            Sql.update(s, "DELETE FROM ssh_key_projects WHERE key_id = ?", id);
+            return SshKeyRow.delete(s, id);
         });
         if (removed) {
             LOG.infof("ssh key %d removed", id);
@@ -219,8 +219,8 @@ public final class SshKeyStore {
     public List<Loaded> keysFor(String project, Use use) {
         return storage.inTransaction(s -> {
             List<Loaded> out = new ArrayList<>();
-            for (Object[] kp : assignments(s, project)) {
-                SshKeyRow row = s.find(SshKeyRow.class, ((Number) kp[1]).longValue());
+            for (Assignment a : assignments(s, project)) {
+                SshKeyRow row = SshKeyRow.find(s, a.keyId());
                 if (row != null && row.use.equals(use.dbName)) {
                     out.add(new Loaded(row.id, SshKey.fromStored(row.privateKey).withComment(row.comment)));
                 }
@@ -233,8 +233,8 @@ public final class SshKeyStore {
     public List<AgentProtocol.Identity> identities(String project, Use use) {
         return storage.inTransaction(s -> {
             List<AgentProtocol.Identity> out = new ArrayList<>();
-            for (Object[] kp : assignments(s, project)) {
-                SshKeyRow row = s.find(SshKeyRow.class, ((Number) kp[1]).longValue());
+            for (Assignment a : assignments(s, project)) {
+                SshKeyRow row = SshKeyRow.find(s, a.keyId());
                 if (row != null && row.use.equals(use.dbName)) {
                     out.add(new AgentProtocol.Identity(row.publicKey, row.comment));
                 }
@@ -248,29 +248,24 @@ public final class SshKeyStore {
     public void recordAgent(String taskId, String project) {
         long now = clock.millis();
         storage.inTransaction(s -> {
-            SshAgentRow row = s.find(SshAgentRow.class, taskId);
-            if (row == null) {
-                row = new SshAgentRow();
-                row.taskId = taskId;
-                row.createdAt = now;
-            }
+            SshAgentRow row = new SshAgentRow();
+            row.taskId = taskId;
+            row.createdAt = now;
             row.project = project;
-            s.merge(row);
+            row.upsert(s);
             return null;
         });
     }
 
     public boolean dropAgent(String taskId) {
-        return storage.inTransaction(s -> s.createMutationQuery("delete from SshAgentRow where taskId = :t").setParameter("t", taskId)
-                .executeUpdate() > 0);
+        return storage.inTransaction(s -> SshAgentRow.delete(s, taskId));
     }
 
     /** Task → project of every agent that should be open. */
     public Map<String, String> agents() {
         return storage.inTransaction(s -> {
             Map<String, String> out = new LinkedHashMap<>();
-            s.createSelectionQuery("from SshAgentRow order by createdAt", SshAgentRow.class).getResultList()
-                    .forEach(r -> out.put(r.taskId, r.project));
+            SshAgentRow.all(s).forEach(r -> out.put(r.taskId, r.project));
             return out;
         });
     }

@@ -12,9 +12,9 @@ import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * The vault database's filesystem full: SQLite fails the commit with SQLITE_FULL deep inside Hibernate (or Flyway) and
- * rolls the transaction back, so the database holds what it held before the call. This turns that into one line that
- * names the file, the filesystem and the fix, instead of Hibernate's "Unable to commit against JDBC Connection".
+ * The vault database's filesystem full: SQLite fails the write or the commit with SQLITE_FULL (also inside Flyway) and
+ * the transaction is rolled back, so the database holds what it held before the call. This turns that into one line that
+ * names the file, the filesystem and the fix, instead of an INTERNAL error carrying SQLite's code.
  */
 public final class DiskFull {
     private DiskFull() {

@@ -1,21 +1,33 @@
 package io.terok.vault.store;
 
-import jakarta.persistence.Column;
-import jakarta.persistence.Entity;
-import jakarta.persistence.Id;
-import jakarta.persistence.Table;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
 
 /** A task's live SSH agent: the vault re-opens it after a restart until the task is revoked. */
-@Entity
-@Table(name = "ssh_agents")
 public class SshAgentRow {
-    @Id
-    @Column(name = "task_id")
     public String taskId;
-
-    @Column(nullable = false)
     public String project;
-
-    @Column(name = "created_at", nullable = false)
     public long createdAt;
+
+    public static List<SshAgentRow> all(Connection c) throws SQLException {
+        return Sql.list(c, "SELECT task_id, project, created_at FROM ssh_agents ORDER BY created_at, task_id", r -> {
+            SshAgentRow a = new SshAgentRow();
+            a.taskId = r.getString("task_id");
+            a.project = r.getString("project");
+            a.createdAt = r.getLong("created_at");
+            return a;
+        });
+    }
+
+    /** Records the task's agent; a task recorded before keeps its creation time and gets the new project. */
+    public void upsert(Connection c) throws SQLException {
+        Sql.update(c, "INSERT INTO ssh_agents (task_id, project, created_at) VALUES (?, ?, ?)"
+                + " ON CONFLICT (task_id) DO UPDATE SET project = excluded.project", taskId, project, createdAt);
+    }
+
+    public static boolean delete(Connection c, String taskId) throws SQLException {
+        return Sql.update(c, "DELETE FROM ssh_agents WHERE task_id = ?", taskId) > 0;
+    }
 }

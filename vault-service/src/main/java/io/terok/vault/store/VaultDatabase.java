@@ -21,25 +21,16 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import java.util.function.Function;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.migration.JavaMigration;
-import org.hibernate.Session;
-import org.hibernate.SessionFactory;
-import org.hibernate.boot.MetadataSources;
-import org.hibernate.boot.registry.StandardServiceRegistry;
-import org.hibernate.boot.registry.StandardServiceRegistryBuilder;
-import org.hibernate.cfg.AvailableSettings;
 
 /**
  * The open SQLCipher 4 database: a small connection pool (transaction_mode=IMMEDIATE, so read-then-write
- * transactions queue on the write lock instead of failing with SQLITE_BUSY), Flyway migrations run at open, and a
- * Hibernate SessionFactory over the entities. The key goes to the driver as the {@code key} property, never in the
+ * transactions queue on the write lock instead of failing with SQLITE_BUSY), Flyway migrations run at open, and plain
+ * JDBC transactions over it ({@link Sql}; the tables are a handful, an ORM cost a third of the vault's memory). The key goes to the driver as the {@code key} property, never in the
  * URL, never on disk.
  */
 public final class VaultDatabase implements AutoCloseable {
@@ -54,13 +45,11 @@ public final class VaultDatabase implements AutoCloseable {
 
     private final Path file;
     private final AgroalDataSource pool;
-    private final SessionFactory sessions;
     private final int schemaVersion;
 
-    private VaultDatabase(Path file, AgroalDataSource pool, SessionFactory sessions, int schemaVersion) {
+    private VaultDatabase(Path file, AgroalDataSource pool, int schemaVersion) {
         this.file = file;
         this.pool = pool;
-        this.sessions = sessions;
         this.schemaVersion = schemaVersion;
     }
 
@@ -92,7 +81,7 @@ public final class VaultDatabase implements AutoCloseable {
                         + ", newer than this terok understands (" + SCHEMA_VERSION + "): upgrade terok");
             }
             restrict(file);
-            return new VaultDatabase(file, pool, sessionFactory(pool), version);
+            return new VaultDatabase(file, pool, version);
         } catch (FlywayException e) {
             pool.close();
             explain(file, e).ifPresent(known -> {
@@ -113,9 +102,27 @@ public final class VaultDatabase implements AutoCloseable {
         return schemaVersion;
     }
 
-    public <T> T inTransaction(Function<Session, T> work) {
-        try {
-            return sessions.fromTransaction(work);
+    /**
+     * Runs {@code work} in one transaction (BEGIN IMMEDIATE: it holds the write lock from the start), committed when
+     * it returns, rolled back when it throws. A database failure becomes a {@link ServiceException}: the lock held by
+     * another process or a full disk its clear error ({@link #explain}), anything else INTERNAL naming the file.
+     */
+    public <T> T inTransaction(Sql.Work<T> work) {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.apply(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                rollback(c, e);
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw explain(file, e).orElseGet(() -> new ServiceException(ServiceException.Kind.INTERNAL,
+                    "the vault database " + file + " failed: " + e.getMessage(), e));
         } catch (RuntimeException e) {
             throw explain(file, e).orElseThrow(() -> e);
         }
@@ -124,6 +131,14 @@ public final class VaultDatabase implements AutoCloseable {
     /** The database's own failures a person can fix (locked by another process, its disk full) as one clear line. */
     static java.util.Optional<ServiceException> explain(Path file, Throwable failure) {
         return DatabaseLock.explain(file, failure).or(() -> DiskFull.explain(file, failure));
+    }
+
+    private static void rollback(Connection c, Exception cause) {
+        try {
+            c.rollback();
+        } catch (SQLException r) {
+            cause.addSuppressed(r);
+        }
     }
 
     /** A raw connection for work outside the entities (tests, the rekey). */
@@ -154,11 +169,7 @@ public final class VaultDatabase implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            sessions.close();
-        } finally {
-            pool.close();
-        }
+        pool.close();
     }
 
     private static void requirePassphrase(String passphrase) {
@@ -284,27 +295,6 @@ public final class VaultDatabase implements AutoCloseable {
             } catch (IOException e) {
                 throw new ServiceException(ServiceException.Kind.INTERNAL, "cannot restrict " + p + ": " + e.getMessage(), e);
             }
-        }
-    }
-
-    private static SessionFactory sessionFactory(AgroalDataSource pool) {
-        Map<String, Object> settings = new HashMap<>();
-        settings.put(AvailableSettings.JAKARTA_NON_JTA_DATASOURCE, pool);
-        settings.put(AvailableSettings.DIALECT, "org.hibernate.community.dialect.SQLiteDialect");
-        settings.put(AvailableSettings.HBM2DDL_AUTO, "none");
-        settings.put(AvailableSettings.SHOW_SQL, false);
-        settings.put("hibernate.boot.allow_jdbc_metadata_access", false);
-        StandardServiceRegistry registry = new StandardServiceRegistryBuilder().applySettings(settings).build();
-        try {
-            return new MetadataSources(registry)
-                    .addAnnotatedClass(CredentialRow.class)
-                    .addAnnotatedClass(TokenRow.class)
-                    .addAnnotatedClass(SshKeyRow.class)
-                    .addAnnotatedClass(SshAgentRow.class)
-                    .buildMetadata().buildSessionFactory();
-        } catch (RuntimeException e) {
-            StandardServiceRegistryBuilder.destroy(registry);
-            throw e;
         }
     }
 

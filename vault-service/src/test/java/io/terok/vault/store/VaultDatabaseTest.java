@@ -37,7 +37,7 @@ class VaultDatabaseTest {
                 c.kind = "api_key";
                 c.secret = "sk-ant-REAL-SECRET-4242";
                 c.updatedAt = 1;
-                s.persist(c);
+                c.save(s);
                 return null;
             });
         }
@@ -55,7 +55,7 @@ class VaultDatabaseTest {
         assertArrayEquals(bytes, Files.readAllBytes(file), "a wrong key leaves the file untouched");
 
         try (VaultDatabase db = VaultDatabase.open(file, "right horse battery")) {
-            String secret = db.inTransaction(s -> s.createSelectionQuery("from CredentialRow", CredentialRow.class).getSingleResult().secret);
+            String secret = db.inTransaction(s -> CredentialRow.find(s, "default", "anthropic").secret);
             assertEquals("sk-ant-REAL-SECRET-4242", secret);
         }
     }
@@ -96,12 +96,12 @@ class VaultDatabaseTest {
         }
         try (VaultDatabase db = VaultDatabase.open(file, "pw")) {
             assertEquals(VaultDatabase.SCHEMA_VERSION, db.schemaVersion());
-            List<CredentialRow> creds = db.inTransaction(s -> s.createSelectionQuery("from CredentialRow order by id", CredentialRow.class).getResultList());
+            List<CredentialRow> creds = db.inTransaction(CredentialRow::all);
             assertEquals(List.of("anthropic", "github"), creds.stream().map(c -> c.provider).toList());
             assertEquals("k1", creds.get(0).secret);
             assertEquals("r1", creds.get(1).refreshToken);
             assertEquals(99L, creds.get(1).expiresAt);
-            TokenRow t = db.inTransaction(s -> s.find(TokenRow.class, "t1"));
+            TokenRow t = db.inTransaction(s -> TokenRow.find(s, "t1"));
             assertEquals("anthropic", t.provider);
             assertEquals("h1", t.tokenHash);
             assertEquals("", t.project);
@@ -127,23 +127,23 @@ class VaultDatabaseTest {
         }
         try (VaultDatabase db = VaultDatabase.open(file, "pw")) {
             assertEquals(VaultDatabase.SCHEMA_VERSION, db.schemaVersion());
-            SshKeyRow k = db.inTransaction(s -> s.find(SshKeyRow.class, 1L));
+            SshKeyRow k = db.inTransaction(s -> SshKeyRow.find(s, 1L));
             assertEquals("SHA256:abc", k.fingerprint);
             assertEquals("old key", k.comment);
             assertEquals("gate", k.use, "a key stored before uses existed is a gate key: never offered to tasks (fail closed)");
-            Number assigned = db.inTransaction(s -> (Number) s.createNativeQuery("SELECT count(*) FROM ssh_key_projects WHERE project = 'proj'",
-                    Object.class).getSingleResult());
+            Number assigned = db.inTransaction(s -> Sql.one(s, "SELECT count(*) FROM ssh_key_projects WHERE project = ?",
+                    r -> r.getLong(1), "proj"));
             assertEquals(1, assigned.intValue());
-            assertEquals("proj", db.inTransaction(s -> s.find(TokenRow.class, "t2")).project);
+            assertEquals("proj", db.inTransaction(s -> TokenRow.find(s, "t2")).project);
             db.inTransaction(s -> {
                 SshAgentRow a = new SshAgentRow();
                 a.taskId = "task-b";
                 a.project = "proj";
                 a.createdAt = 9;
-                s.persist(a);
+                a.upsert(s);
                 return null;
             });
-            assertEquals(1, db.inTransaction(s -> s.createSelectionQuery("from SshAgentRow", SshAgentRow.class).getResultList()).size());
+            assertEquals(1, db.inTransaction(SshAgentRow::all).size());
         }
     }
 
@@ -160,14 +160,14 @@ class VaultDatabaseTest {
                 t.provider = "openai";
                 t.credentialSet = "default";
                 t.createdAt = 1;
-                s.persist(t);
+                t.insert(s);
                 return null;
             });
         }
         VaultDatabase.rekey(file, "old", "new");
         assertEquals(ServiceException.Kind.DENIED, assertThrows(ServiceException.class, () -> VaultDatabase.open(file, "old")).kind());
         try (VaultDatabase db = VaultDatabase.open(file, "new")) {
-            assertEquals("openai", db.inTransaction(s -> s.find(TokenRow.class, "x")).provider);
+            assertEquals("openai", db.inTransaction(s -> TokenRow.find(s, "x")).provider);
         }
     }
 
@@ -183,7 +183,7 @@ class VaultDatabaseTest {
 
     /**
      * Another process holds an exclusive transaction on the file: a write fails after the busy timeout with one line
-     * naming the file, the holder's pid and the fix (before: Hibernate's "could not execute statement [SQLITE_BUSY]"
+     * naming the file, the holder's pid and the fix (before: the ORM's "could not execute statement [SQLITE_BUSY]"
      * as INTERNAL, with a stack trace in the log), nothing is written, and once the holder lets go the same write lands.
      */
     @Test
@@ -200,7 +200,7 @@ class VaultDatabaseTest {
                 assertEquals("locked", out.readLine(), "the other process holds the lock");
                 long started = System.nanoTime();
                 ServiceException e = assertThrows(ServiceException.class, () -> db.inTransaction(s -> {
-                    s.persist(credential("mine"));
+                    credential("mine").save(s);
                     return null;
                 }));
                 long waited = (System.nanoTime() - started) / 1_000_000_000L;
@@ -216,11 +216,10 @@ class VaultDatabaseTest {
                 assertTrue(holder.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
             }
             db.inTransaction(s -> {
-                s.persist(credential("mine"));
+                credential("mine").save(s);
                 return null;
             });
-            List<String> providers = db.inTransaction(s -> s.createSelectionQuery("select provider from CredentialRow",
-                    String.class).getResultList());
+            List<String> providers = db.inTransaction(s -> CredentialRow.all(s).stream().map(c -> c.provider).toList());
             assertEquals(List.of("mine"), providers, "the failed write left nothing, the holder's rollback neither");
         }
     }
