@@ -110,16 +110,24 @@ public final class VaultDatabase implements AutoCloseable {
     public <T> T inTransaction(Sql.Work<T> work) {
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
+            T result;
             try {
-                T result = work.apply(c);
+                result = work.apply(c);
                 c.commit();
-                return result;
             } catch (SQLException | RuntimeException e) {
                 rollback(c, e);
+                // Not in a finally: the driver's setAutoCommit(true) commits, and after SQLite rolled a failed
+                // transaction back itself (a full disk does that) it throws "no transaction is active", which would
+                // hide the failure that matters.
+                try {
+                    c.setAutoCommit(true);
+                } catch (SQLException r) {
+                    e.addSuppressed(r);
+                }
                 throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
+            c.setAutoCommit(true);
+            return result;
         } catch (SQLException e) {
             throw explain(file, e).orElseGet(() -> new ServiceException(ServiceException.Kind.INTERNAL,
                     "the vault database " + file + " failed: " + e.getMessage(), e));
