@@ -442,7 +442,7 @@ class RootfulFirewallTest {
      * rate-limited and connects timed out.
      */
     @Test
-    @Order(15)
+    @Order(16)
     void aFloodingTaskIsFoldedAndAnotherTasksBlockedConnectionArrivesPromptly() throws Exception {
         try (Started flooder = Started.with("shield-flooder-", List.of()); Started victim = Started.with("shield-victim-", List.of())) {
             List<BlockedEvent> fromFlooder = new java.util.concurrent.CopyOnWriteArrayList<>();
