@@ -615,7 +615,12 @@ public final class AgentTaskRunner {
             b.clearCommits().addAllCommits(commits(plan.project(), rec.getBranch(), b));
             b.setFinishedAt(ProtoTime.of(Instant.now()));
             AgentTask done = b.build();
-            store.save(done);
+            if (!store.saveIfPresent(done)) {
+                // Deleted while its agent was ending (a delete right after a stop): the delete has the last word.
+                LOG.infof("agent task %s (%s) %s, exit %d; deleted meanwhile, its end is not recorded", id, rec.getName(),
+                        outcome, exit);
+                return done;
+            }
             times.mark("agent ended, leftovers saved, commits listed");
             times.done();
             LOG.infof("agent task %s (%s) %s, exit %d, %d commit(s)", id, rec.getName(), outcome, exit, done.getCommitsCount());

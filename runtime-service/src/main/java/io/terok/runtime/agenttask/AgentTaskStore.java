@@ -62,6 +62,20 @@ public final class AgentTaskStore {
         }
     }
 
+    /**
+     * Saves {@code t} only while its record exists: the end of an agent's run is recorded after its container stopped,
+     * which can be after the task was deleted, and must not bring a deleted task back.
+     *
+     * @return false when the task had been deleted (nothing written)
+     */
+    public synchronized boolean saveIfPresent(AgentTask t) {
+        if (!Files.isRegularFile(dir(t.getId()).resolve("task.json"))) {
+            return false;
+        }
+        save(t);
+        return true;
+    }
+
     public synchronized Optional<AgentTask> get(String id) {
         Path f = dir(id).resolve("task.json");
         if (!Files.isRegularFile(f)) {
@@ -161,7 +175,7 @@ public final class AgentTaskStore {
         }
     }
 
-    public void delete(String id) {
+    public synchronized void delete(String id) {
         deleteTree(configRoot.resolve(Ids.taskId("task_id", id)));
         deleteTree(dir(id));
     }
