@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.terok.common.HostProcess;
+import io.terok.testsupport.PrivateStorage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,17 +32,10 @@ class ContainerRemovalTest {
 
     @BeforeAll
     static void storage() throws Exception {
-        if (HostProcess.which("podman") == null) {
-            throw new AssertionError("podman is not installed (bin/prepare-host installs it)");
-        }
-        Path rootfs = Path.of("/var/cache/terok-ci/busybox-rootfs.tar");
-        if (!Files.isRegularFile(rootfs)) {
-            throw new AssertionError("missing " + rootfs + " (run bin/prepare-host)");
-        }
-        dir = Files.createTempDirectory("terok-container-removal");
-        Path conf = dir.resolve("storage.conf");
-        Files.writeString(conf, "[storage]\ndriver = \"overlay\"\ngraphroot = \"" + dir.resolve("root")
-                + "\"\nrunroot = \"" + dir.resolve("runroot") + "\"\n");
+        PrivateStorage storage = PrivateStorage.create("terok-container-removal");
+        dir = storage.dir();
+        Path conf = storage.conf();
+        Path rootfs = storage.busyboxRootfs();
         podman = dir.resolve("podman");
         Files.writeString(podman, "#!/bin/sh\nCONTAINERS_STORAGE_CONF=" + conf + " exec " + HostProcess.which("podman") + " \"$@\"\n");
         Files.setPosixFilePermissions(podman, PosixFilePermissions.fromString("rwx------"));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.terok.agents.image.Layer;
 import io.terok.cli.Cli;
 import io.terok.common.HostProcess;
+import io.terok.testsupport.PrivateStorage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,18 +36,10 @@ class ImageVerbsTest {
 
     @BeforeAll
     static void storage() throws Exception {
-        if (HostProcess.which("podman") == null) {
-            // Missing podman is a failure everywhere: these verbs exist only on top of it.
-            throw new AssertionError("podman is not installed (bin/prepare-host installs it)");
-        }
-        Path rootfs = Path.of("/var/cache/terok-ci/busybox-rootfs.tar");
-        if (!Files.isRegularFile(rootfs)) {
-            throw new AssertionError("missing " + rootfs + " (run bin/prepare-host)");
-        }
-        dir = Files.createTempDirectory("terok-image-verbs");
-        Path conf = dir.resolve("storage.conf");
-        Files.writeString(conf, "[storage]\ndriver = \"overlay\"\ngraphroot = \"" + dir.resolve("root")
-                + "\"\nrunroot = \"" + dir.resolve("runroot") + "\"\n");
+        PrivateStorage storage = PrivateStorage.create("terok-image-verbs");
+        dir = storage.dir();
+        Path conf = storage.conf();
+        Path rootfs = storage.busyboxRootfs();
         env = Map.of("CONTAINERS_STORAGE_CONF", conf.toString(), "TEROK_CONFIG_DIR", dir.resolve("config").toString());
         baseId = podman("import", "-q", rootfs.toString(), "localhost/tiny-base:1").strip().replace("sha256:", "");
 
