@@ -12,10 +12,10 @@ function renderOverview(ov) {
     const h = terokEl("h2", {}, p.name);
     if (!p.known) h.append(" ", terokEl("span", { class: "note" }, "(project file gone)"));
     a.append(h);
-    if (p.known) a.append(terokEl("p", { class: "meta" }, p.upstream + " · " + p.defaultBranch + " · agents: " + p.agents.join(", ")));
+    if (p.known) a.append(terokEl("p", { class: "meta" }, p.upstream + " · " + p.defaultBranch + " · agents: " + p.agents.join(", ") + " · security " + p.security));
     const table = terokEl("table", { class: "tasks" });
     const head = terokEl("tr");
-    for (const c of ["Task", "State", "Agent", "Branch", "Started", "Commits"]) head.append(terokEl("th", {}, c));
+    for (const c of ["Task", "State", "Agent", "Branch", "Started", "Commits", "Mode"]) head.append(terokEl("th", {}, c));
     table.append(terokEl("thead")).firstChild.append(head);
     const body = terokEl("tbody");
     for (const t of p.tasks) {
@@ -25,13 +25,15 @@ function renderOverview(ov) {
       const state = terokEl("td");
       state.append(terokEl("span", { class: "state state-" + t.state }, t.stateLabel));
       if (t.pendingPrompts > 0) state.append(" ", terokEl("span", { class: "pending" }, t.pendingPrompts + " prompt(s)"));
+      // An online task's row says why there is no Forward for it (the same words as its review page).
+      const mode = terokEl("td", t.forwardRefusal ? { class: "mode", title: t.forwardRefusal } : { class: "mode" }, t.mode);
       tr.append(name, state, terokEl("td", {}, t.agent), terokEl("td", { class: "branch" }, t.branch),
-        terokEl("td", { class: "time" }, t.createdAt), terokEl("td", {}, t.commits));
+        terokEl("td", { class: "time" }, t.createdAt), terokEl("td", {}, t.commits), mode);
       body.append(tr);
     }
     if (p.tasks.length === 0) {
       const tr = terokEl("tr", { class: "empty" });
-      tr.append(terokEl("td", { colspan: "6" }, "no tasks yet"));
+      tr.append(terokEl("td", { colspan: "7" }, "no tasks yet"));
       body.append(tr);
     }
     table.append(body);

@@ -3,6 +3,7 @@ package io.terok.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.terok.scriptedmodel.Script;
@@ -12,6 +13,8 @@ import io.terok.testsupport.Cmd;
 import io.terok.testsupport.FakeInternet;
 import io.terok.testsupport.PrivatePodman;
 import io.terok.testsupport.TestSshd;
+import io.terok.testsupport.browser.Browser;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,7 +23,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 
 /**
  * A project in online mode (issue 13): its upstream is a real git server over ssh on the fake internet (the test's own
@@ -32,6 +40,7 @@ import org.junit.jupiter.api.Test;
  * mode not reaching upstream is AgentTaskEndToEndTest's. Same base and agents as that class: the L0/L1 layers are
  * shared.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OnlineEndToEndTest {
     static final String BASE = "localhost/terok-agent-base:bookworm";
     static final String ANTHROPIC_KEY = "sk-ant-REAL-online-e2e";
@@ -43,6 +52,8 @@ class OnlineEndToEndTest {
     static ScriptedModelServer model;
     static TestSshd sshd;
     static Path upstream;
+    /** The online task the first test ran (the console's test looks at it). */
+    static String onlineTask;
 
     @BeforeAll
     static void up() throws Exception {
@@ -104,6 +115,7 @@ class OnlineEndToEndTest {
     }
 
     @Test
+    @Order(1)
     void theAgentPushesToTheUpstreamItselfThroughTheVaultsAgentAndNothingElseOpens() throws Exception {
         String url = sshd.url(upstream);
         Terok.Result init = terok.run("project", "init", "web", "--upstream", url, "--online", "--agents", "claude,codex",
@@ -123,6 +135,7 @@ class OnlineEndToEndTest {
         Matcher m = Pattern.compile("== task ([0-9a-f]{32}) ").matcher(r.out());
         assertTrue(m.find(), r.out());
         String id = m.group(1);
+        onlineTask = id;
         String branch = "terok/" + id;
         assertTrue(r.err().contains("port " + sshd.port() + " allowed (the upstream, online mode)"), r.err());
 
@@ -179,7 +192,53 @@ class OnlineEndToEndTest {
         assertTrue(fwd.err().contains("online mode") && fwd.err().contains("nothing to forward"), fwd.err());
     }
 
+    /**
+     * The console in a real browser: the overview and the task's page say the project and the task are online, the
+     * review offers no Forward but the reason, and a forward asked of the console's API anyway (an old page, a script)
+     * is refused with the same words as `terok task forward` (the gate knows no modes: without the console's
+     * check it would push the checkpoint upstream again and answer "forwarded").
+     */
     @Test
+    @Order(2)
+    void theConsoleShowsTheOnlineModeAndOffersNoForward() {
+        assertNotNull(onlineTask, "the online task of the first test");
+        int port = Integer.parseInt(terok.env.get("TEROK_CONSOLE_PORT"));
+        String base = "http://127.0.0.1:" + port;
+        Matcher login = Pattern.compile("(" + Pattern.quote(base) + "/login\\?token=[0-9a-f]{64})").matcher(terok.run("console").ok().out());
+        assertTrue(login.find(), "terok console prints the login address");
+        try (Browser browser = Browser.start()) {
+            browser.open(login.group(1));
+            var mode = browser.awaitText(Duration.ofSeconds(20), "tr[data-task='" + onlineTask + "'] td.mode", "online");
+            assertTrue(mode.getAttribute("title").contains("nothing to forward"), mode.getAttribute("title"));
+            browser.awaitText(Duration.ofSeconds(5), "article[data-project='web'] p.meta", "security online");
+
+            browser.open(base + "/tasks/web/" + onlineTask);
+            assertEquals("online", browser.awaitText(Duration.ofSeconds(20), "#task-mode", "online").getText());
+            browser.awaitText(Duration.ofSeconds(5), "#forward-refused", "nothing to forward");
+
+            browser.open(base + "/review/web/" + onlineTask);
+            String why = browser.awaitText(Duration.ofSeconds(30), "#forward-refused", "online mode").getText();
+            assertTrue(why.contains("nothing to forward") && why.contains(sshd.url(upstream)), why);
+            assertEquals(0, browser.driver().findElements(By.id("forward-form")).size(), "no Forward button for an online task");
+            assertEquals("online", browser.driver().findElement(By.id("review-mode")).getText());
+            browser.awaitText(Duration.ofSeconds(5), "pre.diff", "+from-the-agent");
+
+            String commit = browser.driver().findElement(By.id("reviewed-commit")).getText();
+            Object answer = ((JavascriptExecutor) browser.driver()).executeAsyncScript(
+                    "const done = arguments[arguments.length - 1];"
+                            + " fetch('/api/tasks/web/' + arguments[0] + '/forward', {method: 'POST', headers: {"
+                            + " 'Content-Type': 'application/json',"
+                            + " 'X-CSRF-Token': document.querySelector('meta[name=\"csrf-token\"]').content},"
+                            + " body: JSON.stringify({commit: arguments[1]})})"
+                            + ".then(r => r.text().then(t => done(r.status + ' ' + t)), e => done('error ' + e));",
+                    onlineTask, commit);
+            assertTrue(String.valueOf(answer).startsWith("409 ") && String.valueOf(answer).contains("nothing to forward"),
+                    "the console's API refuses the forward of an online task: " + answer);
+        }
+    }
+
+    @Test
+    @Order(3)
     void anOnlineProjectWhoseUpstreamNoFirewallCanOpenIsRefusedAndNothingIsCreated() throws Exception {
         Path local = terok.seedUpstream();
         Terok.Result r = terok.run("project", "init", "local", "--upstream", "file://" + local, "--online", "--agents", "claude",

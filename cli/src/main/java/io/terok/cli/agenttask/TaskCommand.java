@@ -28,6 +28,7 @@ import io.terok.cli.gate.GateCommand;
 import io.terok.cli.task.DetachKeys;
 import io.terok.cli.task.TerminalSession;
 import io.terok.common.Printable;
+import io.terok.common.TaskForwarding;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Iterator;
@@ -315,10 +316,9 @@ public final class TaskCommand {
         @Override
         public Integer call() {
             AgentTask t = AGENT_TASKS.call(ctx(), "cannot find " + task, s -> s.show(ref()));
-            if (!t.getUpstreamUrl().isEmpty()) {
-                ctx().err.println("task " + Printable.line(t.getName()) + " runs in online mode: its branch " + Printable.line(t.getBranch())
-                        + " went to the upstream " + Printable.line(t.getUpstreamUrl(), 300) + " directly, so there is nothing to forward"
-                        + " (`terok task review` shows what it pushed; merge it upstream as any branch)");
+            var refused = TaskForwarding.refusal(t.getName(), t.getBranch(), t.getUpstreamUrl());
+            if (refused.isPresent()) {
+                ctx().err.println(refused.get());
                 return 1;
             }
             String expected = commit;

@@ -37,7 +37,7 @@ public record Overview(List<ProjectSummary> projects, List<String> problems) {
             ProjectSettings s = p.getSettings();
             out.add(new ProjectSummary(Printable.line(s.getName()), Printable.line(s.getUpstreamUrl(), 400),
                     Printable.line(s.getDefaultBranch()), s.getAgentsList().stream().map(Printable::line).toList(),
-                    Printable.line(s.getDefaultAgent()), true, List.copyOf(byProject.getOrDefault(s.getName(), List.of()))));
+                    Printable.line(s.getDefaultAgent()), true, ProjectSummary.security(s.getSecurityMode()), List.copyOf(byProject.getOrDefault(s.getName(), List.of()))));
             byProject.remove(s.getName());
         }
         byProject.forEach((name, list) -> out.add(ProjectSummary.unknown(name, List.copyOf(list))));

@@ -5,19 +5,21 @@ import io.terok.api.v1.AgentTask;
 import io.terok.api.v1.DiffResponse;
 import io.terok.common.Printable;
 import io.terok.common.ProtoTime;
+import io.terok.common.TaskForwarding;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A task branch's review as the page shows it: the exact commit reviewed ({@code commit}, what Forward is pinned
  * to), the commits that would go upstream with the files each changes, and the patch as lines, each marked for
- * colour only. All of it is agent-written: sanitised here ({@link Printable#lines}: control characters shown),
+ * colour only. {@code forwardRefusal} is set for a task Forward does not apply to (online mode: it pushed upstream
+ * itself), and the page offers no Forward then. All of it is agent-written: sanitised here ({@link Printable#lines}: control characters shown),
  * escaped by the template, and never interpreted.
  */
 @TemplateData
 public record Review(String project, String taskId, String taskName, String branch, String against, String commit,
                      String upstreamCommit, List<Commit> commits, List<DiffLine> patch, List<String> binaryFiles,
-                     List<String> omittedFiles) {
+                     List<String> omittedFiles, String mode, String forwardRefusal) {
 
     @TemplateData
     public record Commit(String id, String shortId, String author, String time, String summary, List<String> files) {
@@ -37,7 +39,8 @@ public record Review(String project, String taskId, String taskName, String bran
                 Printable.line(t.getBranch()), Printable.line(against), Printable.line(d.getCommit(), 64),
                 Printable.line(d.getUpstreamCommit(), 64), commits, lines(d.getPatch()),
                 d.getBinaryFilesList().stream().map(f -> Printable.line(f, 1000)).toList(),
-                d.getOmittedFilesList().stream().map(f -> Printable.line(f, 1000)).toList());
+                d.getOmittedFilesList().stream().map(f -> Printable.line(f, 1000)).toList(),
+                TaskForwarding.mode(t.getUpstreamUrl()), TaskForwarding.refusal(t.getName(), t.getBranch(), t.getUpstreamUrl()).orElse(""));
     }
 
     static List<DiffLine> lines(String patch) {

@@ -7,6 +7,7 @@ import io.terok.api.v1.RefUpdate;
 import io.terok.api.v1.ReviewRequest;
 import io.terok.api.v1.ShowProjectRequest;
 import io.terok.common.ServiceException;
+import io.terok.common.TaskForwarding;
 import io.terok.console.api.Review;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -16,7 +17,8 @@ import java.util.regex.Pattern;
 /**
  * Review and forward through the gate, the way {@code terok task review/forward} does: the task's branch against
  * the project's default branch, and a forward pinned to the commit the page showed. The gate refuses the forward
- * when the branch has moved since (a task that pushed after the review cannot slip unreviewed commits upstream).
+ * when the branch has moved since (a task that pushed after the review cannot slip unreviewed commits upstream). An
+ * online task's forward is refused before the gate is asked ({@link TaskForwarding}, as {@code terok task forward}).
  */
 @ApplicationScoped
 public class ReviewSource {
@@ -42,6 +44,8 @@ public class ReviewSource {
                     "commit: the full id (40 hex digits) of the commit the review showed is required");
         }
         AgentTask t = stubs.agentTasks().show(TaskSource.ref(project, task));
+        // The page hides Forward for an online task; a request made anyway (an old page, a script) is refused here.
+        TaskForwarding.requireForwardable(t.getName(), t.getBranch(), t.getUpstreamUrl());
         return stubs.gate(FORWARD_DEADLINE).forward(ForwardRequest.newBuilder().setProject(t.getProject())
                 .setBranch(t.getBranch()).setExpectedCommit(expectedCommit).build()).getUpdate();
     }
