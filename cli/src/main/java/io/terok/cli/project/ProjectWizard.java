@@ -3,8 +3,10 @@ package io.terok.cli.project;
 import io.terok.agents.roster.AgentDefinition;
 import io.terok.agents.roster.Roster;
 import io.terok.api.v1.ProjectSettings;
+import io.terok.api.v1.SecurityMode;
 import io.terok.cli.core.CliException;
 import io.terok.common.Ids;
+import io.terok.common.OnlineUpstream;
 import io.terok.common.Printable;
 import io.terok.common.ProjectRules;
 import io.terok.common.ServiceException;
@@ -22,6 +24,9 @@ import java.util.function.Function;
  * to the whole settings again before anything is created. Plain class so a test drives it with scripted lines.
  */
 final class ProjectWizard {
+    static final String GATEKEEPING = "gatekeeping";
+    static final String ONLINE = "online";
+
     private final BufferedReader in;
     private final PrintStream out;
     private final Roster roster;
@@ -39,6 +44,10 @@ final class ProjectWizard {
         s.setUpstreamUrl(ask("Upstream URL (file:///path, https://..., ssh://... or user@host:path)", "",
                 v -> ProjectRules.upstreamUrl("upstream.url", v)));
         s.setDefaultBranch(ask("Default branch (empty: the upstream's HEAD)", "", v -> v.isEmpty() ? v : ProjectRules.branch("upstream.branch", v)));
+        String upstream = s.getUpstreamUrl();
+        s.setSecurityMode(ask("Security: gatekeeping (you review and forward the agent's work) or online (weaker: the agent"
+                + " pushes to the upstream itself, unreviewed; ssh, or https needing no login)", GATEKEEPING, v -> security(v, upstream))
+                .equals(ONLINE) ? SecurityMode.SECURITY_MODE_ONLINE : SecurityMode.SECURITY_MODE_GATEKEEPING);
         AgentDefinition agent = roster.get(ask("Agent (" + String.join(", ", tested()) + ")",
                 tested().contains("claude") ? "claude" : tested().get(0), v -> {
                     if (!tested().contains(ProjectRules.matching("agents.default", v, ProjectRules.AGENT))) {
@@ -72,12 +81,30 @@ final class ProjectWizard {
         out.println("project   " + settings.getName());
         out.println("upstream  " + Printable.line(settings.getUpstreamUrl(), 300) + "  branch "
                 + (settings.getDefaultBranch().isEmpty() ? "(upstream's HEAD)" : settings.getDefaultBranch()));
+        out.println("security  " + (settings.getSecurityMode() == SecurityMode.SECURITY_MODE_ONLINE
+                ? "online (the agent pushes upstream itself; the gate only mirrors)" : "gatekeeping"));
         out.println("agent     " + settings.getDefaultAgent() + "  provider " + orDefault(settings.getDefaultProvider())
                 + "  model " + orDefault(Printable.line(settings.getDefaultModel(), 128)));
         out.println("shield    " + (settings.getShieldProfilesCount() == 0 ? "(default)" : Printable.line(String.join(",", settings.getShieldProfilesList()), 300)));
         out.println("git       " + orDefault(Printable.line(settings.getGitName(), 128)) + " <" + orDefault(Printable.line(settings.getGitEmail(), 256)) + ">");
         String yes = ask("Create project " + settings.getName() + "? [y/N]", "n", v -> v);
         return yes.equalsIgnoreCase("y") || yes.equalsIgnoreCase("yes") ? Optional.of(settings) : Optional.empty();
+    }
+
+    /**
+     * The security answer: gatekeeping, or online for an upstream a task's firewall can open, refused otherwise with
+     * the words `project init --online` uses ({@link OnlineUpstream}, the rule runtime applies again at init).
+     */
+    static String security(String answer, String upstream) {
+        String v = answer.toLowerCase(java.util.Locale.ROOT);
+        if (v.equals(GATEKEEPING)) {
+            return v;
+        }
+        if (!v.equals(ONLINE)) {
+            throw ServiceException.invalid("security", "'" + Printable.line(answer, 40) + "' is not gatekeeping or online");
+        }
+        OnlineUpstream.of(upstream);
+        return v;
     }
 
     private List<String> tested() {

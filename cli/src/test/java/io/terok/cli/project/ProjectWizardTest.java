@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.terok.agents.roster.Roster;
 import io.terok.cli.Cli;
 import io.terok.api.v1.ProjectSettings;
+import io.terok.api.v1.SecurityMode;
 import io.terok.cli.core.CliException;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -40,6 +41,7 @@ class ProjectWizardTest {
                 "Bad Name", "demo",
                 "", "file:///srv/demo.git",
                 "-evil", "trunk",
+                "",
                 "nosuchagent", "",
                 "nosuchprovider", "anthropic",
                 "claude-sonnet-4",
@@ -57,7 +59,9 @@ class ProjectWizardTest {
         assertEquals(List.of("dev", "strict"), p.getShieldProfilesList());
         assertEquals("Ada Lovelace", p.getGitName());
         assertEquals("ada@example.org", p.getGitEmail());
+        assertEquals(SecurityMode.SECURITY_MODE_GATEKEEPING, p.getSecurityMode(), "an empty answer: gatekeeping, the default");
         String out = shown();
+        assertTrue(out.contains("security  gatekeeping"), out);
         assertTrue(out.contains("name: 'Bad Name' is not a project name"), out);
         assertTrue(out.contains("upstream.url: required"), out);
         assertTrue(out.contains("upstream.branch: '-evil' is not a valid git branch name"), out);
@@ -76,6 +80,7 @@ class ProjectWizardTest {
                 "demo",
                 "ftp://example.org/demo.git", "file:///srv/demo.git",
                 "main..x", "main",
+                "offline", "online", "gatekeeping",
                 "Claude", "claude",
                 "Anthropic", "anthropic",
                 "bad model!", "claude-opus",
@@ -93,7 +98,12 @@ class ProjectWizardTest {
                 "agents.model: 'bad model!' does not match",
                 "shield.profiles: 'Strict!' does not match",
                 "git.name: a person's name",
-                "git.email: 'not-an-address' is not an e-mail address")) {
+                "git.email: 'not-an-address' is not an e-mail address",
+                "security: 'offline' is not gatekeeping or online",
+                // online for a path on this machine: init --online's own words (OnlineUpstream), asked again
+                "security: online lets the task push to its upstream itself, so the task's firewall must open the upstream's"
+                        + " host and port; 'file:///srv/demo.git' is a path on this machine, which a container cannot reach;"
+                        + " use security: gatekeeping (the default) for it; try again")) {
             assertTrue(out.contains(refused + "") , "refused: " + refused + "\n" + out);
         }
         assertEquals("claude-opus", s.get().getDefaultModel());
@@ -102,7 +112,7 @@ class ProjectWizardTest {
 
     @Test
     void emptyAnswersLeaveTheDefaultsToInit() {
-        ProjectSettings p = answer("demo", "https://example.org/demo.git", "", "", "", "", "", "", "", "yes").orElseThrow();
+        ProjectSettings p = answer("demo", "https://example.org/demo.git", "", "", "", "", "", "", "", "", "yes").orElseThrow();
         assertEquals("", p.getDefaultBranch(), "runtime takes the upstream's HEAD");
         assertEquals("claude", p.getDefaultAgent());
         assertEquals("", p.getDefaultProvider());
@@ -112,8 +122,22 @@ class ProjectWizardTest {
 
     @Test
     void aDeclinedSummaryGivesNothingToCreate() {
-        assertTrue(answer("demo", "file:///srv/demo.git", "", "", "", "", "", "", "", "n").isEmpty());
-        assertTrue(answer("demo", "file:///srv/demo.git", "", "", "", "", "", "", "", "").isEmpty(), "the default is no");
+        assertTrue(answer("demo", "file:///srv/demo.git", "", "", "", "", "", "", "", "", "n").isEmpty());
+        assertTrue(answer("demo", "file:///srv/demo.git", "", "", "", "", "", "", "", "", "").isEmpty(), "the default is no");
+    }
+
+    @Test
+    void onlineIsTakenForAnSshUpstreamAndShownInTheSummary() {
+        ProjectSettings p = answer("web", "git@git.example.org:team/web.git", "", "online", "", "", "", "", "", "", "y").orElseThrow();
+        assertEquals(SecurityMode.SECURITY_MODE_ONLINE, p.getSecurityMode());
+        assertTrue(shown().contains("Security: gatekeeping (you review and forward the agent's work) or online (weaker:"), shown());
+        assertTrue(shown().contains("security  online (the agent pushes upstream itself; the gate only mirrors)"), shown());
+        // An https upstream the firewall can open is taken as init takes it; a loopback one is refused, as init refuses it.
+        ProjectSettings https = answer("web", "https://git.example.org/web.git", "", "ONLINE", "", "", "", "", "", "", "y").orElseThrow();
+        assertEquals(SecurityMode.SECURITY_MODE_ONLINE, https.getSecurityMode());
+        ProjectSettings local = answer("web", "ssh://git@127.0.0.1/web.git", "", "online", "", "", "", "", "", "", "", "y").orElseThrow();
+        assertEquals(SecurityMode.SECURITY_MODE_GATEKEEPING, local.getSecurityMode());
+        assertTrue(shown().contains("security: online lets the task push to its upstream itself") && shown().contains("is at 127.0.0.1"), shown());
     }
 
     @Test
@@ -132,7 +156,7 @@ class ProjectWizardTest {
 
     @Test
     void anAgentControlledLookingAnswerIsShownDefused() {
-        answer("demo", "file:///srv/demo.git", "", "", "", "", "", "Evil\u001b[2J", "", "", "n");
+        answer("demo", "file:///srv/demo.git", "", "", "", "", "", "", "Evil\u001b[2J", "", "", "n");
         assertFalse(shown().contains("\u001b"), "no escape byte reaches the terminal");
         assertTrue(shown().contains("git.name: a person's name"), "refused as the project file refuses it: " + shown());
     }

@@ -23,7 +23,7 @@ import io.terok.common.ProtoTime;
 import io.terok.common.ServiceException;
 import io.terok.runtime.compose.UndoStack;
 import io.terok.runtime.project.GitIdentity;
-import io.terok.runtime.project.OnlineUpstream;
+import io.terok.common.OnlineUpstream;
 import io.terok.runtime.project.ProjectPeers;
 import io.terok.runtime.project.ProjectSetup;
 import io.terok.runtime.task.TaskManager;

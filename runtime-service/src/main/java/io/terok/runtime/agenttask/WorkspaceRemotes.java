@@ -1,6 +1,6 @@
 package io.terok.runtime.agenttask;
 
-import io.terok.runtime.project.OnlineUpstream;
+import io.terok.common.OnlineUpstream;
 import java.util.List;
 
 /**

@@ -4,6 +4,7 @@ import io.terok.api.v1.ProjectInfo;
 import io.terok.api.v1.ProjectSettings;
 import io.terok.api.v1.SecurityMode;
 import io.terok.common.Ids;
+import io.terok.common.OnlineUpstream;
 import io.terok.common.Printable;
 import io.terok.common.ServiceException;
 import io.terok.runtime.compose.UndoStack;

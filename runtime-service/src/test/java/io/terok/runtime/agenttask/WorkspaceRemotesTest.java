@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.terok.common.ServiceException;
-import io.terok.runtime.project.OnlineUpstream;
+import io.terok.common.OnlineUpstream;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

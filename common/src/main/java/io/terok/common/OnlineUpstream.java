@@ -1,7 +1,5 @@
-package io.terok.runtime.project;
+package io.terok.common;
 
-import io.terok.common.Printable;
-import io.terok.common.ServiceException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.URI;
@@ -16,7 +14,9 @@ import java.util.regex.Pattern;
  * The upstream of a project in online mode, as the task's firewall sees it: the one host and port the container may
  * reach for its pushes, and whether git talks ssh (signed by the vault's agent) or https (no credential at all).
  * Only an upstream shield can open qualifies: a local path or {@code file://} is on the host, loopback and link-local
- * are never opened for a task, and a URL with a password in it would put that credential in the container.
+ * are never opened for a task, and a URL with a password in it would put that credential in the container. In
+ * common because two places ask it: runtime's project init and task launch, and {@code terok project wizard}, which
+ * refuses online for such an upstream with the same words before anything is sent.
  */
 public record OnlineUpstream(String url, Scheme scheme, String host, int port) {
     public enum Scheme {

@@ -1,10 +1,9 @@
-package io.terok.runtime.project;
+package io.terok.common;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.terok.common.ServiceException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
