@@ -56,6 +56,27 @@ class QuadletSetupTest {
         return home.resolve(".local/state/terok/shield-hooks");
     }
 
+    /** The user's port registry record (embedded mode's too), where setup records the units' ports. */
+    Path portRecord() {
+        return home.resolve("state/terok/ports.properties");
+    }
+
+    /** The port recorded for {@code listener}, 0 when none is. */
+    int recordedPort(String listener) throws IOException {
+        if (!Files.exists(portRecord())) {
+            return 0;
+        }
+        java.util.Properties p = new java.util.Properties();
+        p.load(new java.io.StringReader(Files.readString(portRecord())));
+        return Integer.parseInt(p.getProperty(listener, "0"));
+    }
+
+    /** The listener whose port setup writes into a unit, and its environment variable. */
+    static final Map<String, String[]> PORT_UNITS = Map.of(
+            "terok-vault.container", new String[] {"vault-broker", "TEROK_VAULT_BROKER_PORT"},
+            "terok-gate.container", new String[] {"gate-http", "TEROK_GATE_HTTP_PORT"},
+            "terok-console.container", new String[] {"console", "TEROK_CONSOLE_PORT"});
+
     /** Every file and directory below home: path -> type, size, permissions, modification time (ns). */
     static Map<String, String> snapshot(Path root) throws IOException {
         Map<String, String> m = new TreeMap<>();
@@ -91,8 +112,24 @@ class QuadletSetupTest {
         for (Path src : shipped) {
             String name = src.getFileName().toString();
             Path installed = name.endsWith(".target") ? home.resolve("config/systemd/user").resolve(name) : quadletDir().resolve(name);
-            assertEquals(Files.readString(src), Files.readString(installed), name + " installed as shipped");
+            String[] port = PORT_UNITS.get(name);
+            if (port == null) {
+                assertEquals(Files.readString(src), Files.readString(installed), name + " installed as shipped");
+                continue;
+            }
+            // This user's port, recorded in the port registry, is in the unit (and the console's health check).
+            int recorded = recordedPort(port[0]);
+            assertTrue(recorded >= 1024, port[0] + " recorded in " + portRecord());
+            String unit = Files.readString(installed);
+            assertTrue(unit.contains("\nEnvironment=" + port[1] + "=" + recorded + "\n"), unit);
+            assertEquals(Files.readString(src).replace("127.0.0.1:9421", "127.0.0.1:" + recorded),
+                    unit.replaceAll("# terok setup: this installation's " + port[0] + " port.*\n.*\n\n", ""),
+                    name + " installed as shipped, with its port");
         }
+        assertTrue(r.out().contains("  ports: recorded (vault-broker 127.0.0.1:" + recordedPort("vault-broker") + ", gate-http 127.0.0.1:"
+                + recordedPort("gate-http") + ", console 127.0.0.1:" + recordedPort("console") + "; " + portRecord() + ")"), r.out());
+        assertTrue(Files.readString(home.resolve("ports/" + System.getProperty("user.name") + ".ports"))
+                .contains("vault-broker=" + recordedPort("vault-broker")), "published for the host's other users");
         for (String f : List.of("terok-shield-hook", "terok-shield-createRuntime.json", "terok-shield-poststop.json")) {
             assertTrue(Files.isRegularFile(hooksDir().resolve(f)), f);
         }
@@ -140,6 +177,18 @@ class QuadletSetupTest {
         assertTrue(r.out().lines().anyMatch(l -> l.matches("  Quadlet units \\.+ ok \\(16 current in .*")), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("  Quadlet images \\.+ ok .*")), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("  Quadlet firewall hooks \\.+ ok .*")), r.out());
+        // Each listener's port: free here (no service runs), named with its setting and unit.
+        String vaultLine = " ok (127.0.0.1:" + recordedPort("vault-broker") + " (TEROK_VAULT_BROKER_PORT in terok-vault.container), free)";
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("  vault-broker port ") && l.endsWith(vaultLine)), r.out());
+        // A process of another kind on the gate's port: named with its pid and command line, and the setting that moves it.
+        int gatePort = recordedPort("gate-http");
+        try (java.net.ServerSocket squatter = new java.net.ServerSocket(gatePort, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Terok.Result taken = terok.run("doctor", "--user");
+            String line = taken.out().lines().filter(l -> l.startsWith("  gate-http port ")).findFirst().orElseThrow(() -> new AssertionError(taken.out()));
+            assertTrue(line.contains(" ERROR (127.0.0.1:" + gatePort + " (TEROK_GATE_HTTP_PORT in terok-gate.container) is taken by pid "
+                    + ProcessHandle.current().pid() + " (") && line.contains("so terok-gate cannot start; stop that process, or set "
+                    + "terok.gate.http-port in " + home.resolve("config/terok/config.yaml") + " to a free port and run `terok setup --user` again)"), line);
+        }
         // No systemd user manager on this host: said, with what to do instead.
         assertTrue(r.out().lines().anyMatch(l -> l.matches("  terok\\.target \\.+ WARN \\(cannot check: .*terok services up.*")), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("  podman API socket \\.+ ERROR \\(.*systemctl --user enable --now podman\\.socket`\\)")), r.out());
@@ -171,6 +220,9 @@ class QuadletSetupTest {
         createdVolume = true;
 
         Terok.Result r = terok.run("uninstall", "--user").ok();
+        // The units named the ports; with them gone the ports are given back (another user may have them now).
+        assertTrue(r.out().contains("  ports: released (vault-broker, gate-http, console)"), r.out());
+        assertEquals(0, recordedPort("vault-broker") + recordedPort("gate-http") + recordedPort("console"), Files.readString(portRecord()));
         try (Stream<Path> s = Files.list(quadletDir())) {
             assertEquals(List.of(), s.toList(), "no unit left");
         }

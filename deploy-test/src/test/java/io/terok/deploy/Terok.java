@@ -35,6 +35,8 @@ final class Terok {
         env.put("TEROK_STATE_DIR", home.resolve("state/terok").toString());
         env.put("TEROK_DATA_DIR", home.resolve("data/terok").toString());
         env.put("TEROK_CONFIG_DIR", home.resolve("config/terok").toString());
+        // Port claims published here, never in the host's shared registry (/var/tmp/terok-ports).
+        env.put("TEROK_PORT_REGISTRY_DIR", home.resolve("ports").toString());
         env.put("TEROK_HOME", REPO.toString());
         env.put("TEROK_BASE_IMAGE", BASE_IMAGE);
         env.put("TEROK_NO_CDS", "1");

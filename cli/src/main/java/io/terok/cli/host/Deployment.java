@@ -2,6 +2,7 @@ package io.terok.cli.host;
 
 import io.terok.cli.core.CliException;
 import io.terok.cli.core.Context;
+import io.terok.common.ports.LoopbackListener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -180,9 +181,38 @@ final class Deployment {
                 || name.endsWith(".volume") || name.endsWith(".target"));
     }
 
-    /** The unit as installed in this mode, with the system vault's credential when {@link #vaultCredential()} exists. */
-    String unitContent(String name, String shipped) {
-        return unitContent(name, shipped, mode == Mode.SYSTEM && Files.isRegularFile(vaultCredential()));
+    /**
+     * The unit as installed in this mode, with the system vault's credential when {@link #vaultCredential()} exists and
+     * the listener's port ({@link QuadletPorts}) in the unit that runs it.
+     */
+    String unitContent(String name, String shipped, Map<LoopbackListener, Integer> ports) {
+        String unit = unitContent(name, shipped, mode == Mode.SYSTEM && Files.isRegularFile(vaultCredential()));
+        LoopbackListener l = QuadletPorts.UNITS.get(name);
+        return l == null ? unit : withPort(unit, l, ports.getOrDefault(l, 0));
+    }
+
+    /**
+     * {@code unit} with {@code l}'s port as the environment variable the service's port preflight reads (it wins over
+     * config.yaml and the container's read-only registry), set just before {@code [Service]}, and the health check's
+     * address moved to it. Port 0: the unit as it is (the service then takes the documented default).
+     */
+    static String withPort(String unit, LoopbackListener l, int port) {
+        if (port <= 0) {
+            return unit;
+        }
+        StringBuilder sb = new StringBuilder();
+        boolean placed = false;
+        for (String line : unit.split("\n", -1)) {
+            if (!placed && line.strip().equals("[Service]")) {
+                sb.append("# terok setup: this installation's ").append(l.name()).append(" port (").append(l.key())
+                        .append(" in config.yaml, else this user's port registry; change it there and run setup again).\n")
+                        .append("Environment=").append(l.envVar()).append('=').append(port).append("\n\n");
+                placed = true;
+            }
+            sb.append(line.startsWith("HealthCmd=") ? line.replace("127.0.0.1:" + l.preferred(), "127.0.0.1:" + port) : line).append('\n');
+        }
+        sb.setLength(sb.length() - 1);
+        return sb.toString();
     }
 
     /**

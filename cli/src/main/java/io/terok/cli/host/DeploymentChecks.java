@@ -37,6 +37,9 @@ final class DeploymentChecks {
             return checks;
         }
         checks.add(images());
+        Path podman = HostProcess.which("podman", ctx.env.get("PATH"));
+        checks.addAll(QuadletPorts.of(ctx, dep).checks(flag, dep.configFile(),
+                container -> podman == null ? 0L : QuadletPorts.podmanPid(podman.toString(), container)));
         checks.add(hooks());
         Systemd systemd = new Systemd(dep.mode, ctx);
         checks.add(target(systemd));
@@ -61,6 +64,8 @@ final class DeploymentChecks {
         }
         List<String> missing = new ArrayList<>();
         List<String> stale = new ArrayList<>();
+        // The units as setup wrote them name the ports it recorded.
+        var ports = QuadletPorts.of(ctx, dep).decided();
         int installed = 0;
         for (Path src : shipped) {
             String name = src.getFileName().toString();
@@ -70,7 +75,7 @@ final class DeploymentChecks {
                 continue;
             }
             installed++;
-            if (!Files.readString(to, StandardCharsets.UTF_8).equals(dep.unitContent(name, Files.readString(src, StandardCharsets.UTF_8)))) {
+            if (!Files.readString(to, StandardCharsets.UTF_8).equals(dep.unitContent(name, Files.readString(src, StandardCharsets.UTF_8), ports))) {
                 stale.add(name);
             }
         }

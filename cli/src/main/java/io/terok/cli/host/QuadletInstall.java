@@ -5,6 +5,7 @@ import io.terok.cli.core.Context;
 import io.terok.cli.core.FileTrees;
 import io.terok.common.HostProcess;
 import io.terok.common.PrivateFiles;
+import io.terok.common.ports.LoopbackListener;
 import io.terok.shield.hooks.HooksInstaller;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -66,7 +68,12 @@ final class QuadletInstall {
         item("vault passphrase", passphrase.state() + " (" + passphrase.detail() + ")");
         passphrase.notes().forEach(n -> ctx.out.println("    note: " + n));
 
-        boolean unitsChanged = installUnits();
+        // The listeners' ports before the units that name them (recorded, so a second setup writes the same units).
+        QuadletPorts quadletPorts = QuadletPorts.of(ctx, dep);
+        boolean known = quadletPorts.allDecided();
+        Map<LoopbackListener, Integer> ports = quadletPorts.decide();
+        item("ports", (known ? "unchanged" : "recorded") + " (" + QuadletPorts.describe(ports) + "; " + quadletPorts.registry().record() + ")");
+        boolean unitsChanged = installUnits(ports);
         // Directories the units bind-mount (podman refuses a missing bind source); systemd would create some itself.
         dir(dep.shieldTaskDir());
 
@@ -124,6 +131,9 @@ final class QuadletInstall {
         if (!removedUnits) {
             item("units", "none installed");
         }
+        // The units named these ports; with them gone, another user may have them.
+        List<String> released = QuadletPorts.of(ctx, dep).release();
+        item("ports", released.isEmpty() ? "none recorded" : "released (" + String.join(", ", released) + ")");
         boolean hooksRemoved = hooks().uninstall();
         item("firewall hooks", hooksRemoved ? "removed (" + dep.shieldHooksDir() + ")" : "none installed");
         ImageBuilder images = images();
@@ -176,12 +186,12 @@ final class QuadletInstall {
      * Every shipped unit (the five services', the web console's, the target) as this mode installs it; true when one
      * was written.
      */
-    boolean installUnits() throws IOException {
+    boolean installUnits(Map<LoopbackListener, Integer> ports) throws IOException {
         boolean changed = false;
         for (Path src : Deployment.shippedUnits(terokHome)) {
             String name = src.getFileName().toString();
             Path to = dep.unitTarget(name);
-            String state = write(to, dep.unitContent(name, Files.readString(src, StandardCharsets.UTF_8)), "rw-r--r--");
+            String state = write(to, dep.unitContent(name, Files.readString(src, StandardCharsets.UTF_8), ports), "rw-r--r--");
             changed |= !state.equals("unchanged");
             item("unit " + name, state + " (" + to + ")");
         }

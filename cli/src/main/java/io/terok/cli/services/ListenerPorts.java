@@ -20,7 +20,7 @@ import java.util.Optional;
  * (and recorded, for an allocated one) exactly as the service's own preflight does, so a taken port is reported
  * here, in one line, and nothing is started.
  */
-final class ListenerPorts {
+public final class ListenerPorts {
     private ListenerPorts() {
     }
 
@@ -54,7 +54,7 @@ final class ListenerPorts {
     }
 
     /** A value of config.yaml by its dotted key, nested ({@code terok: vault: broker-port:}) or written flat. */
-    static Optional<String> fromFile(Path file, String key) {
+    public static Optional<String> fromFile(Path file, String key) {
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }

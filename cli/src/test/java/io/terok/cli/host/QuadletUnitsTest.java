@@ -242,37 +242,52 @@ class QuadletUnitsTest {
     /**
      * What {@code terok setup --user} writes (its unit step, with this checkout as TEROK_HOME) into a private home:
      * the five services', the console's and the target, all of which the real generator accepts from the Quadlet
-     * directory; a second run changes nothing; {@code terok uninstall}'s unit step leaves none behind.
+     * directory, with this user's ports from the port registry in the vault's, the gate's and the console's container
+     * (and the console's health check); a second run changes nothing; {@code terok uninstall}'s unit step leaves none
+     * behind and gives the ports back.
      */
     @Test
     void setupInstallsTheConsolesUnitsBesideTheFiveAndUninstallRemovesThem() throws Exception {
         Path home = Files.createDirectories(tmp.resolve("home"));
         // no PATH: nothing here may reach the machine's systemd or podman
-        Map<String, String> env = Map.of("HOME", home.toString(), "TEROK_HOME", REPO.toString(), "PATH", "");
+        Map<String, String> env = Map.of("HOME", home.toString(), "TEROK_HOME", REPO.toString(), "PATH", "",
+                "TEROK_PORT_REGISTRY_DIR", tmp.resolve("ports").toString());
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         io.terok.cli.core.Context ctx = new io.terok.cli.core.Context(new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
                 System.err, env);
         Deployment dep = Deployment.of(Deployment.Mode.USER, ctx);
         QuadletInstall install = new QuadletInstall(ctx, dep);
 
-        assertTrue(install.installUnits(), "a first setup writes the units");
+        Map<io.terok.common.ports.LoopbackListener, Integer> ports = QuadletPorts.of(ctx, dep).decide();
+        assertTrue(install.installUnits(ports), "a first setup writes the units");
         for (String unit : List.of("terok-console.container", "terok-console.pod", "terok-runtime.container")) {
             assertTrue(Files.isRegularFile(dep.quadletDir().resolve(unit)), unit + " installed in " + dep.quadletDir());
         }
-        assertEquals(Files.readString(REPO.resolve("deploy/quadlet/console/terok-console.container")),
-                Files.readString(dep.quadletDir().resolve("terok-console.container")));
+        int consolePort = ports.get(io.terok.common.ports.LoopbackListener.CONSOLE);
+        assertEquals(Files.readString(REPO.resolve("deploy/quadlet/console/terok-console.container"))
+                        .replace("127.0.0.1:9421", "127.0.0.1:" + consolePort),
+                Files.readString(dep.quadletDir().resolve("terok-console.container"))
+                        .replaceAll("# terok setup: this installation's console port.*\nEnvironment=TEROK_CONSOLE_PORT=" + consolePort + "\n\n", ""),
+                "the console's unit as shipped, with its port (and its health check's) set");
         assertTrue(Files.readString(dep.systemdDir().resolve("terok.target")).contains("terok-console.service"));
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("unit terok-console.container: installed"), out.toString(StandardCharsets.UTF_8));
         Generated g = generate(dep.quadletDir(), true);
         assertClean(g);
         assertTrue(g.units().containsKey("terok-console.service"));
+        ports.forEach((l, port) -> {
+            String unit = "terok-" + (l.name().equals("console") ? "console" : l.name().substring(0, l.name().indexOf('-'))) + ".service";
+            assertTrue(execStart(g.units().get(unit)).contains("--env " + l.envVar() + "=" + port), unit + ": " + execStart(g.units().get(unit)));
+        });
+        assertTrue(execStart(g.units().get("terok-console.service")).contains("127.0.0.1:" + consolePort + "/static/console.css"),
+                "the health check asks the console's own port");
 
-        assertFalse(install.installUnits(), "a second setup changes nothing");
+        assertFalse(install.installUnits(QuadletPorts.of(ctx, dep).decide()), "a second setup changes nothing");
 
         assertTrue(install.removeUnits());
         try (java.util.stream.Stream<Path> left = java.util.stream.Stream.concat(Files.list(dep.quadletDir()), Files.list(dep.systemdDir()))) {
             assertEquals(List.of(), left.toList(), "uninstall leaves no unit behind");
         }
+        assertEquals(List.of("vault-broker", "gate-http", "console"), QuadletPorts.of(ctx, dep).release());
     }
 
     @Test

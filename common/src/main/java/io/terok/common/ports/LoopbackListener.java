@@ -71,6 +71,23 @@ public record LoopbackListener(String name, String key, int preferred) {
         return port;
     }
 
+    /**
+     * The port an installation's unit is to name ({@code terok setup}): the operator's setting, else the port recorded
+     * for this user, else one claimed now. No bind test: the installation's own service may be listening on it.
+     */
+    public int decide(Optional<String> configured, PortRegistry registry) {
+        if (configured.isPresent()) {
+            return parse(configured.get());
+        }
+        int recorded = registry.recorded(name);
+        return recorded != 0 ? recorded : registry.claim(name, preferred);
+    }
+
+    /** What {@link #decide} chose before, without claiming anything; 0 when nothing is set or recorded. */
+    public int decided(Optional<String> configured, PortRegistry registry) {
+        return configured.isPresent() ? parse(configured.get()) : registry.recorded(name);
+    }
+
     private int parse(String v) {
         try {
             int port = Integer.parseInt(v);

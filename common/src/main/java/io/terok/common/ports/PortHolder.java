@@ -36,7 +36,32 @@ public final class PortHolder {
         if (inodes.isEmpty()) {
             return "an unknown process";
         }
-        return owner(inodes).orElse("another user's process");
+        return owner(inodes).map(pid -> "pid " + pid + " (" + command(proc.resolve(Long.toString(pid))) + ")")
+                .orElse("another user's process");
+    }
+
+    /** The process listening on {@code port}, when this user may see it. */
+    public Optional<Long> pid(int port) {
+        Set<String> inodes = listeningInodes(port);
+        return inodes.isEmpty() ? Optional.empty() : owner(inodes);
+    }
+
+    /** Whether {@code pid} is {@code ancestor} or runs below it (its parent chain in /proc reaches it). */
+    public boolean descendsFrom(long pid, long ancestor) {
+        long p = pid;
+        for (int depth = 0; depth < 64 && p > 1; depth++) {
+            if (p == ancestor) {
+                return true;
+            }
+            try {
+                // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'
+                String stat = Files.readString(proc.resolve(Long.toString(p)).resolve("stat"), StandardCharsets.US_ASCII);
+                p = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+        }
+        return p == ancestor;
     }
 
     Set<String> listeningInodes(int port) {
@@ -65,7 +90,7 @@ public final class PortHolder {
         return inodes;
     }
 
-    private Optional<String> owner(Set<String> inodes) {
+    private Optional<Long> owner(Set<String> inodes) {
         Set<String> links = new HashSet<>();
         inodes.forEach(i -> links.add("socket:[" + i + "]"));
         try (DirectoryStream<Path> pids = Files.newDirectoryStream(proc, p -> p.getFileName().toString().matches("\\d+"))) {
@@ -74,7 +99,7 @@ public final class PortHolder {
                     for (Path fd : fds) {
                         try {
                             if (links.contains(Files.readSymbolicLink(fd).toString())) {
-                                return Optional.of("pid " + pid.getFileName() + " (" + command(pid) + ")");
+                                return Optional.of(Long.parseLong(pid.getFileName().toString()));
                             }
                         } catch (IOException e) {
                             // the fd closed meanwhile

@@ -109,6 +109,28 @@ public final class PortRegistry {
         }
     }
 
+    /**
+     * Forgets {@code listener}'s port (recorded and published), so another user may have it; true when one was
+     * recorded. For an installation that goes away ({@code terok uninstall}): its units named the port, nothing else does.
+     */
+    public boolean release(String listener) {
+        if (!Files.isRegularFile(record)) {
+            return false;
+        }
+        try (FileChannel ch = FileChannel.open(record.resolveSibling(record.getFileName() + ".lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock lock = ch.lock()) {
+            Properties mine = readRecord();
+            if (mine.remove(listener) == null) {
+                return false;
+            }
+            PrivateFiles.write(record, format(mine));
+            publish(mine);
+            return true;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot record terok's ports in " + record + ": " + e.getMessage(), e);
+        }
+    }
+
     private int pick(int preferred, Properties mine) {
         Set<Integer> taken = othersClaims();
         for (Object v : mine.values()) {

@@ -1,6 +1,7 @@
 package io.terok.common.ports;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,6 +37,32 @@ class PortRegistryTest {
             assertNotEquals(alice, aliceGate, "one user's listeners get different ports");
             assertNotEquals(bob, aliceGate);
             assertTrue(Files.readString(dir.resolve("shared/alice.ports")).contains("gate-http=" + aliceGate));
+        }
+    }
+
+    @Test
+    void aReleasedPortIsForgottenAndFreeForAnotherUser() throws IOException {
+        int alice = registry("alice").claim("vault-broker", 0);
+        int aliceGate = registry("alice").claim("gate-http", 0);
+        assertNotEquals(alice, registry("bob").claim("vault-broker", alice), "claimed by alice: bob gets another");
+        assertTrue(registry("alice").release("vault-broker"));
+        assertEquals(0, registry("alice").recorded("vault-broker"));
+        assertEquals(aliceGate, registry("alice").recorded("gate-http"), "the other listener keeps its port");
+        assertFalse(Files.readString(dir.resolve("shared/alice.ports")).contains("vault-broker="), "no longer published");
+        assertEquals(alice, registry("carol").claim("vault-broker", alice), "another user may have it now");
+        assertFalse(registry("alice").release("vault-broker"), "nothing to release twice");
+        assertFalse(registry("nobody").release("vault-broker"), "no record at all");
+    }
+
+    @Test
+    void theHolderOfAPortIsThisProcessAndDescendsFromItsAncestors() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            long me = ProcessHandle.current().pid();
+            assertEquals(Optional.of(me), PortHolder.host().pid(s.getLocalPort()));
+            long parent = ProcessHandle.current().parent().orElseThrow().pid();
+            assertTrue(PortHolder.host().descendsFrom(me, parent), "this JVM runs below its parent");
+            assertTrue(PortHolder.host().descendsFrom(me, me));
+            assertFalse(PortHolder.host().descendsFrom(parent, me), "not the other way round");
         }
     }
 
