@@ -113,6 +113,34 @@ class LifecycleTest extends RuntimeServiceTest {
         assertTrue(kinds.contains(TaskEventKind.TASK_EVENT_KIND_DIED), kinds.toString());
     }
 
+    /** terok run's one call: the task's output to its end, then its exit code as the stream's last message. */
+    @Test
+    void logsWithExitCodeFollowTheOutputAndEndWithTheExitCode() {
+        Task t = api.launch(RuntimeApi.offline("sh", "-c", "sleep 0.5; echo one; echo two >&2; sleep 0.3; echo three; exit 5"));
+        try {
+            List<LogChunk> chunks = new java.util.ArrayList<>();
+            api.stub().logs(LogsRequest.newBuilder().setTask(t.getId()).setFollow(true).setWithExitCode(true).build())
+                    .forEachRemaining(chunks::add);
+            LogChunk last = chunks.get(chunks.size() - 1);
+            assertTrue(last.getExited() && last.getData().isEmpty(), "the last message is the exit: " + chunks);
+            assertEquals(5, last.getExitCode());
+            assertEquals(1, chunks.stream().filter(LogChunk::getExited).count(), chunks.toString());
+            StringBuilder out = new StringBuilder();
+            StringBuilder err = new StringBuilder();
+            chunks.forEach(c -> (c.getStream() == io.terok.api.v1.OutputStream.OUTPUT_STREAM_STDERR ? err : out)
+                    .append(c.getData().toString(StandardCharsets.UTF_8)));
+            assertEquals("one\nthree\n", out.toString(), "all of the output came before the exit");
+            assertEquals("two\n", err.toString());
+
+            var e = RuntimeApi.expectError(() -> api.stub().logs(LogsRequest.newBuilder().setTask(t.getId())
+                    .setWithExitCode(true).build()).hasNext());
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().startsWith("with_exit_code: only with follow"), e.getStatus().getDescription());
+        } finally {
+            api.stub().remove(RemoveRequest.newBuilder().setTask(t.getId()).setForce(true).build());
+        }
+    }
+
     @Test
     void removingARunningTaskNeedsForce() {
         Task t = api.launch(RuntimeApi.offline("sleep", "30"));

@@ -40,17 +40,28 @@ public final class LogsCommand extends Verb {
      * Copies the log stream, chunk by chunk, to stdout and stderr: sanitised ({@link TaskOutput}), unless
      * {@code raw} because this is the task's own TTY session the operator asked for ({@code run -t}).
      */
-    static void stream(ServiceClient<RuntimeServiceBlockingStub> rt, LogsRequest request, Context ctx, boolean raw) {
+    /**
+     * Writes the task's output as it comes.
+     *
+     * @return the task's exit code when the request asked for it ({@code with_exit_code}) and the stream ended with
+     *     it, else null
+     */
+    static Integer stream(ServiceClient<RuntimeServiceBlockingStub> rt, LogsRequest request, Context ctx, boolean raw) {
         TaskOutput out = raw ? TaskOutput.raw(ctx.out) : TaskOutput.sanitised(ctx.out);
         TaskOutput err = raw ? TaskOutput.raw(ctx.err) : TaskOutput.sanitised(ctx.err);
         try {
-            rt.call("cannot read the logs of " + request.getTask(), () -> {
+            return rt.call("cannot read the logs of " + request.getTask(), () -> {
                 Iterator<LogChunk> chunks = (request.getFollow() ? rt.stub(Deadlines.FOLLOW) : rt.stub()).logs(request);
+                Integer exitCode = null;
                 while (chunks.hasNext()) {
                     LogChunk chunk = chunks.next();
+                    if (chunk.getExited()) {
+                        exitCode = chunk.getExitCode();
+                        continue;
+                    }
                     (chunk.getStream() == OutputStream.OUTPUT_STREAM_STDERR ? err : out).write(chunk.getData().toByteArray());
                 }
-                return null;
+                return exitCode;
             });
         } finally {
             out.finish();

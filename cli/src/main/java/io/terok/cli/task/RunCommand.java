@@ -125,8 +125,10 @@ public final class RunCommand extends Verb {
                     }
                     exitCode = o.exitCode();
                 } else {
-                    LogsCommand.stream(rt, LogsRequest.newBuilder().setTask(id).setFollow(true).build(), ctx, false);
-                    exitCode = rt.call("cannot wait for task " + id,
+                    // One call follows the output and answers the exit code (no separate Wait round trip).
+                    Integer code = LogsCommand.stream(rt, LogsRequest.newBuilder().setTask(id).setFollow(true)
+                            .setWithExitCode(true).build(), ctx, false);
+                    exitCode = code != null ? code : rt.call("cannot wait for task " + id,
                             Deadlines.FOLLOW, stub -> stub.wait(WaitRequest.newBuilder().setTask(id).build()))
                             .getExitCode();
                 }

@@ -50,6 +50,8 @@ class RuntimeVerbsTest {
     Map<String, String> env;
     UdsServer server;
     final List<Object> calls = new CopyOnWriteArrayList<>();
+    /** False: the runtime ends a followed output without its exit code, as one from before with_exit_code did. */
+    volatile boolean runtimeAnswersExitCodes = true;
 
     @BeforeEach
     void startRuntime() throws Exception {
@@ -127,7 +129,7 @@ class RuntimeVerbsTest {
     }
 
     @Test
-    void runFollowsTheLogsWaitsAndExitsWithTheContainersCode() {
+    void runFollowsTheLogsToTheExitCodeInOneCallAndExitsWithIt() {
         Cli r = Cli.run(env, "run", "--rm", "--name", "t", "img", "sh", "-c", "echo hi");
         assertEquals(42, r.exit(), r::toString);
         assertEquals("hello\n", r.out());
@@ -135,7 +137,18 @@ class RuntimeVerbsTest {
         assertTrue(r.err().contains("oops\n"), r::toString);
         LaunchRequest launch = (LaunchRequest) calls.get(0);
         assertEquals(List.of("sh", "-c", "echo hi"), launch.getRunSpec().getCommandList());
-        assertTrue(((LogsRequest) calls.get(1)).getFollow());
+        LogsRequest logs = (LogsRequest) calls.get(1);
+        assertTrue(logs.getFollow() && logs.getWithExitCode(), logs::toString);
+        assertEquals(RemoveRequest.newBuilder().setTask(RUNNING.getId()).build(), calls.get(2), "no Wait: " + calls);
+        assertEquals(3, calls.size(), calls::toString);
+    }
+
+    @Test
+    void runWaitsSeparatelyWhenTheRuntimeEndsTheOutputWithoutTheExitCode() {
+        runtimeAnswersExitCodes = false; // a runtime-service from before LogsRequest.with_exit_code
+        Cli r = Cli.run(env, "run", "--rm", "--name", "t", "img", "sh", "-c", "echo hi");
+        assertEquals(42, r.exit(), r::toString);
+        assertEquals("hello\n", r.out());
         assertEquals(RUNNING.getId(), ((WaitRequest) calls.get(2)).getTask());
         assertEquals(RemoveRequest.newBuilder().setTask(RUNNING.getId()).build(), calls.get(3));
     }
@@ -240,6 +253,9 @@ class RuntimeVerbsTest {
                     .setData(ByteString.copyFromUtf8("hello\n")).build());
             response.onNext(LogChunk.newBuilder().setStream(OutputStream.OUTPUT_STREAM_STDERR)
                     .setData(ByteString.copyFromUtf8("oops\n")).build());
+            if (request.getWithExitCode() && runtimeAnswersExitCodes) {
+                response.onNext(LogChunk.newBuilder().setExited(true).setExitCode(42).build());
+            }
             response.onCompleted();
         }
 

@@ -10,6 +10,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -18,7 +23,7 @@ import org.jboss.logging.Logger;
  * repository from the gate, the firewall from shield and the operator's prompt from clearance. A service the task
  * needs and that is not there fails the launch (fail closed) unless the caller opted out of it explicitly, which
  * is logged loudly and recorded on the task. Every step that takes something pushes what gives it back onto the
- * launch's {@link UndoStack}.
+ * launch's {@link UndoStack}. The calls that do not depend on each other are made at once (see {@link #compose}).
  */
 public final class LaunchComposition {
     private static final Logger LOG = Logger.getLogger(LaunchComposition.class);
@@ -55,117 +60,203 @@ public final class LaunchComposition {
         final List<String> relayedHosts = new ArrayList<>();
     }
 
+    /**
+     * What one service gave the launch: what it holds and how that is given back ({@code what} null when it holds
+     * nothing), and what it adds to the plan once every step of its phase has answered.
+     */
+    private record Part(String what, Runnable undo, Consumer<Gathered> apply) {
+        static Part nothing() {
+            return new Part(null, null, g -> { });
+        }
+
+        static Part only(Consumer<Gathered> apply) {
+            return new Part(null, null, apply);
+        }
+    }
+
+    /** Runs the wiring steps that wait on nothing but another service's answer (daemon threads, idle ones end). */
+    private static final ExecutorService WIRING = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "launch-wiring");
+        t.setDaemon(true);
+        return t;
+    });
+
     public Composed compose(LaunchContext ctx, UndoStack undo) {
         Gathered g = new Gathered();
-        // Vault and gate first: shield needs their host ports and the vault's relayed hosts.
-        vault(ctx, g, undo);
-        gate(ctx, g, undo);
         boolean filtered = ctx.spec().getNetwork() != NetworkMode.NETWORK_MODE_NONE;
-        if (filtered) {
-            shield(ctx, g, undo);
+        // Two phases, each a set of calls made at once: vault, gate and clearance depend on nothing but the task;
+        // shield needs the vault's and the gate's host ports and the vault's relayed hosts. Clearance serves only a
+        // shielded task, and whether shield will be applied is known before it is asked (a shield that fails fails
+        // the launch, which gives clearance's registration back).
+        List<Supplier<Part>> first = new ArrayList<>();
+        first.add(() -> vault(ctx));
+        first.add(() -> gate(ctx));
+        boolean shielded = filtered && !ctx.optOut().getShield();
+        if (shielded && !ctx.optOut().getClearance()) {
+            first.add(() -> clearance(ctx));
         }
-        if (filtered && g.wiring.getShieldApplied()) {
-            clearance(ctx, g, undo);
+        phase(first, g, undo);
+        if (filtered) {
+            phase(List.of(() -> shield(ctx, g)), g, undo);
+        }
+        if (shielded && ctx.optOut().getClearance()) {
+            optedOut("clearance", ctx, "blocked connections will not reach the operator", g);
         }
         ContainerPlan plan = ctx.plan().withWiring(g.env, g.mounts, g.annotations, g.dns, g.hosts);
         return new Composed(plan, g.wiring.build(), List.copyOf(g.warnings));
     }
 
-    private void vault(LaunchContext ctx, Gathered g, UndoStack undo) {
+    /**
+     * Runs the steps at once and waits for every one of them, whatever the others did, so nothing a step took can be
+     * taken after the launch gave back what it held. What they took goes onto the undo stack in the steps' order
+     * (not in the order they happened to answer), so a failed launch gives it back in an order that does not depend
+     * on timing; then the first failure in that order is thrown, the others attached to it.
+     */
+    private static void phase(List<Supplier<Part>> steps, Gathered g, UndoStack undo) {
+        List<CompletableFuture<Part>> running = new ArrayList<>();
+        // The caller's gRPC context (deadline, cancellation) goes with each call, as it did when they ran one by one.
+        io.grpc.Context callContext = io.grpc.Context.current();
+        for (Supplier<Part> step : steps.subList(1, steps.size())) {
+            running.add(CompletableFuture.supplyAsync(() -> {
+                io.grpc.Context previous = callContext.attach();
+                try {
+                    return step.get();
+                } finally {
+                    callContext.detach(previous);
+                }
+            }, WIRING));
+        }
+        List<Object> outcomes = new ArrayList<>();
+        outcomes.add(outcome(steps.get(0)));
+        for (CompletableFuture<Part> r : running) {
+            outcomes.add(outcome(r::join));
+        }
+        Throwable failure = null;
+        List<Part> parts = new ArrayList<>();
+        for (Object o : outcomes) {
+            if (o instanceof Part part) {
+                parts.add(part);
+                if (part.what() != null) {
+                    undo.push(part.what(), part.undo());
+                }
+            } else if (failure == null) {
+                failure = (Throwable) o;
+            } else {
+                failure.addSuppressed((Throwable) o);
+            }
+        }
+        if (failure instanceof RuntimeException e) {
+            throw e;
+        } else if (failure instanceof Error e) {
+            throw e;
+        } else if (failure != null) {
+            throw new IllegalStateException(failure);
+        }
+        parts.forEach(p -> p.apply().accept(g));
+    }
+
+    /** The step's part, or what it threw. */
+    private static Object outcome(Supplier<Part> step) {
+        try {
+            return step.get();
+        } catch (CompletionException e) {
+            return e.getCause() != null ? e.getCause() : e;
+        } catch (RuntimeException | Error e) {
+            return e;
+        }
+    }
+
+    private Part vault(LaunchContext ctx) {
         RunSpec spec = ctx.spec();
         ServiceOptOut optOut = ctx.optOut();
         if (!spec.getProvidersList().isEmpty()) {
             if (optOut.getVault()) {
-                optedOut("vault", ctx, "no credentials are wired for " + spec.getProvidersList(), g);
-            } else {
-                barrier.at("before-vault", ctx.taskId());
-                TaskServices.VaultWiring v = required("vault", "cannot wire credentials for " + spec.getProvidersList(),
-                        () -> services.mintVaultTokens(ctx.taskId(), spec.getProject(), spec.getProvidersList(), ctx.hostAddress()));
-                useVault(ctx, v, g, undo);
-                barrier.at("after-vault", ctx.taskId());
+                return Part.only(g -> optedOut("vault", ctx, "no credentials are wired for " + spec.getProvidersList(), g));
             }
+            barrier.at("before-vault", ctx.taskId());
+            TaskServices.VaultWiring v = required("vault", "cannot wire credentials for " + spec.getProvidersList(),
+                    () -> services.mintVaultTokens(ctx.taskId(), spec.getProject(), spec.getProvidersList(), ctx.hostAddress()));
+            barrier.at("after-vault", ctx.taskId());
+            return useVault(ctx, v);
         } else if (!spec.getProject().isEmpty() && !optOut.getVault()) {
             // No providers: the vault is only asked for the project's SSH agent. Best effort - without an agent the
             // task holds no key at all (nothing opens by its absence), so a vault that is down or refuses does not
             // stop the launch; it is reported as a warning.
             try {
                 TaskServices.VaultWiring v = services.mintVaultTokens(ctx.taskId(), spec.getProject(), List.of(), ctx.hostAddress());
-                if (!v.mounts().isEmpty() || !v.tokenIds().isEmpty()) {
-                    useVault(ctx, v, g, undo);
-                }
+                return !v.mounts().isEmpty() || !v.tokenIds().isEmpty() ? useVault(ctx, v) : Part.nothing();
             } catch (ServiceUnavailableException e) {
                 if (e.unavailable()) {
                     LOG.infof("task %s: no SSH agent for project %s (%s)", ctx.name(), spec.getProject(), e.getMessage());
-                } else {
-                    g.warnings.add("no SSH agent for project " + spec.getProject() + ": " + e.getMessage());
+                    return Part.nothing();
                 }
+                return Part.only(g -> g.warnings.add("no SSH agent for project " + spec.getProject() + ": " + e.getMessage()));
             }
         }
+        return Part.nothing();
     }
 
-    private void useVault(LaunchContext ctx, TaskServices.VaultWiring v, Gathered g, UndoStack undo) {
-        undo.push("vault tokens and SSH agent", () -> services.revokeVaultTokens(ctx.taskId()));
-        g.env.putAll(v.env());
-        g.mounts.addAll(v.mounts());
-        g.hostPorts.addAll(v.hostPorts());
-        g.relayedHosts.addAll(v.relayedHosts());
-        g.wiring.addAllVaultTokenIds(v.tokenIds());
-        g.wiring.setVaultSshAgent(!v.mounts().isEmpty());
-        if (!v.mounts().isEmpty()) {
-            g.wiring.setVaultSshAgentDir(v.mounts().get(0).hostPath());
-        }
+    private Part useVault(LaunchContext ctx, TaskServices.VaultWiring v) {
+        return new Part("vault tokens and SSH agent", () -> services.revokeVaultTokens(ctx.taskId()), g -> {
+            g.env.putAll(v.env());
+            g.mounts.addAll(v.mounts());
+            g.hostPorts.addAll(v.hostPorts());
+            g.relayedHosts.addAll(v.relayedHosts());
+            g.wiring.addAllVaultTokenIds(v.tokenIds());
+            g.wiring.setVaultSshAgent(!v.mounts().isEmpty());
+            if (!v.mounts().isEmpty()) {
+                g.wiring.setVaultSshAgentDir(v.mounts().get(0).hostPath());
+            }
+        });
     }
 
-    private void gate(LaunchContext ctx, Gathered g, UndoStack undo) {
+    private Part gate(LaunchContext ctx) {
         String project = ctx.spec().getProject();
         if (project.isEmpty()) {
-            return;
+            return Part.nothing();
         }
         if (ctx.optOut().getGate()) {
-            optedOut("gate", ctx, "the task has no gate repository for project " + project, g);
-            return;
+            return Part.only(g -> optedOut("gate", ctx, "the task has no gate repository for project " + project, g));
         }
         barrier.at("before-gate", ctx.taskId());
         TaskServices.GateWiring w = required("gate", "cannot give the task its repository",
                 () -> services.mintGateToken(ctx.taskId(), project, ctx.hostAddress()));
-        undo.push("gate token", () -> services.revokeGateToken(ctx.taskId()));
         barrier.at("after-gate", ctx.taskId());
-        g.env.putAll(w.env());
-        g.hostPorts.addAll(w.hostPorts());
-        g.wiring.setGateUrl(w.cloneUrl());
+        return new Part("gate token", () -> services.revokeGateToken(ctx.taskId()), g -> {
+            g.env.putAll(w.env());
+            g.hostPorts.addAll(w.hostPorts());
+            g.wiring.setGateUrl(w.cloneUrl());
+        });
     }
 
-    private void shield(LaunchContext ctx, Gathered g, UndoStack undo) {
+    /** @param g what the first phase gathered (vault's and gate's ports, the relayed hosts); read only here */
+    private Part shield(LaunchContext ctx, Gathered g) {
         if (ctx.optOut().getShield()) {
-            optedOut("shield", ctx, "the task gets UNFILTERED network egress", g);
-            return;
+            return Part.only(x -> optedOut("shield", ctx, "the task gets UNFILTERED network egress", x));
         }
         barrier.at("before-shield", ctx.taskId());
         TaskServices.ShieldWiring s = required("shield", "refusing to launch with unfiltered egress",
                 () -> services.prepareShield(ctx.taskId(), ctx.name(), ctx.spec().getShieldProfilesList(), g.hostPorts,
                         ctx.hostAddress(), g.relayedHosts));
-        undo.push("shield state", () -> services.releaseShield(ctx.taskId()));
         barrier.at("after-shield", ctx.taskId());
-        g.annotations.putAll(s.annotations());
-        g.dns.addAll(s.dnsServers());
-        g.mounts.addAll(s.mounts());
-        g.hosts.putAll(s.hosts());
-        g.wiring.setShieldApplied(true);
+        return new Part("shield state", () -> services.releaseShield(ctx.taskId()), x -> {
+            x.annotations.putAll(s.annotations());
+            x.dns.addAll(s.dnsServers());
+            x.mounts.addAll(s.mounts());
+            x.hosts.putAll(s.hosts());
+            x.wiring.setShieldApplied(true);
+        });
     }
 
-    private void clearance(LaunchContext ctx, Gathered g, UndoStack undo) {
-        if (ctx.optOut().getClearance()) {
-            optedOut("clearance", ctx, "blocked connections will not reach the operator", g);
-            return;
-        }
+    private Part clearance(LaunchContext ctx) {
         barrier.at("before-clearance", ctx.taskId());
         required("clearance", "blocked connections could not reach the operator", () -> {
             services.registerClearance(ctx.taskId(), ctx.name(), ctx.spec().getProject());
             return null;
         });
-        undo.push("clearance registration", () -> services.unregisterClearance(ctx.taskId()));
         barrier.at("after-clearance", ctx.taskId());
-        g.wiring.setClearanceRegistered(true);
+        return new Part("clearance registration", () -> services.unregisterClearance(ctx.taskId()),
+                g -> g.wiring.setClearanceRegistered(true));
     }
 
     /**

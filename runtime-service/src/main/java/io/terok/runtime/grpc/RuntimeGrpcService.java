@@ -41,6 +41,8 @@ import io.terok.runtime.task.TaskManager;
 import io.terok.service.GrpcCalls;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /** terok.v1.RuntimeService: a thin adapter from gRPC to {@link TaskManager}. */
@@ -125,28 +127,34 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
 
     @Override
     public void wait(WaitRequest request, StreamObserver<WaitResponse> out) {
-        Duration timeout = LONGEST_WAIT;
-        io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
-        if (request.getTimeoutSeconds() > 0) {
-            timeout = Duration.ofSeconds(request.getTimeoutSeconds());
-        } else if (deadline != null) {
-            timeout = Duration.ofMillis(Math.max(1, deadline.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS)));
-        }
-        Duration bound = timeout;
+        Duration bound = waitBound(request.getTimeoutSeconds());
         unary(out, () -> WaitResponse.newBuilder().setExitCode(tasks.waitExit(request.getTask(), bound)).build());
+    }
+
+    /** How long a wait may take: the request's timeout, else what is left of the call's deadline, else an hour. */
+    private static Duration waitBound(int timeoutSeconds) {
+        io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+        if (timeoutSeconds > 0) {
+            return Duration.ofSeconds(timeoutSeconds);
+        } else if (deadline != null) {
+            return Duration.ofMillis(Math.max(1, deadline.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS)));
+        }
+        return LONGEST_WAIT;
     }
 
     @Override
     public void logs(LogsRequest request, StreamObserver<LogChunk> out) {
         ServerCallStreamObserver<LogChunk> call = (ServerCallStreamObserver<LogChunk>) out;
+        if (request.getWithExitCode()) {
+            logsToExit(request, call);
+            return;
+        }
         try {
             StreamHandle h = tasks.logs(request.getTask(), request.getFollow(), request.getTail(), new OutputSink() {
                 @Override
                 public void output(int stream, byte[] data) {
                     if (!call.isCancelled()) {
-                        call.onNext(LogChunk.newBuilder()
-                                .setStream(stream == 2 ? OutputStream.OUTPUT_STREAM_STDERR : OutputStream.OUTPUT_STREAM_STDOUT)
-                                .setData(ByteString.copyFrom(data)).build());
+                        call.onNext(chunk(stream, data));
                     }
                 }
 
@@ -159,6 +167,58 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
         } catch (RuntimeException e) {
             out.onError(GrpcCalls.toStatus(e, NO_OTHER_FAILURES));
         }
+    }
+
+    /**
+     * Follows the output to its end, then answers the exit code in the stream's last message: what a client that runs a
+     * task to its end (terok run) otherwise asks in a second call, Wait. Holds this worker thread while the task runs,
+     * as Wait does.
+     */
+    private void logsToExit(LogsRequest request, ServerCallStreamObserver<LogChunk> call) {
+        try {
+            if (!request.getFollow()) {
+                throw ServiceException.invalid("with_exit_code", "only with follow: the exit code comes after the output has ended");
+            }
+            Duration bound = waitBound(0);
+            CompletableFuture<Optional<Throwable>> ended = new CompletableFuture<>();
+            StreamHandle h = tasks.logs(request.getTask(), true, request.getTail(), new OutputSink() {
+                @Override
+                public void output(int stream, byte[] data) {
+                    if (!call.isCancelled()) {
+                        call.onNext(chunk(stream, data));
+                    }
+                }
+
+                @Override
+                public void end(Throwable error) {
+                    ended.complete(Optional.ofNullable(error));
+                }
+            });
+            call.setOnCancelHandler(() -> {
+                h.close();
+                ended.complete(Optional.empty());
+            });
+            Optional<Throwable> error = ended.join();
+            if (error.isPresent() || call.isCancelled()) {
+                finish(call, error.orElse(null));
+                return;
+            }
+            int exitCode = tasks.waitExit(request.getTask(), bound);
+            if (!call.isCancelled()) {
+                call.onNext(LogChunk.newBuilder().setExited(true).setExitCode(exitCode).build());
+                call.onCompleted();
+            }
+        } catch (RuntimeException e) {
+            if (!call.isCancelled()) {
+                call.onError(GrpcCalls.toStatus(e, NO_OTHER_FAILURES));
+            }
+        }
+    }
+
+    private static LogChunk chunk(int stream, byte[] data) {
+        return LogChunk.newBuilder()
+                .setStream(stream == 2 ? OutputStream.OUTPUT_STREAM_STDERR : OutputStream.OUTPUT_STREAM_STDOUT)
+                .setData(ByteString.copyFrom(data)).build();
     }
 
     @Override

@@ -107,9 +107,26 @@ public final class FakeTaskServices implements TaskServices {
         return held.contains("gate:" + taskId) ? 1 : 0;
     }
 
+    /**
+     * {@code r} runs when {@code call} (vault.mint, gate.mint or clearance.register) is made, before it is logged and
+     * outside this fake's lock: a test can hold one of a launch's concurrent calls until another has answered.
+     */
+    public void before(String call, Runnable r) {
+        before.put(call, r);
+    }
+
+    private final Map<String, Runnable> before = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void runBefore(String call) {
+        before.getOrDefault(call, () -> { }).run();
+    }
+
     @Override
-    public synchronized VaultWiring mintVaultTokens(String taskId, String project, List<String> providers, String hostAddress) {
-        take("vault", "mint", taskId);
+    public VaultWiring mintVaultTokens(String taskId, String project, List<String> providers, String hostAddress) {
+        runBefore("vault.mint");
+        synchronized (this) {
+            take("vault", "mint", taskId);
+        }
         List<Mount> agent = project.isEmpty() ? List.of() : List.of(new Mount(agentDir(taskId).toString(), "/run/terok/ssh-agent", true, ""));
         return new VaultWiring(providers.stream().map(p -> "tok-" + p).toList(),
                 Map.of("ANTHROPIC_BASE_URL", "http://" + hostAddress + ":" + VAULT_PORT), agent, List.of(VAULT_PORT),
@@ -122,8 +139,11 @@ public final class FakeTaskServices implements TaskServices {
     }
 
     @Override
-    public synchronized GateWiring mintGateToken(String taskId, String project, String hostAddress) {
-        take("gate", "mint", taskId);
+    public GateWiring mintGateToken(String taskId, String project, String hostAddress) {
+        runBefore("gate.mint");
+        synchronized (this) {
+            take("gate", "mint", taskId);
+        }
         return new GateWiring("http://" + hostAddress + ":" + GATE_PORT + "/" + project + ".git",
                 Map.of("TEROK_GATE_URL", "http://" + hostAddress + ":" + GATE_PORT), List.of(GATE_PORT));
     }
@@ -134,8 +154,11 @@ public final class FakeTaskServices implements TaskServices {
     }
 
     @Override
-    public synchronized void registerClearance(String taskId, String name, String project) {
-        take("clearance", "register", taskId);
+    public void registerClearance(String taskId, String name, String project) {
+        runBefore("clearance.register");
+        synchronized (this) {
+            take("clearance", "register", taskId);
+        }
     }
 
     @Override

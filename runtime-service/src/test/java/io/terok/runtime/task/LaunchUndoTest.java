@@ -23,6 +23,8 @@ import io.terok.runtime.podman.PodmanException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,10 +35,19 @@ import org.junit.jupiter.api.io.TempDir;
  * order, so each test sees which step failed, what was undone and in which order, and that nothing is left held.
  */
 class LaunchUndoTest {
-    /** A launch that uses every service, in launch order. */
-    private static final List<String> FULL_LAUNCH = List.of("vault.mint", "gate.mint", "shield.prepare",
-            "clearance.register", "podman.create", "podman.start", "shield.loaded");
-    /** What a failure after the container was created gives back, most recent first. */
+    /**
+     * A launch that uses every service, phase by phase: the calls of one phase are made at once (in any order), a
+     * phase starts when the one before has answered in full.
+     */
+    private static final List<Set<String>> FULL_LAUNCH = List.of(Set.of("vault.mint", "gate.mint", "clearance.register"),
+            Set.of("shield.prepare"), Set.of("podman.create"), Set.of("podman.start"), Set.of("shield.loaded"));
+    /**
+     * What a failed launch gives back once its container was created, most recent first; a phase's parts are given
+     * back in a fixed order (clearance, gate, vault) whichever answered first.
+     */
+    private static final List<String> LAUNCH_UNDO = List.of("podman.remove", "shield.release", "clearance.unregister",
+            "gate.revoke", "vault.revoke");
+    /** What Remove gives back, in the order of io.terok.runtime.compose.WiringRelease. */
     private static final List<String> FULL_UNDO = List.of("podman.remove", "clearance.unregister", "shield.release",
             "gate.revoke", "vault.revoke");
 
@@ -69,13 +80,28 @@ class LaunchUndoTest {
     private RuntimeException failAt(String failing, List<String> undone) {
         RuntimeException e = assertThrows(RuntimeException.class, () -> tasks.launch(request(everything())));
         List<String> calls = log.calls();
-        int at = calls.indexOf(failing);
-        assertTrue(at >= 0, failing + " was not reached: " + calls);
-        assertEquals(FULL_LAUNCH.subList(0, FULL_LAUNCH.indexOf(failing) + 1), calls.subList(0, at + 1),
-                "the launch up to the failing step");
-        assertEquals(undone, log.after(failing), "what was undone, most recent first");
+        assertTrue(calls.contains(failing), failing + " was not reached: " + calls);
+        int phase = 0;
+        while (!FULL_LAUNCH.get(phase).contains(failing)) {
+            phase++;
+        }
+        List<Set<String>> launched = FULL_LAUNCH.subList(0, phase + 1);
+        int made = launched.stream().mapToInt(Set::size).sum();
+        assertPhases(launched, calls.subList(0, made));
+        assertEquals(undone, calls.subList(made, calls.size()), "what was undone, most recent first");
         assertNothingLeft();
         return e;
+    }
+
+    /** {@code calls} are the phases' calls, each phase's in any order, the phases one after another. */
+    private static void assertPhases(List<Set<String>> phases, List<String> calls) {
+        int at = 0;
+        for (Set<String> phase : phases) {
+            assertTrue(at + phase.size() <= calls.size(), "phase " + phase + " missing from " + calls);
+            assertEquals(phase, Set.copyOf(calls.subList(at, at + phase.size())), "phase " + phase + " in " + calls);
+            at += phase.size();
+        }
+        assertEquals(at, calls.size(), "nothing more than " + phases + ": " + calls);
     }
 
     private void assertNothingLeft() {
@@ -91,7 +117,7 @@ class LaunchUndoTest {
     @Test
     void aFullLaunchAsksEachServiceOnceInOrderAndRecordsWhatItWired() {
         Task t = tasks.launch(request(everything()));
-        assertEquals(FULL_LAUNCH, log.calls());
+        assertPhases(FULL_LAUNCH, log.calls());
         assertTrue(t.getId().matches("[0-9a-f]{32}"), t.getId());
         assertEquals(List.of("tok-claude"), t.getWiring().getVaultTokenIdsList());
         assertTrue(t.getWiring().getVaultSshAgent());
@@ -125,9 +151,10 @@ class LaunchUndoTest {
     }
 
     @Test
-    void vaultDownFailsFirstAndNothingIsUndone() {
+    void vaultDownUndoesWhatItsPhaseTook() {
         log.fail("vault.mint", down("vault"));
-        ServiceUnavailableException e = (ServiceUnavailableException) failAt("vault.mint", List.of());
+        ServiceUnavailableException e = (ServiceUnavailableException) failAt("vault.mint",
+                List.of("clearance.unregister", "gate.revoke"));
         assertEquals("vault", e.service());
         assertTrue(e.getMessage().contains("cannot wire credentials for [claude]") && e.getMessage().contains("--no-vault"),
                 e.getMessage());
@@ -135,27 +162,28 @@ class LaunchUndoTest {
     }
 
     @Test
-    void gateDownRevokesTheVaultTokens() {
+    void gateDownRevokesTheVaultTokensAndUnregistersClearance() {
         log.fail("gate.mint", down("gate"));
-        ServiceUnavailableException e = (ServiceUnavailableException) failAt("gate.mint", List.of("vault.revoke"));
+        ServiceUnavailableException e = (ServiceUnavailableException) failAt("gate.mint",
+                List.of("clearance.unregister", "vault.revoke"));
         assertEquals("gate", e.service());
         assertTrue(e.getMessage().contains("--no-gate"), e.getMessage());
     }
 
     @Test
-    void shieldDownUndoesGateThenVault() {
+    void shieldDownUndoesClearanceGateAndVault() {
         log.fail("shield.prepare", down("shield"));
         ServiceUnavailableException e = (ServiceUnavailableException) failAt("shield.prepare",
-                List.of("gate.revoke", "vault.revoke"));
+                List.of("clearance.unregister", "gate.revoke", "vault.revoke"));
         assertEquals("shield", e.service());
         assertTrue(e.getMessage().contains("refusing to launch with unfiltered egress"), e.getMessage());
     }
 
     @Test
-    void clearanceDownUndoesShieldThenGateThenVault() {
+    void clearanceDownUndoesGateAndVaultAndShieldIsNotAsked() {
         log.fail("clearance.register", down("clearance"));
         ServiceUnavailableException e = (ServiceUnavailableException) failAt("clearance.register",
-                List.of("shield.release", "gate.revoke", "vault.revoke"));
+                List.of("gate.revoke", "vault.revoke"));
         assertEquals("clearance", e.service());
         assertTrue(e.getMessage().contains("--no-clearance"), e.getMessage());
     }
@@ -164,30 +192,59 @@ class LaunchUndoTest {
     void aServiceThatRefusesKeepsItsOwnStatusAndIsUndoneTheSameWay() {
         log.fail("gate.mint", () -> new ServiceUnavailableException("gate",
                 "gate-service refused MintTaskToken: no project 'demo'", Status.Code.NOT_FOUND));
-        ServiceUnavailableException e = (ServiceUnavailableException) failAt("gate.mint", List.of("vault.revoke"));
+        ServiceUnavailableException e = (ServiceUnavailableException) failAt("gate.mint",
+                List.of("clearance.unregister", "vault.revoke"));
         assertEquals("gate-service refused MintTaskToken: no project 'demo'", e.getMessage(), "a refusal is passed on as it is");
         assertEquals(Status.Code.NOT_FOUND, e.toStatus().getStatus().getCode());
+    }
+
+    /**
+     * The vault fails at once while the gate and clearance answer only after it has: the launch waits for them and
+     * gives back what they took. A launch that gave back and returned at the first failure would leave the gate
+     * token and the registration that came after its undo held for good.
+     */
+    @Test
+    void aWiringThatFailsWhileTheOthersAreUnderWayIsUndoneOnlyAfterTheyAnswered() {
+        CountDownLatch vaultFailed = new CountDownLatch(1);
+        log.fail("vault.mint", () -> {
+            vaultFailed.countDown();
+            return down("vault").get();
+        });
+        Runnable afterTheVault = () -> {
+            try {
+                assertTrue(vaultFailed.await(10, TimeUnit.SECONDS), "the vault was asked");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        services.before("gate.mint", afterTheVault);
+        services.before("clearance.register", afterTheVault);
+        ServiceUnavailableException e = (ServiceUnavailableException) failAt("vault.mint",
+                List.of("clearance.unregister", "gate.revoke"));
+        assertEquals("vault", e.service());
+        List<String> calls = log.calls();
+        assertEquals("vault.mint", calls.get(0), "the vault failed before the others answered: " + calls);
     }
 
     @Test
     void podmanCreateFailingDeletesTheRecordThenReleasesTheServices() {
         log.fail("podman.create", () -> new PodmanException(500, "no space left on device"));
         RuntimeException e = failAt("podman.create",
-                List.of("clearance.unregister", "shield.release", "gate.revoke", "vault.revoke"));
+                List.of("shield.release", "clearance.unregister", "gate.revoke", "vault.revoke"));
         assertEquals("no space left on device", e.getMessage());
     }
 
     @Test
     void podmanStartFailingRemovesTheContainerFirst() {
         log.fail("podman.start", () -> new PodmanException(500, "crun: executable file not found"));
-        RuntimeException e = failAt("podman.start", FULL_UNDO);
+        RuntimeException e = failAt("podman.start", LAUNCH_UNDO);
         assertEquals("crun: executable file not found", e.getMessage());
     }
 
     @Test
     void shieldHookNotRunningFailsClosedAndRemovesTheContainer() {
         services.shieldHookRuns(false);
-        ServiceUnavailableException e = (ServiceUnavailableException) failAt("shield.loaded", FULL_UNDO);
+        ServiceUnavailableException e = (ServiceUnavailableException) failAt("shield.loaded", LAUNCH_UNDO);
         assertEquals("shield", e.service());
         assertTrue(e.getMessage().startsWith("the firewall did not load when the container started"), e.getMessage());
     }
@@ -197,7 +254,7 @@ class LaunchUndoTest {
         podman.onStart(panic::engage);
         ServiceException e = assertThrows(ServiceException.class, () -> tasks.launch(request(everything())));
         assertTrue(e.getMessage().startsWith("terok is in panic mode"), e.getMessage());
-        assertEquals(FULL_UNDO, log.after("podman.start"));
+        assertEquals(LAUNCH_UNDO, log.after("podman.start"));
         assertEquals(Set.of(), services.held());
         assertEquals(List.of(), store.all());
         assertTrue(podman.containers().isEmpty());
@@ -226,7 +283,7 @@ class LaunchUndoTest {
         RuntimeException e = assertThrows(RuntimeException.class, () -> tasks.launch(request(everything())));
         assertTrue(e.getMessage().contains("shield-service is not running") && e.getMessage().contains("`terok services up`"),
                 "the launch's own failure is reported, with the fix: " + e.getMessage());
-        assertEquals(FULL_UNDO, log.after("shield.loaded"));
+        assertEquals(LAUNCH_UNDO, log.after("shield.loaded"));
         assertEquals(1, services.held().size(), "only the shield that would not release is left: " + services.held());
         assertTrue(services.held().iterator().next().startsWith("shield:"), services.held().toString());
         assertTrue(podman.containers().isEmpty());
@@ -244,8 +301,8 @@ class LaunchUndoTest {
     @Test
     void optingOutOfTheVaultSkipsExactlyTheVault() {
         Task t = tasks.launch(request(everything(), ServiceOptOut.newBuilder().setVault(true)));
-        assertEquals(List.of("gate.mint", "shield.prepare", "clearance.register", "podman.create", "podman.start",
-                "shield.loaded"), log.calls());
+        assertPhases(List.of(Set.of("gate.mint", "clearance.register"), Set.of("shield.prepare"), Set.of("podman.create"),
+                Set.of("podman.start"), Set.of("shield.loaded")), log.calls());
         assertEquals(List.of("vault"), t.getWiring().getOptedOutList());
         assertTrue(t.getWiring().getVaultTokenIdsList().isEmpty());
         assertEquals(List.of(FakeTaskServices.GATE_PORT), services.shieldSawPorts());
@@ -256,8 +313,8 @@ class LaunchUndoTest {
     @Test
     void optingOutOfTheGateSkipsExactlyTheGate() {
         Task t = tasks.launch(request(everything(), ServiceOptOut.newBuilder().setGate(true)));
-        assertEquals(List.of("vault.mint", "shield.prepare", "clearance.register", "podman.create", "podman.start",
-                "shield.loaded"), log.calls());
+        assertPhases(List.of(Set.of("vault.mint", "clearance.register"), Set.of("shield.prepare"), Set.of("podman.create"),
+                Set.of("podman.start"), Set.of("shield.loaded")), log.calls());
         assertEquals(List.of("gate"), t.getWiring().getOptedOutList());
         assertEquals("", t.getWiring().getGateUrl());
         assertEquals(List.of(FakeTaskServices.VAULT_PORT), services.shieldSawPorts());
@@ -266,7 +323,7 @@ class LaunchUndoTest {
     @Test
     void optingOutOfShieldSkipsShieldAndClearanceWhichOnlyServesIt() {
         Task t = tasks.launch(request(everything(), ServiceOptOut.newBuilder().setShield(true)));
-        assertEquals(List.of("vault.mint", "gate.mint", "podman.create", "podman.start"), log.calls());
+        assertPhases(List.of(Set.of("vault.mint", "gate.mint"), Set.of("podman.create"), Set.of("podman.start")), log.calls());
         assertEquals(List.of("shield"), t.getWiring().getOptedOutList());
         assertFalse(t.getWiring().getShieldApplied());
         assertFalse(t.getWiring().getClearanceRegistered());
@@ -276,8 +333,8 @@ class LaunchUndoTest {
     @Test
     void optingOutOfClearanceSkipsExactlyClearance() {
         Task t = tasks.launch(request(everything(), ServiceOptOut.newBuilder().setClearance(true)));
-        assertEquals(List.of("vault.mint", "gate.mint", "shield.prepare", "podman.create", "podman.start", "shield.loaded"),
-                log.calls());
+        assertPhases(List.of(Set.of("vault.mint", "gate.mint"), Set.of("shield.prepare"), Set.of("podman.create"),
+                Set.of("podman.start"), Set.of("shield.loaded")), log.calls());
         assertEquals(List.of("clearance"), t.getWiring().getOptedOutList());
         assertTrue(t.getWiring().getShieldApplied());
         assertFalse(t.getWiring().getClearanceRegistered());
@@ -286,7 +343,7 @@ class LaunchUndoTest {
     @Test
     void withoutNetworkNeitherShieldNorClearanceIsAsked() {
         Task t = tasks.launch(request(everything().setNetwork(NetworkMode.NETWORK_MODE_NONE)));
-        assertEquals(List.of("vault.mint", "gate.mint", "podman.create", "podman.start"), log.calls());
+        assertPhases(List.of(Set.of("vault.mint", "gate.mint"), Set.of("podman.create"), Set.of("podman.start")), log.calls());
         assertEquals(List.of(), t.getWiring().getOptedOutList());
     }
 
@@ -294,7 +351,7 @@ class LaunchUndoTest {
     void theProjectsSshAgentIsBestEffortWhenTheVaultIsDown() {
         log.fail("vault.mint", down("vault"));
         Task t = tasks.launch(request(everything().clearProviders()));
-        assertEquals(FULL_LAUNCH, log.calls());
+        assertPhases(FULL_LAUNCH, log.calls());
         assertFalse(t.getWiring().getVaultSshAgent());
         assertTrue(t.getWiring().getVaultTokenIdsList().isEmpty());
         assertTrue(t.getWarningsList().stream().noneMatch(w -> w.contains("SSH agent")), "a vault that is down is only logged");
