@@ -90,7 +90,9 @@ class ConsoleEndToEndTest {
         assertTrue(services.out().contains("console") && services.out().contains("up ("), services.out());
         terok.runWithInput(KEY, "vault", "add", "anthropic").ok();
         upstream = terok.seedUpstream();
-        terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude",
+        // The agents of AgentTaskEndToEndTest (and the agents module's PodmanBuildTest): their cached L0 and L1 are
+        // shared, only this project's L2 (about 1 s) is built; Claude alone would be an L1 of its own, built cold in CI.
+        terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude,codex",
                 "--agent", "claude", "--base-image", BASE).ok();
     }
 

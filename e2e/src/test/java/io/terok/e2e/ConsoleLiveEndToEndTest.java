@@ -83,7 +83,9 @@ class ConsoleLiveEndToEndTest {
         installation.start();
         terok.runWithInput("sk-ant-REAL-console-live", "vault", "add", "anthropic").ok();
         Path upstream = terok.seedUpstream();
-        terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude",
+        // The agents of AgentTaskEndToEndTest (and the agents module's PodmanBuildTest): their cached L0 and L1 are
+        // shared, only this project's L2 (about 1 s) is built; Claude alone would be an L1 of its own, built cold in CI.
+        terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude,codex",
                 "--agent", "claude", "--base-image", BASE).ok();
         // `terok services up` started the console too; `terok console` prints the one-time login address
         consolePort = Integer.parseInt(terok.env.get("TEROK_CONSOLE_PORT"));
