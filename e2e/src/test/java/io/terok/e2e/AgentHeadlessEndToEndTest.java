@@ -17,6 +17,7 @@ import io.terok.scriptedmodel.Script;
 import io.terok.scriptedmodel.ScriptedModelServer;
 import io.terok.testsupport.Cmd;
 import io.terok.testsupport.FakeInternet;
+import io.terok.testsupport.PrivateInstallation;
 import io.terok.testsupport.PrivatePodman;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,6 +69,7 @@ class AgentHeadlessEndToEndTest {
     static final Map<String, String> AUTH_PREFIX = Map.of("anthropic", "", "openai", "Bearer ", "google", "");
 
     static Terok terok;
+    static PrivateInstallation installation;
     static PrivatePodman podman;
     static FakeInternet internet;
     static ScriptedModelServer model;
@@ -90,33 +92,24 @@ class AgentHeadlessEndToEndTest {
                 built.record().summary());
 
         model = ScriptedModelServer.start(Script.shellThenAnswer(COMMAND, ANSWER));
-        terok = new Terok(Terok.freshHome("headless", null), null);
-        internet = FakeInternet.spec("thl").addresses(2, 2).start();
-        podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
-        terok.env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
         // The task's resolver forwards to the fake internet's: an agent looking up its vendor's hosts gets no answer.
-        terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
-        terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
+        installation = Terok.install("headless", FakeInternet.spec("thl").addresses(2, 2));
+        terok = new Terok(installation);
+        internet = installation.internet();
+        podman = installation.podman();
         brokerUrl = "http://10.0.2.2:" + terok.env.get("TEROK_VAULT_BROKER_PORT");
-        Files.createDirectories(terok.home.resolve("config"));
-        Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
-                "terok:",
-                "  vault:",
-                "    kernel-keyring: false",
-                "    passphrase-command: printf %s e2e-headless-passphrase",
+        installation.configWithVault("e2e-headless-passphrase",
                 "    providers:",
                 "      anthropic:",
                 "        upstream: " + model.baseUrl(),
                 "      openai:",
                 "        upstream: " + model.baseUrl(),
                 "      google:",
-                "        upstream: " + model.baseUrl(),
-                ""));
-        terok.run("services", "up").ok();
+                "        upstream: " + model.baseUrl());
+        installation.start();
         for (Map.Entry<String, String> key : REAL_KEY.entrySet()) {
             terok.runWithInput(key.getValue(), "vault", "add", key.getKey()).ok();
         }
-        terok.installShieldHooks();
         // The project's template for its tasks' agent configuration (outside terok's own directories, which
         // cannot be mounted into a task).
         tasks = Path.of(terok.home + "-tasks");
@@ -128,19 +121,13 @@ class AgentHeadlessEndToEndTest {
 
     @AfterAll
     static void down() {
-        if (podman != null) {
+        if (installation != null) {
             Cmd.run("podman", "--url=unix://" + podman.socket, "rm", "-f", "-t", "0", "hl-claude", "hl-claude-again",
                     "hl-codex", "hl-copilot", "hl-opencode", "hl-gemini");
-            podman.close();
-        }
-        if (terok != null) {
-            terok.discard();
+            installation.close();
         }
         if (tasks != null) {
             Terok.exec(List.of("rm", "-rf", tasks.toString()), Map.of(), 60);
-        }
-        if (internet != null) {
-            internet.close();
         }
         if (model != null) {
             model.close();

@@ -10,6 +10,7 @@ import io.terok.scriptedmodel.Script;
 import io.terok.scriptedmodel.ScriptedModelServer;
 import io.terok.scriptedmodel.Step;
 import io.terok.testsupport.FakeInternet;
+import io.terok.testsupport.PrivateInstallation;
 import io.terok.testsupport.PrivatePodman;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +39,7 @@ class AgentTaskEndToEndTest {
     static final String OPENAI_KEY = "sk-openai-REAL-agent-task-e2e";
     static Terok terok;
     static Path upstream;
+    static PrivateInstallation installation;
     static PrivatePodman podman;
     static FakeInternet internet;
     static ScriptedModelServer claudeModel;
@@ -46,23 +48,13 @@ class AgentTaskEndToEndTest {
 
     @BeforeAll
     static void up() throws Exception {
-        terok = new Terok(Terok.freshHome("agenttask", null), null);
         claudeModel = ScriptedModelServer.start(Script.of(Step.shell(EDIT), Step.text("I added agent.txt and pushed it.")));
         codexModel = ScriptedModelServer.start(Script.of(Step.shell(EDIT), Step.text("Codex added agent.txt.")));
-        // The task's DNS forwarder asks this netns' resolver, never the machine's.
-        internet = FakeInternet.spec("tat").addresses(2, 3).start();
-        podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
-        terok.env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
-        terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
-        terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
-        // The agents staged once per machine (as PodmanBuildTest does), outside the repository.
-        terok.env.put("TEROK_PROJECTS_STAGE_DIR", System.getenv().getOrDefault("TEROK_AGENTS_STAGE", "/var/cache/terok-ci/agents-stage"));
-        Files.createDirectories(terok.home.resolve("config"));
-        Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
-                "terok:",
-                "  vault:",
-                "    kernel-keyring: false",
-                "    passphrase-command: printf %s e2e-agent-task-passphrase",
+        installation = Terok.install("agenttask", FakeInternet.spec("tat").addresses(2, 3)).withStagedAgents();
+        terok = new Terok(installation);
+        internet = installation.internet();
+        podman = installation.podman();
+        installation.configWithVault("e2e-agent-task-passphrase",
                 "    providers:",
                 "      anthropic:",
                 "        upstream: " + claudeModel.baseUrl(),
@@ -70,10 +62,8 @@ class AgentTaskEndToEndTest {
                 "        upstream: " + codexModel.baseUrl(),
                 "git:",
                 "  human_name: Task Tester",
-                "  human_email: tester@example.com",
-                ""));
-        terok.run("services", "up").ok();
-        terok.installShieldHooks();
+                "  human_email: tester@example.com");
+        installation.start();
         terok.runWithInput(ANTHROPIC_KEY, "vault", "add", "anthropic").ok();
         terok.runWithInput(OPENAI_KEY, "vault", "add", "openai").ok();
         upstream = terok.seedUpstream();
@@ -83,15 +73,11 @@ class AgentTaskEndToEndTest {
 
     @AfterAll
     static void down() throws Exception {
-        if (terok != null) {
-            for (String line : terok.run("task", "list").out().lines().skip(1).toList()) {
-                terok.run("task", "delete", "demo", line.split("\\s+")[0]);
-            }
-            terok.run("project", "delete", "demo");
-            terok.uninstallShieldHooksQuietly();
-            terok.run("services", "down");
+        if (installation != null) {
+            terok.deleteProjectAndTasks("demo");
+            installation.close();
         }
-        for (AutoCloseable c : new AutoCloseable[] {claudeModel, codexModel, podman, internet}) {
+        for (AutoCloseable c : new AutoCloseable[] {claudeModel, codexModel}) {
             if (c != null) {
                 c.close();
             }

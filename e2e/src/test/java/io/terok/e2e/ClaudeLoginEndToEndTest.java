@@ -15,6 +15,7 @@ import io.terok.scriptedmodel.ScriptedModelServer;
 import io.terok.scriptedmodel.Step;
 import io.terok.testsupport.Cmd;
 import io.terok.testsupport.FakeInternet;
+import io.terok.testsupport.PrivateInstallation;
 import io.terok.testsupport.PrivatePodman;
 import io.terok.testsupport.RandomHex;
 import java.io.BufferedReader;
@@ -64,6 +65,7 @@ class ClaudeLoginEndToEndTest {
     static final String REDIRECT = "https://platform.claude.com/oauth/code/callback";
     static final String TOKEN = "sk-ant-oat01-REALsubscription" + RandomHex.of(24) + "-x7AA";
     static Terok terok;
+    static PrivateInstallation installation;
     static PrivatePodman podman;
     static FakeInternet internet;
     static HttpsServer anthropic;
@@ -78,35 +80,26 @@ class ClaudeLoginEndToEndTest {
 
     @BeforeAll
     static void up() throws Exception {
-        terok = new Terok(Terok.freshHome("claudelogin", null), null);
+        installation = Terok.install("claudelogin",
+                FakeInternet.spec("cll").hostName("platform.claude.com").hostName("api.anthropic.com")).withStagedAgents();
+        terok = new Terok(installation);
+        internet = installation.internet();
+        podman = installation.podman();
         tls = Files.createDirectories(terok.home.resolve("tls"));
         CodexLoginEndToEndTest.certificates(tls, "platform.claude.com", "api.anthropic.com");
-        internet = FakeInternet.spec("cll").hostName("platform.claude.com").hostName("api.anthropic.com").start();
         anthropic = HttpsServer.create(new InetSocketAddress(internet.hostIp(), 443), 0);
         anthropic.setHttpsConfigurator(new HttpsConfigurator(CodexLoginEndToEndTest.sslContext(tls)));
         anthropic.createContext("/", ClaudeLoginEndToEndTest::serve);
         anthropic.start();
         model = ScriptedModelServer.start(Script.of(Step.shell("echo claude-ran > ran.txt"), Step.text("Done on the subscription.")));
-        podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
-        terok.env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
-        terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
-        terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
-        terok.env.put("TEROK_PROJECTS_STAGE_DIR", System.getenv().getOrDefault("TEROK_AGENTS_STAGE", "/var/cache/terok-ci/agents-stage"));
-        Files.createDirectories(terok.home.resolve("config"));
-        Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
-                "terok:",
-                "  vault:",
-                "    kernel-keyring: false",
-                "    passphrase-command: printf %s e2e-claude-login-passphrase",
+        installation.configWithVault("e2e-claude-login-passphrase",
                 "    providers:",
                 "      anthropic:",
                 "        upstream: " + model.baseUrl(),
                 "git:",
                 "  human_name: Login Tester",
-                "  human_email: login@example.com",
-                ""));
-        terok.run("services", "up").ok();
-        terok.installShieldHooks();
+                "  human_email: login@example.com");
+        installation.start();
         Path upstream = terok.seedUpstream();
         // The same agents as AgentTaskEndToEndTest: the cached L0 and L1 are shared, only this project's L2 is built.
         terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude,codex",
@@ -115,18 +108,13 @@ class ClaudeLoginEndToEndTest {
 
     @AfterAll
     static void down() throws Exception {
-        if (terok != null) {
-            for (String line : terok.run("task", "list").out().lines().skip(1).toList()) {
-                terok.run("task", "delete", "demo", line.split("\\s+")[0]);
-            }
-            terok.run("project", "delete", "demo");
-            terok.uninstallShieldHooksQuietly();
-            terok.run("services", "down");
+        if (installation != null) {
+            terok.deleteProjectAndTasks("demo");
         }
         if (anthropic != null) {
             anthropic.stop(0);
         }
-        for (AutoCloseable c : new AutoCloseable[] {model, podman, internet}) {
+        for (AutoCloseable c : new AutoCloseable[] {installation, model}) {
             if (c != null) {
                 c.close();
             }

@@ -15,6 +15,7 @@ import io.terok.scriptedmodel.ScriptedModelServer;
 import io.terok.scriptedmodel.Step;
 import io.terok.testsupport.Cmd;
 import io.terok.testsupport.FakeInternet;
+import io.terok.testsupport.PrivateInstallation;
 import io.terok.testsupport.PrivatePodman;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,6 +58,7 @@ class CodexLoginEndToEndTest {
     static final String REFRESHED = "REAL-chatgpt-access-refreshed-7d2e";
     static final String CODE = "WXYZ-2345";
     static Terok terok;
+    static PrivateInstallation installation;
     static PrivatePodman podman;
     static FakeInternet internet;
     static HttpsServer issuer;
@@ -73,10 +75,12 @@ class CodexLoginEndToEndTest {
 
     @BeforeAll
     static void up() throws Exception {
-        terok = new Terok(Terok.freshHome("codexlogin", null), null);
+        installation = Terok.install("codexlogin", FakeInternet.spec("cxl").hostName("auth.openai.com")).withStagedAgents();
+        terok = new Terok(installation);
+        internet = installation.internet();
+        podman = installation.podman();
         tls = Files.createDirectories(terok.home.resolve("tls"));
         certificates(tls, "auth.openai.com");
-        internet = FakeInternet.spec("cxl").hostName("auth.openai.com").start();
         issuer = HttpsServer.create(new InetSocketAddress(internet.hostIp(), 443), 0);
         issuer.setHttpsConfigurator(new HttpsConfigurator(sslContext(tls)));
         issuer.createContext("/", CodexLoginEndToEndTest::issue);
@@ -86,27 +90,15 @@ class CodexLoginEndToEndTest {
         refreshEndpoint.createContext("/oauth/token", CodexLoginEndToEndTest::refresh);
         refreshEndpoint.start();
         backend = ScriptedModelServer.start(Script.of(Step.shell("echo chatgpt-ran > ran.txt"), Step.text("Done on ChatGPT.")));
-        podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
-        terok.env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
-        terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
-        terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
-        terok.env.put("TEROK_PROJECTS_STAGE_DIR", System.getenv().getOrDefault("TEROK_AGENTS_STAGE", "/var/cache/terok-ci/agents-stage"));
-        Files.createDirectories(terok.home.resolve("config"));
-        Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
-                "terok:",
-                "  vault:",
-                "    kernel-keyring: false",
-                "    passphrase-command: printf %s e2e-codex-login-passphrase",
+        installation.configWithVault("e2e-codex-login-passphrase",
                 "    providers:",
                 "      chatgpt:",
                 "        upstream: " + backend.baseUrl() + "/backend-api/codex",
                 "        oauth-refresh-url: http://127.0.0.1:" + refreshEndpoint.getAddress().getPort() + "/oauth/token",
                 "git:",
                 "  human_name: Login Tester",
-                "  human_email: login@example.com",
-                ""));
-        terok.run("services", "up").ok();
-        terok.installShieldHooks();
+                "  human_email: login@example.com");
+        installation.start();
         Path upstream = terok.seedUpstream();
         // The same agents as AgentTaskEndToEndTest: the cached L0 and L1 are shared, only this project's L2 is built.
         terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude,codex",
@@ -115,13 +107,8 @@ class CodexLoginEndToEndTest {
 
     @AfterAll
     static void down() throws Exception {
-        if (terok != null) {
-            for (String line : terok.run("task", "list").out().lines().skip(1).toList()) {
-                terok.run("task", "delete", "demo", line.split("\\s+")[0]);
-            }
-            terok.run("project", "delete", "demo");
-            terok.uninstallShieldHooksQuietly();
-            terok.run("services", "down");
+        if (installation != null) {
+            terok.deleteProjectAndTasks("demo");
         }
         if (issuer != null) {
             issuer.stop(0);
@@ -129,7 +116,7 @@ class CodexLoginEndToEndTest {
         if (refreshEndpoint != null) {
             refreshEndpoint.stop(0);
         }
-        for (AutoCloseable c : new AutoCloseable[] {backend, podman, internet}) {
+        for (AutoCloseable c : new AutoCloseable[] {installation, backend}) {
             if (c != null) {
                 c.close();
             }

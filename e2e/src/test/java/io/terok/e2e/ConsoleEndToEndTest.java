@@ -16,7 +16,9 @@ import io.terok.common.grpc.UnixChannels;
 import io.terok.scriptedmodel.Script;
 import io.terok.scriptedmodel.ScriptedModelServer;
 import io.terok.scriptedmodel.Step;
+import io.terok.testsupport.Cmd;
 import io.terok.testsupport.FakeInternet;
+import io.terok.testsupport.PrivateInstallation;
 import io.terok.testsupport.PrivatePodman;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -58,6 +60,7 @@ class ConsoleEndToEndTest {
             + COMMIT_MESSAGE + "' && git push -q origin HEAD";
     static Terok terok;
     static Path upstream;
+    static PrivateInstallation installation;
     static PrivatePodman podman;
     static FakeInternet internet;
     static ScriptedModelServer model;
@@ -69,54 +72,41 @@ class ConsoleEndToEndTest {
 
     @BeforeAll
     static void up() throws Exception {
-        terok = new Terok(Terok.freshHome("console", null), null);
-        port = Integer.parseInt(terok.env.get("TEROK_CONSOLE_PORT"));
         model = ScriptedModelServer.start(Script.of(Step.shell(EDIT), Step.text("Committed <b>it</b>."),
                 Step.hang()));
-        internet = FakeInternet.spec("con").addresses(2, 3).start();
-        podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
-        terok.env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
-        terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
-        terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
-        terok.env.put("TEROK_PROJECTS_STAGE_DIR", System.getenv().getOrDefault("TEROK_AGENTS_STAGE", "/var/cache/terok-ci/agents-stage"));
-        Files.createDirectories(terok.home.resolve("config"));
-        Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
-                "terok:",
-                "  vault:",
-                "    kernel-keyring: false",
-                "    passphrase-command: printf %s e2e-console-passphrase",
+        installation = Terok.install("console", FakeInternet.spec("con").addresses(2, 3)).withStagedAgents();
+        terok = new Terok(installation);
+        internet = installation.internet();
+        podman = installation.podman();
+        port = Integer.parseInt(terok.env.get("TEROK_CONSOLE_PORT"));
+        installation.configWithVault("e2e-console-passphrase",
                 "    providers:",
                 "      anthropic:",
                 "        upstream: " + model.baseUrl(),
                 "git:",
                 "  human_name: Console Tester",
-                "  human_email: tester@example.com",
-                ""));
-        Terok.Result services = terok.run("services", "up").ok();
+                "  human_email: tester@example.com");
+        Cmd.Output services = installation.start();
         assertTrue(services.out().contains("console") && services.out().contains("up ("), services.out());
-        terok.installShieldHooks();
         terok.runWithInput(KEY, "vault", "add", "anthropic").ok();
         upstream = terok.seedUpstream();
-        terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude",
+        // The agents of AgentTaskEndToEndTest (and the agents module's PodmanBuildTest): their cached L0 and L1 are
+        // shared, only this project's L2 (about 1 s) is built; Claude alone would be an L1 of its own, built cold in CI.
+        terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude,codex",
                 "--agent", "claude", "--base-image", BASE).ok();
     }
 
     @AfterAll
     static void down() throws Exception {
-        if (terok != null) {
+        if (installation != null) {
             terok.run("rm", "-f", "console-probe");
-            for (String line : terok.run("task", "list").out().lines().skip(1).toList()) {
-                terok.run("task", "delete", "demo", line.split("\\s+")[0]);
-            }
-            terok.run("project", "delete", "demo");
-            terok.uninstallShieldHooksQuietly();
-            Terok.Result down = terok.run("services", "down");
+            terok.deleteProjectAndTasks("demo");
+            Cmd.Output down = installation.stop();
+            installation.close();
             assertTrue(down.out().contains("console    stopped"), down.out());
         }
-        for (AutoCloseable c : new AutoCloseable[] {model, podman, internet}) {
-            if (c != null) {
-                c.close();
-            }
+        if (model != null) {
+            model.close();
         }
     }
 

@@ -9,6 +9,7 @@ import io.terok.scriptedmodel.Script;
 import io.terok.scriptedmodel.ScriptedModelServer;
 import io.terok.scriptedmodel.Step;
 import io.terok.testsupport.FakeInternet;
+import io.terok.testsupport.PrivateInstallation;
 import io.terok.testsupport.PrivatePodman;
 import io.terok.testsupport.browser.Browser;
 import java.net.URI;
@@ -53,6 +54,7 @@ class ConsoleLiveEndToEndTest {
     static final Path DOCS = "1".equals(System.getenv("TEROK_DOCS_SCREENSHOTS"))
             ? Terok.REPO.resolve("docs") : Terok.REPO.resolve("e2e/target/screenshots");
     static Terok terok;
+    static PrivateInstallation installation;
     static PrivatePodman podman;
     static FakeInternet internet;
     static ScriptedModelServer model;
@@ -63,33 +65,27 @@ class ConsoleLiveEndToEndTest {
 
     @BeforeAll
     static void up() throws Exception {
-        terok = new Terok(Terok.freshHome("console-live", null), null);
         // The agent waits a little before it answers, so the page is open while it runs.
         model = ScriptedModelServer.start(Script.of(Step.shell("sleep 4; echo agent-worked"), Step.text(ANSWER)));
-        internet = FakeInternet.spec("tcl").addresses(2, 5).addresses(11, 10 + Math.max(ROUNDS, 2)).name("evil.test", 5).start();
-        podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
-        terok.env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
-        terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
-        terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
-        terok.env.put("TEROK_PROJECTS_STAGE_DIR", System.getenv().getOrDefault("TEROK_AGENTS_STAGE", "/var/cache/terok-ci/agents-stage"));
-        Files.createDirectories(terok.home.resolve("config"));
-        Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
-                "terok:",
-                "  vault:",
-                "    kernel-keyring: false",
-                "    passphrase-command: printf %s e2e-console-live-passphrase",
+        installation = Terok.install("console-live",
+                FakeInternet.spec("tcl").addresses(2, 5).addresses(11, 10 + Math.max(ROUNDS, 2)).name("evil.test", 5))
+                .withStagedAgents();
+        terok = new Terok(installation);
+        internet = installation.internet();
+        podman = installation.podman();
+        installation.configWithVault("e2e-console-live-passphrase",
                 "    providers:",
                 "      anthropic:",
                 "        upstream: " + model.baseUrl(),
                 "git:",
                 "  human_name: Console Tester",
-                "  human_email: console@example.com",
-                ""));
-        terok.run("services", "up").ok();
-        terok.installShieldHooks();
+                "  human_email: console@example.com");
+        installation.start();
         terok.runWithInput("sk-ant-REAL-console-live", "vault", "add", "anthropic").ok();
         Path upstream = terok.seedUpstream();
-        terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude",
+        // The agents of AgentTaskEndToEndTest (and the agents module's PodmanBuildTest): their cached L0 and L1 are
+        // shared, only this project's L2 (about 1 s) is built; Claude alone would be an L1 of its own, built cold in CI.
+        terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude,codex",
                 "--agent", "claude", "--base-image", BASE).ok();
         // `terok services up` started the console too; `terok console` prints the one-time login address
         consolePort = Integer.parseInt(terok.env.get("TEROK_CONSOLE_PORT"));
@@ -111,18 +107,13 @@ class ConsoleLiveEndToEndTest {
         if (browser != null) {
             browser.close();
         }
-        if (terok != null) {
+        if (installation != null) {
             if (run != null) {
                 run.orTimeout(120, TimeUnit.SECONDS).exceptionally(e -> null).join();
             }
-            for (String line : terok.run("task", "list").out().lines().skip(1).toList()) {
-                terok.run("task", "delete", "demo", line.split("\\s+")[0]);
-            }
-            terok.run("project", "delete", "demo");
-            terok.uninstallShieldHooksQuietly();
-            terok.run("services", "down");
+            terok.deleteProjectAndTasks("demo");
         }
-        for (AutoCloseable c : new AutoCloseable[] {model, podman, internet}) {
+        for (AutoCloseable c : new AutoCloseable[] {installation, model}) {
             if (c != null) {
                 c.close();
             }

@@ -8,7 +8,9 @@ import io.terok.api.v1.GateServiceGrpc;
 import io.terok.common.grpc.UnixChannels;
 import io.terok.testsupport.Cmd;
 import io.terok.testsupport.FakeInternet;
+import io.terok.testsupport.PrivateInstallation;
 import io.terok.testsupport.PrivatePodman;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,12 +20,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A whole installation for the tests that kill, restart or panic it: its own terok directories, a fake internet, a
- * private podman API service that runs shield's hooks, a loopback provider behind the vault (with a real key
- * stored), the five services up and shield's hooks installed. Optionally a project in the gate whose upstream holds
- * one commit. {@link #close} takes all of it down again, whatever state a test left it in.
+ * A whole installation for the tests that kill, restart or panic it: test-support's {@link PrivateInstallation} (its
+ * own terok directories, a fake internet, a private podman API service that runs shield's hooks), a loopback provider
+ * behind the vault (with a real key stored), the five services up and shield's hooks installed. Optionally a project
+ * in the gate whose upstream holds one commit. {@link #close} takes all of it down again, whatever state a test left it
+ * in.
  */
 final class Installation implements AutoCloseable {
+    final PrivateInstallation fixture;
     final Terok terok;
     final FakeInternet internet;
     /** The podman API service; {@link #restartPodman} replaces it. */
@@ -51,60 +55,31 @@ final class Installation implements AutoCloseable {
     }
 
     /**
-     * @param name names the installation's directory and passphrase
-     * @param internet the fake internet to start
+     * @param fixture the private installation, services not started
      * @param provider what the loopback provider answers
      * @param env more environment for the CLI and the services
      */
-    private Installation(String name, FakeInternet.Spec internet, Provider provider, java.util.Map<String, String> env)
-            throws Exception {
-        terok = new Terok(Terok.freshHome(name, null), null);
+    private Installation(PrivateInstallation fixture, Provider provider, java.util.Map<String, String> env)
+            throws IOException {
+        this.fixture = fixture;
+        terok = new Terok(fixture);
         terok.env.putAll(env);
-        FakeInternet net = null;
-        PrivatePodman pm = null;
-        HttpServer http = null;
-        try {
-            net = internet.start();
-            pm = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
-            terok.env.put("TEROK_PODMAN_SOCKET", pm.socket.toString());
-            terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", net.resolver());
-            terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
-            http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            http.createContext("/", provider.handler(providerSaw));
-            http.start();
-        } catch (Exception | Error e) {
-            if (http != null) {
-                http.stop(0);
-            }
-            if (pm != null) {
-                pm.close();
-            }
-            if (net != null) {
-                net.close();
-            }
-            terok.discard();
-            throw e;
-        }
-        this.internet = net;
-        this.podman = pm;
+        internet = fixture.internet();
+        podman = fixture.podman();
+        HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        http.createContext("/", provider.handler(providerSaw));
+        http.start();
         this.provider = http;
     }
 
-    /** The configuration, the services up, the real key in the vault, shield's hooks installed. */
+    /** The configuration, the services up with shield's hooks installed, the real key in the vault. */
     private void boot(String name, String realKey) throws Exception {
-        Files.createDirectories(terok.home.resolve("config"));
-        Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
-                "terok:",
-                "  vault:",
-                "    kernel-keyring: false",
-                "    passphrase-command: printf %s e2e-" + name + "-passphrase",
+        fixture.configWithVault("e2e-" + name + "-passphrase",
                 "    providers:",
                 "      anthropic:",
-                "        upstream: http://127.0.0.1:" + provider.getAddress().getPort(),
-                ""));
-        terok.run("services", "up").ok();
+                "        upstream: http://127.0.0.1:" + provider.getAddress().getPort());
+        fixture.start();
         terok.runWithInput(realKey, "vault", "add", "anthropic").ok();
-        terok.installShieldHooks();
     }
 
     /**
@@ -120,15 +95,18 @@ final class Installation implements AutoCloseable {
     /** As {@link #start(String, FakeInternet.Spec, String, Provider)}, with {@code env} added to the installation's. */
     static Installation start(String name, FakeInternet.Spec internet, String realKey, Provider provider,
             java.util.Map<String, String> env) throws Exception {
-        Cmd.require(List.of("nft", "nsenter", "ip", "dnsmasq", "busybox", "podman", "git", "curl"));
+        Cmd.require(List.of("busybox", "curl"));
+        PrivateInstallation fixture = Terok.install(name, internet);
         Installation i = null;
         try {
-            i = new Installation(name, internet, provider, env);
+            i = new Installation(fixture, provider, env);
             i.boot(name, realKey);
             return i;
         } catch (Exception | Error e) {
             if (i != null) {
                 i.close();
+            } else {
+                fixture.close();
             }
             throw e;
         }
@@ -168,9 +146,7 @@ final class Installation implements AutoCloseable {
 
     /** The podman API service stopped and started again (as a host reboot does), at the same socket. */
     PrivatePodman restartPodman() throws Exception {
-        podman.close();
-        Files.deleteIfExists(podman.socket);
-        podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
+        podman = fixture.restartPodman();
         return podman;
     }
 
@@ -183,9 +159,7 @@ final class Installation implements AutoCloseable {
             Cmd.run("sh", "-c", "podman --url=unix://" + podman.socket + " ps -aq --filter label=io.terok.task=" + id
                     + " | xargs -r podman --url=unix://" + podman.socket + " rm -f -t 0");
         }
-        podman.close();
-        terok.discard();
+        fixture.close();
         provider.stop(0);
-        internet.close();
     }
 }

@@ -14,6 +14,7 @@ import io.terok.api.v1.VaultServiceGrpc;
 import io.terok.common.grpc.UnixChannels;
 import io.terok.testsupport.Cmd;
 import io.terok.testsupport.FakeInternet;
+import io.terok.testsupport.PrivateInstallation;
 import io.terok.testsupport.PrivatePodman;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -71,6 +72,7 @@ class LoadEndToEndTest {
     static final int EVENTS = 20;
     static final int EVENT_GAP_MS = 25;
     static Terok terok;
+    static PrivateInstallation installation;
     static PrivatePodman podman;
     static FakeInternet internet;
     static HttpServer provider;
@@ -87,12 +89,10 @@ class LoadEndToEndTest {
     @BeforeAll
     static void up() throws Exception {
         Cmd.require(List.of("nft", "nsenter", "ip", "dnsmasq", "busybox", "podman", "git", "curl"));
-        terok = new Terok(Terok.freshHome("load", null), null);
-        internet = FakeInternet.spec("tld").addresses(2, 3).start();
-        podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
-        terok.env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
-        terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
-        terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
+        installation = Terok.install("load", FakeInternet.spec("tld").addresses(2, 3));
+        terok = new Terok(installation);
+        internet = installation.internet();
+        podman = installation.podman();
         // The scripted provider: a numbered stream of server-sent events, small gaps, then [DONE]. A thread per
         // stream (the JDK server's default is one thread for all) and a backlog for 200 connections arriving at once.
         provider = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
@@ -117,20 +117,13 @@ class LoadEndToEndTest {
             }
         });
         provider.start();
-        Files.createDirectories(terok.home.resolve("config"));
-        Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
-                "terok:",
-                "  vault:",
-                "    kernel-keyring: false",
-                "    passphrase-command: printf %s e2e-load-passphrase",
+        installation.configWithVault("e2e-load-passphrase",
                 "    providers:",
                 "      anthropic:",
-                "        upstream: http://127.0.0.1:" + provider.getAddress().getPort(),
-                ""));
-        terok.run("services", "up").ok();
+                "        upstream: http://127.0.0.1:" + provider.getAddress().getPort());
+        installation.start();
         memory.start(terok.runtimeDir().resolve("pids"));
         terok.runWithInput(REAL_KEY, "vault", "add", "anthropic").ok();
-        terok.installShieldHooks();
         Path upstream = terok.home.resolve("upstream.git");
         Path seed = terok.home.resolve("seed");
         terok.git(terok.home, "init", "-q", "--bare", "-b", "main", upstream.toString());
@@ -153,21 +146,15 @@ class LoadEndToEndTest {
     static void down() {
         memory.stop();
         report.forEach(System.out::println);
-        if (podman != null) {
+        if (installation != null) {
+            // only this class's tasks: podman's storage is the machine's, shared with every other test and engineer
             Cmd.run("sh", "-c", "podman --url=unix://" + podman.socket + " ps -aq --filter label=io.terok.task"
-                    + " | xargs -r podman --url=unix://" + podman.socket + " rm -f -t 0");
-            podman.close();
-        }
-        if (terok != null) {
-            terok.uninstallShieldHooksQuietly();
-            terok.discard();
+                    + " --filter name=^e2e-load- | xargs -r podman --url=unix://" + podman.socket + " rm -f -t 0");
+            installation.close();
         }
         if (provider != null) {
             provider.stop(0);
             providerThreads.shutdownNow();
-        }
-        if (internet != null) {
-            internet.close();
         }
     }
 

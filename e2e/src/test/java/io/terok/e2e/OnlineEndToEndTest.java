@@ -11,6 +11,7 @@ import io.terok.scriptedmodel.ScriptedModelServer;
 import io.terok.scriptedmodel.Step;
 import io.terok.testsupport.Cmd;
 import io.terok.testsupport.FakeInternet;
+import io.terok.testsupport.PrivateInstallation;
 import io.terok.testsupport.PrivatePodman;
 import io.terok.testsupport.TestSshd;
 import io.terok.testsupport.browser.Browser;
@@ -47,6 +48,7 @@ class OnlineEndToEndTest {
     static final String EDIT = "echo from-the-agent > agent.txt && git add agent.txt && git commit -q -m 'agent: add agent.txt' "
             + "&& git push -q origin HEAD && echo left-over > leftover.txt";
     static Terok terok;
+    static PrivateInstallation installation;
     static PrivatePodman podman;
     static FakeInternet internet;
     static ScriptedModelServer model;
@@ -58,45 +60,31 @@ class OnlineEndToEndTest {
     @BeforeAll
     static void up() throws Exception {
         Cmd.require(List.of("/usr/sbin/sshd", "ssh-keygen", "git", "git-shell"));
-        terok = new Terok(Terok.freshHome("online", null), null);
         model = ScriptedModelServer.start(Script.of(Step.shell(EDIT), Step.text("I added agent.txt and pushed it upstream.")));
-        internet = FakeInternet.spec("onl").addresses(2, 3).start();
+        installation = Terok.install("online", FakeInternet.spec("onl").addresses(2, 3)).withStagedAgents();
+        terok = new Terok(installation);
+        internet = installation.internet();
+        podman = installation.podman();
         sshd = TestSshd.start(terok.home.resolve("sshd"), internet.hostIp());
         upstream = sshd.repository("online");
-        podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
-        terok.env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
-        terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
-        terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
-        terok.env.put("TEROK_PROJECTS_STAGE_DIR", System.getenv().getOrDefault("TEROK_AGENTS_STAGE", "/var/cache/terok-ci/agents-stage"));
-        Files.createDirectories(terok.home.resolve("config"));
-        Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
-                "terok:",
-                "  vault:",
-                "    kernel-keyring: false",
-                "    passphrase-command: printf %s e2e-online-passphrase",
+        installation.configWithVault("e2e-online-passphrase",
                 "    providers:",
                 "      anthropic:",
                 "        upstream: " + model.baseUrl(),
                 "git:",
                 "  human_name: Online Tester",
-                "  human_email: online@example.com",
-                ""));
-        terok.run("services", "up").ok();
-        terok.installShieldHooks();
+                "  human_email: online@example.com");
+        installation.start();
         terok.runWithInput(ANTHROPIC_KEY, "vault", "add", "anthropic").ok();
     }
 
     @AfterAll
     static void down() throws Exception {
-        if (terok != null) {
-            for (String line : terok.run("task", "list").out().lines().skip(1).toList()) {
-                terok.run("task", "delete", "web", line.split("\\s+")[0]);
-            }
-            terok.run("project", "delete", "web");
-            terok.uninstallShieldHooksQuietly();
-            terok.run("services", "down");
+        if (installation != null) {
+            terok.deleteProjectAndTasks("web");
         }
-        for (AutoCloseable c : new AutoCloseable[] {sshd, model, podman, internet}) {
+        // the sshd before the installation: it lives in the installation's directory, on its fake internet
+        for (AutoCloseable c : new AutoCloseable[] {sshd, installation, model}) {
             if (c != null) {
                 c.close();
             }

@@ -15,6 +15,7 @@ import io.terok.common.grpc.UnixChannels;
 import io.terok.testsupport.Cmd;
 import io.terok.testsupport.DesktopSession;
 import io.terok.testsupport.FakeInternet;
+import io.terok.testsupport.PrivateInstallation;
 import io.terok.testsupport.PrivatePodman;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ShieldEndToEndTest {
     static Terok terok;
+    static PrivateInstallation installation;
     static PrivatePodman podman;
     static FakeInternet internet;
     static DesktopSession desktop;
@@ -44,53 +46,35 @@ class ShieldEndToEndTest {
     @BeforeAll
     static void up() throws Exception {
         Cmd.require(List.of("nft", "nsenter", "ip", "dnsmasq", "busybox"));
-        terok = new Terok(Terok.freshHome("shield", null), null);
-        internet = FakeInternet.spec("tse").addresses(2, 6).name("name.test", 3).port(81).start();
+        // podman API service with a private containers.conf that lists the shield's hooks dir; the test installs them
+        installation = Terok.install("shield", FakeInternet.spec("tse").addresses(2, 6).name("name.test", 3).port(81));
+        terok = new Terok(installation);
+        internet = installation.internet();
+        podman = installation.podman();
         net = internet.net;
-        // podman API service with a private containers.conf that lists the shield's hooks dir
-        podman = new PrivatePodman(terok.home, terok.home.resolve("data/shield/hooks"));
-        terok.env.put("TEROK_PODMAN_SOCKET", podman.socket.toString());
-        terok.env.put("TEROK_SHIELD_UPSTREAM_DNS", internet.resolver());
-        terok.env.put("TEROK_SHIELD_HOOKS_REGISTRATION", terok.home.resolve("containers.conf.d/terok-shield.conf").toString());
         Files.createDirectories(terok.home.resolve("config/shield/profiles"));
         Files.writeString(terok.home.resolve("config/shield/profiles/fake-internet.txt"), "name.test 80\n");
         terok.env.put("TEROK_SHIELD_DEFAULT_PROFILES", "fake-internet");
         // A provider on the fake internet (.6), relayed by the vault's broker on the host.
-        Files.writeString(terok.home.resolve("config/config.yaml"), String.join("\n",
-                "terok:",
-                "  vault:",
-                "    kernel-keyring: false",
-                "    passphrase-command: printf %s e2e-shield-passphrase",
+        installation.configWithVault("e2e-shield-passphrase",
                 "    providers:",
                 "      anthropic:",
-                "        upstream: http://" + internet.ip(6),
-                ""));
+                "        upstream: http://" + internet.ip(6));
         // The operator's desktop: clearance finds it through the session bus address, as in a real login.
         desktop = new DesktopSession();
         terok.env.put("DBUS_SESSION_BUS_ADDRESS", desktop.busAddress);
-        terok.run("services", "up").ok();
+        installation.servicesUp();
         terok.runWithInput("sk-ant-shield-e2e-REAL", "vault", "add", "anthropic").ok();
     }
 
     @AfterAll
     static void down() throws Exception {
-        if (terok != null) {
+        if (installation != null) {
             terok.run("rm", "-f", "e2e-shield", "e2e-relayed");
-            try (var s = new Shield()) {
-                s.stub().uninstallHooks(HooksRequest.getDefaultInstance());
-            } catch (RuntimeException e) {
-                // services not up
-            }
-            terok.run("services", "down");
+            installation.close();
         }
         if (desktop != null) {
             desktop.close();
-        }
-        if (podman != null) {
-            podman.close();
-        }
-        if (internet != null) {
-            internet.close();
         }
     }
 

@@ -1,12 +1,12 @@
 package io.terok.e2e;
 
 import io.terok.testsupport.Cmd;
-import io.terok.testsupport.LoopbackPort;
+import io.terok.testsupport.FakeInternet;
+import io.terok.testsupport.PrivateInstallation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,31 +20,52 @@ final class Terok {
 
     final Path home;
     final String asUser;
-    final Map<String, String> env = new LinkedHashMap<>();
+    final Map<String, String> env;
 
     /** @param home a fresh directory holding run/, data/, state/ and config/ for this installation */
     Terok(Path home, String asUser) {
+        this(home, asUser, PrivateInstallation.environment(REPO, home, asUser == null));
+    }
+
+    /**
+     * The command line of a private installation with a podman of its own (test-support's, which owns the
+     * directories, ports, fake internet, podman API service and shield's hooks); its environment is this one's, so
+     * what a test adds reaches both.
+     */
+    Terok(PrivateInstallation installation) {
+        this(installation.home, null, installation.env);
+    }
+
+    private Terok(Path home, String asUser, Map<String, String> env) {
         this.home = home;
         this.asUser = asUser;
-        env.put("TEROK_RUNTIME_DIR", home.resolve("run").toString());
-        env.put("TEROK_STATE_DIR", home.resolve("state").toString());
-        env.put("TEROK_CONFIG_DIR", home.resolve("config").toString());
-        if (asUser == null) {
-            env.put("TEROK_DATA_DIR", home.resolve("data").toString());
-        }
-        // As the rootless test user the data directory is left to terok's default ($XDG_DATA_HOME/terok), as on
-        // a workstation: that path is what the services compute themselves, even during Quarkus' static init.
+        this.env = env;
+        // As the rootless test user the data directory is left to terok's default (PrivateInstallation.environment).
         // (XDG variables themselves are not redirected: podman uses them for its storage and configuration.)
-        env.put("TEROK_HOME", REPO.toString());
-        // Private loopback ports too: an operator's own terok (bin/quickstart leaves it running) holds the defaults.
-        env.put("TEROK_GATE_HTTP_PORT", Integer.toString(LoopbackPort.free()));
-        env.put("TEROK_VAULT_BROKER_PORT", Integer.toString(LoopbackPort.free()));
-        env.put("TEROK_CONSOLE_PORT", Integer.toString(LoopbackPort.free()));
         if (asUser == null) {
             // The services' class-data archives, shared by every test's installation (each has a fresh state dir):
             // recorded by the first test class, mapped by the others (cached outside the repository).
             env.put("TEROK_SERVICE_CDS_DIR", "/var/cache/terok-ci/cds");
         }
+    }
+
+    /**
+     * A private installation for test class {@code name} in a fresh {@link #freshHome}: {@code internet} started,
+     * the podman API service up, the services not yet ({@link PrivateInstallation#start}).
+     */
+    static PrivateInstallation install(String name, FakeInternet.Spec internet) throws Exception {
+        return PrivateInstallation.create(REPO, freshHome(name, null), internet);
+    }
+
+    /**
+     * At the end of a class that made {@code project}: its tasks deleted (containers with them), then the project,
+     * best effort: the installation goes next either way.
+     */
+    void deleteProjectAndTasks(String project) {
+        for (String line : run("task", "list").out().lines().skip(1).toList()) {
+            run("task", "delete", project, line.split("\\s+")[0]);
+        }
+        run("project", "delete", project);
     }
 
     /** The entries of a directory under the runtime dir (e.g. open SSH agents); none when it does not exist. */
@@ -62,51 +83,14 @@ final class Terok {
         return home.resolve("run");
     }
 
-    /** Installs shield's OCI hooks into this installation's podman (what `terok setup` does); fails the test if not. */
-    void installShieldHooks() {
-        io.grpc.ManagedChannel ch = io.terok.common.grpc.UnixChannels.open(runtimeDir().resolve("shield.sock"));
-        try {
-            if (!io.terok.api.v1.ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
-                    .installHooks(io.terok.api.v1.HooksRequest.getDefaultInstance()).getInstalled()) {
-                throw new AssertionError("shield did not install its OCI hooks");
-            }
-        } finally {
-            ch.shutdownNow();
-        }
-    }
-
-    /** Best effort at the end of a test class: the services go down next either way. */
-    void uninstallShieldHooksQuietly() {
-        io.grpc.ManagedChannel ch = io.terok.common.grpc.UnixChannels.open(runtimeDir().resolve("shield.sock"));
-        try {
-            io.terok.api.v1.ShieldServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
-                    .uninstallHooks(io.terok.api.v1.HooksRequest.getDefaultInstance());
-        } catch (RuntimeException e) {
-            // the services are not up, or shield already went
-        } finally {
-            ch.shutdownNow();
-        }
-    }
-
     /** A bare upstream {@code <home>/upstream.git} whose {@code main} holds one commit (a README); its path. */
     Path seedUpstream() throws IOException {
-        Path upstream = home.resolve("upstream.git");
-        Path seed = home.resolve("seed");
-        git(home, "init", "-q", "--bare", "-b", "main", upstream.toString());
-        git(home, "clone", "-q", upstream.toString(), seed.toString());
-        Files.writeString(seed.resolve("README"), "upstream\n");
-        git(seed, "add", "README");
-        git(seed, "-c", "user.name=Up", "-c", "user.email=up@example.com", "commit", "-q", "-m", "initial");
-        git(seed, "push", "-q", "origin", "HEAD:main");
-        return upstream;
+        return PrivateInstallation.seedUpstream(home);
     }
 
     /** The operator's git in {@code dir} (no system config, this installation's home); its trimmed output. */
     String git(Path dir, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString(), "-c", "user.name=Operator",
-                "-c", "user.email=op@example.invalid"));
-        cmd.addAll(List.of(args));
-        return exec(cmd, Map.of("GIT_CONFIG_NOSYSTEM", "1", "HOME", home.toString()), 60).ok().out().trim();
+        return PrivateInstallation.git(home, dir, args);
     }
 
     /**

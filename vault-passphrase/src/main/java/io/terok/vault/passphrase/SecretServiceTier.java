@@ -236,9 +236,16 @@ public final class SecretServiceTier implements PassphraseTier {
         return unlocked.first.isEmpty() ? Optional.empty() : Optional.of(alias);
     }
 
+    /** dbus-java's connect timeout: at most one attempt (it tries max(timeout, 500) / 500 times, 500 ms apart). */
+    static final int CONNECT_TIMEOUT_MILLIS = 500;
+
     private DBusConnection connect() {
         try {
-            return DBusConnectionBuilder.forAddress(busAddress.get()).withShared(false).build();
+            // One attempt: dbus-java retries a failed connect every 500 ms for 10 s by default, so a bus that is not
+            // there (a headless host, a stale address) cost every resolve 10 s before the next tier was asked. The
+            // session bus exists when the vault starts in the session, or it does not exist at all.
+            return DBusConnectionBuilder.forAddress(busAddress.get()).withShared(false)
+                    .transportConfig().withTimeout(CONNECT_TIMEOUT_MILLIS).back().build();
         } catch (DBusException | RuntimeException e) {
             return null;
         }
