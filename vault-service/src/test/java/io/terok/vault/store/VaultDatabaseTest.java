@@ -171,6 +171,43 @@ class VaultDatabaseTest {
         }
     }
 
+    /**
+     * A database whose history lists this build's migrations opens without Flyway; one whose history differs in any
+     * way still meets Flyway's migration and validation: an altered entry and a newer schema are refused as before.
+     */
+    @Test
+    void onlyAnUnalteredCurrentHistorySkipsFlywayAndAnythingElseIsStillValidated() throws Exception {
+        Path file = dir.resolve("history.db");
+        try (VaultDatabase db = VaultDatabase.open(file, "pw"); Connection c = db.connection()) {
+            assertTrue(VaultDatabase.historyMatches(c), "a database Flyway just migrated matches");
+        }
+        try (VaultDatabase db = VaultDatabase.open(file, "pw", "4"); Connection c = db.connection()) {
+            assertEquals(VaultDatabase.SCHEMA_VERSION, db.schemaVersion(), "reopened at the newest schema");
+        }
+        Path older = dir.resolve("older.db");
+        VaultDatabase.open(older, "pw", "3").close();
+        try (VaultDatabase db = VaultDatabase.open(older, "pw"); Connection c = db.connection()) {
+            assertEquals(VaultDatabase.SCHEMA_VERSION, db.schemaVersion(), "an older schema is still migrated");
+            assertTrue(VaultDatabase.historyMatches(c));
+        }
+
+        try (VaultDatabase db = VaultDatabase.open(file, "pw"); Connection c = db.connection(); Statement s = c.createStatement()) {
+            s.execute("UPDATE flyway_schema_history SET description = 'Something else' WHERE version = '3'");
+            assertFalse(VaultDatabase.historyMatches(c));
+        }
+        ServiceException altered = assertThrows(ServiceException.class, () -> VaultDatabase.open(file, "pw"));
+        assertTrue(altered.getMessage().contains("cannot migrate") && altered.getMessage().contains("Something else"),
+                altered.getMessage());
+
+        try (VaultDatabase db = VaultDatabase.open(older, "pw"); Connection c = db.connection(); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, installed_by,"
+                    + " execution_time, success) VALUES (99, '99', 'From the future', 'JDBC', 'V99__FromTheFuture', '', 0, 1)");
+            assertFalse(VaultDatabase.historyMatches(c));
+        }
+        ServiceException newer = assertThrows(ServiceException.class, () -> VaultDatabase.open(older, "pw"));
+        assertTrue(newer.getMessage().contains("99"), newer.getMessage());
+    }
+
     private static CredentialRow credential(String provider) {
         CredentialRow c = new CredentialRow();
         c.credentialSet = "default";
