@@ -40,14 +40,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * Both floods run inside the flooder's container, as an agent's own code would: its CPU is the task's (its cgroup),
  * and its provider requests reach the broker the way a task's do (slirp4netns relays them to the host's loopback).
  * The flooder runs the agents' base image (python3 for the request flood's client, provider-flood.py).
- * Usage: LoadBenchmark REPO [LAUNCHES_PER_PHASE] [FLOOD_RATE]. As root. Prints Markdown tables.
+ * Usage: LoadBenchmark REPO [LAUNCHES_PER_PHASE] [FLOOD_RATE] [FLOOD_CONNECTIONS]. As root. Prints Markdown tables.
  */
 public final class LoadBenchmark {
     static final String REAL_KEY = "sk-ant-bench-load-REAL";
     /** The agents' base image (python3, curl, bash), built by bin/prepare-host. */
     static final String FLOODER_IMAGE = "localhost/terok-agent-base:bookworm";
     /** The request flood's keep-alive connections (an agent with many parallel tool calls, or a runaway loop's). */
-    static final int FLOOD_CONNECTIONS = 16;
+    static int floodConnections = 16;
     final PrivateInstallation inst;
     final FakeInternet internet;
     HttpServer provider;
@@ -64,6 +64,7 @@ public final class LoadBenchmark {
         Path repo = Path.of(args[0]).toAbsolutePath().normalize();
         int launches = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         int rate = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
+        floodConnections = args.length > 3 ? Integer.parseInt(args[3]) : 16;
         try (PrivateInstallation inst = PrivateInstallation.create(repo, "load", FakeInternet.spec("tbl").addresses(2, 11))) {
             new LoadBenchmark(inst).run(launches, rate);
         }
@@ -195,7 +196,7 @@ public final class LoadBenchmark {
         if (requests) {
             String client = new String(LoadBenchmark.class.getResourceAsStream("provider-flood.py").readAllBytes(), StandardCharsets.UTF_8);
             reqs = new ProcessBuilder(inst.podman("exec", "flooder", "python3", "-c", client, Integer.toString(rate),
-                    Integer.toString(FLOOD_CONNECTIONS))).redirectErrorStream(true).start();
+                    Integer.toString(floodConnections))).redirectErrorStream(true).start();
         }
         Thread.sleep(2000); // the flood at full rate before the others are measured
         Process floodConns = conns;
