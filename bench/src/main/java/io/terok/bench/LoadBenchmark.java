@@ -37,12 +37,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * provider call through the broker with a running task's phantom token, and how long a blocked connection of that
  * task takes to become a pending clearance request. Target: no more than 20 % slower than the baseline. After each
  * flood: nothing was opened for the flooder (a blocked destination still refused).
- * The provider flood comes from the host with the flooder's phantom token: the broker sees a task's connection on
- * its loopback port either way (slirp4netns relays the container's to it), and a host client can keep the rate.
- * Usage: LoadBenchmark REPO [LAUNCHES_PER_PHASE] [FLOOD_RATE]. As root. Prints Markdown tables.
+ * Both floods run inside the flooder's container, as an agent's own code would: its CPU is the task's (its cgroup),
+ * and its provider requests reach the broker the way a task's do (slirp4netns relays them to the host's loopback).
+ * The flooder runs the agents' base image (python3 for the request flood's client, provider-flood.py).
+ * Usage: LoadBenchmark REPO [LAUNCHES_PER_PHASE] [FLOOD_RATE] [FLOOD_CONNECTIONS]. As root. Prints Markdown tables.
  */
 public final class LoadBenchmark {
     static final String REAL_KEY = "sk-ant-bench-load-REAL";
+    /** The agents' base image (python3, curl, bash), built by bin/prepare-host. */
+    static final String FLOODER_IMAGE = "localhost/terok-agent-base:bookworm";
+    /** The request flood's keep-alive connections (an agent with many parallel tool calls, or a runaway loop's). */
+    static int floodConnections = 16;
     final PrivateInstallation inst;
     final FakeInternet internet;
     HttpServer provider;
@@ -59,6 +64,7 @@ public final class LoadBenchmark {
         Path repo = Path.of(args[0]).toAbsolutePath().normalize();
         int launches = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         int rate = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
+        floodConnections = args.length > 3 ? Integer.parseInt(args[3]) : 16;
         try (PrivateInstallation inst = PrivateInstallation.create(repo, "load", FakeInternet.spec("tbl").addresses(2, 11))) {
             new LoadBenchmark(inst).run(launches, rate);
         }
@@ -69,12 +75,27 @@ public final class LoadBenchmark {
     record Phase(String name, Stats launchMs, Stats providerMs, Stats promptMs, String flood, String cpu) {
     }
 
-    /** Each service's CPU time so far (user + system, ms), from the pids in its pid file. */
+    /** CPU time so far (ms): each service's (from the pids in its pid file), the flooder container's, the machine's. */
     Map<String, Double> serviceCpu() throws java.io.IOException {
         Map<String, Double> cpu = new java.util.TreeMap<>();
         for (String s : List.of("runtime", "vault", "gate", "shield", "clearance")) {
             cpu.put(s, ProcessCpu.ownMs(inst.pid(s)));
         }
+        // The flooder's container (its cgroup: what a task's CPU limits bound) and the whole machine (all cores).
+        String pid = Cmd.exec(inst.podman("inspect", "--format", "{{.State.Pid}}", "flooder"), null, e -> { }, null, 30).out().strip();
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
+            String[] f = line.split(":", 3);
+            if (f.length == 3 && List.of(f[1].split(",")).contains("cpuacct")) {
+                cpu.put("flooder's container", Long.parseLong(Files.readString(
+                        Path.of("/sys/fs/cgroup/cpuacct" + f[2], "cpuacct.usage")).strip()) / 1e6);
+            }
+        }
+        String[] stat = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long busy = 0;
+        for (int i = 1; i <= 8; i++) {
+            busy += i == 4 || i == 5 ? 0 : Long.parseLong(stat[i]); // all but idle and iowait
+        }
+        cpu.put("machine", busy * 10.0);
         return cpu;
     }
 
@@ -106,7 +127,7 @@ public final class LoadBenchmark {
             inst.terok(null, "run", "-d", "--name", "victim", "--project", "demo", "--provider", "anthropic",
                     "localhost/terok-agent:latest", "sleep", "3600");
             inst.terok(null, "run", "-d", "--name", "flooder", "--project", "demo", "--provider", "anthropic",
-                    "localhost/terok-agent:latest", "sleep", "3600");
+                    FLOODER_IMAGE, "sleep", "3600");
             String victimPhantom = inTask("victim", "printenv ANTHROPIC_API_KEY").strip();
             String flooderPhantom = inTask("flooder", "printenv ANTHROPIC_API_KEY").strip();
             String victimId = label("victim");
@@ -155,11 +176,7 @@ public final class LoadBenchmark {
 
     Phase flooded(String name, int launches, URI broker, String victimPhantom, String victimId, int rate, boolean blocked,
                   boolean requests, String flooderPhantom) throws Exception {
-        AtomicBoolean stop = new AtomicBoolean();
-        List<Thread> threads = new ArrayList<>();
         Process conns = null;
-        AtomicLong sent = new AtomicLong();
-        Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
         long t0 = System.nanoTime();
         if (blocked) {
             // From inside the flooder's container: every 20 ms, one curl connects in parallel to the destinations due
@@ -175,44 +192,20 @@ public final class LoadBenchmark {
                     + " rm -f /tmp/stop /tmp/codes";
             conns = new ProcessBuilder(inst.podman("exec", "flooder", "bash", "-c", script)).redirectErrorStream(true).start();
         }
+        Process reqs = null;
         if (requests) {
-            HttpRequest req = HttpRequest.newBuilder(broker).timeout(Duration.ofSeconds(30)).header("x-api-key", flooderPhantom)
-                    .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"flood\":true}")).build();
-            AtomicLong slot = new AtomicLong();
-            long start = System.nanoTime();
-            for (int i = 0; i < 16; i++) {
-                Thread t = new Thread(() -> {
-                    while (!stop.get()) {
-                        long due = start + slot.getAndIncrement() * 1_000_000_000L / rate;
-                        long wait = due - System.nanoTime();
-                        if (wait > 0) {
-                            try {
-                                TimeUnit.NANOSECONDS.sleep(wait);
-                            } catch (InterruptedException e) {
-                                return;
-                            }
-                        }
-                        int code;
-                        try {
-                            code = http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
-                        } catch (Exception e) {
-                            code = -1;
-                        }
-                        sent.incrementAndGet();
-                        statuses.computeIfAbsent(code, k -> new AtomicInteger()).incrementAndGet();
-                    }
-                }, "flood-" + i);
-                t.setDaemon(true);
-                t.start();
-                threads.add(t);
-            }
+            String client = new String(LoadBenchmark.class.getResourceAsStream("provider-flood.py").readAllBytes(), StandardCharsets.UTF_8);
+            reqs = new ProcessBuilder(inst.podman("exec", "flooder", "python3", "-c", client, Integer.toString(rate),
+                    Integer.toString(floodConnections))).redirectErrorStream(true).start();
         }
         Thread.sleep(2000); // the flood at full rate before the others are measured
         Process floodConns = conns;
+        Process floodReqs = reqs;
         Phase p = measure(name, launches, broker, victimPhantom, victimId, () -> {
-            stop.set(true);
-            for (Thread t : threads) {
-                t.join(30_000);
+            if (floodReqs != null) {
+                inTask("flooder", "touch /tmp/stop-requests");
+                floodReqs.waitFor(60, TimeUnit.SECONDS);
+                inTask("flooder", "rm -f /tmp/stop-requests");
             }
             double s = (System.nanoTime() - t0) / 1e9;
             StringBuilder f = new StringBuilder();
@@ -227,8 +220,14 @@ public final class LoadBenchmark {
                 f.append(String.format("%.0f blocked connections/s (curl exit codes, count code: %s)",
                         Long.parseLong(m.group(1)) / s, m.group(2).strip()));
             }
-            if (!threads.isEmpty()) {
-                f.append(f.length() > 0 ? ", " : "").append(String.format("%.0f provider requests/s (status: %s)", sent.get() / s, statuses));
+            if (floodReqs != null) {
+                String out = new String(floodReqs.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("SENT=(\\d+) CONNECTS=(\\d+) STATUS=(\\S*)").matcher(out);
+                if (!m.find()) {
+                    throw new IllegalStateException("the request flood did not report: " + out);
+                }
+                f.append(f.length() > 0 ? ", " : "").append(String.format("%.0f provider requests/s (status count: %s; %s connections)",
+                        Long.parseLong(m.group(1)) / s, m.group(3), m.group(2)));
             }
             // A flood never opens anything: the flooder's blocked destinations stay refused.
             String probe = inTask("flooder", "curl -s -m 3 -o /dev/null http://" + internet.ip(3) + "/ && echo OPEN || echo REFUSED").strip();

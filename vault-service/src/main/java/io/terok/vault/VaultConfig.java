@@ -74,6 +74,13 @@ public interface VaultConfig {
         @WithDefault("32")
         int taskMaxInFlight();
 
+        /**
+         * A task's allowance refusals past the first of this window are counted into one folded audit line
+         * ("rate_limited_folded" with their count) written when the window ends, so a flood cannot flood the audit.
+         */
+        @WithDefault("30s")
+        Duration refusalAuditWindow();
+
         /** Largest request body the broker forwards (by Content-Length). */
         @WithDefault("134217728")
         long maxRequestBytes();

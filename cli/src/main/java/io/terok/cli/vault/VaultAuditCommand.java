@@ -83,14 +83,20 @@ public final class VaultAuditCommand extends Verb {
     /** One table line; the method and path are what a task sent, so their control characters are replaced, not printed. */
     static String row(AuditEntry e) {
         return String.format(ROW, time(e.getTime()), cut(e.getTaskId(), 20), e.getProvider(), Printable.line(e.getMethod()),
-                e.getStatus(), e.getOutcome(), e.getDurationMs(), Printable.line(e.getPath(), WHOLE_PATH)).stripTrailing();
+                e.getStatus(), outcome(e), e.getDurationMs(), Printable.line(e.getPath(), WHOLE_PATH)).stripTrailing();
+    }
+
+    /** A folded line (a flood's refusals) says how many requests it stands for. */
+    static String outcome(AuditEntry e) {
+        return e.getCount() > 1 ? e.getOutcome() + " x" + e.getCount() : e.getOutcome();
     }
 
     /** The same fields and names as a line of audit.jsonl. */
     static String json(AuditEntry e) {
         return "{\"time\":" + str(time(e.getTime())) + ",\"task\":" + str(e.getTaskId()) + ",\"token\":" + str(e.getTokenId())
                 + ",\"provider\":" + str(e.getProvider()) + ",\"method\":" + str(e.getMethod()) + ",\"path\":" + str(e.getPath())
-                + ",\"status\":" + e.getStatus() + ",\"outcome\":" + str(e.getOutcome()) + ",\"duration_ms\":" + e.getDurationMs() + "}";
+                + ",\"status\":" + e.getStatus() + ",\"outcome\":" + str(e.getOutcome()) + ",\"duration_ms\":" + e.getDurationMs()
+                + (e.getCount() > 1 ? ",\"count\":" + e.getCount() : "") + "}";
     }
 
     private static String str(String s) {

@@ -33,19 +33,29 @@ import org.jboss.logging.Logger;
 public final class AuditLog implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AuditLog.class);
 
+    /**
+     * One line. {@code count}: how many requests it stands for, 1 but for a folded line (a flood's refusals past the
+     * first of a window, {@link RefusalFolder}), whose method and path are the last folded request's.
+     */
     public record Entry(Instant time, String taskId, String tokenId, String provider, String method, String path, int status,
-                        String outcome, long durationMs) {
+                        String outcome, long durationMs, long count) {
+        public Entry(Instant time, String taskId, String tokenId, String provider, String method, String path, int status,
+                     String outcome, long durationMs) {
+            this(time, taskId, tokenId, provider, method, path, status, outcome, durationMs, 1);
+        }
+
         JsonObject json() {
-            return new JsonObject().put("time", time.toString()).put("task", taskId).put("token", tokenId).put("provider", provider)
+            JsonObject j = new JsonObject().put("time", time.toString()).put("task", taskId).put("token", tokenId).put("provider", provider)
                     .put("method", method).put("path", path).put("status", status).put("outcome", outcome)
                     .put("duration_ms", durationMs);
+            return count == 1 ? j : j.put("count", count);
         }
 
         static Entry parse(String line) {
             JsonObject j = new JsonObject(line);
             return new Entry(Instant.parse(j.getString("time")), j.getString("task", ""), j.getString("token", ""),
                     j.getString("provider", ""), j.getString("method", ""), j.getString("path", ""), j.getInteger("status", 0),
-                    j.getString("outcome", ""), j.getLong("duration_ms", 0L));
+                    j.getString("outcome", ""), j.getLong("duration_ms", 0L), j.getLong("count", 1L));
         }
     }
 

@@ -9,6 +9,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * at once. A request past either is refused before any upstream is asked (HTTP 429 with Retry-After), which costs the
  * broker far less than relaying it. Keyed by task id, never by token: a task holding several phantom tokens gets one
  * allowance. The clock is passed in (nanoseconds), so the policy is tested without waiting.
+ * <p>
+ * A refusal also says how to answer it. A task that keeps sending past its allowance over keep-alive connections
+ * would make the broker answer a refusal as fast as it can send (a third of a core for a thousand a second, measured):
+ * so a refusal is <em>held</em> (its answer delayed, the connection's next request with it) for {@link #HOLD_NANOS}, the
+ * Retry-After it carries, which a client that obeys Retry-After waits anyway; each connection of the task then costs
+ * the broker about one refusal a second. Past {@link #maxHeld()} held refusals of one task (a task opening ever more connections), a
+ * refusal is answered at once and its connection closed, so holding costs a bounded number of sockets and timers.
  */
 public final class TaskRequestLimiter {
     /** Admission settings; a rate or in-flight cap of 0 or less switches that bound off. */
@@ -38,17 +45,27 @@ public final class TaskRequestLimiter {
         }
     }
 
-    /** Refused: why (for the task's error message) and how many whole seconds until it may try again. */
-    public record Refusal(String reason, long retryAfterSeconds) implements Admission {
+    /**
+     * Refused: why (for the task's error message), how many whole seconds until it may try again, and whether its
+     * answer is held for {@link #HOLD_NANOS} (then call {@link #unhold} once when it is answered) or given at once
+     * with the connection closed.
+     */
+    public record Refusal(String reason, long retryAfterSeconds, boolean held) implements Admission {
     }
+
+    /** How long a refusal's answer is held: its Retry-After (at least one second). */
+    public static final long HOLD_NANOS = 1_000_000_000L;
 
     private static final class Bucket {
         double tokens;
         long refilledAt;
         int inFlight;
+        int held;
     }
 
     private final Limits limits;
+    private final String rateReason;
+    private final String inFlightReason;
     private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
 
     public TaskRequestLimiter(Limits limits) {
@@ -57,6 +74,16 @@ public final class TaskRequestLimiter {
                     + limits.burst());
         }
         this.limits = limits;
+        // Built once: a refusal is the flood's path, it should allocate next to nothing.
+        this.rateReason = "this task sent more than " + fmt(limits.requestsPerSecond()) + " requests a second through the broker (burst "
+                + limits.burst() + "); slow down";
+        this.inFlightReason = "this task already has " + limits.maxInFlight() + " requests in flight through the broker (at most "
+                + limits.maxInFlight() + "); wait for one to finish";
+    }
+
+    /** Refusals of one task held at once before the next ones are answered at once and their connections closed. */
+    public int maxHeld() {
+        return Math.max(64, 2 * limits.maxInFlight());
     }
 
     public Admission admit(String taskId, long nowNanos) {
@@ -68,22 +95,51 @@ public final class TaskRequestLimiter {
         });
         synchronized (b) {
             if (limits.maxInFlight() > 0 && b.inFlight >= limits.maxInFlight()) {
-                return new Refusal("this task already has " + b.inFlight + " requests in flight through the broker (at most "
-                        + limits.maxInFlight() + "); wait for one to finish", 1);
+                return refuse(b, inFlightReason, 1);
             }
             if (limits.requestsPerSecond() > 0) {
                 double elapsed = Math.max(0, nowNanos - b.refilledAt) / 1e9;
                 b.tokens = Math.min(limits.burst(), b.tokens + elapsed * limits.requestsPerSecond());
                 b.refilledAt = Math.max(b.refilledAt, nowNanos);
                 if (b.tokens < 1) {
-                    long wait = (long) Math.ceil((1 - b.tokens) / limits.requestsPerSecond());
-                    return new Refusal("this task sent more than " + fmt(limits.requestsPerSecond())
-                            + " requests a second through the broker (burst " + limits.burst() + "); slow down", Math.max(1, wait));
+                    return refuse(b, rateReason, Math.max(1, (long) Math.ceil((1 - b.tokens) / limits.requestsPerSecond())));
                 }
                 b.tokens -= 1;
             }
             b.inFlight++;
             return new Permit(b);
+        }
+    }
+
+    /** Called with the bucket's lock held. */
+    private Refusal refuse(Bucket b, String reason, long retryAfter) {
+        if (b.held >= maxHeld()) {
+            return new Refusal(reason, retryAfter, false);
+        }
+        b.held++;
+        return new Refusal(reason, retryAfter, true);
+    }
+
+    /** A held refusal was answered (or its connection went away): one more may be held. */
+    public void unhold(String taskId) {
+        Bucket b = buckets.get(taskId);
+        if (b != null) {
+            synchronized (b) {
+                if (b.held > 0) {
+                    b.held--;
+                }
+            }
+        }
+    }
+
+    /** Refusals of the task held right now (for tests). */
+    int held(String taskId) {
+        Bucket b = buckets.get(taskId);
+        if (b == null) {
+            return 0;
+        }
+        synchronized (b) {
+            return b.held;
         }
     }
 

@@ -51,7 +51,8 @@ import org.jboss.logging.Logger;
  */
 public final class TokenBroker {
     public record Settings(long maxRequestBytes, Duration connectTimeout, Duration idleTimeout, int maxWebSocketMessageBytes,
-                           Duration oauthRefreshMargin, Duration oauthRefreshTimeout, TaskRequestLimiter.Limits taskLimits) {
+                           Duration oauthRefreshMargin, Duration oauthRefreshTimeout, TaskRequestLimiter.Limits taskLimits,
+                           Duration refusalAuditWindow) {
     }
 
     private static final Logger LOG = Logger.getLogger(TokenBroker.class);
@@ -68,6 +69,9 @@ public final class TokenBroker {
     private final Vertx vertx;
     private final HttpClient client;
     private final TaskRequestLimiter limiter;
+    /** Which refusals get their own audit line; the rest of a window's become one folded line. */
+    private final RefusalFolder refusals;
+    private final long foldTimer;
     /**
      * One upstream client (and connection pool) per event loop. A shared pool hands a request a connection that may
      * live on another event loop, so each write and each answer crosses threads (a wake-up and a context switch
@@ -185,6 +189,7 @@ public final class TokenBroker {
         this.settings = settings;
         this.vertx = vertx;
         this.limiter = new TaskRequestLimiter(settings.taskLimits());
+        this.refusals = new RefusalFolder(settings.refusalAuditWindow().toNanos());
         this.client = newClient();
         this.refresher = new OAuthRefresher(vertx, client, vault, settings.oauthRefreshMargin(), settings.oauthRefreshTimeout());
         this.webSockets = vertx.createWebSocketClient(new WebSocketClientOptions()
@@ -194,6 +199,14 @@ public final class TokenBroker {
                 .setMaxFrameSize(settings.maxWebSocketMessageBytes())
                 .setMaxMessageSize(settings.maxWebSocketMessageBytes())
                 .setMaxConnections(256));
+        this.foldTimer = vertx.setPeriodic(1000, id -> auditFolded(refusals.expire(System.nanoTime())));
+    }
+
+    private void auditFolded(List<RefusalFolder.Folded> folded) {
+        for (RefusalFolder.Folded f : folded) {
+            audit.record(new AuditLog.Entry(Instant.now(), f.taskId(), f.tokenId(), f.provider(), f.method(), f.path(), 429,
+                    "rate_limited_folded", 0, f.count()));
+        }
     }
 
     private HttpClient newClient() {
@@ -232,9 +245,64 @@ public final class TokenBroker {
         }
         if (isWebSocketUpgrade(request)) {
             bridge(request);
-        } else {
-            forward(request);
+            return;
         }
+        // The task's allowance, before the request's framing, rules, credential or body are looked at: a task past it
+        // (a flood) costs one header lookup, one hash and a canned answer (refuse). A stranger's token finds no
+        // binding and spends no task's allowance (its request is refused 401 on the way).
+        TaskRequestLimiter.Permit permit = null;
+        Optional<Vault.Binding> b = vault.lookup(extract(request.headers()));
+        if (b.isPresent()) {
+            TaskRequestLimiter.Admission a = limiter.admit(b.get().taskId(), System.nanoTime());
+            if (a instanceof TaskRequestLimiter.Refusal r) {
+                refuse(request, b.get(), r);
+                return;
+            }
+            permit = (TaskRequestLimiter.Permit) a;
+        }
+        forward(request, permit);
+    }
+
+    /**
+     * The answer to a request past its task's allowance: a canned 429 (no parsing of the rest, no body read, no
+     * exception), audited in full only for the first refusal of a window ({@link RefusalFolder}). A held refusal is
+     * answered after {@link TaskRequestLimiter#HOLD_NANOS} (its Retry-After), and an HTTP/1.1 connection serves its
+     * next request only after that, so a keep-alive connection of a flooding task costs about one refusal a second;
+     * past the task's held refusals one is answered at once and its connection closed.
+     */
+    private void refuse(HttpServerRequest in, Vault.Binding b, TaskRequestLimiter.Refusal r) {
+        String path = in.path();
+        if (refusals.refused(b.taskId(), b.id(), b.provider(), in.method().name(), path, System.nanoTime())) {
+            audit.record(new AuditLog.Entry(Instant.now(), b.taskId(), b.id(), b.provider(), in.method().name(), path, 429,
+                    "rate_limited", 0));
+        }
+        HttpServerResponse out = in.response();
+        if (!r.held()) {
+            if (in.version() != HttpVersion.HTTP_2) {
+                // (HTTP/2 has no Connection header; a GOAWAY would also fail the connection's other streams.)
+                out.putHeader("connection", "close");
+            }
+            tooMany(out, r);
+            return;
+        }
+        // Not paused: a body still arriving is read and dropped meanwhile (a request answered before its body ended
+        // has its connection closed by the server, which the task would see as a reset instead of the 429).
+        vertx.setTimer(TaskRequestLimiter.HOLD_NANOS / 1_000_000, id -> {
+            limiter.unhold(b.taskId());
+            if (!out.closed()) {
+                tooMany(out, r);
+            }
+        });
+    }
+
+    /** The 429 bodies, one per refusal reason (the limiter has two), encoded once. */
+    private final Map<String, byte[]> refusalBodies = new ConcurrentHashMap<>();
+
+    private void tooMany(HttpServerResponse out, TaskRequestLimiter.Refusal r) {
+        byte[] body = refusalBodies.computeIfAbsent(r.reason(), reason -> new JsonObject().put("error", "rate_limited")
+                .put("message", reason).toBuffer().getBytes());
+        out.setStatusCode(429).putHeader("retry-after", Long.toString(r.retryAfterSeconds()))
+                .putHeader("content-type", "application/json").end(Buffer.buffer(body));
     }
 
     /**
@@ -263,6 +331,8 @@ public final class TokenBroker {
     }
 
     public void close() {
+        vertx.cancelTimer(foldTimer);
+        auditFolded(refusals.drain());
         client.close();
         perLoop.values().forEach(HttpClient::close);
         webSockets.close();
@@ -569,8 +639,9 @@ public final class TokenBroker {
      * One HTTP request: the token is checked, the request goes to the provider's upstream with the real credential
      * (its body streamed with back-pressure), and the answer comes back streamed through the {@link Redactor}.
      */
-    private void forward(HttpServerRequest in) {
+    private void forward(HttpServerRequest in, TaskRequestLimiter.Permit early) {
         Exchange x = new Exchange();
+        x.permit = early;
         x.method = in.method().name();
         x.path = in.path();
         x.query = in.query();
@@ -595,13 +666,18 @@ public final class TokenBroker {
         boolean hasBody = chunked || in.headers().contains("content-length");
         in.pause();
         authorize(x, in.headers()).compose(v -> {
-            // After the token check (a stranger's request never spends a task's allowance), before any upstream.
-            TaskRequestLimiter.Admission a = limiter.admit(x.binding.taskId(), System.nanoTime());
-            if (a instanceof TaskRequestLimiter.Refusal r) {
-                x.retryAfter = r.retryAfterSeconds();
-                return Future.failedFuture(new Refused(429, "rate_limited", r.reason()));
+            if (x.permit == null) {
+                // Admitted in handle() as a rule; here only a token that became valid between the two looks.
+                TaskRequestLimiter.Admission a = limiter.admit(x.binding.taskId(), System.nanoTime());
+                if (a instanceof TaskRequestLimiter.Refusal r) {
+                    if (r.held()) {
+                        limiter.unhold(x.binding.taskId());
+                    }
+                    x.retryAfter = r.retryAfterSeconds();
+                    return Future.failedFuture(new Refused(429, "rate_limited", r.reason()));
+                }
+                x.permit = (TaskRequestLimiter.Permit) a;
             }
-            x.permit = (TaskRequestLimiter.Permit) a;
             MultiMap h = MultiMap.caseInsensitiveMultiMap().addAll(in.headers());
             prepareHeaders(h, x);
             ProviderRoute r = x.route;
@@ -727,12 +803,22 @@ public final class TokenBroker {
             resp.request().reset();
             out.reset();
         });
+        // These replace forward()'s handlers: the task's permit is released here too (a streamed answer used to
+        // keep its in-flight slot for good, so 32 streamed answers shut a task out of the broker).
         out.endHandler(v -> {
             forget.run();
+            release(x);
             audit(x, out.getStatusCode());
         });
         out.closeHandler(v -> {
             forget.run();
+            release(x);
+            if (!out.ended()) {
+                // The task went away mid-answer: stop the upstream too (else its next chunk is written into the
+                // closed answer, an uncaught "Response has already been written"). An answer that had ended is left
+                // alone: its upstream connection may already serve another request.
+                resp.request().reset();
+            }
             if (x.outcome == null) {
                 x.outcome = "client_closed";
             }

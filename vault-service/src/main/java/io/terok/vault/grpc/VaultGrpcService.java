@@ -337,7 +337,7 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
     private static AuditEntry entry(AuditLog.Entry e) {
         return AuditEntry.newBuilder().setTime(ProtoTime.ofEpochMilli(e.time().toEpochMilli())).setTaskId(e.taskId()).setTokenId(e.tokenId())
                 .setProvider(e.provider()).setMethod(e.method()).setPath(e.path()).setStatus(e.status())
-                .setOutcome(e.outcome()).setDurationMs(e.durationMs()).build();
+                .setOutcome(e.outcome()).setDurationMs(e.durationMs()).setCount(e.count()).build();
     }
 
     @Override

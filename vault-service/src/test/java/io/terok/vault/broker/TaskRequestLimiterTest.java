@@ -85,4 +85,42 @@ class TaskRequestLimiterTest {
         fresh.release();
         assertInstanceOf(Permit.class, l.admit("t", 2 * S));
     }
+
+    @Test
+    void aFloodsRefusalsAreHeldUpToABoundThenAnsweredAtOnceAndAnotherTaskIsNotAffected() {
+        TaskRequestLimiter l = new TaskRequestLimiter(new Limits(20, 1, 32));
+        assertInstanceOf(Permit.class, l.admit("flooder", 0));
+        int max = l.maxHeld();
+        assertEquals(64, max, "twice the in-flight cap, at least 64");
+        for (int i = 0; i < max; i++) {
+            Refusal r = assertInstanceOf(Refusal.class, l.admit("flooder", 0));
+            assertTrue(r.held(), "refusal " + i + " is held (answered after its Retry-After)");
+            assertEquals(1, r.retryAfterSeconds());
+        }
+        Refusal past = assertInstanceOf(Refusal.class, l.admit("flooder", 0));
+        assertTrue(!past.held(), "past the bound a refusal is answered at once (and its connection closed)");
+        assertEquals(max, l.held("flooder"));
+        // Another task has its own allowance and its own held refusals.
+        assertInstanceOf(Permit.class, l.admit("other", 0));
+        assertTrue(assertInstanceOf(Refusal.class, l.admit("other", 0)).held(), "the other task's first refusal is held");
+        l.unhold("flooder");
+        assertTrue(assertInstanceOf(Refusal.class, l.admit("flooder", 0)).held(), "an answered hold frees one");
+        for (int i = 0; i < 2 * max; i++) {
+            l.unhold("flooder");
+        }
+        assertEquals(0, l.held("flooder"), "more unholds than holds never go below zero");
+        // Held or not, no refusal ever admits: the flooder still gets only its rate.
+        assertInstanceOf(Permit.class, l.admit("flooder", S / 20));
+        assertInstanceOf(Refusal.class, l.admit("flooder", S / 20));
+    }
+
+    @Test
+    void aRefusalAllocatesNoNewReasonText() {
+        TaskRequestLimiter l = new TaskRequestLimiter(new Limits(1, 1, 0));
+        l.admit("t", 0);
+        Refusal a = assertInstanceOf(Refusal.class, l.admit("t", 0));
+        l.admit("u", 0);
+        Refusal b = assertInstanceOf(Refusal.class, l.admit("u", 0));
+        assertTrue(a.reason() == b.reason(), "one reason string per kind of refusal, built once (a flood allocates none)");
+    }
 }
