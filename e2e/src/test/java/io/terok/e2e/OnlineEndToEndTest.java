@@ -183,8 +183,8 @@ class OnlineEndToEndTest {
     /**
      * The console in a real browser: the overview and the task's page say the project and the task are online, the
      * review offers no Forward but the reason, and a forward asked of the console's API anyway (an old page, a script)
-     * is refused with the same words as `terok task forward` (the gate knows no modes: without the console's
-     * check it would push the checkpoint upstream again and answer "forwarded").
+     * is refused with the same words as `terok task forward` (the gate knows no modes: run once without the
+     * console's check, the gate went on to the upstream, stopped only by the host key this class changed above).
      */
     @Test
     @Order(2)
