@@ -84,20 +84,18 @@ public final class LaunchComposition {
     public Composed compose(LaunchContext ctx, UndoStack undo) {
         Gathered g = new Gathered();
         boolean filtered = ctx.spec().getNetwork() != NetworkMode.NETWORK_MODE_NONE;
-        // Two phases, each a set of calls made at once: vault, gate and clearance depend on nothing but the task;
-        // shield needs the vault's and the gate's host ports and the vault's relayed hosts. Clearance serves only a
-        // shielded task, and whether shield will be applied is known before it is asked (a shield that fails fails
-        // the launch, which gives clearance's registration back).
-        List<Supplier<Part>> first = new ArrayList<>();
-        first.add(() -> vault(ctx));
-        first.add(() -> gate(ctx));
+        // Two phases, each a set of calls made at once: vault and gate depend only on the task; shield needs their
+        // host ports and the vault's relayed hosts, and clearance (which serves only a shielded task) goes beside it.
+        // In the second phase shield's failure comes first, so a launch without a firewall is refused as that.
         boolean shielded = filtered && !ctx.optOut().getShield();
-        if (shielded && !ctx.optOut().getClearance()) {
-            first.add(() -> clearance(ctx));
-        }
-        phase(first, g, undo);
+        phase(List.of(() -> vault(ctx), () -> gate(ctx)), g, undo);
         if (filtered) {
-            phase(List.of(() -> shield(ctx, g)), g, undo);
+            List<Supplier<Part>> second = new ArrayList<>();
+            second.add(() -> shield(ctx, g));
+            if (shielded && !ctx.optOut().getClearance()) {
+                second.add(() -> clearance(ctx));
+            }
+            phase(second, g, undo);
         }
         if (shielded && ctx.optOut().getClearance()) {
             optedOut("clearance", ctx, "blocked connections will not reach the operator", g);
@@ -229,7 +227,7 @@ public final class LaunchComposition {
         });
     }
 
-    /** @param g what the first phase gathered (vault's and gate's ports, the relayed hosts); read only here */
+    /** @param g what the first phase gathered (vault's and gate's ports, the relayed hosts); only read while clearance is asked */
     private Part shield(LaunchContext ctx, Gathered g) {
         if (ctx.optOut().getShield()) {
             return Part.only(x -> optedOut("shield", ctx, "the task gets UNFILTERED network egress", x));

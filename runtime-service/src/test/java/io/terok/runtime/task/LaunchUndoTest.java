@@ -39,13 +39,13 @@ class LaunchUndoTest {
      * A launch that uses every service, phase by phase: the calls of one phase are made at once (in any order), a
      * phase starts when the one before has answered in full.
      */
-    private static final List<Set<String>> FULL_LAUNCH = List.of(Set.of("vault.mint", "gate.mint", "clearance.register"),
-            Set.of("shield.prepare"), Set.of("podman.create"), Set.of("podman.start"), Set.of("shield.loaded"));
+    private static final List<Set<String>> FULL_LAUNCH = List.of(Set.of("vault.mint", "gate.mint"),
+            Set.of("shield.prepare", "clearance.register"), Set.of("podman.create"), Set.of("podman.start"), Set.of("shield.loaded"));
     /**
      * What a failed launch gives back once its container was created, most recent first; a phase's parts are given
-     * back in a fixed order (clearance, gate, vault) whichever answered first.
+     * back in a fixed order (clearance before shield, gate before vault) whichever answered first.
      */
-    private static final List<String> LAUNCH_UNDO = List.of("podman.remove", "shield.release", "clearance.unregister",
+    private static final List<String> LAUNCH_UNDO = List.of("podman.remove", "clearance.unregister", "shield.release",
             "gate.revoke", "vault.revoke");
     /** What Remove gives back, in the order of io.terok.runtime.compose.WiringRelease. */
     private static final List<String> FULL_UNDO = List.of("podman.remove", "clearance.unregister", "shield.release",
@@ -154,7 +154,7 @@ class LaunchUndoTest {
     void vaultDownUndoesWhatItsPhaseTook() {
         log.fail("vault.mint", down("vault"));
         ServiceUnavailableException e = (ServiceUnavailableException) failAt("vault.mint",
-                List.of("clearance.unregister", "gate.revoke"));
+                List.of("gate.revoke"));
         assertEquals("vault", e.service());
         assertTrue(e.getMessage().contains("cannot wire credentials for [claude]") && e.getMessage().contains("--no-vault"),
                 e.getMessage());
@@ -162,16 +162,16 @@ class LaunchUndoTest {
     }
 
     @Test
-    void gateDownRevokesTheVaultTokensAndUnregistersClearance() {
+    void gateDownRevokesTheVaultTokens() {
         log.fail("gate.mint", down("gate"));
         ServiceUnavailableException e = (ServiceUnavailableException) failAt("gate.mint",
-                List.of("clearance.unregister", "vault.revoke"));
+                List.of("vault.revoke"));
         assertEquals("gate", e.service());
         assertTrue(e.getMessage().contains("--no-gate"), e.getMessage());
     }
 
     @Test
-    void shieldDownUndoesClearanceGateAndVault() {
+    void shieldDownUndoesClearanceThenGateThenVault() {
         log.fail("shield.prepare", down("shield"));
         ServiceUnavailableException e = (ServiceUnavailableException) failAt("shield.prepare",
                 List.of("clearance.unregister", "gate.revoke", "vault.revoke"));
@@ -180,10 +180,10 @@ class LaunchUndoTest {
     }
 
     @Test
-    void clearanceDownUndoesGateAndVaultAndShieldIsNotAsked() {
+    void clearanceDownUndoesShieldThenGateThenVault() {
         log.fail("clearance.register", down("clearance"));
         ServiceUnavailableException e = (ServiceUnavailableException) failAt("clearance.register",
-                List.of("gate.revoke", "vault.revoke"));
+                List.of("shield.release", "gate.revoke", "vault.revoke"));
         assertEquals("clearance", e.service());
         assertTrue(e.getMessage().contains("--no-clearance"), e.getMessage());
     }
@@ -193,15 +193,15 @@ class LaunchUndoTest {
         log.fail("gate.mint", () -> new ServiceUnavailableException("gate",
                 "gate-service refused MintTaskToken: no project 'demo'", Status.Code.NOT_FOUND));
         ServiceUnavailableException e = (ServiceUnavailableException) failAt("gate.mint",
-                List.of("clearance.unregister", "vault.revoke"));
+                List.of("vault.revoke"));
         assertEquals("gate-service refused MintTaskToken: no project 'demo'", e.getMessage(), "a refusal is passed on as it is");
         assertEquals(Status.Code.NOT_FOUND, e.toStatus().getStatus().getCode());
     }
 
     /**
-     * The vault fails at once while the gate and clearance answer only after it has: the launch waits for them and
-     * gives back what they took. A launch that gave back and returned at the first failure would leave the gate
-     * token and the registration that came after its undo held for good.
+     * The vault fails at once while the gate answers only after it has: the launch waits for it and gives back what
+     * it took. A launch that gave back and returned at the first failure would leave the gate token that came after
+     * its undo held for good.
      */
     @Test
     void aWiringThatFailsWhileTheOthersAreUnderWayIsUndoneOnlyAfterTheyAnswered() {
@@ -218,9 +218,7 @@ class LaunchUndoTest {
             }
         };
         services.before("gate.mint", afterTheVault);
-        services.before("clearance.register", afterTheVault);
-        ServiceUnavailableException e = (ServiceUnavailableException) failAt("vault.mint",
-                List.of("clearance.unregister", "gate.revoke"));
+        ServiceUnavailableException e = (ServiceUnavailableException) failAt("vault.mint", List.of("gate.revoke"));
         assertEquals("vault", e.service());
         List<String> calls = log.calls();
         assertEquals("vault.mint", calls.get(0), "the vault failed before the others answered: " + calls);
@@ -230,7 +228,7 @@ class LaunchUndoTest {
     void podmanCreateFailingDeletesTheRecordThenReleasesTheServices() {
         log.fail("podman.create", () -> new PodmanException(500, "no space left on device"));
         RuntimeException e = failAt("podman.create",
-                List.of("shield.release", "clearance.unregister", "gate.revoke", "vault.revoke"));
+                List.of("clearance.unregister", "shield.release", "gate.revoke", "vault.revoke"));
         assertEquals("no space left on device", e.getMessage());
     }
 
@@ -301,7 +299,7 @@ class LaunchUndoTest {
     @Test
     void optingOutOfTheVaultSkipsExactlyTheVault() {
         Task t = tasks.launch(request(everything(), ServiceOptOut.newBuilder().setVault(true)));
-        assertPhases(List.of(Set.of("gate.mint", "clearance.register"), Set.of("shield.prepare"), Set.of("podman.create"),
+        assertPhases(List.of(Set.of("gate.mint"), Set.of("shield.prepare", "clearance.register"), Set.of("podman.create"),
                 Set.of("podman.start"), Set.of("shield.loaded")), log.calls());
         assertEquals(List.of("vault"), t.getWiring().getOptedOutList());
         assertTrue(t.getWiring().getVaultTokenIdsList().isEmpty());
@@ -313,7 +311,7 @@ class LaunchUndoTest {
     @Test
     void optingOutOfTheGateSkipsExactlyTheGate() {
         Task t = tasks.launch(request(everything(), ServiceOptOut.newBuilder().setGate(true)));
-        assertPhases(List.of(Set.of("vault.mint", "clearance.register"), Set.of("shield.prepare"), Set.of("podman.create"),
+        assertPhases(List.of(Set.of("vault.mint"), Set.of("shield.prepare", "clearance.register"), Set.of("podman.create"),
                 Set.of("podman.start"), Set.of("shield.loaded")), log.calls());
         assertEquals(List.of("gate"), t.getWiring().getOptedOutList());
         assertEquals("", t.getWiring().getGateUrl());
