@@ -43,6 +43,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /** terok.v1.RuntimeService: a thin adapter from gRPC to {@link TaskManager}. */
@@ -150,19 +151,8 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
             return;
         }
         try {
-            StreamHandle h = tasks.logs(request.getTask(), request.getFollow(), request.getTail(), new OutputSink() {
-                @Override
-                public void output(int stream, byte[] data) {
-                    if (!call.isCancelled()) {
-                        call.onNext(chunk(stream, data));
-                    }
-                }
-
-                @Override
-                public void end(Throwable error) {
-                    finish(call, error);
-                }
-            });
+            StreamHandle h = tasks.logs(request.getTask(), request.getFollow(), request.getTail(),
+                    chunksTo(call, error -> finish(call, error)));
             call.setOnCancelHandler(h::close);
         } catch (RuntimeException e) {
             out.onError(GrpcCalls.toStatus(e, NO_OTHER_FAILURES));
@@ -181,19 +171,8 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
             }
             Duration bound = waitBound(0);
             CompletableFuture<Optional<Throwable>> ended = new CompletableFuture<>();
-            StreamHandle h = tasks.logs(request.getTask(), true, request.getTail(), new OutputSink() {
-                @Override
-                public void output(int stream, byte[] data) {
-                    if (!call.isCancelled()) {
-                        call.onNext(chunk(stream, data));
-                    }
-                }
-
-                @Override
-                public void end(Throwable error) {
-                    ended.complete(Optional.ofNullable(error));
-                }
-            });
+            StreamHandle h = tasks.logs(request.getTask(), true, request.getTail(),
+                    chunksTo(call, error -> ended.complete(Optional.ofNullable(error))));
             call.setOnCancelHandler(() -> {
                 h.close();
                 ended.complete(Optional.empty());
@@ -213,6 +192,23 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
                 call.onError(GrpcCalls.toStatus(e, NO_OTHER_FAILURES));
             }
         }
+    }
+
+    /** Output goes to the caller as chunks while it listens; how the output ended is the caller's to decide. */
+    private static OutputSink chunksTo(ServerCallStreamObserver<LogChunk> call, Consumer<Throwable> onEnd) {
+        return new OutputSink() {
+            @Override
+            public void output(int stream, byte[] data) {
+                if (!call.isCancelled()) {
+                    call.onNext(chunk(stream, data));
+                }
+            }
+
+            @Override
+            public void end(Throwable error) {
+                onEnd.accept(error);
+            }
+        };
     }
 
     private static LogChunk chunk(int stream, byte[] data) {
