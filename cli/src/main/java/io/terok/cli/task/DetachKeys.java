@@ -9,6 +9,9 @@ import java.util.Arrays;
  * comma-separated keys, each a single character or {@code ctrl-<c>} with c one of a-z, @, ^, [, \, ] or _ (default
  * {@code ctrl-p,ctrl-q}); an empty text turns detaching off. {@link Matcher} finds it in the keystrokes: the bytes
  * of the sequence are never forwarded; a partial match is held back until the next key shows whether it completes.
+ * Escape sequences in between (special keys, and the replies the terminal writes into the input when the agent's UI
+ * queries it) are forwarded and neither complete nor break the match: a reply landing between ctrl-p and ctrl-q must
+ * not turn the operator's detach into two keys for the agent.
  */
 public final class DetachKeys {
     public static final String DEFAULT = "ctrl-p,ctrl-q";
@@ -73,6 +76,15 @@ public final class DetachKeys {
         return text;
     }
 
+    private boolean containsEscape() {
+        for (byte b : sequence) {
+            if (b == 0x1b) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public Matcher matcher() {
         return new Matcher();
     }
@@ -80,6 +92,8 @@ public final class DetachKeys {
     /** Finds the sequence in a stream of keystroke chunks. Not thread-safe: one reader thread. */
     public final class Matcher {
         private int matched;
+        /** Null when the sequence itself holds ESC (ctrl-[): then every byte is a key. */
+        private final EscapeSequenceScanner escapes = containsEscape() ? null : new EscapeSequenceScanner();
 
         /** What {@link #feed} found: the bytes to forward now, and whether the sequence was completed. */
         public record Result(byte[] forward, boolean detach) {
@@ -93,6 +107,10 @@ public final class DetachKeys {
             ByteArrayOutputStream out = new ByteArrayOutputStream(length + sequence.length);
             for (int i = 0; i < length; i++) {
                 byte b = chunk[i];
+                if (escapes != null && escapes.consume(b)) {
+                    out.write(b);
+                    continue;
+                }
                 if (b == sequence[matched]) {
                     matched++;
                     if (matched == sequence.length) {
