@@ -61,16 +61,23 @@ class AttachEndToEndTest {
     void loginForwardsKeysFollowsTheWindowAndReturnsTheExitCode() throws Exception {
         terok.run("run", "-d", "--network", "none", "--name", "e2e-login", IMAGE, "sleep", "600").ok();
         Tmux.Session s = tmux.start(cli("login", "e2e-login", "--command",
-                "echo size:$(stty size); read x; echo got:$x; read y; echo size:$(stty size); exit 7"), 100, 30);
+                "echo size:$(stty size); read x; echo got:$x; "
+                + "while read y; do [ \"$y\" = q ] && exit 7; echo size:$(stty size); done"), 100, 30);
         s.awaitText("size:30 100", 30);
         s.type("hello there");
         s.key("Enter");
         s.awaitText("got:hello there", 10);
         s.resize(120, 40);
-        // SIGWINCH reaches terok, terok tells runtime, runtime resizes the exec session's TTY.
-        Thread.sleep(500);
+        // SIGWINCH reaches terok, terok tells runtime, runtime resizes the exec session's TTY: each Enter asks the
+        // task for its size again until the new one arrives (a loaded machine takes its time).
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        do {
+            s.key("Enter");
+            Thread.sleep(500);
+        } while (!s.screen().contains("size:40 120") && System.nanoTime() < until);
+        s.awaitText("size:40 120", 1);
+        s.type("q");
         s.key("Enter");
-        s.awaitText("size:40 120", 10);
         assertEquals(7, s.awaitExit(20), s.screen());
         Map.Entry<String, String> stty = s.sttyBeforeAfter();
         assertEquals(stty.getKey(), stty.getValue(), "the terminal's settings are restored");

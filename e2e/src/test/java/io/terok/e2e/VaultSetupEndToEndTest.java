@@ -107,9 +107,19 @@ class VaultSetupEndToEndTest {
                     return "";
                 }
             });
-            Thread.sleep(1500); // the command connects and subscribes
-            http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/followed")).build(), HttpResponse.BodyHandlers.ofString());
-            String got = line.get(20, TimeUnit.SECONDS);
+            // The command needs a moment (longer on a loaded machine) to connect and subscribe: an entry made
+            // before that may be missed, so a new one is made every two seconds until one is shown.
+            String got = null;
+            for (int i = 0; i < 30 && got == null; i++) {
+                http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/followed")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                try {
+                    got = line.get(2, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException notYet) {
+                    assertTrue(follow.isAlive(), "--follow ended early");
+                }
+            }
+            assertTrue(got != null, "no followed entry in 60 s");
             assertTrue(got.contains("\"outcome\":\"missing_token\""), got);
             assertTrue(follow.isAlive(), "--follow keeps running");
         } finally {
