@@ -90,6 +90,14 @@ public final class LoadBenchmark {
                         Path.of("/sys/fs/cgroup/cpuacct" + f[2], "cpuacct.usage")).strip()) / 1e6);
             }
         }
+        // The flooder's slirp4netns: it relays each of the task's connections to the host's loopback, in its own
+        // process outside the task's cgroup (what a task's CPU limits do not bound).
+        String netns = Cmd.exec(inst.podman("inspect", "--format", "{{.NetworkSettings.SandboxKey}}", "flooder"), null, e -> { }, null, 30)
+                .out().strip();
+        long slirp = slirpPid(netns, pid);
+        if (slirp > 0) {
+            cpu.put("flooder's slirp4netns", ProcessCpu.ownMs(slirp));
+        }
         String[] stat = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
         long busy = 0;
         for (int i = 1; i <= 8; i++) {
@@ -97,6 +105,31 @@ public final class LoadBenchmark {
         }
         cpu.put("machine", busy * 10.0);
         return cpu;
+    }
+
+    /**
+     * The slirp4netns process serving a container's network namespace, or -1: its command line names the namespace's
+     * path (a container created with a named netns) or the container's pid (podman 4.3's libpod API).
+     */
+    static long slirpPid(String netns, String containerPid) throws java.io.IOException {
+        try (var dirs = Files.list(Path.of("/proc"))) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                String name = d.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    List<String> args = List.of(new String(Files.readAllBytes(d.resolve("cmdline")), StandardCharsets.UTF_8).split("\0"));
+                    if (!args.isEmpty() && args.get(0).endsWith("slirp4netns")
+                            && ((!netns.isEmpty() && args.contains(netns)) || args.contains(containerPid))) {
+                        return Long.parseLong(name);
+                    }
+                } catch (java.io.IOException gone) {
+                    // the process ended while we looked
+                }
+            }
+        }
+        return -1;
     }
 
     void run(int launches, int rate) throws Exception {
@@ -130,6 +163,9 @@ public final class LoadBenchmark {
                     FLOODER_IMAGE, "sleep", "3600");
             String victimPhantom = inTask("victim", "printenv ANTHROPIC_API_KEY").strip();
             String flooderPhantom = inTask("flooder", "printenv ANTHROPIC_API_KEY").strip();
+            String[] flooderNet = Cmd.exec(inst.podman("inspect", "--format", "{{.NetworkSettings.SandboxKey}} {{.State.Pid}}", "flooder"),
+                    null, e -> { }, null, 30).out().strip().split(" ");
+            System.out.println("the flooder's slirp4netns: pid " + slirpPid(flooderNet[0], flooderNet[flooderNet.length - 1]));
             String victimId = label("victim");
             URI broker = URI.create("http://127.0.0.1:" + brokerPort() + "/v1/messages");
             // warm-up: the JIT of every path the phases use
@@ -297,7 +333,7 @@ public final class LoadBenchmark {
         }
         StringBuilder cpu = new StringBuilder();
         cpu1.forEach((s, ms) -> cpu.append(cpu.length() > 0 ? ", " : "").append(s).append(' ')
-                .append(String.format("%.0f", 100 * (ms - cpu0.get(s)) / wall)));
+                .append(String.format("%.0f", 100 * (ms - cpu0.getOrDefault(s, ms)) / wall)));
         return new Phase(name, new Stats(launchMs), new Stats(providerMs), new Stats(promptMs), flood.isEmpty() ? "none" : flood,
                 cpu.toString());
     }

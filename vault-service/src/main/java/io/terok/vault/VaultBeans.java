@@ -77,7 +77,7 @@ public class VaultBeans {
                 config.vault().upstreamConnectTimeout(), config.vault().upstreamIdleTimeout(),
                 config.vault().websocketMaxMessageBytes(), config.vault().oauthRefreshMargin(), config.vault().oauthRefreshTimeout(),
                 new TaskRequestLimiter.Limits(config.vault().taskRequestRate(), config.vault().taskRequestBurst(),
-                        config.vault().taskMaxInFlight()), config.vault().refusalAuditWindow()));
+                        config.vault().taskMaxInFlight()), config.vault().refusalAuditWindow(), config.vault().floodParkTime()));
         return broker;
     }
 

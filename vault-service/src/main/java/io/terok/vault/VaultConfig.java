@@ -81,6 +81,14 @@ public interface VaultConfig {
         @WithDefault("30s")
         Duration refusalAuditWindow();
 
+        /**
+         * How long a flooding task's connection stays parked (unanswered and unread, past its held refusals) before
+         * the broker closes it: the longer, the fewer new connections a flood over a new connection per request can
+         * make (at most 256 parked per task).
+         */
+        @WithDefault("10s")
+        Duration floodParkTime();
+
         /** Largest request body the broker forwards (by Content-Length). */
         @WithDefault("134217728")
         long maxRequestBytes();

@@ -14,8 +14,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * would make the broker answer a refusal as fast as it can send (a third of a core for a thousand a second, measured):
  * so a refusal is <em>held</em> (its answer delayed, the connection's next request with it) for {@link #HOLD_NANOS}, the
  * Retry-After it carries, which a client that obeys Retry-After waits anyway; each connection of the task then costs
- * the broker about one refusal a second. Past {@link #maxHeld()} held refusals of one task (a task opening ever more connections), a
- * refusal is answered at once and its connection closed, so holding costs a bounded number of sockets and timers.
+ * the broker about one refusal a second. Past {@link #maxHeld()} held refusals of one task (a task opening ever more
+ * connections) the next {@link #maxParked()} are <em>parked</em>: no answer, nothing more read, the connection closed
+ * without an answer some seconds later in one sweep; a client that waits for its answer (every HTTP client does) opens
+ * no new connection meanwhile, so a flood over a new connection per request (which answering 429 with
+ * {@code Connection: close} fed: accepting, relaying through slirp4netns and parsing each new connection) stalls at a
+ * few hundred sockets. Past that bound too a refusal's connection is closed at once, unanswered. Holding and parking
+ * cost a bounded number of sockets per task.
  */
 public final class TaskRequestLimiter {
     /** Admission settings; a rate or in-flight cap of 0 or less switches that bound off. */
@@ -45,12 +50,24 @@ public final class TaskRequestLimiter {
         }
     }
 
+    /** How a refusal is answered. */
+    public enum Answer {
+        /** 429 after {@link #HOLD_NANOS}; call {@link #unhold} once when answered or gone. */
+        HELD,
+        /** No answer and nothing more read; the connection closed later; call {@link #unpark} once when closed. */
+        PARKED,
+        /** The connection closed at once, unanswered. */
+        CLOSED
+    }
+
     /**
-     * Refused: why (for the task's error message), how many whole seconds until it may try again, and whether its
-     * answer is held for {@link #HOLD_NANOS} (then call {@link #unhold} once when it is answered) or given at once
-     * with the connection closed.
+     * Refused: why (for the task's error message), how many whole seconds until it may try again, and how it is
+     * answered.
      */
-    public record Refusal(String reason, long retryAfterSeconds, boolean held) implements Admission {
+    public record Refusal(String reason, long retryAfterSeconds, Answer answer) implements Admission {
+        public boolean held() {
+            return answer == Answer.HELD;
+        }
     }
 
     /** How long a refusal's answer is held: its Retry-After (at least one second). */
@@ -61,6 +78,7 @@ public final class TaskRequestLimiter {
         long refilledAt;
         int inFlight;
         int held;
+        int parked;
     }
 
     private final Limits limits;
@@ -84,6 +102,11 @@ public final class TaskRequestLimiter {
     /** Refusals of one task held at once before the next ones are answered at once and their connections closed. */
     public int maxHeld() {
         return Math.max(64, 2 * limits.maxInFlight());
+    }
+
+    /** Connections of one task parked at once (past its held refusals) before the next are closed at once. */
+    public int maxParked() {
+        return 4 * maxHeld();
     }
 
     public Admission admit(String taskId, long nowNanos) {
@@ -113,11 +136,38 @@ public final class TaskRequestLimiter {
 
     /** Called with the bucket's lock held. */
     private Refusal refuse(Bucket b, String reason, long retryAfter) {
-        if (b.held >= maxHeld()) {
-            return new Refusal(reason, retryAfter, false);
+        if (b.held < maxHeld()) {
+            b.held++;
+            return new Refusal(reason, retryAfter, Answer.HELD);
         }
-        b.held++;
-        return new Refusal(reason, retryAfter, true);
+        if (b.parked < maxParked()) {
+            b.parked++;
+            return new Refusal(reason, retryAfter, Answer.PARKED);
+        }
+        return new Refusal(reason, retryAfter, Answer.CLOSED);
+    }
+
+    /** A parked connection was closed (by the sweep or its task): one more may be parked. */
+    public void unpark(String taskId) {
+        Bucket b = buckets.get(taskId);
+        if (b != null) {
+            synchronized (b) {
+                if (b.parked > 0) {
+                    b.parked--;
+                }
+            }
+        }
+    }
+
+    /** Connections of the task parked right now (for tests). */
+    int parked(String taskId) {
+        Bucket b = buckets.get(taskId);
+        if (b == null) {
+            return 0;
+        }
+        synchronized (b) {
+            return b.parked;
+        }
     }
 
     /** A held refusal was answered (or its connection went away): one more may be held. */

@@ -52,7 +52,7 @@ import org.jboss.logging.Logger;
 public final class TokenBroker {
     public record Settings(long maxRequestBytes, Duration connectTimeout, Duration idleTimeout, int maxWebSocketMessageBytes,
                            Duration oauthRefreshMargin, Duration oauthRefreshTimeout, TaskRequestLimiter.Limits taskLimits,
-                           Duration refusalAuditWindow) {
+                           Duration refusalAuditWindow, Duration floodParkTime) {
     }
 
     private static final Logger LOG = Logger.getLogger(TokenBroker.class);
@@ -72,6 +72,22 @@ public final class TokenBroker {
     /** Which refusals get their own audit line; the rest of a window's become one folded line. */
     private final RefusalFolder refusals;
     private final long foldTimer;
+    /** Parked connections, oldest first (roughly: appended from several event loops), closed by {@link #sweepParked}. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Parked> parked = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** A flooding task's connection left unanswered and unread until the sweep closes it. */
+    private static final class Parked {
+        final String taskId;
+        final HttpServerRequest request;
+        final long since;
+        final AtomicBoolean closed = new AtomicBoolean();
+
+        Parked(String taskId, HttpServerRequest request, long since) {
+            this.taskId = taskId;
+            this.request = request;
+            this.since = since;
+        }
+    }
     /**
      * One upstream client (and connection pool) per event loop. A shared pool hands a request a connection that may
      * live on another event loop, so each write and each answer crosses threads (a wake-up and a context switch
@@ -199,7 +215,11 @@ public final class TokenBroker {
                 .setMaxFrameSize(settings.maxWebSocketMessageBytes())
                 .setMaxMessageSize(settings.maxWebSocketMessageBytes())
                 .setMaxConnections(256));
-        this.foldTimer = vertx.setPeriodic(1000, id -> auditFolded(refusals.expire(System.nanoTime())));
+        this.foldTimer = vertx.setPeriodic(1000, id -> {
+            long now = System.nanoTime();
+            auditFolded(refusals.expire(now));
+            sweepParked(now - settings.floodParkTime().toNanos());
+        });
     }
 
     private void auditFolded(List<RefusalFolder.Folded> folded) {
@@ -268,7 +288,8 @@ public final class TokenBroker {
      * exception), audited in full only for the first refusal of a window ({@link RefusalFolder}). A held refusal is
      * answered after {@link TaskRequestLimiter#HOLD_NANOS} (its Retry-After), and an HTTP/1.1 connection serves its
      * next request only after that, so a keep-alive connection of a flooding task costs about one refusal a second;
-     * past the task's held refusals one is answered at once and its connection closed.
+     * past the task's held refusals its connections are parked (unanswered, unread, closed by the sweep after
+     * {@code terok.vault.flood-park-time}), past its parked ones closed at once, unanswered.
      */
     private void refuse(HttpServerRequest in, Vault.Binding b, TaskRequestLimiter.Refusal r) {
         String path = in.path();
@@ -277,12 +298,17 @@ public final class TokenBroker {
                     "rate_limited", 0));
         }
         HttpServerResponse out = in.response();
-        if (!r.held()) {
-            if (in.version() != HttpVersion.HTTP_2) {
-                // (HTTP/2 has no Connection header; a GOAWAY would also fail the connection's other streams.)
-                out.putHeader("connection", "close");
-            }
-            tooMany(out, r);
+        if (r.answer() == TaskRequestLimiter.Answer.CLOSED) {
+            drop(in);
+            return;
+        }
+        if (r.answer() == TaskRequestLimiter.Answer.PARKED) {
+            // Past the held refusals: answering (429 and close) is what let a flood reconnect as fast as it liked; an
+            // unanswered connection keeps its client waiting and costs a socket, no CPU, until the sweep.
+            in.pause();
+            Parked p = new Parked(b.taskId(), in, System.nanoTime());
+            out.closeHandler(v -> unpark(p));
+            parked.add(p);
             return;
         }
         // Not paused: a body still arriving is read and dropped meanwhile (a request answered before its body ended
@@ -293,6 +319,36 @@ public final class TokenBroker {
                 tooMany(out, r);
             }
         });
+    }
+
+    /**
+     * Closes a refusal's connection unanswered; an HTTP/2 stream alone is reset, ENHANCE_YOUR_CALM (the code for a
+     * peer generating excessive load; not REFUSED_STREAM, which invites an automatic retry), and the connection's
+     * other streams go on.
+     */
+    private static void drop(HttpServerRequest in) {
+        if (in.version() == HttpVersion.HTTP_2) {
+            in.response().reset(0xb);
+        } else {
+            in.connection().close();
+        }
+    }
+
+    private void unpark(Parked p) {
+        if (p.closed.compareAndSet(false, true)) {
+            limiter.unpark(p.taskId);
+        }
+    }
+
+    /** Closes, in one go, the parked connections parked before {@code before} (nanoTime) and those already gone. */
+    private void sweepParked(long before) {
+        for (Parked p = parked.peek(); p != null && (p.closed.get() || p.since - before <= 0); p = parked.peek()) {
+            parked.poll();
+            if (!p.closed.get()) {
+                drop(p.request);
+                unpark(p);
+            }
+        }
     }
 
     /** The 429 bodies, one per refusal reason (the limiter has two), encoded once. */
@@ -332,6 +388,12 @@ public final class TokenBroker {
 
     public void close() {
         vertx.cancelTimer(foldTimer);
+        for (Parked p = parked.poll(); p != null; p = parked.poll()) {
+            if (!p.closed.get()) {
+                drop(p.request);
+                unpark(p);
+            }
+        }
         auditFolded(refusals.drain());
         client.close();
         perLoop.values().forEach(HttpClient::close);

@@ -98,7 +98,9 @@ class TaskRequestLimiterTest {
             assertEquals(1, r.retryAfterSeconds());
         }
         Refusal past = assertInstanceOf(Refusal.class, l.admit("flooder", 0));
-        assertTrue(!past.held(), "past the bound a refusal is answered at once (and its connection closed)");
+        assertTrue(!past.held(), "past the bound a refusal is not held");
+        assertEquals(TaskRequestLimiter.Answer.PARKED, past.answer(), "past the bound its connection is parked");
+        l.unpark("flooder");
         assertEquals(max, l.held("flooder"));
         // Another task has its own allowance and its own held refusals.
         assertInstanceOf(Permit.class, l.admit("other", 0));
@@ -122,5 +124,37 @@ class TaskRequestLimiterTest {
         l.admit("u", 0);
         Refusal b = assertInstanceOf(Refusal.class, l.admit("u", 0));
         assertTrue(a.reason() == b.reason(), "one reason string per kind of refusal, built once (a flood allocates none)");
+    }
+
+    @Test
+    void pastItsHeldRefusalsAFloodsConnectionsAreParkedUpToABoundThenClosedAndAnotherTaskIsNotAffected() {
+        TaskRequestLimiter l = new TaskRequestLimiter(new Limits(20, 1, 32));
+        assertInstanceOf(Permit.class, l.admit("flooder", 0));
+        for (int i = 0; i < l.maxHeld(); i++) {
+            assertEquals(TaskRequestLimiter.Answer.HELD, assertInstanceOf(Refusal.class, l.admit("flooder", 0)).answer());
+        }
+        assertEquals(256, l.maxParked(), "four times the held bound");
+        for (int i = 0; i < l.maxParked(); i++) {
+            assertEquals(TaskRequestLimiter.Answer.PARKED, assertInstanceOf(Refusal.class, l.admit("flooder", 0)).answer(),
+                    "refusal " + i + " past the held ones is parked");
+        }
+        assertEquals(l.maxParked(), l.parked("flooder"));
+        Refusal past = assertInstanceOf(Refusal.class, l.admit("flooder", 0));
+        assertEquals(TaskRequestLimiter.Answer.CLOSED, past.answer(), "past both bounds the connection is closed at once");
+        assertEquals(l.maxParked(), l.parked("flooder"), "a closed one takes no parking place");
+        // Another task's first refusal is held as ever: the flooder's parking is its own.
+        assertInstanceOf(Permit.class, l.admit("other", 0));
+        assertEquals(TaskRequestLimiter.Answer.HELD, assertInstanceOf(Refusal.class, l.admit("other", 0)).answer());
+        assertEquals(0, l.parked("other"));
+        l.unpark("flooder");
+        assertEquals(TaskRequestLimiter.Answer.PARKED, assertInstanceOf(Refusal.class, l.admit("flooder", 0)).answer(),
+                "a closed parked connection frees one place");
+        for (int i = 0; i < 2 * l.maxParked(); i++) {
+            l.unpark("flooder");
+        }
+        assertEquals(0, l.parked("flooder"), "more unparks than parks never go below zero");
+        // Parked or closed, no refusal ever admits: the flooder still gets only its rate.
+        assertInstanceOf(Permit.class, l.admit("flooder", S / 20));
+        assertInstanceOf(Refusal.class, l.admit("flooder", S / 20));
     }
 }
