@@ -27,15 +27,29 @@ public final class NpmRegistry {
     private static final int MAX_BYTES = 8 * 1024 * 1024;
 
     private final String url;
-    private final HttpClient http;
+    /** Built on first use: an HttpClient sets up TLS (about 200 classes), which the runtime's start never needs. */
+    private volatile HttpClient http;
 
     public NpmRegistry(String url) {
         if (!url.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?")) {
             throw ServiceException.invalid("npm registry", "not an http(s) URL: " + Printable.line(url, 80));
         }
         this.url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+    }
+
+    private HttpClient http() {
+        HttpClient c = http;
+        if (c == null) {
+            synchronized (this) {
+                c = http;
+                if (c == null) {
+                    c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                            .followRedirects(HttpClient.Redirect.NORMAL).build();
+                    http = c;
+                }
+            }
+        }
+        return c;
     }
 
     public static NpmRegistry defaultRegistry() {
@@ -56,7 +70,7 @@ public final class NpmRegistry {
                 .header("Accept", "application/json").GET().build();
         HttpResponse<byte[]> resp;
         try {
-            resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            resp = http().send(req, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw ServiceException.unavailable("npm registry " + url + " not reachable for " + pkg + ": "
                     + Printable.line(e.getMessage()));

@@ -32,6 +32,13 @@ public final class EmbeddedServices {
      */
     static final List<String> JVM_OPTIONS = List.of("-Xmx256m", "-Xms16m", "-XX:+UseSerialGC");
     /**
+     * Hands the C heap's free pages back to the system every second (glibc's malloc_trim): what start-up, class loading
+     * and the compilers malloc'd and freed stays resident otherwise. -36 MiB for the five idle, -32 settled
+     * (docs/reliability.md, "Lean services"); an idle trim costs microseconds. Only JVMs that know the option (17.0.9+,
+     * 21.0.1+, 22+) get it: an unknown -XX option stops the JVM.
+     */
+    static final List<String> TRIM_NATIVE_HEAP = List.of("-XX:TrimNativeHeapInterval=1000");
+    /**
      * C1 only, for the services that serve a person's commands and a task's launch, where no loop runs hot: C2's
      * compiler threads, its arenas and its larger code cost each JVM about 10 MiB resident. The gate (JGit's pack
      * work; C1 only halved its push throughput) and the vault (the token broker relays every provider call) keep C2.
@@ -44,10 +51,21 @@ public final class EmbeddedServices {
     static List<String> jvmOptions(Map<String, String> env, ServiceName s) {
         String custom = env.get(JVM_OPTIONS_ENV);
         if (custom == null || custom.isBlank()) {
-            return s == ServiceName.GATE || s == ServiceName.VAULT ? JVM_OPTIONS
-                    : java.util.stream.Stream.concat(JVM_OPTIONS.stream(), C1_ONLY.stream()).toList();
+            List<String> options = new ArrayList<>(JVM_OPTIONS);
+            if (s != ServiceName.GATE && s != ServiceName.VAULT) {
+                options.addAll(C1_ONLY);
+            }
+            if (trimsNativeHeap(Runtime.version())) {
+                options.addAll(TRIM_NATIVE_HEAP);
+            }
+            return List.copyOf(options);
         }
         return List.of(custom.trim().replace("{service}", s.id()).split("\\s+"));
+    }
+
+    /** Whether a JVM of version {@code v} takes -XX:TrimNativeHeapInterval (JDK-8293114, backported to 17.0.9 and 21.0.1). */
+    static boolean trimsNativeHeap(Runtime.Version v) {
+        return v.feature() >= 22 || (v.feature() == 21 && v.update() >= 1) || (v.feature() == 17 && v.update() >= 9);
     }
 
     private EmbeddedServices() {

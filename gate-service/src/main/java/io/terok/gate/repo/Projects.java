@@ -1,6 +1,5 @@
 package io.terok.gate.repo;
 
-import com.fasterxml.jackson.databind.JavaType;
 import io.terok.common.Ids;
 import io.terok.common.PrivateFiles;
 import io.terok.common.ServiceException;
@@ -35,7 +34,6 @@ import org.eclipse.jgit.util.FS;
  * {@code pending.json} and the append-only {@code pushes.jsonl}. Nothing there is served over git.
  */
 public class Projects {
-    private static final JavaType PENDING = JsonFiles.MAPPER.getTypeFactory().constructCollectionType(List.class, Pending.class);
     private final Path base;
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
@@ -199,7 +197,7 @@ public class Projects {
     }
 
     public List<Pending> pending(String project) {
-        return JsonFiles.read(path(project).resolve("terok").resolve("pending.json"), PENDING, List.<Pending>of());
+        return JsonFiles.readList(path(project).resolve("terok").resolve("pending.json"), Pending.class);
     }
 
     void savePending(String project, List<Pending> ops) {
@@ -208,7 +206,7 @@ public class Projects {
 
     public synchronized void recordPush(String project, PushRecord push) {
         try {
-            String line = JsonFiles.MAPPER.writeValueAsString(push) + "\n";
+            String line = JsonFiles.mapper().writeValueAsString(push) + "\n";
             Path log = path(project).resolve("terok").resolve("pushes.jsonl");
             if (!Files.exists(log)) {
                 // An append-only log, so not PrivateFiles' whole-file replace; private from its creation all the same.
@@ -230,7 +228,7 @@ public class Projects {
         try {
             for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
                 if (!line.isBlank()) {
-                    out.add(JsonFiles.MAPPER.readValue(line, PushRecord.class));
+                    out.add(JsonFiles.mapper().readValue(line, PushRecord.class));
                 }
             }
         } catch (IOException e) {

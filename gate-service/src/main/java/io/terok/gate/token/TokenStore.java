@@ -1,6 +1,5 @@
 package io.terok.gate.token;
 
-import com.fasterxml.jackson.databind.JavaType;
 import io.terok.common.PrivateFiles;
 import io.terok.gate.json.JsonFiles;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +28,6 @@ public class TokenStore {
     public record Entry(String sha256, String task, String project, String createdAt) {
     }
 
-    private static final JavaType LIST = JsonFiles.MAPPER.getTypeFactory().constructCollectionType(List.class, Entry.class);
     private final SecureRandom random = new SecureRandom();
     private final Path file;
     private List<Entry> entries;
@@ -37,7 +35,7 @@ public class TokenStore {
     public TokenStore(Path dir) {
         PrivateFiles.directory(dir);
         this.file = dir.resolve("tokens.json");
-        this.entries = new ArrayList<>(JsonFiles.read(file, LIST, List.<Entry>of()));
+        this.entries = new ArrayList<>(JsonFiles.readList(file, Entry.class));
     }
 
     public synchronized String mint(String task, String project) {

@@ -21,7 +21,10 @@ import java.util.List;
  * takes at most twice {@code maxBytes} on disk; {@link #read} reads both.
  */
 public final class AuditLog {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Built at the first write or read, not when the service starts: Jackson's first mapper loads ~380 classes. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
     /** Default cap of one file: 1 MiB (about 8000 lines). */
     public static final long DEFAULT_MAX_BYTES = 1 << 20;
 
@@ -51,7 +54,7 @@ public final class AuditLog {
     }
 
     public void append(Path file, String task, String action, String destination, String detail) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("time", clock.instant().toString());
         n.put("task", task);
         n.put("action", action);
@@ -62,7 +65,7 @@ public final class AuditLog {
             n.put("detail", detail);
         }
         try {
-            byte[] line = (JSON.writeValueAsString(n) + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] line = (Json.MAPPER.writeValueAsString(n) + "\n").getBytes(StandardCharsets.UTF_8);
             synchronized (LOCK) {
                 if (Files.exists(file) && Files.size(file) + line.length > maxBytes) {
                     Files.move(file, previous(file), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -89,7 +92,7 @@ public final class AuditLog {
         List<Entry> out = new ArrayList<>();
         for (String l : lines) {
             try {
-                JsonNode n = JSON.readTree(l);
+                JsonNode n = Json.MAPPER.readTree(l);
                 out.add(new Entry(Instant.parse(n.path("time").asText()), n.path("task").asText(),
                         n.path("action").asText(), n.path("destination").asText(""), n.path("detail").asText("")));
             } catch (IOException | RuntimeException e) {

@@ -30,7 +30,10 @@ import java.util.Optional;
  * Files are written to a temp file and renamed, so the hook never loads half a ruleset.
  */
 public final class TaskStore {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Built at the first write or read, not when the service starts: Jackson's first mapper loads ~380 classes. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
     private final Path root;
 
     public TaskStore(Path root) {
@@ -77,7 +80,7 @@ public final class TaskStore {
     }
 
     public void savePolicy(Policy p) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("taskId", p.taskId());
         n.put("containerName", p.containerName());
         p.profiles().forEach(n.putArray("profiles")::add);
@@ -100,7 +103,7 @@ public final class TaskStore {
             opened.forEach(a::add);
         });
         try {
-            write(p.taskId(), "policy.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
+            write(p.taskId(), "policy.json", Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -112,7 +115,7 @@ public final class TaskStore {
             return Optional.empty();
         }
         try {
-            JsonNode n = JSON.readTree(text.get());
+            JsonNode n = Json.MAPPER.readTree(text.get());
             List<String> profiles = new ArrayList<>();
             n.path("profiles").forEach(x -> profiles.add(x.asText()));
             List<Integer> ports = new ArrayList<>();
