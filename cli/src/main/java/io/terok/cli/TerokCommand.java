@@ -131,8 +131,9 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
         return context;
     }
 
-    /** Verbs that talk to the runtime service first thing. */
-    private static final Set<String> RUNTIME_VERBS = Set.of("run", "ps", "stop", "start", "restart", "rm", "logs", "exec", "attach", "login", "wait", "inspect", "panic", "revoke");
+    /** Verbs that talk to the runtime service first thing (agent tasks and the sickbay live there too). */
+    private static final Set<String> RUNTIME_VERBS = Set.of("run", "ps", "stop", "start", "restart", "rm", "logs", "exec",
+            "attach", "login", "wait", "inspect", "panic", "revoke", "task", "sickbay");
 
     public static void main(String[] args) {
         String verb = verbNamed(args);
