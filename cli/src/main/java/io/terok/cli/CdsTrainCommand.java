@@ -13,14 +13,7 @@ import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.terok.api.v1.AgentTask;
-import io.terok.api.v1.AgentTaskEvent;
-import io.terok.api.v1.AgentTaskOutcome;
-import io.terok.api.v1.AgentTaskServiceGrpc;
 import io.terok.api.v1.ExecRequest;
-import io.terok.api.v1.ListAgentTasksRequest;
-import io.terok.api.v1.ListAgentTasksResponse;
-import io.terok.api.v1.RunAgentTaskRequest;
 import io.terok.api.v1.ExecResponse;
 import io.terok.api.v1.LaunchRequest;
 import io.terok.api.v1.ListTasksRequest;
@@ -64,7 +57,7 @@ final class CdsTrainCommand extends Verb {
         Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(dir.resolve("runtime.sock").toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(group).workerEventLoopGroup(group)
-                .addService(new ServingHealth()).addService(new CannedRuntime()).addService(new CannedAgentTasks())
+                .addService(new ServingHealth()).addService(new CannedRuntime())
                 .build().start();
         try {
             Map<String, String> env = new HashMap<>(ctx().env);
@@ -77,10 +70,7 @@ final class CdsTrainCommand extends Verb {
                     List.of("rm", "-f", "t"), List.of("services", "status"), List.of("ps", "--no-such-option"),
                     List.of("run", "--rm", "-e", "A=1", "-v", dir + ":/x:ro,Z", "--memory", "1g", "--cpus", "1",
                             "--label", "a=b", "img", "sh", "-c", "true"),
-                    List.of("run", "-d", "--name", "x", "img"),
-                    // `terok task run` is what a person waits for before the agent's first request: its picocli tree,
-                    // the agent-task messages and stub belong in the archive too.
-                    List.of("task", "run", "demo", "Fix the bug."), List.of("task", "list"))) {
+                    List.of("run", "-d", "--name", "x", "img"))) {
                 TerokCommand.run(args.toArray(String[]::new), sink, sink, env);
             }
         } finally {
@@ -95,26 +85,6 @@ final class CdsTrainCommand extends Verb {
         @Override
         public void check(HealthCheckRequest request, StreamObserver<HealthCheckResponse> response) {
             response.onNext(HealthCheckResponse.newBuilder().setStatus(HealthCheckResponse.ServingStatus.SERVING).build());
-            response.onCompleted();
-        }
-    }
-
-    private static final class CannedAgentTasks extends AgentTaskServiceGrpc.AgentTaskServiceImplBase {
-        private static final AgentTask TASK = AgentTask.newBuilder().setId("0123456789abcdef").setName("t").setProject("demo")
-                .setAgent("claude").setBranch("terok/0123456789abcdef").setOutcome(AgentTaskOutcome.AGENT_TASK_OUTCOME_DONE)
-                .setLastAnswer("done").setCreatedAt(ProtoTime.ofEpochMilli(1000)).build();
-
-        @Override
-        public void run(RunAgentTaskRequest request, StreamObserver<AgentTaskEvent> response) {
-            response.onNext(AgentTaskEvent.newBuilder().setProgress("task started").build());
-            response.onNext(AgentTaskEvent.newBuilder().setOutput("working").build());
-            response.onNext(AgentTaskEvent.newBuilder().setSummary(TASK).build());
-            response.onCompleted();
-        }
-
-        @Override
-        public void list(ListAgentTasksRequest request, StreamObserver<ListAgentTasksResponse> response) {
-            response.onNext(ListAgentTasksResponse.newBuilder().addTasks(TASK).build());
             response.onCompleted();
         }
     }

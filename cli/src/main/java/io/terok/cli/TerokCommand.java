@@ -131,9 +131,8 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
         return context;
     }
 
-    /** Verbs that talk to the runtime service first thing (agent tasks and the sickbay live there too). */
-    private static final Set<String> RUNTIME_VERBS = Set.of("run", "ps", "stop", "start", "restart", "rm", "logs", "exec",
-            "attach", "login", "wait", "inspect", "panic", "revoke", "task", "sickbay");
+    /** Verbs that talk to the runtime service first thing. */
+    private static final Set<String> RUNTIME_VERBS = Set.of("run", "ps", "stop", "start", "restart", "rm", "logs", "exec", "attach", "login", "wait", "inspect", "panic", "revoke");
 
     public static void main(String[] args) {
         String verb = verbNamed(args);
