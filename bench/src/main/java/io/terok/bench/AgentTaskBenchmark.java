@@ -105,6 +105,9 @@ public final class AgentTaskBenchmark {
             if (parts.contains("trivial")) {
                 measureTrivialRun(image, runs);
             }
+            if (parts.contains("cli") && System.getenv(OTHER_CLI) != null) {
+                measureClients(runs);
+            }
         } finally {
             if (project) {
                 for (String line : inst.terok(null, "task", "list").out().lines().skip(1).toList()) {
@@ -247,6 +250,36 @@ public final class AgentTaskBenchmark {
                 }
             }
             System.out.println(row(new Stats(ms), "`" + String.join(" ", optOut) + "`"));
+        }
+        System.out.println();
+    }
+
+    /**
+     * The client alone, A/B: `terok task list` and `terok ps` (one small call each to runtime, a new JVM each) through
+     * the other checkout's CLI and this one's, interleaved, three times the runs.
+     */
+    void measureClients(int runs) {
+        System.out.println("### The CLI alone: one small call to runtime (rootful), A/B interleaved");
+        System.out.println();
+        System.out.println("| what | runs | median ms | p10 ms | p90 ms | max ms |");
+        System.out.println("|---|---|---|---|---|---|");
+        for (List<String> args : List.of(List.of("task", "list"), List.of("ps"))) {
+            List<Double> a = new ArrayList<>();
+            List<Double> b = new ArrayList<>();
+            List<String> other = otherCli(args);
+            for (int i = -2; i < 3 * runs; i++) {
+                long t0 = System.nanoTime();
+                check(Cmd.exec(other, null, e -> { }, null, 120), "the other checkout's terok " + args);
+                long t1 = System.nanoTime();
+                inst.terok(null, args.toArray(String[]::new));
+                long t2 = System.nanoTime();
+                if (i >= 0) {
+                    a.add((t1 - t0) / 1e6);
+                    b.add((t2 - t1) / 1e6);
+                }
+            }
+            System.out.println(row(new Stats(a), "A (" + System.getenv(OTHER_CLI) + "): `terok " + String.join(" ", args) + "`"));
+            System.out.println(row(new Stats(b), "B (this checkout): `terok " + String.join(" ", args) + "`"));
         }
         System.out.println();
     }
