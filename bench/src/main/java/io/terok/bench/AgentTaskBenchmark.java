@@ -97,8 +97,17 @@ public final class AgentTaskBenchmark {
                 throw new IllegalStateException("project show names no built image");
             }
             String image = im.group(1);
-            measureAgentStart(image, model.port(), runs);
-            measureTrivialRun(image, runs);
+            // TEROK_BENCH_PARTS=agent or =trivial measures one of the two (default: both).
+            String parts = System.getenv().getOrDefault("TEROK_BENCH_PARTS", "agent,trivial");
+            if (parts.contains("agent")) {
+                measureAgentStart(image, model.port(), runs);
+            }
+            if (parts.contains("trivial")) {
+                measureTrivialRun(image, runs);
+            }
+            if (parts.contains("cli") && System.getenv(OTHER_CLI) != null) {
+                measureClients(runs);
+            }
         } finally {
             if (project) {
                 for (String line : inst.terok(null, "task", "list").out().lines().skip(1).toList()) {
@@ -118,7 +127,22 @@ public final class AgentTaskBenchmark {
         List<Double> plainFirst = new ArrayList<>();
         List<Double> plainWhole = new ArrayList<>();
         List<String> baseline = null;
+        List<Double> otherFirst = new ArrayList<>();
         for (int i = -2; i < runs; i++) {
+            List<String> other = otherCli(List.of("task", "run", "demo", "Say hello. bench-mark-other-" + (i + 2)));
+            if (other != null) {
+                long a0 = System.nanoTime();
+                Cmd.Output a = Cmd.exec(other, null, e -> { }, null, 300);
+                check(a, "the other checkout's terok task run");
+                Matcher aid = Pattern.compile("== task ([0-9a-f]{32}) ").matcher(a.out());
+                if (!aid.find()) {
+                    throw new IllegalStateException("the other terok task run printed no task id:\n" + a.out() + a.err());
+                }
+                inst.terok(null, "task", "delete", "demo", aid.group(1));
+                if (i >= 0) {
+                    otherFirst.add((arrival("bench-mark-other-" + (i + 2)) - a0) / 1e6);
+                }
+            }
             String mark = "bench-mark-terok-" + (i + 2);
             long t0 = System.nanoTime();
             Cmd.Output r = Cmd.exec(inst.command("task", "run", "demo", "Say hello. " + mark), null, e -> { }, null, 300);
@@ -150,6 +174,10 @@ public final class AgentTaskBenchmark {
         System.out.println("|---|---|---|---|---|---|");
         System.out.println(row(pf, "baseline: `" + String.join(" ", baseline).replace(REAL_KEY, "$KEY") + "` → first request"));
         System.out.println(row(tf, "terok: `terok task run demo \"Say hello. …\"` → first request (through the broker)"));
+        if (!otherFirst.isEmpty()) {
+            System.out.println(row(new Stats(otherFirst), "the same through the CLI of " + System.getenv(OTHER_CLI)
+                    + " (A, interleaved) → first request"));
+        }
         System.out.println(row(new Stats(plainWhole), "baseline, whole command (agent answered, container removed)"));
         System.out.println(row(new Stats(terokWhole), "terok, whole command (answered, summary printed)"));
         System.out.println();
@@ -162,7 +190,16 @@ public final class AgentTaskBenchmark {
         List<String> wired = List.of("run", "--rm", "--project", "demo", "--provider", "anthropic", image, "true");
         List<Double> terokMs = new ArrayList<>();
         List<Double> plainMs = new ArrayList<>();
+        List<Double> otherMs = new ArrayList<>();
+        List<String> other = otherCli(wired);
         for (int i = -3; i < runs; i++) {
+            if (other != null) {
+                long a0 = System.nanoTime();
+                check(Cmd.exec(other, null, e -> { }, null, 300), "the other checkout's terok run --rm");
+                if (i >= 0) {
+                    otherMs.add((System.nanoTime() - a0) / 1e6);
+                }
+            }
             long t0 = System.nanoTime();
             inst.terok(null, wired.toArray(String[]::new));
             long t1 = System.nanoTime();
@@ -181,6 +218,10 @@ public final class AgentTaskBenchmark {
         System.out.println("|---|---|---|---|---|---|");
         System.out.println(row(p, "baseline: `" + String.join(" ", plain) + "`"));
         System.out.println(row(t, "terok: `terok " + String.join(" ", wired) + "`"));
+        if (other != null) {
+            System.out.println(row(new Stats(otherMs), "the same through the CLI of " + System.getenv(OTHER_CLI)
+                    + " (A, interleaved)"));
+        }
         System.out.println();
         System.out.printf("Added by terok: %+.1f ms at the median%n%n", t.median() - p.median());
 
@@ -211,6 +252,55 @@ public final class AgentTaskBenchmark {
             System.out.println(row(new Stats(ms), "`" + String.join(" ", optOut) + "`"));
         }
         System.out.println();
+    }
+
+    /**
+     * The client alone, A/B: `terok task list` and `terok ps` (one small call each to runtime, a new JVM each) through
+     * the other checkout's CLI and this one's, interleaved, three times the runs.
+     */
+    void measureClients(int runs) {
+        System.out.println("### The CLI alone: one small call to runtime (rootful), A/B interleaved");
+        System.out.println();
+        System.out.println("| what | runs | median ms | p10 ms | p90 ms | max ms |");
+        System.out.println("|---|---|---|---|---|---|");
+        for (List<String> args : List.of(List.of("task", "list"), List.of("ps"))) {
+            List<Double> a = new ArrayList<>();
+            List<Double> b = new ArrayList<>();
+            List<String> other = otherCli(args);
+            for (int i = -2; i < 3 * runs; i++) {
+                long t0 = System.nanoTime();
+                check(Cmd.exec(other, null, e -> { }, null, 120), "the other checkout's terok " + args);
+                long t1 = System.nanoTime();
+                inst.terok(null, args.toArray(String[]::new));
+                long t2 = System.nanoTime();
+                if (i >= 0) {
+                    a.add((t1 - t0) / 1e6);
+                    b.add((t2 - t1) / 1e6);
+                }
+            }
+            System.out.println(row(new Stats(a), "A (" + System.getenv(OTHER_CLI) + "): `terok " + String.join(" ", args) + "`"));
+            System.out.println(row(new Stats(b), "B (this checkout): `terok " + String.join(" ", args) + "`"));
+        }
+        System.out.println();
+    }
+
+    /** Names another checkout whose built CLI the trivial run interleaves with this one's (an A/B of the client). */
+    static final String OTHER_CLI = "TEROK_BENCH_OTHER_CLI";
+
+    /**
+     * The trivial run through the other checkout's {@code bin/terok}, against this installation's services, with a
+     * state directory of its own (its own class-data archive); null when {@link #OTHER_CLI} is not set.
+     */
+    List<String> otherCli(List<String> args) {
+        String other = System.getenv(OTHER_CLI);
+        if (other == null || other.isBlank()) {
+            return null;
+        }
+        List<String> cmd = new ArrayList<>(inst.command(args.toArray(String[]::new)));
+        int bin = cmd.indexOf(inst.repoPath().resolve("bin/terok").toString());
+        cmd.set(bin, Path.of(other).resolve("bin/terok").toString());
+        cmd.add(bin, "TEROK_STATE_DIR=" + inst.repoHome().resolve("state-other-cli"));
+        return cmd;
     }
 
     /**

@@ -67,6 +67,16 @@ final class PrivateInstallation implements AutoCloseable {
         return fixture.seedUpstream();
     }
 
+    /** The checkout whose {@code bin/terok} this installation runs. */
+    Path repoPath() {
+        return fixture.repo;
+    }
+
+    /** The installation's own directory. */
+    Path repoHome() {
+        return fixture.home;
+    }
+
     /** The {@code bin/terok} command line with this installation's environment. */
     List<String> command(String... args) {
         return fixture.command(args);

@@ -7,6 +7,9 @@ import io.terok.api.v1.ClearanceStatusRequest;
 import io.terok.api.v1.GetPanicStateRequest;
 import io.terok.api.v1.HooksRequest;
 import io.terok.api.v1.HooksStatus;
+import io.terok.api.v1.ListTasksRequest;
+import io.terok.api.v1.Task;
+import io.terok.common.Printable;
 import io.terok.api.v1.PanicState;
 import io.terok.cli.core.Context;
 import io.terok.cli.core.GrpcErrors;
@@ -48,6 +51,7 @@ public final class DoctorCommand extends Verb {
         ServiceLayout layout = new ServiceLayout(ctx);
         checks.addAll(services(layout));
         checks.add(panic(ctx, layout));
+        checks.add(pendingReleases(ctx, layout));
         checks.add(hooks(ctx, layout));
         checks.add(desktop(ctx, layout));
         checks.addAll(new DeploymentChecks(ctx, mode == null ? null : mode.mode()).all());
@@ -92,6 +96,23 @@ public final class DoctorCommand extends Verb {
                     ? Check.error(label, "on since " + Times.toSecond(st.getSince())
                             + ": no task is launched", "when it is over: `terok panic --clear`")
                     : Check.ok(label, "off");
+        });
+    }
+
+    /**
+     * Whether every removed task gave back its wiring: a removal (an auto-remove task's, done by runtime after `terok
+     * run --rm` returned, or a `terok rm`) whose release failed keeps its record until runtime's retry succeeds.
+     */
+    static Check pendingReleases(Context ctx, ServiceLayout layout) {
+        String label = "task releases";
+        return askService(ctx, layout, ServiceApi.RUNTIME, Duration.ofSeconds(5), label, rt -> {
+            List<String> pending = rt.list(ListTasksRequest.newBuilder().setAll(true).build()).getTasksList().stream()
+                    .filter(Task::getReleasePending)
+                    .map(t -> Printable.line(t.getName(), 80) + ": " + Printable.line(String.join("; ", t.getWarningsList()), 300))
+                    .toList();
+            return pending.isEmpty() ? Check.ok(label, "nothing held for a removed task")
+                    : Check.warn(label, pending.size() + " removed task(s) still hold wiring: " + String.join(" | ", pending),
+                            "runtime retries by itself once the service is back; `terok rm TASK` retries now");
         });
     }
 

@@ -45,6 +45,13 @@ public final class PsCommand extends Verb {
             ctx.warn("terok is in panic mode since " + Times.toSecond(listed.getPanic().getSince())
                     + ": no task is launched until `terok panic --clear`");
         }
+        for (Task t : tasks) {
+            if (t.getReleasePending()) {
+                ctx.warn("task " + Printable.line(t.getName(), 80) + " is removed but still holds: "
+                        + Printable.line(String.join("; ", t.getWarningsList()), 400)
+                        + " (runtime retries; `terok rm " + Tasks.shortId(t.getId()) + "` retries now)");
+            }
+        }
         for (String bad : listed.getUnreadableRecordsList()) {
             ctx.warn("task record " + Printable.line(bad, 400) + " - its task is not listed; fix the file or move it away");
         }
@@ -82,6 +89,9 @@ public final class PsCommand extends Verb {
     }
 
     static String state(Task t) {
+        if (t.getReleasePending() && t.getState() == TaskState.TASK_STATE_MISSING) {
+            return "removed, release pending";
+        }
         if (t.getState() == TaskState.TASK_STATE_EXITED) {
             return "exited (" + t.getExitCode() + ")";
         }

@@ -100,6 +100,9 @@ public final class RunCommand extends Verb {
                     "`terok rm TASK` removes a detached task once it has exited", CliException.USAGE, null);
         }
         LaunchRequest request = toRequest(ctx.env, Path.of("").toAbsolutePath());
+        // Without a TTY, runtime removes the task itself once this command has had the exit code (or is killed), so
+        // the command returns without waiting for the container's removal and the release of its wiring.
+        boolean removedByRuntime = request.getAutoRemove();
         warnOptOuts(ctx, request.getOptOut());
         try (ServiceClient<RuntimeServiceBlockingStub> rt = ServiceApi.RUNTIME.connect(ctx)) {
             Task task = rt.call("cannot launch " + image, Deadlines.LAUNCH, stub -> stub.launch(request));
@@ -111,7 +114,8 @@ public final class RunCommand extends Verb {
             String id = task.getId();
             ctx.err.println("task " + id + " (" + task.getName() + ")");
             Thread interrupted = new Thread(() -> ctx.err.println(
-                    "\nterok: interrupted; task " + id + " keeps running (`terok stop " + id + "` stops it)"));
+                    "\nterok: interrupted; task " + id + " keeps running (`terok stop " + id + "` stops it)"
+                            + (request.getAutoRemove() ? " and is removed when it ends" : "")));
             Runtime.getRuntime().addShutdownHook(interrupted);
             int exitCode;
             try {
@@ -128,6 +132,10 @@ public final class RunCommand extends Verb {
                     // One call follows the output and answers the exit code (no separate Wait round trip).
                     Integer code = LogsCommand.stream(rt, LogsRequest.newBuilder().setTask(id).setFollow(true)
                             .setWithExitCode(true).build(), ctx, false);
+                    if (code == null) {
+                        // A runtime that answered no exit code on the stream: asked separately, and removed here.
+                        removedByRuntime = false;
+                    }
                     exitCode = code != null ? code : rt.call("cannot wait for task " + id,
                             Deadlines.FOLLOW, stub -> stub.wait(WaitRequest.newBuilder().setTask(id).build()))
                             .getExitCode();
@@ -135,7 +143,7 @@ public final class RunCommand extends Verb {
             } finally {
                 removeHook(interrupted);
             }
-            if (rm) {
+            if (rm && !removedByRuntime) {
                 rt.call("task exited with code " + exitCode + " but cannot be removed",
                         stub -> stub.remove(RemoveRequest.newBuilder().setTask(id).build()))
                         .getWarningsList().forEach(w -> ctx.err.println("warning: " + w));
@@ -191,7 +199,7 @@ public final class RunCommand extends Verb {
         }
         ServiceOptOut optOut = ServiceOptOut.newBuilder()
                 .setShield(noShield).setVault(noVault).setGate(noGate).setClearance(noClearance).build();
-        return LaunchRequest.newBuilder().setRunSpec(spec).setOptOut(optOut).build();
+        return LaunchRequest.newBuilder().setRunSpec(spec).setOptOut(optOut).setAutoRemove(rm && !tty).build();
     }
 
     static NetworkMode network(String mode) {

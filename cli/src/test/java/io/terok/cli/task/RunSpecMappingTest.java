@@ -49,6 +49,14 @@ class RunSpecMappingTest {
     }
 
     @Test
+    void rmWithoutATerminalLeavesTheRemovalToRuntimeSoTheCommandReturnsWithTheExitCode() {
+        assertTrue(request("--rm", "img:1", "true").getAutoRemove(), "runtime removes it once its process has ended");
+        assertFalse(request("img:1", "true").getAutoRemove());
+        assertFalse(request("--rm", "-t", "img:1", "sh").getAutoRemove(), "-t: the command removes it after the session");
+        assertFalse(request("img:1", "true", "--rm").getAutoRemove(), "--rm after the image is the container's");
+    }
+
+    @Test
     void commandAfterTheImageIsPassedVerbatimIncludingFlags() {
         RunSpec spec = request("--name", "t1", "-e", "A=1", "img:1", "sh", "-c", "echo hi", "--name", "x", "-e", "B=2",
                 "-d", "--rm", "--", "@notafile").getRunSpec();

@@ -37,6 +37,7 @@ import io.terok.runtime.attach.AttachSessions;
 import io.terok.runtime.panic.EmergencyStop;
 import io.terok.runtime.podman.OutputSink;
 import io.terok.runtime.podman.StreamHandle;
+import io.terok.runtime.task.AutoRemoval;
 import io.terok.runtime.task.TaskManager;
 import io.terok.service.GrpcCalls;
 import jakarta.inject.Inject;
@@ -162,13 +163,23 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
     /**
      * Follows the output to its end, then answers the exit code in the stream's last message: what a client that runs a
      * task to its end (terok run) otherwise asks in a second call, Wait. Holds this worker thread while the task runs,
-     * as Wait does.
+     * as Wait does. An auto-remove task is removed once this call has answered its exit code (or its client has gone).
      */
     private void logsToExit(LogsRequest request, ServerCallStreamObserver<LogChunk> call) {
+        if (!request.getFollow()) {
+            call.onError(GrpcCalls.toStatus(ServiceException.invalid("with_exit_code",
+                    "only with follow: the exit code comes after the output has ended"), NO_OTHER_FAILURES));
+            return;
+        }
+        AutoRemoval.Follower follower;
         try {
-            if (!request.getFollow()) {
-                throw ServiceException.invalid("with_exit_code", "only with follow: the exit code comes after the output has ended");
-            }
+            follower = tasks.followToExit(request.getTask());
+        } catch (RuntimeException e) {
+            call.onError(GrpcCalls.toStatus(e, NO_OTHER_FAILURES));
+            return;
+        }
+        boolean delivered = false;
+        try {
             Duration bound = waitBound(0);
             CompletableFuture<Optional<Throwable>> ended = new CompletableFuture<>();
             StreamHandle h = tasks.logs(request.getTask(), true, request.getTail(),
@@ -186,10 +197,17 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
             if (!call.isCancelled()) {
                 call.onNext(LogChunk.newBuilder().setExited(true).setExitCode(exitCode).build());
                 call.onCompleted();
+                delivered = true;
             }
         } catch (RuntimeException e) {
             if (!call.isCancelled()) {
                 call.onError(GrpcCalls.toStatus(e, NO_OTHER_FAILURES));
+            }
+        } finally {
+            if (delivered) {
+                follower.delivered();
+            } else {
+                follower.gone();
             }
         }
     }

@@ -69,12 +69,36 @@ public final class TaskManager {
     private final Path seccompDir;
     /** Test-only: holds a launch at a named step (inert unless the environment enables it). */
     private final LaunchBarrier barrier = LaunchBarrier.fromEnvironment();
-    /** Told when a failed launch could not give everything back, so its record is released later. */
+    /** Told when a failed launch or removal could not give everything back, so its record is released later. */
     private volatile Runnable launchLeftBehind = () -> { };
+    /** How long a launch naming the name of an auto-remove task being removed waits for that removal. */
+    private static final Duration NAME_FREED = Duration.ofSeconds(30);
+    /** Who removes the tasks launched with auto-remove once they have ended. */
+    private final AutoRemoval autoRemoval;
 
     /** @param seccompDir where the tasks' seccomp profiles are written: a directory podman reads at the same path */
     public TaskManager(PodmanApi podman, TaskStore store, TaskServices services, RunSpecValidator validator, PanicLock panic,
             Path seccompDir) {
+        this(podman, store, services, validator, panic, seccompDir, Duration.ofSeconds(10));
+    }
+
+    /**
+     * @param followerGrace how long the launcher of an auto-remove task may take to follow it before runtime waits for
+     *                      its exit on a thread of its own
+     */
+    public TaskManager(PodmanApi podman, TaskStore store, TaskServices services, RunSpecValidator validator, PanicLock panic,
+            Path seccompDir, Duration followerGrace) {
+        this.autoRemoval = new AutoRemoval(new AutoRemoval.Hooks() {
+            @Override
+            public void awaitExit(String taskId) {
+                awaitEnded(taskId);
+            }
+
+            @Override
+            public void remove(String taskId) {
+                removeEnded(taskId);
+            }
+        }, followerGrace, Duration.ofSeconds(2));
         this.podman = podman;
         this.seccompDir = seccompDir;
         this.store = store;
@@ -117,7 +141,8 @@ public final class TaskManager {
         reserve(name);
         times.mark("name reserved");
         try {
-            return launch(new LaunchContext(id, name, spec, plan, request.getOptOut(), podman.profile().hostLoopbackAddress()), times);
+            return launch(new LaunchContext(id, name, spec, plan, request.getOptOut(), podman.profile().hostLoopbackAddress()), times,
+                    request.getAutoRemove());
         } finally {
             times.done();
             synchronized (reservedNames) {
@@ -127,6 +152,10 @@ public final class TaskManager {
     }
 
     private void reserve(String name) {
+        // `terok run --rm --name X` twice in a row: the first one's removal may still be under way after its client
+        // returned (runtime removes it), so the name is waited for, as `podman run --rm` had waited before returning.
+        store.all().stream().filter(t -> t.getName().equals(name) && autoRemoval.removing(t.getId())).findFirst()
+                .ifPresent(t -> autoRemoval.awaitRemoved(t.getId(), NAME_FREED));
         synchronized (reservedNames) {
             if (reservedNames.contains(name) || store.all().stream().anyMatch(t -> t.getName().equals(name))
                     || podman.inspect(name).isPresent()) {
@@ -136,7 +165,7 @@ public final class TaskManager {
         }
     }
 
-    private Task launch(LaunchContext ctx, StepTimes times) {
+    private Task launch(LaunchContext ctx, StepTimes times, boolean autoRemove) {
         String id = ctx.taskId();
         String name = ctx.name();
         List<String> warnings = new ArrayList<>();
@@ -149,7 +178,7 @@ public final class TaskManager {
             // Written before any service is asked: if this process dies mid-launch, the next one finds the record
             // and undoes what the launch may have taken (reconcileInterruptedLaunches).
             Task.Builder record = Task.newBuilder().setId(id).setName(name).setImage(ctx.plan().image()).setSpec(ctx.spec())
-                    .setCreatedAt(ProtoTime.of(Instant.now())).setLaunching(true)
+                    .setCreatedAt(ProtoTime.of(Instant.now())).setLaunching(true).setAutoRemove(autoRemove)
                     .setWiring(TaskWiring.newBuilder().addAllOptedOut(WiringRelease.optedOut(ctx.optOut())));
             store.save(record.build());
             LaunchComposition.Composed composed = composition.compose(ctx, undo);
@@ -179,12 +208,17 @@ public final class TaskManager {
             panic.refuse("launching a task");
             composition.confirmShieldLoaded(id, composed.wiring(), created.id());
             times.mark("shield confirmed");
+            if (autoRemove) {
+                // Before the record says "launched", so a reconciler pass never takes this task for one nobody handles.
+                autoRemoval.launched(id);
+            }
             record.setLaunching(false);
             store.save(record.build());
             LOG.infof("launched task %s (%s) image=%s network=%s opted-out=%s", id, name, plan.image(),
                     plan.network() ? "filtered" : "none", composed.wiring().getOptedOutList());
             return live(record.build());
         } catch (RuntimeException e) {
+            autoRemoval.forget(id);
             LOG.warnf("launch of %s failed, undoing %s: %s", name, undo.held(), e.getMessage());
             List<String> notUndone = undo.unwind(name);
             if (notUndone.isEmpty()) {
@@ -285,12 +319,62 @@ public final class TaskManager {
             LOG.infof("removed task %s (%s)", t.getId(), t.getName());
         } else {
             // Keep the record so a later remove retries exactly what is still held.
-            store.save(t.toBuilder().clearWarnings().addAllWarnings(warnings).build());
+            store.save(t.toBuilder().clearWarnings().addAllWarnings(warnings).setReleasePending(true).build());
             LOG.warnf("removed container of task %s but kept its record: %s", t.getName(), warnings);
         }
         times.mark("record");
         times.done();
         return RemoveResponse.newBuilder().setId(t.getId()).addAllWarnings(warnings).build();
+    }
+
+    /**
+     * A client follows the task's output to its exit code: for an auto-remove task the removal waits until the client
+     * has had the exit code ({@link AutoRemoval.Follower#delivered}) or has gone.
+     */
+    public AutoRemoval.Follower followToExit(String ref) {
+        return autoRemoval.follow(store.resolve(ref).getId());
+    }
+
+    /** Blocks until the task's container has exited or is gone (an auto-remove task's watcher). */
+    private void awaitEnded(String taskId) {
+        Optional<Task> t = store.get(taskId);
+        if (t.isEmpty() || t.get().getContainerId().isEmpty()) {
+            return;
+        }
+        while (true) {
+            try {
+                podman.waitExit(t.get().getContainerId(), Duration.ofHours(1));
+                return;
+            } catch (PodmanException e) {
+                if (e.notFound()) {
+                    return;
+                }
+                if (!e.timedOut()) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * Removes an auto-remove task whose process has ended. What cannot be released now stays on the record
+     * (release_pending) and the reconciler is told, so it is retried and `terok ps` shows it meanwhile.
+     */
+    private void removeEnded(String taskId) {
+        if (store.get(taskId).isEmpty()) {
+            return; // removed by the operator meanwhile
+        }
+        try {
+            if (!remove(taskId, true).getWarningsList().isEmpty()) {
+                launchLeftBehind.run();
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("task %s ended but cannot be removed yet (retried): %s", taskId, e.getMessage());
+            store.get(taskId).ifPresent(t -> store.save(t.toBuilder().setReleasePending(true).clearWarnings()
+                    .addWarnings("could not remove the ended task: " + e.getMessage() + "; runtime retries, or run remove again")
+                    .build()));
+            launchLeftBehind.run();
+        }
     }
 
     /**
@@ -334,6 +418,9 @@ public final class TaskManager {
         int left = 0;
         for (Task t : store.all()) {
             if (!t.getLaunching()) {
+                if ((t.getAutoRemove() || t.getReleasePending()) && !autoRemoval.handles(t.getId()) && !removeOrWatch(t)) {
+                    left++;
+                }
                 continue;
             }
             synchronized (reservedNames) {
@@ -367,6 +454,32 @@ public final class TaskManager {
         return left;
     }
 
+    /**
+     * An auto-remove task no one in this process handles (runtime restarted, or its removal failed), or a removal whose
+     * release failed: removed again when its process has ended, watched when it still runs.
+     *
+     * @return false when something is still held (retried on the next pass)
+     */
+    private boolean removeOrWatch(Task t) {
+        try {
+            boolean running = !t.getReleasePending() && !t.getContainerId().isEmpty()
+                    && podman.inspect(t.getContainerId()).map(ContainerInfo::running).orElse(false);
+            if (running) {
+                autoRemoval.watch(t.getId());
+                return true;
+            }
+            List<String> warnings = remove(t.getId(), true).getWarningsList();
+            if (warnings.isEmpty()) {
+                LOG.infof("removed ended task %s (%s) and released its wiring", t.getId(), t.getName());
+                return true;
+            }
+            return false;
+        } catch (RuntimeException e) {
+            LOG.warnf("task %s (%s): cannot remove it yet: %s", t.getId(), t.getName(), e.getMessage());
+            return false;
+        }
+    }
+
     public List<Task> list(boolean all) {
         Map<String, ContainerInfo> byTask = new LinkedHashMap<>();
         for (ContainerInfo c : podman.list(TASK_LABEL)) {
@@ -375,7 +488,8 @@ public final class TaskManager {
         List<Task> out = new ArrayList<>();
         for (Task t : store.all()) {
             Task live = withState(t, Optional.ofNullable(byTask.get(t.getId())));
-            if (all || live.getState() == TaskState.TASK_STATE_RUNNING || live.getState() == TaskState.TASK_STATE_CREATED) {
+            if (all || live.getState() == TaskState.TASK_STATE_RUNNING || live.getState() == TaskState.TASK_STATE_CREATED
+                    || t.getReleasePending()) {
                 out.add(live);
             }
         }

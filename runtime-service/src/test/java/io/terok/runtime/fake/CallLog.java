@@ -16,7 +16,7 @@ public final class CallLog {
     private final java.util.Set<String> kills = new java.util.HashSet<>();
 
     /** {@code call} throws what {@code failure} makes (it is still logged, as attempted). */
-    public void fail(String call, Supplier<RuntimeException> failure) {
+    public synchronized void fail(String call, Supplier<RuntimeException> failure) {
         failures.put(call, failure);
     }
 

@@ -89,12 +89,14 @@ public final class FakePodman implements PodmanApi {
         log.record("podman.stop");
         ContainerInfo c = containers.get(id);
         containers.put(id, info(id, c.name(), "exited", c.labels()));
+        notifyAll();
     }
 
     @Override
     public synchronized void remove(String id, boolean force) {
         log.record("podman.remove");
         containers.remove(id);
+        notifyAll();
     }
 
     @Override
@@ -107,9 +109,35 @@ public final class FakePodman implements PodmanApi {
         return containers.values().stream().filter(c -> c.labels().containsKey(label)).toList();
     }
 
+    /** Blocks until the container is no longer running (stopped, or removed) or the timeout is over. */
     @Override
-    public int waitExit(String id, Duration timeout) {
-        throw new UnsupportedOperationException("not used by the launch tests");
+    public synchronized int waitExit(String id, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (containers.containsKey(id) && containers.get(id).running()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw io.terok.runtime.podman.PodmanException.timeout("timed out waiting for " + id);
+            }
+            try {
+                wait(Math.max(1, left / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        ContainerInfo c = containers.get(id);
+        if (c == null) {
+            throw new io.terok.runtime.podman.PodmanException(404, "no such container " + id);
+        }
+        return c.exitCode();
+    }
+
+    /** The container's process ends with {@code code}, as if it exited by itself. */
+    public synchronized void exit(String id, int code) {
+        ContainerInfo c = containers.get(id);
+        containers.put(id, new ContainerInfo(id, c.name(), c.image(), "exited", code, c.createdAt(), c.startedAt(),
+                Instant.now(), 0, c.labels()));
+        notifyAll();
     }
 
     @Override

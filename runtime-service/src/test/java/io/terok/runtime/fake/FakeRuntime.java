@@ -24,11 +24,16 @@ public final class FakeRuntime {
     public final TaskManager tasks;
 
     public FakeRuntime(Path dir) {
+        this(dir, java.time.Duration.ofSeconds(10));
+    }
+
+    /** @param followerGrace how long an auto-remove task's launcher may take to follow it */
+    public FakeRuntime(Path dir, java.time.Duration followerGrace) {
         services = new FakeTaskServices(log, dir.resolve("vault-ssh"));
         store = new TaskStore(dir.resolve("tasks"));
         panic = new PanicLock(dir.resolve("panic.lock"), Clock.systemUTC());
         tasks = new TaskManager(podman, store, services, new RunSpecValidator(List.of(dir), Set.of(), 4), panic,
-                dir.resolve("seccomp"));
+                dir.resolve("seccomp"), followerGrace);
     }
 
     /** A spec that needs every service: credentials, a project, filtered network. */
