@@ -188,7 +188,7 @@ class SshUpstreamTest {
             projects.create("ssh-stranger", stranger.url(up));
             ServiceException e = assertThrows(ServiceException.class, () -> mirror.sync("ssh-stranger"));
             assertTrue(e.getMessage().contains("refused the project's SSH key") && e.getMessage().contains("terok ssh list ssh-stranger"),
-                    e.getMessage());
+                    e.getMessage() + "\nthe test sshd's log:\n" + stranger.log());
             assertFalse(Files.exists(projects.path("ssh-stranger").resolve("refs/terok/upstream/main")));
         }
         refusal = "the vault is locked, so the gate cannot use the SSH key of project ssh-locked: run `terok vault unlock`";
