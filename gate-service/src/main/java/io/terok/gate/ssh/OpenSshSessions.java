@@ -232,9 +232,16 @@ public final class OpenSshSessions extends SshSessionFactory {
             return p.exitValue();
         }
 
+        /**
+         * Ends ssh without closing its pipes, which {@link Process#destroy()} also does: JGit destroys the process as
+         * soon as the remote hung up, while the drain may still be reading why ssh failed (a host-key warning is many
+         * writes). A closed stream lost what the drain had not read yet: the error said only "Invalid remote", or
+         * showed the warning's first line of @ signs (seen in two runs of the whole suite). The drain ends at ssh's
+         * end of file and closes stderr; JGit closes stdin and stdout.
+         */
         @Override
         public void destroy() {
-            p.destroy();
+            p.toHandle().destroy();
         }
 
         @Override
