@@ -20,8 +20,9 @@ STAGE_STAMP="$AGENTS_STAGE/.prepared-$(cat "$REPO_DIR"/agents/src/main/resources
     "$REPO_DIR"/agents/src/main/java/io/terok/agents/image/NodeRuntime.java | sha256sum | cut -c1-16)"
 if [ "${PROFILE:-}" != product ] && [ ! -f "$STAGE_STAMP" ]; then
     log "  staging the agents into $AGENTS_STAGE (npm registry)"
-    (cd "$REPO_DIR" && ./mvnw -B -q -ntp -pl agents -am -DskipTests package \
-        && ./mvnw -B -q -ntp -pl agents dependency:build-classpath -Dmdep.outputFile=target/prepare-host.cp) >&2
+    # One reactor run: on a fresh machine terok-common is in no local repository, only in this reactor.
+    (cd "$REPO_DIR" && ./mvnw -B -q -ntp -pl agents -am -DskipTests package dependency:build-classpath \
+        -Dmdep.outputFile=target/prepare-host.cp) >&2
     java -cp "$REPO_DIR/agents/target/classes:$REPO_DIR/common/target/classes:$(cat "$REPO_DIR/agents/target/prepare-host.cp")" \
         io.terok.agents.stage.StageCommand "$AGENTS_STAGE" localhost/terok-agent-base:bookworm >&2
     touch "$STAGE_STAMP"
