@@ -263,6 +263,45 @@ class FaultsEndToEndTest {
                 "the killed client's task, once it ended: records " + recordIds() + ", containers " + containersOf(killed));
     }
 
+    /**
+     * `terok run -t --rm` as without a TTY: runtime removes the task once the attached client has had the exit code, and
+     * when the client is killed mid-session, once the task has ended. (Before, the client removed a TTY task itself after
+     * the session, so a killed client left the exited container and its whole wiring held: with RunCommand's old
+     * `setAutoRemove(rm && !tty)` this test fails at the killed client, the record and the container still there.)
+     */
+    @Test
+    void runTtyRmIsRemovedByRuntimeAlsoWhenTheClientIsKilledMidSession() throws Exception {
+        Path log = terok.home.resolve("rm-tty.log");
+        Process client = new ProcessBuilder(terok.commandLine("run", "-t", "--rm", "--name", "e2e-fault-rm-tty", "--project",
+                "e2e-faults", "--provider", "anthropic", "localhost/terok-agent:latest", "sh", "-c",
+                "echo rm-tty-started; read line; echo \"got $line\"; exit 5"))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(waitFor(() -> uncheck(() -> Files.readString(log)).contains("rm-tty-started"), Duration.ofSeconds(120)),
+                "the task started: " + Files.readString(log));
+        String ended = taskIdIn(Files.readString(log));
+        client.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+        client.getOutputStream().flush();
+        assertTrue(client.waitFor(120, TimeUnit.SECONDS), "the session ended: " + Files.readString(log));
+        assertEquals(5, client.exitValue(), "the task's exit code through the TTY session: " + Files.readString(log));
+        assertTrue(Files.readString(log).contains("got go"), "the typed line reached the task: " + Files.readString(log));
+        assertTrue(waitFor(() -> released(ended) && vaultTokens(ended) == 0, Duration.ofSeconds(60)),
+                "after -t --rm returned: records " + recordIds() + ", containers " + containersOf(ended));
+
+        Path killedLog = terok.home.resolve("rm-tty-killed.log");
+        Process killedClient = new ProcessBuilder(terok.commandLine("run", "-t", "--rm", "--name", "e2e-fault-rm-tty-killed",
+                "--project", "e2e-faults", "--provider", "anthropic", "localhost/terok-agent:latest", "sh", "-c",
+                "echo rm-tty-started; sleep 8; echo rm-tty-ended"))
+                .redirectErrorStream(true).redirectOutput(killedLog.toFile()).start();
+        assertTrue(waitFor(() -> uncheck(() -> Files.readString(killedLog)).contains("rm-tty-started"), Duration.ofSeconds(120)),
+                "the task started: " + Files.readString(killedLog));
+        String killed = taskIdIn(Files.readString(killedLog));
+        killedClient.destroyForcibly(); // bin/terok execs java: the client itself, killed as by SIGKILL
+        assertTrue(killedClient.waitFor(60, TimeUnit.SECONDS));
+        assertTrue(recordIds().contains(killed), "the task outlives its client while it runs");
+        assertTrue(waitFor(() -> released(killed) && vaultTokens(killed) == 0, Duration.ofSeconds(90)),
+                "the killed client's TTY task, once it ended: records " + recordIds() + ", containers " + containersOf(killed));
+    }
+
     /** The containers of the step launches (by name: podman's storage is the machine's, others' tasks are there too). */
     static List<String> taskContainers() {
         return Cmd.exec(List.of("podman", "--url=unix://" + podman.socket, "ps", "-aq", "--filter", "name=^e2e-fault-step$"),
