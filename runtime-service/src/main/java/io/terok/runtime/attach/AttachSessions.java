@@ -98,7 +98,7 @@ public final class AttachSessions {
         } catch (RuntimeException e) {
             slots.release();
             if (follower != null) {
-                follower.gone(); // once only: a session that did begin tells the same follower nothing more
+                follower.gone(); // the session never began, so no pump will tell it
             }
             throw e;
         }
