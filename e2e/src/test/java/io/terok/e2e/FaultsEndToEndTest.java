@@ -30,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -248,19 +249,60 @@ class FaultsEndToEndTest {
         // The same name again at once: a launch waits for the removal under way, as `podman run --rm` had waited.
         terok.run("run", "--rm", "--name", "e2e-fault-rm", "--network", "none", "localhost/terok-agent:latest", "true").ok();
 
-        Path log = terok.home.resolve("rm-killed.log");
-        Process client = new ProcessBuilder(terok.commandLine("run", "--rm", "--name", "e2e-fault-rm-killed", "--project",
+        aClientKilledMidTaskLeavesNothing("e2e-fault-rm-killed");
+    }
+
+    /**
+     * `terok run -t --rm` as without a TTY: runtime removes the task once the attached client has had the exit code, and
+     * when the client is killed mid-session, once the task has ended. (Before, the client removed a TTY task itself after
+     * the session, so a killed client left the exited container and its whole wiring held: with RunCommand's old
+     * `setAutoRemove(rm && !tty)` this test fails at the killed client, the record and the container still there.)
+     */
+    @Test
+    void runTtyRmIsRemovedByRuntimeAlsoWhenTheClientIsKilledMidSession() throws Exception {
+        Path log = terok.home.resolve("rm-tty.log");
+        Process client = startedClient(log, List.of("run", "-t", "--rm", "--name", "e2e-fault-rm-tty", "--project",
                 "e2e-faults", "--provider", "anthropic", "localhost/terok-agent:latest", "sh", "-c",
-                "echo rm-started; sleep 8; echo rm-ended"))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        assertTrue(waitFor(() -> uncheck(() -> Files.readString(log)).contains("rm-started"), Duration.ofSeconds(120)),
-                "the task started: " + Files.readString(log));
+                "echo rm-started; read line; echo \"got $line\"; exit 5"));
+        String ended = taskIdIn(Files.readString(log));
+        client.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+        client.getOutputStream().flush();
+        assertTrue(client.waitFor(120, TimeUnit.SECONDS), "the session ended: " + Files.readString(log));
+        assertEquals(5, client.exitValue(), "the task's exit code through the TTY session: " + Files.readString(log));
+        assertTrue(Files.readString(log).contains("got go"), "the typed line reached the task: " + Files.readString(log));
+        assertTrue(waitFor(() -> released(ended) && vaultTokens(ended) == 0, Duration.ofSeconds(60)),
+                "after -t --rm returned: records " + recordIds() + ", containers " + containersOf(ended));
+
+        aClientKilledMidTaskLeavesNothing("e2e-fault-rm-tty-killed", "-t");
+    }
+
+    /**
+     * `terok run OPTIONS --rm --name NAME` of a task that runs 8 s, its client SIGKILLed once the task has started: the
+     * task outlives its client, and once it has ended nothing of it is left.
+     */
+    private static void aClientKilledMidTaskLeavesNothing(String name, String... options) throws Exception {
+        List<String> args = new ArrayList<>(List.of("run"));
+        args.addAll(List.of(options));
+        args.addAll(List.of("--rm", "--name", name, "--project", "e2e-faults", "--provider", "anthropic",
+                "localhost/terok-agent:latest", "sh", "-c", "echo rm-started; sleep 8; echo rm-ended"));
+        Path log = terok.home.resolve(name + ".log");
+        Process client = startedClient(log, args);
         String killed = taskIdIn(Files.readString(log));
         client.destroyForcibly(); // bin/terok execs java: this is the client itself, killed as by SIGKILL
         assertTrue(client.waitFor(60, TimeUnit.SECONDS));
         assertTrue(recordIds().contains(killed), "the task outlives its client while it runs");
         assertTrue(waitFor(() -> released(killed) && vaultTokens(killed) == 0, Duration.ofSeconds(90)),
-                "the killed client's task, once it ended: records " + recordIds() + ", containers " + containersOf(killed));
+                "the killed client's task (run " + String.join(" ", options) + " --rm), once it ended: records "
+                        + recordIds() + ", containers " + containersOf(killed));
+    }
+
+    /** `terok ARGS` started with its output in {@code log}; returned once its task has printed "rm-started". */
+    private static Process startedClient(Path log, List<String> args) throws Exception {
+        Process client = new ProcessBuilder(terok.commandLine(args.toArray(String[]::new)))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(waitFor(() -> uncheck(() -> Files.readString(log)).contains("rm-started"), Duration.ofSeconds(120)),
+                "the task started: " + Files.readString(log));
+        return client;
     }
 
     /** The containers of the step launches (by name: podman's storage is the machine's, others' tasks are there too). */

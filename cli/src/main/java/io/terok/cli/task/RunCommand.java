@@ -100,7 +100,8 @@ public final class RunCommand extends Verb {
                     "`terok rm TASK` removes a detached task once it has exited", CliException.USAGE, null);
         }
         LaunchRequest request = toRequest(ctx.env, Path.of("").toAbsolutePath());
-        // Without a TTY, runtime removes the task itself once this command has had the exit code (or is killed), so
+        // With --rm, runtime removes the task itself once this command has had the exit code (through Logs, or through
+        // the attach session with a TTY), or once the task has ended after this command went away (killed, detached):
         // the command returns without waiting for the container's removal and the release of its wiring.
         boolean removedByRuntime = request.getAutoRemove();
         warnOptOuts(ctx, request.getOptOut());
@@ -199,7 +200,7 @@ public final class RunCommand extends Verb {
         }
         ServiceOptOut optOut = ServiceOptOut.newBuilder()
                 .setShield(noShield).setVault(noVault).setGate(noGate).setClearance(noClearance).build();
-        return LaunchRequest.newBuilder().setRunSpec(spec).setOptOut(optOut).setAutoRemove(rm && !tty).build();
+        return LaunchRequest.newBuilder().setRunSpec(spec).setOptOut(optOut).setAutoRemove(rm).build();
     }
 
     static NetworkMode network(String mode) {

@@ -52,7 +52,7 @@ class RunSpecMappingTest {
     void rmWithoutATerminalLeavesTheRemovalToRuntimeSoTheCommandReturnsWithTheExitCode() {
         assertTrue(request("--rm", "img:1", "true").getAutoRemove(), "runtime removes it once its process has ended");
         assertFalse(request("img:1", "true").getAutoRemove());
-        assertFalse(request("--rm", "-t", "img:1", "sh").getAutoRemove(), "-t: the command removes it after the session");
+        assertTrue(request("--rm", "-t", "img:1", "sh").getAutoRemove(), "-t: runtime removes it after the session too");
         assertFalse(request("img:1", "true", "--rm").getAutoRemove(), "--rm after the image is the container's");
     }
 

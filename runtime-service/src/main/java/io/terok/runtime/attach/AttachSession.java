@@ -11,6 +11,7 @@ import io.terok.common.ServiceException;
 import io.terok.runtime.podman.HijackedStream;
 import io.terok.runtime.podman.PodmanException;
 import io.terok.runtime.podman.PodmanSessions;
+import io.terok.runtime.task.AutoRemoval;
 import io.terok.runtime.task.TaskManager;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,6 +45,8 @@ public final class AttachSession {
     private final Object stdinLock = new Object();
     /** Where the session's terminal output is kept too (an agent task's interactive session), or null. */
     private volatile AttachSessions.Transcripts.Sink transcript;
+    /** Told whether this session's client had the exit code (an auto-remove task is removed once it has), or null. */
+    private volatile AutoRemoval.Follower follower;
 
     AttachSession(Task task, String execId, boolean tty, HijackedStream stream, PodmanSessions podman, TaskManager tasks,
             AttachPeer peer, Runnable release) {
@@ -59,6 +62,10 @@ public final class AttachSession {
 
     void transcript(AttachSessions.Transcripts.Sink sink) {
         this.transcript = sink;
+    }
+
+    void follower(AutoRemoval.Follower f) {
+        this.follower = f;
     }
 
     void begin() {
@@ -125,10 +132,12 @@ public final class AttachSession {
 
     private void pump() {
         Throwable failure = null;
+        boolean exitDelivered = false;
         try {
             copyOutput();
             if (!over.get()) {
-                peer.send(AttachOutput.newBuilder().setEnd(end()).build());
+                AttachEnd end = end();
+                exitDelivered = peer.send(AttachOutput.newBuilder().setEnd(end).build()) && !end.getDetached();
             }
         } catch (RuntimeException e) {
             failure = e;
@@ -137,6 +146,15 @@ public final class AttachSession {
             release.run();
             if (over.compareAndSet(false, true)) {
                 peer.finish(failure);
+            }
+            AutoRemoval.Follower f = follower;
+            if (f != null) {
+                // After the end message: the container is removed only once its client has had the exit code.
+                if (exitDelivered) {
+                    f.delivered();
+                } else {
+                    f.gone();
+                }
             }
         }
     }

@@ -7,6 +7,7 @@ import io.terok.api.v1.WindowSize;
 import io.terok.common.ServiceException;
 import io.terok.runtime.podman.HijackedStream;
 import io.terok.runtime.podman.PodmanSessions;
+import io.terok.runtime.task.AutoRemoval;
 import io.terok.runtime.task.TaskManager;
 import java.util.concurrent.Semaphore;
 
@@ -65,6 +66,7 @@ public final class AttachSessions {
         if (!slots.tryAcquire()) {
             throw ServiceException.unavailable("too many attached sessions (" + maxSessions + "); detach one first");
         }
+        AutoRemoval.Follower follower = null;
         try {
             boolean exec = start.getCommandCount() > 0;
             int rows = start.hasSize() ? (int) start.getSize().getRows() : 0;
@@ -79,9 +81,14 @@ public final class AttachSessions {
                     session.transcript(transcripts.open(task));
                 }
             } else {
+                // A client on the main process follows it to its exit code, as `terok run` without a TTY does through
+                // Logs: an auto-remove task (`terok run -t --rm`) is removed by runtime once this client has had the
+                // exit code, or once the task has ended after the client went away (detached, killed).
+                follower = tasks.followToExit(task.getId());
                 boolean tty = task.getSpec().getTty();
                 HijackedStream stream = podman.attach(task.getContainerId(), tty, start.getReplay());
                 session = new AttachSession(task, "", tty, stream, podman, tasks, peer, slots::release);
+                session.follower(follower);
                 if (tty && rows > 0 && columns > 0) {
                     session.resize(rows, columns);
                 }
@@ -90,6 +97,9 @@ public final class AttachSessions {
             return session;
         } catch (RuntimeException e) {
             slots.release();
+            if (follower != null) {
+                follower.gone(); // the session never began, so no pump will tell it
+            }
             throw e;
         }
     }
