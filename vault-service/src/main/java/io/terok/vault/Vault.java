@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
 
 /**
  * The vault as the gRPC service, the broker and the gate see it: one front for its parts, which share one
@@ -15,6 +17,7 @@ import java.util.Optional;
  */
 public final class Vault implements AutoCloseable {
     public static final String DEFAULT_SET = CredentialStore.DEFAULT_SET;
+    private static final Logger LOG = Logger.getLogger(Vault.class);
 
     /** @param heldSince when {@code terok panic} held the vault locked (ISO-8601), empty when it is not held */
     public record Status(boolean initialized, boolean unlocked, String tier, Path database, int schemaVersion, String error,
@@ -79,8 +82,14 @@ public final class Vault implements AutoCloseable {
         return seal.chain();
     }
 
+    /** Whether the vault is open; waits (bounded) for an unlock at start still running, so never on an event loop. */
     public boolean unlocked() {
-        return storage.isOpen();
+        return storage.isOpenOnceStarted();
+    }
+
+    /** The unlock at service start (see {@link #unlockAtStart}); an ended one when the vault was never started so. */
+    public StartupUnlock startup() {
+        return storage.startup();
     }
 
     public Status status() {
@@ -91,8 +100,34 @@ public final class Vault implements AutoCloseable {
         return seal.provisioned(next, tierName, pass);
     }
 
-    public void autoUnlock() {
-        seal.autoUnlock();
+    /** Unlocks through the tier chain now (see {@link VaultSeal#autoUnlock()}); the reason it failed, or empty. */
+    public String autoUnlock() {
+        return seal.autoUnlock();
+    }
+
+    /**
+     * The service's start: runs {@link #autoUnlock()} on its own thread, so the server binds and answers meanwhile. Calls
+     * that need the open vault wait for it (see {@link StartupUnlock}); {@code finished} gets the reason it failed, or
+     * empty, once it is over.
+     */
+    public StartupUnlock unlockAtStart(Consumer<String> finished) {
+        StartupUnlock unlock = new StartupUnlock();
+        storage.startup(unlock);
+        Thread t = new Thread(() -> {
+            String failure;
+            try {
+                failure = seal.autoUnlock();
+            } catch (RuntimeException | Error e) {
+                // fail closed: the vault stays locked and says why
+                failure = e.getMessage() == null ? e.toString() : e.getMessage();
+                LOG.errorf(e, "vault stays locked: unlocking it at start failed: %s", failure);
+            }
+            unlock.finish(failure);
+            finished.accept(failure);
+        }, "vault-unlock-at-start");
+        t.setDaemon(true); // a stop during the unlock must not wait for a passphrase command
+        t.start();
+        return unlock;
     }
 
     public void onUnlock(Runnable listener) {
