@@ -44,23 +44,44 @@ public final class EmbeddedServices {
      * work; C1 only halved its push throughput) and the vault (the token broker relays every provider call) keep C2.
      */
     static final List<String> C1_ONLY = List.of("-XX:TieredStopAtLevel=1");
+    /**
+     * JDK 24+ warns, on every service's output, when a library uses sun.misc.Unsafe's memory access (JEP 498: Netty,
+     * protobuf) or JNI (JEP 472: the vault's SQLCipher, Netty's epoll): allowed, as on 17, without the noise. Only for
+     * JVMs that warn: 17 does not know the first option.
+     */
+    static final List<String> JDK24_ACCESS = List.of("--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED");
     /** Replaces {@link #JVM_OPTIONS} (whitespace-separated; {@code {service}} stands for the service's name). */
     static final String JVM_OPTIONS_ENV = "TEROK_SERVICE_JVM_OPTS";
 
-    /** The JVM options of {@code s}: {@link #JVM_OPTIONS} (and {@link #C1_ONLY}), or the operator's {@code TEROK_SERVICE_JVM_OPTS}. */
+    /** The JVM options of {@code s} for the JVM in use (the services run with the CLI's java). */
     static List<String> jvmOptions(Map<String, String> env, ServiceName s) {
+        return jvmOptions(env, s, Runtime.version());
+    }
+
+    /**
+     * The JVM options of {@code s} on a JVM of version {@code java}: {@link #JVM_OPTIONS} (and {@link #C1_ONLY},
+     * {@link #TRIM_NATIVE_HEAP} where they apply), or the operator's {@code TEROK_SERVICE_JVM_OPTS}; on 24+ after
+     * {@link #JDK24_ACCESS}, which is given either way (not tuning: what 17 allowed silently; an operator's own later
+     * option wins).
+     */
+    static List<String> jvmOptions(Map<String, String> env, ServiceName s, Runtime.Version java) {
         String custom = env.get(JVM_OPTIONS_ENV);
-        if (custom == null || custom.isBlank()) {
-            List<String> options = new ArrayList<>(JVM_OPTIONS);
-            if (s != ServiceName.GATE && s != ServiceName.VAULT) {
-                options.addAll(C1_ONLY);
-            }
-            if (trimsNativeHeap(Runtime.version())) {
-                options.addAll(TRIM_NATIVE_HEAP);
-            }
+        List<String> options = new ArrayList<>();
+        if (java.feature() >= 24) {
+            options.addAll(JDK24_ACCESS);
+        }
+        if (custom != null && !custom.isBlank()) {
+            options.addAll(List.of(custom.trim().replace("{service}", s.id()).split("\\s+")));
             return List.copyOf(options);
         }
-        return List.of(custom.trim().replace("{service}", s.id()).split("\\s+"));
+        options.addAll(JVM_OPTIONS);
+        if (s != ServiceName.GATE && s != ServiceName.VAULT) {
+            options.addAll(C1_ONLY);
+        }
+        if (trimsNativeHeap(java)) {
+            options.addAll(TRIM_NATIVE_HEAP);
+        }
+        return List.copyOf(options);
     }
 
     /** Whether a JVM of version {@code v} takes -XX:TrimNativeHeapInterval (JDK-8293114, backported to 17.0.9 and 21.0.1). */
@@ -260,7 +281,7 @@ public final class EmbeddedServices {
                     progress(ctx, s, "killed (pid " + h.pid() + " ignored SIGTERM for " + grace / 1000 + " s)");
                     if (archive.isPresent()) {
                         // killed while writing: a truncated archive would be kept and never map; the next start records anew
-                        Files.deleteIfExists(archive.get());
+                        ClassDataArchive.discard(archive.get());
                     }
                 } else {
                     progress(ctx, s, "FAILED: pid " + h.pid() + " survived SIGKILL");

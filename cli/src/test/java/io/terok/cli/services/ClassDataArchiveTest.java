@@ -38,4 +38,26 @@ class ClassDataArchiveTest {
         assertFalse(again.endsWith(archive.toString()));
         assertFalse(Files.exists(archive), "the old build's archive is gone");
     }
+
+    @Test
+    void onJdk25TheServicesRecordAndMapAnAotCache() throws Exception {
+        Path app = Files.createDirectories(dir.resolve("vault-service/target/quarkus-app/lib/main"));
+        Path jar = Files.writeString(app.getParent().resolve("quarkus-run.jar"), "jar");
+        Path cds = dir.resolve("state/cds");
+        ClassDataArchive.Format aot = ClassDataArchive.Format.of(Runtime.Version.parse("25.0.3"));
+
+        String record = ClassDataArchive.options(cds, ServiceName.VAULT, jar, aot).get(0);
+        assertTrue(record.startsWith("-XX:AOTCacheOutput=" + cds.resolve("vault-")) && record.endsWith(".aot"), record);
+        Path cache = Path.of(record.substring(record.indexOf('=') + 1));
+        Files.writeString(cache, "cache"); // what the JVM assembles at its exit
+        assertEquals(List.of("-XX:AOTCache=" + cache, "-Xlog:aot=off", "-Xlog:cds=off"),
+                ClassDataArchive.options(cds, ServiceName.VAULT, jar, aot));
+        assertEquals(ClassDataArchive.Format.DYNAMIC_CDS, ClassDataArchive.Format.of(Runtime.Version.parse("17.0.15")));
+
+        // killed while assembling: the cache and JDK 25's training file are removed, the next start records anew
+        Files.writeString(cache.resolveSibling(cache.getFileName() + ".config"), "training");
+        ClassDataArchive.discard(cache);
+        assertFalse(Files.exists(cache));
+        assertFalse(Files.exists(cache.resolveSibling(cache.getFileName() + ".config")));
+    }
 }
