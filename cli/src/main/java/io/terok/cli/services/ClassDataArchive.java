@@ -12,21 +12,23 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * A service's class-data sharing archive (JDK 17's dynamic AppCDS) or, on JDK 25+, its AOT cache (JEP 483/514: the
- * classes loaded and linked, and method profiles): what a service loaded in one run, parsed and laid out once, mapped at
- * every later start instead of being loaded again. The archive cut a service's start to healthy to about a third and
- * its resident memory by ~10 MiB (docs/reliability.md, "Lean services"); the AOT cache on 25: docs/benchmarks.md.
+ * A service's class-data sharing archive (the dynamic AppCDS archive, on every JDK) or, on a JDK 25+ when
+ * {@code TEROK_SERVICE_CDS=aot}, its AOT cache (JEP 483/514: the classes loaded and linked, and method profiles): what a
+ * service loaded in one run, parsed and laid out once, mapped at every later start instead of being loaded again. The
+ * archive cut a service's start to healthy to about a third and its resident memory by ~10 MiB (docs/reliability.md,
+ * "Lean services"). On JDK 25 the AOT cache started the services no faster than the dynamic archive (CPU to healthy
+ * within the noise) and kept the vault 10-15 MiB larger (docs/benchmarks.md, "Service start"): not the default.
  *
  * <p>The first start of a service jar (or of a new build, or another JVM) records: {@code -XX:ArchiveClassesAtExit}
- * (17) or {@code -XX:AOTCacheOutput} (25, which assembles the cache in a child JVM at the exit) writes the archive when
- * that process exits normally (`terok services down`). Every later start maps it with {@code -XX:SharedArchiveFile}
+ * or {@code -XX:AOTCacheOutput} (which assembles the cache in a child JVM at the exit) writes the archive when that
+ * process exits normally (`terok services down`). Every later start maps it with {@code -XX:SharedArchiveFile}
  * or {@code -XX:AOTCache}. The archives live in {@code <state dir>/cds/} (or {@code TEROK_SERVICE_CDS_DIR}), never in
  * the installation: one per build, named by a hash of its {@code .id} file (which jars, which JVM), so a new build or
  * another java records anew.
  * A missing, half-written or foreign archive costs only the speed-up: the JVM then starts without it.
  */
 final class ClassDataArchive {
-    /** Set to 0 to start the services without an archive. */
+    /** Set to 0 to start the services without an archive; {@code aot}: JDK 25's AOT cache on a JDK 25+. */
     static final String ENV = "TEROK_SERVICE_CDS";
     /** Where the archives are kept instead of {@code <state dir>/cds} (tests share one across installations). */
     static final String DIR_ENV = "TEROK_SERVICE_CDS_DIR";
@@ -40,9 +42,9 @@ final class ClassDataArchive {
         static final Format AOT_CACHE = new Format(".aot", "-XX:AOTCacheOutput=", "-XX:AOTCache=",
                 List.of("-Xlog:aot=off", "-Xlog:cds=off"));
 
-        /** JDK 25 records an AOT cache in one step (JEP 514); older JVMs a dynamic archive. */
-        static Format of(Runtime.Version java) {
-            return java.feature() >= 25 ? AOT_CACHE : DYNAMIC_CDS;
+        /** {@code setting}: {@link #ENV}'s value; JDK 25 records an AOT cache in one step (JEP 514), older ones cannot. */
+        static Format of(Runtime.Version java, String setting) {
+            return "aot".equals(setting) && java.feature() >= 25 ? AOT_CACHE : DYNAMIC_CDS;
         }
     }
 
@@ -50,8 +52,8 @@ final class ClassDataArchive {
     }
 
     /** The options that record or use the archive of {@code s}, whose jar is {@code jar}, for the JVM in use. */
-    static List<String> options(Path dir, ServiceName s, Path jar) {
-        return options(dir, s, jar, Format.of(Runtime.version()));
+    static List<String> options(Path dir, ServiceName s, Path jar, String setting) {
+        return options(dir, s, jar, Format.of(Runtime.version(), setting));
     }
 
     static List<String> options(Path dir, ServiceName s, Path jar, Format format) {

@@ -184,7 +184,7 @@ public final class EmbeddedServices {
         if (!"0".equals(ctx.env.get(ClassDataArchive.ENV))) {
             String dir = ctx.env.get(ClassDataArchive.DIR_ENV);
             options.addAll(ClassDataArchive.options(dir == null || dir.isBlank() ? ctx.paths.stateDir().resolve("cds") : Path.of(dir),
-                    s, layout.jar(s)));
+                    s, layout.jar(s), ctx.env.get(ClassDataArchive.ENV)));
         }
         return options;
     }

@@ -51,7 +51,7 @@ class ServiceJvmOptionsTest {
     }
 
     /**
-     * The CLI (and so the services) run on a JDK 25+ where one is installed: its options, its AOT cache options and
+     * The CLI (and so the services) run on a JDK 25+ where one is installed: its options, both archives' options and
      * JDK 24+'s access options must start it, and without a warning (JEP 498/472) in the service's log.
      */
     @Test
@@ -83,22 +83,26 @@ class ServiceJvmOptionsTest {
 
     private static void startsWithEachServicesOptions(Path javaHome, Runtime.Version version, Path dir)
             throws IOException, InterruptedException {
-        ClassDataArchive.Format format = ClassDataArchive.Format.of(version);
+        List<ClassDataArchive.Format> formats = List.of(ClassDataArchive.Format.of(version, null),
+                ClassDataArchive.Format.of(version, "aot"));
         // An option this JVM did not know would stop every service at `services up` ("Unrecognized VM option").
         for (ServiceName s : ServiceName.values()) {
-            // as the first start (recording) and a later one (mapping: here a stale file, which must cost only the speed-up)
-            Path archive = Files.writeString(dir.resolve(s.id() + format.suffix()), "not an archive");
-            for (String archiveOption : List.of(format.use() + archive, format.record() + dir.resolve(s.id() + "-new" + format.suffix()))) {
-                List<String> cmd = new ArrayList<>(List.of(javaHome.resolve("bin/java").toString()));
-                cmd.addAll(EmbeddedServices.jvmOptions(Map.of(), s, version));
-                cmd.add(archiveOption);
-                cmd.addAll(format.quiet());
-                cmd.add("-version");
-                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                assertTrue(p.waitFor(120, TimeUnit.SECONDS), s + ": java -version did not finish");
-                assertEquals(0, p.exitValue(), s + ": " + cmd + "\n" + out);
-                assertFalse(out.toLowerCase(java.util.Locale.ROOT).contains("warning"), s + ": " + cmd + "\n" + out);
+            for (ClassDataArchive.Format format : formats) {
+                // as the first start (recording) and a later one (mapping: here a stale file, which must cost only the speed-up)
+                Path archive = Files.writeString(dir.resolve(s.id() + format.suffix()), "not an archive");
+                Path fresh = dir.resolve(s.id() + "-new" + format.suffix());
+                for (String archiveOption : List.of(format.use() + archive, format.record() + fresh)) {
+                    List<String> cmd = new ArrayList<>(List.of(javaHome.resolve("bin/java").toString()));
+                    cmd.addAll(EmbeddedServices.jvmOptions(Map.of(), s, version));
+                    cmd.add(archiveOption);
+                    cmd.addAll(format.quiet());
+                    cmd.add("-version");
+                    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    assertTrue(p.waitFor(120, TimeUnit.SECONDS), s + ": java -version did not finish");
+                    assertEquals(0, p.exitValue(), s + ": " + cmd + "\n" + out);
+                    assertFalse(out.toLowerCase(java.util.Locale.ROOT).contains("warning"), s + ": " + cmd + "\n" + out);
+                }
             }
         }
     }
