@@ -19,9 +19,12 @@ public final class Vault implements AutoCloseable {
     public static final String DEFAULT_SET = CredentialStore.DEFAULT_SET;
     private static final Logger LOG = Logger.getLogger(Vault.class);
 
-    /** @param heldSince when {@code terok panic} held the vault locked (ISO-8601), empty when it is not held */
+    /**
+     * @param heldSince when {@code terok panic} held the vault locked (ISO-8601), empty when it is not held
+     * @param unlocking the unlock at service start still runs ({@link StartupUnlock})
+     */
     public record Status(boolean initialized, boolean unlocked, String tier, Path database, int schemaVersion, String error,
-                         String heldSince) {
+                         String heldSince, boolean unlocking) {
     }
 
     /** What a phantom token opens. */

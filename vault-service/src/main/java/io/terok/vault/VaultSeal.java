@@ -84,8 +84,9 @@ public final class VaultSeal {
 
     public Status status() {
         boolean open = storage.isOpen();
-        String why = storage.startup().running() ? "unlocking (the vault service has just started)" : error;
-        return new Status(open || initialized(), open, open ? tier : "", file, storage.schemaVersion(), why, heldSince());
+        boolean unlocking = storage.startup().running();
+        return new Status(open || initialized(), open, open ? tier : "", file, storage.schemaVersion(),
+                unlocking ? "unlocking (the vault service has just started)" : error, heldSince(), unlocking);
     }
 
     private String heldSince() {

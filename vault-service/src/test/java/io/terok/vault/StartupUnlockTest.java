@@ -77,6 +77,7 @@ class StartupUnlockTest {
             assertTrue(tier.asked.await(30, TimeUnit.SECONDS), "the unlock asked its tier");
             assertTrue(unlock.running());
             assertEquals("unlocking (the vault service has just started)", v.status().error());
+            assertTrue(v.status().unlocking());
 
             CompletableFuture<List<Vault.Credential>> list = CompletableFuture.supplyAsync(() -> v.listCredentials("default"));
             CompletableFuture<Boolean> unlocked = CompletableFuture.supplyAsync(v::unlocked);
@@ -90,6 +91,7 @@ class StartupUnlockTest {
             assertEquals("", outcome.get(30, TimeUnit.SECONDS), "no failure");
             assertFalse(unlock.running());
             assertEquals("slow", v.status().tier());
+            assertFalse(v.status().unlocking());
         }
     }
 

@@ -101,6 +101,9 @@ public final class DoctorCommand extends Verb {
             if (st.getUnlocked()) {
                 return Check.ok(label, "unlocked (" + st.getTier() + " tier)");
             }
+            if (st.getUnlocking()) {
+                return Check.warn(label, "unlocking (the vault service has just started)", "check again in a moment");
+            }
             if (!st.getHeldSince().isEmpty()) {
                 return Check.warn(label, "held locked by `terok panic` since " + st.getHeldSince(), "run `terok vault unlock`");
             }

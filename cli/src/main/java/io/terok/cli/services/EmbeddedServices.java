@@ -1,7 +1,13 @@
 package io.terok.cli.services;
 
+import io.grpc.StatusRuntimeException;
+import io.terok.api.v1.VaultServiceGrpc;
+import io.terok.api.v1.VaultStatus;
+import io.terok.api.v1.VaultStatusRequest;
 import io.terok.cli.core.CliException;
 import io.terok.cli.core.Context;
+import io.terok.cli.core.ServiceApi;
+import io.terok.cli.core.ServiceClient;
 import io.terok.common.PrivateFiles;
 import io.terok.common.ServiceName;
 import io.terok.common.grpc.HealthProbe;
@@ -10,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -155,6 +162,15 @@ public final class EmbeddedServices {
                 } else if (HealthProbe.check(layout.socket(s), 1000).serving()) {
                     progress(ctx, s, String.format("up (%.1f s)", (System.nanoTime() - w.startNanos()) / 1e9));
                     waiting.remove(w);
+                } else if (s == ServiceName.VAULT && Files.exists(layout.socket(s))) {
+                    Optional<String> failed = vaultUnlockFailure(ctx);
+                    if (failed.isPresent()) {
+                        // it will not turn healthy by waiting: say why now; it keeps running for `terok vault unlock`
+                        failures.add("vault could not be unlocked at start: " + failed.get() + " (the service runs,"
+                                + " unhealthy, until `terok vault unlock` succeeds; log " + layout.logFile(s) + ")");
+                        progress(ctx, s, "FAILED (its unlock at start failed)");
+                        waiting.remove(w);
+                    }
                 }
             }
             if (!waiting.isEmpty() && System.nanoTime() > deadline) {
@@ -176,6 +192,20 @@ public final class EmbeddedServices {
         ctx.err.println("hint: fix what the log says and run `terok services up` again; "
                 + "`terok services down` stops the services that did start");
         return CliException.FAILED;
+    }
+
+    /**
+     * Why the vault's unlock at start failed, when it is over and failed (its health then stays NOT_SERVING); empty
+     * while it still unlocks, when it did not fail, or when the vault does not answer.
+     */
+    static Optional<String> vaultUnlockFailure(Context ctx) {
+        try (ServiceClient<VaultServiceGrpc.VaultServiceBlockingStub> vault = ServiceApi.VAULT.connect(ctx)) {
+            VaultStatus st = vault.stub(Duration.ofSeconds(2)).status(VaultStatusRequest.getDefaultInstance());
+            return st.getUnlocked() || st.getUnlocking() || st.getError().isEmpty() || !st.getHeldSince().isEmpty()
+                    ? Optional.empty() : Optional.of(st.getError());
+        } catch (StatusRuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /** A service's options: {@link #jvmOptions} and, unless TEROK_SERVICE_CDS=0, its class-data archive. */
