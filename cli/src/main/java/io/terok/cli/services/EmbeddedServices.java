@@ -52,9 +52,10 @@ public final class EmbeddedServices {
      */
     static final List<String> C1_ONLY = List.of("-XX:TieredStopAtLevel=1");
     /**
-     * JDK 24+ warns, on every service's output, when a library uses sun.misc.Unsafe's memory access (JEP 498: Netty,
-     * protobuf) or JNI (JEP 472: the vault's SQLCipher, Netty's epoll): allowed, as on 17, without the noise. Only for
-     * JVMs that warn: 17 does not know the first option.
+     * JDK 24+ warns on a service's output the first time a library uses sun.misc.Unsafe's memory access (JEP 498:
+     * Netty, protobuf) or JNI (JEP 472: the vault's SQLCipher, Netty's epoll): allowed, as on 17, without the noise.
+     * (25.0.3 printed neither at the services' start or on gRPC calls even without these, the jars' manifest enabling
+     * native access; they keep a later first use quiet too.) Only for JVMs that warn: 17 does not know the first option.
      */
     static final List<String> JDK24_ACCESS = List.of("--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED");
     /** Replaces {@link #JVM_OPTIONS} (whitespace-separated; {@code {service}} stands for the service's name). */
