@@ -95,8 +95,18 @@ public final class Vault implements AutoCloseable {
         return storage.startup();
     }
 
+    /**
+     * The vault's state once its unlock at start is over: waits for it (at most {@link StartupUnlock#WAIT}; after that
+     * it answers {@code unlocking}), so a caller right after the service's start never reads a transient "locked".
+     */
     public Status status() {
+        awaitStartup();
         return seal.status();
+    }
+
+    /** Waits (bounded) for the unlock at start, if it still runs; never refuses. Not for an event loop. */
+    public void awaitStartup() {
+        storage.isOpenOnceStarted();
     }
 
     public Status provisioned(PassphraseChain next, String tierName, String pass) {

@@ -76,18 +76,21 @@ class StartupUnlockTest {
             StartupUnlock unlock = v.unlockAtStart(outcome::complete);
             assertTrue(tier.asked.await(30, TimeUnit.SECONDS), "the unlock asked its tier");
             assertTrue(unlock.running());
-            assertEquals("unlocking (the vault service has just started)", v.status().error());
-            assertTrue(v.status().unlocking());
+            assertEquals("unlocking (the vault service has just started)", v.seal().status().error());
+            assertTrue(v.seal().status().unlocking());
 
             CompletableFuture<List<Vault.Credential>> list = CompletableFuture.supplyAsync(() -> v.listCredentials("default"));
             CompletableFuture<Boolean> unlocked = CompletableFuture.supplyAsync(v::unlocked);
+            CompletableFuture<Vault.Status> status = CompletableFuture.supplyAsync(v::status);
             // they wait: neither a "locked" refusal nor an empty answer while the tier has not answered
             assertThrows(java.util.concurrent.TimeoutException.class, () -> list.get(300, TimeUnit.MILLISECONDS));
             assertFalse(unlocked.isDone());
+            assertFalse(status.isDone());
 
             tier.release.countDown();
             assertEquals("sk-startup", list.get(30, TimeUnit.SECONDS).get(0).secret());
             assertTrue(unlocked.get(30, TimeUnit.SECONDS));
+            assertTrue(status.get(30, TimeUnit.SECONDS).unlocked(), "the status waited for the unlock: no transient 'locked'");
             assertEquals("", outcome.get(30, TimeUnit.SECONDS), "no failure");
             assertFalse(unlock.running());
             assertEquals("slow", v.status().tier());
