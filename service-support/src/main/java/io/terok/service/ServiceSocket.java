@@ -7,29 +7,28 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.ObservesAsync;
 import jakarta.annotation.Priority;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
 
 /**
  * Keeps the service's Unix socket private to its owner: the directory is 0700 before the server binds, and
- * the socket is narrowed to 0600 once Quarkus reports it bound (that event is only fired asynchronously).
+ * the socket is narrowed to 0600 once Quarkus reports it bound (that event is only fired asynchronously); then
+ * {@link ServiceReadiness} learns that the socket is there.
  */
 @ApplicationScoped
 public class ServiceSocket {
-    private static final Logger LOG = Logger.getLogger(ServiceSocket.class);
-
     @ConfigProperty(name = "quarkus.http.domain-socket")
     String socket;
 
-    @ConfigProperty(name = "quarkus.application.name", defaultValue = "terok")
-    String service;
-
     @ConfigProperty(name = "quarkus.http.domain-socket-enabled", defaultValue = "false")
     boolean enabled;
+
+    @Inject
+    ServiceReadiness readiness;
 
     void prepareDirectory(@Observes @Priority(1) StartupEvent event) {
         // Without a socket of its own (the console serves no gRPC) the setting is Quarkus's default,
@@ -50,6 +49,6 @@ public class ServiceSocket {
         } catch (IOException e) {
             throw new IllegalStateException("cannot restrict " + path + " to its owner: " + e.getMessage(), e);
         }
-        LOG.infof("%s serving gRPC on unix:%s", service, path);
+        readiness.bound(path.toString()); // logs "serving gRPC" unless a part still holds the start back
     }
 }

@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
 
 /**
  * The vault as the gRPC service, the broker and the gate see it: one front for its parts, which share one
@@ -15,10 +17,14 @@ import java.util.Optional;
  */
 public final class Vault implements AutoCloseable {
     public static final String DEFAULT_SET = CredentialStore.DEFAULT_SET;
+    private static final Logger LOG = Logger.getLogger(Vault.class);
 
-    /** @param heldSince when {@code terok panic} held the vault locked (ISO-8601), empty when it is not held */
+    /**
+     * @param heldSince when {@code terok panic} held the vault locked (ISO-8601), empty when it is not held
+     * @param unlocking the unlock at service start still runs ({@link StartupUnlock})
+     */
     public record Status(boolean initialized, boolean unlocked, String tier, Path database, int schemaVersion, String error,
-                         String heldSince) {
+                         String heldSince, boolean unlocking) {
     }
 
     /** What a phantom token opens. */
@@ -79,20 +85,62 @@ public final class Vault implements AutoCloseable {
         return seal.chain();
     }
 
+    /** Whether the vault is open; waits (bounded) for an unlock at start still running, so never on an event loop. */
     public boolean unlocked() {
-        return storage.isOpen();
+        return storage.isOpenOnceStarted();
     }
 
+    /** The unlock at service start (see {@link #unlockAtStart}); an ended one when the vault was never started so. */
+    public StartupUnlock startup() {
+        return storage.startup();
+    }
+
+    /**
+     * The vault's state once its unlock at start is over: waits for it (at most {@link StartupUnlock#WAIT}; after that
+     * it answers {@code unlocking}), so a caller right after the service's start never reads a transient "locked".
+     */
     public Status status() {
+        awaitStartup();
         return seal.status();
+    }
+
+    /** Waits (bounded) for the unlock at start, if it still runs; never refuses. Not for an event loop. */
+    public void awaitStartup() {
+        storage.isOpenOnceStarted();
     }
 
     public Status provisioned(PassphraseChain next, String tierName, String pass) {
         return seal.provisioned(next, tierName, pass);
     }
 
-    public void autoUnlock() {
-        seal.autoUnlock();
+    /** Unlocks through the tier chain now (see {@link VaultSeal#autoUnlock()}); the reason it failed, or empty. */
+    public String autoUnlock() {
+        return seal.autoUnlock();
+    }
+
+    /**
+     * The service's start: runs {@link #autoUnlock()} on its own thread, so the server binds and answers meanwhile. Calls
+     * that need the open vault wait for it (see {@link StartupUnlock}); {@code finished} gets the reason it failed, or
+     * empty, once it is over.
+     */
+    public StartupUnlock unlockAtStart(Consumer<String> finished) {
+        StartupUnlock unlock = new StartupUnlock();
+        storage.startup(unlock);
+        Thread t = new Thread(() -> {
+            String failure;
+            try {
+                failure = seal.autoUnlock();
+            } catch (RuntimeException | Error e) {
+                // fail closed: the vault stays locked and says why
+                failure = e.getMessage() == null ? e.toString() : e.getMessage();
+                LOG.errorf(e, "vault stays locked: unlocking it at start failed: %s", failure);
+            }
+            unlock.finish(failure);
+            finished.accept(failure);
+        }, "vault-unlock-at-start");
+        t.setDaemon(true); // a stop during the unlock must not wait for a passphrase command
+        t.start();
+        return unlock;
     }
 
     public void onUnlock(Runnable listener) {

@@ -2,6 +2,7 @@ package io.terok.vault;
 
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.StartupEvent;
+import io.terok.service.ServiceReadiness;
 import io.terok.vault.broker.AuditLog;
 import io.terok.vault.broker.RouteTable;
 import io.terok.vault.broker.TaskRequestLimiter;
@@ -113,8 +114,21 @@ public class VaultBeans {
         return gateAgents;
     }
 
-    void start(@Observes StartupEvent event, Vault vault, SshAgents agents) {
-        vault.autoUnlock();
+    /**
+     * The unlock (passphrase tier, SQLCipher's key derivation, the caches' load) runs beside the server's start rather
+     * than before its bind; health stays NOT_SERVING until it is over, and for good when it failed, until an unlock
+     * succeeds (docs/reliability.md, "The vault's unlock at start").
+     */
+    void start(@Observes StartupEvent event, Vault vault, SshAgents agents, ServiceReadiness readiness) {
+        ServiceReadiness.Hold unlock = readiness.hold("the vault's unlock");
+        vault.onUnlock(unlock::ready); // an operator's later unlock after a failed one
+        vault.unlockAtStart(failure -> {
+            if (failure.isEmpty()) {
+                unlock.ready();
+            } else {
+                unlock.failed(failure);
+            }
+        });
     }
 
     /** The broker's actual TCP port (tests bind a random one). */

@@ -84,7 +84,9 @@ public final class VaultSeal {
 
     public Status status() {
         boolean open = storage.isOpen();
-        return new Status(open || initialized(), open, open ? tier : "", file, storage.schemaVersion(), error, heldSince());
+        boolean unlocking = storage.startup().running();
+        return new Status(open || initialized(), open, open ? tier : "", file, storage.schemaVersion(),
+                unlocking ? "unlocking (the vault service has just started)" : error, heldSince(), unlocking);
     }
 
     private String heldSince() {
@@ -106,19 +108,24 @@ public final class VaultSeal {
     /**
      * At service start: unlock through the tier chain if one holds the passphrase; otherwise stay locked. A held vault
      * stays locked whatever its tiers hold.
+     *
+     * @return why the unlock failed (a tier that failed, a database that would not open); empty when the vault is
+     *         unlocked or deliberately locked (held by `terok panic`, or no tier holds a passphrase yet)
      */
-    public void autoUnlock() {
+    public String autoUnlock() {
         String held = heldSince();
         if (!held.isEmpty()) {
             error = "held locked by `terok panic` since " + held + ": `terok vault unlock` lifts the hold";
             LOG.warnf("vault stays locked: %s", error);
-            return;
+            return "";
         }
         try {
             unlock("");
         } catch (ServiceException e) {
             LOG.warnf("vault stays locked: %s", e.getMessage());
+            return error; // unlockExclusive leaves it empty when no tier holds a passphrase, the reason otherwise
         }
+        return "";
     }
 
     /** Runs after every successful unlock (outside the vault's lock), e.g. to re-open the SSH agents of live tasks. */

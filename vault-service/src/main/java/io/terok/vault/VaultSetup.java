@@ -32,6 +32,7 @@ public final class VaultSetup {
     }
 
     public synchronized Provisioner.Result provision(String tier) {
+        vault.awaitStartup(); // decide on the vault as its unlock at start left it
         Provisioner.Result r;
         try {
             r = new Provisioner(settings, vault.file(), credentialFile, configFile, env).provision(tier);

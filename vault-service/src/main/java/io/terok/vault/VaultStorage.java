@@ -28,10 +28,40 @@ public final class VaultStorage {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final List<Cache> caches = new CopyOnWriteArrayList<>();
     private volatile VaultDatabase db;
+    private volatile StartupUnlock startup = StartupUnlock.none();
 
     /** The refusal of every call that needs the secrets while the vault is locked. */
     public static ServiceException locked() {
         return ServiceException.precondition("the vault is locked: run `terok vault unlock`");
+    }
+
+    /** The refusal while the vault is locked: why the unlock at start failed, if it did. */
+    private ServiceException lockedNow() {
+        String failure = startup.failure();
+        return failure.isEmpty() ? locked() : StartupUnlock.failed(failure);
+    }
+
+    StartupUnlock startup() {
+        return startup;
+    }
+
+    void startup(StartupUnlock unlock) {
+        startup = unlock;
+    }
+
+    /**
+     * Whether the vault is open, after waiting (bounded) for an unlock at start that is still running; blocks, so not
+     * for an event loop (the broker uses {@link StartupUnlock#whenFinished()}).
+     */
+    public boolean isOpenOnceStarted() {
+        if (db == null) {
+            try {
+                startup.await(StartupUnlock.WAIT);
+            } catch (ServiceException e) {
+                return false; // still unlocking: locked, as far as the caller is concerned
+            }
+        }
+        return db != null;
     }
 
     void register(Cache cache) {
@@ -42,20 +72,29 @@ public final class VaultStorage {
         return db != null;
     }
 
-    /** Refuses with {@link #locked()} unless the vault is unlocked (a check, no lock held afterwards). */
+    /**
+     * Refuses with {@link #locked()} unless the vault is unlocked (a check, no lock held afterwards); waits for an unlock
+     * at start that is still running (bounded: UNAVAILABLE "the vault is unlocking" after {@link StartupUnlock#WAIT}).
+     */
     public void requireOpen() {
         if (db == null) {
-            throw locked();
+            startup.await(StartupUnlock.WAIT);
+            if (db == null) {
+                throw lockedNow();
+            }
         }
     }
 
-    /** Runs {@code work} on the open database under the shared lock; a locked vault: {@link #locked()}. */
+    /** Runs {@code work} on the open database under the shared lock; a locked vault: {@link #locked()} (as {@link #requireOpen()}). */
     public <T> T withOpen(Function<VaultDatabase, T> work) {
+        if (db == null) {
+            startup.await(StartupUnlock.WAIT); // before the shared lock: the unlock takes the exclusive one
+        }
         lock.readLock().lock();
         try {
             VaultDatabase d = db;
             if (d == null) {
-                throw locked();
+                throw lockedNow();
             }
             return work.apply(d);
         } finally {
@@ -93,6 +132,7 @@ public final class VaultStorage {
             return null;
         });
         db = opened;
+        startup.recovered();
     }
 
     /** Drops every part's view and closes the database; call under {@link #exclusive}. */

@@ -9,6 +9,8 @@ import io.terok.api.v1.HooksRequest;
 import io.terok.api.v1.HooksStatus;
 import io.terok.api.v1.ListTasksRequest;
 import io.terok.api.v1.Task;
+import io.terok.api.v1.VaultStatus;
+import io.terok.api.v1.VaultStatusRequest;
 import io.terok.common.Printable;
 import io.terok.api.v1.PanicState;
 import io.terok.cli.core.Context;
@@ -50,6 +52,7 @@ public final class DoctorCommand extends Verb {
         ctx.beforeGrpc();
         ServiceLayout layout = new ServiceLayout(ctx);
         checks.addAll(services(layout));
+        checks.add(vault(ctx, layout));
         checks.add(panic(ctx, layout));
         checks.add(pendingReleases(ctx, layout));
         checks.add(hooks(ctx, layout));
@@ -85,6 +88,31 @@ public final class DoctorCommand extends Verb {
             return Check.warn(label, service.id() + " did not answer: " + GrpcErrors.describe(e.getStatus()),
                     "check `terok services status`");
         }
+    }
+
+    /**
+     * Why the vault is locked, which its health line cannot say: its unlock at start failed (the service then stays
+     * NOT_SERVING; the reason is also in its log), it is still unlocking, or `terok panic` holds it.
+     */
+    static Check vault(Context ctx, ServiceLayout layout) {
+        String label = "vault";
+        return askService(ctx, layout, ServiceApi.VAULT, Duration.ofSeconds(5), label, v -> {
+            VaultStatus st = v.status(VaultStatusRequest.getDefaultInstance());
+            if (st.getUnlocked()) {
+                return Check.ok(label, "unlocked (" + st.getTier() + " tier)");
+            }
+            if (st.getUnlocking()) {
+                return Check.warn(label, "unlocking (the vault service has just started)", "check again in a moment");
+            }
+            if (!st.getHeldSince().isEmpty()) {
+                return Check.warn(label, "held locked by `terok panic` since " + st.getHeldSince(), "run `terok vault unlock`");
+            }
+            if (!st.getError().isEmpty()) {
+                return Check.error(label, "locked: " + st.getError(), "fix that and run `terok vault unlock`");
+            }
+            return Check.warn(label, st.getInitialized() ? "locked" : "not set up yet",
+                    st.getInitialized() ? "run `terok vault unlock`" : "run `terok setup`");
+        });
     }
 
     /** Whether terok is in panic mode (launches refused) since an earlier `terok panic`. */

@@ -1,7 +1,13 @@
 package io.terok.cli.services;
 
+import io.grpc.StatusRuntimeException;
+import io.terok.api.v1.VaultServiceGrpc;
+import io.terok.api.v1.VaultStatus;
+import io.terok.api.v1.VaultStatusRequest;
 import io.terok.cli.core.CliException;
 import io.terok.cli.core.Context;
+import io.terok.cli.core.ServiceApi;
+import io.terok.cli.core.ServiceClient;
 import io.terok.common.PrivateFiles;
 import io.terok.common.ServiceName;
 import io.terok.common.grpc.HealthProbe;
@@ -10,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -44,23 +51,45 @@ public final class EmbeddedServices {
      * work; C1 only halved its push throughput) and the vault (the token broker relays every provider call) keep C2.
      */
     static final List<String> C1_ONLY = List.of("-XX:TieredStopAtLevel=1");
+    /**
+     * JDK 24+ warns on a service's output the first time a library uses sun.misc.Unsafe's memory access (JEP 498:
+     * Netty, protobuf) or JNI (JEP 472: the vault's SQLCipher, Netty's epoll): allowed, as on 17, without the noise.
+     * (25.0.3 printed neither at the services' start or on gRPC calls even without these, the jars' manifest enabling
+     * native access; they keep a later first use quiet too.) Only for JVMs that warn: 17 does not know the first option.
+     */
+    static final List<String> JDK24_ACCESS = List.of("--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED");
     /** Replaces {@link #JVM_OPTIONS} (whitespace-separated; {@code {service}} stands for the service's name). */
     static final String JVM_OPTIONS_ENV = "TEROK_SERVICE_JVM_OPTS";
 
-    /** The JVM options of {@code s}: {@link #JVM_OPTIONS} (and {@link #C1_ONLY}), or the operator's {@code TEROK_SERVICE_JVM_OPTS}. */
+    /** The JVM options of {@code s} for the JVM in use (the services run with the CLI's java). */
     static List<String> jvmOptions(Map<String, String> env, ServiceName s) {
+        return jvmOptions(env, s, Runtime.version());
+    }
+
+    /**
+     * The JVM options of {@code s} on a JVM of version {@code java}: {@link #JVM_OPTIONS} (and {@link #C1_ONLY},
+     * {@link #TRIM_NATIVE_HEAP} where they apply), or the operator's {@code TEROK_SERVICE_JVM_OPTS}; on 24+ after
+     * {@link #JDK24_ACCESS}, which is given either way (not tuning: what 17 allowed silently; an operator's own later
+     * option wins).
+     */
+    static List<String> jvmOptions(Map<String, String> env, ServiceName s, Runtime.Version java) {
         String custom = env.get(JVM_OPTIONS_ENV);
-        if (custom == null || custom.isBlank()) {
-            List<String> options = new ArrayList<>(JVM_OPTIONS);
-            if (s != ServiceName.GATE && s != ServiceName.VAULT) {
-                options.addAll(C1_ONLY);
-            }
-            if (trimsNativeHeap(Runtime.version())) {
-                options.addAll(TRIM_NATIVE_HEAP);
-            }
+        List<String> options = new ArrayList<>();
+        if (java.feature() >= 24) {
+            options.addAll(JDK24_ACCESS);
+        }
+        if (custom != null && !custom.isBlank()) {
+            options.addAll(List.of(custom.trim().replace("{service}", s.id()).split("\\s+")));
             return List.copyOf(options);
         }
-        return List.of(custom.trim().replace("{service}", s.id()).split("\\s+"));
+        options.addAll(JVM_OPTIONS);
+        if (s != ServiceName.GATE && s != ServiceName.VAULT) {
+            options.addAll(C1_ONLY);
+        }
+        if (trimsNativeHeap(java)) {
+            options.addAll(TRIM_NATIVE_HEAP);
+        }
+        return List.copyOf(options);
     }
 
     /** Whether a JVM of version {@code v} takes -XX:TrimNativeHeapInterval (JDK-8293114, backported to 17.0.9 and 21.0.1). */
@@ -134,6 +163,15 @@ public final class EmbeddedServices {
                 } else if (HealthProbe.check(layout.socket(s), 1000).serving()) {
                     progress(ctx, s, String.format("up (%.1f s)", (System.nanoTime() - w.startNanos()) / 1e9));
                     waiting.remove(w);
+                } else if (s == ServiceName.VAULT && Files.exists(layout.socket(s))) {
+                    Optional<String> failed = vaultUnlockFailure(ctx);
+                    if (failed.isPresent()) {
+                        // it will not turn healthy by waiting: say why now; it keeps running for `terok vault unlock`
+                        failures.add("vault could not be unlocked at start: " + failed.get() + " (the service runs,"
+                                + " unhealthy, until `terok vault unlock` succeeds; log " + layout.logFile(s) + ")");
+                        progress(ctx, s, "FAILED (its unlock at start failed)");
+                        waiting.remove(w);
+                    }
                 }
             }
             if (!waiting.isEmpty() && System.nanoTime() > deadline) {
@@ -157,13 +195,27 @@ public final class EmbeddedServices {
         return CliException.FAILED;
     }
 
+    /**
+     * Why the vault's unlock at start failed, when it is over and failed (its health then stays NOT_SERVING); empty
+     * while it still unlocks, when it did not fail, or when the vault does not answer.
+     */
+    static Optional<String> vaultUnlockFailure(Context ctx) {
+        try (ServiceClient<VaultServiceGrpc.VaultServiceBlockingStub> vault = ServiceApi.VAULT.connect(ctx)) {
+            VaultStatus st = vault.stub(Duration.ofSeconds(2)).status(VaultStatusRequest.getDefaultInstance());
+            return st.getUnlocked() || st.getUnlocking() || st.getError().isEmpty() || !st.getHeldSince().isEmpty()
+                    ? Optional.empty() : Optional.of(st.getError());
+        } catch (StatusRuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     /** A service's options: {@link #jvmOptions} and, unless TEROK_SERVICE_CDS=0, its class-data archive. */
     private static List<String> serviceJvmOptions(Context ctx, ServiceLayout layout, ServiceName s) {
         List<String> options = new ArrayList<>(jvmOptions(ctx.env, s));
         if (!"0".equals(ctx.env.get(ClassDataArchive.ENV))) {
             String dir = ctx.env.get(ClassDataArchive.DIR_ENV);
             options.addAll(ClassDataArchive.options(dir == null || dir.isBlank() ? ctx.paths.stateDir().resolve("cds") : Path.of(dir),
-                    s, layout.jar(s)));
+                    s, layout.jar(s), ctx.env.get(ClassDataArchive.ENV)));
         }
         return options;
     }
@@ -260,7 +312,7 @@ public final class EmbeddedServices {
                     progress(ctx, s, "killed (pid " + h.pid() + " ignored SIGTERM for " + grace / 1000 + " s)");
                     if (archive.isPresent()) {
                         // killed while writing: a truncated archive would be kept and never map; the next start records anew
-                        Files.deleteIfExists(archive.get());
+                        ClassDataArchive.discard(archive.get());
                     }
                 } else {
                     progress(ctx, s, "FAILED: pid " + h.pid() + " survived SIGKILL");

@@ -11,6 +11,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import java.nio.file.Files;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.io.TempDir;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -41,17 +46,77 @@ class ServiceJvmOptionsTest {
     }
 
     @Test
-    void theJvmInUseStartsWithEachServicesOptions() throws IOException, InterruptedException {
+    void theJvmInUseStartsWithEachServicesOptions(@TempDir Path dir) throws IOException, InterruptedException {
+        startsWithEachServicesOptions(Path.of(System.getProperty("java.home")), Runtime.version(), dir);
+    }
+
+    /**
+     * The CLI (and so the services) run on a JDK 25+ where one is installed: its options, both archives' options and
+     * JDK 24+'s access options must start it, and without a warning (JEP 498/472) in the service's log.
+     */
+    @Test
+    void aJdk25OnThisMachineStartsWithEachServicesOptions(@TempDir Path dir) throws IOException, InterruptedException {
+        Optional<Path> home = jdk25();
+        Assumptions.assumeTrue(home.isPresent(), "no JDK 25+ under /usr/lib/jvm");
+        String version = Files.readAllLines(home.get().resolve("release")).stream().filter(l -> l.startsWith("JAVA_VERSION="))
+                .findFirst().orElseThrow().replaceAll("JAVA_VERSION=\"?([^\"]*)\"?", "$1");
+        startsWithEachServicesOptions(home.get(), Runtime.Version.parse(version), dir);
+    }
+
+    private static Optional<Path> jdk25() throws IOException {
+        Path jvms = Path.of("/usr/lib/jvm");
+        if (!Files.isDirectory(jvms)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> all = Files.list(jvms)) {
+            return all.filter(h -> Files.isExecutable(h.resolve("bin/java")) && Files.isRegularFile(h.resolve("release")))
+                    .filter(h -> {
+                        try {
+                            return Files.readAllLines(h.resolve("release")).stream()
+                                    .anyMatch(l -> l.matches("JAVA_VERSION=\"?(2[5-9]|[3-9][0-9]).*"));
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    }).sorted().findFirst();
+        }
+    }
+
+    private static void startsWithEachServicesOptions(Path javaHome, Runtime.Version version, Path dir)
+            throws IOException, InterruptedException {
+        List<ClassDataArchive.Format> formats = List.of(ClassDataArchive.Format.of(version, null),
+                ClassDataArchive.Format.of(version, "aot"));
         // An option this JVM did not know would stop every service at `services up` ("Unrecognized VM option").
         for (ServiceName s : ServiceName.values()) {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-            cmd.addAll(EmbeddedServices.jvmOptions(Map.of(), s));
-            cmd.add("-version");
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), s + ": java -version did not finish");
-            assertEquals(0, p.exitValue(), s + ": " + cmd + "\n" + out);
+            for (ClassDataArchive.Format format : formats) {
+                // as the first start (recording) and a later one (mapping: here a stale file, which must cost only the speed-up)
+                Path archive = Files.writeString(dir.resolve(s.id() + format.suffix()), "not an archive");
+                Path fresh = dir.resolve(s.id() + "-new" + format.suffix());
+                for (String archiveOption : List.of(format.use() + archive, format.record() + fresh)) {
+                    List<String> cmd = new ArrayList<>(List.of(javaHome.resolve("bin/java").toString()));
+                    cmd.addAll(EmbeddedServices.jvmOptions(Map.of(), s, version));
+                    cmd.add(archiveOption);
+                    cmd.addAll(format.quiet());
+                    cmd.add("-version");
+                    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    assertTrue(p.waitFor(120, TimeUnit.SECONDS), s + ": java -version did not finish");
+                    assertEquals(0, p.exitValue(), s + ": " + cmd + "\n" + out);
+                    assertFalse(out.toLowerCase(java.util.Locale.ROOT).contains("warning"), s + ": " + cmd + "\n" + out);
+                }
+            }
         }
+    }
+
+    @Test
+    void jdk24AndLaterAllowTheLibrariesAccessWithoutWarnings() {
+        Runtime.Version v25 = Runtime.Version.parse("25.0.3");
+        for (ServiceName s : ServiceName.values()) {
+            assertTrue(EmbeddedServices.jvmOptions(Map.of(), s, v25).containsAll(EmbeddedServices.JDK24_ACCESS), s.id());
+            assertFalse(EmbeddedServices.jvmOptions(Map.of(), s, Runtime.Version.parse("17.0.15")).stream()
+                    .anyMatch(EmbeddedServices.JDK24_ACCESS::contains), s.id());
+        }
+        assertEquals(List.of("--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED", "-Xmx64m"),
+                EmbeddedServices.jvmOptions(Map.of(EmbeddedServices.JVM_OPTIONS_ENV, "-Xmx64m"), ServiceName.GATE, v25));
     }
 
     @Test

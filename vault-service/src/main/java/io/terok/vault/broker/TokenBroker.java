@@ -2,6 +2,7 @@ package io.terok.vault.broker;
 
 import io.terok.common.Printable;
 import io.terok.vault.PhantomTokens;
+import io.terok.vault.StartupUnlock;
 import io.terok.vault.Vault;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
@@ -601,8 +603,21 @@ public final class TokenBroker {
         if (token == null) {
             return Future.failedFuture(new Refused(401, "missing_token", "no phantom token in Authorization, x-api-key, x-goog-api-key or Private-Token"));
         }
+        if (vault.startup().running()) {
+            // The vault service has just started and is still unlocking: wait for it (bounded) without blocking the
+            // event loop, then check again; the request's body stays paused meanwhile.
+            io.vertx.core.Context ctx = vertx.getOrCreateContext();
+            return Future.fromCompletionStage(vault.startup().whenFinished().toCompletableFuture()
+                            .orTimeout(StartupUnlock.WAIT.toMillis(), TimeUnit.MILLISECONDS), ctx)
+                    .recover(e -> Future.failedFuture(new Refused(503, "vault_unlocking",
+                            "the terok vault is still unlocking after the service's start: retry in a moment")))
+                    .compose(v -> authorize(x, h));
+        }
         if (!vault.unlocked()) {
-            return Future.failedFuture(new Refused(503, "vault_locked", "the terok vault is locked: run `terok vault unlock` on the host"));
+            // the reason of a failed unlock stays on the host (its log, `terok doctor`): the task only learns that it failed
+            return Future.failedFuture(new Refused(503, "vault_locked", vault.startup().failure().isEmpty()
+                    ? "the terok vault is locked: run `terok vault unlock` on the host"
+                    : "the terok vault could not be unlocked at start: `terok doctor` on the host says why"));
         }
         Optional<Vault.Binding> b = vault.lookup(token);
         if (b.isEmpty()) {

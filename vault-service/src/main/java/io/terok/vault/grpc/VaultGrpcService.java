@@ -354,7 +354,7 @@ public class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
     private static VaultStatus status(Vault.Status s) {
         return VaultStatus.newBuilder().setInitialized(s.initialized()).setUnlocked(s.unlocked()).setTier(s.tier())
                 .setDatabasePath(s.database().toString()).setSchemaVersion(s.schemaVersion()).setError(s.error())
-                .setBrokerPort(VaultBeans.brokerPort()).setHeldSince(s.heldSince()).build();
+                .setBrokerPort(VaultBeans.brokerPort()).setHeldSince(s.heldSince()).setUnlocking(s.unlocking()).build();
     }
 
     private static CredentialInfo info(Vault.Credential c) {
