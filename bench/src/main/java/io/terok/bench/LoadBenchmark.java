@@ -81,6 +81,9 @@ public final class LoadBenchmark {
         for (String s : List.of("runtime", "vault", "gate", "shield", "clearance")) {
             cpu.put(s, ProcessCpu.ownMs(inst.pid(s)));
         }
+        // shield's NFLOG readers (a tcpdump per running task, its children and never reaped while they run, so not
+        // in shield's own figure): what a blocked-connection flood wakes per logged packet
+        cpu.put("shield's readers", ProcessCpu.childrenMs(inst.pid("shield")));
         // The flooder's container (its cgroup: what a task's CPU limits bound) and the whole machine (all cores).
         String pid = Cmd.exec(inst.podman("inspect", "--format", "{{.State.Pid}}", "flooder"), null, e -> { }, null, 30).out().strip();
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {

@@ -22,6 +22,32 @@ final class ProcessCpu {
         return ownMs(pid) + (Long.parseLong(f[13]) + Long.parseLong(f[14])) * 10.0;
     }
 
+    /**
+     * The CPU time so far of the process's running children (user + system, ms): long-lived helpers such as shield's
+     * tcpdump readers, which {@link #withChildrenMs} does not see until they end. A child that ended meanwhile drops
+     * out, so compare it over a phase in which the children keep running.
+     */
+    static double childrenMs(long pid) throws IOException {
+        double ms = 0;
+        try (var dirs = Files.list(Path.of("/proc"))) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                String name = d.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    // After the command: state is field 0, ppid 1.
+                    if (Long.parseLong(fields(Long.parseLong(name))[1]) == pid) {
+                        ms += ownMs(Long.parseLong(name));
+                    }
+                } catch (IOException gone) {
+                    // the process ended while we looked
+                }
+            }
+        }
+        return ms;
+    }
+
     private static String[] fields(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
