@@ -29,23 +29,25 @@ final class ProcessCpu {
      */
     static double childrenMs(long pid) throws IOException {
         double ms = 0;
-        try (var dirs = Files.list(Path.of("/proc"))) {
-            for (Path d : (Iterable<Path>) dirs::iterator) {
-                String name = d.getFileName().toString();
-                if (!name.chars().allMatch(Character::isDigit)) {
-                    continue;
+        for (long p : pids()) {
+            try {
+                // After the command: state is field 0, ppid 1.
+                if (Long.parseLong(fields(p)[1]) == pid) {
+                    ms += ownMs(p);
                 }
-                try {
-                    // After the command: state is field 0, ppid 1.
-                    if (Long.parseLong(fields(Long.parseLong(name))[1]) == pid) {
-                        ms += ownMs(Long.parseLong(name));
-                    }
-                } catch (IOException gone) {
-                    // the process ended while we looked
-                }
+            } catch (IOException gone) {
+                // the process ended while we looked
             }
         }
         return ms;
+    }
+
+    /** The pids of every process now (those that end meanwhile may still be listed). */
+    static java.util.List<Long> pids() throws IOException {
+        try (var dirs = Files.list(Path.of("/proc"))) {
+            return dirs.map(d -> d.getFileName().toString()).filter(n -> n.chars().allMatch(Character::isDigit))
+                    .map(Long::parseLong).toList();
+        }
     }
 
     private static String[] fields(long pid) throws IOException {
