@@ -22,6 +22,34 @@ final class ProcessCpu {
         return ownMs(pid) + (Long.parseLong(f[13]) + Long.parseLong(f[14])) * 10.0;
     }
 
+    /**
+     * The CPU time so far of the process's running children (user + system, ms): long-lived helpers such as shield's
+     * tcpdump readers, which {@link #withChildrenMs} does not see until they end. A child that ended meanwhile drops
+     * out, so compare it over a phase in which the children keep running.
+     */
+    static double childrenMs(long pid) throws IOException {
+        double ms = 0;
+        for (long p : pids()) {
+            try {
+                // After the command: state is field 0, ppid 1.
+                if (Long.parseLong(fields(p)[1]) == pid) {
+                    ms += ownMs(p);
+                }
+            } catch (IOException gone) {
+                // the process ended while we looked
+            }
+        }
+        return ms;
+    }
+
+    /** The pids of every process now (those that end meanwhile may still be listed). */
+    static java.util.List<Long> pids() throws IOException {
+        try (var dirs = Files.list(Path.of("/proc"))) {
+            return dirs.map(d -> d.getFileName().toString()).filter(n -> n.chars().allMatch(Character::isDigit))
+                    .map(Long::parseLong).toList();
+        }
+    }
+
     private static String[] fields(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         return stat.substring(stat.lastIndexOf(')') + 2).split(" ");

@@ -18,6 +18,12 @@ import org.junit.jupiter.api.Test;
  */
 class ProjectEndToEndTest {
     static final String BASE = "localhost/terok-agent-base:bookworm";
+    /**
+     * A project name of this run's own: its L2 image tag ({@code localhost/terok-l2-NAME:...}) lives in the machine's
+     * podman storage, and `project delete` removes it; with a shared name ("demo") it removed the image of another
+     * test or checkout using that name at the same time (and theirs this one's).
+     */
+    static final String NAME = "projtest-" + java.util.UUID.randomUUID().toString().substring(0, 8);
     static Terok terok;
     static Path upstream;
 
@@ -37,7 +43,7 @@ class ProjectEndToEndTest {
 
     @AfterAll
     static void down() {
-        terok.run("project", "delete", "demo");
+        terok.run("project", "delete", NAME);
         terok.run("services", "down");
     }
 
@@ -47,25 +53,25 @@ class ProjectEndToEndTest {
 
     @Test
     void initCreatesEverythingOnceAndDeleteRemovesIt() throws Exception {
-        Terok.Result r = terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude,codex",
+        Terok.Result r = terok.run("project", "init", NAME, "--upstream", "file://" + upstream, "--agents", "claude,codex",
                 "--agent", "claude", "--base-image", BASE, "--git-name", "Demo Agent", "--git-email", "agent@example.com").ok();
-        assertTrue(Files.isRegularFile(projectFile("demo")));
-        assertTrue(r.out().contains("image     localhost/terok-l2-demo:"), r.out());
+        assertTrue(Files.isRegularFile(projectFile(NAME)));
+        assertTrue(r.out().contains("image     localhost/terok-l2-" + NAME + ":"), r.out());
         assertFalse(r.out().contains("(not built)"), r.out());
         assertTrue(r.err().contains("created the gate mirror"), "progress is streamed: " + r.err());
         assertTrue(r.err().contains("L2"), "the image build's progress: " + r.err());
         assertTrue(r.out().contains("upstream  file://" + upstream + "  branch main"), r.out());
         assertTrue(r.out().contains("git       Demo Agent <agent@example.com>  (project)"), r.out());
-        assertTrue(terok.run("gate", "list").ok().out().contains("demo  file://" + upstream));
+        assertTrue(terok.run("gate", "list").ok().out().contains(NAME + "  file://" + upstream));
 
-        Terok.Result again = terok.run("project", "init", "demo").ok();
+        Terok.Result again = terok.run("project", "init", NAME).ok();
         assertFalse(again.err().contains("created the gate mirror"), "a second init creates nothing: " + again.err());
-        Terok.Result conflict = terok.run("project", "init", "demo", "--upstream", "file:///elsewhere");
+        Terok.Result conflict = terok.run("project", "init", NAME, "--upstream", "file:///elsewhere");
         assertNotEquals(0, conflict.exitCode());
         assertTrue(conflict.err().contains("upstream.url: project exists with"), conflict.err());
 
-        assertTrue(terok.run("project", "list").ok().out().contains("demo"));
-        Terok.Result show = terok.run("project", "show", "demo").ok();
+        assertTrue(terok.run("project", "list").ok().out().contains(NAME));
+        Terok.Result show = terok.run("project", "show", NAME).ok();
         assertTrue(show.out().contains("agents    claude,codex  default claude"), show.out());
 
         Terok.Result paths = terok.run("config", "paths").ok();
@@ -73,11 +79,11 @@ class ProjectEndToEndTest {
         assertTrue(paths.out().contains("$TEROK_CONFIG_DIR"), paths.out());
 
         String image = show.out().lines().filter(l -> l.startsWith("image")).findFirst().orElseThrow().split("\\s+")[1];
-        Terok.Result del = terok.run("project", "delete", "demo").ok();
-        assertTrue(del.out().contains("removed gate mirror demo"), del.out());
+        Terok.Result del = terok.run("project", "delete", NAME).ok();
+        assertTrue(del.out().contains("removed gate mirror " + NAME), del.out());
         assertTrue(del.out().contains("removed image " + image), del.out());
-        assertFalse(Files.exists(projectFile("demo")));
-        assertFalse(terok.run("gate", "list").ok().out().contains("demo"));
+        assertFalse(Files.exists(projectFile(NAME)));
+        assertFalse(terok.run("gate", "list").ok().out().contains(NAME));
         assertNotEquals(0, Terok.exec(java.util.List.of("podman", "image", "exists", image), java.util.Map.of(), 30).exitCode());
     }
 

@@ -73,15 +73,29 @@ class RefusalTest extends RuntimeServiceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("badSpecs")
     void refusedByNameLeavingNothingBehind(String what, Consumer<RunSpec.Builder> change, String message) {
-        List<String> containersBefore = RuntimeApi.podmanTaskContainers();
+        String mark = RuntimeApi.newMark();
         int tasksBefore = allTasks();
-        RunSpec.Builder spec = RuntimeApi.offline("true");
+        RunSpec.Builder spec = RuntimeApi.offline("true").putLabels(RuntimeApi.TEST_MARK, mark);
         change.accept(spec);
         StatusRuntimeException e = RuntimeApi.expectError(() -> api.launch(spec));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), what + ": " + e.getStatus());
         assertTrue(e.getStatus().getDescription().contains(message), what + ": " + e.getStatus().getDescription());
-        assertEquals(containersBefore, RuntimeApi.podmanTaskContainers(), "no container left");
+        assertEquals(List.of(), RuntimeApi.podmanTaskContainers(mark), "no container left");
         assertEquals(tasksBefore, allTasks(), "no task record left");
+    }
+
+    /** The checks above see only marked containers: a launch that is not refused does leave one they find. */
+    @Test
+    void theMarkFindsTheContainerOfALaunch() {
+        String mark = RuntimeApi.newMark();
+        Task t = api.launch(RuntimeApi.offline("sleep", "60").putLabels(RuntimeApi.TEST_MARK, mark));
+        try {
+            assertEquals(1, RuntimeApi.podmanTaskContainers(mark).size(), "the marked launch's container");
+            assertTrue(t.getContainerId().startsWith(RuntimeApi.podmanTaskContainers(mark).get(0)));
+        } finally {
+            api.stub().remove(RemoveRequest.newBuilder().setTask(t.getId()).setForce(true).build());
+        }
+        assertEquals(List.of(), RuntimeApi.podmanTaskContainers(mark), "removed");
     }
 
     @Test
@@ -106,14 +120,15 @@ class RefusalTest extends RuntimeServiceTest {
 
     @Test
     void filteredNetworkWithoutShieldIsRefused() {
-        List<String> containersBefore = RuntimeApi.podmanTaskContainers();
+        String mark = RuntimeApi.newMark();
         int tasksBefore = allTasks();
-        RunSpec.Builder spec = RuntimeApi.offline("true").setNetwork(NetworkMode.NETWORK_MODE_FILTERED);
+        RunSpec.Builder spec = RuntimeApi.offline("true").setNetwork(NetworkMode.NETWORK_MODE_FILTERED)
+                .putLabels(RuntimeApi.TEST_MARK, mark);
         StatusRuntimeException e = RuntimeApi.expectError(() -> api.launch(spec));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("shield-service"), e.getStatus().getDescription());
         assertTrue(e.getStatus().getDescription().contains("unfiltered egress"), e.getStatus().getDescription());
-        assertEquals(containersBefore, RuntimeApi.podmanTaskContainers());
+        assertEquals(List.of(), RuntimeApi.podmanTaskContainers(mark));
         assertEquals(tasksBefore, allTasks());
     }
 

@@ -66,6 +66,23 @@ final class RuntimeApi implements AutoCloseable {
         return lines("podman", "ps", "-a", "--filter", "label=io.terok.task", "--format", "{{.ID}}");
     }
 
+    /** A label a test puts on the specs it launches (the runtime copies a spec's labels onto its container). */
+    static final String TEST_MARK = "test.terok.mark";
+
+    /** A fresh value for {@link #TEST_MARK}: the containers of one launch, whatever else runs on this machine. */
+    static String newMark() {
+        return java.util.UUID.randomUUID().toString();
+    }
+
+    /**
+     * Container ids podman knows with terok's task label and this test's mark: what a launch marked so left behind.
+     * Counting every task container instead compares the whole machine, which other tests and checkouts change.
+     */
+    static List<String> podmanTaskContainers(String mark) {
+        return lines("podman", "ps", "-a", "--filter", "label=io.terok.task", "--filter", "label=" + TEST_MARK + "=" + mark,
+                "--format", "{{.ID}}");
+    }
+
     static List<String> lines(String... cmd) {
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

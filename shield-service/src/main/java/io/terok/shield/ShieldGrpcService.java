@@ -110,7 +110,7 @@ public class ShieldGrpcService extends ShieldServiceGrpc.ShieldServiceImplBase {
 
     @Override
     public void status(ShieldTaskRef r, StreamObserver<ShieldStatus> out) {
-        unary(out, () -> status(shield.status(r.getTaskId())));
+        unary(out, () -> status(shield.status(r.getTaskId(), r.getCounters())));
     }
 
     @Override
@@ -209,7 +209,7 @@ public class ShieldGrpcService extends ShieldServiceGrpc.ShieldServiceImplBase {
         return ShieldStatus.newBuilder().setTaskId(s.taskId()).setState(s.liveMode().map(ShieldGrpcService::state)
                         .orElse(ShieldState.SHIELD_STATE_INACTIVE)).setConfiguredState(state(s.mode()))
                 .addAllAllowed(s.allowed()).addAllDenied(s.denied()).addAllProfiles(s.profiles()).addAllNotes(s.notes())
-                .setAppliedContainerId(s.appliedContainer()).addAllRelayed(s.relayed()).build();
+                .setAppliedContainerId(s.appliedContainer()).addAllRelayed(s.relayed()).setFloodDropped(s.floodDropped()).build();
     }
 
     static ShieldState state(Mode m) {

@@ -65,7 +65,7 @@ class RulesetGeneratorTest {
         int allow = line(r, "output ip daddr @allow_v4 accept");
         int priv = line(r, "10.0.0.0/8");
         int learned = line(r, "output ip daddr @learned_v4 accept");
-        int fin = line(r, "prefix \"TEROK_SHIELD_BLOCKED: \" group 100 queue-threshold 1 goto refuse");
+        int fin = line(r, "add rule inet terok_shield output counter goto refuse_blocked");
         assertTrue(line(r, "oifname \"lo\" accept") < deny);
         assertTrue(deny < est && est < dns && dns < host && host < allow && allow < priv && priv < learned && learned < fin, r);
         assertEquals(line(r, "policy drop; }"), line(r, "chain output"));
@@ -87,6 +87,40 @@ class RulesetGeneratorTest {
         }
     }
 
+    /**
+     * Every refusal (explicit deny, relayed, private, blocked) passes one limit of the task's own table before it is
+     * logged and answered; past it the packet is dropped (still refused, never accepted), unlogged and counted.
+     */
+    @Test
+    void everyRefusalPassesTheTasksFloodLimitBeforeItIsLogged() {
+        for (Mode m : List.of(Mode.UP, Mode.DOWN, Mode.DOWN_ALL)) {
+            String r = GEN.full(relaying("api.provider.test").withMode(m));
+            assertTrue(r.contains("  limit refusals { rate over 20/second burst 50 packets }\n"), r);
+            assertTrue(r.contains("  counter flood_dropped { }\n"), r);
+            for (String kind : List.of("denied", "private", "blocked")) {
+                String chain = "add rule inet terok_shield refuse_" + kind + " ";
+                int limit = line(r, chain + "limit name \"refusals\" counter name \"flood_dropped\" drop");
+                int log = line(r, chain + "log prefix \"TEROK_SHIELD_" + kind.toUpperCase() + ": \" group "
+                        + (kind.equals("denied") ? 101 : 100) + " queue-threshold 1 goto refuse");
+                assertTrue(limit < log, r);
+            }
+            // no output rule logs a refusal itself (it would log past the limit) or ends in anything but a refusal chain
+            List<String> refusing = r.lines().filter(l -> l.contains(" output ") && l.contains("goto")).toList();
+            assertTrue(refusing.stream().allMatch(l -> l.matches(".* counter goto refuse_(denied|private|blocked)")), r);
+            assertFalse(r.lines().anyMatch(l -> l.contains(" output ") && l.contains("log prefix \"TEROK_SHIELD_"
+                    + "DENIED")), r);
+            assertTrue(refusing.size() >= (m == Mode.DOWN_ALL ? 4 : 8), refusing.toString());
+            // a mode switch (also in a container started before the limit existed) creates the limit, the counter
+            // and the chains, and refills the chains
+            String sw = GEN.modeSwitch(relaying("api.provider.test").withMode(m));
+            assertTrue(line(sw, "add limit inet terok_shield refusals { rate over 20/second burst 50 packets }")
+                    < line(sw, "limit name \"refusals\""), sw);
+            assertTrue(line(sw, "add counter inet terok_shield flood_dropped") < line(sw, "counter name \"flood_dropped\""), sw);
+            assertTrue(line(sw, "add chain inet terok_shield refuse_blocked") < line(sw, "flush chain inet terok_shield refuse_blocked"), sw);
+            assertTrue(line(sw, "flush chain inet terok_shield refuse_blocked") < line(sw, "add rule inet terok_shield refuse_blocked"), sw);
+        }
+    }
+
     @Test
     void setsAreFilledMinimallyAndDomainsNeverReachNft() {
         String e = GEN.elements(policy(Mode.UP));
@@ -102,11 +136,11 @@ class RulesetGeneratorTest {
         String down = GEN.full(policy(Mode.DOWN));
         assertTrue(down.contains("policy accept"));
         assertTrue(down.contains("@deny_v4"));
-        assertTrue(down.contains("TEROK_SHIELD_PRIVATE"));
+        assertTrue(down.contains("goto refuse_private"));
         assertTrue(down.contains("ct state new counter log prefix \"TEROK_SHIELD_BYPASS: \" group 101 queue-threshold 1 accept"));
-        assertFalse(down.contains("TEROK_SHIELD_BLOCKED"));
+        assertFalse(down.contains("goto refuse_blocked"));
         String all = GEN.full(policy(Mode.DOWN_ALL));
-        assertFalse(all.contains("TEROK_SHIELD_PRIVATE"));
+        assertFalse(all.contains("goto refuse_private"));
         assertTrue(all.contains("@deny_v4"));
     }
 
@@ -141,7 +175,7 @@ class RulesetGeneratorTest {
         assertTrue(p.denied(Target.Kind.V4).contains(Targets.parse("t", "198.18.7.7")), "it stays in the deny set");
         for (Mode m : List.of(Mode.UP, Mode.DOWN, Mode.DOWN_ALL)) {
             String rules = GEN.full(p.withMode(m));
-            int relayedRule = line(rules, "ip daddr @relayed_v4 counter log prefix \"TEROK_SHIELD_DENIED: \"");
+            int relayedRule = line(rules, "ip daddr @relayed_v4 counter goto refuse_denied");
             assertTrue(relayedRule > 0, m + ": the relayed names' addresses are rejected\n" + rules);
             assertTrue(relayedRule < line(rules, "ct state established,related accept"), m + ": before any accept");
             assertTrue(relayedRule < line(rules, "@allow_v4 accept"), m.name());

@@ -41,6 +41,10 @@ public final class ShieldCommand {
         }
         ctx.out.println("profiles: " + String.join(" ", s.getProfilesList()));
         s.getNotesList().forEach(n -> ctx.out.println("note:     " + n));
+        if (s.getFloodDropped() > 0) {
+            ctx.out.println("flood:    " + s.getFloodDropped() + " connection attempts dropped by the flood limit (refused "
+                    + "without an answer or a log line, never let through; see docs/shield.md)");
+        }
     }
 
     abstract static class OnTask extends Verb {
@@ -147,7 +151,8 @@ public final class ShieldCommand {
     static final class Status extends OnTask {
         @Override
         public Integer call() {
-            printStatus(ctx(), SHIELD.call(ctx(), "cannot read the shield status", s -> s.status(ref())));
+            printStatus(ctx(), SHIELD.call(ctx(), "cannot read the shield status",
+                    s -> s.status(ref().toBuilder().setCounters(true).build())));
             return 0;
         }
     }

@@ -27,7 +27,18 @@ public record TaskDetail(TaskSummary task, List<String> prompts, List<String> wa
         public static Firewall of(ShieldStatus s, String ruleset) {
             return new Firewall(s.getState().name().replace("SHIELD_STATE_", "").toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
                     clean(s.getAllowedList()), clean(s.getDeniedList()), clean(s.getProfilesList()), clean(s.getRelayedList()),
-                    clean(s.getNotesList()), ruleset == null ? "" : Printable.lines(ruleset));
+                    clean(notes(s)), ruleset == null ? "" : Printable.lines(ruleset));
+        }
+
+        /** Shield's notes, and what the task's flood limit dropped (those attempts are in no event or prompt). */
+        static List<String> notes(ShieldStatus s) {
+            if (s.getFloodDropped() == 0) {
+                return s.getNotesList();
+            }
+            List<String> notes = new java.util.ArrayList<>(s.getNotesList());
+            notes.add(s.getFloodDropped() + " connection attempts dropped by the flood limit (refused without an answer "
+                    + "or an event, never let through)");
+            return notes;
         }
     }
 

@@ -38,7 +38,7 @@ public class TaskSource {
         TaskDetail.Firewall firewall = null;
         try {
             ShieldTaskRef ref = ShieldTaskRef.newBuilder().setTaskId(t.getId()).build();
-            var status = stubs.shield().status(ref);
+            var status = stubs.shield().status(ref.toBuilder().setCounters(true).build());
             String rules = null;
             try {
                 rules = stubs.shield().rules(ref).getRuleset();

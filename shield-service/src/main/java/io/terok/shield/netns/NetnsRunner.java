@@ -2,8 +2,11 @@ package io.terok.shield.netns;
 
 import io.terok.common.HostProcess;
 import io.terok.common.ServiceException;
+import io.terok.shield.policy.RulesetGenerator;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Runs commands inside a task container's network namespace, found by the pid of a process in it. A command that
@@ -13,6 +16,8 @@ import java.util.List;
 public interface NetnsRunner {
     /** The commands run in a namespace are the host's: found on the system PATH, whatever the service's is. */
     String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    Pattern PACKETS = Pattern.compile("packets (\\d+)");
 
     /** The argv prefix that enters {@code pid}'s network namespace (for long-lived readers). */
     List<String> enter(int pid);
@@ -33,6 +38,20 @@ public interface NetnsRunner {
             throw ServiceException.precondition("nft refused the change in the netns of pid " + pid + ": "
                     + r.stderr().strip());
         }
+    }
+
+    /**
+     * Packets the task's flood limit dropped (the named counter {@code flood_dropped}); 0 when the table or the
+     * counter is not there (a container started before the limit existed).
+     */
+    default long floodDropped(int pid) {
+        HostProcess.Result r = run(pid, List.of("nft", "list", "counter", "inet", "terok_shield",
+                RulesetGenerator.FLOOD_COUNTER), null, Duration.ofSeconds(10));
+        if (r.exitCode() > 128) {
+            throw crashed(pid, r);
+        }
+        Matcher m = PACKETS.matcher(r.stdout());
+        return r.exitCode() == 0 && m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
     /** {@code nft list table inet terok_shield}, or empty when the table is not there. */

@@ -11,7 +11,8 @@ import java.util.stream.Collectors;
  * DNS to the task's upstream resolver only, the task's host ports, the task's host loopback, link-local and metadata
  * addresses rejected (no allow opens them; not in DOWN_ALL), single ports allowed by a verdict
  * ({@code address . protocol . port}), explicit ALLOW sets (may open other private ranges), private ranges rejected, addresses LEARNED by the task's DNS forwarder (after the private reject, so a
- * DNS answer cannot open a private address), then a counted, logged reject of everything else.
+ * DNS answer cannot open a private address), then a counted, logged reject of everything else. Every refusal
+ * passes the task's flood limit ({@link #FLOOD_RATE}) before it is logged and answered.
  */
 public final class RulesetGenerator {
     public static final String TABLE = "inet terok_shield";
@@ -25,13 +26,33 @@ public final class RulesetGenerator {
     public static final String PREFIX_QUARANTINE = "TEROK_SHIELD_QUARANTINE: ";
     public static final String PREFIX_PASSED = "TEROK_SHIELD_PASSED: ";
     /**
-     * Every refusal jumps to the chain {@value #REFUSE}: TCP is answered with a reset, anything else with ICMP
-     * admin-prohibited. A reset is not rate-limited (the kernel's ICMP unreachables are: under a flood of blocked
+     * Every refusal ends in the chain {@value #REFUSE} (through its kind's chain and the flood limit): TCP is
+     * answered with a reset, anything else with ICMP admin-prohibited. A reset is not rate-limited (the kernel's ICMP unreachables are: under a flood of blocked
      * connects about a fifth timed out instead of failing at once), so a blocked connect fails with ECONNREFUSED
      * immediately, however many came before it.
      */
     public static final String REFUSE = "refuse";
     private static final String REJECT = "goto " + REFUSE;
+    /**
+     * The task's refusals share one token bucket (a named limit: one state per table, so per task): up to
+     * {@value #FLOOD_BURST} at once and {@value #FLOOD_RATE} a second after that are logged and answered (a reset);
+     * past it a refused packet is <b>dropped</b>, unlogged, and counted in {@value #FLOOD_COUNTER}. Nothing over the
+     * limit is let through: the limit only chooses between two ways of refusing.
+     *
+     * <p>Why: each refusal answered at once lets a flooding task's {@code connect()} loop at full speed (measured:
+     * 40,000 refused connects a second from one loop, each one logged, so a line for shield's NFLOG reader). A
+     * dropped SYN makes the flooder's connect wait for its retransmit instead (then 23 a second). Why these numbers:
+     * a well-behaved task's blocked attempts come in small bursts (a package manager's parallel fetches to a blocked
+     * host, each retried, twice for IPv4 and IPv6: a few dozen), and those must fail at once so an agent does not
+     * hang on a blocked host; past that shield's events fold repeats anyway (at most 8 ports per address per window),
+     * so 20 a second still shows every new destination the operator could allow.
+     */
+    public static final int FLOOD_RATE = 20;
+    public static final int FLOOD_BURST = 50;
+    public static final String FLOOD_LIMIT = "refusals";
+    public static final String FLOOD_COUNTER = "flood_dropped";
+    /** The three ways a packet is refused, each a chain: past the task's flood limit drop, else log and refuse. */
+    private static final List<String> REFUSAL_PREFIXES = List.of(PREFIX_DENIED, PREFIX_PRIVATE, PREFIX_BLOCKED);
 
     private final int logGroup;
     private final String learnedTimeout;
@@ -79,6 +100,11 @@ public final class RulesetGenerator {
         sb.append("  chain output { type filter hook output priority filter; policy ").append(outputPolicy(p.mode())).append("; }\n");
         sb.append("  chain input { type filter hook input priority filter; policy drop; }\n");
         sb.append("  chain ").append(REFUSE).append(" { }\n");
+        sb.append("  limit ").append(FLOOD_LIMIT).append(" { ").append(floodRate()).append(" }\n");
+        sb.append("  counter ").append(FLOOD_COUNTER).append(" { }\n");
+        for (String prefix : REFUSAL_PREFIXES) {
+            sb.append("  chain ").append(refusalChain(prefix)).append(" { }\n");
+        }
         sb.append("}\n");
         sb.append(rules(p));
         sb.append(elements(p));
@@ -110,12 +136,36 @@ public final class RulesetGenerator {
     public String modeSwitch(Policy p) {
         // the port sets are created when missing: a container started by an older version has none
         // the refuse chain too (older containers have none); flushed here and refilled by rules()
-        return portSets(true) + portGroupSets(p, true) + "add chain " + TABLE + " " + REFUSE + "\n"
-                + "flush chain " + TABLE + " output\n"
-                + "flush chain " + TABLE + " input\n"
-                + "flush chain " + TABLE + " " + REFUSE + "\n"
-                + "chain " + TABLE + " output { policy " + outputPolicy(p.mode()) + "; }\n"
-                + rules(p);
+        // and the flood limit, its counter and the refusal chains (older containers have none; an existing limit
+        // object is kept as it is by "add", so a counter or bucket already running is not reset)
+        StringBuilder sb = new StringBuilder(portSets(true) + portGroupSets(p, true));
+        sb.append("add chain ").append(TABLE).append(' ').append(REFUSE).append('\n');
+        sb.append("add limit ").append(TABLE).append(' ').append(FLOOD_LIMIT).append(" { ").append(floodRate()).append(" }\n");
+        sb.append("add counter ").append(TABLE).append(' ').append(FLOOD_COUNTER).append('\n');
+        for (String prefix : REFUSAL_PREFIXES) {
+            sb.append("add chain ").append(TABLE).append(' ').append(refusalChain(prefix)).append('\n');
+        }
+        for (String chain : List.of("output", "input", REFUSE)) {
+            sb.append("flush chain ").append(TABLE).append(' ').append(chain).append('\n');
+        }
+        for (String prefix : REFUSAL_PREFIXES) {
+            sb.append("flush chain ").append(TABLE).append(' ').append(refusalChain(prefix)).append('\n');
+        }
+        return sb + "chain " + TABLE + " output { policy " + outputPolicy(p.mode()) + "; }\n" + rules(p);
+    }
+
+    private static String floodRate() {
+        return "rate over " + FLOOD_RATE + "/second burst " + FLOOD_BURST + " packets";
+    }
+
+    /** {@code refuse_denied}, {@code refuse_private}, {@code refuse_blocked}. */
+    private static String refusalChain(String prefix) {
+        return REFUSE + "_" + prefix.substring("TEROK_SHIELD_".length(), prefix.length() - 2).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** A refusal of the given kind: counted by the calling rule, then the flood limit, the log and the answer. */
+    private static String refused(String prefix) {
+        return "counter goto " + refusalChain(prefix);
     }
 
     /** Replaces the allow and deny sets' content in one transaction (learned sets untouched). */
@@ -204,6 +254,14 @@ public final class RulesetGenerator {
         String i = "add rule " + TABLE + " input ";
         out.append("add rule ").append(TABLE).append(' ').append(REFUSE).append(" meta l4proto tcp reject with tcp reset\n");
         out.append("add rule ").append(TABLE).append(' ').append(REFUSE).append(" reject with icmpx admin-prohibited\n");
+        for (String prefix : REFUSAL_PREFIXES) {
+            String chain = "add rule " + TABLE + " " + refusalChain(prefix) + " ";
+            // over the task's limit: dropped and counted, neither logged nor answered (the flooder waits on its
+            // retransmits); under it: logged (the events, the operator's prompt) and refused at once
+            out.append(chain).append("limit name \"").append(FLOOD_LIMIT).append("\" counter name \"").append(FLOOD_COUNTER)
+                    .append("\" drop\n");
+            out.append(chain).append(log(prefix)).append(' ').append(REJECT).append('\n');
+        }
         out.append(i).append("iifname \"lo\" accept\n");
         out.append(o).append("oifname \"lo\" accept\n");
         if (p.mode() == Mode.BLOCKED) {
@@ -214,12 +272,12 @@ public final class RulesetGenerator {
         String nd = "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept\n";
         out.append(i).append(nd);
         out.append(o).append(nd);
-        out.append(o).append("ip daddr @deny_v4 counter ").append(log(PREFIX_DENIED)).append(' ').append(REJECT).append('\n');
-        out.append(o).append("ip6 daddr @deny_v6 counter ").append(log(PREFIX_DENIED)).append(' ').append(REJECT).append('\n');
+        out.append(o).append("ip daddr @deny_v4 ").append(refused(PREFIX_DENIED)).append('\n');
+        out.append(o).append("ip6 daddr @deny_v6 ").append(refused(PREFIX_DENIED)).append('\n');
         if (p.relayed().stream().anyMatch(t -> t.kind() == Target.Kind.DOMAIN)) {
             // only then: a container started by an older version has no such sets, and a mode switch must not fail
-            out.append(o).append("ip daddr @relayed_v4 counter ").append(log(PREFIX_DENIED)).append(' ').append(REJECT).append('\n');
-            out.append(o).append("ip6 daddr @relayed_v6 counter ").append(log(PREFIX_DENIED)).append(' ').append(REJECT).append('\n');
+            out.append(o).append("ip daddr @relayed_v4 ").append(refused(PREFIX_DENIED)).append('\n');
+            out.append(o).append("ip6 daddr @relayed_v6 ").append(refused(PREFIX_DENIED)).append('\n');
         }
         out.append(i).append("ct state established,related accept\n");
         out.append(o).append("ct state established,related accept\n");
@@ -235,10 +293,10 @@ public final class RulesetGenerator {
         }
         if (p.mode() != Mode.DOWN_ALL) {
             List<Target> never = p.neverAllowed();
-            out.append(o).append("ip daddr { ").append(join(never, Target.Kind.V4)).append(" } counter ")
-                    .append(log(PREFIX_PRIVATE)).append(' ').append(REJECT).append('\n');
-            out.append(o).append("ip6 daddr { ").append(join(never, Target.Kind.V6)).append(" } counter ")
-                    .append(log(PREFIX_PRIVATE)).append(' ').append(REJECT).append('\n');
+            out.append(o).append("ip daddr { ").append(join(never, Target.Kind.V4)).append(" } ")
+                    .append(refused(PREFIX_PRIVATE)).append('\n');
+            out.append(o).append("ip6 daddr { ").append(join(never, Target.Kind.V6)).append(" } ")
+                    .append(refused(PREFIX_PRIVATE)).append('\n');
         }
         // no verdict: the one-shot log (it deletes its element) and on to the accept below
         out.append(o).append("ip daddr . meta l4proto . th dport @first_port_v4 delete @first_port_v4 { ip daddr . meta l4proto . th dport } ")
@@ -250,10 +308,10 @@ public final class RulesetGenerator {
         out.append(o).append("ip daddr @allow_v4 accept\n");
         out.append(o).append("ip6 daddr @allow_v6 accept\n");
         if (p.mode() != Mode.DOWN_ALL) {
-            out.append(o).append("ip daddr { ").append(String.join(", ", PRIVATE_V4)).append(" } counter ")
-                    .append(log(PREFIX_PRIVATE)).append(' ').append(REJECT).append('\n');
-            out.append(o).append("ip6 daddr { ").append(String.join(", ", PRIVATE_V6)).append(" } counter ")
-                    .append(log(PREFIX_PRIVATE)).append(' ').append(REJECT).append('\n');
+            out.append(o).append("ip daddr { ").append(String.join(", ", PRIVATE_V4)).append(" } ")
+                    .append(refused(PREFIX_PRIVATE)).append('\n');
+            out.append(o).append("ip6 daddr { ").append(String.join(", ", PRIVATE_V6)).append(" } ")
+                    .append(refused(PREFIX_PRIVATE)).append('\n');
         }
         if (p.mode() == Mode.UP) {
             out.append(o).append("ip daddr @learned_v4 accept\n");
@@ -268,7 +326,7 @@ public final class RulesetGenerator {
             // multicast (MLD reports, mDNS): dropped without an event
             out.append(o).append("ip daddr 224.0.0.0/4 drop\n");
             out.append(o).append("ip6 daddr ff00::/8 drop\n");
-            out.append(o).append("counter ").append(log(PREFIX_BLOCKED)).append(' ').append(REJECT).append('\n');
+            out.append(o).append(refused(PREFIX_BLOCKED)).append('\n');
         } else {
             out.append(o).append("ct state new counter ").append(log(PREFIX_BYPASS)).append(" accept\n");
         }

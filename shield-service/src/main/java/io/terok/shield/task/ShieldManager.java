@@ -44,10 +44,12 @@ public final class ShieldManager {
 
     /**
      * {@code appliedContainer}: the last container whose start loaded the ruleset (the hook's record; "" if none);
-     * {@code relayed}: the hosts the vault relays for the task, denied to it directly.
+     * {@code relayed}: the hosts the vault relays for the task, denied to it directly; {@code floodDropped}: packets
+     * its flood limit dropped (read only by {@link #status(String, boolean)} with counters, else 0).
      */
     public record Status(String taskId, Optional<Mode> liveMode, Mode mode, List<String> allowed, List<String> denied,
-                         List<String> profiles, List<String> notes, String appliedContainer, List<String> relayed) {
+                         List<String> profiles, List<String> notes, String appliedContainer, List<String> relayed,
+                         long floodDropped) {
     }
 
     private final Settings settings;
@@ -369,6 +371,17 @@ public final class ShieldManager {
         return status(taskId, List.of());
     }
 
+    /** @param counters also read the running task's flood counter from its netns (one nft call) */
+    public Status status(String taskId, boolean counters) {
+        Status s = status(taskId, List.of());
+        OptionalInt pid = TaskPids.running(store.dir(taskId));
+        if (!counters || pid.isEmpty()) {
+            return s;
+        }
+        return new Status(s.taskId(), s.liveMode(), s.mode(), s.allowed(), s.denied(), s.profiles(), s.notes(),
+                s.appliedContainer(), s.relayed(), runner.floodDropped(pid.getAsInt()));
+    }
+
     private Status status(String taskId, List<String> notes) {
         Policy p = policy(taskId);
         OptionalInt pid = TaskPids.running(store.dir(taskId));
@@ -376,7 +389,7 @@ public final class ShieldManager {
                 java.util.stream.Stream.concat(p.allow().stream().map(Target::canonical),
                         p.allowPorts().stream().map(PortTarget::canonical)).toList(), p.deny().stream().map(Target::canonical).toList(),
                 p.profiles(), notes, TaskPids.lastApplied(store.dir(taskId)),
-                p.relayed().stream().map(Target::canonical).toList());
+                p.relayed().stream().map(Target::canonical).toList(), 0);
     }
 
     /** The ruleset loaded in the running container, or the one the next start loads. */
