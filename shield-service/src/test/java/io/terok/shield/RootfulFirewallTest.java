@@ -510,4 +510,29 @@ class RootfulFirewallTest {
                     n, refused, timedOut, dropped, floodEvents, refusedMs, ms, afterMs);
         }
     }
+
+    @Test
+    @Order(17)
+    void aStatusWhoseFloodCounterCannotBeReadStillAnswersAndSaysWhy() {
+        // The shield's nft older than the host's crashes reading the host's table (Debian 12's on Debian 13's): the
+        // count is informational, the status must still answer, and say why the count is missing.
+        NsenterRunner real = new NsenterRunner(false);
+        io.terok.shield.netns.NetnsRunner crashing = new io.terok.shield.netns.NetnsRunner() {
+            @Override
+            public List<String> enter(int pid) {
+                return real.enter(pid);
+            }
+
+            @Override
+            public io.terok.common.HostProcess.Result run(int pid, List<String> command, String input, java.time.Duration timeout) {
+                io.terok.common.HostProcess.Result r = real.run(pid, command, input, timeout);
+                return command.contains("counter")
+                        ? new io.terok.common.HostProcess.Result(r.command(), 139, new byte[0], "", false, false) : r;
+            }
+        };
+        var status = shield.manager(crashing).status(TASK, true);
+        assertTrue(status.liveMode().isPresent(), "the task still runs: " + status);
+        assertEquals(0, status.floodDropped());
+        assertTrue(status.notes().stream().anyMatch(n -> n.startsWith("flood counter not read: nft crashed")), status.notes().toString());
+    }
 }

@@ -34,6 +34,7 @@ final class TestShield implements AutoCloseable {
     final FakeInternet internet;
     final HooksInstaller hooks;
     final ShieldManager manager;
+    private final ShieldManager.Settings settings;
     final Podman podman;
     private BlockedEventHub hub;
 
@@ -48,13 +49,18 @@ final class TestShield implements AutoCloseable {
             Path conf = root.resolve("containers.conf");
             Podman.writeConf(conf, hooks);
             podman = new Podman(conf, rootless);
-            manager = new ShieldManager(new ShieldManager.Settings(root.resolve("state"), root.resolve("profiles"),
-                    List.of(), Optional.of(internet.ip(2)), 100, "30m", rootless), runner, hooks::status,
-                    new AuditLog(Clock.systemUTC(), AUDIT_CAP));
+            settings = new ShieldManager.Settings(root.resolve("state"), root.resolve("profiles"),
+                    List.of(), Optional.of(internet.ip(2)), 100, "30m", rootless);
+            manager = manager(runner);
         } catch (IOException | RuntimeException e) {
             internet.close();
             throw e;
         }
+    }
+
+    /** Another manager over the same state, reaching the tasks' namespaces through {@code runner}. */
+    ShieldManager manager(NetnsRunner runner) {
+        return new ShieldManager(settings, runner, hooks::status, new AuditLog(Clock.systemUTC(), AUDIT_CAP));
     }
 
     /** The hub {@link #hub(NetnsRunner)} made. */

@@ -378,8 +378,19 @@ public final class ShieldManager {
         if (!counters || pid.isEmpty()) {
             return s;
         }
-        return new Status(s.taskId(), s.liveMode(), s.mode(), s.allowed(), s.denied(), s.profiles(), s.notes(),
-                s.appliedContainer(), s.relayed(), runner.floodDropped(pid.getAsInt()));
+        long dropped;
+        List<String> notes = s.notes();
+        try {
+            dropped = runner.floodDropped(pid.getAsInt());
+        } catch (ServiceException e) {
+            // The count is for the operator's information: a shield nft that cannot read the host nft's table (it
+            // crashes) must not turn the whole status into an error; the firewall itself is untouched either way.
+            dropped = 0;
+            notes = java.util.stream.Stream.concat(notes.stream(), java.util.stream.Stream.of(
+                    "flood counter not read: " + e.getMessage())).toList();
+        }
+        return new Status(s.taskId(), s.liveMode(), s.mode(), s.allowed(), s.denied(), s.profiles(), notes,
+                s.appliedContainer(), s.relayed(), dropped);
     }
 
     private Status status(String taskId, List<String> notes) {
