@@ -51,12 +51,16 @@ class ServiceJvmOptionsTest {
     }
 
     /**
-     * The CLI (and so the services) run on a JDK 25+ where one is installed: its options, both archives' options and
-     * JDK 24+'s access options must start it, and without a warning (JEP 498/472) in the service's log.
+     * An operator may pin the CLI (and so the services) to a JDK 25+ with TEROK_JAVA: its options, both archives'
+     * options and JDK 24+'s access options must start it, and without a warning (JEP 498/472) in the service's log.
+     * These machines have one (Temurin 25); in CI a missing one fails the test, elsewhere it is skipped.
      */
     @Test
     void aJdk25OnThisMachineStartsWithEachServicesOptions(@TempDir Path dir) throws IOException, InterruptedException {
         Optional<Path> home = jdk25();
+        if ("true".equals(System.getenv("CI"))) {
+            assertTrue(home.isPresent(), "no JDK 25+ under /usr/lib/jvm (these machines have Temurin 25 there)");
+        }
         Assumptions.assumeTrue(home.isPresent(), "no JDK 25+ under /usr/lib/jvm");
         String version = Files.readAllLines(home.get().resolve("release")).stream().filter(l -> l.startsWith("JAVA_VERSION="))
                 .findFirst().orElseThrow().replaceAll("JAVA_VERSION=\"?([^\"]*)\"?", "$1");
