@@ -36,6 +36,8 @@ public final class AgentTaskBenchmark {
     final PrivateInstallation inst;
     /** Arrival (System.nanoTime) of the first main request per run mark. */
     final Map<String, Long> firstMain = new ConcurrentHashMap<>();
+    /** TEROK_BENCH_PARTS contains "hold" (see {@link #holdForHand}). */
+    volatile boolean hold;
 
     AgentTaskBenchmark(PrivateInstallation inst) {
         this.inst = inst;
@@ -71,7 +73,9 @@ public final class AgentTaskBenchmark {
                 long at = System.nanoTime();
                 Matcher m = MARK.matcher(r.body());
                 if (isMain(r) && m.find()) {
-                    firstMain.putIfAbsent(m.group(), at);
+                    if (firstMain.putIfAbsent(m.group(), at) == null && hold) {
+                        System.out.println("first main request " + m.group() + " at " + System.currentTimeMillis());
+                    }
                 }
             });
             inst.env.put("TEROK_PROJECTS_STAGE_DIR", System.getenv().getOrDefault("TEROK_AGENTS_STAGE", "/var/cache/terok-ci/agents-stage"));
@@ -99,6 +103,7 @@ public final class AgentTaskBenchmark {
             String image = im.group(1);
             // TEROK_BENCH_PARTS=agent or =trivial measures one of the two (default: both).
             String parts = System.getenv().getOrDefault("TEROK_BENCH_PARTS", "agent,trivial");
+            hold = parts.contains("hold");
             if (parts.contains("agent")) {
                 measureAgentStart(image, model.port(), runs);
             }
@@ -107,6 +112,9 @@ public final class AgentTaskBenchmark {
             }
             if (parts.contains("cli") && System.getenv(OTHER_CLI) != null) {
                 measureClients(runs);
+            }
+            if (hold) {
+                holdForHand(image, model.port());
             }
         } finally {
             if (project) {
@@ -118,6 +126,26 @@ public final class AgentTaskBenchmark {
             if (model != null) {
                 model.close();
             }
+        }
+    }
+
+    /**
+     * TEROK_BENCH_PARTS=hold: keeps the installation up for measurements by hand (a timeline with strace or the JVM's
+     * logs): writes {@code <home>/hold.env} (the installation's environment, IMAGE, MODEL_PORT and PODMAN_OPT, the
+     * private podman API's {@code --url}, to source), prints the wall clock (epoch ms) of each mark's first main request at the model server, and
+     * waits until {@code <home>/hold.release} exists.
+     */
+    void holdForHand(String image, int modelPort) throws Exception {
+        StringBuilder sh = new StringBuilder();
+        inst.env.forEach((k, v) -> sh.append("export ").append(k).append("='").append(v.replace("'", "'\\''")).append("'\n"));
+        sh.append("IMAGE='").append(image).append("'\nMODEL_PORT=").append(modelPort).append('\n');
+        sh.append("PODMAN_OPT='").append(inst.podman().get(1)).append("'\n");
+        Path env = inst.repoHome().resolve("hold.env");
+        Path release = inst.repoHome().resolve("hold.release");
+        java.nio.file.Files.writeString(env, sh);
+        System.out.println("holding: source " + env + "; touch " + release + " to end");
+        while (!java.nio.file.Files.exists(release)) {
+            Thread.sleep(500);
         }
     }
 
