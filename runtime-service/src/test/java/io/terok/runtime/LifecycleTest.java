@@ -141,6 +141,38 @@ class LifecycleTest extends RuntimeServiceTest {
         }
     }
 
+    /**
+     * A task that has exited before its output is asked for (`terok run --rm IMAGE true`): runtime reads the log without
+     * podman's follow (which would end only at podman's next poll), and all of it still comes, then the exit code.
+     */
+    @Test
+    void logsWithExitCodeOfATaskThatHasAlreadyExitedGiveAllOfItsOutput() throws Exception {
+        Task t = api.launch(RuntimeApi.offline("sh", "-c", "echo one; echo two >&2; echo three; exit 4"));
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            TaskState state;
+            while ((state = api.stub().inspect(TaskRef.newBuilder().setTask(t.getId()).build()).getState())
+                    != TaskState.TASK_STATE_EXITED) {
+                assertTrue(System.nanoTime() < deadline, "the task exits within 60 s; state " + state);
+                Thread.sleep(20);
+            }
+            List<LogChunk> chunks = new java.util.ArrayList<>();
+            api.stub().logs(LogsRequest.newBuilder().setTask(t.getId()).setFollow(true).setWithExitCode(true).build())
+                    .forEachRemaining(chunks::add);
+            LogChunk last = chunks.get(chunks.size() - 1);
+            assertTrue(last.getExited(), "the last message is the exit: " + chunks);
+            assertEquals(4, last.getExitCode());
+            StringBuilder out = new StringBuilder();
+            StringBuilder err = new StringBuilder();
+            chunks.forEach(c -> (c.getStream() == io.terok.api.v1.OutputStream.OUTPUT_STREAM_STDERR ? err : out)
+                    .append(c.getData().toString(StandardCharsets.UTF_8)));
+            assertEquals("one\nthree\n", out.toString());
+            assertEquals("two\n", err.toString());
+        } finally {
+            api.stub().remove(RemoveRequest.newBuilder().setTask(t.getId()).setForce(true).build());
+        }
+    }
+
     @Test
     void removingARunningTaskNeedsForce() {
         Task t = api.launch(RuntimeApi.offline("sleep", "30"));

@@ -9,4 +9,9 @@ public record ContainerInfo(String id, String name, String image, String status,
     public boolean running() {
         return "running".equals(status);
     }
+
+    /** Its process has ended and nothing will be added to its output unless it is started again. */
+    public boolean ended() {
+        return "exited".equals(status) || "stopped".equals(status);
+    }
 }

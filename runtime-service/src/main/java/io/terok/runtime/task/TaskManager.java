@@ -513,7 +513,12 @@ public final class TaskManager {
     public StreamHandle logs(String ref, boolean follow, int tail, OutputSink sink) {
         Task t = store.resolve(ref);
         requireContainer(t);
-        return podman.logs(t.getContainerId(), follow, tail, t.getSpec().getTty(), sink);
+        // podman 4.3 ends a followed log 250-500 ms after the container's exit (it polls the log file and its event
+        // log), even for a container that had exited before the call: `terok run --rm IMAGE true` waited ~0.26 s for it
+        // (docs/benchmarks.md, seventh session). An exited container's log is complete, so it is read to its end
+        // without follow, which is what podman's own follow does for it, minus the poll.
+        boolean keepFollowing = follow && podman.inspect(t.getContainerId()).map(c -> !c.ended()).orElse(true);
+        return podman.logs(t.getContainerId(), keepFollowing, tail, t.getSpec().getTty(), sink);
     }
 
     public ExecResponse exec(String ref, List<String> command, Map<String, String> env, String workdir, int timeoutSeconds) {
