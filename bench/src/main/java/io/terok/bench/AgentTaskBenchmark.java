@@ -132,8 +132,8 @@ public final class AgentTaskBenchmark {
     /**
      * TEROK_BENCH_PARTS=hold: keeps the installation up for measurements by hand (a timeline with strace or the JVM's
      * logs): writes {@code <home>/hold.env} (the installation's environment, IMAGE, MODEL_PORT and PODMAN_OPT, the
-     * private podman API's {@code --url}, to source), prints the wall clock (epoch ms) of each mark's first main request at the model server, and
-     * waits until {@code <home>/hold.release} exists.
+     * private podman API's {@code --url}, to source), prints the wall clock (epoch ms) of each mark's first main request
+     * at the model server, and waits until {@code <home>/hold.release} exists.
      */
     void holdForHand(String image, int modelPort) throws Exception {
         StringBuilder sh = new StringBuilder();
