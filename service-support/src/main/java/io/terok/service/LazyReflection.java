@@ -9,12 +9,13 @@ import io.smallrye.mutiny.Multi;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * gRPC server reflection (v1 and v1alpha: what grpcurl and CliEndToEndTest ask, docs/api.md), with Quarkus's own
  * answers, but indexed on the first reflection call instead of while the server starts. Quarkus's switch
  * ({@code quarkus.grpc.server.enable-reflection-service}, off in every service) builds the protobuf descriptors of
- * every service up front: about 260 classes and 0.1 s of each service's start, for a call that tooling makes, if
+ * every service up front (the gate: about 220 classes, 0.09 s of its start), for a call that tooling makes, if
  * ever, long after (docs/benchmarks.md, "Seventh session").
  */
 public final class LazyReflection {
@@ -31,53 +32,56 @@ public final class LazyReflection {
                 .toList();
     }
 
-    /** grpc.reflection.v1.ServerReflection. */
-    @GrpcService
-    public static class V1 extends io.grpc.reflection.v1.MutinyServerReflectionGrpc.ServerReflectionImplBase {
+    /** Quarkus's reflection service over {@link #served}, made on the first call. */
+    private static final class OnFirstCall<T> {
+        private final Function<List<ServerServiceDefinition>, T> make;
         private final Instance<BindableService> services;
-        private ReflectionServiceV1 index;
+        private T made;
 
-        @Inject
-        public V1(@GrpcService Instance<BindableService> services) {
+        OnFirstCall(Function<List<ServerServiceDefinition>, T> make, Instance<BindableService> services) {
+            this.make = make;
             this.services = services;
         }
 
-        private synchronized ReflectionServiceV1 index() {
-            if (index == null) {
-                index = new ReflectionServiceV1(served(services));
+        synchronized T get() {
+            if (made == null) {
+                made = make.apply(served(services));
             }
-            return index;
+            return made;
+        }
+    }
+
+    /** grpc.reflection.v1.ServerReflection. */
+    @GrpcService
+    public static class V1 extends io.grpc.reflection.v1.MutinyServerReflectionGrpc.ServerReflectionImplBase {
+        private final OnFirstCall<ReflectionServiceV1> index;
+
+        @Inject
+        public V1(@GrpcService Instance<BindableService> services) {
+            this.index = new OnFirstCall<>(ReflectionServiceV1::new, services);
         }
 
         @Override
         public Multi<io.grpc.reflection.v1.ServerReflectionResponse> serverReflectionInfo(
                 Multi<io.grpc.reflection.v1.ServerReflectionRequest> requests) {
-            return index().serverReflectionInfo(requests);
+            return index.get().serverReflectionInfo(requests);
         }
     }
 
     /** grpc.reflection.v1alpha.ServerReflection (grpcurl's first try). */
     @GrpcService
     public static class V1alpha extends grpc.reflection.v1alpha.MutinyServerReflectionGrpc.ServerReflectionImplBase {
-        private final Instance<BindableService> services;
-        private ReflectionServiceV1alpha index;
+        private final OnFirstCall<ReflectionServiceV1alpha> index;
 
         @Inject
         public V1alpha(@GrpcService Instance<BindableService> services) {
-            this.services = services;
-        }
-
-        private synchronized ReflectionServiceV1alpha index() {
-            if (index == null) {
-                index = new ReflectionServiceV1alpha(served(services));
-            }
-            return index;
+            this.index = new OnFirstCall<>(ReflectionServiceV1alpha::new, services);
         }
 
         @Override
         public Multi<grpc.reflection.v1alpha.Reflection.ServerReflectionResponse> serverReflectionInfo(
                 Multi<grpc.reflection.v1alpha.Reflection.ServerReflectionRequest> requests) {
-            return index().serverReflectionInfo(requests);
+            return index.get().serverReflectionInfo(requests);
         }
     }
 }
