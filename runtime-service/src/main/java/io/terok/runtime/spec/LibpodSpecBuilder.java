@@ -18,9 +18,9 @@ public final class LibpodSpecBuilder {
     /**
      * The CPU weight of every task container, a quarter of the default 1024 (cgroup v1 {@code cpu.shares}; podman turns
      * it into {@code cpu.weight} 10 of the default 100 on cgroup v2). A weight only counts while the CPU is contended:
-     * a task alone keeps every core, but when podman's conmon, the runc and OCI hooks of another task's launch or
-     * another task want the CPU at the same time, they get four times the flooding or building task's share. A hard
-     * bound stays the project's {@code resources: cpus:} (a CFS quota).
+     * a task alone keeps every core, but when podman's conmon, the runc and OCI hooks of another task's launch want
+     * the CPU at the same time, they get four times the flooding or building task's share (tasks weigh alike among
+     * themselves). A hard bound stays the project's {@code resources: cpus:} (a CFS quota).
      */
     public static final long TASK_CPU_SHARES = 256;
 
