@@ -75,6 +75,20 @@ public final class LoadBenchmark {
     record Phase(String name, Stats launchMs, Stats providerMs, Stats promptMs, String flood, String cpu) {
     }
 
+    /** The cpu.shares (cgroups v1) or cpu.weight (v2) of the cgroup the process is in: the weight runtime gave the task. */
+    static String cpuWeight(String pid) throws java.io.IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
+            String[] f = line.split(":", 3);
+            if (f.length == 3 && List.of(f[1].split(",")).contains("cpu")) {
+                return "cpu.shares " + Files.readString(Path.of("/sys/fs/cgroup/cpu" + f[2], "cpu.shares")).strip();
+            }
+            if (f.length == 3 && f[0].equals("0") && Files.exists(Path.of("/sys/fs/cgroup" + f[2], "cpu.weight"))) {
+                return "cpu.weight " + Files.readString(Path.of("/sys/fs/cgroup" + f[2], "cpu.weight")).strip();
+            }
+        }
+        return "none (no cpu controller)";
+    }
+
     /** CPU time so far (ms): each service's (from the pids in its pid file), the flooder container's, the machine's. */
     Map<String, Double> serviceCpu() throws java.io.IOException {
         Map<String, Double> cpu = new java.util.TreeMap<>();
@@ -163,6 +177,7 @@ public final class LoadBenchmark {
             String[] flooderNet = Cmd.exec(inst.podman("inspect", "--format", "{{.NetworkSettings.SandboxKey}} {{.State.Pid}}", "flooder"),
                     null, e -> { }, null, 30).out().strip().split(" ");
             System.out.println("the flooder's slirp4netns: pid " + slirpPid(flooderNet[0], flooderNet[flooderNet.length - 1]));
+            System.out.println("the flooder's CPU weight: " + cpuWeight(flooderNet[flooderNet.length - 1]));
             String victimId = label("victim");
             URI broker = URI.create("http://127.0.0.1:" + brokerPort() + "/v1/messages");
             // warm-up: the JIT of every path the phases use

@@ -34,6 +34,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AgentTaskEndToEndTest {
+    /** This class's own project ({@link Terok#projectName}): its L2 image is its own to build and remove. */
+    static final String PROJECT = Terok.projectName("agenttest");
     static final String BASE = "localhost/terok-agent-base:bookworm";
     static final String ANTHROPIC_KEY = "sk-ant-REAL-agent-task-e2e";
     static final String OPENAI_KEY = "sk-openai-REAL-agent-task-e2e";
@@ -67,14 +69,14 @@ class AgentTaskEndToEndTest {
         terok.runWithInput(ANTHROPIC_KEY, "vault", "add", "anthropic").ok();
         terok.runWithInput(OPENAI_KEY, "vault", "add", "openai").ok();
         upstream = terok.seedUpstream();
-        terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude,codex",
+        terok.run("project", "init", PROJECT, "--upstream", "file://" + upstream, "--agents", "claude,codex",
                 "--agent", "claude", "--base-image", BASE).ok();
     }
 
     @AfterAll
     static void down() throws Exception {
         if (installation != null) {
-            terok.deleteProjectAndTasks("demo");
+            terok.deleteProjectAndTasks(PROJECT);
             installation.close();
         }
         for (AutoCloseable c : new AutoCloseable[] {claudeModel, codexModel}) {
@@ -91,11 +93,11 @@ class AgentTaskEndToEndTest {
     }
 
     static Path gateRepo() {
-        return terok.home.resolve("data/gate/demo.git");
+        return terok.home.resolve("data/gate/" + PROJECT + ".git");
     }
 
     void headlessRunPushesToItsBranchOnly(String agent, ScriptedModelServer model, String realKey, String answer) {
-        Terok.Result r = terok.run("task", "run", "demo", "Add agent.txt, commit and push it.", "--agent", agent);
+        Terok.Result r = terok.run("task", "run", PROJECT, "Add agent.txt, commit and push it.", "--agent", agent);
         assertEquals(0, r.exitCode(), r.out() + "\n" + r.err());
         String id = taskId(r);
         String branch = "terok/" + id;
@@ -111,20 +113,20 @@ class AgentTaskEndToEndTest {
         assertTrue(model.requests().stream().anyMatch(q -> String.valueOf(q.header(agent.equals("claude") ? "x-api-key" : "authorization")).contains(realKey)));
         Terok.Result env = terok.run("exec", id, "env").ok();
         assertFalse(env.out().contains(realKey), "no real key in the task's environment");
-        assertTrue(terok.run("task", "logs", "demo", id).ok().out().contains(answer), "the output is kept");
+        assertTrue(terok.run("task", "logs", PROJECT, id).ok().out().contains(answer), "the output is kept");
     }
 
     @Test
     @Order(1)
     void claudeRunsHeadlessAndItsCommitIsReviewedAndForwarded() {
         headlessRunPushesToItsBranchOnly("claude", claudeModel, ANTHROPIC_KEY, "I added agent.txt and pushed it.");
-        String id = taskId(terok.run("task", "show", "demo", terok.run("task", "list", "demo").ok().out().lines()
+        String id = taskId(terok.run("task", "show", PROJECT, terok.run("task", "list", PROJECT).ok().out().lines()
                 .skip(1).findFirst().orElseThrow().split("\\s+")[1]).ok());
         String pushed = terok.git(gateRepo(), "rev-parse", "refs/heads/terok/" + id);
-        Terok.Result review = terok.run("task", "review", "demo", id.substring(0, 10)).ok();
+        Terok.Result review = terok.run("task", "review", PROJECT, id.substring(0, 10)).ok();
         assertTrue(review.out().contains("at commit " + pushed), review.out());
         assertTrue(review.out().contains("+from-the-agent"), review.out());
-        Terok.Result fwd = terok.run("task", "forward", "demo", id, "--commit", pushed).ok();
+        Terok.Result fwd = terok.run("task", "forward", PROJECT, id, "--commit", pushed).ok();
         assertTrue(fwd.out().contains("forwarded " + pushed), fwd.out());
         assertEquals(pushed, terok.git(upstream, "rev-parse", "refs/heads/terok/" + id), "exactly the reviewed commit upstream");
     }
@@ -146,17 +148,17 @@ class AgentTaskEndToEndTest {
     @Order(3)
     void aFollowupContinuesTheSameSession() throws Exception {
         serveClaude(Script.of(Step.text("hello from the scripted model")));
-        Terok.Result r = terok.run("task", "run", "demo", "Say hello, first prompt.", "--name", "chatty");
+        Terok.Result r = terok.run("task", "run", PROJECT, "Say hello, first prompt.", "--name", "chatty");
         assertEquals(0, r.exitCode(), r.out() + r.err());
-        String branchBefore = terok.run("task", "show", "demo", "chatty").ok().out();
-        Terok.Result f = terok.run("task", "followup", "demo", "chatty", "And now goodbye, second prompt.");
+        String branchBefore = terok.run("task", "show", PROJECT, "chatty").ok().out();
+        Terok.Result f = terok.run("task", "followup", PROJECT, "chatty", "And now goodbye, second prompt.");
         assertEquals(0, f.exitCode(), f.out() + f.err());
         RecordedRequest last = claudeModel.requests().stream().filter(q -> q.body().contains("second prompt")).reduce((x, y) -> y)
                 .orElseThrow(() -> new AssertionError("the follow-up reached the model"));
         assertTrue(last.body().contains("first prompt") && last.body().contains("hello from the scripted model"),
                 "the follow-up request carries the first exchange");
         assertTrue(branchBefore.contains("branch terok/"), branchBefore);
-        assertTrue(terok.run("task", "show", "demo", "chatty").ok().out().contains("2 run(s)"));
+        assertTrue(terok.run("task", "show", PROJECT, "chatty").ok().out().contains("2 run(s)"));
     }
 
     @Test
@@ -164,13 +166,13 @@ class AgentTaskEndToEndTest {
     void aTimeoutStopsTheAgentAndSaysSo() throws Exception {
         serveClaude(Script.of(Step.hang()));
         long t0 = System.nanoTime();
-        Terok.Result r = terok.run("task", "run", "demo", "Wait.", "--agent", "claude", "--timeout", "5", "--name", "slowpoke");
+        Terok.Result r = terok.run("task", "run", PROJECT, "Wait.", "--agent", "claude", "--timeout", "5", "--name", "slowpoke");
         long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
         assertNotEquals(0, r.exitCode(), r.out());
         assertTrue(r.out().contains(": timed out"), r.out());
         assertTrue(r.err().contains("timed out after 5 s"), r.err());
         assertTrue(seconds < 60, "stopped at the timeout, not later: " + seconds + " s");
-        Terok.Result show = terok.run("task", "show", "demo", "slowpoke").ok();
+        Terok.Result show = terok.run("task", "show", PROJECT, "slowpoke").ok();
         assertFalse(show.out().contains("container running"), "nothing left running: " + show.out());
         serveClaude(Script.of(Step.shell(EDIT), Step.text("I added agent.txt and pushed it.")));
     }
@@ -180,8 +182,8 @@ class AgentTaskEndToEndTest {
     void twoTasksOfOneProjectRunAtOnceEachOnItsOwn() throws Exception {
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         try {
-            var a = pool.submit(() -> terok.run("task", "run", "demo", "Add agent.txt, commit and push it.", "--name", "twin-a"));
-            var b = pool.submit(() -> terok.run("task", "run", "demo", "Add agent.txt, commit and push it.", "--name", "twin-b"));
+            var a = pool.submit(() -> terok.run("task", "run", PROJECT, "Add agent.txt, commit and push it.", "--name", "twin-a"));
+            var b = pool.submit(() -> terok.run("task", "run", PROJECT, "Add agent.txt, commit and push it.", "--name", "twin-b"));
             Terok.Result ra = a.get(5, TimeUnit.MINUTES);
             Terok.Result rb = b.get(5, TimeUnit.MINUTES);
             assertEquals(0, ra.exitCode(), ra.out() + ra.err());
@@ -205,11 +207,11 @@ class AgentTaskEndToEndTest {
             // One task's workspace only has its own branch checked out.
             assertEquals("terok/" + ida, terok.run("exec", ida, "git", "-C", "/workspace", "branch", "--show-current").ok().out().strip());
             // Delete keeps the branch for review; --purge removes it.
-            terok.run("task", "delete", "demo", "twin-a").ok();
+            terok.run("task", "delete", PROJECT, "twin-a").ok();
             assertEquals(ca, terok.git(gateRepo(), "rev-parse", "refs/heads/terok/" + ida), "the branch stays for review");
             assertFalse(Files.exists(terok.home.resolve("data-tasks").resolve(ida)), "its agent configuration is gone");
             assertNotEquals(0, terok.run("exec", ida, "true").exitCode(), "its container is gone");
-            terok.run("task", "delete", "--purge", "demo", "twin-b").ok();
+            terok.run("task", "delete", "--purge", PROJECT, "twin-b").ok();
             assertEquals("", terok.git(gateRepo(), "for-each-ref", "refs/heads/terok/" + idb), "--purge deletes the branch");
         } finally {
             pool.shutdownNow();
@@ -222,15 +224,15 @@ class AgentTaskEndToEndTest {
         int tasksBefore = terok.run("task", "list").ok().out().lines().toList().size();
         String[][] cases = {
             {"no project nosuch", "task", "run", "nosuch", "hi"},
-            {"agent:", "task", "run", "demo", "hi", "--agent", "gemini"},
-            {"provider:", "task", "run", "demo", "hi", "--provider", "openai"},
-            {"name:", "task", "run", "demo", "hi", "--name", "Bad Name"},
-            {"branch:", "task", "run", "demo", "hi", "--branch", "main"},
+            {"agent:", "task", "run", PROJECT, "hi", "--agent", "gemini"},
+            {"provider:", "task", "run", PROJECT, "hi", "--provider", "openai"},
+            {"name:", "task", "run", PROJECT, "hi", "--name", "Bad Name"},
+            {"branch:", "task", "run", PROJECT, "hi", "--branch", "main"},
             // Without a prompt it is interactive, and the test has no terminal.
-            {"PROMPT", "task", "run", "demo"},
-            {"no task", "task", "show", "demo", "nosuchtask"},
-            {"no task", "task", "followup", "demo", "nosuchtask", "hi"},
-            {"no task", "task", "delete", "demo", "nosuchtask"},
+            {"PROMPT", "task", "run", PROJECT},
+            {"no task", "task", "show", PROJECT, "nosuchtask"},
+            {"no task", "task", "followup", PROJECT, "nosuchtask", "hi"},
+            {"no task", "task", "delete", PROJECT, "nosuchtask"},
         };
         for (String[] c : cases) {
             String[] args = java.util.Arrays.copyOfRange(c, 1, c.length);
@@ -254,7 +256,7 @@ class AgentTaskEndToEndTest {
     void anInteractiveSessionTalksToTheAgentAndDetachLeavesItRunning() throws Exception {
         serveClaude(Script.of(Step.text("Interactive hello from the scripted model")));
         try (Tmux tmux = new Tmux(terok.home.resolve("tmux"))) {
-            Tmux.Session s = tmux.start(terok.commandLine("task", "run", "demo", "--agent", "claude", "--name", "talker"), 120, 40);
+            Tmux.Session s = tmux.start(terok.commandLine("task", "run", PROJECT, "--agent", "claude", "--name", "talker"), 120, 40);
             // Asked once per task: the phantom token is minted after the agent's configuration is written.
             s.awaitText("Do you want to use this API key", 240);
             s.key("Up");
@@ -269,13 +271,13 @@ class AgentTaskEndToEndTest {
             s.key("C-q");
             assertEquals(0, s.awaitExit(30), s.screen());
             assertTrue(s.screen().contains("detached"), s.screen());
-            Terok.Result show = terok.run("task", "show", "demo", "talker").ok();
+            Terok.Result show = terok.run("task", "show", PROJECT, "talker").ok();
             assertTrue(show.out().contains("container running"), show.out());
             String id = taskId(show);
             assertTrue(terok.run("exec", id, "sh", "-c", "cat /proc/[0-9]*/comm").ok().out().lines().anyMatch(l -> l.equals("claude")),
                     "the detached agent keeps running");
 
-            Tmux.Session again = tmux.start(terok.commandLine("login", "demo", "talker"), 120, 40);
+            Tmux.Session again = tmux.start(terok.commandLine("login", PROJECT, "talker"), 120, 40);
             again.awaitText("bypass permissions on", 60);
             assertFalse(again.screen().contains("Do you want to use this API key"), "the answer is kept in the task");
             // terok takes the terminal raw before it asks for the session: a detach typed now is not flow control.
@@ -286,12 +288,12 @@ class AgentTaskEndToEndTest {
         }
         // The sessions' transcript is kept with the task: `task logs` shows what the agent drew, every control
         // character as '?'. Claude Code places words by cursor column (ESC [ n G) rather than spaces.
-        Terok.Result logs = terok.run("task", "logs", "demo", "talker").ok();
+        Terok.Result logs = terok.run("task", "logs", PROJECT, "talker").ok();
         assertFalse(logs.out().contains("\u001b"), "no escape byte reaches the operator's terminal from a transcript");
         assertTrue(logs.out().contains("?["), "the agent's terminal escapes are shown defused: " + logs.out());
         String words = String.join("", logs.out().lines().toList()).replaceAll("\\?\\[\\d*[GC]", " ");
         assertTrue(words.contains("Interactive hello from the scripted model"), words);
-        Terok.Result noTask = terok.run("login", "demo", "nosuchtask");
+        Terok.Result noTask = terok.run("login", PROJECT, "nosuchtask");
         assertNotEquals(0, noTask.exitCode());
         assertTrue(noTask.err().contains("no task"), noTask.err());
         Terok.Result noProject = terok.run("login", "nosuch", "talker");
@@ -299,9 +301,9 @@ class AgentTaskEndToEndTest {
         assertTrue(noProject.err().contains("no project nosuch"), noProject.err());
         // The agent only talked: its branch never reached the gate, so --purge has no branch to delete and still
         // deletes the task.
-        Terok.Result purged = terok.run("task", "delete", "--purge", "demo", "talker").ok();
+        Terok.Result purged = terok.run("task", "delete", "--purge", PROJECT, "talker").ok();
         assertTrue(purged.out().contains("never pushed"), purged.out() + purged.err());
-        assertNotEquals(0, terok.run("task", "show", "demo", "talker").exitCode(), "the task is gone");
+        assertNotEquals(0, terok.run("task", "show", PROJECT, "talker").exitCode(), "the task is gone");
     }
 
     /** `terok sickbay`: checks from inside a healthy task, a revoked one, and a stopped one; and the host summary. */
@@ -309,10 +311,10 @@ class AgentTaskEndToEndTest {
     @Order(8)
     void sickbayChecksFromInsideTheTask() throws Exception {
         serveClaude(Script.of(Step.text("fine")));
-        Terok.Result run = terok.run("task", "run", "demo", "Say fine.", "--name", "patient");
+        Terok.Result run = terok.run("task", "run", PROJECT, "Say fine.", "--name", "patient");
         assertEquals(0, run.exitCode(), run.out() + run.err());
         String id = taskId(run);
-        Terok.Result healthy = terok.run("sickbay", "demo", "patient");
+        Terok.Result healthy = terok.run("sickbay", PROJECT, "patient");
         assertEquals(0, healthy.exitCode(), healthy.out() + healthy.err());
         for (String check : List.of("broker", "gate", "firewall", "dns", "agent")) {
             assertTrue(healthy.out().lines().anyMatch(l -> l.startsWith("ok     " + check)), check + ": " + healthy.out());
@@ -326,21 +328,21 @@ class AgentTaskEndToEndTest {
         assertTrue(host.out().lines().anyMatch(l -> l.startsWith("ok     task patient") && l.contains("container running")), host.out());
 
         terok.run("revoke", id).ok();
-        Terok.Result revoked = terok.run("sickbay", "demo", "patient");
+        Terok.Result revoked = terok.run("sickbay", PROJECT, "patient");
         assertEquals(1, revoked.exitCode(), revoked.out() + revoked.err());
         assertTrue(revoked.out().lines().anyMatch(l -> l.startsWith("ERROR  broker") && l.contains("terok revoke")), revoked.out());
         assertTrue(revoked.out().lines().anyMatch(l -> l.startsWith("ERROR  gate") && l.contains("->")), revoked.out());
         assertTrue(revoked.out().lines().anyMatch(l -> l.startsWith("ok     firewall")), revoked.out());
 
-        terok.run("task", "stop", "demo", "patient").ok();
-        Terok.Result stopped = terok.run("sickbay", "demo", "patient");
+        terok.run("task", "stop", PROJECT, "patient").ok();
+        Terok.Result stopped = terok.run("sickbay", PROJECT, "patient");
         assertNotEquals(0, stopped.exitCode());
         assertTrue(stopped.err().contains("is not running"), stopped.err());
         assertTrue(terok.run("sickbay").out().lines().anyMatch(l -> l.startsWith("WARN   task patient")), "the host summary says so");
-        Terok.Result unknown = terok.run("sickbay", "demo", "nosuchtask");
+        Terok.Result unknown = terok.run("sickbay", PROJECT, "nosuchtask");
         assertNotEquals(0, unknown.exitCode());
         assertTrue(unknown.err().contains("no task"), unknown.err());
-        terok.run("task", "delete", "demo", "patient").ok();
+        terok.run("task", "delete", PROJECT, "patient").ok();
     }
 
     /** A project's shield.allow is opened in each of its tasks' firewalls at launch; another project's tasks stay closed. */
@@ -355,7 +357,7 @@ class AgentTaskEndToEndTest {
             Terok.Result open = terok.run("task", "run", "opened", "Say fine.", "--name", "wide");
             assertEquals(0, open.exitCode(), open.out() + open.err());
             assertTrue(open.err().contains("firewall: " + allowed + " allowed"), open.err());
-            Terok.Result closed = terok.run("task", "run", "demo", "Say fine.", "--name", "narrow");
+            Terok.Result closed = terok.run("task", "run", PROJECT, "Say fine.", "--name", "narrow");
             assertEquals(0, closed.exitCode(), closed.out() + closed.err());
             String url = "http://" + allowed + "/";
             assertEquals(0, terok.run("exec", taskId(open), "curl", "-sS", "-m", "5", "-o", "/dev/null", url).exitCode(),
@@ -364,7 +366,7 @@ class AgentTaskEndToEndTest {
                     "a task of a project without it stays closed");
         } finally {
             terok.run("task", "delete", "opened", "wide");
-            terok.run("task", "delete", "demo", "narrow");
+            terok.run("task", "delete", PROJECT, "narrow");
             terok.run("project", "delete", "opened");
         }
     }

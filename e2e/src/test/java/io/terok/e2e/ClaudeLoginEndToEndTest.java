@@ -60,6 +60,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClaudeLoginEndToEndTest {
+    /** This class's own project ({@link Terok#projectName}): its L2 image is its own to build and remove. */
+    static final String PROJECT = Terok.projectName("claudelogin");
     static final String BASE = "localhost/terok-agent-base:bookworm";
     static final String CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e";
     static final String REDIRECT = "https://platform.claude.com/oauth/code/callback";
@@ -102,14 +104,14 @@ class ClaudeLoginEndToEndTest {
         installation.start();
         Path upstream = terok.seedUpstream();
         // The same agents as AgentTaskEndToEndTest: the cached L0 and L1 are shared, only this project's L2 is built.
-        terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude,codex",
+        terok.run("project", "init", PROJECT, "--upstream", "file://" + upstream, "--agents", "claude,codex",
                 "--agent", "claude", "--base-image", BASE).ok();
     }
 
     @AfterAll
     static void down() throws Exception {
         if (installation != null) {
-            terok.deleteProjectAndTasks("demo");
+            terok.deleteProjectAndTasks(PROJECT);
         }
         if (anthropic != null) {
             anthropic.stop(0);
@@ -286,7 +288,7 @@ class ClaudeLoginEndToEndTest {
     void theLoginStoresTheTokenAndNothingElseKeepsIt() throws Exception {
         mode = "approve";
         calls.clear();
-        Login r = login(ClaudeLoginEndToEndTest::authorize, "--project", "demo");
+        Login r = login(ClaudeLoginEndToEndTest::authorize, "--project", PROJECT);
         assertEquals(0, r.exitCode(), r.out() + "\n" + r.err());
         assertTrue(r.link().startsWith("https://claude.com/cai/oauth/authorize?code=true&client_id=" + CLIENT_ID), r.link());
         assertTrue(r.out().contains("logged in: the Claude subscription token is in the vault as provider anthropic"), r.out());
@@ -306,7 +308,7 @@ class ClaudeLoginEndToEndTest {
     @Test
     @Order(5)
     void aClaudeTaskHoldsItsPhantomWhileTheModelGetsTheTokenAsBearerWithTheOAuthFlag() {
-        Terok.Result r = terok.run("task", "run", "demo", "Write ran.txt.", "--agent", "claude");
+        Terok.Result r = terok.run("task", "run", PROJECT, "Write ran.txt.", "--agent", "claude");
         assertEquals(0, r.exitCode(), r.out() + "\n" + r.err());
         assertTrue(r.out().contains("Done on the subscription."), r.out());
         List<RecordedRequest> got = model.requests().stream().filter(q -> q.path().startsWith("/v1/messages")).toList();

@@ -52,6 +52,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CodexLoginEndToEndTest {
+    /** This class's own project ({@link Terok#projectName}): its L2 image is its own to build and remove. */
+    static final String PROJECT = Terok.projectName("codexlogin");
     static final String BASE = "localhost/terok-agent-base:bookworm";
     static final String ACCOUNT = "5b2f0c1e-1111-4000-8000-00000000beef";
     static final String REFRESH = "rt-REAL-chatgpt-refresh-31c9";
@@ -101,14 +103,14 @@ class CodexLoginEndToEndTest {
         installation.start();
         Path upstream = terok.seedUpstream();
         // The same agents as AgentTaskEndToEndTest: the cached L0 and L1 are shared, only this project's L2 is built.
-        terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude,codex",
+        terok.run("project", "init", PROJECT, "--upstream", "file://" + upstream, "--agents", "claude,codex",
                 "--agent", "codex", "--base-image", BASE).ok();
     }
 
     @AfterAll
     static void down() throws Exception {
         if (installation != null) {
-            terok.deleteProjectAndTasks("demo");
+            terok.deleteProjectAndTasks(PROJECT);
         }
         if (issuer != null) {
             issuer.stop(0);
@@ -224,8 +226,8 @@ class CodexLoginEndToEndTest {
     void theFakeIssuerIsReachableUnderItsRealNameThroughTheLoginProfile() {
         // What the login container relies on, checked with curl: the fake internet's DNS, shield's login-openai
         // profile, the test's CA.
-        String image = terok.run("project", "show", "demo").ok().out().lines().filter(l -> l.contains("localhost/terok-l2-demo"))
-                .findFirst().orElseThrow().replaceAll(".*(localhost/terok-l2-demo:[0-9a-f]+).*", "$1");
+        String image = terok.run("project", "show", PROJECT).ok().out().lines().filter(l -> l.contains("localhost/terok-l2-" + PROJECT))
+                .findFirst().orElseThrow().replaceAll(".*(localhost/terok-l2-" + PROJECT + ":[0-9a-f]+).*", "$1");
         Terok.Result r = terok.run("run", "--rm", "--read-only", "--profile", "login-openai", "-v", tls.resolve("ca.pem") + ":/ca.pem:ro",
                 image, "curl", "-sS", "-m", "20", "--cacert", "/ca.pem", "-X", "POST", "-d", "{}",
                 "https://auth.openai.com/api/accounts/deviceauth/usercode");
@@ -261,7 +263,7 @@ class CodexLoginEndToEndTest {
     @Order(3)
     void theLoginStoresTheTokensAndLeavesNothingBehind() {
         mode = "approve";
-        Terok.Result r = login("--project", "demo");
+        Terok.Result r = login("--project", PROJECT);
         assertEquals(0, r.exitCode(), r.out() + "\n" + r.err());
         assertTrue(r.out().contains("To log in to ChatGPT, open https://auth.openai.com/codex/device"), r.out());
         assertTrue(r.out().contains("enter the code " + CODE), r.out());
@@ -282,7 +284,7 @@ class CodexLoginEndToEndTest {
     @Test
     @Order(4)
     void aCodexTaskOnTheSubscriptionHoldsPhantomsWhileTheBackendGetsTheRealRefreshedToken() {
-        Terok.Result r = terok.run("task", "run", "demo", "Write ran.txt.", "--agent", "codex", "--provider", "chatgpt");
+        Terok.Result r = terok.run("task", "run", PROJECT, "Write ran.txt.", "--agent", "codex", "--provider", "chatgpt");
         assertEquals(0, r.exitCode(), r.out() + "\n" + r.err());
         assertTrue(r.out().contains("Done on ChatGPT."), r.out());
         String id = taskId(r);

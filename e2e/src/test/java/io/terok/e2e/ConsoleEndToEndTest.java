@@ -52,6 +52,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleEndToEndTest {
+    /** This class's own project ({@link Terok#projectName}): its L2 image is its own to build and remove. */
+    static final String PROJECT = Terok.projectName("consoletest");
     static final String BASE = "localhost/terok-agent-base:bookworm";
     static final String KEY = "sk-ant-REAL-console-e2e";
     static final String COMMIT_MESSAGE = "<script>alert(1)</script><img src=x onerror=alert(2)>";
@@ -92,7 +94,7 @@ class ConsoleEndToEndTest {
         upstream = terok.seedUpstream();
         // The agents of AgentTaskEndToEndTest (and the agents module's PodmanBuildTest): their cached L0 and L1 are
         // shared, only this project's L2 (about 1 s) is built; Claude alone would be an L1 of its own, built cold in CI.
-        terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude,codex",
+        terok.run("project", "init", PROJECT, "--upstream", "file://" + upstream, "--agents", "claude,codex",
                 "--agent", "claude", "--base-image", BASE).ok();
     }
 
@@ -100,7 +102,7 @@ class ConsoleEndToEndTest {
     static void down() throws Exception {
         if (installation != null) {
             terok.run("rm", "-f", "console-probe");
-            terok.deleteProjectAndTasks("demo");
+            terok.deleteProjectAndTasks(PROJECT);
             Cmd.Output down = installation.stop();
             installation.close();
             assertTrue(down.out().contains("console    stopped"), down.out());
@@ -162,7 +164,7 @@ class ConsoleEndToEndTest {
         assertEquals(401, http().get("/").statusCode());
         assertEquals(401, http().get("/api/overview").statusCode());
         assertEquals(401, http().header("Cookie", "terok_console=" + "0".repeat(64)).get("/api/overview").statusCode());
-        Map<String, String> body = Map.of("project", "demo", "prompt", "nothing");
+        Map<String, String> body = Map.of("project", PROJECT, "prompt", "nothing");
         assertEquals(403, session().contentType("application/json").body(body).post("/api/tasks").statusCode(), "no CSRF token");
         assertEquals(403, session().header("X-CSRF-Token", "f" + csrf.substring(1)).contentType("application/json")
                 .body(body).post("/api/tasks").statusCode(), "wrong CSRF token");
@@ -186,7 +188,7 @@ class ConsoleEndToEndTest {
             ch.shutdownNow();
         }
         // Bad input names the field and starts nothing.
-        Response bad = change().body(Map.of("project", "demo", "prompt", "x", "name", "Bad Name!")).post("/api/tasks");
+        Response bad = change().body(Map.of("project", PROJECT, "prompt", "x", "name", "Bad Name!")).post("/api/tasks");
         assertEquals(400, bad.statusCode(), bad.asString());
         assertTrue(bad.jsonPath().getString("error").contains("name"), bad.asString());
     }
@@ -214,13 +216,13 @@ class ConsoleEndToEndTest {
         reader.start();
         String first = events.poll(30, TimeUnit.SECONDS);
         assertNotNull(first, "the overview stream sends the overview at once");
-        assertTrue(first.contains("\"demo\""), first);
+        assertTrue(first.contains("\"" + PROJECT + "\""), first);
 
-        Response started = change().body(Map.of("project", "demo", "agent", "claude", "branch", BRANCH,
+        Response started = change().body(Map.of("project", PROJECT, "agent", "claude", "branch", BRANCH,
                 "prompt", "Add agent.txt, commit and push it.")).post("/api/tasks");
         assertEquals(202, started.statusCode(), started.asString());
         taskName = started.jsonPath().getString("name");
-        assertTrue(taskName.startsWith("demo-"), taskName);
+        assertTrue(taskName.startsWith(PROJECT + "-"), taskName);
 
         // Pushed without a reload: an event that names the new task.
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -237,32 +239,32 @@ class ConsoleEndToEndTest {
         String state = "";
         until = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
         while (System.nanoTime() < until) {
-            state = session().get("/api/tasks/demo/" + taskName).jsonPath().getString("task.state");
+            state = session().get("/api/tasks/" + PROJECT + "/" + taskName).jsonPath().getString("task.state");
             if (!state.equals("running") && !state.equals("waiting")) {
                 break;
             }
             Thread.sleep(1000);
         }
-        assertEquals("done", state, session().get("/api/tasks/demo/" + taskName).asString());
+        assertEquals("done", state, session().get("/api/tasks/" + PROJECT + "/" + taskName).asString());
 
         // The agent's output, streamed: what was kept, then the end.
-        Response output = session().header("Accept", "text/event-stream").get("/api/tasks/demo/" + taskName + "/output");
+        Response output = session().header("Accept", "text/event-stream").get("/api/tasks/" + PROJECT + "/" + taskName + "/output");
         assertTrue(output.asString().contains("\"kind\":\"end\""), output.asString());
 
         // The pages show every piece of agent-chosen text escaped.
-        for (String path : new String[] {"/", "/tasks/demo/" + taskName, "/review/demo/" + taskName}) {
+        for (String path : new String[] {"/", "/tasks/" + PROJECT + "/" + taskName, "/review/" + PROJECT + "/" + taskName}) {
             String html = session().get(path).then().statusCode(200).extract().asString();
             assertTrue(html.contains("&lt;script&gt;alert(3)&lt;/script&gt;&lt;img-src=x-onerror=alert(4)&gt;"), path + ":\n" + html);
             assertFalse(html.contains("<script>alert"), path);
             assertFalse(html.contains("<img-src"), path);
         }
-        String review = session().get("/review/demo/" + taskName).asString();
+        String review = session().get("/review/" + PROJECT + "/" + taskName).asString();
         assertTrue(review.contains("&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"), review);
         assertFalse(review.contains("<img src"), review);
         Matcher m = Pattern.compile("<code id=\"reviewed-commit\">([0-9a-f]{40})</code>").matcher(review);
         assertTrue(m.find(), review);
         reviewedCommit = m.group(1);
-        assertEquals(reviewedCommit, session().get("/api/tasks/demo/" + taskName + "/review").jsonPath().getString("commit"));
+        assertEquals(reviewedCommit, session().get("/api/tasks/" + PROJECT + "/" + taskName + "/review").jsonPath().getString("commit"));
     }
 
     @Test
@@ -271,7 +273,7 @@ class ConsoleEndToEndTest {
         assertNotNull(reviewedCommit, "needs the review of the previous step");
         // The task pushes again after the review: its branch moves in the gate.
         Path late = terok.home.resolve("late");
-        Path gate = terok.home.resolve("data/gate/demo.git");
+        Path gate = terok.home.resolve("data/gate/" + PROJECT + ".git");
         terok.git(terok.home, "clone", "-q", "-b", BRANCH, gate.toString(), late.toString());
         Files.writeString(late.resolve("late.txt"), "pushed after the review\n");
         terok.git(late, "add", "late.txt");
@@ -280,17 +282,17 @@ class ConsoleEndToEndTest {
         String moved = terok.git(late, "rev-parse", "HEAD");
         assertNotEquals(reviewedCommit, moved);
 
-        Response stale = change().body(Map.of("commit", reviewedCommit)).post("/api/tasks/demo/" + taskName + "/forward");
+        Response stale = change().body(Map.of("commit", reviewedCommit)).post("/api/tasks/" + PROJECT + "/" + taskName + "/forward");
         assertEquals(409, stale.statusCode(), stale.asString());
         assertTrue(terok.git(upstream, "for-each-ref", "--format=%(refname)", "refs/heads/terok").isEmpty(),
                 "nothing may reach upstream when the branch moved since the review");
 
-        String shown = session().get("/api/tasks/demo/" + taskName + "/review").jsonPath().getString("commit");
+        String shown = session().get("/api/tasks/" + PROJECT + "/" + taskName + "/review").jsonPath().getString("commit");
         assertEquals(moved, shown);
-        Response ok = change().body(Map.of("commit", shown)).post("/api/tasks/demo/" + taskName + "/forward");
+        Response ok = change().body(Map.of("commit", shown)).post("/api/tasks/" + PROJECT + "/" + taskName + "/forward");
         assertEquals(200, ok.statusCode(), ok.asString());
         assertEquals(shown, terok.git(upstream, "rev-parse", "refs/heads/" + BRANCH));
-        assertEquals(400, change().body(Map.of("commit", "HEAD")).post("/api/tasks/demo/" + taskName + "/forward").statusCode());
+        assertEquals(400, change().body(Map.of("commit", "HEAD")).post("/api/tasks/" + PROJECT + "/" + taskName + "/forward").statusCode());
     }
 
     @Test
@@ -316,29 +318,29 @@ class ConsoleEndToEndTest {
     void stopAndDeleteThroughTheApi() throws Exception {
         assertNotNull(taskName);
         // A second task whose model never answers: it keeps running until stopped.
-        Response started = change().body(Map.of("project", "demo", "prompt", "Wait for an answer.")).post("/api/tasks");
+        Response started = change().body(Map.of("project", PROJECT, "prompt", "Wait for an answer.")).post("/api/tasks");
         assertEquals(202, started.statusCode(), started.asString());
         String waiting = started.jsonPath().getString("name");
         String state = "";
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < until && !state.equals("running")) {
-            Response r = session().get("/api/tasks/demo/" + waiting);
+            Response r = session().get("/api/tasks/" + PROJECT + "/" + waiting);
             state = r.statusCode() == 200 ? r.jsonPath().getString("task.state") : "";
             Thread.sleep(500);
         }
         assertEquals("running", state);
-        Response stopped = change().post("/api/tasks/demo/" + waiting + "/stop");
+        Response stopped = change().post("/api/tasks/" + PROJECT + "/" + waiting + "/stop");
         assertEquals(200, stopped.statusCode(), stopped.asString());
         assertEquals("stopped", stopped.jsonPath().getString("state"), stopped.asString());
-        assertEquals("stopped", session().get("/api/tasks/demo/" + waiting).jsonPath().getString("task.state"));
+        assertEquals("stopped", session().get("/api/tasks/" + PROJECT + "/" + waiting).jsonPath().getString("task.state"));
 
         for (String name : new String[] {waiting, taskName}) {
-            Response deleted = change().delete("/api/tasks/demo/" + name);
+            Response deleted = change().delete("/api/tasks/" + PROJECT + "/" + name);
             assertEquals(200, deleted.statusCode(), deleted.asString());
-            assertEquals(404, session().get("/api/tasks/demo/" + name).statusCode());
+            assertEquals(404, session().get("/api/tasks/" + PROJECT + "/" + name).statusCode());
             assertFalse(session().get("/api/overview").asString().contains(name));
         }
         // Without purge the reviewed branch stays in the gate.
-        assertFalse(terok.git(terok.home.resolve("data/gate/demo.git"), "for-each-ref", "refs/heads/terok").isEmpty());
+        assertFalse(terok.git(terok.home.resolve("data/gate/" + PROJECT + ".git"), "for-each-ref", "refs/heads/terok").isEmpty());
     }
 }

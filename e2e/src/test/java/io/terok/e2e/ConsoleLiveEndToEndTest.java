@@ -44,6 +44,8 @@ import org.openqa.selenium.WebElement;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleLiveEndToEndTest {
+    /** This class's own project ({@link Terok#projectName}): its L2 image is its own to build and remove. */
+    static final String PROJECT = Terok.projectName("consolelive");
     static final String BASE = "localhost/terok-agent-base:bookworm";
     static final String HOSTILE = "<svg/onload=alert(1)>";
     static final String ANSWER = "<img src=x onerror=alert(2)><script>alert(3)</script>console-live-answer";
@@ -85,7 +87,7 @@ class ConsoleLiveEndToEndTest {
         Path upstream = terok.seedUpstream();
         // The agents of AgentTaskEndToEndTest (and the agents module's PodmanBuildTest): their cached L0 and L1 are
         // shared, only this project's L2 (about 1 s) is built; Claude alone would be an L1 of its own, built cold in CI.
-        terok.run("project", "init", "demo", "--upstream", "file://" + upstream, "--agents", "claude,codex",
+        terok.run("project", "init", PROJECT, "--upstream", "file://" + upstream, "--agents", "claude,codex",
                 "--agent", "claude", "--base-image", BASE).ok();
         // `terok services up` started the console too; `terok console` prints the one-time login address
         consolePort = Integer.parseInt(terok.env.get("TEROK_CONSOLE_PORT"));
@@ -111,7 +113,7 @@ class ConsoleLiveEndToEndTest {
             if (run != null) {
                 run.orTimeout(120, TimeUnit.SECONDS).exceptionally(e -> null).join();
             }
-            terok.deleteProjectAndTasks("demo");
+            terok.deleteProjectAndTasks(PROJECT);
         }
         for (AutoCloseable c : new AutoCloseable[] {installation, model}) {
             if (c != null) {
@@ -139,7 +141,7 @@ class ConsoleLiveEndToEndTest {
     @Test
     @Order(1)
     void theAgentsOutputAppearsWhileThePageIsOpen() throws Exception {
-        run = CompletableFuture.supplyAsync(() -> terok.run("task", "run", "demo", "Do the work."));
+        run = CompletableFuture.supplyAsync(() -> terok.run("task", "run", PROJECT, "Do the work."));
         // the task's page as soon as the task exists, while the agent still works
         for (int i = 0; i < 600 && task == null; i++) {
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("terok/([0-9a-f]{32})")
@@ -157,7 +159,7 @@ class ConsoleLiveEndToEndTest {
         for (int i = 0; i < 300 && !agentRunning.matcher(terok.run("task", "list").out()).find(); i++) {
             Thread.sleep(100);
         }
-        browser.open(base() + "/tasks/demo/" + task);
+        browser.open(base() + "/tasks/" + PROJECT + "/" + task);
         browser.awaitText(Duration.ofSeconds(20), "h2", "Timeline");
         assertFalse(run.isDone(), "the page is open while the agent runs");
         WebElement out;
@@ -168,8 +170,8 @@ class ConsoleLiveEndToEndTest {
                     + browser.driver().findElement(By.id("output")).getAttribute("textContent")
                     + "\nthe output stream now: " + js("const c = new AbortController(); setTimeout(() => c.abort(), 3000);"
                     + " return fetch(arguments[0], {signal: c.signal}).then(r => r.status + ' ' + r.headers.get('content-type'))"
-                    + ".catch(x => String(x));", "/api/tasks/demo/" + task + "/output")
-                    + "\nterok task logs: " + terok.run("task", "logs", "demo", task).out(), e);
+                    + ".catch(x => String(x));", "/api/tasks/" + PROJECT + "/" + task + "/output")
+                    + "\nterok task logs: " + terok.run("task", "logs", PROJECT, task).out(), e);
         }
         assertTrue(out.getText().contains(ANSWER), "the agent's markup is shown as its text: " + out.getText());
         nothingInjected("output");
@@ -210,7 +212,7 @@ class ConsoleLiveEndToEndTest {
                 .noneMatch(e -> e.getText().contains(ip + ":80/tcp")));
 
         // The task's timeline: block -> prompt -> verdict -> first packet through, each effect naming its cause.
-        browser.open(base() + "/tasks/demo/" + task);
+        browser.open(base() + "/tasks/" + PROJECT + "/" + task);
         WebElement passed = browser.awaitText(Duration.ofSeconds(20), "#timeline-items li[data-kind=PASSED]", ip + ":80/tcp");
         assertTrue(passed.getText().contains("after verdict"), passed.getText());
         WebElement verdict = browser.awaitText(Duration.ofSeconds(20), "#timeline-items li[data-kind=VERDICT]", "allowed by the operator");
@@ -379,7 +381,7 @@ class ConsoleLiveEndToEndTest {
     @Order(3)
     void theTerminalIsTheTasksTerminalKeysResizeCtrlCAndTheExitCode() throws Exception {
         browser.driver().manage().window().setSize(new org.openqa.selenium.Dimension(1280, 900));
-        browser.open(base() + "/tasks/demo/" + task);
+        browser.open(base() + "/tasks/" + PROJECT + "/" + task);
         openShell();
         // typing reaches the task's shell, on a TTY of the page's size, as the task's user; its answer is shown
         type("echo \"$((6*7))-from-$(hostname)\"; id -u; echo \"size=$(stty size)\"; echo '<b id=injected>bold</b>'", Keys.ENTER);
@@ -434,10 +436,10 @@ class ConsoleLiveEndToEndTest {
         String cookie = browser.driver().manage().getCookies().stream().filter(c -> c.getName().equals("terok_console"))
                 .map(c -> c.getName() + "=" + c.getValue()).findFirst().orElseThrow();
         String csrf = (String) js("return terokCsrf();");
-        String path = "/api/tasks/demo/" + task + "/terminal?csrf=";
+        String path = "/api/tasks/" + PROJECT + "/" + task + "/terminal?csrf=";
         assertTrue(upgrades(path + csrf, cookie, base()), "positive control: the page's own upgrade works");
         assertFalse(upgrades(path + "0".repeat(csrf.length()), cookie, base()), "a wrong CSRF token is refused");
-        assertFalse(upgrades("/api/tasks/demo/" + task + "/terminal", cookie, base()), "no CSRF token is refused");
+        assertFalse(upgrades("/api/tasks/" + PROJECT + "/" + task + "/terminal", cookie, base()), "no CSRF token is refused");
         assertFalse(upgrades(path + csrf, cookie, "http://evil.example"), "another site's page is refused");
         assertFalse(upgrades(path + csrf, null, base()), "without the session it is refused");
     }

@@ -18,12 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 class ProjectEndToEndTest {
     static final String BASE = "localhost/terok-agent-base:bookworm";
-    /**
-     * A project name of this run's own: its L2 image tag ({@code localhost/terok-l2-NAME:...}) lives in the machine's
-     * podman storage, and `project delete` removes it; with a shared name ("demo") it removed the image of another
-     * test or checkout using that name at the same time (and theirs this one's).
-     */
-    static final String NAME = "projtest-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    /** A project name of this run's own ({@link Terok#projectName}). */
+    static final String NAME = Terok.projectName("projtest");
     static Terok terok;
     static Path upstream;
 

@@ -66,6 +66,12 @@ final class Terok {
             run("task", "delete", project, line.split("\\s+")[0]);
         }
         run("project", "delete", project);
+        // A project of this class's own name (projectName): any image of it left (`project delete` keeps one a container
+        // still uses, e.g. after a failed test, and removes only the tag its current settings plan) is this class's.
+        String left = exec(List.of("podman", "images", "-q", "--filter", "reference=localhost/terok-l2-" + project), env, 60).out();
+        for (String id : left.lines().map(String::strip).filter(l -> !l.isEmpty()).distinct().toList()) {
+            exec(List.of("podman", "rmi", "-f", id), env, 120);
+        }
     }
 
     /** The entries of a directory under the runtime dir (e.g. open SSH agents); none when it does not exist. */
@@ -168,6 +174,15 @@ final class Terok {
     static Result exec(List<String> cmd, Map<String, String> extraEnv, int timeoutSeconds, String input) {
         Cmd.Output o = Cmd.exec(cmd, null, e -> e.putAll(extraEnv), input == null ? null : input + "\n", timeoutSeconds);
         return new Result(o.code(), o.out(), o.err());
+    }
+
+    /**
+     * A project name of this run's own, {@code PREFIX-<8 hex>}: a project's L2 image tag ({@code localhost/terok-l2-NAME:...})
+     * lives in the machine's podman storage and `project delete` removes it, so classes (or checkouts) sharing one name
+     * ("demo") removed each other's image while the other still used it.
+     */
+    static String projectName(String prefix) {
+        return prefix + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
     }
 
     /** A private directory the rootless user may own too. */
