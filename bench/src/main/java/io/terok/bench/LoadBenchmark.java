@@ -75,7 +75,7 @@ public final class LoadBenchmark {
     record Phase(String name, Stats launchMs, Stats providerMs, Stats promptMs, String flood, String cpu) {
     }
 
-    /** The cpu.shares (cgroups v1) or cpu.weight (v2) of the cgroup the process is in: the weight runtime gave the task. */
+    /** The cpu.shares (cgroups v1) or cpu.weight (v2) of the cgroup the process is in: podman's default 1024 for a task (a lower weight was measured, not kept: docs/benchmarks.md). */
     static String cpuWeight(String pid) throws java.io.IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
             String[] f = line.split(":", 3);

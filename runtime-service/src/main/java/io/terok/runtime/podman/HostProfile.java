@@ -2,16 +2,9 @@ package io.terok.runtime.podman;
 
 /**
  * What the podman we talk to can do, read once from its API: it decides the user namespace (keep-id
- * rootless, auto as root), the network backend (pasta for rootless podman 5+, slirp4netns otherwise) and whether a
- * task container can be given a CPU weight.
- *
- * @param cpuController podman can set CPU limits on its containers: its {@code host.cgroupControllers} lists
- *                      {@code cpu}. Rootful podman has it; rootless on cgroups v1 never (podman ignores the limit and
- *                      warns), rootless on cgroup v2 only where the user's manager was delegated the controller, and a
- *                      cgroup v2 hierarchy without controllers (a container's own, as in the podman 5 test) not at all.
+ * rootless, auto as root) and the network backend (pasta for rootless podman 5+, slirp4netns otherwise).
  */
-public record HostProfile(boolean rootless, int podmanMajor, String podmanVersion, boolean initAvailable, String cgroupVersion,
-        boolean cpuController) {
+public record HostProfile(boolean rootless, int podmanMajor, String podmanVersion, boolean initAvailable, String cgroupVersion) {
     /** Address at which pasta maps the host's loopback into the container (--map-host-loopback). */
     public static final String PASTA_HOST_LOOPBACK = "169.254.1.2";
     /** slirp4netns with allow_host_loopback=true forwards this address to the host's 127.0.0.1. */

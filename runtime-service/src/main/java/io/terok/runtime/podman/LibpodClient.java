@@ -76,8 +76,7 @@ public final class LibpodClient implements PodmanApi, PodmanSessions {
             String version = info.getJsonObject("version", new JsonObject()).getString("Version", "0");
             int major = parseMajor(version);
             boolean init = INIT_DIRS.stream().anyMatch(d -> Files.isExecutable(Path.of(d, "catatonit")));
-            boolean cpu = host.getJsonArray("cgroupControllers", new JsonArray()).contains("cpu");
-            p = new HostProfile(rootless, major, version, init, host.getString("cgroupVersion", "unknown"), cpu);
+            p = new HostProfile(rootless, major, version, init, host.getString("cgroupVersion", "unknown"));
             profile = p;
         }
         return p;

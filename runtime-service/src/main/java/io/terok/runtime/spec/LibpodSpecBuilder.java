@@ -15,14 +15,6 @@ public final class LibpodSpecBuilder {
     /** The unprivileged user every task runs as. */
     public static final int TASK_UID = 1000;
     static final String TASK_HOME = "/home/terok";
-    /**
-     * The CPU weight of every task container, a quarter of the default 1024 (cgroup v1 {@code cpu.shares}; podman turns
-     * it into {@code cpu.weight} 10 of the default 100 on cgroup v2). A weight only counts while the CPU is contended:
-     * a task alone keeps every core, but when podman's conmon, the runc and OCI hooks of another task's launch want
-     * the CPU at the same time, they get four times the flooding or building task's share (tasks weigh alike among
-     * themselves). A hard bound stays the project's {@code resources: cpus:} (a CFS quota).
-     */
-    public static final long TASK_CPU_SHARES = 256;
 
     private LibpodSpecBuilder() {
     }
@@ -103,17 +95,8 @@ public final class LibpodSpecBuilder {
         if (plan.memoryBytes() > 0) {
             limits.put("memory", new JsonObject().put("limit", plan.memoryBytes()));
         }
-        JsonObject cpu = new JsonObject();
         if (plan.cpus() > 0) {
-            cpu.put("quota", Math.round(plan.cpus() * 100_000)).put("period", 100_000);
-        }
-        // Only where podman can apply it: rootless on cgroups v1 it would be ignored with a warning on every task, and
-        // podman refuses limits of a controller a cgroup v2 hierarchy lacks (as it refuses a pids limit there).
-        if (host.cpuController()) {
-            cpu.put("shares", TASK_CPU_SHARES);
-        }
-        if (!cpu.isEmpty()) {
-            limits.put("cpu", cpu);
+            limits.put("cpu", new JsonObject().put("quota", Math.round(plan.cpus() * 100_000)).put("period", 100_000));
         }
         if (plan.pids() > 0) {
             limits.put("pids", new JsonObject().put("limit", plan.pids()));
