@@ -2,19 +2,23 @@ package io.terok.vault;
 
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
+import io.terok.common.TerokPaths;
 import io.terok.common.ports.LoopbackListener;
 import io.terok.service.LoopbackPreflight;
 import io.terok.vault.store.VaultDatabase;
+import java.nio.file.Path;
 
 /**
  * The token broker's port is decided and checked free before Quarkus starts (see {@link LoopbackPreflight}); SQLCipher
- * is loaded meanwhile, for the unlock at start (see {@link VaultDatabase#preload()}).
+ * is loaded meanwhile, for the unlock at start (see {@link VaultDatabase#preload}).
  */
 @QuarkusMain
 public class VaultMain {
 
     public static void main(String... args) {
-        Thread preload = new Thread(VaultDatabase::preload, "vault-sqlcipher-preload");
+        // The state directory's copy of SQLCipher's library: a cache, rewritten from the jar whenever it differs.
+        Path nativeDir = TerokPaths.current().stateDir().resolve("vault").resolve("native");
+        Thread preload = new Thread(() -> VaultDatabase.preload(nativeDir), "vault-sqlcipher-preload");
         preload.setDaemon(true);
         preload.start();
         LoopbackPreflight.claim(LoopbackListener.VAULT_BROKER);

@@ -273,9 +273,11 @@ public final class VaultDatabase implements AutoCloseable {
      * Loads what every open needs before the first one: SQLCipher's native library (unpacked from its jar and loaded),
      * SQLite's initialisation and the pool's classes, through an in-memory database that has no key and touches no
      * file. The service calls it on a thread of its own as it starts, so this part of its unlock runs while Quarkus
-     * boots rather than after the socket is bound (about 0.1-0.25 s here). A failure is left to the real open to report.
+     * boots rather than after the socket is bound (about 0.1-0.25 s here). The library comes from a checked copy in
+     * {@code nativeDir} ({@link SqlCipherLibrary}). A failure is left to the real open to report.
      */
-    public static void preload() {
+    public static void preload(Path nativeDir) {
+        SqlCipherLibrary.use(nativeDir);
         AgroalDataSourceConfigurationSupplier config = new AgroalDataSourceConfigurationSupplier();
         config.connectionPoolConfiguration(cp -> cp.minSize(0).initialSize(0).maxSize(1)
                 .connectionFactoryConfiguration(cf -> cf.connectionProviderClass(org.sqlite.JDBC.class).jdbcUrl("jdbc:sqlite::memory:")));
