@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -124,12 +125,17 @@ public final class Vault implements AutoCloseable {
      * empty, once it is over.
      */
     public StartupUnlock unlockAtStart(Consumer<String> finished) {
+        return unlockAtStart(Optional::empty, finished);
+    }
+
+    /** As {@link #unlockAtStart(Consumer)}, with the tier chain's outcome when it already ran ({@link EarlyOpen}). */
+    StartupUnlock unlockAtStart(Supplier<Optional<TierOpen>> early, Consumer<String> finished) {
         StartupUnlock unlock = new StartupUnlock();
         storage.startup(unlock);
         Thread t = new Thread(() -> {
             String failure;
             try {
-                failure = seal.autoUnlock();
+                failure = seal.autoUnlock(early.get());
             } catch (RuntimeException | Error e) {
                 // fail closed: the vault stays locked and says why
                 failure = e.getMessage() == null ? e.toString() : e.getMessage();

@@ -39,7 +39,7 @@ public class VaultBeans {
     @Produces
     @Singleton
     Vault vault(VaultConfig config) {
-        Path file = config.vault().database().orElse(config.dataDir().resolve("vault").resolve("credentials.db"));
+        Path file = databaseFile(config);
         // Order: systemd-creds, the Secret Service, the kernel keyring cache, the command, the environment variable.
         PassphraseChain chain = tierSettings(config).chain(file, System.getenv());
         Map<String, RouteTable.Override> overrides = new LinkedHashMap<>();
@@ -47,6 +47,10 @@ public class VaultBeans {
                 new RouteTable.Override(o.upstream(), o.authHeader(), o.authPrefix(), o.env(), o.oauthRefreshUrl(), o.oauthClientId(), o.rules())));
         vault = new Vault(file, chain, RouteTable.withOverrides(overrides), Clock.systemUTC());
         return vault;
+    }
+
+    static Path databaseFile(VaultConfig config) {
+        return config.vault().database().orElse(config.dataDir().resolve("vault").resolve("credentials.db"));
     }
 
     static TierSettings tierSettings(VaultConfig config) {
@@ -119,10 +123,11 @@ public class VaultBeans {
      * than before its bind; health stays NOT_SERVING until it is over, and for good when it failed, until an unlock
      * succeeds (docs/reliability.md, "The vault's unlock at start").
      */
-    void start(@Observes StartupEvent event, Vault vault, SshAgents agents, ServiceReadiness readiness) {
+    void start(@Observes StartupEvent event, Vault vault, SshAgents agents, ServiceReadiness readiness, VaultConfig config) {
         ServiceReadiness.Hold unlock = readiness.hold("the vault's unlock");
         vault.onUnlock(unlock::ready); // an operator's later unlock after a failed one
-        vault.unlockAtStart(failure -> {
+        // begun from main() when the service was started as a service (VaultMain): adopted if for the same settings
+        vault.unlockAtStart(() -> EarlyOpen.take(databaseFile(config), tierSettings(config)), failure -> {
             if (failure.isEmpty()) {
                 unlock.ready();
             } else {

@@ -10,7 +10,8 @@ import java.nio.file.Path;
 
 /**
  * The token broker's port is decided and checked free before Quarkus starts (see {@link LoopbackPreflight}); SQLCipher
- * is loaded meanwhile, for the unlock at start (see {@link VaultDatabase#preload}).
+ * is loaded meanwhile, for the unlock at start (see {@link VaultDatabase#preload}), and the unlock's tier chain and key
+ * derivation run then (see {@link EarlyOpen}).
  */
 @QuarkusMain
 public class VaultMain {
@@ -18,7 +19,11 @@ public class VaultMain {
     public static void main(String... args) {
         // The state directory's copy of SQLCipher's library: a cache, rewritten from the jar whenever it differs.
         Path nativeDir = TerokPaths.current().stateDir().resolve("vault").resolve("native");
-        Thread preload = new Thread(() -> VaultDatabase.preload(nativeDir), "vault-sqlcipher-preload");
+        Runnable unlock = EarlyOpen.begin();
+        Thread preload = new Thread(() -> {
+            VaultDatabase.preload(nativeDir);
+            unlock.run();
+        }, "vault-sqlcipher-preload");
         preload.setDaemon(true);
         preload.start();
         LoopbackPreflight.claim(LoopbackListener.VAULT_BROKER);

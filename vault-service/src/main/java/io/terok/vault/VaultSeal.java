@@ -48,7 +48,7 @@ public final class VaultSeal {
     VaultSeal(Path file, PassphraseChain chain, VaultStorage storage, Clock clock, IntSupplier loadedCredentials,
               IntSupplier loadedTokens) {
         this.file = file;
-        this.holdFile = file.resolveSibling(file.getFileName() + ".held");
+        this.holdFile = holdFile(file);
         this.chain = chain;
         this.storage = storage;
         this.clock = clock;
@@ -58,6 +58,11 @@ public final class VaultSeal {
 
     public Path file() {
         return file;
+    }
+
+    /** The hold {@code terok panic} leaves beside the database {@code file}. */
+    static Path holdFile(Path file) {
+        return file.resolveSibling(file.getFileName() + ".held");
     }
 
     public PassphraseChain chain() {
@@ -113,14 +118,23 @@ public final class VaultSeal {
      *         unlocked or deliberately locked (held by `terok panic`, or no tier holds a passphrase yet)
      */
     public String autoUnlock() {
+        return autoUnlock(Optional.empty());
+    }
+
+    /**
+     * As {@link #autoUnlock()}, with the tier chain's outcome when it already ran for this file and chain (the unlock
+     * at start, begun before the service's beans: {@link EarlyOpen}); discarded when the vault is held.
+     */
+    String autoUnlock(Optional<TierOpen> early) {
         String held = heldSince();
         if (!held.isEmpty()) {
+            early.ifPresent(TierOpen::discard);
             error = "held locked by `terok panic` since " + held + ": `terok vault unlock` lifts the hold";
             LOG.warnf("vault stays locked: %s", error);
             return "";
         }
         try {
-            unlock("");
+            unlock("", early);
         } catch (ServiceException e) {
             LOG.warnf("vault stays locked: %s", e.getMessage());
             return error; // unlockExclusive leaves it empty when no tier holds a passphrase, the reason otherwise
@@ -135,8 +149,12 @@ public final class VaultSeal {
 
     /** @param given the passphrase from the caller (the CLI's prompt); empty: resolve through the tier chain */
     public Status unlock(String given) {
+        return unlock(given, Optional.empty());
+    }
+
+    private Status unlock(String given, Optional<TierOpen> early) {
         boolean wasLocked = !storage.isOpen();
-        Status s = storage.exclusive(() -> unlockExclusive(given));
+        Status s = storage.exclusive(() -> unlockExclusive(given, early));
         if (s.unlocked()) {
             releaseHold();
             s = status();
@@ -153,8 +171,9 @@ public final class VaultSeal {
         return s;
     }
 
-    private Status unlockExclusive(String given) {
+    private Status unlockExclusive(String given, Optional<TierOpen> early) {
         if (storage.isOpen()) {
+            early.ifPresent(TierOpen::discard);
             if (!given.isEmpty() && !samePassphrase(given)) {
                 throw ServiceException.denied("wrong passphrase for " + file);
             }
@@ -165,27 +184,35 @@ public final class VaultSeal {
         if (!given.isEmpty()) {
             pass = given;
             from = "prompt";
-        } else {
-            Optional<PassphraseChain.Resolved> r;
             try {
-                r = chain.resolve();
-            } catch (TierFailedException e) {
+                open(pass, from);
+            } catch (ServiceException e) {
                 error = e.getMessage();
-                throw ServiceException.precondition(e.getMessage());
+                throw e;
             }
-            if (r.isEmpty()) {
+        } else {
+            TierOpen outcome = early.orElseGet(() -> TierOpen.run(chain, file));
+            if (outcome instanceof TierOpen.TierFailed f) {
+                error = f.reason();
+                throw ServiceException.precondition(f.reason());
+            }
+            if (outcome instanceof TierOpen.OpenFailed f) {
+                error = f.failure().getMessage();
+                throw f.failure();
+            }
+            if (!(outcome instanceof TierOpen.Opened o)) {
                 error = "";
                 throw ServiceException.precondition("no passphrase tier holds the vault passphrase"
                         + (initialized() ? ": run `terok vault unlock`" : ": run `terok vault unlock --prompt` to create it with a passphrase, or configure a passphrase tier"));
             }
-            pass = r.get().passphrase();
-            from = r.get().tier();
-        }
-        try {
-            open(pass, from);
-        } catch (ServiceException e) {
-            error = e.getMessage();
-            throw e;
+            try {
+                attach(o.db(), o.passphrase(), o.tier());
+            } catch (ServiceException e) {
+                error = e.getMessage();
+                throw e;
+            }
+            pass = o.passphrase();
+            from = o.tier();
         }
         error = "";
         if (from.equals("prompt")) {
@@ -299,7 +326,16 @@ public final class VaultSeal {
     }
 
     private void open(String pass, String from) {
-        storage.attach(VaultDatabase.open(file, pass));
+        attach(VaultDatabase.open(file, pass), pass, from);
+    }
+
+    private void attach(VaultDatabase opened, String pass, String from) {
+        try {
+            storage.attach(opened);
+        } catch (RuntimeException e) {
+            opened.close();
+            throw e;
+        }
         passphrase = pass;
         tier = from;
     }
