@@ -25,8 +25,8 @@ import java.util.zip.CRC32;
  * permission for anyone else, and (2) its bytes equal the jar's entry, compared in full at every start (a few ms): a
  * copy that was altered, truncated or is of another driver version is rewritten from the jar before it is loaded.
  * Whoever could swap it between that check and the load already writes as this user (the directory is 0700). When
- * the directory cannot be made private, the driver's own extraction is left to run, as before, into the same
- * directory when it exists or {@code java.io.tmpdir} otherwise.
+ * the directory cannot be made private (or the load from it fails, e.g. on a {@code noexec} mount), the driver's own
+ * extraction into {@code java.io.tmpdir} runs as before.
  */
 public final class SqlCipherLibrary {
     /** What sqlite-jdbc reads to load its library from a directory of ours (and where it would extract it). */
@@ -40,11 +40,11 @@ public final class SqlCipherLibrary {
     }
 
     /**
-     * Makes {@code dir} private, checks or rewrites the copy there and points the driver at it (system properties read
-     * at the driver's first connection). Call before the driver's first use.
+     * Makes {@code dir} private, checks or rewrites the copy there and points the driver at it (system properties the
+     * driver reads when it loads its library, at its first connection). Call before the driver's first use.
      *
-     * @return the checked copy; empty when the driver keeps loading its own way (the reason is in the exception's
-     *         place: nothing here fails the vault, whose open reports what the driver meets)
+     * @return the checked copy; empty when the driver keeps loading its own way (nothing here fails the vault: its
+     *         open reports whatever the driver then meets)
      */
     public static Optional<Path> use(Path dir) {
         Optional<Path> copy = resource().flatMap(r -> prepare(dir, SqlCipherLibrary.class.getResourceAsStream(r)));
