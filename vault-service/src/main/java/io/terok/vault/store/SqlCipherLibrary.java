@@ -29,10 +29,9 @@ import java.util.zip.CRC32;
  * extraction into {@code java.io.tmpdir} runs as before.
  */
 public final class SqlCipherLibrary {
-    /** What sqlite-jdbc reads to load its library from a directory of ours (and where it would extract it). */
+    /** What sqlite-jdbc reads to load its library from a directory of ours. */
     static final String PATH_PROPERTY = "org.sqlite.lib.path";
     static final String NAME_PROPERTY = "org.sqlite.lib.name";
-    static final String TMPDIR_PROPERTY = "org.sqlite.tmpdir";
     private static final Set<PosixFilePermission> OWNER_ONLY = EnumSet.of(PosixFilePermission.OWNER_READ,
             PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
 
@@ -47,11 +46,13 @@ public final class SqlCipherLibrary {
      *         open reports whatever the driver then meets)
      */
     public static Optional<Path> use(Path dir) {
-        Optional<Path> copy = resource().flatMap(r -> prepare(dir, SqlCipherLibrary.class.getResourceAsStream(r)));
+        Optional<Path> copy = resource().flatMap(r -> prepare(dir, r.substring(r.lastIndexOf('/') + 1),
+                SqlCipherLibrary.class.getResourceAsStream(r)));
         copy.ifPresent(file -> {
             System.setProperty(PATH_PROPERTY, file.getParent().toString());
             System.setProperty(NAME_PROPERTY, file.getFileName().toString());
-            System.setProperty(TMPDIR_PROPERTY, file.getParent().toString());
+            // org.sqlite.tmpdir stays: should the load from here fail (a noexec mount), the driver's own extraction
+            // still goes to java.io.tmpdir, as before, not into this same directory
         });
         return copy;
     }
@@ -82,10 +83,10 @@ public final class SqlCipherLibrary {
     }
 
     /**
-     * The checked copy of {@code library} (the jar's entry; closed here) in {@code dir}: the one there when it is equal,
+     * The checked copy of {@code library} (the jar's entry {@code name}; closed here) in {@code dir}: the one there when it is equal,
      * else a fresh one. Empty when there is no entry for this machine or {@code dir} cannot be made private.
      */
-    static Optional<Path> prepare(Path dir, InputStream library) {
+    static Optional<Path> prepare(Path dir, String name, InputStream library) {
         if (library == null) {
             return Optional.empty(); // no library for this machine in the jar: the driver explains
         }
@@ -102,8 +103,14 @@ public final class SqlCipherLibrary {
             }
             CRC32 crc = new CRC32();
             crc.update(expected);
-            // The content in the name: two vault versions side by side (an upgrade) keep a copy each.
-            Path file = dir.resolve(String.format("libsqlitejdbc-%08x.so", crc.getValue()));
+            // The content in the directory's name: two vault versions side by side (an upgrade) keep a copy each. The
+            // file keeps the jar's name: should the load from here fail (a noexec mount), the driver looks the same
+            // name up in its jar to extract it into java.io.tmpdir as before.
+            Path sub = PrivateFiles.directory(dir.resolve(String.format("%08x", crc.getValue())));
+            if (!isPrivate(sub)) {
+                return Optional.empty();
+            }
+            Path file = sub.resolve(name);
             if (!equalCopy(file, expected)) {
                 PrivateFiles.write(file, expected);
             }

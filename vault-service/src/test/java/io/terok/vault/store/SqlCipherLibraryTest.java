@@ -38,7 +38,7 @@ class SqlCipherLibraryTest {
     void aTamperedCopyIsReplacedByTheJarsLibraryBeforeTheVaultLoadsIt() throws Exception {
         byte[] library = jarLibrary();
         Path nativeDir = dir.resolve("state/vault/native");
-        Path copy = SqlCipherLibrary.prepare(nativeDir, new ByteArrayInputStream(library)).orElseThrow();
+        Path copy = SqlCipherLibrary.prepare(nativeDir, "libsqlitejdbc.so", new ByteArrayInputStream(library)).orElseThrow();
         byte[] tampered = library.clone();
         tampered[tampered.length / 2] ^= 0x5a; // same size, one byte changed
         Files.write(copy, tampered);
@@ -51,6 +51,7 @@ class SqlCipherLibraryTest {
                 "the driver's library is the private copy, nothing else");
         assertArrayEquals(library, Files.readAllBytes(copy), "the tampered copy was rewritten from the jar");
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(nativeDir)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(copy.getParent())));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(copy)));
         try (Stream<Path> left = Files.list(tmp)) {
             assertEquals(List.of(), left.toList(), "no extraction into java.io.tmpdir");
@@ -78,14 +79,14 @@ class SqlCipherLibraryTest {
     @Test
     void aGoodCopyIsKeptAndAShortOneRewritten() throws Exception {
         byte[] library = jarLibrary();
-        Path copy = SqlCipherLibrary.prepare(dir, new ByteArrayInputStream(library)).orElseThrow();
+        Path copy = SqlCipherLibrary.prepare(dir, "libsqlitejdbc.so", new ByteArrayInputStream(library)).orElseThrow();
         FileTime written = FileTime.fromMillis(1_000_000L);
         Files.setLastModifiedTime(copy, written);
-        assertEquals(copy, SqlCipherLibrary.prepare(dir, new ByteArrayInputStream(library)).orElseThrow());
+        assertEquals(copy, SqlCipherLibrary.prepare(dir, "libsqlitejdbc.so", new ByteArrayInputStream(library)).orElseThrow());
         assertEquals(written, Files.getLastModifiedTime(copy), "an equal copy is not rewritten");
 
         Files.write(copy, "truncated".getBytes(StandardCharsets.US_ASCII));
-        SqlCipherLibrary.prepare(dir, new ByteArrayInputStream(library)).orElseThrow();
+        SqlCipherLibrary.prepare(dir, "libsqlitejdbc.so", new ByteArrayInputStream(library)).orElseThrow();
         assertArrayEquals(library, Files.readAllBytes(copy));
     }
 
