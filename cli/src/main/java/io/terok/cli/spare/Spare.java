@@ -61,6 +61,8 @@ public final class Spare {
     private FileLock lock;
     private volatile boolean warm;
     private boolean taken;
+    /** The bound socket file's identity: retiring removes only that one, never a successor's. */
+    private Object boundKey;
 
     private Spare(Path dir) throws IOException {
         this.dir = dir;
@@ -108,6 +110,8 @@ public final class Spare {
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        boundKey = fileKey(socket);
+        Files.writeString(dir.resolve("pid"), ProcessHandle.current().pid() + "\n");
         startIdleTimer();
         Thread warmUp = new Thread(this::warmUp, "terok-spare-warm-up");
         warmUp.setDaemon(true);
@@ -164,6 +168,7 @@ public final class Spare {
             System.exit(0);
         }
         answer(c, 'A');
+        log(dir, "serves '" + verbOf(req.args()) + "'");
         FileDescriptor[] fds = PassedFds.receive(c, 3);
         watchdog.interrupt();
         System.exit(runCommand(c, req.argsArray(), fds));
@@ -203,7 +208,11 @@ public final class Spare {
     private synchronized void retire() throws IOException {
         taken = true;
         server.close();
-        Files.deleteIfExists(socket);
+        if (boundKey != null && boundKey.equals(fileKey(socket))) {
+            Files.deleteIfExists(socket);
+            Files.deleteIfExists(dir.resolve("pid"));
+            Files.deleteIfExists(dir.resolve("warm"));
+        }
         lock.release();
         lock.channel().close();
     }
@@ -223,6 +232,10 @@ public final class Spare {
         }
     }
 
+    /**
+     * Ends the spare after the idle time, or as soon as its socket is gone or replaced (the runtime dir removed, a
+     * test's installation discarded): nobody could reach it any more.
+     */
     private void startIdleTimer() {
         long idle = DEFAULT_IDLE_SECONDS;
         try {
@@ -231,9 +244,12 @@ public final class Spare {
             // the default
         }
         long millis = TimeUnit.SECONDS.toMillis(Math.max(1, idle));
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         Thread t = new Thread(() -> {
             try {
-                Thread.sleep(millis);
+                while (System.nanoTime() < end && boundKey.equals(fileKey(socket))) {
+                    Thread.sleep(Math.min(2000, millis));
+                }
                 synchronized (this) {
                     if (!taken) {
                         retire();
@@ -272,8 +288,22 @@ public final class Spare {
         UnixChannels.shutdown(); // the command gets a fresh event loop, as in a cold process
         if (PassedFds.available()) {
             warm = true;
+            try { // for whoever waits for a ready spare (tests, the benchmark)
+                Files.writeString(dir.resolve("warm"), ProcessHandle.current().pid() + "\n");
+            } catch (IOException e) {
+                // only a marker
+            }
         } else {
             log(dir, "not serving: cannot receive descriptors here (JNA, or the JVM's --add-opens)");
+        }
+    }
+
+    private static Object fileKey(Path p) {
+        try {
+            return Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -344,10 +374,20 @@ public final class Spare {
         return uid.equals(own) && (((Integer) mode) & 0777) == 0700;
     }
 
+    /** The first argument that is not an option: what the log says was served (never the rest: it may be a secret). */
+    private static String verbOf(List<String> args) {
+        return args.stream().filter(a -> !a.startsWith("-")).findFirst().orElse("");
+    }
+
+    /** One line to {@code spare.log} (refusals, errors, the verb of each command served); kept under 64 KiB. */
     static void log(Path dir, String line) {
         try {
             if (Files.isDirectory(dir)) {
-                Files.writeString(dir.resolve("spare.log"), Instant.now() + " pid " + ProcessHandle.current().pid() + ": " + line + "\n",
+                Path log = dir.resolve("spare.log");
+                if (Files.exists(log) && Files.size(log) > 64 * 1024) {
+                    Files.delete(log);
+                }
+                Files.writeString(log, Instant.now() + " pid " + ProcessHandle.current().pid() + ": " + line + "\n",
                         StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             }
         } catch (IOException e) {
