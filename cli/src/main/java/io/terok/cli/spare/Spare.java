@@ -36,8 +36,8 @@ import jdk.net.UnixDomainPrincipal;
 /**
  * A spare CLI process: a CLI JVM started ahead of time that waits on {@code <runtime dir>/cli-spare/sock} for the
  * native client (bin/terok) and runs exactly one command for it, with the client's stdin/stdout/stderr, then exits
- * with the command's code sent back. When it takes a command it first gives up the socket and starts its successor,
- * so one is ready for the next command. It ends after {@code TEROK_SPARE_IDLE_SECONDS} (default 900) without a
+ * with the command's code sent back. When it takes a command it first gives up the socket; once the exit code is sent
+ * it starts its successor, so one is ready for the next command. It ends after {@code TEROK_SPARE_IDLE_SECONDS} (default 900) without a
  * command, on {@code terok cli-spare stop} / {@code terok services down}, and when a client of another context
  * (directory, environment, build) comes: then its successor is started in that context.
  *
@@ -60,6 +60,8 @@ public final class Spare {
     private ServerSocketChannel server;
     private FileLock lock;
     private volatile boolean warm;
+    /** This process's CPU time when it was warm (its start and warm-up): what a spare costs beside the command. */
+    private volatile long warmUpCpuMillis;
     private boolean taken;
     /** The bound socket file's identity: retiring removes only that one, never a successor's. */
     private Object boundKey;
@@ -150,28 +152,36 @@ public final class Spare {
             c.close(); // a client that gave up or sent garbage: it starts cold; the spare waits on
             return;
         }
-        String refusal = warm ? TerokCommand.spareRefusal(req.argsArray()) : "still warming up";
-        if (refusal != null) {
-            answer(c, 'F');
-            c.close();
-            return;
-        }
-        String other = SpareRule.whyOtherContext(req, System.getProperty("user.dir"), System.getenv(), ownCommand);
-        if (other == null && !builtFrom.equals(jars())) {
-            other = "the CLI was rebuilt";
+        // First the build: a rebuilt jar may no longer hold the classes the verb check below would load.
+        String other = builtFrom.equals(jars()) ? null : "the CLI was rebuilt";
+        if (other == null) {
+            String refusal = warm ? TerokCommand.spareRefusal(req.argsArray()) : "still warming up";
+            if (refusal != null) { // this spare stays for the next command
+                answer(c, 'F');
+                c.close();
+                return;
+            }
+            other = SpareRule.whyOtherContext(req, System.getProperty("user.dir"), System.getenv(), ownCommand);
         }
         retire();
-        startSuccessor(req);
         if (other != null) {
             answer(c, 'F');
             c.close();
+            startSuccessor(req);
             System.exit(0);
         }
         answer(c, 'A');
         log(dir, "serves '" + verbOf(req.args()) + "'");
         FileDescriptor[] fds = PassedFds.receive(c, 3);
         watchdog.interrupt();
-        System.exit(runCommand(c, req.argsArray(), fds));
+        long before = cpuMillis();
+        int code = runCommand(c, req.argsArray(), fds);
+        log(dir, "exit " + code + "; CPU: start and warm-up " + warmUpCpuMillis + " ms, the command " + (cpuMillis() - before) + " ms");
+        // The successor only now, with the client already gone on with its exit code: its JVM's start does not take
+        // CPU from the command. (It warms up once this process has exited.) A command started meanwhile, from another
+        // shell, finds no socket and starts cold.
+        startSuccessor(req);
+        System.exit(code);
     }
 
     /** Runs the command as the CLI's main does, on the client's descriptors; returns its exit code, sent back. */
@@ -192,6 +202,15 @@ public final class Spare {
         TerokCommand.afterMain();
         out.flush();
         err.flush();
+        // The client's descriptors closed before the exit code goes back: a caller reading the command's output to its
+        // end (`$(terok ps)`) sees it end with the client, not with this process.
+        out.close();
+        err.close();
+        try {
+            System.in.close();
+        } catch (IOException e) {
+            // closed anyway
+        }
         try {
             c.write(ByteBuffer.allocate(5).put((byte) 'X').putInt(code).flip());
         } catch (IOException e) {
@@ -287,6 +306,7 @@ public final class Spare {
         TerokCommand.run(new String[] {"cds-train"}, sink, sink);
         UnixChannels.shutdown(); // the command gets a fresh event loop, as in a cold process
         if (PassedFds.available()) {
+            warmUpCpuMillis = cpuMillis();
             warm = true;
             try { // for whoever waits for a ready spare (tests, the benchmark)
                 Files.writeString(dir.resolve("warm"), ProcessHandle.current().pid() + "\n");
@@ -296,6 +316,10 @@ public final class Spare {
         } else {
             log(dir, "not serving: cannot receive descriptors here (JNA, or the JVM's --add-opens)");
         }
+    }
+
+    private static long cpuMillis() {
+        return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toMillis).orElse(-1L);
     }
 
     private static Object fileKey(Path p) {
