@@ -18,6 +18,9 @@ import io.terok.cli.project.ConfigCommand;
 import io.terok.cli.project.ProjectCommand;
 import io.terok.cli.services.ServicesCommand;
 import io.terok.cli.shield.ShieldCommand;
+import io.terok.cli.spare.Spare;
+import io.terok.cli.spare.SpareCommand;
+import io.terok.cli.spare.SpareRule;
 import io.terok.cli.task.AttachCommand;
 import io.terok.cli.task.ExecCommand;
 import io.terok.cli.task.LoginCommand;
@@ -106,6 +109,7 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
         v.put("panic", PanicCommand::new);
         v.put("console", ConsoleCommand::new);
         v.put("doctor", DoctorCommand::new);
+        v.put("cli-spare", SpareCommand::new);
         v.put("completion", CompletionCommand::new);
         v.put("cds-train", CdsTrainCommand::new);
         return v;
@@ -135,14 +139,36 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
     private static final Set<String> RUNTIME_VERBS = Set.of("run", "ps", "stop", "start", "restart", "rm", "logs", "exec", "attach", "login", "wait", "inspect", "panic", "revoke");
 
     public static void main(String[] args) {
+        if (args.length == 2 && args[0].equals("cli-spare") && args[1].equals("serve")) {
+            Spare.serve(); // hidden: bin/terok's native client starts it; never returns
+        }
+        int exit = runAsMain(args);
+        afterMain();
+        System.exit(exit);
+    }
+
+    /**
+     * Runs the command as this process's main does, with System.in/out/err and the process's environment (the cold
+     * path, and a spare process once it has set System's streams to its client's). Returns the exit code.
+     */
+    public static int runAsMain(String[] args) {
         String verb = verbNamed(args);
         if (verb != null && RUNTIME_VERBS.contains(verb) && !Arrays.asList(args).contains("--help")) {
             Prewarm.start(TerokPaths.current().socket(ServiceName.RUNTIME), Arrays.asList(args).contains("--debug"));
         }
-        int exit = run(args, System.out, System.err, System.getenv(), true);
+        return run(args, System.out, System.err, System.getenv(), true);
+    }
+
+    /** What main does after the command, before it exits: ends the gRPC threads so the JVM exits at once. */
+    public static void afterMain() {
         Prewarm.close();
         UnixChannels.shutdown();
-        System.exit(exit);
+    }
+
+    /** Null when a spare process may run these arguments; else why the client must start the CLI cold. */
+    public static String spareRefusal(String[] args) {
+        PrintStream sink = new PrintStream(java.io.OutputStream.nullOutputStream());
+        return SpareRule.whyNotServed(commandLine(new Context(sink, sink, System.getenv(), true), verbsFor(args)), args);
     }
 
     /** Runs the CLI in this JVM with the process's environment. Returns the exit code. */

@@ -67,8 +67,9 @@ class LauncherEndToEndTest {
             for (String java : javas) {
                 int feature = feature(Path.of(java).getParent().getParent());
                 Path state = home.resolve("state-" + feature);
+                // The launcher's own JVM start (no spare CLI process: SpareEndToEndTest covers that path).
                 Map<String, String> env = Map.of("TEROK_JAVA", java, "TEROK_STATE_DIR", state.toString(),
-                        "TEROK_RUNTIME_DIR", socket.getParent().toString());
+                        "TEROK_RUNTIME_DIR", socket.getParent().toString(), "TEROK_NO_SPARE", "1");
                 Terok.Result version = Terok.exec(command("--version"), env, 180);
                 assertEquals(0, version.exitCode(), java + ": " + version.err());
                 assertTrue(version.out().contains("(Java " + feature), java + " runs the CLI: " + version.out());
