@@ -40,6 +40,8 @@ final class Terok {
         env.put("TEROK_HOME", REPO.toString());
         env.put("TEROK_BASE_IMAGE", BASE_IMAGE);
         env.put("TEROK_NO_CDS", "1");
+        // No spare CLI process per test home (PrivateInstallation says why).
+        env.put("TEROK_NO_SPARE", "1");
     }
 
     record Result(int exitCode, String out, String err) {

@@ -40,10 +40,6 @@ final class Terok {
         this.home = home;
         this.asUser = asUser;
         this.env = env;
-        // The cold CLI, as before the spare: every command of the suite would otherwise start the next spare (about
-        // a second of CPU for its warm-up, beside the test on CI's two cores) and leave one behind per installation.
-        // SpareEndToEndTest removes it and tests the spare.
-        env.put("TEROK_NO_SPARE", "1");
         // As the rootless test user the data directory is left to terok's default (PrivateInstallation.environment).
         // (XDG variables themselves are not redirected: podman uses them for its storage and configuration.)
         if (asUser == null) {

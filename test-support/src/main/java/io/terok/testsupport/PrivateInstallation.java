@@ -56,6 +56,9 @@ public final class PrivateInstallation implements AutoCloseable {
             env.put("TEROK_DATA_DIR", home.resolve("data").toString());
         }
         env.put("TEROK_HOME", repo.toString());
+        // The cold CLI: each test's installation would otherwise keep a spare CLI process of its own (a second of CPU
+        // to warm up after every command, ~120 MiB while it waits). SpareEndToEndTest removes this and tests the spare.
+        env.put("TEROK_NO_SPARE", "1");
         env.put("TEROK_GATE_HTTP_PORT", Integer.toString(LoopbackPort.free()));
         env.put("TEROK_VAULT_BROKER_PORT", Integer.toString(LoopbackPort.free()));
         env.put("TEROK_CONSOLE_PORT", Integer.toString(LoopbackPort.free()));
