@@ -38,7 +38,6 @@ import io.terok.runtime.panic.EmergencyStop;
 import io.terok.runtime.podman.OutputSink;
 import io.terok.runtime.podman.StreamHandle;
 import io.terok.runtime.task.AutoRemoval;
-import io.terok.runtime.task.OutputHandover;
 import io.terok.runtime.task.TaskManager;
 import io.terok.service.GrpcCalls;
 import jakarta.inject.Inject;
@@ -183,27 +182,21 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
         try {
             Duration bound = waitBound(0);
             CompletableFuture<Optional<Throwable>> ended = new CompletableFuture<>();
-            OutputHandover handover = new OutputHandover(chunksTo(call, error -> ended.complete(Optional.ofNullable(error))));
-            StreamHandle h = tasks.logs(request.getTask(), true, request.getTail(), handover.follow());
+            // Watched from before the follow: the follow is cut at the exit (TaskManager.logs), and its code is the
+            // one podman's event told, without a wait for podman's exit command to let go of the container.
+            CompletableFuture<Integer> exit = request.getTail() > 0 ? new CompletableFuture<>() : tasks.exitOf(request.getTask());
+            StreamHandle h = tasks.logs(request.getTask(), true, request.getTail(),
+                    chunksTo(call, error -> ended.complete(Optional.ofNullable(error))));
             call.setOnCancelHandler(() -> {
                 h.close();
                 ended.complete(Optional.empty());
             });
-            // A task that exits within the first seconds (terok run of a short command) is not left to podman's late end
-            // of the follow: the rest of its output is read at once (OutputHandover). A tail has no fixed start to
-            // resume from, and a longer task keeps the follow to its end (its wait stays podman's slow poll).
-            Optional<Integer> early = request.getTail() > 0 ? Optional.empty() : exitWithin(request.getTask(),
-                    EARLY_EXIT.compareTo(bound) < 0 ? EARLY_EXIT : bound, ended);
-            if (early.isPresent() && handover.cut()) {
-                h.close();
-                tasks.logs(request.getTask(), false, 0, handover.rest());
-            }
             Optional<Throwable> error = ended.join();
             if (error.isPresent() || call.isCancelled()) {
                 finish(call, error.orElse(null));
                 return;
             }
-            int exitCode = early.isPresent() ? early.get() : tasks.waitExit(request.getTask(), bound);
+            int exitCode = exit.isDone() && !exit.isCompletedExceptionally() ? exit.join() : tasks.waitExit(request.getTask(), bound);
             if (!call.isCancelled()) {
                 call.onNext(LogChunk.newBuilder().setExited(true).setExitCode(exitCode).build());
                 call.onCompleted();
@@ -219,24 +212,6 @@ public class RuntimeGrpcService extends RuntimeServiceGrpc.RuntimeServiceImplBas
             } else {
                 follower.gone();
             }
-        }
-    }
-
-    /** How long Logs(with_exit_code) watches for the task's exit beside podman's follow (see logsToExit). */
-    private static final Duration EARLY_EXIT = Duration.ofSeconds(2);
-
-    /**
-     * The task's exit code if it exits within {@code window} and before the follow has ended, else empty (then the
-     * follow decides as before: a failed wait here is asked again, and reported, after it).
-     */
-    private Optional<Integer> exitWithin(String task, Duration window, CompletableFuture<?> followEnded) {
-        if (followEnded.isDone()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(tasks.waitExit(task, window));
-        } catch (RuntimeException e) {
-            return Optional.empty();
         }
     }
 

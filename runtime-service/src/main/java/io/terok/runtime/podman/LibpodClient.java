@@ -212,7 +212,7 @@ public final class LibpodClient implements PodmanApi, PodmanSessions {
         String uri = "/containers/" + enc(id) + "/logs?stdout=true&stderr=true&follow=" + follow
                 + (tail > 0 ? "&tail=" + tail : "");
         FrameDecoder decoder = new FrameDecoder(tty, sink);
-        return stream(HttpMethod.GET, uri, null, decoder::feed, sink::end);
+        return stream(HttpMethod.GET, uri, null, decoder::feed, () -> { }, sink::end);
     }
 
     @Override
@@ -243,7 +243,7 @@ public final class LibpodClient implements PodmanApi, PodmanSessions {
             }
         });
         StreamHandle h = stream(HttpMethod.POST, "/exec/" + execId + "/start",
-                new JsonObject().put("Detach", false).toBuffer(), decoder::feed,
+                new JsonObject().put("Detach", false).toBuffer(), decoder::feed, () -> { },
                 e -> {
                     if (e == null) {
                         done.complete(null);
@@ -269,7 +269,7 @@ public final class LibpodClient implements PodmanApi, PodmanSessions {
     }
 
     @Override
-    public StreamHandle events(Consumer<JsonObject> sink, Consumer<Throwable> end) {
+    public StreamHandle events(Consumer<JsonObject> sink, Runnable opened, Consumer<Throwable> end) {
         // podman 4.3 ignores label filters on this endpoint, so callers filter on the event's attributes.
         String filters = new JsonObject().put("type", new JsonArray().add("container")).encode();
         StringBuilder line = new StringBuilder();
@@ -283,7 +283,7 @@ public final class LibpodClient implements PodmanApi, PodmanSessions {
                     sink.accept(new JsonObject(one));
                 }
             }
-        }, end);
+        }, opened, end);
     }
 
     @Override
@@ -345,7 +345,8 @@ public final class LibpodClient implements PodmanApi, PodmanSessions {
         return new ExecState(j.getBoolean("Running", false), j.getInteger("ExitCode", -1));
     }
 
-    private StreamHandle stream(HttpMethod method, String uri, Buffer body, Consumer<Buffer> onData, Consumer<Throwable> onEnd) {
+    private StreamHandle stream(HttpMethod method, String uri, Buffer body, Consumer<Buffer> onData, Runnable onOpen,
+            Consumer<Throwable> onEnd) {
         CompletableFuture<HttpClientRequest> requestRef = new CompletableFuture<>();
         // The handlers are set in the send callback, on the connection's event loop: set later from the calling
         // thread, they would race the first chunks, which Vert.x drops while a response has no data handler
@@ -364,6 +365,7 @@ public final class LibpodClient implements PodmanApi, PodmanSessions {
                 resp.handler(onData::accept);
                 resp.exceptionHandler(onEnd::accept);
                 resp.endHandler(v -> onEnd.accept(null));
+                onOpen.run();
             });
         }).onFailure(e -> onEnd.accept(new PodmanException(notReachable(socketPath, e), e)));
         return () -> requestRef.thenAccept(req -> req.reset());

@@ -39,8 +39,11 @@ public interface PodmanApi {
 
     ExecResult exec(String id, List<String> command, Map<String, String> env, String workdir, Duration timeout);
 
-    /** Container events as podman's JSON (Action, Actor.Attributes with the container's labels). */
-    StreamHandle events(Consumer<JsonObject> sink, Consumer<Throwable> end);
+    /**
+     * Container events as podman's JSON (Action, Actor.Attributes with the container's labels), from the moment the
+     * stream is open ({@code opened} is run then, once, before any event).
+     */
+    StreamHandle events(Consumer<JsonObject> sink, Runnable opened, Consumer<Throwable> end);
 
     record Created(String id, List<String> warnings) {
     }

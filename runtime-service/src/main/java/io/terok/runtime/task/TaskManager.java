@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
@@ -75,6 +76,8 @@ public final class TaskManager {
     private static final Duration NAME_FREED = Duration.ofSeconds(30);
     /** Who removes the tasks launched with auto-remove once they have ended. */
     private final AutoRemoval autoRemoval;
+    /** Every task's exit as podman reports it, for the follows of its output (one event stream for all tasks). */
+    private final ExitWatch exits;
 
     /** @param seccompDir where the tasks' seccomp profiles are written: a directory podman reads at the same path */
     public TaskManager(PodmanApi podman, TaskStore store, TaskServices services, RunSpecValidator validator, PanicLock panic,
@@ -100,6 +103,7 @@ public final class TaskManager {
             }
         }, followerGrace, Duration.ofSeconds(2));
         this.podman = podman;
+        this.exits = new ExitWatch(podman, Duration.ofSeconds(1));
         this.seccompDir = seccompDir;
         this.store = store;
         this.validator = validator;
@@ -510,15 +514,59 @@ public final class TaskManager {
         return live(store.resolve(ref));
     }
 
+    /**
+     * The task's output; followed, it ends at the task's exit. podman 4.3 ends a followed log only ~0.5 s after the
+     * container's exit (it polls its event log for the exit, then the log file), also for a container that had exited
+     * before the call (docs/benchmarks.md, seventh and eighth sessions). So an exited task's log is read to its end
+     * without follow (it is complete), and the follow of a running one is cut at its exit, which runtime's own event
+     * stream tells at once ({@link ExitWatch}), and the rest read without follow ({@link OutputHandover}: whole, in
+     * order, once, one end). A tail has no fixed start to resume from: it keeps podman's follow to its end.
+     */
     public StreamHandle logs(String ref, boolean follow, int tail, OutputSink sink) {
         Task t = store.resolve(ref);
         requireContainer(t);
-        // podman 4.3 ends a followed log 250-500 ms after the container's exit (it polls the log file and its event
-        // log), even for a container that had exited before the call: `terok run --rm IMAGE true` waited ~0.26 s for it
-        // (docs/benchmarks.md, seventh session). An exited container's log is complete, so it is read to its end
-        // without follow, which is what podman's own follow does for it, minus the poll.
-        boolean keepFollowing = follow && podman.inspect(t.getContainerId()).map(c -> !c.ended()).orElse(true);
-        return podman.logs(t.getContainerId(), keepFollowing, tail, t.getSpec().getTty(), sink);
+        String container = t.getContainerId();
+        boolean tty = t.getSpec().getTty();
+        if (!follow) {
+            return podman.logs(container, false, tail, tty, sink);
+        }
+        // Watched before the inspect: an exit after the inspect is then on the stream.
+        CompletableFuture<Integer> exit = tail > 0 ? null : exits.exitOf(container);
+        Optional<ContainerInfo> info = podman.inspect(container);
+        if (info.isPresent() && info.get().ended()) {
+            exits.ended(container, info.get().exitCode());
+            return podman.logs(container, false, tail, tty, sink);
+        }
+        if (exit == null) {
+            return podman.logs(container, true, tail, tty, sink);
+        }
+        OutputHandover handover = new OutputHandover(sink);
+        StreamHandle following = podman.logs(container, true, 0, tty, handover.follow());
+        CompletableFuture<StreamHandle> rest = exit.handle((code, error) -> {
+            if (error == null && handover.cut()) {
+                following.close();
+                return podman.logs(container, false, 0, tty, handover.rest());
+            }
+            return null;
+        });
+        return () -> {
+            following.close();
+            rest.thenAccept(h -> {
+                if (h != null) {
+                    h.close();
+                }
+            });
+        };
+    }
+
+    /**
+     * The task's exit code once podman reports its exit (at once: {@link ExitWatch}); completed exceptionally when its
+     * container is removed first. Whether it had exited before this call is the caller's to check.
+     */
+    public CompletableFuture<Integer> exitOf(String ref) {
+        Task t = store.resolve(ref);
+        requireContainer(t);
+        return exits.exitOf(t.getContainerId());
     }
 
     public ExecResponse exec(String ref, List<String> command, Map<String, String> env, String workdir, int timeoutSeconds) {
@@ -547,7 +595,7 @@ public final class TaskManager {
             if (e != null && !e.getTaskId().isEmpty() && (only == null || only.equals(e.getTaskId()))) {
                 sink.accept(e);
             }
-        }, end);
+        }, () -> { }, end);
     }
 
     private void requireContainer(Task t) {

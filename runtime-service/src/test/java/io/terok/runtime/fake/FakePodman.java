@@ -27,6 +27,15 @@ public final class FakePodman implements PodmanApi {
     };
     private JsonObject lastSpec;
     private int next;
+    /** The open event streams (podman's service restarting ends them: {@link #endEvents}). */
+    private final List<EventStream> eventStreams = new java.util.ArrayList<>();
+    private int eventStreamsAsked;
+    /** Each container's output so far, a chunk per write, as (stream, bytes). */
+    private final Map<String, List<Map.Entry<Integer, byte[]>>> output = new LinkedHashMap<>();
+    private boolean holdFollows;
+
+    private record EventStream(Consumer<JsonObject> sink, Consumer<Throwable> end) {
+    }
 
     public FakePodman(CallLog log) {
         this.log = log;
@@ -132,18 +141,72 @@ public final class FakePodman implements PodmanApi {
         return c.exitCode();
     }
 
-    /** The container's process ends with {@code code}, as if it exited by itself. */
-    public synchronized void exit(String id, int code) {
-        ContainerInfo c = containers.get(id);
-        containers.put(id, new ContainerInfo(id, c.name(), c.image(), "exited", code, c.createdAt(), c.startedAt(),
-                Instant.now(), 0, c.labels()));
-        notifyAll();
+    /**
+     * The container's process ends with {@code code}, as if it exited by itself; the open event streams are told
+     * ({@code died}, as podman tells it).
+     */
+    public void exit(String id, int code) {
+        List<EventStream> open;
+        synchronized (this) {
+            ContainerInfo c = containers.get(id);
+            containers.put(id, new ContainerInfo(id, c.name(), c.image(), "exited", code, c.createdAt(), c.startedAt(),
+                    Instant.now(), 0, c.labels()));
+            notifyAll();
+            open = List.copyOf(eventStreams);
+        }
+        JsonObject died = new JsonObject().put("status", "died").put("id", id).put("Type", "container").put("Action", "died")
+                .put("Actor", new JsonObject().put("ID", id).put("Attributes", new JsonObject()
+                        .put("containerExitCode", String.valueOf(code)).put("name", containers().get(id).name())))
+                .put("timeNano", System.currentTimeMillis() * 1_000_000L);
+        open.forEach(e -> e.sink().accept(died));
+    }
+
+    /** podman's service went away: every open event stream ends with an error. */
+    public void endEvents() {
+        List<EventStream> open;
+        synchronized (this) {
+            open = List.copyOf(eventStreams);
+            eventStreams.clear();
+        }
+        open.forEach(e -> e.end().accept(new io.terok.runtime.podman.PodmanException("podman's service stopped", null)));
+    }
+
+    /** How many event streams were asked for, and how many are open now. */
+    public synchronized int eventStreamsAsked() {
+        return eventStreamsAsked;
+    }
+
+    public synchronized int eventStreamsOpen() {
+        return eventStreams.size();
+    }
+
+    /** The container writes {@code text} on {@code stream} (1 stdout, 2 stderr). */
+    public synchronized void write(String id, int stream, String text) {
+        output.computeIfAbsent(id, k -> new java.util.ArrayList<>())
+                .add(Map.entry(stream, text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * A follow passes on the output written so far and then stays open until closed, as podman's follow of a running
+     * container (whose end comes late); without this, a follow ends at once.
+     */
+    public synchronized void holdFollows(boolean hold) {
+        this.holdFollows = hold;
     }
 
     @Override
     public StreamHandle logs(String id, boolean follow, int tail, boolean tty, OutputSink sink) {
         log.record("podman.logs " + (follow ? "follow" : "to the end"));
-        sink.end(null); // no output: the tests look at how podman was asked
+        List<Map.Entry<Integer, byte[]>> written;
+        boolean hold;
+        synchronized (this) {
+            written = List.copyOf(output.getOrDefault(id, List.of()));
+            hold = follow && holdFollows;
+        }
+        written.forEach(w -> sink.output(w.getKey(), w.getValue()));
+        if (!hold) {
+            sink.end(null);
+        }
         return () -> { };
     }
 
@@ -153,8 +216,18 @@ public final class FakePodman implements PodmanApi {
     }
 
     @Override
-    public StreamHandle events(Consumer<JsonObject> sink, Consumer<Throwable> end) {
-        throw new UnsupportedOperationException("not used by the launch tests");
+    public StreamHandle events(Consumer<JsonObject> sink, Runnable opened, Consumer<Throwable> end) {
+        EventStream e = new EventStream(sink, end);
+        synchronized (this) {
+            eventStreamsAsked++;
+            eventStreams.add(e);
+        }
+        opened.run();
+        return () -> {
+            synchronized (this) {
+                eventStreams.remove(e);
+            }
+        };
     }
 
     private static ContainerInfo info(String id, String name, String status, Map<String, ?> labels) {
