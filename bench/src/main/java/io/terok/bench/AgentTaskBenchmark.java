@@ -44,6 +44,11 @@ public final class AgentTaskBenchmark {
         // Private loopback ports: an operator's own terok on this machine holds the defaults.
         inst.env.put("TEROK_GATE_HTTP_PORT", Integer.toString(LoopbackPort.free()));
         inst.env.put("TEROK_VAULT_BROKER_PORT", Integer.toString(LoopbackPort.free()));
+        // The CLI as a person runs it: with its spare (test installations run cold by default), unless this run's own
+        // environment says TEROK_NO_SPARE.
+        if (System.getenv("TEROK_NO_SPARE") == null) {
+            inst.env.remove("TEROK_NO_SPARE");
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -323,7 +328,7 @@ public final class AgentTaskBenchmark {
      * the spare is warm. The first call starts one (a cold `terok ps`). Nothing with TEROK_NO_SPARE set.
      */
     void awaitSpare() {
-        if (inst.env.containsKey("TEROK_NO_SPARE") || System.getenv("TEROK_NO_SPARE") != null) {
+        if (inst.env.containsKey("TEROK_NO_SPARE")) {
             return;
         }
         Path dir = Path.of(inst.env.get("TEROK_RUNTIME_DIR")).resolve("cli-spare");
