@@ -21,8 +21,12 @@ public class VaultMain {
         Path nativeDir = TerokPaths.current().stateDir().resolve("vault").resolve("native");
         Runnable unlock = EarlyOpen.begin();
         Thread preload = new Thread(() -> {
-            VaultDatabase.preload(nativeDir);
-            unlock.run();
+            try {
+                VaultDatabase.preload(nativeDir);
+            } finally {
+                // Always: the service's unlock at start waits for this run, which must end even if the preload threw.
+                unlock.run();
+            }
         }, "vault-sqlcipher-preload");
         preload.setDaemon(true);
         preload.start();
