@@ -1,11 +1,13 @@
 package io.terok.cli.services;
 
+import io.terok.common.ArchiveRecording;
 import io.terok.common.PrivateFiles;
 import io.terok.common.ServiceName;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -36,11 +38,12 @@ final class ClassDataArchive {
      * How one JVM records and maps the archive. {@code quiet}: the JVM's own messages ("Skipping ...: Not linked",
      * "Preload Warning: Verification failed ...", one per class it leaves out) stay out of the logs.
      */
-    record Format(String suffix, String record, String use, List<String> quiet) {
+    record Format(String suffix, String record, String use, List<String> quiet, boolean link) {
         static final Format DYNAMIC_CDS = new Format(".jsa", "-XX:ArchiveClassesAtExit=", "-XX:SharedArchiveFile=",
-                List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
+                List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off"), true);
+        // JDK 25 links every class it puts in the cache itself.
         static final Format AOT_CACHE = new Format(".aot", "-XX:AOTCacheOutput=", "-XX:AOTCache=",
-                List.of("-Xlog:aot=off", "-Xlog:cds=off"));
+                List.of("-Xlog:aot=off", "-Xlog:cds=off"), false);
 
         /** {@code setting}: {@link #ENV}'s value; JDK 25 records an AOT cache in one step (JEP 514), older ones cannot. */
         static Format of(Runtime.Version java, String setting) {
@@ -65,6 +68,7 @@ final class ClassDataArchive {
         try {
             if (Files.isRegularFile(archive) && Files.size(archive) > 0 && Files.isRegularFile(id)
                     && Files.readString(id).equals(build)) {
+                Files.deleteIfExists(ArchiveRecording.classesOf(archive)); // the recording's list, used at its exit
                 return Stream.concat(Stream.of(format.use() + archive), format.quiet().stream()).toList();
             }
             PrivateFiles.directory(dir);
@@ -78,7 +82,13 @@ final class ClassDataArchive {
         } catch (IOException | UncheckedIOException e) {
             return List.of(); // no archive this time; the service starts as it always did
         }
-        return Stream.concat(Stream.of(format.record() + archive), format.quiet().stream()).toList();
+        List<String> record = new ArrayList<>(List.of(format.record() + archive));
+        record.addAll(format.quiet());
+        if (format.link()) {
+            // the service links what it loaded before its exit: JDK 17 would leave ~900 of its classes out (ArchiveRecording)
+            record.addAll(ArchiveRecording.options(ArchiveRecording.classesOf(archive)));
+        }
+        return List.copyOf(record);
     }
 
     /** A JVM writing its archive at exit gets this long to stop (see {@link EmbeddedServices#down}). */
@@ -97,9 +107,13 @@ final class ClassDataArchive {
                 .findFirst();
     }
 
-    /** Removes what a recording killed mid-write left: the archive (never mapped, but kept) and JDK 25's training file. */
+    /**
+     * Removes what a recording killed mid-write left: the archive (never mapped, but kept), its class-load list and JDK
+     * 25's training file.
+     */
     static void discard(Path archive) throws IOException {
         Files.deleteIfExists(archive);
+        Files.deleteIfExists(ArchiveRecording.classesOf(archive));
         Files.deleteIfExists(archive.resolveSibling(archive.getFileName() + ".config"));
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.terok.common.ArchiveRecording;
 import io.terok.common.ServiceName;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,14 +24,21 @@ class ClassDataArchiveTest {
         Files.writeString(app.resolve("x.jar"), "lib");
         Path cds = dir.resolve("state/cds");
 
-        String record = ClassDataArchive.options(cds, ServiceName.GATE, jar, (String) null).get(0);
+        List<String> recording = ClassDataArchive.options(cds, ServiceName.GATE, jar, (String) null);
+        String record = recording.get(0);
         assertTrue(record.startsWith("-XX:ArchiveClassesAtExit=" + cds.resolve("gate-")), record);
         Path archive = Path.of(record.substring(record.indexOf('=') + 1));
+        // the recording run lists what it loads, and the service links those classes before its exit (ArchiveLinking)
+        Path classes = archive.resolveSibling(archive.getFileName() + ".classes");
+        assertTrue(recording.containsAll(List.of("-Xlog:class+load=info:file=" + classes + ":none",
+                "-D" + ArchiveRecording.PROPERTY + "=" + classes)), recording.toString());
         assertEquals(record, ClassDataArchive.options(cds, ServiceName.GATE, jar, (String) null).get(0), "not written yet: record again");
 
         Files.writeString(archive, "archive"); // what the JVM writes at its exit
+        Files.writeString(classes, "java.lang.Object source: jrt:/java.base\n");
         List<String> use = ClassDataArchive.options(cds, ServiceName.GATE, jar, (String) null);
         assertEquals(List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"), use);
+        assertFalse(Files.exists(classes), "the recording's class list is not kept once the archive is there");
 
         Files.setLastModifiedTime(app.resolve("x.jar"), FileTime.fromMillis(System.currentTimeMillis() + 60_000));
         String again = ClassDataArchive.options(cds, ServiceName.GATE, jar, (String) null).get(0);
@@ -50,6 +58,8 @@ class ClassDataArchiveTest {
         assertTrue(record.startsWith("-XX:AOTCacheOutput=" + cds.resolve("vault-")) && record.endsWith(".aot"), record);
         Path cache = Path.of(record.substring(record.indexOf('=') + 1));
         Files.writeString(cache, "cache"); // what the JVM assembles at its exit
+        assertFalse(String.join(" ", ClassDataArchive.options(cds, ServiceName.VAULT, jar, aot)).contains(ArchiveRecording.PROPERTY),
+                "JDK 25 links what it caches itself");
         assertEquals(List.of("-XX:AOTCache=" + cache, "-Xlog:aot=off", "-Xlog:cds=off"),
                 ClassDataArchive.options(cds, ServiceName.VAULT, jar, aot));
         // the default on 25 too (no faster, the vault larger); 17 has no AOT cache

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.terok.common.ArchiveRecording;
 import io.terok.common.ServiceName;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -100,6 +101,9 @@ class ServiceJvmOptionsTest {
                     cmd.addAll(EmbeddedServices.jvmOptions(Map.of(), s, version));
                     cmd.add(archiveOption);
                     cmd.addAll(format.quiet());
+                    if (format.link() && archiveOption.startsWith(format.record())) {
+                        cmd.addAll(ArchiveRecording.options(ArchiveRecording.classesOf(fresh)));
+                    }
                     cmd.add("-version");
                     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
                     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
