@@ -52,6 +52,15 @@ public final class EmbeddedServices {
      */
     static final List<String> C1_ONLY = List.of("-XX:TieredStopAtLevel=1");
     /**
+     * The vault's start spins a few hundred lambda and method-handle classes (those of Quarkus's class loader are not in
+     * the class-data archive), and C2 compiled the JDK's internal ASM that writes them: about 160 ms of the C2 thread's
+     * 450 before health, on two cores beside the boot. Its thresholds ten times higher keep ASM in C1 through the
+     * start; nothing the broker runs per request uses it (docs/benchmarks.md, "Ninth session"). The gate's C2 did not
+     * compile it (measured: no change).
+     */
+    static final List<String> VAULT_JIT = List.of("-XX:CompileCommand=quiet",
+            "-XX:CompileCommand=CompileThresholdScaling,jdk.internal.org.objectweb.asm.*::*,10.0");
+    /**
      * JDK 24+ warns on a service's output the first time a library uses sun.misc.Unsafe's memory access (JEP 498:
      * Netty, protobuf) or JNI (JEP 472: the vault's SQLCipher, Netty's epoll): allowed, as on 17, without the noise.
      * (25.0.3 printed neither at the services' start or on gRPC calls even without these, the jars' manifest enabling
@@ -68,7 +77,7 @@ public final class EmbeddedServices {
 
     /**
      * The JVM options of {@code s} on a JVM of version {@code java}: {@link #JVM_OPTIONS} (and {@link #C1_ONLY},
-     * {@link #TRIM_NATIVE_HEAP} where they apply), or the operator's {@code TEROK_SERVICE_JVM_OPTS}; on 24+ after
+     * {@link #VAULT_JIT}, {@link #TRIM_NATIVE_HEAP} where they apply), or the operator's {@code TEROK_SERVICE_JVM_OPTS}; on 24+ after
      * {@link #JDK24_ACCESS}, which is given either way (not tuning: what 17 allowed silently; an operator's own later
      * option wins).
      */
@@ -85,6 +94,9 @@ public final class EmbeddedServices {
         options.addAll(JVM_OPTIONS);
         if (s != ServiceName.GATE && s != ServiceName.VAULT) {
             options.addAll(C1_ONLY);
+        }
+        if (s == ServiceName.VAULT) {
+            options.addAll(VAULT_JIT);
         }
         if (trimsNativeHeap(java)) {
             options.addAll(TRIM_NATIVE_HEAP);

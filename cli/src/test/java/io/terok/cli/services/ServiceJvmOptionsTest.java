@@ -32,6 +32,8 @@ class ServiceJvmOptionsTest {
             // the gate's pack work and the vault's broker keep C2
             assertEquals(s != ServiceName.GATE && s != ServiceName.VAULT, options.containsAll(EmbeddedServices.C1_ONLY),
                     s + ": " + options);
+            // the vault's start: the JDK's ASM (its lambda classes) kept out of C2
+            assertEquals(s == ServiceName.VAULT, options.containsAll(EmbeddedServices.VAULT_JIT), s + ": " + options);
         }
     }
 
@@ -110,6 +112,7 @@ class ServiceJvmOptionsTest {
                     assertTrue(p.waitFor(120, TimeUnit.SECONDS), s + ": java -version did not finish");
                     assertEquals(0, p.exitValue(), s + ": " + cmd + "\n" + out);
                     assertFalse(out.toLowerCase(java.util.Locale.ROOT).contains("warning"), s + ": " + cmd + "\n" + out);
+                    assertFalse(out.lines().anyMatch(l -> l.startsWith("CompileCommand:")), "the service's log gets no compiler notes: " + cmd + "\n" + out);
                 }
             }
         }
