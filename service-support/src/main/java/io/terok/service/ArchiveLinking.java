@@ -51,8 +51,9 @@ public class ArchiveLinking {
                 continue;
             }
             try {
-                // Reflection on a class's members links it first (verification included); no initialiser runs.
-                Class.forName(name, false, loader).getDeclaredConstructors();
+                // Reflection on a class's fields links it first (verification included); no initialiser runs. (Not
+                // its constructors: Class answers those of an interface without asking the JVM, which left them out.)
+                Class.forName(name, false, loader).getDeclaredFields();
                 linked++;
             } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
                 // not linkable (a missing optional dependency): the archive leaves it out, as before

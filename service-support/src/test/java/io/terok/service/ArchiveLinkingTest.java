@@ -33,12 +33,19 @@ class ArchiveLinkingTest {
         }
     }
 
+    /** An interface only loaded: Class answers its constructors without the JVM, which does not link it then. */
+    public interface UnusedApi {
+        int value();
+    }
+
     /** A recording JVM in small: a class loaded (not linked) through a loader of its own, then linked or not before the exit. */
     public static final class Probe {
         public static void main(String... a) throws Exception {
             try (URLClassLoader loader = new URLClassLoader(new URL[] {Path.of(a[0]).toUri().toURL()},
                     ClassLoader.getPlatformClassLoader())) {
-                Class.forName(a[1], false, loader);
+                for (String name : a[1].split(",")) {
+                    Class.forName(name, false, loader);
+                }
                 if (a.length > 2) {
                     System.out.println("linked " + ArchiveLinking.link(Files.readAllLines(Path.of(a[2])), loader));
                 }
@@ -48,25 +55,28 @@ class ArchiveLinkingTest {
 
     @Test
     void aClassTheRecordingRunOnlyLoadedIsInTheArchiveOnceLinked(@TempDir Path dir) throws Exception {
-        Path target = jar(dir.resolve("target.jar"), Unused.class);
+        Path target = jar(dir.resolve("target.jar"), Unused.class, UnusedApi.class);
         Path probe = jar(dir.resolve("probe.jar"), Probe.class, ArchiveLinking.class);
         String cp = probe + ":" + Path.of(Logger.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         String name = Unused.class.getName();
+        String api = UnusedApi.class.getName();
+        String both = name + "," + api;
 
         // as before: the class was loaded by the recording run but is not in its archive
         Path plain = dir.resolve("plain.jsa");
-        run(cp, "-XX:ArchiveClassesAtExit=" + plain, Probe.class.getName(), target.toString(), name);
-        assertTrue(run(cp, "-XX:SharedArchiveFile=" + plain, Probe.class.getName(), target.toString(), name)
+        run(cp, "-XX:ArchiveClassesAtExit=" + plain, Probe.class.getName(), target.toString(), both);
+        assertTrue(run(cp, "-XX:SharedArchiveFile=" + plain, Probe.class.getName(), target.toString(), both)
                 .contains(name + " source: file:"), "without the linking the class is read from its jar again");
 
         // linked from the recording run's class-load list: mapped from the archive at the next start, never initialised
         Path linked = dir.resolve("linked.jsa");
         Path classes = dir.resolve("linked.jsa.classes");
         String recorded = run(cp, "-XX:ArchiveClassesAtExit=" + linked, "-Xlog:class+load=info:file=" + classes + ":none",
-                Probe.class.getName(), target.toString(), name, classes.toString());
+                Probe.class.getName(), target.toString(), both, classes.toString());
         assertFalse(recorded.contains("Unused initialised"), recorded);
-        String mapped = run(cp, "-XX:SharedArchiveFile=" + linked, Probe.class.getName(), target.toString(), name);
+        String mapped = run(cp, "-XX:SharedArchiveFile=" + linked, Probe.class.getName(), target.toString(), both);
         assertTrue(mapped.contains(name + " source: shared objects file"), mapped);
+        assertTrue(mapped.contains(api + " source: shared objects file"), mapped);
     }
 
     @Test
