@@ -17,7 +17,8 @@ import org.jboss.logging.Logger;
  * keeps only linked classes, and at its exit it links only those of the JDK's own loaders: classes from Quarkus's class
  * loader loaded (for instance, to check an archived class's verification constraints) but never used before the exit
  * were left out ("Skipping …: Not linked", 845 of the vault's) and so parsed from their jars at every later start
- * (915 of the vault's classes came from elsewhere than the archive, 506 with this). The recording run's {@code -Xlog:class+load} file ({@link ArchiveRecording}) lists them.
+ * (915 of the vault's classes came from elsewhere than the archive, 356 with this). The recording run's
+ * {@code -Xlog:class+load} file ({@link ArchiveRecording}) lists them.
  */
 @ApplicationScoped
 public class ArchiveLinking {

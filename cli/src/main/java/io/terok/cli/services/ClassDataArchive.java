@@ -85,7 +85,7 @@ final class ClassDataArchive {
         List<String> record = new ArrayList<>(List.of(format.record() + archive));
         record.addAll(format.quiet());
         if (format.link()) {
-            // the service links what it loaded before its exit: JDK 17 left ~400 of the vault's out (ArchiveRecording)
+            // the service links what it loaded before its exit: JDK 17 left ~560 of the vault's out (ArchiveRecording)
             record.addAll(ArchiveRecording.options(ArchiveRecording.classesOf(archive)));
         }
         return List.copyOf(record);
