@@ -73,6 +73,15 @@ public interface RuntimeConfig {
          * directories are container paths, while task volumes name host paths.
          */
         Optional<List<Path>> protectedPaths();
+
+        /**
+         * The CPU weight of all task containers together, as cgroup v1 cpu.shares (2-262144; podman's conversion gives
+         * cgroup v2's cpu.weight), of their parent cgroup /terok-tasks: below a host thread's 1024, so under contention
+         * the tasks yield the CPU to terok's services. 0 turns it off. Applied only with rootful cgroupfs podman
+         * (io.terok.common.TasksCgroup); elsewhere tasks launch as without it and `terok doctor` says why.
+         */
+        @WithDefault("128")
+        long tasksCpuShares();
     }
 
     interface Services {
