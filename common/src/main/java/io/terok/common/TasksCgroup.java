@@ -17,17 +17,14 @@ import java.util.Optional;
  *
  * <p>Applied only where the runtime can make the cgroup itself: rootful podman with the cgroupfs manager and the cpu
  * controller. Anywhere else (rootless, podman's systemd manager, no cpu controller, a write refused) tasks launch
- * exactly as without it, under podman's own parent, and {@link Placement#detail()} says why; it never fails a launch.
- * The status is written to {@link #STATUS_FILE} in the runtime directory for {@code terok doctor}.
+ * exactly as without it, under podman's own parent, and {@link Placement#line()} says why; it never fails a launch.
+ * The status is written to {@link #STATUS_FILE} in the runtime directory for {@code terok doctor}. Off unless
+ * {@code terok.runtime.tasks-cpu-shares} is set (docs/benchmarks.md, "Ninth session": 128 measured, not a win on a
+ * loaded machine).
  */
 public final class TasksCgroup {
     /** The cgroup's name under the hierarchy's root, and podman's {@code cgroup_parent} ({@code /terok-tasks}). */
     public static final String NAME = "terok-tasks";
-    /**
-     * cgroup v1 {@code cpu.shares} of all tasks together: an eighth of one host thread's 1024 (measured against 1024 and
-     * against main's podman parent in docs/benchmarks.md, "Ninth session").
-     */
-    public static final long DEFAULT_SHARES = 128;
     /** The kernel's bounds of cpu.shares. */
     static final long MIN_SHARES = 2;
     static final long MAX_SHARES = 262_144;

@@ -11,27 +11,29 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Task containers yield the CPU to terok's services: on this host (rootful podman, cgroupfs) a filtered task with a
- * phantom token runs in a cgroup under {@code /terok-tasks}, whose cpu.shares is the tasks' weight (128 by default),
- * read from the host's cgroup files, with its conmon outside it; its removal leaves no cgroup of its own behind. With
- * a weight the runtime cannot apply, the task still launches, under podman's own parent, and doctor says why.
+ * The tasks' CPU weight (terok.runtime.tasks-cpu-shares) on this host (rootful podman, cgroupfs, cgroups v1): set to
+ * 128, a filtered task with a phantom token runs in a cgroup under {@code /terok-tasks}, whose cpu.shares is 128, read
+ * from the host's cgroup files, with its conmon outside it; its removal leaves no cgroup of its own behind. Off (the
+ * default) or not applicable, the task launches under podman's own parent as before, and doctor says which.
  * ({@code /terok-tasks} itself is the machine's, shared by every rootful installation: never removed here.)
  */
 class TasksCgroupEndToEndTest {
     static final Path CPU = Path.of("/sys/fs/cgroup/cpu");
+    static final String SHARES = "TEROK_RUNTIME_TASKS_CPU_SHARES";
     static Installation installation;
     static Terok terok;
 
     @BeforeAll
     static void up() throws Exception {
         installation = Installation.start("tcg", FakeInternet.spec("tcg").addresses(2, 2), "sk-ant-tcg-REAL-0123456789",
-                Installation::json);
+                Installation::json, Map.of(SHARES, "128"));
         terok = installation.terok;
     }
 
@@ -99,25 +101,45 @@ class TasksCgroupEndToEndTest {
         assertTrue(Files.isDirectory(CPU.resolve("terok-tasks")), "the parent stays for the next task");
     }
 
-    @Test
-    void aWeightThatCannotBeAppliedStillLaunchesUnderPodmansParent() throws Exception {
-        // A weight the kernel would refuse: the runtime's placement fails, which is the path any host where it cannot
-        // be applied takes (the launch goes on under podman's own parent, doctor warns).
+    /** Restarts the services with the setting {@code shares} (null: unset, the default). */
+    void servicesWith(String shares) {
         terok.run("services", "down").ok();
-        terok.env.put("TEROK_RUNTIME_TASKS_CPU_SHARES", "1");
+        if (shares == null) {
+            terok.env.remove(SHARES);
+        } else {
+            terok.env.put(SHARES, shares);
+        }
+        terok.run("services", "up").ok();
+    }
+
+    /** Launches a filtered task with a phantom token and returns its container's cgroup in the cpu hierarchy. */
+    String launchedCgroup(String name) throws Exception {
+        terok.run("run", "-d", "--name", name, "--no-clearance", "--provider", "anthropic",
+                "localhost/terok-agent:latest", "sleep", "600").ok();
+        return cpuCgroup(inspect(name, "{{.State.Pid}}"));
+    }
+
+    @Test
+    void offOrNotApplicableTasksLaunchUnderPodmansParentAsBefore() throws Exception {
         try {
-            terok.run("services", "up").ok();
-            terok.run("run", "-d", "--name", "e2e-tcg-plain", "--no-clearance", "--provider", "anthropic",
-                    "localhost/terok-agent:latest", "sleep", "600").ok();
-            String id = inspect("e2e-tcg-plain", "{{.Id}}");
-            assertEquals("/libpod_parent/libpod-" + id, cpuCgroup(inspect("e2e-tcg-plain", "{{.State.Pid}}")));
+            // A weight the kernel would refuse: the runtime's placement fails, the path any host where it cannot be
+            // applied takes (the launch goes on under podman's own parent; doctor warns, as it should have applied).
+            servicesWith("1");
+            String cg = launchedCgroup("e2e-tcg-bad");
+            assertEquals("/libpod_parent/libpod-" + inspect("e2e-tcg-bad", "{{.Id}}"), cg);
             String line = doctorLine();
             assertTrue(line.contains("WARN") && line.contains("tasks-cpu-shares must be 0 (off) or 2-262144, got 1"), line);
-            terok.run("rm", "-f", "e2e-tcg-plain").ok();
+            terok.run("rm", "-f", "e2e-tcg-bad").ok();
+
+            // The default: off, exactly as before.
+            servicesWith(null);
+            cg = launchedCgroup("e2e-tcg-off");
+            assertEquals("/libpod_parent/libpod-" + inspect("e2e-tcg-off", "{{.Id}}"), cg);
+            line = doctorLine();
+            assertTrue(line.contains(" ok (not applied: off"), line);
+            terok.run("rm", "-f", "e2e-tcg-off").ok();
         } finally {
-            terok.env.remove("TEROK_RUNTIME_TASKS_CPU_SHARES");
-            terok.run("services", "down");
-            terok.run("services", "up").ok();
+            servicesWith("128");
         }
     }
 }

@@ -410,6 +410,11 @@ public final class TaskManager {
         return out;
     }
 
+    /** Where new task containers' cgroups go, decided at each launch (io.terok.common.TasksCgroup); never fails one. */
+    public void useCgroupParent(Function<HostProfile, Optional<String>> parent) {
+        cgroupParent = parent;
+    }
+
     /**
      * Undoes the launches a previous runtime-service process did not finish (it was killed): each record still marked
      * launching whose name no launch of this process holds. Its labelled container is removed, every service its spec
@@ -419,11 +424,6 @@ public final class TaskManager {
      * @return how many interrupted launches are still not undone
      */
     /** {@code r} is run when a failed launch left something held (see {@link #reconcileInterruptedLaunches}). */
-    /** Where new task containers' cgroups go, decided at each launch (io.terok.common.TasksCgroup); never fails one. */
-    public void useCgroupParent(Function<HostProfile, Optional<String>> parent) {
-        cgroupParent = parent;
-    }
-
     public void whenALaunchIsLeftBehind(Runnable r) {
         launchLeftBehind = r;
     }
