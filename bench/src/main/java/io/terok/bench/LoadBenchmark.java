@@ -75,18 +75,28 @@ public final class LoadBenchmark {
     record Phase(String name, Stats launchMs, Stats providerMs, Stats promptMs, String flood, String cpu) {
     }
 
-    /** The cpu.shares (cgroups v1) or cpu.weight (v2) of the cgroup the process is in: podman's default 1024 for a task (a lower weight was measured, not kept: docs/benchmarks.md). */
+    /**
+     * The cpu.shares (cgroups v1) or cpu.weight (v2) of the process's cgroup and of its parent: a task's own is podman's
+     * default 1024; its parent is terok's /terok-tasks with the tasks' weight where runtime applied it
+     * (io.terok.common.TasksCgroup), podman's /libpod_parent (1024) otherwise.
+     */
     static String cpuWeight(String pid) throws java.io.IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
             String[] f = line.split(":", 3);
             if (f.length == 3 && List.of(f[1].split(",")).contains("cpu")) {
-                return "cpu.shares " + Files.readString(Path.of("/sys/fs/cgroup/cpu" + f[2], "cpu.shares")).strip();
+                return weight(Path.of("/sys/fs/cgroup/cpu"), f[2], "cpu.shares");
             }
             if (f.length == 3 && f[0].equals("0") && Files.exists(Path.of("/sys/fs/cgroup" + f[2], "cpu.weight"))) {
-                return "cpu.weight " + Files.readString(Path.of("/sys/fs/cgroup" + f[2], "cpu.weight")).strip();
+                return weight(Path.of("/sys/fs/cgroup"), f[2], "cpu.weight");
             }
         }
         return "none (no cpu controller)";
+    }
+
+    private static String weight(Path hierarchy, String cgroup, String file) throws java.io.IOException {
+        Path own = Path.of(hierarchy + cgroup);
+        return file + " " + Files.readString(own.resolve(file)).strip() + ", its parent " + own.getParent().getFileName() + "'s "
+                + Files.readString(own.getParent().resolve(file)).strip();
     }
 
     /** CPU time so far (ms): each service's (from the pids in its pid file), the flooder container's, the machine's. */

@@ -2,6 +2,7 @@ package io.terok.runtime;
 
 import io.terok.common.ServiceName;
 import io.terok.common.PrivateFiles;
+import io.terok.common.TasksCgroup;
 import io.terok.runtime.attach.AttachSessions;
 import io.terok.agents.build.PodmanImageBuilder;
 import io.terok.agents.stage.Stager;
@@ -18,6 +19,7 @@ import io.terok.runtime.panic.EmergencyStop;
 import io.terok.runtime.panic.PanicLock;
 import io.terok.runtime.podman.LibpodClient;
 import io.terok.runtime.podman.PodmanEndpoint;
+import io.terok.runtime.podman.TaskCgroupParent;
 import io.terok.runtime.spec.RunSpecValidator;
 import io.terok.runtime.task.TaskManager;
 import io.terok.runtime.task.TaskStore;
@@ -88,7 +90,10 @@ public class RuntimeBeans {
         TaskStore store = new TaskStore(config.dataDir().resolve("runtime").resolve("tasks"));
         // Beside the sockets: the Quadlet deployment mounts the runtime directory at the same path as on the host,
         // where podman reads the profile.
-        return new TaskManager(client, store, services, validator, panic, config.runtimeDir().resolve("seccomp"));
+        TaskManager tasks = new TaskManager(client, store, services, validator, panic, config.runtimeDir().resolve("seccomp"));
+        tasks.useCgroupParent(new TaskCgroupParent(new TasksCgroup(Path.of("/sys/fs/cgroup")),
+                config.runtime().tasksCpuShares(), config.runtimeDir()));
+        return tasks;
     }
 
     @Produces

@@ -73,6 +73,17 @@ public interface RuntimeConfig {
          * directories are container paths, while task volumes name host paths.
          */
         Optional<List<Path>> protectedPaths();
+
+        /**
+         * The CPU weight of all task containers together, as cgroup v1 cpu.shares (2-262144; podman's conversion gives
+         * cgroup v2's cpu.weight), of their parent cgroup /terok-tasks: below the 1024 of a host thread (a session with
+         * the kernel's autogroup), so under contention the tasks yield the CPU to terok's services. 0, the default,
+         * turns it off: measured on a loaded machine it slowed the tasks and their launches more than it helped
+         * (docs/benchmarks.md, "Ninth session"). Applied only with rootful cgroupfs podman
+         * (io.terok.common.TasksCgroup); elsewhere tasks launch as without it and `terok doctor` says why.
+         */
+        @WithDefault("0")
+        long tasksCpuShares();
     }
 
     interface Services {

@@ -22,6 +22,7 @@ import io.terok.cli.core.Verb;
 import io.terok.cli.services.Health;
 import io.terok.cli.services.ServiceLayout;
 import io.terok.common.ServiceName;
+import io.terok.common.TasksCgroup;
 import io.terok.common.grpc.HealthProbe;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,6 +30,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -56,6 +58,7 @@ public final class DoctorCommand extends Verb {
         checks.add(panic(ctx, layout));
         checks.add(pendingReleases(ctx, layout));
         checks.add(hooks(ctx, layout));
+        checks.add(tasksCgroup(layout));
         checks.add(desktop(ctx, layout));
         checks.addAll(new DeploymentChecks(ctx, mode == null ? null : mode.mode()).all());
         Check.Severity worst = Check.Severity.OK;
@@ -155,6 +158,21 @@ public final class DoctorCommand extends Verb {
             String why = st.getProblemsList().isEmpty() ? (st.getStale() ? "stale" : "missing") : String.join("; ", st.getProblemsList());
             return Check.error(label, why, "run `terok setup`");
         });
+    }
+
+    /**
+     * Whether task containers yield the CPU to terok's services under contention (their weighted parent cgroup), as
+     * the runtime recorded at its last launch beside its socket; where it cannot be applied tasks launch as without it.
+     */
+    static Check tasksCgroup(ServiceLayout layout) {
+        String label = "tasks' CPU weight";
+        Optional<String> line = TasksCgroup.recorded(layout.socket(ServiceName.RUNTIME).getParent());
+        if (line.isEmpty()) {
+            return Check.ok(label, "decided at the runtime's next launch of a task");
+        }
+        return line.get().startsWith(TasksCgroup.FAILED)
+                ? Check.warn(label, line.get(), "fix that or set terok.runtime.tasks-cpu-shares to 0; see the operator guide")
+                : Check.ok(label, line.get());
     }
 
     /** Whether blocked connections reach the operator's desktop, as clearance sees it. */

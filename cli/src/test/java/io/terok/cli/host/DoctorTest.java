@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.terok.cli.Cli;
 import io.terok.cli.UdsServer;
 import io.terok.common.ServiceName;
+import io.terok.common.TasksCgroup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,6 +95,26 @@ class DoctorTest {
             assertTrue(r.out().contains(" ERROR (" + runtime + " is rwxr-xr-x; other users could reach the service "
                     + "sockets; chmod 700 " + runtime + ")"), r::toString);
         }
+    }
+
+    @Test
+    void theTasksCpuWeightLineIsWhatTheRuntimeRecorded() throws IOException {
+        Path runtime = privateDir("cg");
+        assertEquals("ok (decided at the runtime's next launch of a task)", cgroupLine(runtime));
+        Files.writeString(runtime.resolve(TasksCgroup.STATUS_FILE), TasksCgroup.APPLIED + "cpu.shares 128 (/sys/fs/cgroup/cpu/terok-tasks)\n");
+        assertEquals("ok (applied: cpu.shares 128 (/sys/fs/cgroup/cpu/terok-tasks))", cgroupLine(runtime));
+        Files.writeString(runtime.resolve(TasksCgroup.STATUS_FILE), TasksCgroup.NOT_APPLIED + "rootless podman\n");
+        assertEquals("ok (not applied: rootless podman)", cgroupLine(runtime), "a host that does not allow it launches as before");
+        Files.writeString(runtime.resolve(TasksCgroup.STATUS_FILE), TasksCgroup.FAILED + "no cpu.shares in /x\n");
+        assertTrue(cgroupLine(runtime).startsWith("WARN (" + TasksCgroup.FAILED + "no cpu.shares in /x; fix that"),
+                cgroupLine(runtime));
+    }
+
+    private String cgroupLine(Path runtime) {
+        String line = Cli.run(env(runtime), "doctor").out().lines().filter(l -> l.startsWith("  tasks' CPU weight ")).findFirst()
+                .orElseThrow();
+        assertTrue(LINE.matcher(line).matches(), line);
+        return line.substring(line.lastIndexOf("... ") + 4);
     }
 
     @Test

@@ -76,7 +76,9 @@ public final class LibpodClient implements PodmanApi, PodmanSessions {
             String version = info.getJsonObject("version", new JsonObject()).getString("Version", "0");
             int major = parseMajor(version);
             boolean init = INIT_DIRS.stream().anyMatch(d -> Files.isExecutable(Path.of(d, "catatonit")));
-            p = new HostProfile(rootless, major, version, init, host.getString("cgroupVersion", "unknown"));
+            p = new HostProfile(rootless, major, version, init, host.getString("cgroupVersion", "unknown"),
+                    host.getString("cgroupManager", "unknown"),
+                    host.getJsonArray("cgroupControllers", new JsonArray()).contains("cpu"));
             profile = p;
         }
         return p;

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The hardening every task container gets, written as podman's SpecGenerator: uid 1000 inside a user
@@ -22,6 +23,15 @@ public final class LibpodSpecBuilder {
     /** @param seccompProfile the file {@link SeccompProfile#write} made for this plan, readable by podman */
     public static JsonObject build(ContainerPlan plan, String containerName, Map<String, String> taskLabels, HostProfile host,
             java.nio.file.Path seccompProfile) {
+        return build(plan, containerName, taskLabels, host, seccompProfile, Optional.empty());
+    }
+
+    /**
+     * @param cgroupParent terok's weighted parent cgroup for tasks ({@link io.terok.common.TasksCgroup}) where the
+     *                     runtime made it; empty: podman's default parent, as without it
+     */
+    public static JsonObject build(ContainerPlan plan, String containerName, Map<String, String> taskLabels, HostProfile host,
+            java.nio.file.Path seccompProfile, Optional<String> cgroupParent) {
         JsonObject s = new JsonObject()
                 .put("name", containerName)
                 .put("image", plan.image())
@@ -104,6 +114,13 @@ public final class LibpodSpecBuilder {
         if (!limits.isEmpty()) {
             s.put("resource_limits", limits);
         }
+        cgroupParent.ifPresent(parent -> {
+            s.put("cgroup_parent", parent);
+            // podman puts conmon in <parent>/conmon, and with it the runc and OCI hooks of every launch: under the tasks'
+            // low weight, other tasks' launches would queue behind a busy task. no-conmon leaves conmon in podman's own
+            // cgroup (the host's, where the weighted parent is made: rootful cgroupfs).
+            s.put("cgroups_mode", "no-conmon");
+        });
         if (!plan.devices().isEmpty()) {
             JsonArray d = new JsonArray();
             plan.devices().forEach(x -> d.add(new JsonObject().put("path", x)));

@@ -21,6 +21,7 @@ import io.terok.runtime.compose.UndoStack;
 import io.terok.runtime.compose.WiringRelease;
 import io.terok.runtime.panic.PanicLock;
 import io.terok.runtime.podman.ContainerInfo;
+import io.terok.runtime.podman.HostProfile;
 import io.terok.runtime.podman.OutputSink;
 import io.terok.runtime.podman.PodmanApi;
 import io.terok.runtime.podman.PodmanException;
@@ -45,6 +46,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -72,6 +74,8 @@ public final class TaskManager {
     private final LaunchBarrier barrier = LaunchBarrier.fromEnvironment();
     /** Told when a failed launch or removal could not give everything back, so its record is released later. */
     private volatile Runnable launchLeftBehind = () -> { };
+    /** The parent cgroup of a new task container; empty: podman's default (see useCgroupParent). */
+    private volatile Function<HostProfile, Optional<String>> cgroupParent = host -> Optional.empty();
     /** How long a launch naming the name of an auto-remove task being removed waits for that removal. */
     private static final Duration NAME_FREED = Duration.ofSeconds(30);
     /** Who removes the tasks launched with auto-remove once they have ended. */
@@ -193,8 +197,9 @@ public final class TaskManager {
             store.save(record.build());
             times.mark("record");
 
-            JsonObject libpodSpec = LibpodSpecBuilder.build(plan, name, Map.of(TASK_LABEL, id), podman.profile(),
-                    SeccompProfile.write(seccompDir, plan.seccompAllow()));
+            HostProfile host = podman.profile();
+            JsonObject libpodSpec = LibpodSpecBuilder.build(plan, name, Map.of(TASK_LABEL, id), host,
+                    SeccompProfile.write(seccompDir, plan.seccompAllow()), cgroupParent.apply(host));
             barrier.at("before-create", id);
             PodmanApi.Created created = podman.create(libpodSpec);
             times.mark("create");
@@ -403,6 +408,11 @@ public final class TaskManager {
             LOG.warnf("task %s (%s): %s", t.getId(), t.getName(), note);
         }
         return out;
+    }
+
+    /** Where new task containers' cgroups go, decided at each launch (io.terok.common.TasksCgroup); never fails one. */
+    public void useCgroupParent(Function<HostProfile, Optional<String>> parent) {
+        cgroupParent = parent;
     }
 
     /**

@@ -21,7 +21,7 @@ import java.util.function.Consumer;
 public final class FakePodman implements PodmanApi {
     private final CallLog log;
     private final Map<String, ContainerInfo> containers = new LinkedHashMap<>();
-    private final HostProfile profile = new HostProfile(false, 5, "5.0.0", true, "v2");
+    private final HostProfile profile = new HostProfile(false, 5, "5.0.0", true, "v2", "systemd", true);
     private boolean imagePresent = true;
     private Runnable onStart = () -> {
     };
