@@ -135,8 +135,9 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
         return context;
     }
 
-    /** Verbs that talk to the runtime service first thing. */
-    private static final Set<String> RUNTIME_VERBS = Set.of("run", "ps", "stop", "start", "restart", "rm", "logs", "exec", "attach", "login", "wait", "inspect", "panic", "revoke");
+    /** Verbs that talk to the runtime service first thing (agent tasks and projects live there too, on its socket). */
+    private static final Set<String> RUNTIME_VERBS = Set.of("run", "ps", "stop", "start", "restart", "rm", "logs", "exec", "attach", "login", "wait", "inspect", "panic", "revoke",
+            "task", "project");
 
     public static void main(String[] args) {
         if (args.length == 2 && args[0].equals("cli-spare") && args[1].equals("serve")) {
@@ -152,23 +153,60 @@ public final class TerokCommand implements Callable<Integer>, Context.Root {
      * path, and a spare process once it has set System's streams to its client's). Returns the exit code.
      */
     public static int runAsMain(String[] args) {
+        prewarm(args);
+        return run(args, System.out, System.err, System.getenv(), true);
+    }
+
+    /** For a verb of runtime-service: its channel opened and connected on another thread while the verb is set up. */
+    public static void prewarm(String[] args) {
         String verb = verbNamed(args);
         if (verb != null && RUNTIME_VERBS.contains(verb) && !Arrays.asList(args).contains("--help")) {
             Prewarm.start(TerokPaths.current().socket(ServiceName.RUNTIME), Arrays.asList(args).contains("--debug"));
         }
-        return run(args, System.out, System.err, System.getenv(), true);
+    }
+
+    /**
+     * The spare's command tree, built while it waits for a client (picocli's model of a verb costs 10-30 ms per build
+     * even in a warm JVM, and the spare needed two: one to check the command, one to run it): the same tree checks
+     * whether a command may be served and then runs it, as {@link #runAsMain} would, on {@code out} and {@code err}
+     * (bound to the client's descriptors once they have arrived).
+     */
+    public static final class Prepared {
+        private final CommandLine cl;
+        private final PrintStream out;
+        private final PrintStream err;
+
+        private Prepared(PrintStream out, PrintStream err, Map<String, String> env) {
+            this.out = out;
+            this.err = err;
+            this.cl = commandLine(new Context(out, err, env, true), VERBS.keySet());
+        }
+
+        /** Null when a spare may run these arguments; else why the client must start the CLI cold. */
+        public String refusal(String[] args) {
+            return SpareRule.whyNotServed(cl, args);
+        }
+
+        /** Runs the arguments with this process's environment (once: the tree keeps what the verb did); the exit code. */
+        public int run(String[] args) {
+            try {
+                return cl.execute(args);
+            } finally {
+                out.flush();
+                err.flush();
+            }
+        }
+    }
+
+    /** @param env this process's environment (the spare serves only clients whose environment it is) */
+    public static Prepared prepare(PrintStream out, PrintStream err, Map<String, String> env) {
+        return new Prepared(out, err, env);
     }
 
     /** What main does after the command, before it exits: ends the gRPC threads so the JVM exits at once. */
     public static void afterMain() {
         Prewarm.close();
         UnixChannels.shutdown();
-    }
-
-    /** Null when a spare process may run these arguments; else why the client must start the CLI cold. */
-    public static String spareRefusal(String[] args) {
-        PrintStream sink = new PrintStream(java.io.OutputStream.nullOutputStream());
-        return SpareRule.whyNotServed(commandLine(new Context(sink, sink, System.getenv(), true), verbsFor(args)), args);
     }
 
     /** Runs the CLI in this JVM with the process's environment. Returns the exit code. */

@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * File descriptors passed over a Unix socket (SCM_RIGHTS), received with libc's {@code recvmsg} through JNA and
@@ -30,12 +32,20 @@ final class PassedFds {
     private static final int MSG_CTRUNC = 0x8;
     private static final int MSG_CMSG_CLOEXEC = 0x40000000;
     private static final int EINTR = 4;
-    /** CMSG_SPACE(sizeof(int)) and CMSG_LEN(sizeof(int)) on LP64. */
-    private static final int CMSG_SPACE_INT = 24;
+    /** CMSG_LEN(sizeof(int)) on LP64: a header of 16 bytes, then the descriptor. */
     private static final int CMSG_LEN_INT = 20;
+    private static final int CMSG_HEADER = 16;
+    /**
+     * Room for this many descriptors in one message: more than the one expected, so that a client that sends several
+     * has them all received here and closed, rather than leave the count to the kernel's truncation.
+     */
+    private static final int MAX_FDS = 16;
+    private static final int CONTROL_BYTES = CMSG_HEADER + 4 * MAX_FDS;
 
     interface LibC extends Library {
         long recvmsg(int sockfd, Pointer msg, int flags) throws LastErrorException;
+
+        int close(int fd);
     }
 
     private static volatile LibC libc;
@@ -60,14 +70,31 @@ final class PassedFds {
         }
     }
 
-    /** Receives {@code n} descriptors, each sent as its own one-byte message (close-on-exec). */
+    /**
+     * Receives {@code n} descriptors, each sent as its own one-byte message (close-on-exec). On any failure every
+     * descriptor received so far, and any that came in a malformed message, is closed before the exception: the spare
+     * must not keep a client's file, pipe or terminal open.
+     */
     static FileDescriptor[] receive(SocketChannel ch, int n) throws IOException {
         int sock = fdOf(ch);
-        FileDescriptor[] out = new FileDescriptor[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = wrap(receiveOne(sock));
+        int[] got = new int[n];
+        int count = 0;
+        try {
+            while (count < n) {
+                got[count] = receiveOne(sock);
+                count++;
+            }
+            FileDescriptor[] out = new FileDescriptor[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = wrap(got[i]);
+            }
+            return out;
+        } catch (IOException | RuntimeException e) {
+            for (int i = 0; i < count; i++) {
+                libc.close(got[i]);
+            }
+            throw e;
         }
-        return out;
     }
 
     private static int receiveOne(int sock) throws IOException {
@@ -75,14 +102,14 @@ final class PassedFds {
         Memory iov = new Memory(16); // struct iovec { void *iov_base; size_t iov_len; }
         iov.setPointer(0, data);
         iov.setLong(8, 1);
-        Memory control = new Memory(CMSG_SPACE_INT);
+        Memory control = new Memory(CONTROL_BYTES);
         control.clear();
         Memory msg = new Memory(56); // struct msghdr on LP64
         msg.clear();
         msg.setPointer(16, iov); // msg_iov
         msg.setLong(24, 1); // msg_iovlen
         msg.setPointer(32, control); // msg_control
-        msg.setLong(40, CMSG_SPACE_INT); // msg_controllen
+        msg.setLong(40, CONTROL_BYTES); // msg_controllen
         long r;
         while (true) {
             try {
@@ -94,17 +121,37 @@ final class PassedFds {
                 }
             }
         }
-        if (r != 1) {
-            throw new IOException("the client closed the connection before passing its descriptors");
+        List<Integer> fds = descriptors(control, msg.getLong(40));
+        boolean one = fds.size() == 1 && control.getLong(0) == CMSG_LEN_INT && (msg.getInt(48) & MSG_CTRUNC) == 0;
+        if (r == 1 && one) {
+            return fds.get(0);
         }
-        if ((msg.getInt(48) & MSG_CTRUNC) != 0 || control.getLong(0) != CMSG_LEN_INT || control.getInt(8) != SOL_SOCKET
-                || control.getInt(12) != SCM_RIGHTS) {
-            throw new IOException("the client's message carried no descriptor");
-        }
-        return control.getInt(16);
+        fds.forEach(libc::close);
+        throw new IOException(r != 1 ? "the client closed the connection before passing its descriptors"
+                : "the client's message did not carry exactly one descriptor (" + fds.size() + ")");
     }
 
-    private static int fdOf(SocketChannel ch) throws IOException {
+    /** Every descriptor in the received control data ({@code length} bytes: the kernel's msg_controllen), in order. */
+    static List<Integer> descriptors(Memory control, long length) {
+        List<Integer> fds = new ArrayList<>();
+        long at = 0;
+        long end = Math.min(length, control.size());
+        while (at + CMSG_HEADER <= end) {
+            long len = control.getLong(at);
+            if (len < CMSG_HEADER || at + len > end) {
+                break;
+            }
+            if (control.getInt(at + 8) == SOL_SOCKET && control.getInt(at + 12) == SCM_RIGHTS) {
+                for (long p = at + CMSG_HEADER; p + 4 <= at + len; p += 4) {
+                    fds.add(control.getInt(p));
+                }
+            }
+            at += (len + 7) & ~7L; // CMSG_ALIGN on LP64
+        }
+        return fds;
+    }
+
+    static int fdOf(SocketChannel ch) throws IOException {
         try {
             Method m = Class.forName("sun.nio.ch.SelChImpl").getMethod("getFDVal");
             m.setAccessible(true);

@@ -3,6 +3,7 @@ package io.terok.cli.spare;
 import io.terok.cli.TerokCommand;
 import io.terok.common.TerokPaths;
 import io.terok.common.grpc.UnixChannels;
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.File;
@@ -63,6 +64,13 @@ public final class Spare {
     /** This process's CPU time when it was warm (its start and warm-up): what a spare costs beside the command. */
     private volatile long warmUpCpuMillis;
     private boolean taken;
+    /** The command's streams: the client's stdout and stderr once its descriptors have arrived. */
+    private final LateOutput lateOut = new LateOutput();
+    private final LateOutput lateErr = new LateOutput();
+    private final PrintStream out = new PrintStream(new BufferedOutputStream(lateOut, 128), true);
+    private final PrintStream err = new PrintStream(new BufferedOutputStream(lateErr, 128), true);
+    /** The command tree, built before a client comes (set before {@link #warm}). */
+    private volatile TerokCommand.Prepared prepared;
     /** The bound socket file's identity: retiring removes only that one, never a successor's. */
     private Object boundKey;
 
@@ -135,7 +143,9 @@ public final class Spare {
         Thread watchdog = closeLater(c);
         SpareRequest req;
         try {
-            DataInputStream in = new DataInputStream(Channels.newInputStream(c));
+            // Buffered: the request is read field by field (an int, then its bytes), a system call each unbuffered
+            // (the environment alone is a few hundred). The client sends nothing after it before the answer.
+            DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(c)));
             int magic = in.readInt();
             if (magic == SpareRequest.STOP) {
                 retire();
@@ -155,9 +165,12 @@ public final class Spare {
         // First the build: a rebuilt jar may no longer hold the classes the verb check below would load.
         String other = builtFrom.equals(jars()) ? null : "the CLI was rebuilt";
         if (other == null) {
-            String refusal = warm ? TerokCommand.spareRefusal(req.argsArray()) : "still warming up";
-            if (refusal != null) { // this spare stays for the next command
+            String refusal = warm ? prepared.refusal(req.argsArray()) : "still warming up";
+            if (refusal != null) { // this spare stays for the next command, with a fresh tree
                 answer(c, 'F');
+                if (warm) {
+                    prepared = TerokCommand.prepare(out, err, System.getenv());
+                }
                 c.close();
                 return;
             }
@@ -170,6 +183,9 @@ public final class Spare {
             startSuccessor(req);
             System.exit(0);
         }
+        // The runtime channel connects while the descriptors come and the verb is set up (as the cold CLI does it
+        // while picocli parses).
+        TerokCommand.prewarm(req.argsArray());
         answer(c, 'A');
         log(dir, "serves '" + verbOf(req.args()) + "'");
         FileDescriptor[] fds = PassedFds.receive(c, 3);
@@ -185,15 +201,15 @@ public final class Spare {
     }
 
     /** Runs the command as the CLI's main does, on the client's descriptors; returns its exit code, sent back. */
-    private static int runCommand(SocketChannel c, String[] args, FileDescriptor[] fds) {
-        PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(fds[1]), 128), true);
-        PrintStream err = new PrintStream(new BufferedOutputStream(new FileOutputStream(fds[2]), 128), true);
+    private int runCommand(SocketChannel c, String[] args, FileDescriptor[] fds) {
+        lateOut.bind(new FileOutputStream(fds[1]));
+        lateErr.bind(new FileOutputStream(fds[2]));
         System.setIn(new FileInputStream(fds[0]));
         System.setOut(out);
         System.setErr(err);
         int code;
         try {
-            code = TerokCommand.runAsMain(args);
+            code = prepared.run(args);
         } catch (Throwable e) { // as the JVM reports an exception that leaves main
             err.print("Exception in thread \"main\" ");
             e.printStackTrace(err);
@@ -306,6 +322,9 @@ public final class Spare {
         TerokCommand.run(new String[] {"cds-train"}, sink, sink);
         UnixChannels.shutdown(); // the command gets a fresh event loop, as in a cold process
         if (PassedFds.available()) {
+            prepared = TerokCommand.prepare(out, err, System.getenv());
+            // The log's first line in this process is slow (its date format loaded): written here, not while serving.
+            log(dir, "warm");
             warmUpCpuMillis = cpuMillis();
             warm = true;
             try { // for whoever waits for a ready spare (tests, the benchmark)

@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -155,8 +156,15 @@ public final class AgentTaskRunner {
         String id = TaskManager.newTaskId();
         String taskName = plan.name().isEmpty() ? (p.getName() + "-" + id.substring(0, 8)).replaceAll("^(.{63}).*", "$1") : plan.name();
         String taskBranch = plan.branch().isEmpty() ? "terok/" + id : plan.branch();
-        String image = projects.images().build(p, events::progress);
-        times.mark("image");
+        // The project's image is made sure of (when cached, ~20 ms: podman's answers about the base and the image)
+        // while the task's record and configuration are written: only the launch needs it. It fails the start like any
+        // step after the record: the record and configuration are unwound, once the image's step has ended.
+        long imageStart = System.nanoTime();
+        CompletableFuture<String> imageStep = CompletableFuture.supplyAsync(() -> {
+            String built = projects.images().build(p, events::progress);
+            times.took("image (beside the configuration)", imageStart);
+            return built;
+        }, IMAGE_STEPS);
         String brokerUrl = "http://" + hostForUrl(containers.hostLoopbackAddress()) + ":" + peers.brokerPort();
         // The configuration seeded from the first rendering is what the later interactive or follow-up runs use.
         Invocation.Launch first = render(plan, interactive ? Invocation.Mode.INTERACTIVE : Invocation.Mode.HEADLESS,
@@ -206,6 +214,8 @@ public final class AgentTaskRunner {
                         agentArgv(first, plan, timeoutSeconds));
             }
             times.mark("record and configuration");
+            String image = joined(imageStep);
+            times.mark("image awaited");
             task = containers.launch(LaunchRequest.newBuilder().setRunSpec(spec(p, plan, taskName, image, mounts, command)).build(),
                     id, owned);
             times.mark("launch");
@@ -233,10 +243,12 @@ public final class AgentTaskRunner {
                 writeLoginFile(id, first, events);
             }
         } catch (java.io.IOException e) {
+            imageStep.handle((built, error) -> null).join();
             closeQuietly(output);
             undo.unwind(taskName);
             throw ServiceException.internal("cannot resolve the task's configuration directory: " + e.getMessage(), e);
         } catch (RuntimeException e) {
+            imageStep.handle((built, error) -> null).join(); // no progress of its after the call's end
             LOG.warnf("agent task %s could not start, undoing %s: %s", taskName, undo.held(), e.getMessage());
             closeQuietly(output);
             undo.unwind(taskName);
@@ -253,6 +265,28 @@ public final class AgentTaskRunner {
                     new StartedAgent(output, new TaskStart.Reader(nonce), timeoutSeconds));
         }
         return runAgent(rec.build(), plan, prompt, timeoutSeconds, start, events, new ExecdAgent(first, plan, timeoutSeconds));
+    }
+
+    /** Where a task's image step runs beside its configuration (daemon threads; idle ones end). */
+    private static final java.util.concurrent.ExecutorService IMAGE_STEPS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "agent-task-image");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** The step's result, or what it threw. */
+    private static <T> T joined(CompletableFuture<T> step) {
+        try {
+            return step.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
     }
 
     private static void closeQuietly(AgentContainers.Output output) {

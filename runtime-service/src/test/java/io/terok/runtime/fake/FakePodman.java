@@ -118,11 +118,19 @@ public final class FakePodman implements PodmanApi {
         return containers.values().stream().filter(c -> c.labels().containsKey(label)).toList();
     }
 
+    /** While set, a wait answers nothing, as podman's while its exit command holds the container's lock. */
+    private boolean waitsHeld;
+
+    public synchronized void holdWaits(boolean held) {
+        waitsHeld = held;
+        notifyAll();
+    }
+
     /** Blocks until the container is no longer running (stopped, or removed) or the timeout is over. */
     @Override
     public synchronized int waitExit(String id, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (containers.containsKey(id) && containers.get(id).running()) {
+        while (waitsHeld || containers.containsKey(id) && containers.get(id).running()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 throw io.terok.runtime.podman.PodmanException.timeout("timed out waiting for " + id);
